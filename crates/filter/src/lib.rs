@@ -1,0 +1,1 @@
+//! Image filters (work in progress).

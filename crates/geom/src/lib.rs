@@ -1,0 +1,19 @@
+//! Coordinate maps, image buffers and padding rules: the shared vocabulary of
+//! the augment workspace.
+//!
+//! Conventions (see DESIGN.md): the pixel at column `j`, row `i` has its centre
+//! at `(x, y) = (j, i)`, and an image covers `[-0.5, w-0.5] x [-0.5, h-0.5]`.
+//! Maps are *pull* maps: they take an output pixel centre to the source
+//! position it reads. Transform builders are described forward (what happens
+//! to the content) and are inverted once, when a map is made.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod buffer;
+mod error;
+#[cfg(feature = "image")]
+mod interop;
+mod padding;
+
+pub use buffer::{DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, MAX_SIDE, Shape};
+pub use error::{Error, Result};
+pub use padding::Padding;

@@ -1,0 +1,1 @@
+//! Resampling through coordinate maps (work in progress).

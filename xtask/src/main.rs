@@ -1,0 +1,2 @@
+//! `cargo xtask`: developer automation (work in progress).
+fn main() {}
