@@ -177,7 +177,13 @@ impl<T> fmt::Debug for ImageView<'_, T> {
 impl<'a, T: Element> ImageView<'a, T> {
     /// A tightly packed view: rows `width * channels` apart.
     pub fn new(data: &'a [T], width: usize, height: usize, channels: usize) -> Result<Self> {
-        Self::with_stride(data, width, height, channels, width.saturating_mul(channels))
+        Self::with_stride(
+            data,
+            width,
+            height,
+            channels,
+            width.saturating_mul(channels),
+        )
     }
 
     /// A view whose rows are `stride` elements apart.
@@ -297,7 +303,13 @@ impl<T> fmt::Debug for ImageViewMut<'_, T> {
 impl<'a, T: Element> ImageViewMut<'a, T> {
     /// A tightly packed writable view.
     pub fn new(data: &'a mut [T], width: usize, height: usize, channels: usize) -> Result<Self> {
-        Self::with_stride(data, width, height, channels, width.saturating_mul(channels))
+        Self::with_stride(
+            data,
+            width,
+            height,
+            channels,
+            width.saturating_mul(channels),
+        )
     }
 
     /// A writable view whose rows are `stride` elements apart.
@@ -550,10 +562,7 @@ mod tests {
 
     #[test]
     fn shape_rejects_bad_sizes() {
-        assert!(matches!(
-            Shape::new(0, 3, 3),
-            Err(Error::EmptyImage { .. })
-        ));
+        assert!(matches!(Shape::new(0, 3, 3), Err(Error::EmptyImage { .. })));
         assert!(matches!(
             Shape::new(3, 3, 2),
             Err(Error::UnsupportedChannels(2))

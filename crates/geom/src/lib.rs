@@ -12,8 +12,10 @@ pub mod buffer;
 mod error;
 #[cfg(feature = "image")]
 mod interop;
+mod isa;
 mod padding;
 
 pub use buffer::{DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, MAX_SIDE, Shape};
 pub use error::{Error, Result};
+pub use isa::{FORCE_ISA_VAR, Isa};
 pub use padding::Padding;
