@@ -8,14 +8,22 @@
 //! to the content) and are inverted once, when a map is made.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod affine;
 pub mod buffer;
 mod error;
+mod grid;
 #[cfg(feature = "image")]
 mod interop;
 mod isa;
+mod map;
 mod padding;
+mod projective;
 
+pub use affine::{Affine, Point, SINGULAR_DETERMINANT};
 pub use buffer::{DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, MAX_SIDE, Shape};
 pub use error::{Error, Result};
+pub use grid::Grid;
 pub use isa::{FORCE_ISA_VAR, Isa};
+pub use map::{Map, Rect};
 pub use padding::Padding;
+pub use projective::Projective;

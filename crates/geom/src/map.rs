@@ -1,0 +1,227 @@
+//! Pull maps as samplers take them, and the output window that sizes them.
+
+use crate::affine::{Affine, Point};
+use crate::error::{Error, Result};
+use crate::grid::Grid;
+use crate::projective::Projective;
+
+/// A rectangle in the image plane, by its edges (not pixel centres): the whole
+/// `w x h` image is `Rect::image(w, h)` = left -0.5, top -0.5, `w` by `h`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// x of the left edge.
+    pub left: f64,
+    /// y of the top edge.
+    pub top: f64,
+    /// Width (positive).
+    pub width: f64,
+    /// Height (positive).
+    pub height: f64,
+}
+
+impl Rect {
+    /// The area covered by a `width x height` image: `[-0.5, w-0.5] x [-0.5, h-0.5]`.
+    pub fn image(width: usize, height: usize) -> Rect {
+        Rect {
+            left: -0.5,
+            top: -0.5,
+            width: width as f64,
+            height: height as f64,
+        }
+    }
+
+    /// The `width x height` pixels whose top-left pixel is `(x, y)`.
+    pub fn pixels(x: i64, y: i64, width: usize, height: usize) -> Rect {
+        Rect {
+            left: x as f64 - 0.5,
+            top: y as f64 - 0.5,
+            width: width as f64,
+            height: height as f64,
+        }
+    }
+
+    /// Centre point.
+    pub fn centre(&self) -> Point {
+        (self.left + self.width / 2.0, self.top + self.height / 2.0)
+    }
+
+    /// x of the right edge.
+    pub fn right(&self) -> f64 {
+        self.left + self.width
+    }
+
+    /// y of the bottom edge.
+    pub fn bottom(&self) -> f64 {
+        self.top + self.height
+    }
+
+    /// Area (width times height).
+    pub fn area(&self) -> f64 {
+        self.width * self.height
+    }
+
+    /// The overlap with `other`, if it has positive area.
+    pub fn intersect(&self, other: &Rect) -> Option<Rect> {
+        let left = self.left.max(other.left);
+        let top = self.top.max(other.top);
+        let right = self.right().min(other.right());
+        let bottom = self.bottom().min(other.bottom());
+        (right > left && bottom > top).then_some(Rect {
+            left,
+            top,
+            width: right - left,
+            height: bottom - top,
+        })
+    }
+
+    /// The pull map that fills an `out_width x out_height` image from this
+    /// window: output pixel `(j, i)` reads the plane at
+    /// `(left + (j + 0.5) * width / out_width, top + (i + 0.5) * height / out_height)`
+    /// (half-pixel centres, as OpenCV's `resize` and PyTorch with
+    /// `align_corners=False`).
+    ///
+    /// ```
+    /// use geom::Rect;
+    /// // A 2x downscale: output pixel 0 reads between source pixels 0 and 1.
+    /// let m = Rect::image(8, 8).to_output(4, 4)?;
+    /// assert_eq!(m.apply(0.0, 0.0), (0.5, 0.5));
+    /// # Ok::<(), geom::Error>(())
+    /// ```
+    pub fn to_output(&self, out_width: usize, out_height: usize) -> Result<Affine> {
+        if out_width == 0 || out_height == 0 {
+            return Err(Error::EmptyImage {
+                width: out_width,
+                height: out_height,
+            });
+        }
+        for (what, v) in [
+            ("window left", self.left),
+            ("window top", self.top),
+            ("window width", self.width),
+            ("window height", self.height),
+        ] {
+            if !v.is_finite() {
+                return Err(Error::NonFinite { what, value: v });
+            }
+        }
+        for (what, v) in [("window width", self.width), ("window height", self.height)] {
+            if v <= 0.0 {
+                return Err(Error::OutOfRange {
+                    what,
+                    value: v,
+                    expected: "positive",
+                });
+            }
+        }
+        let sx = self.width / out_width as f64;
+        let sy = self.height / out_height as f64;
+        Ok(Affine::new(
+            sx,
+            0.0,
+            self.left + 0.5 * sx,
+            0.0,
+            sy,
+            self.top + 0.5 * sy,
+        ))
+    }
+}
+
+/// A pull map: output pixel centre to the source position it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Map {
+    /// Affine: evaluated incrementally along rows, no coordinate buffer.
+    Affine(Affine),
+    /// Projective: one divide per pixel.
+    Projective(Projective),
+    /// Dense: one stored position per output pixel.
+    Grid(Grid),
+}
+
+impl Map {
+    /// The source position output pixel `(j, i)` reads (`None`: padding).
+    pub fn source_of(&self, j: usize, i: usize) -> Option<Point> {
+        let (x, y) = (j as f64, i as f64);
+        match self {
+            Map::Affine(a) => Some(a.apply(x, y)),
+            Map::Projective(p) => p.apply(x, y),
+            Map::Grid(g) => g
+                .get(j, i)
+                .map(|(x, y)| (f64::from(x), f64::from(y)))
+                .filter(|(x, y)| x.is_finite() && y.is_finite()),
+        }
+    }
+}
+
+impl From<Affine> for Map {
+    fn from(a: Affine) -> Self {
+        Map::Affine(a)
+    }
+}
+
+impl From<Projective> for Map {
+    fn from(p: Projective) -> Self {
+        Map::Projective(p)
+    }
+}
+
+impl From<Grid> for Map {
+    fn from(g: Grid) -> Self {
+        Map::Grid(g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_crop_reads_whole_pixels() -> Result<()> {
+        let m = Rect::pixels(10, 20, 5, 4).to_output(5, 4)?;
+        assert_eq!(m.apply(0.0, 0.0), (10.0, 20.0));
+        assert_eq!(m.apply(4.0, 3.0), (14.0, 23.0));
+        Ok(())
+    }
+
+    #[test]
+    fn resize_matches_opencv_half_pixel_rule() -> Result<()> {
+        // cv2.resize 10 -> 4: dst x reads (x + 0.5) * 2.5 - 0.5.
+        let m = Rect::image(10, 10).to_output(4, 4)?;
+        for j in 0..4 {
+            let want = (j as f64 + 0.5) * 2.5 - 0.5;
+            assert!((m.apply(j as f64, 0.0).0 - want).abs() < 1e-12);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn bad_windows_are_refused() {
+        assert!(Rect::image(4, 4).to_output(0, 4).is_err());
+        let mut r = Rect::image(4, 4);
+        r.width = f64::NAN;
+        assert!(r.to_output(4, 4).is_err());
+        r.width = -1.0;
+        assert!(r.to_output(4, 4).is_err());
+    }
+
+    #[test]
+    fn intersect_clips() {
+        let a = Rect::image(10, 10);
+        let b = Rect {
+            left: 5.0,
+            top: -3.0,
+            width: 10.0,
+            height: 5.0,
+        };
+        let c = a.intersect(&b);
+        assert_eq!(
+            c,
+            Some(Rect {
+                left: 5.0,
+                top: -0.5,
+                width: 4.5,
+                height: 2.5
+            })
+        );
+        assert_eq!(a.intersect(&Rect::pixels(20, 20, 1, 1)), None);
+    }
+}
