@@ -26,6 +26,8 @@ pub trait Element:
     fn from_f32(value: f32) -> Self;
     /// A short name for messages and reports.
     const NAME: &'static str;
+    /// Full intensity: 255 for `u8`, 1.0 for `f32` (the `image` crate's float scale).
+    const FULL_SCALE: f32;
 }
 
 impl Element for u8 {
@@ -39,6 +41,7 @@ impl Element for u8 {
         value.round_ties_even() as u8
     }
     const NAME: &'static str = "u8";
+    const FULL_SCALE: f32 = 255.0;
 }
 
 impl Element for f32 {
@@ -51,6 +54,7 @@ impl Element for f32 {
         value
     }
     const NAME: &'static str = "f32";
+    const FULL_SCALE: f32 = 1.0;
 }
 
 /// Width, height and channel count of an image.
