@@ -127,7 +127,19 @@ impl Affine {
 
     /// Turn content `degrees` counter-clockwise on screen (y down) about the origin.
     pub fn rotate(degrees: f64) -> Affine {
-        let (s, c) = degrees.to_radians().sin_cos();
+        // Quarter turns get exact 0/±1 entries (f64 cos(π/2) is 6e-17, not
+        // 0), so 90° rotations move pixel centres onto pixel centres exactly.
+        let quarter = degrees / 90.0;
+        let (s, c) = if quarter.fract() == 0.0 && quarter.abs() < 1e15 {
+            match quarter.rem_euclid(4.0) as u8 {
+                0 => (0.0, 1.0),
+                1 => (1.0, 0.0),
+                2 => (0.0, -1.0),
+                _ => (-1.0, 0.0),
+            }
+        } else {
+            degrees.to_radians().sin_cos()
+        };
         // On screen with y down, counter-clockwise takes +x towards -y.
         Affine::new(c, s, 0.0, -s, c, 0.0)
     }
@@ -299,6 +311,14 @@ mod tests {
         for (a, b) in m.iter().flatten().zip(cv.iter().flatten()) {
             assert!((a - b).abs() < 1e-9, "{m:?}");
         }
+    }
+
+    #[test]
+    fn quarter_turns_are_exact() {
+        assert_eq!(Affine::rotate(90.0), Affine::new(0.0, 1.0, 0.0, -1.0, 0.0, 0.0));
+        assert_eq!(Affine::rotate(-90.0), Affine::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0));
+        assert_eq!(Affine::rotate(540.0), Affine::new(-1.0, 0.0, 0.0, 0.0, -1.0, 0.0));
+        assert_eq!(Affine::rotate(0.0), Affine::IDENTITY);
     }
 
     #[test]
