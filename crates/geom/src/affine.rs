@@ -315,9 +315,18 @@ mod tests {
 
     #[test]
     fn quarter_turns_are_exact() {
-        assert_eq!(Affine::rotate(90.0), Affine::new(0.0, 1.0, 0.0, -1.0, 0.0, 0.0));
-        assert_eq!(Affine::rotate(-90.0), Affine::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0));
-        assert_eq!(Affine::rotate(540.0), Affine::new(-1.0, 0.0, 0.0, 0.0, -1.0, 0.0));
+        assert_eq!(
+            Affine::rotate(90.0),
+            Affine::new(0.0, 1.0, 0.0, -1.0, 0.0, 0.0)
+        );
+        assert_eq!(
+            Affine::rotate(-90.0),
+            Affine::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0)
+        );
+        assert_eq!(
+            Affine::rotate(540.0),
+            Affine::new(-1.0, 0.0, 0.0, 0.0, -1.0, 0.0)
+        );
         assert_eq!(Affine::rotate(0.0), Affine::IDENTITY);
     }
 

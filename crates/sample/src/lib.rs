@@ -40,7 +40,7 @@ mod kernels;
 pub use error::{Error, Result};
 
 use coords::Prepared;
-use geom::{Element, ImageView, ImageViewMut, Map, Padding};
+use geom::{Element, ImageView, ImageViewMut, Isa, Map, Padding};
 use kernels::scalar::{self, Interleaved, Planar, Source};
 
 /// How a source position between pixel centres becomes a value.
@@ -163,12 +163,28 @@ fn prepare<'m>(
 /// Fills `dst` by sampling `src` through `map` (output pixel to source
 /// position). `src` and `dst` must have the same channel count; their sizes
 /// are independent.
+///
+/// Runs on the kernel path [`Isa::selected`] names.
 pub fn warp<T: Element>(
+    src: ImageView<'_, T>,
+    dst: ImageViewMut<'_, T>,
+    map: &Map,
+    options: &WarpOptions,
+) -> Result<()> {
+    warp_with_isa(Isa::selected(), src, dst, map, options)
+}
+
+/// [`warp`] on a chosen kernel path (for tests, benches and bug reports); a
+/// path the CPU lacks runs the scalar reference. Every path gives the same
+/// bits.
+pub fn warp_with_isa<T: Element>(
+    isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
+    let _ = isa;
     if src.channels() != dst.channels() {
         return Err(Error::ChannelMismatch {
             source_channels: src.channels(),
@@ -225,6 +241,20 @@ pub fn warp_planar<T: Element>(
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
+    warp_planar_with_isa(Isa::selected(), src, dst, width, height, map, options)
+}
+
+/// [`warp_planar`] on a chosen kernel path.
+pub fn warp_planar_with_isa<T: Element>(
+    isa: Isa,
+    src: ImageView<'_, T>,
+    dst: &mut [f32],
+    width: usize,
+    height: usize,
+    map: &Map,
+    options: &WarpOptions,
+) -> Result<()> {
+    let _ = isa;
     let channels = src.channels();
     let shape = geom::Shape::new(width, height, channels)?;
     if dst.len() != shape.len() {
