@@ -1,2 +1,184 @@
-//! `cargo xtask`: developer automation (work in progress).
-fn main() {}
+//! `cargo xtask`: developer automation for the augment workspace.
+//!
+//! - `cargo xtask bench [--quick] [--save NAME] [--compare NAME]`: runs the
+//!   criterion benches of `augment-benches`, writes a JSON summary (ns per
+//!   output pixel or images/s, ISA path, git revision) to
+//!   `target/bench-history/`, prints ours/peer ratios per group, and compares
+//!   against `benches/baseline.json` (or the named runs), flagging
+//!   regressions.
+//! - `cargo xtask fuzz [--seconds N] [--target NAME]`: runs each cargo-fuzz
+//!   target briefly with AddressSanitizer on nightly.
+
+mod bench;
+mod criterion;
+mod fuzz;
+mod report;
+mod summary;
+mod workspace;
+
+use clap::{Parser, Subcommand};
+use workspace::Workspace;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Developer automation for augment")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run the criterion benches, summarise, keep history, compare.
+    Bench {
+        /// Short criterion settings (0.5 s warm-up, 1.5 s measurement, 10 samples, no plots).
+        #[arg(long)]
+        quick: bool,
+        /// Also save this run as target/bench-history/NAME.json.
+        #[arg(long, value_name = "NAME")]
+        save: Option<String>,
+        /// Compare against a saved run (a name under bench-history, or a path)
+        /// instead of benches/baseline.json. Repeatable.
+        #[arg(long, value_name = "NAME")]
+        compare: Vec<String>,
+        /// Write this run to benches/baseline.json (to commit).
+        #[arg(long)]
+        write_baseline: bool,
+        /// Slow-down that counts as a regression: 0.1 or 10%.
+        #[arg(long, default_value = "10%", value_parser = bench::parse_threshold)]
+        threshold: f64,
+        /// Exit non-zero when a regression is flagged.
+        #[arg(long)]
+        fail_on_regression: bool,
+        /// Only this bench target (sample, filter, pipeline). Repeatable.
+        #[arg(long = "bench", value_name = "TARGET")]
+        targets: Vec<String>,
+        /// Kernel path to run on (scalar, avx2, avx512, neon); default: the best, or AUGMENT_FORCE_ISA.
+        #[arg(long)]
+        isa: Option<String>,
+        /// Summarise the results criterion already wrote; run nothing.
+        #[arg(long)]
+        no_run: bool,
+        /// Criterion filter: a regex on bench ids.
+        filter: Option<String>,
+    },
+    /// Run each fuzz target briefly (libFuzzer + AddressSanitizer, nightly).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Only this target. Repeatable.
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
+        /// Build the targets and stop.
+        #[arg(long)]
+        build_only: bool,
+        /// Extra libFuzzer flags, after `--`.
+        #[arg(last = true)]
+        libfuzzer_args: Vec<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let ws = Workspace::locate();
+    match Cli::parse().command {
+        Task::Bench {
+            quick,
+            save,
+            compare,
+            write_baseline,
+            threshold,
+            fail_on_regression,
+            targets,
+            isa,
+            no_run,
+            filter,
+        } => bench::run(
+            &ws,
+            &bench::Options {
+                quick,
+                targets,
+                filter,
+                isa,
+                no_run,
+                save,
+                compare,
+                write_baseline,
+                threshold,
+                fail_on_regression,
+            },
+        ),
+        Task::Fuzz {
+            seconds,
+            targets,
+            build_only,
+            libfuzzer_args,
+        } => fuzz::run(
+            &ws,
+            &fuzz::Options {
+                seconds,
+                targets,
+                build_only,
+                libfuzzer_args,
+            },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed_and_parses_the_documented_commands() -> anyhow::Result<()> {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "bench",
+            "--quick",
+            "--save",
+            "x",
+            "--compare",
+            "y",
+            "--threshold",
+            "5%",
+        ])?;
+        let Task::Bench {
+            quick,
+            save,
+            compare,
+            threshold,
+            ..
+        } = cli.command
+        else {
+            anyhow::bail!("parsed as the wrong task");
+        };
+        assert!(quick);
+        assert_eq!(save.as_deref(), Some("x"));
+        assert_eq!(compare, ["y"]);
+        assert!((threshold - 0.05).abs() < 1e-12);
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "fuzz",
+            "--seconds",
+            "5",
+            "--target",
+            "sample_warp",
+            "--",
+            "-max_len=64",
+        ])?;
+        let Task::Fuzz {
+            seconds,
+            targets,
+            libfuzzer_args,
+            ..
+        } = cli.command
+        else {
+            anyhow::bail!("parsed as the wrong task");
+        };
+        assert_eq!((seconds, targets), (5, vec!["sample_warp".to_string()]));
+        assert_eq!(libfuzzer_args, ["-max_len=64"]);
+        assert!(Cli::try_parse_from(["xtask", "bench", "--threshold", "0"]).is_err());
+        Ok(())
+    }
+}
