@@ -1,0 +1,85 @@
+//! Rows derived from source rows (filtered, summed or padded), kept for as
+//! long as a sliding window of output rows needs them.
+
+use geom::Padding;
+
+/// For each index `i` of an axis extended by `before` and `after` cells, the
+/// in-image index it reads (`None`: the constant).
+pub(crate) fn axis_map(
+    padding: Padding,
+    len: usize,
+    before: usize,
+    after: usize,
+) -> Vec<Option<usize>> {
+    (0..len + before + after)
+        .map(|i| padding.index(i as i64 - before as i64, len))
+        .collect()
+}
+
+/// Derived rows, one per *key* (a source row `0..rows`, or `rows` for the
+/// row made entirely of the padding constant), looked up by *padded row
+/// index* `p` as a window slides down the image.
+///
+/// When the window is shorter than the image it is a ring of `window` slots
+/// (slot `p % window`): the rows of any `window` consecutive padded indices
+/// sit in distinct slots, and a row is recomputed only when its slot held
+/// another key. Otherwise every key has its own slot, so memory never
+/// exceeds one derived row per source row plus the constant row, however
+/// large the kernel.
+pub(crate) struct RowCache<E> {
+    row_len: usize,
+    data: Vec<E>,
+    keys: Vec<usize>,
+    slots: usize,
+    by_key: bool,
+}
+
+impl<E: Copy + Default> RowCache<E> {
+    /// Room for a window of `window` padded rows over `rows` source rows.
+    pub(crate) fn new(row_len: usize, window: usize, rows: usize) -> Self {
+        let by_key = window > rows;
+        let slots = if by_key { rows + 1 } else { window.max(1) };
+        RowCache {
+            row_len,
+            data: vec![E::default(); slots * row_len],
+            keys: vec![usize::MAX; slots],
+            slots,
+            by_key,
+        }
+    }
+
+    /// Makes sure the row for padded index `p`, whose content is that of
+    /// `key`, is present (computing it with `make(key, row)` if not) and
+    /// returns its slot.
+    #[inline]
+    pub(crate) fn fill(
+        &mut self,
+        p: usize,
+        key: usize,
+        make: impl FnOnce(usize, &mut [E]),
+    ) -> usize {
+        let slot = if self.by_key { key } else { p % self.slots };
+        if self.keys[slot] != key {
+            make(
+                key,
+                &mut self.data[slot * self.row_len..(slot + 1) * self.row_len],
+            );
+            self.keys[slot] = key;
+        }
+        slot
+    }
+
+    /// The row in `slot`.
+    #[inline]
+    pub(crate) fn row(&self, slot: usize) -> &[E] {
+        &self.data[slot * self.row_len..(slot + 1) * self.row_len]
+    }
+}
+
+/// The key of padded row `p` of an axis of `rows` rows extended by `before`.
+#[inline]
+pub(crate) fn row_key(padding: Padding, p: usize, before: usize, rows: usize) -> usize {
+    padding
+        .index(p as i64 - before as i64, rows)
+        .unwrap_or(rows)
+}
