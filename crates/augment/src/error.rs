@@ -10,6 +10,9 @@ pub enum Error {
     /// The sampler refused its inputs.
     #[error(transparent)]
     Sample(#[from] sample::Error),
+    /// A blur refused its inputs.
+    #[error(transparent)]
+    Filter(#[from] filter::Error),
     /// A transform parameter is outside the range where it makes sense.
     #[error("{transform}: {parameter} = {value} is invalid: {expected}")]
     InvalidParameter {
@@ -31,6 +34,24 @@ pub enum Error {
         height: usize,
         /// The pipeline's limit.
         limit: usize,
+    },
+    /// A bounding box is not finite or not ordered.
+    #[error("box {index} = {xyxy:?} is invalid: {reason}")]
+    InvalidBox {
+        /// Position of the box in the input.
+        index: usize,
+        /// The box as given, `[x_min, y_min, x_max, y_max]`.
+        xyxy: [f64; 4],
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Boxes and labels differ in number.
+    #[error("{boxes} boxes but {labels} labels: every box needs one label")]
+    LabelCount {
+        /// Number of boxes.
+        boxes: usize,
+        /// Number of labels.
+        labels: usize,
     },
     /// An image file could not be decoded or encoded.
     #[error("image codec: {0}")]

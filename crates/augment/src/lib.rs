@@ -1,9 +1,11 @@
 //! Fast, exact image data augmentation.
 //!
-//! Every geometric transform (resize, crop, flip, rotate, zoom) is a change of
-//! coordinates: a [`Pipeline`] composes them into one map and samples the
-//! source once, only where the output needs it, with lighting fused into the
-//! same pass. One interpolation instead of one per step: faster and sharper.
+//! Every geometric transform (resize, crop, flip, rotate, zoom, perspective,
+//! elastic) is a change of coordinates: a [`Pipeline`] composes them into one
+//! map and samples the source once, only where the output needs it, with
+//! lighting fused into the same pass. One interpolation instead of one per
+//! step: faster and sharper. Masks, keypoints and boxes follow the same draw
+//! of parameters ([`Pipeline::apply_with_targets`]).
 //!
 //! ```
 //! use augment::{Image, Pipeline};
@@ -22,19 +24,29 @@
 //! assert_eq!(batch.len(), 4);
 //! # Ok::<(), augment::Error>(())
 //! ```
+//!
+//! What each step draws, and in what order it composes, is described on
+//! [`Transform`]; [`Pipeline::fastai_default`] is fastai v1's standard set.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod displace;
 mod error;
 mod param;
 mod pipeline;
+mod pixel;
+mod plan;
+mod pyramid;
+mod targets;
 mod transform;
 
 pub use error::{Error, Result};
-pub use geom::{Affine, Element, Image, ImageView, ImageViewMut, Isa, Padding, Shape};
+pub use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding, Point, Shape};
 pub use param::Param;
-pub use pipeline::{Pipeline, PipelineBuilder, Plan, Step};
+pub use pipeline::{Augmented, Pipeline, PipelineBuilder, Step, Targets};
+pub use plan::Plan;
 pub use sample::Interpolation;
-pub use transform::{MAX_OUTPUT_SIDE, Transform};
+pub use targets::{BoxFormat, Boxes, MappedPoint};
+pub use transform::{MAX_OUTPUT_SIDE, ResizeMethod, Transform};
 
 /// The lower-level crates, for users who need maps or kernels directly.
 pub mod raw {

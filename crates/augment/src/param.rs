@@ -4,19 +4,65 @@ use crate::error::{Error, Result};
 use rand::{Rng, RngExt};
 use std::ops::RangeInclusive;
 
-/// A number given once, or drawn uniformly from a range for each image.
+/// A number given once, or drawn for each image from a range.
+///
+/// In pipeline files (serde) a fixed value is a number, a uniform range a
+/// pair `[low, high]`, a log-uniform range `{"log_uniform": [low, high]}`.
 ///
 /// ```
 /// use augment::Param;
 /// assert_eq!(Param::from(3.0), Param::Fixed(3.0));
 /// assert_eq!(Param::from(-10.0..=10.0), Param::Uniform(-10.0, 10.0));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "ParamRepr", into = "ParamRepr")]
 pub enum Param {
     /// Always this value.
     Fixed(f64),
     /// Uniform in `[low, high]`.
     Uniform(f64, f64),
+    /// Log-uniform in `[low, high]` (both positive): as likely to halve as to
+    /// double, the way torchvision draws aspect ratios and fastai contrast.
+    LogUniform(f64, f64),
+}
+
+/// How a [`Param`] reads and writes in pipeline files.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum ParamRepr {
+    Fixed(f64),
+    Uniform([f64; 2]),
+    LogUniform(LogUniformRepr),
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogUniformRepr {
+    log_uniform: [f64; 2],
+}
+
+impl From<ParamRepr> for Param {
+    fn from(r: ParamRepr) -> Self {
+        match r {
+            ParamRepr::Fixed(v) => Param::Fixed(v),
+            ParamRepr::Uniform([a, b]) => Param::Uniform(a, b),
+            ParamRepr::LogUniform(LogUniformRepr {
+                log_uniform: [a, b],
+            }) => Param::LogUniform(a, b),
+        }
+    }
+}
+
+impl From<Param> for ParamRepr {
+    fn from(p: Param) -> Self {
+        match p {
+            Param::Fixed(v) => ParamRepr::Fixed(v),
+            Param::Uniform(a, b) => ParamRepr::Uniform([a, b]),
+            Param::LogUniform(a, b) => ParamRepr::LogUniform(LogUniformRepr {
+                log_uniform: [a, b],
+            }),
+        }
+    }
 }
 
 impl From<f64> for Param {
@@ -41,6 +87,7 @@ impl std::fmt::Display for Param {
         match self {
             Param::Fixed(v) => write!(f, "{v}"),
             Param::Uniform(a, b) => write!(f, "{a}..={b}"),
+            Param::LogUniform(a, b) => write!(f, "log-uniform {a}..={b}"),
         }
     }
 }
@@ -50,7 +97,7 @@ impl Param {
     pub fn bounds(&self) -> (f64, f64) {
         match *self {
             Param::Fixed(v) => (v, v),
-            Param::Uniform(a, b) => (a, b),
+            Param::Uniform(a, b) | Param::LogUniform(a, b) => (a, b),
         }
     }
 
@@ -60,10 +107,27 @@ impl Param {
         match *self {
             Param::Fixed(v) => v,
             Param::Uniform(a, b) => a + (b - a) * rng.random::<f64>(),
+            Param::LogUniform(a, b) => {
+                let (la, lb) = (a.ln(), b.ln());
+                (la + (lb - la) * rng.random::<f64>()).exp().clamp(a, b)
+            }
         }
     }
 
-    /// Error unless both bounds are finite, ordered and within `[min, max]`.
+    /// A whole number for one image, each of `ceil(low)..=floor(high)`
+    /// equally likely (rounding a uniform draw would halve the ends' odds).
+    pub(crate) fn draw_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let (a, b) = self.bounds();
+        let (lo, hi) = (a.ceil().max(0.0) as u64, b.floor().max(0.0) as u64);
+        if hi <= lo {
+            lo
+        } else {
+            rng.random_range(lo..=hi)
+        }
+    }
+
+    /// Error unless both bounds are finite, ordered and within `[min, max]`
+    /// (and positive for a log-uniform range).
     pub(crate) fn check(
         &self,
         transform: &'static str,
@@ -73,7 +137,8 @@ impl Param {
         expected: &'static str,
     ) -> Result<()> {
         let (a, b) = self.bounds();
-        let ok = a.is_finite() && b.is_finite() && a <= b && a >= min && b <= max;
+        let positive = !matches!(self, Param::LogUniform(..)) || a > 0.0;
+        let ok = a.is_finite() && b.is_finite() && a <= b && a >= min && b <= max && positive;
         if ok {
             Ok(())
         } else {
@@ -121,13 +186,57 @@ mod tests {
     }
 
     #[test]
+    fn log_uniform_is_symmetric_in_log_space() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let p = Param::LogUniform(0.5, 2.0);
+        let draws: Vec<f64> = (0..20_000).map(|_| p.draw(&mut rng)).collect();
+        assert!(draws.iter().all(|v| (0.5..=2.0).contains(v)));
+        // Half the mass below 1 (the geometric middle), not below 1.25.
+        let below = draws.iter().filter(|&&v| v < 1.0).count() as f64 / 20_000.0;
+        assert!((below - 0.5).abs() < 0.02, "{below}");
+    }
+
+    #[test]
+    fn counts_hit_both_ends_equally() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let p = Param::Uniform(1.0, 3.0);
+        let mut seen = [0usize; 4];
+        for _ in 0..9000 {
+            seen[p.draw_count(&mut rng) as usize] += 1;
+        }
+        assert_eq!(seen[0], 0);
+        for n in &seen[1..] {
+            assert!((2700..3300).contains(n), "{seen:?}");
+        }
+    }
+
+    #[test]
     fn check_rejects_nan_reversed_and_out_of_range() {
         let check = |p: Param| p.check("t", "x", -1.0, 1.0, "in -1..=1");
         assert!(check(Param::Uniform(-0.5, 0.5)).is_ok());
         assert!(check(Param::Uniform(0.5, -0.5)).is_err());
         assert!(check(Param::Fixed(f64::NAN)).is_err());
         assert!(check(Param::Fixed(2.0)).is_err());
+        assert!(check(Param::LogUniform(0.0, 0.5)).is_err());
         assert!(check_probability("t", 1.5).is_err());
         assert!(check_probability("t", f64::NAN).is_err());
+    }
+
+    #[test]
+    fn file_form_round_trips() -> std::result::Result<(), serde_json::Error> {
+        for p in [
+            Param::Fixed(2.5),
+            Param::Uniform(-1.0, 1.0),
+            Param::LogUniform(0.8, 1.25),
+        ] {
+            let text = serde_json::to_string(&p)?;
+            assert_eq!(serde_json::from_str::<Param>(&text)?, p, "{text}");
+        }
+        assert_eq!(
+            serde_json::from_str::<Param>("[-10, 10]")?,
+            Param::Uniform(-10.0, 10.0)
+        );
+        assert!(serde_json::from_str::<Param>(r#"{"log_uniformm": [1, 2]}"#).is_err());
+        Ok(())
     }
 }

@@ -2,19 +2,32 @@
 
 use crate::error::{Error, Result};
 use crate::param::{Param, check_probability};
-use crate::transform::{Frame, Transform};
-use geom::{Affine, DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, Map, Padding};
+use crate::pixel;
+use crate::plan::{Frame, Plan};
+use crate::pyramid;
+use crate::targets::{Boxes, MappedPoint};
+use crate::transform::{ResizeMethod, Transform};
+use geom::{
+    Affine, DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, Map, Padding, Point,
+    Projective,
+};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sample::{ChannelAffine, Interpolation, WarpOptions};
 
 /// A transform and the probability that it fires for a given image.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     /// What it does.
     pub transform: Transform,
-    /// Chance of applying it, in 0..=1.
+    /// Chance of applying it, in 0..=1 (default 1).
+    #[serde(default = "always")]
     pub p: f64,
+}
+
+fn always() -> f64 {
+    1.0
 }
 
 /// An augmentation pipeline: steps applied in order to the content, composed
@@ -39,13 +52,21 @@ pub struct Step {
 /// assert_eq!(out, pipeline.apply(photo.view(), 0)?); // same seed and index, same image
 /// # Ok::<(), augment::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A pipeline reads from and writes to pipeline files through serde (the
+/// steps, interpolation, padding, seed and the other settings; reading
+/// checks every parameter as [`PipelineBuilder::build`] does).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "PipelineSpec", into = "PipelineSpec")]
 pub struct Pipeline {
     steps: Vec<Step>,
     interpolation: Interpolation,
     padding: Padding,
     seed: u64,
     max_output_pixels: usize,
+    antialias: bool,
+    mask_fill: f32,
+    min_box_visibility: f64,
 }
 
 /// Builds a [`Pipeline`]; every parameter is checked by [`PipelineBuilder::build`].
@@ -63,6 +84,9 @@ impl Default for PipelineBuilder {
                 padding: Padding::Reflect101,
                 seed: 0,
                 max_output_pixels: DEFAULT_MAX_PIXELS,
+                antialias: true,
+                mask_fill: 0.0,
+                min_box_visibility: 0.0,
             },
         }
     }
@@ -75,20 +99,99 @@ impl PipelineBuilder {
         self
     }
 
-    /// Scale to `width x height` (always applied).
+    // ---- size and crop (always applied) ----
+
+    /// Scale to `width x height`, stretching if the aspect ratio differs.
     pub fn resize(self, width: usize, height: usize) -> Self {
-        self.step(Transform::Resize { width, height }, 1.0)
+        self.resize_with(width, height, ResizeMethod::Squish)
     }
 
-    /// Keep the centred `width x height` window (always applied).
+    /// Scale to `width x height` by `method` (squish, crop or pad), centred.
+    pub fn resize_with(self, width: usize, height: usize, method: ResizeMethod) -> Self {
+        self.step(
+            Transform::Resize {
+                width,
+                height,
+                method,
+                x: Param::Fixed(0.5),
+                y: Param::Fixed(0.5),
+            },
+            1.0,
+        )
+    }
+
+    /// Keep the centred `width x height` window.
     pub fn centre_crop(self, width: usize, height: usize) -> Self {
         self.step(Transform::CentreCrop { width, height }, 1.0)
     }
 
-    /// Keep a `width x height` window at a random position (always applied).
+    /// Keep a `width x height` window at a random position.
     pub fn random_crop(self, width: usize, height: usize) -> Self {
         self.step(Transform::RandomCrop { width, height }, 1.0)
     }
+
+    /// Keep a `width x height` window at fraction `x`, `y` of the room
+    /// (fastai's `crop_pad`; pads where the canvas is smaller).
+    pub fn crop_pad(
+        self,
+        width: usize,
+        height: usize,
+        x: impl Into<Param>,
+        y: impl Into<Param>,
+    ) -> Self {
+        self.step(
+            Transform::CropPad {
+                width,
+                height,
+                x: x.into(),
+                y: y.into(),
+            },
+            1.0,
+        )
+    }
+
+    /// torchvision's `RandomResizedCrop(size)`: area 8–100 %, ratio 3/4–4/3.
+    pub fn random_resized_crop(self, width: usize, height: usize) -> Self {
+        self.random_resized_crop_with(
+            width,
+            height,
+            Param::Uniform(0.08, 1.0),
+            Param::LogUniform(3.0 / 4.0, 4.0 / 3.0),
+        )
+    }
+
+    /// `RandomResizedCrop` with an area fraction `scale` and aspect `ratio`.
+    pub fn random_resized_crop_with(
+        self,
+        width: usize,
+        height: usize,
+        scale: impl Into<Param>,
+        ratio: impl Into<Param>,
+    ) -> Self {
+        self.step(
+            Transform::RandomResizedCrop {
+                width,
+                height,
+                scale: scale.into(),
+                ratio: ratio.into(),
+            },
+            1.0,
+        )
+    }
+
+    /// Zoom by `scale` on a random window, resized to `width x height`.
+    pub fn zoom_crop(self, width: usize, height: usize, scale: impl Into<Param>) -> Self {
+        self.step(
+            Transform::ZoomCrop {
+                width,
+                height,
+                scale: scale.into(),
+            },
+            1.0,
+        )
+    }
+
+    // ---- affine ----
 
     /// Mirror left-right with probability `p`.
     pub fn flip_horizontal(self, p: f64) -> Self {
@@ -98,6 +201,11 @@ impl PipelineBuilder {
     /// Mirror top-bottom with probability `p`.
     pub fn flip_vertical(self, p: f64) -> Self {
         self.step(Transform::FlipVertical, p)
+    }
+
+    /// One of the 8 symmetries of the square with probability `p`.
+    pub fn dihedral(self, p: f64) -> Self {
+        self.step(Transform::Dihedral, p)
     }
 
     /// Rotate counter-clockwise by `degrees` (fixed or a range) with probability `p`.
@@ -110,15 +218,134 @@ impl PipelineBuilder {
         )
     }
 
-    /// Zoom about the centre by `scale` (fixed or a range) with probability `p`.
+    /// Zoom about the centre by `scale` with probability `p`.
     pub fn zoom(self, scale: impl Into<Param>, p: f64) -> Self {
+        self.zoom_at(scale, 0.5, 0.5, p)
+    }
+
+    /// Zoom by `scale` on a window at fraction `x`, `y` of the room.
+    pub fn zoom_at(
+        self,
+        scale: impl Into<Param>,
+        x: impl Into<Param>,
+        y: impl Into<Param>,
+        p: f64,
+    ) -> Self {
         self.step(
             Transform::Zoom {
                 scale: scale.into(),
+                x: x.into(),
+                y: y.into(),
             },
             p,
         )
     }
+
+    /// Zoom by `scale` on a window at a random place (fastai's `rand_zoom`).
+    pub fn random_zoom(self, scale: impl Into<Param>, p: f64) -> Self {
+        self.zoom_at(scale, 0.0..=1.0, 0.0..=1.0, p)
+    }
+
+    /// Shift by fractions `x` of the width and `y` of the height.
+    pub fn translate(self, x: impl Into<Param>, y: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Translate {
+                x: x.into(),
+                y: y.into(),
+            },
+            p,
+        )
+    }
+
+    /// Scale each axis about the centre (squish when they differ).
+    pub fn scale(self, x: impl Into<Param>, y: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Scale {
+                x: x.into(),
+                y: y.into(),
+            },
+            p,
+        )
+    }
+
+    /// Shear by angles in degrees about the centre.
+    pub fn shear(self, x_degrees: impl Into<Param>, y_degrees: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Shear {
+                x_degrees: x_degrees.into(),
+                y_degrees: y_degrees.into(),
+            },
+            p,
+        )
+    }
+
+    // ---- projective ----
+
+    /// Move each corner by a random offset (fraction of the half side).
+    pub fn perspective(self, distortion: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Perspective {
+                distortion: distortion.into(),
+            },
+            p,
+        )
+    }
+
+    /// fastai's `symmetric_warp`.
+    pub fn symmetric_warp(self, magnitude: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::SymmetricWarp {
+                magnitude: magnitude.into(),
+            },
+            p,
+        )
+    }
+
+    /// fastai's `skew`.
+    pub fn skew(self, magnitude: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Skew {
+                magnitude: magnitude.into(),
+            },
+            p,
+        )
+    }
+
+    /// fastai's `tilt`.
+    pub fn tilt(self, magnitude: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Tilt {
+                magnitude: magnitude.into(),
+            },
+            p,
+        )
+    }
+
+    // ---- displacement ----
+
+    /// Each output pixel reads a random neighbour within `magnitude` pixels.
+    pub fn jitter(self, magnitude: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::Jitter {
+                magnitude: magnitude.into(),
+            },
+            p,
+        )
+    }
+
+    /// Elastic distortion: control offsets up to `magnitude` pixels, about
+    /// `smoothness` pixels apart.
+    pub fn elastic(self, magnitude: impl Into<Param>, smoothness: f64, p: f64) -> Self {
+        self.step(
+            Transform::Elastic {
+                magnitude: magnitude.into(),
+                smoothness,
+            },
+            p,
+        )
+    }
+
+    // ---- pixel ----
 
     /// Shift brightness by `delta` (fraction of full intensity) with probability `p`.
     pub fn brightness(self, delta: impl Into<Param>, p: f64) -> Self {
@@ -139,6 +366,70 @@ impl PipelineBuilder {
             p,
         )
     }
+
+    /// Scale contrast about mid-grey by `scale` with probability `p`.
+    pub fn mid_grey_contrast(self, scale: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::MidGreyContrast {
+                scale: scale.into(),
+            },
+            p,
+        )
+    }
+
+    /// Black out `holes` rectangles of `width x height` output pixels.
+    pub fn cutout(
+        self,
+        holes: impl Into<Param>,
+        width: impl Into<Param>,
+        height: impl Into<Param>,
+        p: f64,
+    ) -> Self {
+        self.step(
+            Transform::Cutout {
+                holes: holes.into(),
+                width: width.into(),
+                height: height.into(),
+                fill: 0.0,
+            },
+            p,
+        )
+    }
+
+    /// Gaussian blur with standard deviation `sigma` pixels.
+    pub fn gaussian_blur(self, sigma: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::GaussianBlur {
+                sigma: sigma.into(),
+            },
+            p,
+        )
+    }
+
+    /// Motion blur over `length` pixels at `degrees`.
+    pub fn motion_blur(self, length: impl Into<Param>, degrees: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::MotionBlur {
+                length: length.into(),
+                degrees: degrees.into(),
+            },
+            p,
+        )
+    }
+
+    /// Cheap motion blur: shear by `degrees`, box blur along rows over `length` pixels.
+    pub fn shear_blur(self, length: impl Into<Param>, degrees: impl Into<Param>, p: f64) -> Self {
+        self.step(
+            Transform::ShearBlur {
+                length: length.into(),
+                degrees: degrees.into(),
+                vertical: false,
+            },
+            p,
+        )
+    }
+
+    // ---- settings ----
 
     /// Interpolation for images (default bilinear).
     pub fn interpolation(mut self, interpolation: Interpolation) -> Self {
@@ -164,69 +455,152 @@ impl PipelineBuilder {
         self
     }
 
-    /// Checks every step and returns the pipeline.
+    /// Where the map shrinks the source by more than 2x, sample a
+    /// box-downscaled copy instead (default on; bilinear only).
+    pub fn antialias(mut self, on: bool) -> Self {
+        self.pipeline.antialias = on;
+        self
+    }
+
+    /// The label masks get where they read outside the source (default 0).
+    pub fn mask_fill(mut self, value: f32) -> Self {
+        self.pipeline.mask_fill = value;
+        self
+    }
+
+    /// Boxes keeping less than this fraction of their area are dropped (default 0).
+    pub fn min_box_visibility(mut self, fraction: f64) -> Self {
+        self.pipeline.min_box_visibility = fraction;
+        self
+    }
+
+    /// Checks every step and setting and returns the pipeline.
     pub fn build(self) -> Result<Pipeline> {
         let p = self.pipeline;
         for step in &p.steps {
             step.transform.validate()?;
             check_probability(step.transform.name(), step.p)?;
         }
+        let setting = |parameter, value: String, expected| Error::InvalidParameter {
+            transform: "pipeline",
+            parameter,
+            value,
+            expected,
+        };
         if let Some(v) = p.padding.constant().filter(|v| !v.is_finite()) {
-            return Err(Error::InvalidParameter {
-                transform: "pipeline",
-                parameter: "padding constant",
-                value: v.to_string(),
-                expected: "a finite value",
-            });
+            return Err(setting("padding constant", v.to_string(), "a finite value"));
+        }
+        if !p.mask_fill.is_finite() {
+            return Err(setting(
+                "mask_fill",
+                p.mask_fill.to_string(),
+                "a finite value",
+            ));
+        }
+        if !(0.0..=1.0).contains(&p.min_box_visibility) {
+            return Err(setting(
+                "min_box_visibility",
+                p.min_box_visibility.to_string(),
+                "a fraction in 0..=1",
+            ));
+        }
+        if p.max_output_pixels == 0 {
+            return Err(setting("max_output_pixels", "0".into(), "at least 1"));
         }
         Ok(p)
     }
 }
 
-/// One image's drawn parameters: where the source lands and what it becomes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    /// Source pixel plane to output pixel plane (forward).
-    pub forward: Affine,
-    /// Output width.
-    pub width: usize,
-    /// Output height.
-    pub height: usize,
-    /// Value gain applied to every channel.
-    pub gain: f64,
-    /// Value offset, as a fraction of full intensity.
-    pub offset: f64,
+/// Targets that follow an image through the same drawn parameters; see
+/// [`Pipeline::apply_with_targets`].
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a, L = u32> {
+    /// A label mask the size of the image (1–4 channels), sampled nearest
+    /// with the pipeline's mask fill outside.
+    pub mask: Option<ImageView<'a, u8>>,
+    /// Keypoints in the image plane (pixel centres at integers).
+    pub keypoints: &'a [Point],
+    /// Bounding boxes with labels.
+    pub boxes: Option<&'a Boxes<L>>,
 }
 
-impl Plan {
-    /// The pull map for the sampler: output pixel to source position.
-    pub fn pull_map(&self) -> Result<Map> {
-        Ok(Map::Affine(self.forward.inverse()?))
-    }
-
-    /// The value affine for sample type `T`, or `None` if it changes nothing.
-    pub fn values<T: Element>(&self) -> Option<ChannelAffine> {
-        if self.gain == 1.0 && self.offset == 0.0 {
-            return None;
+impl<L> Default for Targets<'_, L> {
+    fn default() -> Self {
+        Targets {
+            mask: None,
+            keypoints: &[],
+            boxes: None,
         }
-        let scale = self.gain as f32;
-        let offset = (self.offset * f64::from(T::FULL_SCALE)) as f32;
-        Some(ChannelAffine {
-            scale: [scale; 4],
-            offset: [offset; 4],
-        })
     }
+}
 
-    /// Where a source point lands in the output.
-    pub fn map_point(&self, x: f64, y: f64) -> (f64, f64) {
-        self.forward.apply(x, y)
-    }
+/// An augmented image with its targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Augmented<T, L = u32> {
+    /// The image.
+    pub image: Image<T>,
+    /// The mask, if one was given.
+    pub mask: Option<Image<u8>>,
+    /// Every keypoint, in input order, with where it went.
+    pub keypoints: Vec<MappedPoint>,
+    /// The boxes still visible enough, labels aligned.
+    pub boxes: Option<Boxes<L>>,
 }
 
 impl Pipeline {
     /// A builder with no steps, bilinear, `Reflect101` padding, seed 0.
     pub fn builder() -> PipelineBuilder {
         PipelineBuilder::default()
+    }
+
+    /// fastai v1's `get_transforms()` for training, then the output size:
+    /// flip left-right (p = 0.5), symmetric warp ±0.2, rotate ±10°, zoom
+    /// 1–1.1 at a random place (each p = 0.75), brightness and contrast
+    /// ±20 % (each p = 0.75), then resize to cover `width x height` and crop
+    /// at a random place (fastai's `ResizeMethod.CROP` with `rand_crop`).
+    ///
+    /// fastai applies lighting in logit space; here it is the same change
+    /// linearised at mid-grey (brightness `change` 0.4–0.6 shifts mid-grey
+    /// by ±0.1, contrast scales about mid-grey by 0.8–1.25, log-uniform), so
+    /// it fuses into the sampling pass.
+    ///
+    /// ```
+    /// use augment::{Image, Pipeline};
+    /// let photo = Image::<u8>::new(320, 240, 3)?;
+    /// let train = Pipeline::fastai_default(224, 224).seed(1).build()?;
+    /// assert_eq!(train.apply(photo.view(), 0)?.width(), 224);
+    /// # Ok::<(), augment::Error>(())
+    /// ```
+    pub fn fastai_default(width: usize, height: usize) -> PipelineBuilder {
+        const P_AFFINE: f64 = 0.75;
+        const P_LIGHTING: f64 = 0.75;
+        const MAX_LIGHTING: f64 = 0.2;
+        Pipeline::builder()
+            .flip_horizontal(0.5)
+            .symmetric_warp(-0.2..=0.2, P_AFFINE)
+            .rotate(-10.0..=10.0, P_AFFINE)
+            .random_zoom(1.0..=1.1, P_AFFINE)
+            .brightness(-MAX_LIGHTING / 2.0..=MAX_LIGHTING / 2.0, P_LIGHTING)
+            .mid_grey_contrast(
+                Param::LogUniform(1.0 - MAX_LIGHTING, 1.0 / (1.0 - MAX_LIGHTING)),
+                P_LIGHTING,
+            )
+            .step(
+                Transform::Resize {
+                    width,
+                    height,
+                    method: ResizeMethod::Crop,
+                    x: Param::Uniform(0.0, 1.0),
+                    y: Param::Uniform(0.0, 1.0),
+                },
+                1.0,
+            )
+    }
+
+    /// The validation counterpart of [`Pipeline::fastai_default`]: resize to
+    /// cover `width x height` and crop the centre, nothing random.
+    pub fn fastai_validation(width: usize, height: usize) -> PipelineBuilder {
+        Pipeline::builder().resize_with(width, height, ResizeMethod::Crop)
     }
 
     /// The steps, in order.
@@ -269,11 +643,9 @@ impl Pipeline {
         geom::Shape::new(width, height, 1)?;
         let mut frame = Frame::new(width, height);
         for step in &self.steps {
-            // Every step draws whether it fires, so a step's draws do not
-            // depend on whether the steps before it fired.
             let fires = step.p >= 1.0 || rng.random::<f64>() < step.p;
             if fires {
-                step.transform.draw_into(&mut frame, rng);
+                step.transform.draw_into(&mut frame, rng)?;
             }
         }
         let pixels = frame.width.saturating_mul(frame.height);
@@ -284,13 +656,7 @@ impl Pipeline {
                 limit: self.max_output_pixels,
             });
         }
-        Ok(Plan {
-            forward: frame.forward,
-            width: frame.width,
-            height: frame.height,
-            gain: frame.gain,
-            offset: frame.offset,
-        })
+        frame.finish((width, height))
     }
 
     /// Augments `src` as image number `index`: one sampling pass.
@@ -301,12 +667,7 @@ impl Pipeline {
 
     /// Augments `src` with already drawn parameters.
     pub fn apply_plan<T: Element>(&self, src: ImageView<'_, T>, plan: &Plan) -> Result<Image<T>> {
-        let mut out = Image::new_limited(
-            plan.width,
-            plan.height,
-            src.channels(),
-            self.max_output_pixels,
-        )?;
+        let mut out = self.output_for(plan, src.channels())?;
         self.apply_plan_into(src, out.view_mut(), plan)?;
         Ok(out)
     }
@@ -318,19 +679,260 @@ impl Pipeline {
         dst: ImageViewMut<'_, T>,
         plan: &Plan,
     ) -> Result<()> {
-        if (dst.width(), dst.height()) != (plan.width, plan.height) {
+        let map = plan.pull_map()?;
+        self.sample_image(src, dst, plan, &map)
+    }
+
+    /// Augments image `index` and its targets with one draw of parameters.
+    ///
+    /// ```
+    /// use augment::{BoxFormat, Boxes, Image, MappedPoint, Pipeline, Targets};
+    /// let photo = Image::<u8>::new(100, 80, 3)?;
+    /// let mask = Image::<u8>::from_fn(100, 80, 1, |x, _, _| (x / 50) as u8)?;
+    /// let boxes = Boxes::new(BoxFormat::PixelXyxy, vec![[10.0, 10.0, 40.0, 30.0]], vec![7u32])?;
+    /// let pipeline = Pipeline::builder().rotate(-15.0..=15.0, 1.0).resize(50, 40).build()?;
+    /// let out = pipeline.apply_with_targets(
+    ///     photo.view(),
+    ///     &Targets { mask: Some(mask.view()), keypoints: &[(20.0, 20.0)], boxes: Some(&boxes) },
+    ///     3,
+    /// )?;
+    /// assert_eq!(out.mask.map(|m| m.width()), Some(50));
+    /// assert!(matches!(out.keypoints[0], MappedPoint::Inside(_)));
+    /// assert_eq!(out.boxes.map(|b| b.labels().to_vec()), Some(vec![7]));
+    /// # Ok::<(), augment::Error>(())
+    /// ```
+    pub fn apply_with_targets<T: Element, L: Clone>(
+        &self,
+        src: ImageView<'_, T>,
+        targets: &Targets<'_, L>,
+        index: u64,
+    ) -> Result<Augmented<T, L>> {
+        let plan = self.plan(src.width(), src.height(), index)?;
+        let map = plan.pull_map()?;
+        let mut image = self.output_for(&plan, src.channels())?;
+        self.sample_image(src, image.view_mut(), &plan, &map)?;
+        let mask = match targets.mask {
+            Some(mask) => Some(self.sample_mask(mask, &plan, &map)?),
+            None => None,
+        };
+        let boxes = match targets.boxes {
+            Some(b) => Some(plan.map_boxes(b, self.min_box_visibility)?),
+            None => None,
+        };
+        Ok(Augmented {
+            image,
+            mask,
+            keypoints: plan.map_keypoints(targets.keypoints),
+            boxes,
+        })
+    }
+
+    /// Warps a label mask with `plan`: nearest sampling, so only values in
+    /// the mask (and the pipeline's mask fill, outside the source) appear;
+    /// no antialiasing, no lighting, no pixel steps.
+    pub fn apply_mask<M: Element>(&self, mask: ImageView<'_, M>, plan: &Plan) -> Result<Image<M>> {
+        self.sample_mask(mask, plan, &plan.pull_map()?)
+    }
+
+    fn output_for<T: Element>(&self, plan: &Plan, channels: usize) -> Result<Image<T>> {
+        Ok(Image::new_limited(
+            plan.width(),
+            plan.height(),
+            channels,
+            self.max_output_pixels,
+        )?)
+    }
+
+    fn sample_mask<M: Element>(
+        &self,
+        mask: ImageView<'_, M>,
+        plan: &Plan,
+        map: &Map,
+    ) -> Result<Image<M>> {
+        if (mask.width(), mask.height()) != plan.source_size() {
+            return Err(geom::Error::ShapeMismatch {
+                left: format!("mask {}", mask.shape()),
+                right: format!("image {}x{}", plan.source_size().0, plan.source_size().1),
+            }
+            .into());
+        }
+        let mut out = self.output_for(plan, mask.channels())?;
+        let options = WarpOptions {
+            interpolation: Interpolation::Nearest,
+            padding: Padding::Constant(self.mask_fill),
+            values: None,
+        };
+        sample::warp(mask, out.view_mut(), map, &options)?;
+        Ok(out)
+    }
+
+    /// The sampling pass (from a downscaled level where the map shrinks the
+    /// source more than 2x), then the pixel steps.
+    fn sample_image<T: Element>(
+        &self,
+        src: ImageView<'_, T>,
+        mut dst: ImageViewMut<'_, T>,
+        plan: &Plan,
+        map: &Map,
+    ) -> Result<()> {
+        if (dst.width(), dst.height()) != (plan.width(), plan.height()) {
             return Err(geom::Error::ShapeMismatch {
                 left: format!("output {}", dst.shape()),
-                right: format!("plan {}x{}", plan.width, plan.height),
+                right: format!("plan {}x{}", plan.width(), plan.height()),
+            }
+            .into());
+        }
+        if (src.width(), src.height()) != plan.source_size() {
+            return Err(geom::Error::ShapeMismatch {
+                left: format!("source {}", src.shape()),
+                right: format!(
+                    "plan drawn for {}x{}",
+                    plan.source_size().0,
+                    plan.source_size().1
+                ),
             }
             .into());
         }
         let options = WarpOptions {
             interpolation: self.interpolation,
             padding: self.padding,
-            values: plan.values::<T>(),
+            values: value_affine::<T>(plan),
         };
-        sample::warp(src, dst, &plan.pull_map()?, &options)?;
-        Ok(())
+        let factors = self
+            .antialias
+            .then_some(())
+            .filter(|()| self.interpolation == Interpolation::Bilinear)
+            .and_then(|()| plan.source_footprint())
+            .map(|f| pyramid::level_factors(f, (src.width(), src.height())))
+            .filter(|&k| k != (1, 1));
+        match factors {
+            Some((kx, ky)) => {
+                let level = pyramid::box_level(src, kx, ky, self.padding)?;
+                let map = then_affine(map, &pyramid::level_map(kx, ky));
+                sample::warp(level.view(), dst.reborrow(), &map, &options)?;
+            }
+            None => sample::warp(src, dst.reborrow(), map, &options)?,
+        }
+        pixel::run(plan.pixel_ops(), dst, &mut None)
+    }
+}
+
+/// The per-channel value affine of `plan` for sample type `T`, or `None` if
+/// it changes nothing.
+fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
+    let (gain, offset) = plan.value_affine();
+    if gain == 1.0 && offset == 0.0 {
+        return None;
+    }
+    Some(ChannelAffine::uniform(
+        gain as f32,
+        (offset * f64::from(T::FULL_SCALE)) as f32,
+    ))
+}
+
+/// `map` followed by the affine `next` (source to level coordinates).
+fn then_affine(map: &Map, next: &Affine) -> Map {
+    match map {
+        Map::Affine(a) => Map::Affine(a.then(next)),
+        Map::Projective(p) => Map::Projective(p.then(&Projective::from(*next))),
+        Map::Grid(g) => {
+            let mut g = g.clone();
+            let [[a, _, c], [_, e, f]] = next.rows();
+            for xy in g.as_mut_slice().chunks_exact_mut(2) {
+                xy[0] = (a * f64::from(xy[0]) + c) as f32;
+                xy[1] = (e * f64::from(xy[1]) + f) as f32;
+            }
+            Map::Grid(g)
+        }
+    }
+}
+
+// ---- pipeline files ----
+
+/// Mirrors `geom::Padding` for pipeline files: `"reflect101"`, `{"constant": 0.5}`, ….
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Padding", rename_all = "snake_case")]
+enum PaddingDef {
+    Constant(f32),
+    Zeros,
+    Border,
+    Reflect,
+    Reflect101,
+    Wrap,
+}
+
+/// Mirrors `sample::Interpolation` for pipeline files.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Interpolation", rename_all = "snake_case")]
+enum InterpolationDef {
+    Nearest,
+    Bilinear,
+}
+
+/// A pipeline as a file holds it; turned into a [`Pipeline`] by the builder's checks.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineSpec {
+    steps: Vec<Step>,
+    #[serde(default, with = "InterpolationDef")]
+    interpolation: Interpolation,
+    #[serde(default = "default_padding", with = "PaddingDef")]
+    padding: Padding,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default = "default_max_pixels")]
+    max_output_pixels: usize,
+    #[serde(default = "default_true")]
+    antialias: bool,
+    #[serde(default)]
+    mask_fill: f32,
+    #[serde(default)]
+    min_box_visibility: f64,
+}
+
+fn default_padding() -> Padding {
+    Padding::Reflect101
+}
+
+fn default_max_pixels() -> usize {
+    DEFAULT_MAX_PIXELS
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl TryFrom<PipelineSpec> for Pipeline {
+    type Error = Error;
+
+    fn try_from(s: PipelineSpec) -> Result<Pipeline> {
+        PipelineBuilder {
+            pipeline: Pipeline {
+                steps: s.steps,
+                interpolation: s.interpolation,
+                padding: s.padding,
+                seed: s.seed,
+                max_output_pixels: s.max_output_pixels,
+                antialias: s.antialias,
+                mask_fill: s.mask_fill,
+                min_box_visibility: s.min_box_visibility,
+            },
+        }
+        .build()
+    }
+}
+
+impl From<Pipeline> for PipelineSpec {
+    fn from(p: Pipeline) -> PipelineSpec {
+        PipelineSpec {
+            steps: p.steps,
+            interpolation: p.interpolation,
+            padding: p.padding,
+            seed: p.seed,
+            max_output_pixels: p.max_output_pixels,
+            antialias: p.antialias,
+            mask_fill: p.mask_fill,
+            min_box_visibility: p.min_box_visibility,
+        }
     }
 }

@@ -178,8 +178,9 @@ fn flip_fires_about_half_the_time() -> TestResult {
     let p = Pipeline::builder().flip_horizontal(0.5).seed(5).build()?;
     let fired = (0..2000)
         .filter(|&k| {
+            // Flipped when the source's left column lands on the right.
             p.plan(10, 10, k)
-                .is_ok_and(|plan| plan.forward.rows()[0][0] < 0.0)
+                .is_ok_and(|plan| plan.map_point(0.0, 0.0).is_some_and(|(x, _)| x > 4.5))
         })
         .count();
     // Binomial(2000, 0.5): 4.5 standard deviations is about ±100.
@@ -202,7 +203,7 @@ fn plan_maps_points_where_the_pixels_go() -> TestResult {
     for k in 0..10 {
         let plan = p.plan(64, 64, k)?;
         let out = p.apply_plan(src.view(), &plan)?;
-        let (px, py) = plan.map_point(20.0, 12.0);
+        let (px, py) = plan.map_point(20.0, 12.0).ok_or("point lost")?;
         let brightest = (0..96 * 96)
             .max_by_key(|&n| out.as_slice()[n])
             .map(|n| (n % 96, n / 96))

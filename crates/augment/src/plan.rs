@@ -1,0 +1,328 @@
+//! One image's drawn parameters, composed: the frame a pipeline builds while
+//! drawing, and the [`Plan`] it becomes, which knows the one pull map to
+//! sample, where points go, and what the pixel steps do afterwards.
+
+use crate::displace::{Displacement, JitterRows};
+use crate::error::Result;
+use crate::pixel::PixelOp;
+use geom::{Affine, Grid, Map, Point, Projective};
+
+/// A forward or pull homography that stays affine as long as it can, so the
+/// sampler's affine path (no divide) is used whenever no projective step fired.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Homography {
+    Affine(Affine),
+    Projective(Projective),
+}
+
+impl Homography {
+    pub(crate) const IDENTITY: Homography = Homography::Affine(Affine::IDENTITY);
+
+    fn projective(&self) -> Projective {
+        match *self {
+            Homography::Affine(a) => Projective::from(a),
+            Homography::Projective(p) => p,
+        }
+    }
+
+    /// This map, then `next`.
+    pub(crate) fn then(&self, next: &Homography) -> Homography {
+        match (self, next) {
+            (Homography::Affine(a), Homography::Affine(b)) => Homography::Affine(a.then(b)),
+            _ => Homography::Projective(self.projective().then(&next.projective())),
+        }
+    }
+
+    /// Where `p` goes; `None` at or beyond the horizon of a projective map.
+    #[inline]
+    pub(crate) fn apply(&self, p: Point) -> Option<Point> {
+        match self {
+            Homography::Affine(a) => Some(a.apply(p.0, p.1)),
+            Homography::Projective(h) => h.apply(p.0, p.1),
+        }
+    }
+
+    pub(crate) fn inverse(&self) -> Result<Homography> {
+        Ok(match self {
+            Homography::Affine(a) => Homography::Affine(a.inverse()?),
+            Homography::Projective(p) => Homography::Projective(p.inverse()?),
+        })
+    }
+
+    fn into_map(self) -> Map {
+        match self {
+            Homography::Affine(a) => Map::Affine(a),
+            Homography::Projective(p) => Map::Projective(p),
+        }
+    }
+}
+
+/// A homography into a canvas followed by a displacement on that canvas.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Segment {
+    forward: Homography,
+    pull: Homography,
+    displacement: Displacement,
+}
+
+/// What a pipeline builds up while drawing: the completed segments, the
+/// homography from the last of them (or the source) to the current canvas,
+/// the canvas size, the value affine `v * gain + offset * full_scale`, and
+/// the pixel steps that run after sampling.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Frame {
+    segments: Vec<(Homography, Displacement)>,
+    forward: Homography,
+    pub width: usize,
+    pub height: usize,
+    pub gain: f64,
+    pub offset: f64,
+    pub pixel_ops: Vec<PixelOp>,
+}
+
+impl Frame {
+    pub(crate) fn new(width: usize, height: usize) -> Frame {
+        Frame {
+            segments: Vec::new(),
+            forward: Homography::IDENTITY,
+            width,
+            height,
+            gain: 1.0,
+            offset: 0.0,
+            pixel_ops: Vec::new(),
+        }
+    }
+
+    /// The centre of the canvas in pixel-centre coordinates.
+    pub(crate) fn centre(&self) -> Point {
+        (
+            (self.width as f64 - 1.0) / 2.0,
+            (self.height as f64 - 1.0) / 2.0,
+        )
+    }
+
+    /// Content moves by the forward affine `step`; the canvas stays.
+    pub(crate) fn push(&mut self, step: &Affine) {
+        self.forward = self.forward.then(&Homography::Affine(*step));
+    }
+
+    /// Content moves by the forward homography `step`; the canvas stays.
+    pub(crate) fn push_projective(&mut self, step: Projective) {
+        self.forward = self.forward.then(&Homography::Projective(step));
+    }
+
+    /// The content of `window` (canvas coordinates, by edges) becomes a new
+    /// `width x height` canvas.
+    pub(crate) fn window(&mut self, window: geom::Rect, width: usize, height: usize) -> Result<()> {
+        let pull = window.to_output(width, height)?;
+        self.push(&pull.inverse()?);
+        self.width = width;
+        self.height = height;
+        Ok(())
+    }
+
+    /// Keeps the whole-pixel window at `(x0, y0)`: an integer translation, so
+    /// crops copy pixels exactly.
+    pub(crate) fn crop(&mut self, x0: f64, y0: f64, width: usize, height: usize) {
+        self.push(&Affine::translate(-x0, -y0));
+        self.width = width;
+        self.height = height;
+    }
+
+    /// Ends the current segment with a displacement on the current canvas.
+    pub(crate) fn displace(&mut self, displacement: Displacement) {
+        let forward = std::mem::replace(&mut self.forward, Homography::IDENTITY);
+        self.segments.push((forward, displacement));
+    }
+
+    /// The plan for a `source` (width, height) image.
+    pub(crate) fn finish(self, source: (usize, usize)) -> Result<Plan> {
+        let segments = self
+            .segments
+            .into_iter()
+            .map(|(forward, displacement)| {
+                Ok(Segment {
+                    pull: forward.inverse()?,
+                    forward,
+                    displacement,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Plan {
+            source,
+            width: self.width,
+            height: self.height,
+            pull: self.forward.inverse()?,
+            forward: self.forward,
+            segments,
+            gain: self.gain,
+            offset: self.offset,
+            pixel_ops: self.pixel_ops,
+        })
+    }
+}
+
+/// One image's drawn parameters: where the source lands (one composed map),
+/// the output size, the value affine fused into sampling, and the pixel
+/// steps that follow. Images, masks, keypoints and boxes given the same plan
+/// move together.
+///
+/// ```
+/// use augment::Pipeline;
+/// let pipeline = Pipeline::builder().flip_horizontal(1.0).resize(50, 50).build()?;
+/// let plan = pipeline.plan(100, 80, 0)?;
+/// assert_eq!((plan.width(), plan.height()), (50, 50));
+/// // The source's top-left pixel centre lands near the top-right corner.
+/// let (x, y) = plan.map_point(0.0, 0.0).ok_or("lost")?;
+/// assert!((x - 49.25).abs() < 1e-9 && (y + 0.1875).abs() < 1e-9);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    source: (usize, usize),
+    width: usize,
+    height: usize,
+    segments: Vec<Segment>,
+    forward: Homography,
+    pull: Homography,
+    gain: f64,
+    offset: f64,
+    pixel_ops: Vec<PixelOp>,
+}
+
+impl Plan {
+    /// Output width.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Output height.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The source size the plan was drawn for.
+    pub fn source_size(&self) -> (usize, usize) {
+        self.source
+    }
+
+    /// Whether the composed map is affine (one matrix, the sampler's fastest
+    /// path): no projective and no displacement step fired.
+    pub fn is_affine(&self) -> bool {
+        self.segments.is_empty() && matches!(self.pull, Homography::Affine(_))
+    }
+
+    /// The value affine `v * gain + offset * full_scale` fused into sampling.
+    pub fn value_affine(&self) -> (f64, f64) {
+        (self.gain, self.offset)
+    }
+
+    /// Whether a displacement step (jitter, elastic) fired: the map is a grid.
+    pub(crate) fn has_displacement(&self) -> bool {
+        !self.segments.is_empty()
+    }
+
+    pub(crate) fn pixel_ops(&self) -> &[PixelOp] {
+        &self.pixel_ops
+    }
+
+    /// Where source point `(x, y)` lands in the output (pixel centres at
+    /// integers); `None` if a perspective step sends it beyond the horizon.
+    /// Jitter, being zero-mean per-pixel noise, moves no point.
+    pub fn map_point(&self, x: f64, y: f64) -> Option<Point> {
+        let mut p = (x, y);
+        for seg in &self.segments {
+            p = seg.forward.apply(p)?;
+            p = seg.displacement.forward(p);
+        }
+        self.forward.apply(p)
+    }
+
+    /// The source position output point `o` reads, without jitter noise.
+    pub(crate) fn pull_point(&self, o: Point) -> Option<Point> {
+        let mut q = self.pull.apply(o)?;
+        for seg in self.segments.iter().rev() {
+            let d = seg.displacement.smooth_offset(q);
+            q = seg.pull.apply((q.0 + d.0, q.1 + d.1))?;
+        }
+        Some(q)
+    }
+
+    /// How many source pixels one output pixel spans along each source axis
+    /// near the output centre: the length of each row of the pull map's
+    /// Jacobian. `None` where the centre has no source position.
+    pub(crate) fn source_footprint(&self) -> Option<(f64, f64)> {
+        let (cx, cy) = (
+            (self.width as f64 - 1.0) / 2.0,
+            (self.height as f64 - 1.0) / 2.0,
+        );
+        if let (true, Homography::Affine(a)) = (self.segments.is_empty(), self.pull) {
+            let [[a, b, _], [d, e, _]] = a.rows();
+            return Some((a.hypot(b), d.hypot(e)));
+        }
+        let h = 0.5;
+        let px = self.pull_point((cx + h, cy))?;
+        let mx = self.pull_point((cx - h, cy))?;
+        let py = self.pull_point((cx, cy + h))?;
+        let my = self.pull_point((cx, cy - h))?;
+        let (a, d) = ((px.0 - mx.0) / (2.0 * h), (px.1 - mx.1) / (2.0 * h));
+        let (b, e) = ((py.0 - my.0) / (2.0 * h), (py.1 - my.1) / (2.0 * h));
+        let f = (a.hypot(b), d.hypot(e));
+        (f.0.is_finite() && f.1.is_finite()).then_some(f)
+    }
+
+    /// The pull map the sampler takes: output pixel to source position.
+    /// Affine if every step was, projective if a perspective step fired, a
+    /// grid (built at output size, one position per output pixel) if a
+    /// displacement step fired.
+    pub fn pull_map(&self) -> Result<Map> {
+        if self.segments.is_empty() {
+            return Ok(self.pull.into_map());
+        }
+        let mut jitter: Vec<Option<JitterRows>> = self
+            .segments
+            .iter()
+            .map(|seg| match seg.displacement {
+                Displacement::Jitter { magnitude, key } => {
+                    Some(JitterRows::new(key, magnitude, self.width))
+                }
+                Displacement::Elastic(_) => None,
+            })
+            .collect();
+        let mut xy = Vec::new();
+        xy.try_reserve_exact(2 * self.width * self.height)
+            .map_err(|_| geom::Error::TooLarge {
+                width: self.width,
+                height: self.height,
+                channels: 2,
+                limit: geom::DEFAULT_MAX_PIXELS,
+            })?;
+        for i in 0..self.height {
+            for rows in jitter.iter_mut().flatten() {
+                rows.seek_row(i);
+            }
+            for j in 0..self.width {
+                let pos = self.pull_pixel((j as f64, i as f64), &mut jitter);
+                let (x, y) = pos.unwrap_or((f64::NAN, f64::NAN));
+                xy.push(x as f32);
+                xy.push(y as f32);
+            }
+        }
+        Ok(Map::Grid(Grid::new(self.width, self.height, xy)?))
+    }
+
+    /// The full pull of one output pixel, jitter included. Each jitter
+    /// stream advances by exactly one pixel whether or not the pixel has a
+    /// position, so every pixel's noise is the same whatever its neighbours do.
+    fn pull_pixel(&self, o: Point, jitter: &mut [Option<JitterRows>]) -> Option<Point> {
+        let mut q = self.pull.apply(o);
+        for (seg, rows) in self.segments.iter().zip(jitter.iter_mut()).rev() {
+            let n = rows.as_mut().map_or((0.0, 0.0), JitterRows::next_offset);
+            q = q.and_then(|q| {
+                let d = seg.displacement.smooth_offset(q);
+                seg.pull.apply((q.0 + d.0 + n.0, q.1 + d.1 + n.1))
+            });
+        }
+        q
+    }
+}
