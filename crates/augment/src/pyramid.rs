@@ -3,23 +3,29 @@
 //!
 //! Bilinear sampling reads four taps, so shrinking by more than 2x skips
 //! source pixels and aliases. A copy downscaled by powers of two per axis
-//! (each pixel the mean of a `kx x ky` block) brings the remaining shrink to
-//! at most 2x; its scale is folded into the map, so the pipeline still
+//! (each pixel the mean of a `kx x ky` block) brings the remaining shrink
+//! below 2x; its scale is folded into the map, so the pipeline still
 //! samples once. Factors are chosen per axis, so a squish only averages
 //! along the axis it compresses.
 
 use crate::error::Result;
 use geom::{Affine, Element, Image, ImageView, Padding};
 
-/// The power-of-two block sides `(kx, ky)` that bring a source footprint of
-/// `(fx, fy)` pixels per output pixel to at most 2, capped at the source size.
+/// The power-of-two block sides `(kx, ky)` for a source footprint of
+/// `(fx, fy)` pixels per output pixel: none up to 2 (bilinear at a 2x
+/// shrink already averages 2x2), beyond that the largest power of two not
+/// above the footprint, leaving a shrink in `[1, 2)` (capped at the source
+/// size). A power-of-two shrink so reads the level at its pixel centres and
+/// returns the exact block means.
 pub(crate) fn level_factors(footprint: (f64, f64), source: (usize, usize)) -> (usize, usize) {
     let factor = |mut f: f64, side: usize| {
         let cap = side.next_power_of_two();
         let mut k = 1;
-        while f > 2.0 && k < cap {
-            f /= 2.0;
-            k *= 2;
+        if f > 2.0 {
+            while f >= 2.0 && k < cap {
+                f /= 2.0;
+                k *= 2;
+            }
         }
         k
     };
@@ -102,6 +108,7 @@ mod tests {
     #[test]
     fn factors_leave_at_most_2x() {
         assert_eq!(level_factors((1.9, 2.0), (100, 100)), (1, 1));
+        assert_eq!(level_factors((4.0, 3.9), (100, 100)), (4, 2));
         assert_eq!(level_factors((2.01, 4.5), (100, 100)), (2, 4));
         assert_eq!(level_factors((1e9, 1.0), (5, 5)), (8, 1));
     }

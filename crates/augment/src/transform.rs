@@ -272,7 +272,7 @@ pub enum Transform {
     /// when `vertical`), a running sum whose cost does not grow with the
     /// length, where a true oblique motion blur costs about `2 * length` taps.
     ShearBlur {
-        /// Blur length in pixels, 0..=1000 (rounded; below 1 is none).
+        /// Blur length in pixels, 0..=1000 (rounded to an odd count; below 2 is none).
         length: Param,
         /// Shear angle in degrees, within ±60.
         degrees: Param,
@@ -722,7 +722,9 @@ impl Transform {
                     Affine::shear(angle, 0.0)
                 };
                 frame.push(&shear.about(centre));
-                let taps = length.round().max(1.0) as usize;
+                // An odd box is centred on its pixel (an even one would shift
+                // the content by half a pixel).
+                let taps = 2 * ((length - 1.0) / 2.0).round().max(0.0) as usize + 1;
                 if taps > 1 {
                     let (width, height) = if *vertical { (1, taps) } else { (taps, 1) };
                     frame
