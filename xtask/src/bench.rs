@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-/// Criterion settings for `--quick`: short warm-up and measurement, the
-/// smallest sample criterion accepts, no plots. About two seconds per bench.
+/// Criterion settings for `--quick`: criterion's quick mode (measure until
+/// the estimate is within 5%, at most the measurement time, which groups may
+/// set themselves), short warm-up, no plots. Under a second for most benches.
 pub const QUICK_ARGS: &[&str] = &[
+    "--quick",
     "--warm-up-time",
     "0.5",
     "--measurement-time",
     "1.5",
-    "--sample-size",
-    "10",
     "--noplot",
 ];
 
@@ -45,6 +45,9 @@ pub struct Options {
     pub threshold: f64,
     /// Exit non-zero when a regression is flagged.
     pub fail_on_regression: bool,
+    /// Pair every variant of ours (`augment_scalar`, …) with the peers, not
+    /// only the plain `augment`.
+    pub all_pairs: bool,
 }
 
 /// Bench targets of the benches crate: `benches/benches/*.rs`, sorted.
@@ -214,8 +217,13 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let isa = isa_for_run(options.isa.as_deref())?;
     let (summary, failures) = measure(ws, options, isa)?;
     if summary.benches.is_empty() {
-        eprintln!(
-            "xtask: no criterion results found under {} (are the benches still placeholders?)",
+        let failed = if failures.is_empty() {
+            String::new()
+        } else {
+            format!("; failed: {}", failures.join(", "))
+        };
+        bail!(
+            "no criterion results under {}{failed}: nothing to summarise",
             ws.criterion_dir().display()
         );
     }
@@ -243,7 +251,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     }
 
     println!("\n== Results (median)\n{}", report::results_table(&summary));
-    let pairs = report::peer_ratios(&summary.benches);
+    let pairs = report::peer_pairs(&summary.benches, options.all_pairs);
     if pairs.is_empty() {
         println!("== Ours / peer: no group holds both ours and a peer");
     } else {

@@ -30,7 +30,7 @@ struct Cli {
 enum Task {
     /// Run the criterion benches, summarise, keep history, compare.
     Bench {
-        /// Short criterion settings (0.5 s warm-up, 1.5 s measurement, 10 samples, no plots).
+        /// Short criterion settings (quick mode, 0.5 s warm-up, at most 1.5 s measurement, no plots).
         #[arg(long)]
         quick: bool,
         /// Also save this run as target/bench-history/NAME.json.
@@ -49,6 +49,9 @@ enum Task {
         /// Exit non-zero when a regression is flagged.
         #[arg(long)]
         fail_on_regression: bool,
+        /// In the ours/peer table, pair every variant of ours (augment_scalar, …), not only `augment`.
+        #[arg(long)]
+        all_pairs: bool,
         /// Only this bench target (sample, filter, pipeline). Repeatable.
         #[arg(long = "bench", value_name = "TARGET")]
         targets: Vec<String>,
@@ -88,6 +91,7 @@ fn main() -> anyhow::Result<()> {
             write_baseline,
             threshold,
             fail_on_regression,
+            all_pairs,
             targets,
             isa,
             no_run,
@@ -105,6 +109,7 @@ fn main() -> anyhow::Result<()> {
                 write_baseline,
                 threshold,
                 fail_on_regression,
+                all_pairs,
             },
         ),
         Task::Fuzz {

@@ -2,7 +2,7 @@
 //! shared machine, where absolute times drift), and this run against a
 //! saved one (baseline or named), with regressions flagged.
 
-use crate::summary::{Entry, Summary, Unit, format_ns};
+use crate::summary::{Entry, OURS_PREFIX, Summary, Unit, format_ns};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -34,7 +34,11 @@ impl PeerRatio {
 
 /// Every (ours, peer) pair sharing a group and parameter, in id order. Pairs
 /// with different units are skipped: their times do not compare.
-pub fn peer_ratios(benches: &[Entry]) -> Vec<PeerRatio> {
+///
+/// With `all_ours` false, a group's plain `augment` function (what users
+/// get) stands for ours when the group has one, and variants such as
+/// `augment_scalar` are left out of the pairs.
+pub fn peer_pairs(benches: &[Entry], all_ours: bool) -> Vec<PeerRatio> {
     let mut groups: BTreeMap<(&str, Option<&str>), Vec<&Entry>> = BTreeMap::new();
     for e in benches.iter().filter(|e| e.function.is_some()) {
         groups
@@ -44,8 +48,12 @@ pub fn peer_ratios(benches: &[Entry]) -> Vec<PeerRatio> {
     }
     let mut out = Vec::new();
     for ((group, parameter), members) in groups {
-        let (ours, peers): (Vec<&Entry>, Vec<&Entry>) =
+        let (mut ours, peers): (Vec<&Entry>, Vec<&Entry>) =
             members.into_iter().partition(|e| e.is_ours());
+        let is_plain = |e: &&Entry| e.function.as_deref() == Some(OURS_PREFIX);
+        if !all_ours && ours.iter().any(is_plain) {
+            ours.retain(is_plain);
+        }
         for o in &ours {
             for p in peers
                 .iter()
@@ -64,6 +72,11 @@ pub fn peer_ratios(benches: &[Entry]) -> Vec<PeerRatio> {
         }
     }
     out
+}
+
+/// Every (ours, peer) pair, all our variants included.
+pub fn peer_ratios(benches: &[Entry]) -> Vec<PeerRatio> {
+    peer_pairs(benches, true)
 }
 
 /// How one bench moved against the saved run.
@@ -421,6 +434,17 @@ mod tests {
                 ("augment_scalar".into(), 0.5)
             ]
         );
+        // By default the plain `augment` stands for ours where there is one.
+        let primary: Vec<String> = peer_pairs(&benches, false)
+            .iter()
+            .map(|r| r.ours.clone())
+            .collect();
+        assert_eq!(primary, ["augment"]);
+        let only_variant = vec![
+            entry("g", "augment_direct", None, 1.0),
+            entry("g", "libblur", None, 2.0),
+        ];
+        assert_eq!(peer_pairs(&only_variant, false).len(), 1);
     }
 
     fn verdict_of(changes: &[Change], id: &str) -> Option<Verdict> {
