@@ -28,10 +28,11 @@ pub(crate) enum Displacement {
 impl Displacement {
     /// The smooth part of the offset at canvas point `q` (jitter is zero-mean
     /// per-pixel noise, so its smooth part is zero).
+    #[inline]
     pub(crate) fn smooth_offset(&self, q: Point) -> Point {
         match self {
             Displacement::Jitter { .. } => (0.0, 0.0),
-            Displacement::Elastic(field) => field.offset(q).0,
+            Displacement::Elastic(field) => field.value(q),
         }
     }
 
@@ -46,11 +47,15 @@ impl Displacement {
     }
 }
 
-/// Per-row jitter noise: output row `i` of a `width`-wide output.
+/// Per-row jitter noise for a `width`-wide output: row `i` is words
+/// `2·i·width ..` of the stream, drawn a row at a time (ChaCha fills a
+/// buffer several times faster than it hands out single words).
 pub(crate) struct JitterRows {
     rng: ChaCha8Rng,
     magnitude: f64,
     width: usize,
+    row: Vec<u32>,
+    next: usize,
 }
 
 impl JitterRows {
@@ -59,24 +64,32 @@ impl JitterRows {
             rng: ChaCha8Rng::seed_from_u64(key),
             magnitude,
             width,
+            row: vec![0; 2 * width],
+            next: 0,
         }
     }
 
-    /// Positions the stream at the start of output row `i`.
+    /// Draws the noise of output row `i`.
     pub(crate) fn seek_row(&mut self, i: usize) {
         self.rng
             .set_word_pos(2 * (i as u128) * (self.width as u128));
+        self.rng.fill(&mut self.row[..]);
+        self.next = 0;
     }
 
-    /// The next pixel's offset.
+    /// The next pixel's offset (zero past the end of the row).
     #[inline]
     pub(crate) fn next_offset(&mut self) -> Point {
-        let mut unit = || {
-            // 24 random bits: a uniform f64 in [-1, 1) on a 2^-23 lattice.
-            f64::from(self.rng.next_u32() >> 8) * (2.0 / 16_777_216.0) - 1.0
+        let Some(pair) = self.row.get(self.next..self.next + 2) else {
+            return (0.0, 0.0);
         };
-        let (u, v) = (unit(), unit());
-        (u * self.magnitude, v * self.magnitude)
+        self.next += 2;
+        // 24 random bits: a uniform value in [-1, 1) on a 2^-23 lattice.
+        let unit = |word: u32| f64::from(word >> 8) * (2.0 / 16_777_216.0) - 1.0;
+        (
+            unit(pair[0]) * self.magnitude,
+            unit(pair[1]) * self.magnitude,
+        )
     }
 }
 
@@ -86,8 +99,8 @@ impl JitterRows {
 /// forward by Newton's method).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ElasticField {
-    /// Lattice spacing in canvas pixels, per axis.
-    spacing: (f64, f64),
+    /// Control points per canvas pixel (the inverse spacing), per axis.
+    density: (f64, f64),
     /// Cells per axis; nodes run `0..cells + 4` (one apron node before the
     /// canvas, two after, for the spline's support).
     cells: (usize, usize),
@@ -98,14 +111,15 @@ pub(crate) struct ElasticField {
 /// Uniform cubic B-spline weights at `t` in `[0, 1]`, and their derivatives.
 #[inline]
 fn bspline(t: f64) -> ([f64; 4], [f64; 4]) {
+    const SIXTH: f64 = 1.0 / 6.0;
     let (t2, t3) = (t * t, t * t * t);
     let s = 1.0 - t;
     (
         [
-            s * s * s / 6.0,
-            (3.0 * t3 - 6.0 * t2 + 4.0) / 6.0,
-            (-3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0) / 6.0,
-            t3 / 6.0,
+            s * s * s * SIXTH,
+            (3.0 * t3 - 6.0 * t2 + 4.0) * SIXTH,
+            (-3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0) * SIXTH,
+            t3 * SIXTH,
         ],
         [
             -s * s / 2.0,
@@ -137,7 +151,7 @@ impl ElasticField {
             })
             .collect();
         ElasticField {
-            spacing: (width as f64 / cx as f64, height as f64 / cy as f64),
+            density: (cx as f64 / width as f64, cy as f64 / height as f64),
             cells: (cx, cy),
             nodes,
         }
@@ -146,8 +160,8 @@ impl ElasticField {
     /// Spline coordinate of `v` on an axis: integer node index and fraction.
     /// Beyond the canvas the field is held at its edge value.
     #[inline]
-    fn locate(v: f64, spacing: f64, cells: usize) -> (usize, f64, f64) {
-        let u = (v + 0.5) / spacing + 1.0;
+    fn locate(v: f64, density: f64, cells: usize) -> (usize, f64, f64) {
+        let u = (v + 0.5) * density + 1.0;
         let max = (cells + 1) as f64;
         if u.is_nan() || u <= 1.0 {
             return (1, 0.0, 0.0);
@@ -155,15 +169,42 @@ impl ElasticField {
         if u >= max {
             return (cells + 1, 0.0, 0.0);
         }
-        let k = u.floor();
+        // u > 1, so truncation is the floor (and needs no libm call).
+        let k = u as usize;
         // The derivative factor is zero where the field is held constant.
-        (k as usize, u - k, 1.0 / spacing)
+        (k, u - k as f64, density)
+    }
+
+    /// The offset at canvas point `q` (what [`ElasticField::offset`] gives,
+    /// without the derivative: the per-pixel cost of a grid).
+    #[inline]
+    pub(crate) fn value(&self, q: Point) -> Point {
+        let (kx, tx, _) = Self::locate(q.0, self.density.0, self.cells.0);
+        let (ky, ty, _) = Self::locate(q.1, self.density.1, self.cells.1);
+        let (wx, _) = bspline(tx);
+        let (wy, _) = bspline(ty);
+        let stride = self.cells.0 + 4;
+        let mut d = (0.0, 0.0);
+        for (r, &wr) in wy.iter().enumerate() {
+            let start = (ky - 1 + r) * stride + kx - 1;
+            let Some(row) = self.nodes.get(start..start + 4) else {
+                continue;
+            };
+            let (mut rx, mut ry) = (0.0, 0.0);
+            for (&wc, &(nx, ny)) in wx.iter().zip(row) {
+                rx += wc * nx;
+                ry += wc * ny;
+            }
+            d.0 += wr * rx;
+            d.1 += wr * ry;
+        }
+        d
     }
 
     /// The offset at canvas point `q` and its Jacobian `[[∂dx/∂x, ∂dx/∂y], [∂dy/∂x, ∂dy/∂y]]`.
     pub(crate) fn offset(&self, q: Point) -> (Point, [[f64; 2]; 2]) {
-        let (kx, tx, sx) = Self::locate(q.0, self.spacing.0, self.cells.0);
-        let (ky, ty, sy) = Self::locate(q.1, self.spacing.1, self.cells.1);
+        let (kx, tx, sx) = Self::locate(q.0, self.density.0, self.cells.0);
+        let (ky, ty, sy) = Self::locate(q.1, self.density.1, self.cells.1);
         let (wx, dwx) = bspline(tx);
         let (wy, dwy) = bspline(ty);
         let stride = self.cells.0 + 4;
@@ -251,6 +292,16 @@ mod tests {
     }
 
     #[test]
+    fn value_is_the_offset_without_its_derivative() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let f = ElasticField::draw(90, 70, 4.0, 15.0, &mut rng);
+        for &(x, y) in &[(1.5, 2.5), (44.4, 33.3), (-3.0, 80.0), (89.5, 0.0)] {
+            let (a, b) = (f.value((x, y)), f.offset((x, y)).0);
+            assert!((a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-12);
+        }
+    }
+
+    #[test]
     fn solve_inverts_the_pull() {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let f = ElasticField::draw(64, 64, 3.0, 16.0, &mut rng);
@@ -262,12 +313,29 @@ mod tests {
     }
 
     #[test]
-    fn jitter_rows_can_be_found_by_seeking() {
+    fn jitter_rows_depend_on_the_key_and_row_alone() {
         let mut a = JitterRows::new(9, 2.0, 5);
-        let all: Vec<Point> = (0..15).map(|_| a.next_offset()).collect();
+        let mut rows = Vec::new();
+        for i in 0..3 {
+            a.seek_row(i);
+            rows.push((0..5).map(|_| a.next_offset()).collect::<Vec<Point>>());
+        }
+        // Row 2 drawn on its own, after other rows, is the same.
         let mut b = JitterRows::new(9, 2.0, 5);
+        b.seek_row(0);
         b.seek_row(2);
-        assert_eq!(b.next_offset(), all[10]);
-        assert!(all.iter().all(|p| p.0.abs() <= 2.0 && p.1.abs() <= 2.0));
+        assert_eq!((0..5).map(|_| b.next_offset()).collect::<Vec<_>>(), rows[2]);
+        assert_ne!(rows[1], rows[2]);
+        assert!(
+            rows.iter()
+                .flatten()
+                .all(|p| p.0.abs() <= 2.0 && p.1.abs() <= 2.0)
+        );
+        // It is the raw stream: words 2·i·width onwards.
+        let mut raw = ChaCha8Rng::seed_from_u64(9);
+        raw.set_word_pos(20);
+        let word = raw.next_u32();
+        let want = (f64::from(word >> 8) * (2.0 / 16_777_216.0) - 1.0) * 2.0;
+        assert_eq!(rows[2][0].0, want);
     }
 }

@@ -290,22 +290,24 @@ impl Plan {
             })
             .collect();
         let mut xy = Vec::new();
-        xy.try_reserve_exact(2 * self.width * self.height)
+        let len = 2 * self.width * self.height;
+        xy.try_reserve_exact(len)
             .map_err(|_| geom::Error::TooLarge {
                 width: self.width,
                 height: self.height,
                 channels: 2,
                 limit: geom::DEFAULT_MAX_PIXELS,
             })?;
-        for i in 0..self.height {
+        xy.resize(len, 0.0f32);
+        for (i, row) in xy.chunks_exact_mut(2 * self.width).enumerate() {
             for rows in jitter.iter_mut().flatten() {
                 rows.seek_row(i);
             }
-            for j in 0..self.width {
+            for (j, out) in row.chunks_exact_mut(2).enumerate() {
                 let pos = self.pull_pixel((j as f64, i as f64), &mut jitter);
                 let (x, y) = pos.unwrap_or((f64::NAN, f64::NAN));
-                xy.push(x as f32);
-                xy.push(y as f32);
+                out[0] = x as f32;
+                out[1] = y as f32;
             }
         }
         Ok(Map::Grid(Grid::new(self.width, self.height, xy)?))

@@ -58,47 +58,71 @@ pub(crate) fn box_level<T: Element>(
     let (out_w, out_h) = (w.div_ceil(kx), h.div_ceil(ky));
     let mut out = Image::<T>::new(out_w, out_h, c)?;
     let fill = padding.constant().unwrap_or(0.0);
-    let full_blocks = w / kx;
     let scale = 1.0 / (kx * ky) as f32;
-    let mut acc = vec![0.0f32; out_w * c];
-    let mut pixel = [0.0f32; 4];
+    // Column sums of the block's rows that are in the image (or mapped into
+    // it by the padding rule); a simple loop the compiler vectorises.
+    let mut column_sums = vec![0.0f32; w * c];
     for (oy, out_row) in out.view_mut().rows_mut().enumerate() {
-        acc.fill(0.0);
+        column_sums.fill(0.0);
+        let mut fill_rows = 0usize;
         for sy in oy * ky..(oy + 1) * ky {
-            let Some(row) = padding.index(sy as i64, h).map(|r| src.row(r)) else {
-                acc.iter_mut().for_each(|a| *a += fill * kx as f32);
-                continue;
-            };
-            for (bx, block) in row[..full_blocks * kx * c].chunks_exact(kx * c).enumerate() {
-                let sums = &mut acc[bx * c..(bx + 1) * c];
-                for px in block.chunks_exact(c) {
-                    for (s, v) in sums.iter_mut().zip(px) {
+            match padding.index(sy as i64, h) {
+                Some(r) => {
+                    for (s, v) in column_sums.iter_mut().zip(src.row(r)) {
                         *s += v.to_f32();
                     }
                 }
-            }
-            if full_blocks < out_w {
-                let sums = &mut acc[full_blocks * c..];
-                for sx in full_blocks * kx..out_w * kx {
-                    match padding.index(sx as i64, w) {
-                        Some(x) => {
-                            for (p, v) in pixel.iter_mut().zip(&row[x * c..(x + 1) * c]) {
-                                *p = v.to_f32();
-                            }
-                        }
-                        None => pixel = [fill; 4],
-                    }
-                    for (s, p) in sums.iter_mut().zip(&pixel) {
-                        *s += *p;
-                    }
-                }
+                None => fill_rows += 1,
             }
         }
-        for (o, s) in out_row.iter_mut().zip(&acc) {
-            *o = T::from_f32(*s * scale);
+        // Rows read as the constant add `fill` for each of their kx columns;
+        // columns read as the constant add `fill` for each real row.
+        let fill_from_rows = fill * (fill_rows * kx) as f32;
+        let fill_per_column = fill * (ky - fill_rows) as f32;
+        let (full, partial) = out_row.split_at_mut((w / kx) * c);
+        let reduce = match c {
+            1 => reduce_blocks::<T, 1>,
+            3 => reduce_blocks::<T, 3>,
+            _ => reduce_blocks::<T, 4>,
+        };
+        reduce(full, &column_sums, kx, fill_from_rows, scale);
+        // The last block, if it hangs over the right edge.
+        let bx = w / kx;
+        for (ch, o) in partial.iter_mut().enumerate() {
+            let mut sum = fill_from_rows;
+            for sx in bx * kx..(bx + 1) * kx {
+                sum += match padding.index(sx as i64, w) {
+                    Some(x) => column_sums[x * c + ch],
+                    None => fill_per_column,
+                };
+            }
+            *o = T::from_f32(sum * scale);
         }
     }
     Ok(out)
+}
+
+/// Sums each run of `kx` pixels of `sums` (channels `C`, starting from
+/// `init`) and stores `sum * scale`. `C` is a constant so the per-channel
+/// sums stay in registers.
+fn reduce_blocks<T: Element, const C: usize>(
+    out: &mut [T],
+    sums: &[f32],
+    kx: usize,
+    init: f32,
+    scale: f32,
+) {
+    for (out_px, block) in out.chunks_exact_mut(C).zip(sums.chunks_exact(kx * C)) {
+        let mut acc = [init; C];
+        for px in block.chunks_exact(C) {
+            for (a, v) in acc.iter_mut().zip(px) {
+                *a += v;
+            }
+        }
+        for (o, a) in out_px.iter_mut().zip(acc) {
+            *o = T::from_f32(a * scale);
+        }
+    }
 }
 
 #[cfg(test)]
