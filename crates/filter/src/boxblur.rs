@@ -23,8 +23,8 @@
 //! instruction set (integer sums are exact; the running sums are sequential
 //! scalar code), so every [`Isa`] gives the same bits.
 
-use crate::kernels::{as_u8, on_isa};
-use crate::rows::{RowCache, axis_map, row_key};
+use crate::kernels::{as_u8, as_u8_mut, f32_to_u8, on_isa};
+use crate::rows::{axis_map, row_key};
 use crate::separable::{self, Axis, Method};
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 use std::any::TypeId;
@@ -77,22 +77,40 @@ fn has_non_finite<T: Element>(src: ImageView<'_, T>) -> bool {
 
 /// The number type running sums are kept in.
 trait Sum:
-    Copy + Default + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + 'static
+    Copy
+    + Default
+    + PartialEq
+    + std::fmt::Debug
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + 'static
 {
     fn from_sample<T: Element>(v: T) -> Self;
+    fn from_u8(v: u8) -> Self;
     fn from_constant(v: f32) -> Self;
-    /// `sum * inv` as `f32`, with `inv = 1 / area` in this type.
+    fn from_count(n: usize) -> Self;
+    /// `sum * inv` as `f32`, with `inv = 1 / area`.
     fn mean(self, inv: f64) -> f32;
 }
 
 impl Sum for i32 {
     #[inline(always)]
     fn from_sample<T: Element>(v: T) -> Self {
+        // Only used for u8 samples, where this is exact.
         v.to_f32() as i32
+    }
+    #[inline(always)]
+    fn from_u8(v: u8) -> Self {
+        i32::from(v)
     }
     #[inline(always)]
     fn from_constant(v: f32) -> Self {
         v as i32
+    }
+    #[inline(always)]
+    fn from_count(n: usize) -> Self {
+        n as i32
     }
     #[inline(always)]
     fn mean(self, inv: f64) -> f32 {
@@ -106,8 +124,16 @@ impl Sum for f64 {
         f64::from(v.to_f32())
     }
     #[inline(always)]
+    fn from_u8(v: u8) -> Self {
+        f64::from(v)
+    }
+    #[inline(always)]
     fn from_constant(v: f32) -> Self {
         f64::from(v)
+    }
+    #[inline(always)]
+    fn from_count(n: usize) -> Self {
+        n as f64
     }
     #[inline(always)]
     fn mean(self, inv: f64) -> f32 {
@@ -115,24 +141,75 @@ impl Sum for f64 {
     }
 }
 
-/// Horizontal running sums of one padded row: `out[x·c + ch]` is the sum of
-/// `padded[(x + j)·c + ch]` for `j < k`.
+/// `acc[e] += row[e]` (or `-=`), a source row or the constant row (`None`).
 #[inline(always)]
-fn row_sums<S: Sum>(padded: &[S], channels: usize, k: usize, out: &mut [S]) {
-    let c = channels;
-    for ch in 0..c.min(out.len()) {
-        let mut s = S::default();
-        for j in 0..k {
-            s = s + padded[j * c + ch];
-        }
-        out[ch] = s;
-    }
-    let reach = (k - 1) * c;
-    for e in c..out.len() {
-        out[e] = out[e - c] + padded[e + reach] - padded[e - c];
+fn accumulate<T: Element, S: Sum>(acc: &mut [S], row: Option<&[T]>, fill: S, add: bool) {
+    match (row, add) {
+        (Some(row), true) => match as_u8(row) {
+            Some(bytes) => acc
+                .iter_mut()
+                .zip(bytes)
+                .for_each(|(a, &v)| *a = *a + S::from_u8(v)),
+            None => acc
+                .iter_mut()
+                .zip(row)
+                .for_each(|(a, &v)| *a = *a + S::from_sample(v)),
+        },
+        (Some(row), false) => match as_u8(row) {
+            Some(bytes) => acc
+                .iter_mut()
+                .zip(bytes)
+                .for_each(|(a, &v)| *a = *a - S::from_u8(v)),
+            None => acc
+                .iter_mut()
+                .zip(row)
+                .for_each(|(a, &v)| *a = *a - S::from_sample(v)),
+        },
+        (None, true) => acc.iter_mut().for_each(|a| *a = *a + fill),
+        (None, false) => acc.iter_mut().for_each(|a| *a = *a - fill),
     }
 }
 
+/// Horizontal running sums of one padded row: `out[x·c + ch]` is the sum of
+/// `padded[(x + j)·c + ch]` for `j < k`, for every pixel of `out`.
+#[inline(always)]
+fn row_sums<S: Sum>(padded: &[S], channels: usize, k: usize, out: &mut [S]) {
+    match channels {
+        1 => row_sums_c::<S, 1>(padded, k, out),
+        3 => row_sums_c::<S, 3>(padded, k, out),
+        _ => row_sums_c::<S, 4>(padded, k, out),
+    }
+}
+
+/// [`row_sums`] for `C` channels: one running sum per channel, kept in
+/// registers, over exact-size chunks (no bounds checks in the loop).
+#[inline(always)]
+fn row_sums_c<S: Sum, const C: usize>(padded: &[S], k: usize, out: &mut [S]) {
+    let mut s = [S::default(); C];
+    for px in padded[..k * C].chunks_exact(C) {
+        for (s, &v) in s.iter_mut().zip(px) {
+            *s = *s + v;
+        }
+    }
+    let leave = padded.chunks_exact(C);
+    let enter = padded[k * C..].chunks_exact(C);
+    let mut outs = out.chunks_exact_mut(C);
+    // Every pixel but the last stores its sum, then slides the window.
+    let last = outs.next_back();
+    for ((o, l), i) in outs.zip(leave).zip(enter) {
+        o.copy_from_slice(&s);
+        for ((s, &l), &i) in s.iter_mut().zip(l).zip(i) {
+            *s = *s + i - l;
+        }
+    }
+    if let Some(o) = last {
+        o.copy_from_slice(&s);
+    }
+}
+
+/// Running box sums, columns first: a running sum down each column of the
+/// source (read through the padding rule), then a running sum along each
+/// row of those column sums. With integer sums the order changes nothing.
 fn running<T: Element, S: Sum>(
     isa: Isa,
     src: ImageView<'_, T>,
@@ -146,63 +223,59 @@ fn running<T: Element, S: Sum>(
     let (ax, ay) = (kx / 2, ky / 2);
     let map = axis_map(padding, w, ax, kx - 1 - ax);
     let fill = S::from_constant(padding.constant().unwrap_or(0.0));
-    let mut padded = vec![S::default(); (w + kx - 1) * c];
+    let column_fill = fill * S::from_count(ky);
     let inv = 1.0 / (kx as f64 * ky as f64);
-    let mut make = |key: usize, out: &mut [S]| {
-        on_isa(isa, || {
-            if key < h {
-                let row = src.row(key);
-                for (i, px) in padded.chunks_exact_mut(c).enumerate() {
-                    match map[i] {
-                        Some(x) => {
-                            if let Some(bytes) = as_u8(&row[x * c..x * c + c]) {
-                                for (p, &v) in px.iter_mut().zip(bytes) {
-                                    *p = S::from_sample(v);
-                                }
-                            } else {
-                                for (p, &v) in px.iter_mut().zip(&row[x * c..x * c + c]) {
-                                    *p = S::from_sample(v);
-                                }
-                            }
-                        }
-                        None => px.fill(fill),
-                    }
-                }
-            } else {
-                padded.fill(fill);
-            }
-            row_sums(&padded, c, kx, out);
-        })
+    let source = |p: usize| {
+        let key = row_key(padding, p, ay, h);
+        (key < h).then(|| src.row(key))
     };
-    // The window of output row y is padded rows y .. y + ky; one more slot
-    // keeps the row that leaves while the next one enters.
-    let mut cache = RowCache::<S>::new(row_len, ky + 1, h);
-    let mut acc = vec![S::default(); row_len];
-    for p in 0..ky {
-        let slot = cache.fill(p, row_key(padding, p, ay, h), &mut make);
-        on_isa(isa, || {
-            for (a, &v) in acc.iter_mut().zip(cache.row(slot)) {
-                *a = *a + v;
+    // The column sums live in the middle of the padded row, so only the
+    // edges are copied for each output row.
+    let mut padded = vec![S::default(); (w + kx - 1) * c];
+    let middle = ax * c..ax * c + row_len;
+    let mut sums = vec![S::default(); row_len];
+    on_isa(
+        isa,
+        #[inline(always)]
+        || {
+            for p in 0..ky {
+                accumulate(&mut padded[middle.clone()], source(p), fill, true);
             }
-        });
-    }
+        },
+    );
     for y in 0..h {
         let out = dst.row_mut(y);
-        on_isa(isa, || {
-            for (o, &a) in out.iter_mut().zip(&acc) {
-                *o = T::from_f32(a.mean(inv));
-            }
-        });
-        if y + 1 < h {
-            let leave = cache.fill(y, row_key(padding, y, ay, h), &mut make);
-            let enter = cache.fill(y + ky, row_key(padding, y + ky, ay, h), &mut make);
-            let (leave, enter) = (cache.row(leave), cache.row(enter));
-            on_isa(isa, || {
-                for ((a, &i), &o) in acc.iter_mut().zip(enter).zip(leave) {
-                    *a = *a + i - o;
+        on_isa(
+            isa,
+            #[inline(always)]
+            || {
+                for i in (0..ax).chain(ax + w..w + kx - 1) {
+                    let at = i * c;
+                    match map[i] {
+                        Some(x) => {
+                            let from = middle.start + x * c;
+                            padded.copy_within(from..from + c, at);
+                        }
+                        None => padded[at..at + c].fill(column_fill),
+                    }
                 }
-            });
-        }
+                row_sums(&padded, c, kx, &mut sums);
+                if let Some(bytes) = as_u8_mut(out) {
+                    for (o, &s) in bytes.iter_mut().zip(&sums) {
+                        *o = f32_to_u8(s.mean(inv));
+                    }
+                } else {
+                    for (o, &s) in out.iter_mut().zip(&sums) {
+                        *o = T::from_f32(s.mean(inv));
+                    }
+                }
+                if y + 1 < h {
+                    let columns = &mut padded[middle.clone()];
+                    accumulate(columns, source(y + ky), fill, true);
+                    accumulate(columns, source(y), fill, false);
+                }
+            },
+        );
     }
 }
 
@@ -212,13 +285,17 @@ mod tests {
 
     #[test]
     fn row_sums_slide_exactly() {
-        let padded: Vec<i32> = (0..10).collect();
+        let padded: Vec<i32> = (0..20).collect();
         let mut out = vec![0; 8];
-        row_sums(&padded, 1, 3, &mut out);
+        row_sums(&padded[..10], 1, 3, &mut out);
         assert_eq!(out, vec![3, 6, 9, 12, 15, 18, 21, 24]);
-        let mut out = vec![0; 4];
-        row_sums(&padded, 2, 3, &mut out);
-        // Channel 0: 0+2+4, 2+4+6; channel 1: 1+3+5, 3+5+7.
-        assert_eq!(out, vec![6, 9, 12, 15]);
+        for c in [3, 4] {
+            let mut out = vec![0; 2 * c];
+            row_sums(&padded[..4 * c], c, 3, &mut out);
+            for (e, &v) in out.iter().enumerate() {
+                let want: i32 = (0..3).map(|j| padded[e + j * c]).sum();
+                assert_eq!(v, want, "{c} channels, element {e}");
+            }
+        }
     }
 }

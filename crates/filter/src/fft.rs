@@ -16,6 +16,7 @@
 //! within float noise of the direct path, not bit-identical to it.
 
 use crate::kernel::lock;
+use crate::kernels;
 use crate::separable::Axis;
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 use rustfft::num_complex::Complex;
@@ -25,7 +26,7 @@ use std::sync::{Arc, Mutex};
 type C = Complex<f32>;
 
 /// Signal pairs transformed per call (keeps the working set in L2).
-const PAIRS: usize = 8;
+const PAIRS: usize = 32;
 
 /// Forward and inverse transforms of one length.
 struct Plan {
@@ -133,14 +134,15 @@ pub(crate) fn good_size(n: usize) -> usize {
     (n.max(1)..).find(|&m| smooth(m)).unwrap_or(n)
 }
 
-/// Horizontal pass by FFT: `out` (height rows of `width * channels`) gets
-/// the horizontal pass of every source row.
+/// Horizontal pass by FFT: calls `emit(y, row)` with the horizontal pass of
+/// every source row, in order. Rows go in pairs, channel by channel: row `y`
+/// as the real part, row `y + 1` as the imaginary part.
 pub(crate) fn horizontal<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     axis: Axis<'_>,
     padding: Padding,
-    out: &mut [f32],
+    mut emit: impl FnMut(usize, &[f32]),
 ) {
     let (w, h, c) = (src.width(), src.height(), src.channels());
     let shift = axis.weights.len() - 1;
@@ -151,59 +153,92 @@ pub(crate) fn horizontal<T: Element>(
     let map = crate::rows::axis_map(padding, w, axis.before, axis.after());
     let fill = padding.constant().unwrap_or(0.0);
     let row_len = w * c;
-    let mut buffer = vec![C::new(0.0, 0.0); PAIRS * n];
+    let mut buffer = vec![C::new(0.0, 0.0); c * n];
     let mut scratch = vec![C::new(0.0, 0.0); plan.scratch_len()];
-    let signals = h * c;
-    let signal = |s: usize, i: usize| -> f32 {
-        let (y, ch) = (s / c, s % c);
-        match map[i] {
-            Some(x) => src.row(y)[x * c + ch].to_f32(),
-            None => fill,
+    let (mut first, mut second) = (vec![0.0f32; len * c], vec![0.0f32; len * c]);
+    let (mut top, mut bottom) = (vec![0.0f32; row_len], vec![0.0f32; row_len]);
+    for y in (0..h).step_by(2) {
+        kernels::pad_row(isa, src.row(y), c, &map, axis.before, fill, &mut first);
+        if y + 1 < h {
+            kernels::pad_row(isa, src.row(y + 1), c, &map, axis.before, fill, &mut second);
         }
-    };
-    let mut first = 0;
-    while first < signals {
-        let count = (signals - first).min(2 * PAIRS);
-        let pairs = count.div_ceil(2);
-        let buffer = &mut buffer[..pairs * n];
-        for (p, segment) in buffer.chunks_exact_mut(n).enumerate() {
-            let a = first + 2 * p;
-            let b = (2 * p + 1 < count).then_some(a + 1);
-            for (i, z) in segment[..len].iter_mut().enumerate() {
-                *z = C::new(signal(a, i), b.map_or(0.0, |b| signal(b, i)));
+        for (ch, segment) in buffer.chunks_exact_mut(n).enumerate() {
+            let (head, tail) = segment.split_at_mut(len);
+            for ((z, a), b) in head
+                .iter_mut()
+                .zip(first[ch..].iter().step_by(c))
+                .zip(second[ch..].iter().step_by(c))
+            {
+                *z = C::new(*a, *b);
             }
-            segment[len..].fill(C::new(0.0, 0.0));
+            tail.fill(C::new(0.0, 0.0));
         }
-        plan.convolve(buffer, &spectrum, &mut scratch);
-        for (p, segment) in buffer.chunks_exact(n).enumerate() {
+        plan.convolve(&mut buffer, &spectrum, &mut scratch);
+        for (ch, segment) in buffer.chunks_exact(n).enumerate() {
             let valid = &segment[shift..shift + w];
-            for (s, part) in [(first + 2 * p, 0), (first + 2 * p + 1, 1)] {
-                if s >= first + count {
-                    continue;
-                }
-                let (y, ch) = (s / c, s % c);
-                let row = &mut out[y * row_len..(y + 1) * row_len];
-                for (x, z) in valid.iter().enumerate() {
-                    row[x * c + ch] = if part == 0 { z.re } else { z.im };
-                }
+            for ((a, b), z) in top[ch..]
+                .iter_mut()
+                .step_by(c)
+                .zip(bottom[ch..].iter_mut().step_by(c))
+                .zip(valid)
+            {
+                *a = z.re;
+                *b = z.im;
             }
         }
-        first += count;
+        emit(y, &top);
+        if y + 1 < h {
+            emit(y + 1, &bottom);
+        }
     }
 }
 
-/// Vertical pass by FFT: `inter` holds `height` horizontal-pass rows of
-/// `row_len` values followed by the constant row (used for reads the padding
-/// maps to the constant); writes `dst`.
+/// Columns of the intermediate handed to [`vertical`]: `rows` rows (the
+/// source rows, then the constant row) stored in blocks of [`BLOCK`]
+/// columns, so that reading one block down the image is sequential.
+pub(crate) struct Columns {
+    data: Vec<f32>,
+    rows: usize,
+    row_len: usize,
+}
+
+/// Columns per block of [`Columns`]: the signals transformed together.
+const BLOCK: usize = 2 * PAIRS;
+
+impl Columns {
+    pub(crate) fn new(row_len: usize, rows: usize) -> Self {
+        Columns {
+            data: vec![0.0; row_len.div_ceil(BLOCK) * BLOCK * rows],
+            rows,
+            row_len,
+        }
+    }
+
+    /// Stores row `key`.
+    pub(crate) fn put(&mut self, key: usize, values: &[f32]) {
+        for (b, chunk) in values[..self.row_len].chunks(BLOCK).enumerate() {
+            let start = (b * self.rows + key) * BLOCK;
+            self.data[start..start + chunk.len()].copy_from_slice(chunk);
+        }
+    }
+
+    /// Block `b`: `rows` runs of `BLOCK` values.
+    fn block(&self, b: usize) -> &[f32] {
+        &self.data[b * self.rows * BLOCK..(b + 1) * self.rows * BLOCK]
+    }
+}
+
+/// Vertical pass by FFT: `columns` holds the horizontal pass of every
+/// source row and then of the constant row (used for reads the padding maps
+/// to the constant); writes `dst`.
 pub(crate) fn vertical<T: Element>(
     isa: Isa,
-    inter: &[f32],
-    row_len: usize,
+    columns: &Columns,
     axis: Axis<'_>,
     padding: Padding,
     mut dst: ImageViewMut<'_, T>,
 ) {
-    let h = dst.height();
+    let (h, row_len) = (dst.height(), columns.row_len);
     let shift = axis.weights.len() - 1;
     let len = h + shift;
     let plan = plan(isa, good_size(len));
@@ -214,14 +249,16 @@ pub(crate) fn vertical<T: Element>(
         .collect();
     let mut buffer = vec![C::new(0.0, 0.0); PAIRS * n];
     let mut scratch = vec![C::new(0.0, 0.0); plan.scratch_len()];
-    let mut e0 = 0;
-    while e0 < row_len {
-        let cols = (row_len - e0).min(2 * PAIRS);
+    let mut values = [0.0f32; BLOCK];
+    for b in 0..row_len.div_ceil(BLOCK) {
+        let e0 = b * BLOCK;
+        let cols = (row_len - e0).min(BLOCK);
         let pairs = cols.div_ceil(2);
         let buffer = &mut buffer[..pairs * n];
+        let block = columns.block(b);
         for (i, &key) in keys.iter().enumerate() {
-            let values = &inter[key * row_len + e0..key * row_len + e0 + cols];
-            for (p, pair) in values.chunks(2).enumerate() {
+            let row = &block[key * BLOCK..key * BLOCK + cols];
+            for (p, pair) in row.chunks(2).enumerate() {
                 buffer[p * n + i] = C::new(pair[0], pair.get(1).copied().unwrap_or(0.0));
             }
         }
@@ -230,16 +267,15 @@ pub(crate) fn vertical<T: Element>(
         }
         plan.convolve(buffer, &spectrum, &mut scratch);
         for y in 0..h {
-            let row = &mut dst.row_mut(y)[e0..e0 + cols];
-            for (p, pair) in row.chunks_mut(2).enumerate() {
+            for (p, pair) in values[..cols].chunks_mut(2).enumerate() {
                 let z = buffer[p * n + y + shift];
-                pair[0] = T::from_f32(z.re);
+                pair[0] = z.re;
                 if let Some(second) = pair.get_mut(1) {
-                    *second = T::from_f32(z.im);
+                    *second = z.im;
                 }
             }
+            kernels::store_row(&values[..cols], &mut dst.row_mut(y)[e0..e0 + cols]);
         }
-        e0 += cols;
     }
 }
 

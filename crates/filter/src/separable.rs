@@ -158,56 +158,64 @@ pub(crate) fn convolve<T: Element>(
     let mut scratch = Vec::new();
 
     if !fft_x && !fft_y {
-        // Streaming: horizontal rows enter a window as the output row advances.
-        let mut cache = RowCache::<f32>::new(row_len, ky.len(), h);
-        let mut slots = vec![0usize; ky.len()];
-        for y in 0..h {
-            for (t, slot) in slots.iter_mut().enumerate() {
+        // Streaming: horizontal rows enter a window as the output rows
+        // advance, GROUP output rows at a time.
+        let window = ky.len() + GROUP - 1;
+        let mut cache = RowCache::<f32>::new(row_len, window, h);
+        let mut slots = vec![0usize; window];
+        for y in (0..h).step_by(GROUP) {
+            let count = GROUP.min(h - y);
+            let needed = ky.len() + count - 1;
+            for (t, slot) in slots.iter_mut().enumerate().take(needed) {
                 let key = row_key(padding, y + t, ry, h);
                 *slot = cache.fill(y + t, key, |key, out| horizontal.row(key, out));
             }
-            let terms: Vec<Term<'_>> = slots
-                .iter()
-                .zip(ky)
-                .map(|(&slot, &weight)| Term {
-                    src: cache.row(slot),
-                    weight,
-                })
-                .collect();
-            kernels::weighted_sum(isa, &terms, &mut scratch, dst.row_mut(y));
+            let rows: Vec<&[f32]> = slots[..needed].iter().map(|&s| cache.row(s)).collect();
+            let mut outs: Vec<&mut [T]> = dst.rows_mut().skip(y).take(count).collect();
+            kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
         }
         return;
     }
 
     // Whole intermediate: row `h` is the horizontal pass of the constant row.
-    let mut inter = vec![0.0f32; (h + 1) * row_len];
-    let (rows, constant_row) = inter.split_at_mut(h * row_len);
-    if fft_x {
-        fft::horizontal(isa, src, x, padding, rows);
-    } else {
-        for (y, out) in rows.chunks_exact_mut(row_len).enumerate() {
-            horizontal.row(y, out);
-        }
-    }
-    if padding.constant().is_some() {
-        horizontal.row(h, constant_row);
-    }
+    let constant = padding.constant().is_some();
     if fft_y {
-        fft::vertical(isa, &inter, row_len, y_axis, padding, dst);
-    } else {
-        for y in 0..h {
-            let terms: Vec<Term<'_>> = ky
-                .iter()
-                .enumerate()
-                .map(|(t, &weight)| {
-                    let key = row_key(padding, y + t, ry, h);
-                    Term {
-                        src: &inter[key * row_len..(key + 1) * row_len],
-                        weight,
-                    }
-                })
-                .collect();
-            kernels::weighted_sum(isa, &terms, &mut scratch, dst.row_mut(y));
+        let mut columns = fft::Columns::new(row_len, h + 1);
+        let mut row = vec![0.0f32; row_len];
+        if fft_x {
+            fft::horizontal(isa, src, x, padding, |y, values| columns.put(y, values));
+        } else {
+            for y in 0..h {
+                horizontal.row(y, &mut row);
+                columns.put(y, &row);
+            }
         }
+        if constant {
+            horizontal.row(h, &mut row);
+            columns.put(h, &row);
+        }
+        fft::vertical(isa, &columns, y_axis, padding, dst);
+        return;
+    }
+    let mut inter = vec![0.0f32; (h + 1) * row_len];
+    fft::horizontal(isa, src, x, padding, |y, values| {
+        inter[y * row_len..(y + 1) * row_len].copy_from_slice(values)
+    });
+    if constant {
+        horizontal.row(h, &mut inter[h * row_len..]);
+    }
+    for y in (0..h).step_by(GROUP) {
+        let count = GROUP.min(h - y);
+        let rows: Vec<&[f32]> = (0..ky.len() + count - 1)
+            .map(|t| {
+                let key = row_key(padding, y + t, ry, h);
+                &inter[key * row_len..(key + 1) * row_len]
+            })
+            .collect();
+        let mut outs: Vec<&mut [T]> = dst.rows_mut().skip(y).take(count).collect();
+        kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
     }
 }
+
+/// Output rows the vertical pass computes together (they share input loads).
+const GROUP: usize = 4;

@@ -6,7 +6,7 @@
 //! and lane, never fused. Several independent accumulators per block hide
 //! the add latency without changing any element's order of operations.
 
-use super::{Term, as_f32_mut, common_len, scalar};
+use super::{Term, as_f32_mut, common_len, row_terms, scalar};
 use geom::Element;
 use pulp::Simd;
 
@@ -101,8 +101,123 @@ fn store_f32<V: bytemuck::Pod>(acc: &[V], out: &mut [f32]) {
 
 #[inline(always)]
 fn store_converted<V: bytemuck::Pod, T: Element>(acc: &[V], out: &mut [T]) {
-    let values: &[f32] = bytemuck::cast_slice(acc);
-    for (o, &v) in out.iter_mut().zip(values) {
-        *o = T::from_f32(v);
+    super::store_row(bytemuck::cast_slice(acc), out);
+}
+
+/// Output rows processed together by [`VerticalRows`].
+const GROUP: usize = 4;
+
+/// [`super::vertical_rows`] as a pulp operation: groups of [`GROUP`] output
+/// rows share every input load; the rows left over go through
+/// [`WeightedSum`] one by one.
+pub(crate) struct VerticalRows<'a, 'r, 'o, T> {
+    pub rows: &'a [&'r [f32]],
+    pub weights: &'a [f32],
+    pub outs: &'a mut [&'o mut [T]],
+}
+
+impl<T: Element> pulp::WithSimd for VerticalRows<'_, '_, '_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let n = self.weights.len();
+        let mut i = 0;
+        while i + GROUP <= self.outs.len() {
+            group::<S, T>(
+                simd,
+                &self.rows[i..i + n + GROUP - 1],
+                self.weights,
+                &mut self.outs[i..i + GROUP],
+            );
+            i += GROUP;
+        }
+        while i < self.outs.len() {
+            let terms = row_terms(&self.rows[i..], self.weights);
+            WeightedSum {
+                terms: &terms,
+                out: &mut *self.outs[i],
+            }
+            .with_simd(simd);
+            i += 1;
+        }
     }
+}
+
+/// `GROUP` output rows from `n + GROUP - 1` input rows.
+#[inline(always)]
+fn group<S: Simd, T: Element>(simd: S, rows: &[&[f32]], weights: &[f32], outs: &mut [&mut [T]]) {
+    let len = rows
+        .iter()
+        .map(|r| r.len())
+        .chain(outs.iter().map(|o| o.len()))
+        .min()
+        .unwrap_or(0);
+    let lanes = S::F32_LANES;
+    let mut e = 0;
+    while e + 2 * lanes <= len {
+        let acc = group_block::<S, 2>(simd, rows, weights, e);
+        for (out, acc) in outs.iter_mut().zip(&acc) {
+            store(acc, &mut out[e..e + 2 * lanes]);
+        }
+        e += 2 * lanes;
+    }
+    while e + lanes <= len {
+        let acc = group_block::<S, 1>(simd, rows, weights, e);
+        for (out, acc) in outs.iter_mut().zip(&acc) {
+            store(acc, &mut out[e..e + lanes]);
+        }
+        e += lanes;
+    }
+    for (i, out) in outs.iter_mut().enumerate() {
+        let terms = row_terms(&rows[i..], weights);
+        for (k, o) in out.iter_mut().enumerate().take(len).skip(e) {
+            *o = T::from_f32(scalar::weighted_sum_at(&terms, k));
+        }
+    }
+}
+
+#[inline(always)]
+fn store<V: bytemuck::Pod, T: Element>(acc: &[V], out: &mut [T]) {
+    match as_f32_mut(out) {
+        Some(out) => store_f32(acc, out),
+        None => store_converted(acc, out),
+    }
+}
+
+/// Sums for elements `e .. e + V * lanes` of the `GROUP` output rows:
+/// input row `p` contributes to output `i` with weight `w[p - i]`, visited
+/// in increasing `p`, so each output sums its terms in the scalar order.
+///
+/// The caller guarantees `e + V * lanes` is within every row.
+#[inline(always)]
+fn group_block<S: Simd, const V: usize>(
+    simd: S,
+    rows: &[&[f32]],
+    weights: &[f32],
+    e: usize,
+) -> [[S::f32s; V]; GROUP] {
+    let lanes = S::F32_LANES;
+    let n = weights.len();
+    let mut acc = [[simd.splat_f32s(0.0); V]; GROUP];
+    for (p, row) in rows.iter().enumerate().take(n + GROUP - 1) {
+        debug_assert!(e + V * lanes <= row.len());
+        let base = row.as_ptr();
+        let mut x = [simd.splat_f32s(0.0); V];
+        for (j, x) in x.iter_mut().enumerate() {
+            // SAFETY: the caller guarantees e + V * lanes <= row.len(), so
+            // the `lanes` floats at base + e + j * lanes (j < V) are inside
+            // `row`; the read is unaligned and `S::f32s` is plain old data.
+            *x = unsafe { base.add(e + j * lanes).cast::<S::f32s>().read_unaligned() };
+        }
+        for (i, acc) in acc.iter_mut().enumerate() {
+            if p >= i && p - i < n {
+                let w = simd.splat_f32s(weights[p - i]);
+                for (a, &x) in acc.iter_mut().zip(&x) {
+                    *a = simd.add_f32s(*a, simd.mul_f32s(w, x));
+                }
+            }
+        }
+    }
+    acc
 }

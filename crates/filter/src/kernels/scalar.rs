@@ -38,9 +38,7 @@ pub(crate) fn weighted_sum<T: Element>(terms: &[Term<'_>], scratch: &mut Vec<f32
             *s += w * x;
         }
     }
-    for (o, &s) in out[..n].iter_mut().zip(scratch.iter()) {
-        *o = T::from_f32(s);
-    }
+    super::store_row(scratch, &mut out[..n]);
 }
 
 /// The same sum for one element (used for the SIMD path's last partial vector).
