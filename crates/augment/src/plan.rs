@@ -328,3 +328,56 @@ impl Plan {
         q
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::displace::ElasticField;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_map_is_as_simple_as_the_steps_allow() -> Result<()> {
+        let mut frame = Frame::new(40, 30);
+        frame.push(&Affine::rotate_about(20.0, frame.centre()));
+        frame.push(&Affine::scale(0.5, 0.5));
+        let plan = frame.clone().finish((40, 30))?;
+        assert!(plan.is_affine());
+        assert!(matches!(plan.pull_map()?, Map::Affine(_)));
+
+        let square = [(0.0, 0.0), (40.0, 0.0), (40.0, 30.0), (0.0, 30.0)];
+        let kite = [(0.0, 0.0), (44.0, 0.0), (40.0, 30.0), (0.0, 27.0)];
+        frame.push_projective(Projective::from_points(square, kite)?);
+        frame.push(&Affine::translate(3.0, 1.0));
+        let plan = frame.clone().finish((40, 30))?;
+        assert!(!plan.is_affine());
+        assert!(matches!(plan.pull_map()?, Map::Projective(_)));
+
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let field = ElasticField::draw(40, 30, 2.0, 10.0, &mut rng);
+        frame.displace(Displacement::Elastic(field));
+        frame.push(&Affine::flip_horizontal(40));
+        let plan = frame.finish((40, 30))?;
+        let Map::Grid(grid) = plan.pull_map()? else {
+            return Err(geom::Error::EmptyImage {
+                width: 0,
+                height: 0,
+            }
+            .into());
+        };
+        assert_eq!((grid.width(), grid.height()), (40, 30));
+        // The grid holds the composed pull, and map_point inverts it.
+        for &(x, y) in &[(10.0, 10.0), (25.3, 4.7)] {
+            let (ox, oy) = plan
+                .map_point(x, y)
+                .ok_or(geom::Error::Singular { determinant: 0.0 })?;
+            let back = plan
+                .pull_point((ox, oy))
+                .ok_or(geom::Error::Singular { determinant: 0.0 })?;
+            assert!(
+                (back.0 - x).abs() < 1e-6 && (back.1 - y).abs() < 1e-6,
+                "{back:?}"
+            );
+        }
+        Ok(())
+    }
+}
