@@ -194,7 +194,7 @@ pub(crate) fn convolve<T: Element>(
             horizontal.row(h, &mut row);
             columns.put(h, &row);
         }
-        fft::vertical(isa, &columns, y_axis, padding, dst);
+        fft::vertical(isa, &columns.finish(), y_axis, padding, dst);
         return;
     }
     let mut inter = vec![0.0f32; (h + 1) * row_len];

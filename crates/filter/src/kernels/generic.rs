@@ -197,27 +197,58 @@ fn group_block<S: Simd, const V: usize>(
     weights: &[f32],
     e: usize,
 ) -> [[S::f32s; V]; GROUP] {
-    let lanes = S::F32_LANES;
     let n = weights.len();
     let mut acc = [[simd.splat_f32s(0.0); V]; GROUP];
-    for (p, row) in rows.iter().enumerate().take(n + GROUP - 1) {
-        debug_assert!(e + V * lanes <= row.len());
-        let base = row.as_ptr();
-        let mut x = [simd.splat_f32s(0.0); V];
-        for (j, x) in x.iter_mut().enumerate() {
-            // SAFETY: the caller guarantees e + V * lanes <= row.len(), so
-            // the `lanes` floats at base + e + j * lanes (j < V) are inside
-            // `row`; the read is unaligned and `S::f32s` is plain old data.
-            *x = unsafe { base.add(e + j * lanes).cast::<S::f32s>().read_unaligned() };
-        }
+    // Input row p feeds output i with weight p - i when 0 <= p - i < n:
+    // rows GROUP-1 .. n feed every output; the few before and after are
+    // checked one by one. Rows are visited in increasing p either way.
+    for p in 0..GROUP - 1 {
+        let x = load_rows::<S, V>(simd, rows[p], e);
         for (i, acc) in acc.iter_mut().enumerate() {
             if p >= i && p - i < n {
-                let w = simd.splat_f32s(weights[p - i]);
-                for (a, &x) in acc.iter_mut().zip(&x) {
-                    *a = simd.add_f32s(*a, simd.mul_f32s(w, x));
-                }
+                update::<S, V>(simd, acc, weights[p - i], &x);
+            }
+        }
+    }
+    for p in GROUP - 1..n {
+        let x = load_rows::<S, V>(simd, rows[p], e);
+        for (i, acc) in acc.iter_mut().enumerate() {
+            update::<S, V>(simd, acc, weights[p - i], &x);
+        }
+    }
+    for p in n.max(GROUP - 1)..n + GROUP - 1 {
+        let x = load_rows::<S, V>(simd, rows[p], e);
+        for (i, acc) in acc.iter_mut().enumerate() {
+            if p - i < n {
+                update::<S, V>(simd, acc, weights[p - i], &x);
             }
         }
     }
     acc
+}
+
+/// `V` vectors of `row` from element `e`; the caller guarantees
+/// `e + V * lanes <= row.len()`.
+#[inline(always)]
+fn load_rows<S: Simd, const V: usize>(simd: S, row: &[f32], e: usize) -> [S::f32s; V] {
+    let lanes = S::F32_LANES;
+    debug_assert!(e + V * lanes <= row.len());
+    let base = row.as_ptr();
+    let mut x = [simd.splat_f32s(0.0); V];
+    for (j, x) in x.iter_mut().enumerate() {
+        // SAFETY: the caller guarantees e + V * lanes <= row.len(), so the
+        // `lanes` floats at base + e + j * lanes (j < V) are inside `row`;
+        // the read is unaligned and `S::f32s` is plain old data.
+        *x = unsafe { base.add(e + j * lanes).cast::<S::f32s>().read_unaligned() };
+    }
+    x
+}
+
+/// `acc += weight · x`, one multiply and one add per lane.
+#[inline(always)]
+fn update<S: Simd, const V: usize>(simd: S, acc: &mut [S::f32s; V], weight: f32, x: &[S::f32s; V]) {
+    let w = simd.splat_f32s(weight);
+    for (a, &x) in acc.iter_mut().zip(x) {
+        *a = simd.add_f32s(*a, simd.mul_f32s(w, x));
+    }
 }
