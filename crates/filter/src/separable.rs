@@ -35,10 +35,15 @@ pub enum Method {
 
 /// From this radius on, [`Method::Auto`] uses the FFT for an axis.
 ///
-/// Measured on a Zen 3 core (AVX2), 1024x768 RGB, ns per pixel for one axis
-/// (`cargo bench -p augment-benches --bench filter -- crossover`): see the
-/// crate README section "Crossover" for the table.
-pub const FFT_CROSSOVER_RADIUS: usize = 48;
+/// Measured on the project's Zen 3 machine (AVX2), 1024x768 RGB `u8`, both
+/// axes, ns per pixel of thread CPU time (direct / FFT): r = 12: 8.0 / 16.7,
+/// r = 20: 12.2 / 17.3, r = 24: 15.1 / 19.1, r = 28: 17.1 / 17.2,
+/// r = 32: 19.7 / 17.3, r = 40: 24.2 / 17.6. The direct cost grows by about
+/// 0.3 ns per pixel per unit of radius and axis, the FFT's stays near 8.5
+/// per axis, so they cross near r = 28; σ = 10 (r = 30) already takes the
+/// FFT. Re-measure with `cargo bench -p augment-benches --bench filter --
+/// crossover`.
+pub const FFT_CROSSOVER_RADIUS: usize = 30;
 
 impl Method {
     /// Direct or FFT for a kernel of this radius.
