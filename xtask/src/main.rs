@@ -184,6 +184,16 @@ mod tests {
         assert_eq!((seconds, targets), (5, vec!["sample_warp".to_string()]));
         assert_eq!(libfuzzer_args, ["-max_len=64"]);
         assert!(Cli::try_parse_from(["xtask", "bench", "--threshold", "0"]).is_err());
+        // A target option takes one value; what follows is criterion's filter.
+        let cli = Cli::try_parse_from(["xtask", "bench", "--bench", "filter", "gaussian"])?;
+        let Task::Bench {
+            targets, filter, ..
+        } = cli.command
+        else {
+            anyhow::bail!("parsed as the wrong task");
+        };
+        assert_eq!(targets, ["filter"]);
+        assert_eq!(filter.as_deref(), Some("gaussian"));
         Ok(())
     }
 }
