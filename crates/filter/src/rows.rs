@@ -28,6 +28,11 @@ pub(crate) fn axis_map(
 /// large the kernel.
 pub(crate) struct RowCache<E> {
     row_len: usize,
+    /// Distance between slots: `row_len` rounded up to a whole cache line.
+    stride: usize,
+    /// Where slot 0 starts in `data`: its first cache-line boundary, so
+    /// every slot starts on one and the SIMD loads of a row never split.
+    base: usize,
     data: Vec<E>,
     keys: Vec<usize>,
     slots: usize,
@@ -39,9 +44,15 @@ impl<E: Copy + Default> RowCache<E> {
     pub(crate) fn new(row_len: usize, window: usize, rows: usize) -> Self {
         let by_key = window > rows;
         let slots = if by_key { rows + 1 } else { window.max(1) };
+        let line = (64 / std::mem::size_of::<E>().max(1)).max(1);
+        let stride = row_len.div_ceil(line) * line;
+        let data = vec![E::default(); slots * stride + line];
+        let base = data.as_ptr().align_offset(64).min(line);
         RowCache {
             row_len,
-            data: vec![E::default(); slots * row_len],
+            stride,
+            base,
+            data,
             keys: vec![usize::MAX; slots],
             slots,
             by_key,
@@ -60,10 +71,8 @@ impl<E: Copy + Default> RowCache<E> {
     ) -> usize {
         let slot = if self.by_key { key } else { p % self.slots };
         if self.keys[slot] != key {
-            make(
-                key,
-                &mut self.data[slot * self.row_len..(slot + 1) * self.row_len],
-            );
+            let start = self.base + slot * self.stride;
+            make(key, &mut self.data[start..start + self.row_len]);
             self.keys[slot] = key;
         }
         slot
@@ -72,7 +81,8 @@ impl<E: Copy + Default> RowCache<E> {
     /// The row in `slot`.
     #[inline]
     pub(crate) fn row(&self, slot: usize) -> &[E] {
-        &self.data[slot * self.row_len..(slot + 1) * self.row_len]
+        let start = self.base + slot * self.stride;
+        &self.data[start..start + self.row_len]
     }
 }
 
