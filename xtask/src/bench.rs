@@ -244,10 +244,16 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         summary.write(&path)?;
         println!("Saved as {}", path.display());
     }
-    if options.write_baseline {
+    if options.write_baseline && failures.is_empty() {
         let path = ws.baseline_path();
         summary.write(&path)?;
         println!("Baseline written: {}", path.display());
+    } else if options.write_baseline {
+        // A baseline missing a whole target would report it "new" forever.
+        println!(
+            "Baseline NOT written: bench targets failed ({}); pick targets with --bench",
+            failures.join(", ")
+        );
     }
 
     println!("\n== Results (median)\n{}", report::results_table(&summary));
