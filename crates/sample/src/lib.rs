@@ -41,7 +41,8 @@ pub use error::{Error, Result};
 
 use coords::Prepared;
 use geom::{Element, ImageView, ImageViewMut, Isa, Map, Padding};
-use kernels::scalar::{self, Interleaved, Planar, Source};
+use kernels::scalar::Source;
+use kernels::{InterleavedRows, Job, PlanarRows};
 
 /// How a source position between pixel centres becomes a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -180,11 +181,10 @@ pub fn warp<T: Element>(
 pub fn warp_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
-    mut dst: ImageViewMut<'_, T>,
+    dst: ImageViewMut<'_, T>,
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
-    let _ = isa;
     if src.channels() != dst.channels() {
         return Err(Error::ChannelMismatch {
             source_channels: src.channels(),
@@ -192,24 +192,17 @@ pub fn warp_with_isa<T: Element>(
         });
     }
     let (width, height) = (dst.width(), dst.height());
-    let prepared = prepare(width, height, map, options)?;
-    let source = Source::new(src, options.padding);
-    let channels = src.channels();
-    for i in 0..height {
-        let row = prepared.row(i);
-        let mut sink = Interleaved {
-            row: dst.row_mut(i),
-            channels,
-        };
-        scalar::sample_run(
-            &source,
-            options.interpolation,
-            options.values.as_ref(),
-            &row,
-            0..width,
-            &mut sink,
-        );
+    let map = prepare(width, height, map, options)?;
+    Job {
+        source: Source::new(src, options.padding),
+        interpolation: options.interpolation,
+        values: options.values,
+        map,
+        width,
+        height,
+        rows: InterleavedRows(dst),
     }
+    .run(isa);
     Ok(())
 }
 
@@ -254,7 +247,6 @@ pub fn warp_planar_with_isa<T: Element>(
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
-    let _ = isa;
     let channels = src.channels();
     let shape = geom::Shape::new(width, height, channels)?;
     if dst.len() != shape.len() {
@@ -266,27 +258,19 @@ pub fn warp_planar_with_isa<T: Element>(
             channels,
         });
     }
-    let prepared = prepare(width, height, map, options)?;
-    let source = Source::new(src, options.padding);
-    let plane_len = shape.pixels();
-    let mut planes: Vec<&mut [f32]> = dst.chunks_exact_mut(plane_len).collect();
-    for i in 0..height {
-        let row = prepared.row(i);
-        let mut rows = planes
-            .iter_mut()
-            .map(|p| &mut p[i * width..(i + 1) * width]);
-        let mut take = || rows.next().unwrap_or(&mut []);
-        let mut sink = Planar {
-            planes: [take(), take(), take(), take()],
-        };
-        scalar::sample_run(
-            &source,
-            options.interpolation,
-            options.values.as_ref(),
-            &row,
-            0..width,
-            &mut sink,
-        );
+    let map = prepare(width, height, map, options)?;
+    Job {
+        source: Source::new(src, options.padding),
+        interpolation: options.interpolation,
+        values: options.values,
+        map,
+        width,
+        height,
+        rows: PlanarRows {
+            planes: dst.chunks_exact_mut(shape.pixels()).collect(),
+            width,
+        },
     }
+    .run(isa);
     Ok(())
 }

@@ -131,40 +131,9 @@ pub(crate) fn finish(values: Option<&ChannelAffine>, c: usize, v: f32) -> f32 {
     }
 }
 
-/// Where finished values go: an interleaved row or planar rows.
-pub(crate) trait RowSink {
-    /// Writes channel `c` of output pixel `j` (value already finished, step 6 is the sink's).
-    fn put(&mut self, j: usize, c: usize, v: f32);
-}
-
-/// An interleaved output row of `T`.
-pub(crate) struct Interleaved<'r, T> {
-    pub row: &'r mut [T],
-    pub channels: usize,
-}
-
-impl<T: Element> RowSink for Interleaved<'_, T> {
-    #[inline(always)]
-    fn put(&mut self, j: usize, c: usize, v: f32) {
-        self.row[j * self.channels + c] = T::from_f32(v);
-    }
-}
-
-/// One row in each of the `channels` planes of a planar `f32` output.
-pub(crate) struct Planar<'r> {
-    pub planes: [&'r mut [f32]; 4],
-}
-
-impl RowSink for Planar<'_> {
-    #[inline(always)]
-    fn put(&mut self, j: usize, c: usize, v: f32) {
-        self.planes[c][j] = v;
-    }
-}
-
 /// Samples pixels `range` of output row `row` through the scalar reference.
 #[inline]
-pub(crate) fn sample_run<T: Element, S: RowSink>(
+pub(crate) fn sample_run<T: Element, S: crate::kernels::generic::BlockSink>(
     source: &Source<'_, T>,
     interpolation: Interpolation,
     values: Option<&ChannelAffine>,
