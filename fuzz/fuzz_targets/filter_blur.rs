@@ -564,13 +564,16 @@ fn run_typed<T: Sample>(input: &Input) {
                 "{isa} differs from scalar: {:?}",
                 input.op
             );
-        } else if let Some((direct, gain)) = &direct {
+        } else if let Some((direct, gain)) = &direct
+            // Past ~1e30 the sums overflow f32 (inf, NaN) differently by method.
+            && lo.abs().max(hi.abs()) * gain < 1e30
+        {
             // Float noise scales with the magnitudes summed, not only their spread.
             let tol = T::fft_tolerance(lo.abs().max(hi.abs()) * gain);
             for (k, (a, b)) in other.iter().zip(direct).enumerate() {
                 let d = (a.to_f32() - b.to_f32()).abs();
                 assert!(
-                    d <= tol,
+                    a.bits() == b.bits() || d <= tol,
                     "{isa} FFT element {k}: {a:?} vs direct {b:?} (tolerance {tol}) {:?}",
                     input.op
                 );
