@@ -26,6 +26,9 @@ pub(crate) trait BlockSink {
     fn store<const C: usize>(&mut self, j0: usize, lanes: usize, values: &Block<C>);
     /// Stores channel `c` of pixel `j` (the scalar path).
     fn put(&mut self, j: usize, c: usize, v: f32);
+    /// The row as the AVX2 kernel writes it, if its type is one it knows.
+    #[cfg(target_arch = "x86_64")]
+    fn raw(&mut self) -> Option<super::x86::RawRow<'_>>;
 }
 
 /// Fills `xs`, `ys` with the positions of pixels `j0..j0 + lanes`.
@@ -133,30 +136,124 @@ fn bilinear_block<T: Element, K: BlockSink, const C: usize>(
     }
     let stride = source.view.stride();
     let data = source.view.data();
-    let mut base = [0usize; MAX_LANES];
+    // Inside the source, so the reference's clamp to ±FAR changes nothing,
+    // and floor(x), floor(y) are whole numbers in 0..2^24: exact in i32.
+    let mut base = [0u32; MAX_LANES];
     let mut fx = [0.0f32; MAX_LANES];
     let mut fy = [0.0f32; MAX_LANES];
     for k in 0..lanes {
-        // Inside the source, so the reference's clamp to ±FAR changes nothing.
-        let (x, y) = (xs[k], ys[k]);
-        let (xf, yf) = (x.floor(), y.floor());
-        fx[k] = (x - xf) as f32;
-        fy[k] = (y - yf) as f32;
-        base[k] = yf as usize * stride + xf as usize * C;
+        let (xf, yf) = (xs[k].floor(), ys[k].floor());
+        fx[k] = (xs[k] - xf) as f32;
+        fy[k] = (ys[k] - yf) as f32;
+        base[k] = small_int(yf) * stride as u32 + small_int(xf) * C as u32;
     }
     let mut v: Block<C> = [[0.0; MAX_LANES]; C];
-    for (c, vc) in v.iter_mut().enumerate() {
-        for k in 0..lanes {
-            let b = base[k] + c;
-            let p00 = data[b].to_f32();
-            let p01 = data[b + C].to_f32();
-            let p10 = data[b + stride].to_f32();
-            let p11 = data[b + stride + C].to_f32();
-            vc[k] = lerp2(p00, p01, p10, p11, fx[k], fy[k]);
+    if let Some(bytes) = as_u8(data) {
+        if !bilinear_u8::<C>(bytes, stride, lanes, &base, &fx, &fy, &mut v) {
+            return false;
+        }
+    } else {
+        for (c, vc) in v.iter_mut().enumerate() {
+            for k in 0..lanes {
+                let b = base[k] as usize + c;
+                let p00 = data[b].to_f32();
+                let p01 = data[b + C].to_f32();
+                let p10 = data[b + stride].to_f32();
+                let p11 = data[b + stride + C].to_f32();
+                vc[k] = lerp2(p00, p01, p10, p11, fx[k], fy[k]);
+            }
         }
     }
     finish_block(values, lanes, &mut v);
     sink.store(j0, lanes, &v);
+    true
+}
+
+/// `v` as an integer, for whole numbers `0 <= v < 2^31` (adding 2^52 puts
+/// it in the low mantissa bits): plain float ops, unlike `as` with its
+/// saturation checks.
+#[inline(always)]
+fn small_int(v: f64) -> u32 {
+    (v + 4_503_599_627_370_496.0).to_bits() as u32
+}
+
+/// The buffer as bytes when `T` is `u8`.
+#[inline(always)]
+fn as_u8<T: Element>(data: &[T]) -> Option<&[u8]> {
+    (std::any::TypeId::of::<T>() == std::any::TypeId::of::<u8>())
+        .then(|| bytemuck::cast_slice(data))
+}
+
+/// Bilinear blend of `u8` taps starting at `base[k]`: each tap's channels
+/// come from one little-endian word (two bytes for gray), unpacked in
+/// registers. `false` if the block's last word would read past the buffer
+/// (RGB's fourth byte at the very last pixel).
+#[inline(always)]
+fn bilinear_u8<const C: usize>(
+    data: &[u8],
+    stride: usize,
+    lanes: usize,
+    base: &[u32; MAX_LANES],
+    fx: &[f32; MAX_LANES],
+    fy: &[f32; MAX_LANES],
+    v: &mut Block<C>,
+) -> bool {
+    let mut last = 0u32;
+    for &b in base.iter().take(lanes) {
+        last = last.max(b);
+    }
+    // The furthest byte any word below reads.
+    let word = if C == 1 { 2 } else { 4 };
+    if last as usize + stride + if C == 1 { 0 } else { C } + word > data.len() {
+        return false;
+    }
+    let read = |at: usize| -> u32 {
+        debug_assert!(at + word <= data.len());
+        // SAFETY: every `at` below is at most `last + stride + C` (for gray
+        // `last + stride`), and the test above showed that plus `word` bytes
+        // lies within `data`; `read_unaligned` has no alignment requirement.
+        unsafe {
+            if C == 1 {
+                u32::from(data.as_ptr().add(at).cast::<u16>().read_unaligned().to_le())
+            } else {
+                u32::from_le(data.as_ptr().add(at).cast::<u32>().read_unaligned())
+            }
+        }
+    };
+    let mut t00 = [0u32; MAX_LANES];
+    let mut t01 = [0u32; MAX_LANES];
+    let mut t10 = [0u32; MAX_LANES];
+    let mut t11 = [0u32; MAX_LANES];
+    for k in 0..lanes {
+        let b = base[k] as usize;
+        t00[k] = read(b);
+        t10[k] = read(b + stride);
+        if C != 1 {
+            t01[k] = read(b + C);
+            t11[k] = read(b + stride + C);
+        }
+    }
+    let byte = |w: u32, n: usize| ((w >> (8 * n)) & 0xff) as i32 as f32;
+    for (c, vc) in v.iter_mut().enumerate() {
+        for k in 0..lanes {
+            let (p00, p01, p10, p11) = if C == 1 {
+                (
+                    byte(t00[k], 0),
+                    byte(t00[k], 1),
+                    byte(t10[k], 0),
+                    byte(t10[k], 1),
+                )
+            } else {
+                (
+                    byte(t00[k], c),
+                    byte(t01[k], c),
+                    byte(t10[k], c),
+                    byte(t11[k], c),
+                )
+            };
+            vc[k] = lerp2(p00, p01, p10, p11, fx[k], fy[k]);
+        }
+    }
     true
 }
 

@@ -3,10 +3,12 @@
 
 pub(crate) mod generic;
 pub(crate) mod scalar;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86;
 
 use crate::coords::Prepared;
 use crate::{ChannelAffine, Interpolation};
-use generic::{Block, BlockSink};
+use generic::{Block, BlockSink, MAX_LANES};
 use geom::{Element, ImageViewMut, Isa};
 use scalar::Source;
 
@@ -48,6 +50,10 @@ impl<T: Element> BlockSink for InterleavedRow<'_, T> {
     #[inline(always)]
     fn store<const C: usize>(&mut self, j0: usize, lanes: usize, values: &Block<C>) {
         let out = &mut self.row[j0 * C..(j0 + lanes) * C];
+        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<u8>() {
+            store_u8::<C>(bytemuck::cast_slice_mut(out), lanes, values);
+            return;
+        }
         for (k, px) in out.chunks_exact_mut(C).enumerate() {
             for (c, o) in px.iter_mut().enumerate() {
                 *o = T::from_f32(values[c][k]);
@@ -58,6 +64,42 @@ impl<T: Element> BlockSink for InterleavedRow<'_, T> {
     fn put(&mut self, j: usize, c: usize, v: f32) {
         self.row[j * self.channels + c] = T::from_f32(v);
     }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn raw(&mut self) -> Option<x86::RawRow<'_>> {
+        use std::any::TypeId;
+        if TypeId::of::<T>() == TypeId::of::<u8>() {
+            Some(x86::RawRow::U8(bytemuck::cast_slice_mut(self.row)))
+        } else if TypeId::of::<T>() == TypeId::of::<f32>() {
+            Some(x86::RawRow::F32(bytemuck::cast_slice_mut(self.row)))
+        } else {
+            None
+        }
+    }
+}
+
+/// Rounds a block to `u8` (as `u8::from_f32`) and interleaves it: channels
+/// packed into one word per pixel, then the words' low `C` bytes copied out,
+/// written so the compiler turns both steps into shuffles.
+#[inline(always)]
+fn store_u8<const C: usize>(out: &mut [u8], lanes: usize, values: &Block<C>) {
+    let mut words = [0u32; MAX_LANES];
+    for (c, vc) in values.iter().enumerate() {
+        for k in 0..lanes {
+            let v = vc[k];
+            // u8::from_f32, lane by lane: clamp (NaN to 0), add 1.5 * 2^23.
+            let clamped = if v >= 0.0 { v.min(255.0) } else { 0.0 };
+            words[k] |= ((clamped + 12_582_912.0).to_bits() & 0xff) << (8 * c);
+        }
+    }
+    let bytes: [u8; 4 * MAX_LANES] = bytemuck::cast(words);
+    let mut packed = [0u8; 4 * MAX_LANES];
+    for k in 0..lanes {
+        for c in 0..C {
+            packed[C * k + c] = bytes[4 * k + c];
+        }
+    }
+    out.copy_from_slice(&packed[..C * lanes]);
 }
 
 /// Planar `f32` output: `planes[c]` is channel `c`, `width` values a row.
@@ -100,6 +142,12 @@ impl BlockSink for PlanarRow<'_> {
     #[inline(always)]
     fn put(&mut self, j: usize, c: usize, v: f32) {
         self.planes[c][j] = v;
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn raw(&mut self) -> Option<x86::RawRow<'_>> {
+        let [a, b, c, d] = &mut self.planes;
+        Some(x86::RawRow::Planar([a, b, c, d]))
     }
 }
 
@@ -161,9 +209,70 @@ impl<T: Element, R: Rows> pulp::WithSimd for Job<'_, '_, T, R> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
         match self.source.view.channels() {
-            1 => self.run_simd::<S, 1>(),
-            3 => self.run_simd::<S, 3>(),
-            _ => self.run_simd::<S, 4>(),
+            1 => self.dispatch::<S, 1>(),
+            3 => self.dispatch::<S, 3>(),
+            _ => self.dispatch::<S, 4>(),
+        }
+    }
+}
+
+impl<T: Element, R: Rows> Job<'_, '_, T, R> {
+    /// The hand-written AVX2 kernel where it applies (AVX2 and AVX-512
+    /// machines, `u8`/`f32` sources), the generic code otherwise.
+    #[inline(always)]
+    fn dispatch<S: pulp::Simd, const C: usize>(self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::any::TypeId;
+            let avx2 = TypeId::of::<S>() == TypeId::of::<pulp::x86::V3>()
+                || TypeId::of::<S>() == TypeId::of::<pulp::x86::V4>();
+            let data = self.source.view.data();
+            let texels = if TypeId::of::<T>() == TypeId::of::<u8>() {
+                Some(x86::Texels::U8(bytemuck::cast_slice(data)))
+            } else if TypeId::of::<T>() == TypeId::of::<f32>() {
+                Some(x86::Texels::F32(bytemuck::cast_slice(data)))
+            } else {
+                None
+            };
+            if let (true, Some(texels), Some(geometry)) =
+                (avx2, texels, x86::Geometry::new(&self.source))
+            {
+                return self.run_x86::<C>(texels, geometry);
+            }
+        }
+        self.run_simd::<S, C>()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn run_x86<const C: usize>(mut self, texels: x86::Texels<'_>, geometry: x86::Geometry) {
+        for i in 0..self.height {
+            let row = self.map.row(i);
+            let mut sink = self.rows.row(i);
+            match sink.raw() {
+                // SAFETY: only reached on the V3/V4 paths, whose pulp tokens
+                // exist only on CPUs with AVX2.
+                Some(mut raw) => unsafe {
+                    x86::sample_row::<T, C>(
+                        &self.source,
+                        texels,
+                        geometry,
+                        self.interpolation,
+                        self.values.as_ref(),
+                        &row,
+                        self.width,
+                        &mut raw,
+                    )
+                },
+                None => generic::sample_row::<pulp::Scalar, T, _, C>(
+                    &self.source,
+                    self.interpolation,
+                    self.values.as_ref(),
+                    &row,
+                    self.width,
+                    &mut sink,
+                ),
+            }
         }
     }
 }

@@ -1,0 +1,807 @@
+//! AVX2 hot path for `u8` and `f32` sources: hand-written because the
+//! lane-wise generic code left most of the time in tap gathers and in the
+//! interleaving store (measured: RGB u8 13 ns/px generic vs this kernel's
+//! figure in the README's bench table).
+//!
+//! Same structure as `kernels::generic`: blocks of 8 output pixels whose taps
+//! are all inside the source run vector code; every other block runs the
+//! scalar reference pixel by pixel. The vector code repeats the reference's
+//! arithmetic (see `kernels::scalar`) lane by lane and in the same order —
+//! `f64` positions `a*j + rx`, `floor`, `(x - floor x) as f32`, the lerp
+//! without FMA, the value affine as a multiply then an add, and the `u8`
+//! store as `geom::Element::from_f32` (clamp, add 1.5 * 2^23) — so it gives
+//! the reference's bits; `tests/paths.rs` checks that on every case.
+
+use super::scalar::{Source, finish};
+use crate::coords::Row;
+use crate::{ChannelAffine, Interpolation};
+use core::arch::x86_64::*;
+use geom::Element;
+
+/// Pixels per block: one `__m256` of `f32` lanes.
+const LANES: usize = 8;
+
+/// The source buffer by sample type.
+#[derive(Clone, Copy)]
+pub(crate) enum Texels<'a> {
+    U8(&'a [u8]),
+    F32(&'a [f32]),
+}
+
+/// An output row by layout and sample type.
+pub(crate) enum RawRow<'r> {
+    /// Interleaved `u8`, `width * C` values.
+    U8(&'r mut [u8]),
+    /// Interleaved `f32`, `width * C` values.
+    F32(&'r mut [f32]),
+    /// One row of each plane (the first `C` are used).
+    Planar([&'r mut [f32]; 4]),
+}
+
+impl RawRow<'_> {
+    /// Stores channel `c` of pixel `j` of a `C`-channel row (the scalar path).
+    #[inline(always)]
+    fn put<const C: usize>(&mut self, j: usize, c: usize, v: f32) {
+        match self {
+            RawRow::U8(row) => row[j * C + c] = u8::from_f32(v),
+            RawRow::F32(row) => row[j * C + c] = v,
+            RawRow::Planar(planes) => planes[c][j] = v,
+        }
+    }
+}
+
+/// Everything about the source the blocks need, checked once per image.
+#[derive(Clone, Copy)]
+pub(crate) struct Geometry {
+    /// The largest tap index on each axis for bilinear (`w - 2`, `h - 2`)
+    /// and nearest (`w - 1`, `h - 1`), as unsigned 32-bit lanes compare them.
+    bilinear_x: i32,
+    bilinear_y: i32,
+    nearest_x: i32,
+    nearest_y: i32,
+    /// Bilinear needs two pixels on each axis.
+    bilinear_ok: bool,
+    stride: i32,
+    /// Elements in the buffer.
+    len: i32,
+}
+
+impl Geometry {
+    /// `None` when offsets do not fit `i32` (buffers of 2^31 elements or
+    /// more), which then take the generic path.
+    pub(crate) fn new<T: Element>(source: &Source<'_, T>) -> Option<Geometry> {
+        let view = source.view;
+        let side = |n: usize| i32::try_from(n).ok();
+        let (w, h) = (side(view.width())?, side(view.height())?);
+        Some(Geometry {
+            bilinear_x: w - 2,
+            bilinear_y: h - 2,
+            nearest_x: w - 1,
+            nearest_y: h - 1,
+            bilinear_ok: w >= 2 && h >= 2,
+            stride: side(view.stride())?,
+            len: side(view.data().len())?,
+        })
+    }
+
+    /// Whether reads of `width` elements from every tap offset `base + extra`
+    /// stay within the buffer.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn reads_fit(&self, base: __m256i, extra: i32, width: i32) -> bool {
+        let limit = self.len as i64 - extra as i64 - width as i64;
+        if limit < 0 {
+            return false;
+        }
+        let limit = limit.min(i32::MAX as i64) as i32;
+        _mm256_movemask_epi8(_mm256_cmpgt_epi32(base, _mm256_set1_epi32(limit))) == 0
+    }
+}
+
+/// Samples output row `row` (`width` pixels) into `out`.
+///
+/// # Safety
+/// The CPU must support AVX2 (the caller holds pulp's `V3` or `V4` token).
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
+    source: &Source<'_, T>,
+    texels: Texels<'_>,
+    geometry: Geometry,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    width: usize,
+    out: &mut RawRow<'_>,
+) {
+    let mut j0 = 0;
+    while j0 + LANES <= width {
+        let pos = positions(row, j0);
+        let block = match interpolation {
+            Interpolation::Bilinear => bilinear::<C>(texels, geometry, pos),
+            Interpolation::Nearest => nearest::<C>(texels, geometry, pos),
+        };
+        match block {
+            Some(v) => store::<C>(values, v, j0, out),
+            None => {
+                let mut xs = [0.0f64; LANES];
+                let mut ys = [0.0f64; LANES];
+                // SAFETY: each array holds 8 f64, written as two unaligned
+                // 4-lane stores.
+                unsafe {
+                    _mm256_storeu_pd(xs.as_mut_ptr(), pos[0]);
+                    _mm256_storeu_pd(xs.as_mut_ptr().add(4), pos[1]);
+                    _mm256_storeu_pd(ys.as_mut_ptr(), pos[2]);
+                    _mm256_storeu_pd(ys.as_mut_ptr().add(4), pos[3]);
+                }
+                scalar_pixels::<T, C>(source, interpolation, values, j0, &xs, &ys, out);
+            }
+        }
+        j0 += LANES;
+    }
+    if j0 < width {
+        let mut xs = [0.0f64; LANES];
+        let mut ys = [0.0f64; LANES];
+        for (k, j) in (j0..width).enumerate() {
+            (xs[k], ys[k]) = row.at(j);
+        }
+        let n = width - j0;
+        scalar_pixels::<T, C>(source, interpolation, values, j0, &xs[..n], &ys[..n], out);
+    }
+}
+
+/// The scalar reference for pixels `j0..` at the given positions.
+#[inline(always)]
+fn scalar_pixels<T: Element, const C: usize>(
+    source: &Source<'_, T>,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    j0: usize,
+    xs: &[f64],
+    ys: &[f64],
+    out: &mut RawRow<'_>,
+) {
+    let mut px = [0.0f32; 4];
+    for (k, (&x, &y)) in xs.iter().zip(ys).enumerate() {
+        source.sample(interpolation, x, y, &mut px);
+        for (c, &v) in px.iter().enumerate().take(C) {
+            out.put::<C>(j0 + k, c, finish(values, c, v));
+        }
+    }
+}
+
+/// Positions of pixels `j0..j0 + 8`: `[x 0..4, x 4..8, y 0..4, y 4..8]`,
+/// computed exactly as `Row::at` does.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn positions(row: &Row<'_>, j0: usize) -> [__m256d; 4] {
+    // SAFETY: the grid slice was bounds-checked to hold the 16 floats read.
+    unsafe {
+        let j = _mm256_set1_pd(j0 as f64);
+        // (j0 + k) as f64 == j0 as f64 + k exactly: whole numbers below 2^53.
+        let jl = _mm256_add_pd(j, _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
+        let jh = _mm256_add_pd(j, _mm256_setr_pd(4.0, 5.0, 6.0, 7.0));
+        let line = |a: f64, r: f64, j: __m256d| {
+            _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(a), j), _mm256_set1_pd(r))
+        };
+        match *row {
+            Row::Affine { a, rx, d, ry } => [
+                line(a, rx, jl),
+                line(a, rx, jh),
+                line(d, ry, jl),
+                line(d, ry, jh),
+            ],
+            Row::Projective {
+                a,
+                rx,
+                d,
+                ry,
+                g,
+                rw,
+                w_min,
+            } => {
+                let nan = _mm256_set1_pd(f64::NAN);
+                let project = |j: __m256d| {
+                    let w = line(g, rw, j);
+                    let valid = _mm256_cmp_pd::<_CMP_GT_OQ>(w, _mm256_set1_pd(w_min));
+                    let x = _mm256_div_pd(line(a, rx, j), w);
+                    let y = _mm256_div_pd(line(d, ry, j), w);
+                    (
+                        _mm256_blendv_pd(nan, x, valid),
+                        _mm256_blendv_pd(nan, y, valid),
+                    )
+                };
+                let (xl, yl) = project(jl);
+                let (xh, yh) = project(jh);
+                [xl, xh, yl, yh]
+            }
+            Row::Grid(xy) => {
+                let pairs = &xy[2 * j0..2 * j0 + 2 * LANES];
+                let p0 = _mm256_loadu_ps(pairs.as_ptr());
+                let p1 = _mm256_loadu_ps(pairs.as_ptr().add(8));
+                // x0 y0 x1 y1 | x2 y2 x3 y3 widened to f64, then x split from y.
+                let d0 = _mm256_cvtps_pd(_mm256_castps256_ps128(p0));
+                let d1 = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(p0));
+                let d2 = _mm256_cvtps_pd(_mm256_castps256_ps128(p1));
+                let d3 = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(p1));
+                let split = |a: __m256d, b: __m256d| {
+                    let x = _mm256_unpacklo_pd(a, b); // x0 x2 x1 x3
+                    let y = _mm256_unpackhi_pd(a, b);
+                    (
+                        _mm256_permute4x64_pd::<0b11_01_10_00>(x),
+                        _mm256_permute4x64_pd::<0b11_01_10_00>(y),
+                    )
+                };
+                let (xl, yl) = split(d0, d1);
+                let (xh, yh) = split(d2, d3);
+                [xl, xh, yl, yh]
+            }
+        }
+    }
+}
+
+/// A block's taps: integer indices (valid only where `inside`) and the
+/// reference's `f32` fractions.
+struct Taps {
+    ix: __m256i,
+    iy: __m256i,
+    fx: __m256,
+    fy: __m256,
+}
+
+/// `floor` of each coordinate as `i32` lanes (NaN and |v| >= 2^31 give
+/// `i32::MIN`, which the unsigned range test below rejects), and the
+/// fractions `(v - floor v) as f32`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn split([xl, xh, yl, yh]: [__m256d; 4]) -> Taps {
+    {
+        let (fxl, fxh) = (_mm256_floor_pd(xl), _mm256_floor_pd(xh));
+        let (fyl, fyh) = (_mm256_floor_pd(yl), _mm256_floor_pd(yh));
+        let int = |lo, hi| _mm256_set_m128i(_mm256_cvttpd_epi32(hi), _mm256_cvttpd_epi32(lo));
+        let frac = |v: __m256d, f: __m256d| _mm256_cvtpd_ps(_mm256_sub_pd(v, f));
+        Taps {
+            ix: int(fxl, fxh),
+            iy: int(fyl, fyh),
+            fx: _mm256_set_m128(frac(xh, fxh), frac(xl, fxl)),
+            fy: _mm256_set_m128(frac(yh, fyh), frac(yl, fyl)),
+        }
+    }
+}
+
+/// Every lane of `i` in `0..=max` (compared unsigned, so negatives fail).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn in_range(i: __m256i, max: i32) -> __m256i {
+    _mm256_cmpeq_epi32(_mm256_min_epu32(i, _mm256_set1_epi32(max)), i)
+}
+
+/// Whether every tap lies inside: `0 <= ix <= max_x` and `0 <= iy <= max_y`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn all_inside(taps: &Taps, max_x: i32, max_y: i32) -> bool {
+    let both = (in_range(taps.ix, max_x), in_range(taps.iy, max_y));
+    _mm256_movemask_epi8(_mm256_and_si256(both.0, both.1)) == -1
+}
+
+/// Element offset of each tap: `iy * stride + ix * C`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn offsets<const C: usize>(taps: &Taps, stride: i32) -> [i32; LANES] {
+    let base = _mm256_add_epi32(
+        _mm256_mullo_epi32(taps.iy, _mm256_set1_epi32(stride)),
+        _mm256_mullo_epi32(taps.ix, _mm256_set1_epi32(C as i32)),
+    );
+    bytemuck::cast(base)
+}
+
+/// `a + t*(b - a)`, the reference's lerp (no FMA).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn lerp(a: __m256, b: __m256, t: __m256) -> __m256 {
+    _mm256_add_ps(a, _mm256_mul_ps(t, _mm256_sub_ps(b, a)))
+}
+
+/// One bilinear block as `C` channel vectors, or `None` if a tap lies
+/// outside the source (or a wide read would pass the buffer's end).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn bilinear<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    pos: [__m256d; 4],
+) -> Option<[__m256; C]> {
+    let taps = split(pos);
+    // floor(x) in 0..=w-2 exactly when 0 <= x < w-1 (the reference's test).
+    if !(g.bilinear_ok && all_inside(&taps, g.bilinear_x, g.bilinear_y)) {
+        return None;
+    }
+    let base = offsets::<C>(&taps, g.stride);
+    let s = g.stride as usize;
+    match texels {
+        Texels::U8(data) => {
+            let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
+            // Colour reads 8 bytes from each tap row (both taps), gray 4.
+            let width = if C == 1 { 4 } else { 8 };
+            if !g.reads_fit(vbase, g.stride, width) {
+                return None;
+            }
+            let p = data.as_ptr();
+            let mut v = [{ _mm256_setzero_ps() }; C];
+            // SAFETY: every lane is inside the source, so `base[k]` is a
+            // pixel's offset, and `reads_fit` showed each read below (at
+            // `base[k]` and `base[k] + stride`, `width` bytes) ends within
+            // `data`; the reads are unaligned.
+            unsafe {
+                let word = |k: usize, row: usize| -> i32 {
+                    p.add(base[k] as usize + row).cast::<i32>().read_unaligned()
+                };
+                let quad = |k: usize, row: usize| -> i64 {
+                    p.add(base[k] as usize + row).cast::<i64>().read_unaligned()
+                };
+                let to_f32 = |x: __m256i| _mm256_cvtepi32_ps(x);
+                if C == 1 {
+                    let row = |r: usize| {
+                        _mm256_setr_epi32(
+                            word(0, r),
+                            word(1, r),
+                            word(2, r),
+                            word(3, r),
+                            word(4, r),
+                            word(5, r),
+                            word(6, r),
+                            word(7, r),
+                        )
+                    };
+                    let (top, bottom) = (row(0), row(s));
+                    let low = _mm256_set1_epi32(0xff);
+                    let byte0 = |w| to_f32(_mm256_and_si256(w, low));
+                    let byte1 = |w| to_f32(_mm256_and_si256(_mm256_srli_epi32::<8>(w), low));
+                    let t = lerp(byte0(top), byte1(top), taps.fx);
+                    let b = lerp(byte0(bottom), byte1(bottom), taps.fx);
+                    v[0] = lerp(t, b, taps.fy);
+                } else {
+                    // Pixels 0 1 | 4 5 in one register, 2 3 | 6 7 in the
+                    // other, so two in-lane shuffles and an `or` give a
+                    // channel of all eight pixels in order.
+                    let rows = |r: usize| {
+                        (
+                            _mm256_set_epi64x(quad(5, r), quad(4, r), quad(1, r), quad(0, r)),
+                            _mm256_set_epi64x(quad(7, r), quad(6, r), quad(3, r), quad(2, r)),
+                        )
+                    };
+                    let (top_a, top_b) = rows(0);
+                    let (bottom_a, bottom_b) = rows(s);
+                    let pick = |a: __m256i, b: __m256i, n: i8| {
+                        let lo = _mm256_setr_epi8(
+                            n,
+                            -1,
+                            -1,
+                            -1,
+                            n + 8,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            n,
+                            -1,
+                            -1,
+                            -1,
+                            n + 8,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                        );
+                        let hi = _mm256_setr_epi8(
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            n,
+                            -1,
+                            -1,
+                            -1,
+                            n + 8,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            -1,
+                            n,
+                            -1,
+                            -1,
+                            -1,
+                            n + 8,
+                            -1,
+                            -1,
+                            -1,
+                        );
+                        to_f32(_mm256_or_si256(
+                            _mm256_shuffle_epi8(a, lo),
+                            _mm256_shuffle_epi8(b, hi),
+                        ))
+                    };
+                    for (c, vc) in v.iter_mut().enumerate() {
+                        let (n0, n1) = (c as i8, (C + c) as i8);
+                        let t = lerp(pick(top_a, top_b, n0), pick(top_a, top_b, n1), taps.fx);
+                        let b = lerp(
+                            pick(bottom_a, bottom_b, n0),
+                            pick(bottom_a, bottom_b, n1),
+                            taps.fx,
+                        );
+                        *vc = lerp(t, b, taps.fy);
+                    }
+                }
+            }
+            Some(v)
+        }
+        Texels::F32(data) => {
+            let p = data.as_ptr();
+            if C == 1 {
+                // SAFETY: every lane is inside the source, so `base[k]`,
+                // `base[k] + 1` and the same plus `stride` are pixels of
+                // `data` (two floats per 8-byte read).
+                let v = unsafe {
+                    let quad = |k: usize, row: usize| -> i64 {
+                        p.add(base[k] as usize + row).cast::<i64>().read_unaligned()
+                    };
+                    let rows = |r: usize| {
+                        let a = _mm256_castsi256_ps(_mm256_set_epi64x(
+                            quad(5, r),
+                            quad(4, r),
+                            quad(1, r),
+                            quad(0, r),
+                        ));
+                        let b = _mm256_castsi256_ps(_mm256_set_epi64x(
+                            quad(7, r),
+                            quad(6, r),
+                            quad(3, r),
+                            quad(2, r),
+                        ));
+                        // Left taps are the even floats, right taps the odd ones.
+                        (
+                            _mm256_shuffle_ps::<0x88>(a, b),
+                            _mm256_shuffle_ps::<0xDD>(a, b),
+                        )
+                    };
+                    let (p00, p01) = rows(0);
+                    let (p10, p11) = rows(s);
+                    let t = lerp(p00, p01, taps.fx);
+                    let b = lerp(p10, p11, taps.fx);
+                    lerp(t, b, taps.fy)
+                };
+                return Some(copy_channels::<C>(&[v; 4]));
+            }
+            // Four channels of a tap in one 16-byte read; RGB's fourth float
+            // belongs to the next pixel, so it must stay inside the buffer.
+            let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
+            if !g.reads_fit(vbase, g.stride + C as i32, 4) {
+                return None;
+            }
+            // SAFETY: every lane is inside the source; `reads_fit` showed the
+            // furthest 16-byte read (at `base[k] + stride + C`) ends within
+            // `data`.
+            let pixels = unsafe {
+                let px = |k: usize, off: usize| _mm_loadu_ps(p.add(base[k] as usize + off));
+                let pair = |k: usize, off: usize| _mm256_set_m128(px(k + 4, off), px(k, off));
+                // Pixel k in the low lane, k + 4 in the high lane: the lanes'
+                // weights come from the same broadcast index pattern.
+                let mut out = [_mm256_setzero_ps(); 4];
+                for (k, o) in out.iter_mut().enumerate() {
+                    let spread = |w: __m256| {
+                        let i = k as i32;
+                        _mm256_permutevar8x32_ps(
+                            w,
+                            _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4),
+                        )
+                    };
+                    let (fx, fy) = (spread(taps.fx), spread(taps.fy));
+                    let t = lerp(pair(k, 0), pair(k, C), fx);
+                    let b = lerp(pair(k, s), pair(k, s + C), fx);
+                    *o = lerp(t, b, fy);
+                }
+                out
+            };
+            Some(copy_channels::<C>(&soa(pixels)))
+        }
+    }
+}
+
+/// Pixels `[k | k+4]` for k = 0..4, four channels each, as four channel
+/// vectors of pixels 0..8 (a 4x4 transpose in each 128-bit lane).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn soa(px: [__m256; 4]) -> [__m256; 4] {
+    {
+        let t0 = _mm256_unpacklo_ps(px[0], px[1]); // c0 of 0 1, c1 of 0 1
+        let t1 = _mm256_unpackhi_ps(px[0], px[1]); // c2 of 0 1, c3 of 0 1
+        let t2 = _mm256_unpacklo_ps(px[2], px[3]);
+        let t3 = _mm256_unpackhi_ps(px[2], px[3]);
+        [
+            _mm256_shuffle_ps::<0x44>(t0, t2),
+            _mm256_shuffle_ps::<0xEE>(t0, t2),
+            _mm256_shuffle_ps::<0x44>(t1, t3),
+            _mm256_shuffle_ps::<0xEE>(t1, t3),
+        ]
+    }
+}
+
+/// The first `C` of four vectors.
+#[inline(always)]
+fn copy_channels<const C: usize>(v: &[__m256; 4]) -> [__m256; C] {
+    core::array::from_fn(|c| v[c])
+}
+
+/// One nearest block, or `None` if a tap lies outside the source.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn nearest<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    [xl, xh, yl, yh]: [__m256d; 4],
+) -> Option<[__m256; C]> {
+    let shifted = {
+        let half = _mm256_set1_pd(0.5);
+        [
+            _mm256_add_pd(xl, half),
+            _mm256_add_pd(xh, half),
+            _mm256_add_pd(yl, half),
+            _mm256_add_pd(yh, half),
+        ]
+    };
+    let taps = split(shifted);
+    // floor(x + 0.5) in 0..=w-1 (the reference's tap, inside).
+    if !all_inside(&taps, g.nearest_x, g.nearest_y) {
+        return None;
+    }
+    let base = offsets::<C>(&taps, g.stride);
+    let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
+    match texels {
+        Texels::U8(data) => {
+            if !g.reads_fit(vbase, 0, 4) {
+                return None;
+            }
+            // SAFETY: each tap is a pixel of the source and `reads_fit`
+            // showed its 4-byte read ends within `data`.
+            let words = unsafe {
+                let w = |k: usize| {
+                    data.as_ptr()
+                        .add(base[k] as usize)
+                        .cast::<i32>()
+                        .read_unaligned()
+                };
+                _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
+            };
+            Some(core::array::from_fn(|c| byte_of(words, c)))
+        }
+        Texels::F32(data) => {
+            let p = data.as_ptr();
+            if C == 1 {
+                // SAFETY: each tap is a pixel of the source.
+                let v = unsafe {
+                    let f = |k: usize| *p.add(base[k] as usize);
+                    _mm256_setr_ps(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7))
+                };
+                return Some(copy_channels::<C>(&[v; 4]));
+            }
+            if !g.reads_fit(vbase, 0, 4) {
+                return None;
+            }
+            // SAFETY: each tap is a pixel of the source and `reads_fit`
+            // showed its 16-byte read ends within `data`.
+            let pixels = unsafe {
+                let px = |k: usize| _mm_loadu_ps(p.add(base[k] as usize));
+                core::array::from_fn(|k| _mm256_set_m128(px(k + 4), px(k)))
+            };
+            Some(copy_channels::<C>(&soa(pixels)))
+        }
+    }
+}
+
+/// Byte `n` of each 32-bit lane as `f32`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn byte_of(words: __m256i, n: usize) -> __m256 {
+    {
+        let shifted = match n {
+            0 => words,
+            1 => _mm256_srli_epi32::<8>(words),
+            2 => _mm256_srli_epi32::<16>(words),
+            _ => _mm256_srli_epi32::<24>(words),
+        };
+        _mm256_cvtepi32_ps(_mm256_and_si256(shifted, _mm256_set1_epi32(0xff)))
+    }
+}
+
+/// Applies the value affine and stores a block at pixels `j0..j0 + 8`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn store<const C: usize>(
+    values: Option<&ChannelAffine>,
+    mut v: [__m256; C],
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
+    if let Some(a) = values {
+        for (c, vc) in v.iter_mut().enumerate() {
+            *vc = {
+                _mm256_add_ps(
+                    _mm256_mul_ps(*vc, _mm256_set1_ps(a.scale[c])),
+                    _mm256_set1_ps(a.offset[c]),
+                )
+            };
+        }
+    }
+    match out {
+        RawRow::U8(row) => store_u8::<C>(&mut row[j0 * C..(j0 + LANES) * C], v),
+        RawRow::F32(row) => store_f32::<C>(&mut row[j0 * C..(j0 + LANES) * C], v),
+        RawRow::Planar(planes) => {
+            for (plane, vc) in planes.iter_mut().zip(v) {
+                let dst: &mut [f32; LANES] = match (&mut plane[j0..j0 + LANES]).try_into() {
+                    Ok(d) => d,
+                    Err(_) => return,
+                };
+                // SAFETY: 8 floats written to an 8-float array.
+                unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), vc) };
+            }
+        }
+    }
+}
+
+/// `u8::from_f32` per lane, as a 32-bit lane: clamp to 0..=255 (NaN to 0:
+/// `max` returns its second operand when the first is NaN), add 1.5 * 2^23,
+/// keep the low byte.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn round_u8(v: __m256) -> __m256i {
+    {
+        let clamped = _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.0));
+        let magic = _mm256_add_ps(clamped, _mm256_set1_ps(12_582_912.0));
+        _mm256_and_si256(_mm256_castps_si256(magic), _mm256_set1_epi32(0xff))
+    }
+}
+
+/// Rounds 8 pixels to `u8` and interleaves them into `out` (`8 * C` bytes).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn store_u8<const C: usize>(out: &mut [u8], v: [__m256; C]) {
+    let mut words = round_u8(v[0]);
+    for (c, &vc) in v.iter().enumerate().skip(1) {
+        words = {
+            let q = round_u8(vc);
+            let shifted = match c {
+                1 => _mm256_slli_epi32::<8>(q),
+                2 => _mm256_slli_epi32::<16>(q),
+                _ => _mm256_slli_epi32::<24>(q),
+            };
+            _mm256_or_si256(words, shifted)
+        };
+    }
+    match C {
+        1 => {
+            let dst: &mut [u8; 8] = match out.try_into() {
+                Ok(d) => d,
+                Err(_) => return,
+            };
+            // SAFETY: the 8 bytes written fill `dst`.
+            unsafe {
+                // Low byte of each word: pack within lanes, then join the halves.
+                let bytes = _mm256_shuffle_epi8(
+                    words,
+                    _mm256_setr_epi8(
+                        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12,
+                        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                    ),
+                );
+                let packed =
+                    _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
+                _mm_storel_epi64(dst.as_mut_ptr().cast(), _mm256_castsi256_si128(packed));
+            }
+        }
+        3 => {
+            let dst: &mut [u8; 24] = match out.try_into() {
+                Ok(d) => d,
+                Err(_) => return,
+            };
+            // SAFETY: 16 + 8 bytes fill the 24-byte `dst`.
+            unsafe {
+                // Drop every fourth byte within lanes (12 + 12), then close the gap.
+                let bytes = _mm256_shuffle_epi8(
+                    words,
+                    _mm256_setr_epi8(
+                        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6,
+                        8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                    ),
+                );
+                let packed =
+                    _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+                _mm_storeu_si128(dst.as_mut_ptr().cast(), _mm256_castsi256_si128(packed));
+                _mm_storel_epi64(
+                    dst.as_mut_ptr().add(16).cast(),
+                    _mm256_extracti128_si256::<1>(packed),
+                );
+            }
+        }
+        _ => {
+            let dst: &mut [u8; 32] = match out.try_into() {
+                Ok(d) => d,
+                Err(_) => return,
+            };
+            // SAFETY: 32 bytes fill the 32-byte `dst`.
+            unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), words) };
+        }
+    }
+}
+
+/// Interleaves 8 pixels of `C` channels into `out` (`8 * C` floats).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn store_f32<const C: usize>(out: &mut [f32], v: [__m256; C]) {
+    if C == 1 {
+        let dst: &mut [f32; 8] = match out.try_into() {
+            Ok(d) => d,
+            Err(_) => return,
+        };
+        // SAFETY: 8 floats fill the 8-float `dst`.
+        unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), v[0]) };
+        return;
+    }
+    // SAFETY: each store writes floats 8n..8n+8 of a
+    // 32-float array.
+    let rgba = unsafe {
+        // A 4-channel transpose (RGB's fourth channel is a dummy).
+        let (r, g, b) = (v[0], v[1], v[2]);
+        let a = if C == 4 { v[3] } else { _mm256_setzero_ps() };
+        let t0 = _mm256_unpacklo_ps(r, g); // r0 g0 r1 g1 | r4 g4 r5 g5
+        let t1 = _mm256_unpackhi_ps(r, g); // r2 g2 r3 g3 | r6 g6 r7 g7
+        let t2 = _mm256_unpacklo_ps(b, a);
+        let t3 = _mm256_unpackhi_ps(b, a);
+        let p0 = _mm256_shuffle_ps::<0x44>(t0, t2); // pixel 0 | pixel 4
+        let p1 = _mm256_shuffle_ps::<0xEE>(t0, t2); // pixel 1 | pixel 5
+        let p2 = _mm256_shuffle_ps::<0x44>(t1, t3); // pixel 2 | pixel 6
+        let p3 = _mm256_shuffle_ps::<0xEE>(t1, t3); // pixel 3 | pixel 7
+        let quads = [
+            _mm256_permute2f128_ps::<0x20>(p0, p1),
+            _mm256_permute2f128_ps::<0x20>(p2, p3),
+            _mm256_permute2f128_ps::<0x31>(p0, p1),
+            _mm256_permute2f128_ps::<0x31>(p2, p3),
+        ];
+        let mut rgba = [0.0f32; 32];
+        for (n, q) in quads.into_iter().enumerate() {
+            _mm256_storeu_ps(rgba.as_mut_ptr().add(8 * n), q);
+        }
+        rgba
+    };
+    if C == 4 {
+        out.copy_from_slice(&rgba);
+    } else {
+        for (px, src) in out.chunks_exact_mut(3).zip(rgba.chunks_exact(4)) {
+            px.copy_from_slice(&src[..3]);
+        }
+    }
+}
