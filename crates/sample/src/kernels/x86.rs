@@ -125,10 +125,42 @@ pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let mut j0 = 0;
+    if interpolation == Interpolation::Bilinear {
+        // Plan a chunk of blocks, then read them: see `plan`.
+        const CHUNK: usize = 32;
+        let mut plans = [None; CHUNK];
+        while j0 + LANES <= width {
+            let blocks = CHUNK.min((width - j0) / LANES);
+            for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
+                *slot = plan::<C>(geometry, positions(row, j0 + b * LANES));
+            }
+            for (b, plan) in plans.iter().enumerate().take(blocks) {
+                let j = j0 + b * LANES;
+                match plan {
+                    Some(plan) if C == 1 => {
+                        let v = gray_run::<C>(texels, geometry, plan);
+                        store::<C>(values, v, j, out);
+                    }
+                    Some(plan) => colour_run::<C>(texels, geometry, values, plan, j, out),
+                    None => edge_or_scalar::<T, C>(
+                        source,
+                        texels,
+                        geometry,
+                        interpolation,
+                        values,
+                        row,
+                        j,
+                        out,
+                    ),
+                }
+            }
+            j0 += blocks * LANES;
+        }
+    }
     while j0 + LANES <= width {
         let pos = positions(row, j0);
         let block = match interpolation {
-            Interpolation::Bilinear => bilinear::<C>(texels, geometry, pos),
+            Interpolation::Bilinear => None,
             Interpolation::Nearest => nearest::<C>(texels, geometry, pos),
         };
         let block = block.or_else(|| edge::<C>(texels, geometry, interpolation, pos));
@@ -158,6 +190,34 @@ pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
         }
         let n = width - j0;
         scalar_pixels::<T, C>(source, interpolation, values, j0, &xs[..n], &ys[..n], out);
+    }
+}
+
+/// A block the fast path left: the vector edge path, or the scalar
+/// reference where even that would read past the buffer's end.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn edge_or_scalar<T: Element, const C: usize>(
+    source: &Source<'_, T>,
+    texels: Texels<'_>,
+    geometry: Geometry,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
+    let pos = positions(row, j0);
+    match edge::<C>(texels, geometry, interpolation, pos) {
+        Some(v) => store::<C>(values, v, j0, out),
+        None => {
+            let mut xs = [0.0f64; LANES];
+            let mut ys = [0.0f64; LANES];
+            for (k, (x, y)) in xs.iter_mut().zip(&mut ys).enumerate() {
+                (*x, *y) = row.at(j0 + k);
+            }
+            scalar_pixels::<T, C>(source, interpolation, values, j0, &xs, &ys, out);
+        }
     }
 }
 
@@ -260,6 +320,14 @@ struct Taps {
     fy: __m256,
 }
 
+/// Tap offsets and weights of one block, computed ahead of its reads.
+#[derive(Clone, Copy)]
+struct Planned {
+    base: [i32; LANES],
+    fx: __m256,
+    fy: __m256,
+}
+
 /// `floor` of each coordinate as `i32` lanes (NaN and |v| >= 2^31 give
 /// `i32::MIN`, which the unsigned range test below rejects), and the
 /// fractions `(v - floor v) as f32`.
@@ -313,233 +381,250 @@ fn lerp(a: __m256, b: __m256, t: __m256) -> __m256 {
     _mm256_add_ps(a, _mm256_mul_ps(t, _mm256_sub_ps(b, a)))
 }
 
-/// One bilinear block as `C` channel vectors, or `None` if a tap lies
-/// outside the source (or a wide read would pass the buffer's end).
+/// The second half of a bilinear block of a gray image: the two taps of a
+/// row come from one 4-byte word (`u8`) or one 8-byte read (`f32`).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn bilinear<const C: usize>(
-    texels: Texels<'_>,
-    g: Geometry,
-    pos: [__m256d; 4],
-) -> Option<[__m256; C]> {
+fn gray_run<const C: usize>(texels: Texels<'_>, g: Geometry, plan: &Planned) -> [__m256; C] {
+    let Planned { base, fx, fy } = *plan;
+    let s = g.stride as usize;
+    let v = match texels {
+        // SAFETY: every tap is inside the source, so `base[k]` is a pixel's
+        // offset, and `plan` showed the 4-byte reads at `base[k]` and
+        // `base[k] + stride` end within `data`; the reads are unaligned.
+        Texels::U8(data) => unsafe {
+            let p = data.as_ptr();
+            let word =
+                |k: usize, r: usize| p.add(base[k] as usize + r).cast::<i32>().read_unaligned();
+            let row = |r: usize| {
+                _mm256_setr_epi32(
+                    word(0, r),
+                    word(1, r),
+                    word(2, r),
+                    word(3, r),
+                    word(4, r),
+                    word(5, r),
+                    word(6, r),
+                    word(7, r),
+                )
+            };
+            let (top, bottom) = (row(0), row(s));
+            let low = _mm256_set1_epi32(0xff);
+            let byte0 = |w| _mm256_cvtepi32_ps(_mm256_and_si256(w, low));
+            let byte1 = |w| _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32::<8>(w), low));
+            let t = lerp(byte0(top), byte1(top), fx);
+            let b = lerp(byte0(bottom), byte1(bottom), fx);
+            lerp(t, b, fy)
+        },
+        // SAFETY: every tap is inside the source, so `base[k]`, `base[k] + 1`
+        // and the same plus `stride` are pixels of `data` (two floats per
+        // 8-byte read).
+        Texels::F32(data) => unsafe {
+            let p = data.as_ptr();
+            let quad =
+                |k: usize, r: usize| p.add(base[k] as usize + r).cast::<i64>().read_unaligned();
+            let rows = |r: usize| {
+                let a = _mm256_castsi256_ps(_mm256_set_epi64x(
+                    quad(5, r),
+                    quad(4, r),
+                    quad(1, r),
+                    quad(0, r),
+                ));
+                let b = _mm256_castsi256_ps(_mm256_set_epi64x(
+                    quad(7, r),
+                    quad(6, r),
+                    quad(3, r),
+                    quad(2, r),
+                ));
+                // Left taps are the even floats, right taps the odd ones.
+                (
+                    _mm256_shuffle_ps::<0x88>(a, b),
+                    _mm256_shuffle_ps::<0xDD>(a, b),
+                )
+            };
+            let (p00, p01) = rows(0);
+            let (p10, p11) = rows(s);
+            let t = lerp(p00, p01, fx);
+            let b = lerp(p10, p11, fx);
+            lerp(t, b, fy)
+        },
+    };
+    copy_channels::<C>(&[v; 4])
+}
+
+/// The first half of a bilinear block: tap
+/// offsets and weights, or `None` if a tap lies outside the source or a read
+/// would pass the buffer's end. Rows are planned a chunk ahead of the reads
+/// ([`colour_run`]), so the long chain from position to read to blend of one
+/// block overlaps the others' instead of stalling on each.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn plan<const C: usize>(g: Geometry, pos: [__m256d; 4]) -> Option<Planned> {
     let taps = split(pos);
     // floor(x) in 0..=w-2 exactly when 0 <= x < w-1 (the reference's test).
     if !(g.bilinear_ok && all_inside(&taps, g.bilinear_x, g.bilinear_y)) {
         return None;
     }
     let base = offsets::<C>(&taps, g.stride);
+    let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
+    // Colour reads every tap as 4 channels (RGB's fourth belongs to the next
+    // pixel); gray reads a 4-byte word from the left tap of each row.
+    let (extra, width) = if C == 1 {
+        (g.stride, 4)
+    } else {
+        (g.stride + C as i32, 4)
+    };
+    if !g.reads_fit(vbase, extra, width) {
+        return None;
+    }
+    Some(Planned {
+        base,
+        fx: taps.fx,
+        fy: taps.fy,
+    })
+}
+
+/// The second half of a colour block: reads, blends and stores what
+/// [`plan`] found to lie inside, with the channels of a pixel side by
+/// side (pixel `k` in the low lane, `k + 4` in the high lane): each tap is
+/// one 4-channel read converted in place, so no per-channel unpacking.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn colour_run<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    values: Option<&ChannelAffine>,
+    plan: &Planned,
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
+    let Planned { base, fx, fy } = *plan;
+    let taps = Taps {
+        ix: _mm256_setzero_si256(),
+        iy: _mm256_setzero_si256(),
+        fx,
+        fy,
+    };
     let s = g.stride as usize;
-    match texels {
-        Texels::U8(data) => {
-            let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
-            // Colour reads 8 bytes from each tap row (both taps), gray 4.
-            let width = if C == 1 { 4 } else { 8 };
-            if !g.reads_fit(vbase, g.stride, width) {
-                return None;
-            }
-            let p = data.as_ptr();
-            let mut v = [{ _mm256_setzero_ps() }; C];
-            // SAFETY: every lane is inside the source, so `base[k]` is a
-            // pixel's offset, and `reads_fit` showed each read below (at
-            // `base[k]` and `base[k] + stride`, `width` bytes) ends within
-            // `data`; the reads are unaligned.
-            unsafe {
-                let word = |k: usize, row: usize| -> i32 {
-                    p.add(base[k] as usize + row).cast::<i32>().read_unaligned()
-                };
-                let quad = |k: usize, row: usize| -> i64 {
-                    p.add(base[k] as usize + row).cast::<i64>().read_unaligned()
-                };
-                let to_f32 = |x: __m256i| _mm256_cvtepi32_ps(x);
-                if C == 1 {
-                    let row = |r: usize| {
-                        _mm256_setr_epi32(
-                            word(0, r),
-                            word(1, r),
-                            word(2, r),
-                            word(3, r),
-                            word(4, r),
-                            word(5, r),
-                            word(6, r),
-                            word(7, r),
-                        )
-                    };
-                    let (top, bottom) = (row(0), row(s));
-                    let low = _mm256_set1_epi32(0xff);
-                    let byte0 = |w| to_f32(_mm256_and_si256(w, low));
-                    let byte1 = |w| to_f32(_mm256_and_si256(_mm256_srli_epi32::<8>(w), low));
-                    let t = lerp(byte0(top), byte1(top), taps.fx);
-                    let b = lerp(byte0(bottom), byte1(bottom), taps.fx);
-                    v[0] = lerp(t, b, taps.fy);
-                } else {
-                    // Pixels 0 1 | 4 5 in one register, 2 3 | 6 7 in the
-                    // other, so two in-lane shuffles and an `or` give a
-                    // channel of all eight pixels in order.
-                    let rows = |r: usize| {
-                        (
-                            _mm256_set_epi64x(quad(5, r), quad(4, r), quad(1, r), quad(0, r)),
-                            _mm256_set_epi64x(quad(7, r), quad(6, r), quad(3, r), quad(2, r)),
-                        )
-                    };
-                    let (top_a, top_b) = rows(0);
-                    let (bottom_a, bottom_b) = rows(s);
-                    let pick = |a: __m256i, b: __m256i, n: i8| {
-                        let lo = _mm256_setr_epi8(
-                            n,
-                            -1,
-                            -1,
-                            -1,
-                            n + 8,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            n,
-                            -1,
-                            -1,
-                            -1,
-                            n + 8,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                        );
-                        let hi = _mm256_setr_epi8(
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            n,
-                            -1,
-                            -1,
-                            -1,
-                            n + 8,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            -1,
-                            n,
-                            -1,
-                            -1,
-                            -1,
-                            n + 8,
-                            -1,
-                            -1,
-                            -1,
-                        );
-                        to_f32(_mm256_or_si256(
-                            _mm256_shuffle_epi8(a, lo),
-                            _mm256_shuffle_epi8(b, hi),
-                        ))
-                    };
-                    for (c, vc) in v.iter_mut().enumerate() {
-                        let (n0, n1) = (c as i8, (C + c) as i8);
-                        let t = lerp(pick(top_a, top_b, n0), pick(top_a, top_b, n1), taps.fx);
-                        let b = lerp(
-                            pick(bottom_a, bottom_b, n0),
-                            pick(bottom_a, bottom_b, n1),
-                            taps.fx,
-                        );
-                        *vc = lerp(t, b, taps.fy);
-                    }
+    let mut px = [_mm256_setzero_ps(); 4];
+    for (k, o) in px.iter_mut().enumerate() {
+        let (lo, hi) = (base[k] as usize, base[k + 4] as usize);
+        // SAFETY: every tap is inside the source, so `lo`, `hi` are pixel
+        // offsets, and `reads_fit` showed the furthest 4-element read (at
+        // offset + stride + C) ends within the buffer; reads are unaligned.
+        let pair = |off: usize| unsafe {
+            match texels {
+                Texels::U8(d) => {
+                    let p = d.as_ptr();
+                    let four = |at: usize| _mm_cvtepu8_epi32(_mm_loadu_si32(p.add(at).cast()));
+                    _mm256_cvtepi32_ps(_mm256_set_m128i(four(hi + off), four(lo + off)))
+                }
+                Texels::F32(d) => {
+                    let p = d.as_ptr();
+                    _mm256_set_m128(_mm_loadu_ps(p.add(hi + off)), _mm_loadu_ps(p.add(lo + off)))
                 }
             }
-            Some(v)
+        };
+        let i = k as i32;
+        let spread = _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4);
+        let fx = _mm256_permutevar8x32_ps(taps.fx, spread);
+        let fy = _mm256_permutevar8x32_ps(taps.fy, spread);
+        let top = lerp(pair(0), pair(C), fx);
+        let bottom = lerp(pair(s), pair(s + C), fx);
+        *o = lerp(top, bottom, fy);
+    }
+    if let Some(a) = values {
+        let scale = _mm256_setr_ps(
+            a.scale[0], a.scale[1], a.scale[2], a.scale[3], a.scale[0], a.scale[1], a.scale[2],
+            a.scale[3],
+        );
+        let offset = _mm256_setr_ps(
+            a.offset[0],
+            a.offset[1],
+            a.offset[2],
+            a.offset[3],
+            a.offset[0],
+            a.offset[1],
+            a.offset[2],
+            a.offset[3],
+        );
+        for o in px.iter_mut() {
+            *o = _mm256_add_ps(_mm256_mul_ps(*o, scale), offset);
         }
-        Texels::F32(data) => {
-            let p = data.as_ptr();
-            if C == 1 {
-                // SAFETY: every lane is inside the source, so `base[k]`,
-                // `base[k] + 1` and the same plus `stride` are pixels of
-                // `data` (two floats per 8-byte read).
-                let v = unsafe {
-                    let quad = |k: usize, row: usize| -> i64 {
-                        p.add(base[k] as usize + row).cast::<i64>().read_unaligned()
-                    };
-                    let rows = |r: usize| {
-                        let a = _mm256_castsi256_ps(_mm256_set_epi64x(
-                            quad(5, r),
-                            quad(4, r),
-                            quad(1, r),
-                            quad(0, r),
-                        ));
-                        let b = _mm256_castsi256_ps(_mm256_set_epi64x(
-                            quad(7, r),
-                            quad(6, r),
-                            quad(3, r),
-                            quad(2, r),
-                        ));
-                        // Left taps are the even floats, right taps the odd ones.
-                        (
-                            _mm256_shuffle_ps::<0x88>(a, b),
-                            _mm256_shuffle_ps::<0xDD>(a, b),
-                        )
-                    };
-                    let (p00, p01) = rows(0);
-                    let (p10, p11) = rows(s);
-                    let t = lerp(p00, p01, taps.fx);
-                    let b = lerp(p10, p11, taps.fx);
-                    lerp(t, b, taps.fy)
-                };
-                return Some(copy_channels::<C>(&[v; 4]));
-            }
-            // Four channels of a tap in one 16-byte read; RGB's fourth float
-            // belongs to the next pixel, so it must stay inside the buffer.
-            let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
-            if !g.reads_fit(vbase, g.stride + C as i32, 4) {
-                return None;
-            }
-            // SAFETY: every lane is inside the source; `reads_fit` showed the
-            // furthest 16-byte read (at `base[k] + stride + C`) ends within
-            // `data`.
-            let pixels = unsafe {
-                let px = |k: usize, off: usize| _mm_loadu_ps(p.add(base[k] as usize + off));
-                let pair = |k: usize, off: usize| _mm256_set_m128(px(k + 4, off), px(k, off));
-                // Pixel k in the low lane, k + 4 in the high lane: the lanes'
-                // weights come from the same broadcast index pattern.
-                let mut out = [_mm256_setzero_ps(); 4];
-                for (k, o) in out.iter_mut().enumerate() {
-                    let spread = |w: __m256| {
-                        let i = k as i32;
-                        _mm256_permutevar8x32_ps(
-                            w,
-                            _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4),
-                        )
-                    };
-                    let (fx, fy) = (spread(taps.fx), spread(taps.fy));
-                    let t = lerp(pair(k, 0), pair(k, C), fx);
-                    let b = lerp(pair(k, s), pair(k, s + C), fx);
-                    *o = lerp(t, b, fy);
+    }
+    match out {
+        RawRow::U8(row) => {
+            let q = px.map(|v| round_u8(v));
+            // Pixels 0 1 2 3 | 4 5 6 7, four bytes each, in order.
+            let words = _mm256_packus_epi16(
+                _mm256_packus_epi32(q[0], q[1]),
+                _mm256_packus_epi32(q[2], q[3]),
+            );
+            write_u8::<C>(&mut row[j0 * C..(j0 + LANES) * C], words);
+        }
+        RawRow::F32(row) => {
+            let dst = &mut row[j0 * C..(j0 + LANES) * C];
+            for (k, v) in px.iter().enumerate() {
+                for (lane, half) in [_mm256_castps256_ps128(*v), _mm256_extractf128_ps::<1>(*v)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let at = (k + 4 * lane) * C;
+                    let mut four = [0.0f32; 4];
+                    // SAFETY: `four` holds 4 floats.
+                    unsafe { _mm_storeu_ps(four.as_mut_ptr(), half) };
+                    dst[at..at + C].copy_from_slice(&four[..C]);
                 }
-                out
-            };
-            Some(copy_channels::<C>(&soa(pixels)))
+            }
         }
+        RawRow::Planar(planes) => {
+            let v = soa(px);
+            for (plane, vc) in planes.iter_mut().zip(v).take(C) {
+                let dst: &mut [f32; LANES] = match (&mut plane[j0..j0 + LANES]).try_into() {
+                    Ok(d) => d,
+                    Err(_) => return,
+                };
+                // SAFETY: 8 floats written to an 8-float array.
+                unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), vc) };
+            }
+        }
+    }
+}
+
+/// Writes 8 pixels whose channels are the low `C` bytes of each 32-bit
+/// lane (in pixel order) to `out` (`8 * C` bytes).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn write_u8<const C: usize>(out: &mut [u8], words: __m256i) {
+    if C == 4 {
+        let dst: &mut [u8; 32] = match out.try_into() {
+            Ok(d) => d,
+            Err(_) => return,
+        };
+        // SAFETY: 32 bytes fill the 32-byte `dst`.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), words) };
+        return;
+    }
+    let dst: &mut [u8; 24] = match out.try_into() {
+        Ok(d) => d,
+        Err(_) => return,
+    };
+    // Drop every fourth byte within lanes (12 + 12), then close the gap.
+    let bytes = _mm256_shuffle_epi8(
+        words,
+        _mm256_setr_epi8(
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12,
+            13, 14, -1, -1, -1, -1,
+        ),
+    );
+    let packed = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+    // SAFETY: 16 + 8 bytes fill the 24-byte `dst`.
+    unsafe {
+        _mm_storeu_si128(dst.as_mut_ptr().cast(), _mm256_castsi256_si128(packed));
+        _mm_storel_epi64(
+            dst.as_mut_ptr().add(16).cast(),
+            _mm256_extracti128_si256::<1>(packed),
+        );
     }
 }
 
@@ -626,7 +711,10 @@ fn lane_mask(bits: i32) -> __m256i {
 fn rem_euclid(i: __m256i, p: i32) -> __m256i {
     let inv = _mm256_set1_pd(1.0 / f64::from(p));
     let quotient = |half: __m128i| {
-        _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(half), inv)))
+        _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(
+            _mm256_cvtepi32_pd(half),
+            inv,
+        )))
     };
     let q = _mm256_set_m128i(
         quotient(_mm256_extracti128_si256::<1>(i)),
@@ -635,7 +723,10 @@ fn rem_euclid(i: __m256i, p: i32) -> __m256i {
     let vp = _mm256_set1_epi32(p);
     let r = _mm256_sub_epi32(i, _mm256_mullo_epi32(q, vp));
     // r < 0: add p; r >= p: subtract p.
-    let r = _mm256_add_epi32(r, _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), r), vp));
+    let r = _mm256_add_epi32(
+        r,
+        _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), r), vp),
+    );
     let too_big = _mm256_cmpgt_epi32(r, _mm256_set1_epi32(p - 1));
     _mm256_sub_epi32(r, _mm256_and_si256(too_big, vp))
 }
@@ -657,7 +748,10 @@ fn pad(padding: Padding, i: __m256i, n: i32) -> (__m256i, __m256i) {
             (_mm256_and_si256(i, valid), valid)
         }
         Padding::Border => (
-            _mm256_min_epi32(_mm256_max_epi32(i, _mm256_setzero_si256()), _mm256_set1_epi32(n - 1)),
+            _mm256_min_epi32(
+                _mm256_max_epi32(i, _mm256_setzero_si256()),
+                _mm256_set1_epi32(n - 1),
+            ),
             all,
         ),
         Padding::Wrap => (rem_euclid(i, n), all),
@@ -691,7 +785,12 @@ fn read<const C: usize>(
             // pixel's offset, and `reads_fit` showed its 4-byte read ends
             // within `data`.
             let words = unsafe {
-                let w = |k: usize| data.as_ptr().add(base[k] as usize).cast::<i32>().read_unaligned();
+                let w = |k: usize| {
+                    data.as_ptr()
+                        .add(base[k] as usize)
+                        .cast::<i32>()
+                        .read_unaligned()
+                };
                 _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
             };
             let mut v = [_mm256_setzero_ps(); C];
