@@ -42,7 +42,7 @@ pub use error::{Error, Result};
 use coords::Prepared;
 use geom::{Element, ImageView, ImageViewMut, Isa, Map, Padding};
 use kernels::scalar::Source;
-use kernels::{InterleavedRows, Job, PlanarRows};
+use kernels::{InterleavedRows, Job, Path, PlanarRows};
 
 /// How a source position between pixel centres becomes a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -185,6 +185,16 @@ pub fn warp_with_isa<T: Element>(
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
+    warp_on(Path::Isa(isa), src, dst, map, options)
+}
+
+fn warp_on<T: Element>(
+    path: Path,
+    src: ImageView<'_, T>,
+    dst: ImageViewMut<'_, T>,
+    map: &Map,
+    options: &WarpOptions,
+) -> Result<()> {
     if src.channels() != dst.channels() {
         return Err(Error::ChannelMismatch {
             source_channels: src.channels(),
@@ -202,7 +212,7 @@ pub fn warp_with_isa<T: Element>(
         height,
         rows: InterleavedRows(dst),
     }
-    .run(isa);
+    .run(path);
     Ok(())
 }
 
@@ -247,6 +257,18 @@ pub fn warp_planar_with_isa<T: Element>(
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
+    warp_planar_on(Path::Isa(isa), src, dst, width, height, map, options)
+}
+
+fn warp_planar_on<T: Element>(
+    path: Path,
+    src: ImageView<'_, T>,
+    dst: &mut [f32],
+    width: usize,
+    height: usize,
+    map: &Map,
+    options: &WarpOptions,
+) -> Result<()> {
     let channels = src.channels();
     let shape = geom::Shape::new(width, height, channels)?;
     if dst.len() != shape.len() {
@@ -271,6 +293,39 @@ pub fn warp_planar_with_isa<T: Element>(
             width,
         },
     }
-    .run(isa);
+    .run(path);
     Ok(())
+}
+
+/// The generic SIMD code at other lane widths, for tests: on x86-64 with
+/// AVX2, 4 lanes stand for NEON and 16 for AVX-512 (same source, which pulp
+/// instantiates for those ISAs), 8 for AVX2 without the hand-written kernel;
+/// other widths run 1 lane. Not part of the stable API.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    /// [`warp`] through the generic code at `lanes` lanes.
+    pub fn warp_generic<T: Element>(
+        lanes: usize,
+        src: ImageView<'_, T>,
+        dst: ImageViewMut<'_, T>,
+        map: &Map,
+        options: &WarpOptions,
+    ) -> Result<()> {
+        warp_on(Path::Generic(lanes), src, dst, map, options)
+    }
+
+    /// [`warp_planar`] through the generic code at `lanes` lanes.
+    pub fn warp_planar_generic<T: Element>(
+        lanes: usize,
+        src: ImageView<'_, T>,
+        dst: &mut [f32],
+        width: usize,
+        height: usize,
+        map: &Map,
+        options: &WarpOptions,
+    ) -> Result<()> {
+        warp_planar_on(Path::Generic(lanes), src, dst, width, height, map, options)
+    }
 }

@@ -173,6 +173,32 @@ fn check<T: Element>(case: &Case<T>) -> Result<(), TestCaseError> {
             isa
         );
     }
+    // The generic code at every lane width (NEON's 4 and AVX-512's 16 among them).
+    for lanes in [1, 4, 8, 16] {
+        let mut out = Image::<T>::new(case.ow, case.oh, case.c)?;
+        sample::testing::warp_generic(lanes, src, out.view_mut(), &case.map, &case.options)?;
+        prop_assert!(
+            bytemuck::cast_slice::<T, u8>(out.as_slice())
+                == bytemuck::cast_slice::<T, u8>(reference.as_slice()),
+            "generic code at {lanes} lanes differs from scalar"
+        );
+        let mut planar_out = vec![0.0f32; case.ow * case.oh * case.c];
+        sample::testing::warp_planar_generic(
+            lanes,
+            src,
+            &mut planar_out,
+            case.ow,
+            case.oh,
+            &case.map,
+            &case.options,
+        )?;
+        prop_assert_eq!(
+            bits(&planar_out),
+            bits(&reference_planar),
+            "generic planar at {} lanes differs",
+            lanes
+        );
+    }
     Ok(())
 }
 

@@ -162,14 +162,40 @@ pub(crate) struct Job<'a, 'm, T, R> {
     pub rows: R,
 }
 
+/// Which code runs a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Path {
+    /// The path users get for an ISA: the scalar reference, the AVX2 kernel
+    /// (AVX2 and AVX-512 machines, `u8`/`f32`), else the generic SIMD code.
+    Isa(Isa),
+    /// The generic SIMD code at this many `f32` lanes (1, 4, 8 or 16), so
+    /// tests on one machine cover the widths NEON (4) and AVX-512 (16) use.
+    Generic(usize),
+}
+
 impl<T: Element, R: Rows> Job<'_, '_, T, R> {
-    /// Runs on `isa`: the scalar reference for [`Isa::Scalar`], the generic
-    /// SIMD code instantiated for the path otherwise.
-    pub(crate) fn run(self, isa: Isa) {
-        match isa {
-            Isa::Scalar => self.run_scalar(),
-            _ => isa.vectorize(self),
+    /// Runs on `path`.
+    pub(crate) fn run(self, path: Path) {
+        match path {
+            Path::Isa(Isa::Scalar) => self.run_scalar(),
+            Path::Isa(isa) => isa.vectorize(self),
+            Path::Generic(lanes) => self.run_generic(lanes),
         }
+    }
+
+    fn run_generic(self, lanes: usize) {
+        use pulp::Simd;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            match lanes {
+                4 => return pulp::x86::V3_128b(v3).vectorize(self),
+                8 => return pulp::x86::V3_256b(v3).vectorize(self),
+                16 => return pulp::x86::V3_512b(v3).vectorize(self),
+                _ => {}
+            }
+        }
+        let _ = lanes;
+        pulp::Scalar::new().vectorize(self)
     }
 
     fn run_scalar(mut self) {
