@@ -29,8 +29,10 @@
 //! [`Transform`]; [`Pipeline::fastai_default`] is fastai v1's standard set.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod batch;
 mod displace;
 mod error;
+mod file;
 mod param;
 mod pipeline;
 mod pixel;
@@ -39,12 +41,14 @@ mod pyramid;
 mod targets;
 mod transform;
 
+pub use batch::{Normalisation, Tensor};
 pub use error::{Error, Result};
+pub use file::{MAX_PIPELINE_FILE_BYTES, PipelineFormat};
 pub use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding, Point, Shape};
 pub use param::Param;
 pub use pipeline::{Augmented, Pipeline, PipelineBuilder, Step, Targets};
 pub use plan::Plan;
-pub use sample::Interpolation;
+pub use sample::{ChannelAffine, Interpolation};
 pub use targets::{BoxFormat, Boxes, MappedPoint};
 pub use transform::{MAX_OUTPUT_SIDE, ResizeMethod, Transform};
 

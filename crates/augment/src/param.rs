@@ -14,8 +14,8 @@ use std::ops::RangeInclusive;
 /// assert_eq!(Param::from(3.0), Param::Fixed(3.0));
 /// assert_eq!(Param::from(-10.0..=10.0), Param::Uniform(-10.0, 10.0));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "ParamRepr", into = "ParamRepr")]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(into = "ParamRepr")]
 pub enum Param {
     /// Always this value.
     Fixed(f64),
@@ -26,8 +26,8 @@ pub enum Param {
     LogUniform(f64, f64),
 }
 
-/// How a [`Param`] reads and writes in pipeline files.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// How a [`Param`] is written in pipeline files.
+#[derive(serde::Serialize)]
 #[serde(untagged)]
 enum ParamRepr {
     Fixed(f64),
@@ -35,22 +35,107 @@ enum ParamRepr {
     LogUniform(LogUniformRepr),
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(serde::Serialize)]
 struct LogUniformRepr {
     log_uniform: [f64; 2],
 }
 
-impl From<ParamRepr> for Param {
-    fn from(r: ParamRepr) -> Self {
-        match r {
-            ParamRepr::Fixed(v) => Param::Fixed(v),
-            ParamRepr::Uniform([a, b]) => Param::Uniform(a, b),
-            ParamRepr::LogUniform(LogUniformRepr {
-                log_uniform: [a, b],
-            }) => Param::LogUniform(a, b),
-        }
+/// Reading by hand rather than through an untagged enum, so a bad value
+/// gets a message that says which forms are allowed (an untagged enum
+/// only says that no variant matched).
+impl<'de> serde::Deserialize<'de> for Param {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Param, D::Error> {
+        d.deserialize_any(ParamVisitor)
     }
+}
+
+struct ParamVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ParamVisitor {
+    type Value = Param;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number, a range [low, high], or {log_uniform = [low, high]}")
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Param, E> {
+        Ok(Param::Fixed(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Param, E> {
+        Ok(Param::Fixed(v as f64))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Param, E> {
+        Ok(Param::Fixed(v as f64))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> std::result::Result<Param, A::Error> {
+        let [a, b] = read_pair(seq)?;
+        Ok(Param::Uniform(a, b))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Param, A::Error> {
+        use serde::de::Error as _;
+        const FIELDS: &[&str] = &["log_uniform"];
+        let Some(key) = map.next_key::<String>()? else {
+            return Err(A::Error::missing_field("log_uniform"));
+        };
+        if key != "log_uniform" {
+            return Err(A::Error::unknown_field(&key, FIELDS));
+        }
+        let [a, b] = map.next_value::<Pair>()?.0;
+        if let Some(extra) = map.next_key::<String>()? {
+            return Err(A::Error::unknown_field(&extra, &[]));
+        }
+        Ok(Param::LogUniform(a, b))
+    }
+}
+
+/// Exactly two numbers.
+struct Pair([f64; 2]);
+
+impl<'de> serde::Deserialize<'de> for Pair {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Pair, D::Error> {
+        struct PairVisitor;
+        impl<'de> serde::de::Visitor<'de> for PairVisitor {
+            type Value = Pair;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a pair of numbers [low, high]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<Pair, A::Error> {
+                read_pair(seq).map(Pair)
+            }
+        }
+        d.deserialize_seq(PairVisitor)
+    }
+}
+
+/// Two numbers from `seq`, and no more.
+fn read_pair<'de, A: serde::de::SeqAccess<'de>>(
+    mut seq: A,
+) -> std::result::Result<[f64; 2], A::Error> {
+    use serde::de::Error as _;
+    let expected = &"a pair of numbers [low, high]";
+    let a = seq
+        .next_element::<f64>()?
+        .ok_or_else(|| A::Error::invalid_length(0, expected))?;
+    let b = seq
+        .next_element::<f64>()?
+        .ok_or_else(|| A::Error::invalid_length(1, expected))?;
+    if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+        return Err(A::Error::invalid_length(3, expected));
+    }
+    Ok([a, b])
 }
 
 impl From<Param> for ParamRepr {

@@ -16,18 +16,16 @@ use rand_chacha::ChaCha8Rng;
 use sample::{ChannelAffine, Interpolation, WarpOptions};
 
 /// A transform and the probability that it fires for a given image.
+///
+/// In pipeline files: `{transform = {type = "rotate", degrees = [-10, 10]}, p = 0.75}`
+/// (`p` defaults to 1); reading a step checks it as the builder does.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "crate::file::StepSpec")]
 pub struct Step {
     /// What it does.
     pub transform: Transform,
     /// Chance of applying it, in 0..=1 (default 1).
-    #[serde(default = "always")]
     pub p: f64,
-}
-
-fn always() -> f64 {
-    1.0
 }
 
 /// An augmentation pipeline: steps applied in order to the content, composed
@@ -57,22 +55,25 @@ fn always() -> f64 {
 /// steps, interpolation, padding, seed and the other settings; reading
 /// checks every parameter as [`PipelineBuilder::build`] does).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "PipelineSpec", into = "PipelineSpec")]
+#[serde(
+    try_from = "crate::file::PipelineSpec",
+    into = "crate::file::PipelineSpec"
+)]
 pub struct Pipeline {
-    steps: Vec<Step>,
-    interpolation: Interpolation,
-    padding: Padding,
-    seed: u64,
-    max_output_pixels: usize,
-    antialias: bool,
-    mask_fill: f32,
-    min_box_visibility: f64,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) interpolation: Interpolation,
+    pub(crate) padding: Padding,
+    pub(crate) seed: u64,
+    pub(crate) max_output_pixels: usize,
+    pub(crate) antialias: bool,
+    pub(crate) mask_fill: f32,
+    pub(crate) min_box_visibility: f64,
 }
 
 /// Builds a [`Pipeline`]; every parameter is checked by [`PipelineBuilder::build`].
 #[derive(Debug, Clone)]
 pub struct PipelineBuilder {
-    pipeline: Pipeline,
+    pub(crate) pipeline: Pipeline,
 }
 
 impl Default for PipelineBuilder {
@@ -775,51 +776,75 @@ impl Pipeline {
         plan: &Plan,
         map: &Map,
     ) -> Result<()> {
-        if (dst.width(), dst.height()) != (plan.width(), plan.height()) {
-            return Err(geom::Error::ShapeMismatch {
-                left: format!("output {}", dst.shape()),
-                right: format!("plan {}x{}", plan.width(), plan.height()),
-            }
-            .into());
-        }
-        if (src.width(), src.height()) != plan.source_size() {
-            return Err(geom::Error::ShapeMismatch {
-                left: format!("source {}", src.shape()),
-                right: format!(
-                    "plan drawn for {}x{}",
-                    plan.source_size().0,
-                    plan.source_size().1
-                ),
-            }
-            .into());
-        }
+        check_sizes(
+            plan,
+            (src.width(), src.height()),
+            (dst.width(), dst.height()),
+        )?;
         let options = WarpOptions {
             interpolation: self.interpolation,
             padding: self.padding,
             values: value_affine::<T>(plan),
         };
-        let factors = self
-            .antialias
-            .then_some(())
-            .filter(|()| self.interpolation == Interpolation::Bilinear)
-            .and_then(|()| plan.source_footprint())
-            .map(|f| pyramid::level_factors(f, (src.width(), src.height())))
-            .filter(|&k| k != (1, 1));
-        match factors {
+        match self.level_factors(plan, (src.width(), src.height())) {
             Some((kx, ky)) => {
                 let level = pyramid::box_level(src, kx, ky, self.padding)?;
-                let map = then_affine(map, &pyramid::level_map(kx, ky));
+                let map = then_affine(map.clone(), &pyramid::level_map(kx, ky));
                 sample::warp(level.view(), dst.reborrow(), &map, &options)?;
             }
             None => sample::warp(src, dst.reborrow(), map, &options)?,
         }
         pixel::run(plan.pixel_ops(), dst, &mut None)
     }
+
+    /// The power-of-two block sides of the antialiasing level to sample
+    /// instead of a `source` (width, height) image, if the plan shrinks it
+    /// by more than 2x (bilinear with antialiasing on only).
+    pub(crate) fn level_factors(
+        &self,
+        plan: &Plan,
+        source: (usize, usize),
+    ) -> Option<(usize, usize)> {
+        self.antialias
+            .then_some(())
+            .filter(|()| self.interpolation == Interpolation::Bilinear)
+            .and_then(|()| plan.source_footprint())
+            .map(|f| pyramid::level_factors(f, source))
+            .filter(|&k| k != (1, 1))
+    }
+}
+
+/// Error unless `plan` was drawn for a `source` (width, height) image and
+/// has the `output` size.
+pub(crate) fn check_sizes(
+    plan: &Plan,
+    source: (usize, usize),
+    output: (usize, usize),
+) -> Result<()> {
+    if output != (plan.width(), plan.height()) {
+        return Err(geom::Error::ShapeMismatch {
+            left: format!("output {}x{}", output.0, output.1),
+            right: format!("plan {}x{}", plan.width(), plan.height()),
+        }
+        .into());
+    }
+    if source != plan.source_size() {
+        return Err(geom::Error::ShapeMismatch {
+            left: format!("source {}x{}", source.0, source.1),
+            right: format!(
+                "plan drawn for {}x{}",
+                plan.source_size().0,
+                plan.source_size().1
+            ),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The per-channel value affine of `plan` for sample type `T`, or `None` if
 /// it changes nothing.
-fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
+pub(crate) fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
     let (gain, offset) = plan.value_affine();
     if gain == 1.0 && offset == 0.0 {
         return None;
@@ -830,109 +855,19 @@ fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
     ))
 }
 
-/// `map` followed by the affine `next` (source to level coordinates).
-fn then_affine(map: &Map, next: &Affine) -> Map {
+/// `map` followed by the affine `next` (source to level coordinates); a
+/// grid is changed in place.
+pub(crate) fn then_affine(map: Map, next: &Affine) -> Map {
     match map {
         Map::Affine(a) => Map::Affine(a.then(next)),
         Map::Projective(p) => Map::Projective(p.then(&Projective::from(*next))),
-        Map::Grid(g) => {
-            let mut g = g.clone();
+        Map::Grid(mut g) => {
             let [[a, _, c], [_, e, f]] = next.rows();
             for xy in g.as_mut_slice().chunks_exact_mut(2) {
                 xy[0] = (a * f64::from(xy[0]) + c) as f32;
                 xy[1] = (e * f64::from(xy[1]) + f) as f32;
             }
             Map::Grid(g)
-        }
-    }
-}
-
-// ---- pipeline files ----
-
-/// Mirrors `geom::Padding` for pipeline files: `"reflect101"`, `{"constant": 0.5}`, ….
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(remote = "Padding", rename_all = "snake_case")]
-enum PaddingDef {
-    Constant(f32),
-    Zeros,
-    Border,
-    Reflect,
-    Reflect101,
-    Wrap,
-}
-
-/// Mirrors `sample::Interpolation` for pipeline files.
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(remote = "Interpolation", rename_all = "snake_case")]
-enum InterpolationDef {
-    Nearest,
-    Bilinear,
-}
-
-/// A pipeline as a file holds it; turned into a [`Pipeline`] by the builder's checks.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PipelineSpec {
-    steps: Vec<Step>,
-    #[serde(default, with = "InterpolationDef")]
-    interpolation: Interpolation,
-    #[serde(default = "default_padding", with = "PaddingDef")]
-    padding: Padding,
-    #[serde(default)]
-    seed: u64,
-    #[serde(default = "default_max_pixels")]
-    max_output_pixels: usize,
-    #[serde(default = "default_true")]
-    antialias: bool,
-    #[serde(default)]
-    mask_fill: f32,
-    #[serde(default)]
-    min_box_visibility: f64,
-}
-
-fn default_padding() -> Padding {
-    Padding::Reflect101
-}
-
-fn default_max_pixels() -> usize {
-    DEFAULT_MAX_PIXELS
-}
-
-fn default_true() -> bool {
-    true
-}
-
-impl TryFrom<PipelineSpec> for Pipeline {
-    type Error = Error;
-
-    fn try_from(s: PipelineSpec) -> Result<Pipeline> {
-        PipelineBuilder {
-            pipeline: Pipeline {
-                steps: s.steps,
-                interpolation: s.interpolation,
-                padding: s.padding,
-                seed: s.seed,
-                max_output_pixels: s.max_output_pixels,
-                antialias: s.antialias,
-                mask_fill: s.mask_fill,
-                min_box_visibility: s.min_box_visibility,
-            },
-        }
-        .build()
-    }
-}
-
-impl From<Pipeline> for PipelineSpec {
-    fn from(p: Pipeline) -> PipelineSpec {
-        PipelineSpec {
-            steps: p.steps,
-            interpolation: p.interpolation,
-            padding: p.padding,
-            seed: p.seed,
-            max_output_pixels: p.max_output_pixels,
-            antialias: p.antialias,
-            mask_fill: p.mask_fill,
-            min_box_visibility: p.min_box_visibility,
         }
     }
 }

@@ -45,13 +45,27 @@ pub(crate) enum PixelOp {
 /// Runs `ops` on `image` in order. `scratch` is reused between blurs.
 pub(crate) fn run<T: Element>(
     ops: &[PixelOp],
+    image: ImageViewMut<'_, T>,
+    scratch: &mut Option<Image<T>>,
+) -> Result<()> {
+    run_with_fill(ops, image, scratch, |fill| {
+        T::from_f32((fill * f64::from(T::FULL_SCALE)) as f32)
+    })
+}
+
+/// [`run`], with cutout holes filled with `fill_value(fill)` for a fill
+/// given as a fraction of full intensity: a tensor plane fills with the
+/// normalised value of the fill, not the raw one.
+pub(crate) fn run_with_fill<T: Element>(
+    ops: &[PixelOp],
     mut image: ImageViewMut<'_, T>,
     scratch: &mut Option<Image<T>>,
+    fill_value: impl Fn(f64) -> T,
 ) -> Result<()> {
     for op in ops {
         match op {
             PixelOp::Cutout { holes, fill } => {
-                let value = T::from_f32((*fill * f64::from(T::FULL_SCALE)) as f32);
+                let value = fill_value(*fill);
                 let (width, height, channels) = (image.width(), image.height(), image.channels());
                 for hole in holes {
                     let (x0, x1, y0, y1) = hole.bounds(width, height);

@@ -279,16 +279,6 @@ impl Plan {
         if self.segments.is_empty() {
             return Ok(self.pull.into_map());
         }
-        let mut jitter: Vec<Option<JitterRows>> = self
-            .segments
-            .iter()
-            .map(|seg| match seg.displacement {
-                Displacement::Jitter { magnitude, key } => {
-                    Some(JitterRows::new(key, magnitude, self.width))
-                }
-                Displacement::Elastic(_) => None,
-            })
-            .collect();
         let mut xy = Vec::new();
         let len = 2 * self.width * self.height;
         xy.try_reserve_exact(len)
@@ -299,7 +289,36 @@ impl Plan {
                 limit: geom::DEFAULT_MAX_PIXELS,
             })?;
         xy.resize(len, 0.0f32);
-        for (i, row) in xy.chunks_exact_mut(2 * self.width).enumerate() {
+        let mut grid = Grid::new(self.width, self.height, xy)?;
+        self.fill_grid(&mut grid)?;
+        Ok(Map::Grid(grid))
+    }
+
+    /// Writes the pull position of every output pixel into `grid`, which
+    /// must have the plan's output size (a batch reuses one grid per thread).
+    pub(crate) fn fill_grid(&self, grid: &mut Grid) -> Result<()> {
+        if (grid.width(), grid.height()) != (self.width, self.height) {
+            return Err(geom::Error::ShapeMismatch {
+                left: format!("grid {}x{}", grid.width(), grid.height()),
+                right: format!("plan {}x{}", self.width, self.height),
+            }
+            .into());
+        }
+        let mut jitter: Vec<Option<JitterRows>> = self
+            .segments
+            .iter()
+            .map(|seg| match seg.displacement {
+                Displacement::Jitter { magnitude, key } => {
+                    Some(JitterRows::new(key, magnitude, self.width))
+                }
+                Displacement::Elastic(_) => None,
+            })
+            .collect();
+        for (i, row) in grid
+            .as_mut_slice()
+            .chunks_exact_mut(2 * self.width)
+            .enumerate()
+        {
             for rows in jitter.iter_mut().flatten() {
                 rows.seek_row(i);
             }
@@ -310,7 +329,7 @@ impl Plan {
                 out[1] = y as f32;
             }
         }
-        Ok(Map::Grid(Grid::new(self.width, self.height, xy)?))
+        Ok(())
     }
 
     /// The full pull of one output pixel, jitter included. Each jitter

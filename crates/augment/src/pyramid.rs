@@ -9,7 +9,7 @@
 //! along the axis it compresses.
 
 use crate::error::Result;
-use geom::{Affine, Element, Image, ImageView, Padding};
+use geom::{Affine, Element, Image, ImageView, Padding, Shape};
 
 /// The power-of-two block sides `(kx, ky)` for a source footprint of
 /// `(fx, fy)` pixels per output pixel: none up to 2 (bilinear at a 2x
@@ -54,15 +54,39 @@ pub(crate) fn box_level<T: Element>(
     ky: usize,
     padding: Padding,
 ) -> Result<Image<T>> {
+    let (mut data, mut column_sums) = (Vec::new(), Vec::new());
+    let shape = box_level_into(src, kx, ky, padding, &mut data, &mut column_sums)?;
+    Ok(Image::from_vec(
+        shape.width,
+        shape.height,
+        shape.channels,
+        data,
+    )?)
+}
+
+/// [`box_level`] into `out` (resized to the level, its capacity reused),
+/// with `column_sums` as scratch; returns the level's shape. A batch keeps
+/// both buffers per thread, so the steady state allocates nothing.
+pub(crate) fn box_level_into<T: Element>(
+    src: ImageView<'_, T>,
+    kx: usize,
+    ky: usize,
+    padding: Padding,
+    out: &mut Vec<T>,
+    column_sums: &mut Vec<f32>,
+) -> Result<Shape> {
     let (w, h, c) = (src.width(), src.height(), src.channels());
     let (out_w, out_h) = (w.div_ceil(kx), h.div_ceil(ky));
-    let mut out = Image::<T>::new(out_w, out_h, c)?;
+    let shape = Shape::new(out_w, out_h, c)?;
+    out.clear();
+    out.resize(shape.len(), T::default());
     let fill = padding.constant().unwrap_or(0.0);
     let scale = 1.0 / (kx * ky) as f32;
     // Column sums of the block's rows that are in the image (or mapped into
     // it by the padding rule); a simple loop the compiler vectorises.
-    let mut column_sums = vec![0.0f32; w * c];
-    for (oy, out_row) in out.view_mut().rows_mut().enumerate() {
+    column_sums.clear();
+    column_sums.resize(w * c, 0.0);
+    for (oy, out_row) in out.chunks_exact_mut(shape.row_len()).enumerate() {
         column_sums.fill(0.0);
         let mut fill_rows = 0usize;
         for sy in oy * ky..(oy + 1) * ky {
@@ -85,7 +109,7 @@ pub(crate) fn box_level<T: Element>(
             3 => reduce_blocks::<T, 3>,
             _ => reduce_blocks::<T, 4>,
         };
-        reduce(full, &column_sums, kx, fill_from_rows, scale);
+        reduce(full, column_sums, kx, fill_from_rows, scale);
         // The last block, if it hangs over the right edge.
         let bx = w / kx;
         for (ch, o) in partial.iter_mut().enumerate() {
@@ -99,7 +123,7 @@ pub(crate) fn box_level<T: Element>(
             *o = T::from_f32(sum * scale);
         }
     }
-    Ok(out)
+    Ok(shape)
 }
 
 /// Sums each run of `kx` pixels of `sums` (channels `C`, starting from
