@@ -81,3 +81,116 @@ fn files_with_unknown_fields_or_bad_values_are_refused() {
     let p = r#"{"steps": [{"transform": {"type": "flip_vertical"}, "p": 2}]}"#;
     assert!(serde_json::from_str::<Pipeline>(p).is_err());
 }
+
+#[test]
+fn pipelines_round_trip_through_toml_files_on_disk() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let src = Image::<u8>::from_fn(70, 50, 3, |x, y, c| (x * 5 + y * 3 + c * 60) as u8)?;
+    for (k, pipeline) in [
+        Pipeline::fastai_default(32, 32).seed(u64::MAX).build()?,
+        Pipeline::builder()
+            .perspective(-0.1..=0.1, 0.5)
+            .mid_grey_contrast(augment::Param::LogUniform(0.8, 1.25), 0.5)
+            .cutout(1.0..=2.0, 6.0, 6.0, 1.0)
+            .random_resized_crop(24, 24)
+            .padding(Padding::Constant(0.25))
+            .seed(1 << 63)
+            .build()?,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for name in ["p.toml", "p.json"] {
+            let path = dir.path().join(format!("{k}-{name}"));
+            pipeline.save(&path)?;
+            let back = Pipeline::load(&path)?;
+            assert_eq!(back, pipeline, "{}", std::fs::read_to_string(&path)?);
+            assert_eq!(back.apply(src.view(), 3)?, pipeline.apply(src.view(), 3)?);
+        }
+        // The text forms are stable: writing what was read gives the same text.
+        let toml = pipeline.to_toml()?;
+        assert_eq!(Pipeline::from_toml(&toml)?.to_toml()?, toml);
+    }
+    Ok(())
+}
+
+#[test]
+fn file_errors_name_the_key_and_the_problem() -> TestResult {
+    let cases = [
+        (
+            "[[steps]]\ntransform = { type = \"rotate\", degrees = 5, centre = 1 }\n",
+            "steps[0]",
+            "centre",
+        ),
+        ("sede = 3\nsteps = []\n", "sede", "unknown field"),
+        (
+            "[[steps]]\ntransform = { type = \"zoom\", scale = [1.0, 1.1] }\np = 2\n",
+            "steps[0]",
+            "p = 2",
+        ),
+        (
+            "[[steps]]\ntransform = { type = \"flip_horizontal\" }\n[[steps]]\ntransform = { type = \"rotate\", degrees = [1, 2, 3] }\n",
+            "steps[1].transform",
+            "pair",
+        ),
+        (
+            "[[steps]]\ntransform = { type = \"swirl\" }\n",
+            "steps[0].transform",
+            "swirl",
+        ),
+        ("seed = -1\nsteps = []\n", "seed", "-1"),
+        (
+            "steps = []\nmax_output_pixels = 1000000000000\n",
+            ".",
+            "max_output_pixels",
+        ),
+        ("steps = [\n", ".", "line"),
+    ];
+    for (text, key, problem) in cases {
+        let err = match Pipeline::from_toml(text) {
+            Err(e @ augment::Error::PipelineFile { .. }) => e.to_string(),
+            Err(e @ augment::Error::InvalidParameter { .. }) => e.to_string(),
+            other => return Err(format!("{text:?}: expected a file error, got {other:?}").into()),
+        };
+        assert!(
+            err.contains(key) && err.contains(problem),
+            "{text:?}: {err}"
+        );
+    }
+    let json = r#"{"steps": [{"transform": {"type": "resize", "width": 0, "height": 10}}]}"#;
+    let err = Pipeline::from_json(json)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("steps[0]") && err.contains("width"), "{err}");
+    let trailing = r#"{"steps": []} {"steps": []}"#;
+    assert!(Pipeline::from_json(trailing).is_err());
+    Ok(())
+}
+
+#[test]
+fn load_refuses_unknown_formats_and_oversized_files() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let yaml = dir.path().join("p.yaml");
+    std::fs::write(&yaml, "steps: []")?;
+    assert!(matches!(
+        Pipeline::load(&yaml),
+        Err(augment::Error::PipelineFormat(_))
+    ));
+    let missing = dir.path().join("missing.toml");
+    assert!(matches!(
+        Pipeline::load(&missing),
+        Err(augment::Error::Io { .. })
+    ));
+    let huge = dir.path().join("huge.json");
+    let mut text = String::from("{\"steps\": [], \"seed\": 1");
+    text.push_str(&" ".repeat(augment::MAX_PIPELINE_FILE_BYTES as usize));
+    text.push('}');
+    std::fs::write(&huge, &text)?;
+    let err = Pipeline::load(&huge);
+    assert!(
+        matches!(err, Err(augment::Error::PipelineFileTooLarge { len, .. }) if len == text.len() as u64),
+        "{err:?}"
+    );
+    Ok(())
+}
