@@ -264,6 +264,11 @@ impl<'a, T: Element> ImageView<'a, T> {
 
     /// The sub-image `width x height` whose top-left pixel is `(x, y)`, sharing this buffer.
     pub fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> Result<Self> {
+        // Before the offset is taken: an empty crop may start one past the
+        // last row or column, which would slice past the buffer's end.
+        if width == 0 || height == 0 {
+            return Err(Error::EmptyImage { width, height });
+        }
         let fits = |start: usize, len: usize, full: usize| {
             start.checked_add(len).is_some_and(|end| end <= full)
         };
