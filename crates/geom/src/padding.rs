@@ -1,5 +1,9 @@
 //! What a read outside the image returns.
 
+/// Longest axis [`Padding::index`] handles in `i64` (`2 * len` must not
+/// overflow); longer ones take a slower, exact path.
+const WIDE_AXIS: usize = 1 << 61;
+
 /// Rule for pixels outside the image, shared by samplers and filters.
 ///
 /// | mode | `…|a b c d|…` extends as | OpenCV | PyTorch `grid_sample` |
@@ -47,6 +51,9 @@ impl Padding {
         if len == 0 {
             return None;
         }
+        if len > WIDE_AXIS {
+            return self.index_wide(i, len);
+        }
         let n = len as i64;
         if (0..n).contains(&i) {
             return Some(i as usize);
@@ -72,6 +79,32 @@ impl Padding {
             }
         };
         Some(mapped as usize)
+    }
+
+    /// [`Padding::index`] on an axis too long for its `i64` arithmetic
+    /// (`2 * len` must fit): the same rules in `i128`. No image is this
+    /// large; the branch only keeps a hostile `len` from overflowing.
+    #[cold]
+    fn index_wide(self, i: i64, len: usize) -> Option<usize> {
+        let (i, n) = (i128::from(i), len as i128);
+        if (0..n).contains(&i) {
+            return usize::try_from(i).ok();
+        }
+        let mapped = match self {
+            Padding::Constant(_) | Padding::Zeros => return None,
+            Padding::Border => i.clamp(0, n - 1),
+            Padding::Wrap => i.rem_euclid(n),
+            Padding::Reflect => {
+                let k = i.rem_euclid(2 * n);
+                if k < n { k } else { 2 * n - 1 - k }
+            }
+            Padding::Reflect101 => {
+                let period = 2 * n - 2;
+                let k = i.rem_euclid(period);
+                if k < n { k } else { period - k }
+            }
+        };
+        usize::try_from(mapped).ok()
     }
 
     /// The constant value this rule fills with, if it is a constant rule.
