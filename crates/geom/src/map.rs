@@ -115,14 +115,8 @@ impl Rect {
         }
         let sx = self.width / out_width as f64;
         let sy = self.height / out_height as f64;
-        Ok(Affine::new(
-            sx,
-            0.0,
-            self.left + 0.5 * sx,
-            0.0,
-            sy,
-            self.top + 0.5 * sy,
-        ))
+        // Finite edges can still overflow here (left and width near f64::MAX).
+        Affine::new(sx, 0.0, self.left + 0.5 * sx, 0.0, sy, self.top + 0.5 * sy).check_finite()
     }
 }
 
