@@ -92,6 +92,14 @@ impl Kernel2d {
                 _ => taps.push(tap),
             }
         }
+        // Finite weights at one offset can still sum past f32::MAX.
+        if let Some((index, tap)) = taps.iter().enumerate().find(|(_, t)| !t.weight.is_finite()) {
+            return Err(Error::NonFiniteWeight {
+                what: "2-D kernel (taps at one offset summed)",
+                index,
+                value: tap.weight,
+            });
+        }
         let radius_x = taps
             .iter()
             .map(|t| t.dx.unsigned_abs() as usize)
