@@ -29,10 +29,12 @@ pub enum Error {
         expected: &'static str,
     },
     /// A kernel would reach further than [`crate::MAX_RADIUS`] pixels from its centre.
-    #[error("{what} needs a radius of {radius} pixels, more than the limit of {max}")]
+    #[error("{what} = {value} needs a radius of {radius} pixels, more than the limit of {max}")]
     RadiusTooLarge {
         /// Which kernel or parameter.
         what: &'static str,
+        /// The value given: σ, length, box side, kernel length or tap offset.
+        value: f64,
         /// The radius it needs (saturated to `u64::MAX`).
         radius: u64,
         /// The largest radius allowed.

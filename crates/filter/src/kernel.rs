@@ -82,6 +82,7 @@ pub(crate) fn check_weights(what: &'static str, weights: &[f32]) -> Result<()> {
     if weights.len() / 2 > MAX_RADIUS {
         return Err(Error::RadiusTooLarge {
             what,
+            value: weights.len() as f64,
             radius: (weights.len() / 2) as u64,
             max: MAX_RADIUS,
         });
@@ -124,10 +125,14 @@ pub(crate) fn gaussian_radius(
     radius: Option<usize>,
 ) -> Result<usize> {
     check_sigma(what, sigma)?;
-    let radius = radius.unwrap_or_else(|| default_radius(sigma));
+    let (what, value, radius) = match radius {
+        Some(r) => ("radius", r as f64, r),
+        None => (what, f64::from(sigma), default_radius(sigma)),
+    };
     if radius > MAX_RADIUS {
         return Err(Error::RadiusTooLarge {
             what,
+            value,
             radius: radius as u64,
             max: MAX_RADIUS,
         });

@@ -62,8 +62,14 @@ impl Kernel2d {
             }
             let reach = tap.dx.unsigned_abs().max(tap.dy.unsigned_abs());
             if reach as usize > MAX_RADIUS {
+                let value = if tap.dx.unsigned_abs() == reach {
+                    tap.dx
+                } else {
+                    tap.dy
+                };
                 return Err(Error::RadiusTooLarge {
-                    what: "2-D kernel",
+                    what: "2-D kernel tap offset",
+                    value: f64::from(value),
                     radius: u64::from(reach),
                     max: MAX_RADIUS,
                 });
@@ -127,6 +133,7 @@ impl Kernel2d {
             if len / 2 > MAX_RADIUS {
                 return Err(Error::RadiusTooLarge {
                     what,
+                    value: len as f64,
                     radius: (len / 2) as u64,
                     max: MAX_RADIUS,
                 });
@@ -261,6 +268,7 @@ pub fn motion_kernel(length: f32, angle_degrees: f32) -> Result<Kernel2d> {
     if (length / 2.0).ceil() as usize > MAX_RADIUS {
         return Err(Error::RadiusTooLarge {
             what: "motion blur length",
+            value: f64::from(length),
             radius: (length / 2.0).ceil() as u64,
             max: MAX_RADIUS,
         });
@@ -333,8 +341,14 @@ pub fn directional_kernel(
     let reach_y = 3.0 * (su * su * sin * sin + sv * sv * cos * cos).sqrt();
     let reach = reach_x.max(reach_y);
     if reach.floor() > MAX_RADIUS as f64 {
+        let (what, sigma) = if sigma_along >= sigma_across {
+            ("sigma_along", sigma_along)
+        } else {
+            ("sigma_across", sigma_across)
+        };
         return Err(Error::RadiusTooLarge {
-            what: "directional blur",
+            what,
+            value: f64::from(sigma),
             radius: reach.floor() as u64,
             max: MAX_RADIUS,
         });

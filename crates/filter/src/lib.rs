@@ -243,6 +243,7 @@ pub fn box_blur_with_isa<T: Element>(
         if size / 2 > MAX_RADIUS {
             return Err(Error::RadiusTooLarge {
                 what,
+                value: size as f64,
                 radius: (size / 2) as u64,
                 max: MAX_RADIUS,
             });
