@@ -1,23 +1,39 @@
 //! `augment`: the command-line face of the augment library.
 //!
-//! `augment demo` runs a default pipeline on the bundled photograph and
-//! writes the variants and a contact sheet.
+//! - `augment demo`: a default pipeline on the bundled photograph, the
+//!   variants and a contact sheet.
+//! - `augment run`: a pipeline over files and folders, in parallel, each
+//!   output written atomically, inputs never touched.
+//! - `augment apply`: one image, fully determined by pipeline, seed, index.
+//! - `augment bench`: a quick speed report of the kernels and the pipeline.
+//!
+//! Exit codes: 0 everything done; 1 the run finished but some files failed
+//! (each reported on stderr); 2 nothing done (bad command line, unreadable
+//! pipeline file, an output that would overwrite an input, ...); 130
+//! interrupted by Ctrl-C.
 
-use anyhow::{Context, Result};
-use augment::{Image, Pipeline};
+mod bench;
+mod demo;
+mod files;
+mod options;
+mod run;
+mod sidecar;
+
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-/// The photograph bundled for the demo (CC0, see assets/LICENSES.md), so the
-/// demo works on a fresh clone with nothing else present.
-const DEMO_PHOTO: &[u8] = include_bytes!("../../../assets/coffee.png");
+/// Exit code of an interrupted run (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 #[derive(Parser)]
 #[command(
     name = "augment",
     version,
-    about = "Fast, exact image data augmentation"
+    about = "Fast, exact image data augmentation",
+    after_help = "Exit codes: 0 done; 1 some files failed (reported on stderr), the rest \
+                  written; 2 nothing done (bad arguments, pipeline file, or an output that \
+                  would overwrite an input); 130 interrupted (Ctrl-C)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,125 +55,82 @@ enum Command {
         #[arg(long)]
         input: Option<PathBuf>,
     },
+    /// Augment every image in files and folders into an output folder, in
+    /// parallel, with a progress bar. Unreadable files are reported and
+    /// skipped; inputs are never overwritten; each output is written
+    /// atomically; masks, boxes and points beside an image come along.
+    ///
+    /// Example: augment run --preset fastai --copies 4 photos/ --out augmented/
+    Run(run::RunArgs),
+    /// Augment one image, fully determined by the pipeline, seed and
+    /// index (for scripts, and for comparing with other libraries).
+    ///
+    /// Example: augment apply --pipeline train.toml --index 3 photo.jpg out.png
+    Apply(run::ApplyArgs),
+    /// A quick speed report on the bundled photo: the kernel path in use, ns
+    /// per output pixel of the main kernels, and images/s of the fastai
+    /// pipeline to 224x224 NCHW f32 on one core and on all.
+    Bench(bench::BenchArgs),
 }
 
-fn main() -> std::process::ExitCode {
+/// How a command ended, when it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything asked for was done.
+    Done,
+    /// Some files failed (each reported); the rest were written.
+    SomeFailed,
+    /// Ctrl-C stopped it; nothing half-written was left.
+    Interrupted,
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo { out, seed, input } => demo(&out, seed, input.as_deref()),
+    let result = match &cli.command {
+        Command::Demo { out, seed, input } => {
+            demo::demo(out, *seed, input.as_deref()).map(|()| Outcome::Done)
+        }
+        Command::Run(args) => run::run(args),
+        Command::Apply(args) => run::apply(args),
+        Command::Bench(args) => bench::bench(args).map(|()| Outcome::Done),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeFailed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(EXIT_INTERRUPTED as u8),
         Err(err) => {
-            eprintln!("augment: {err:#}");
-            std::process::ExitCode::FAILURE
+            eprintln!("augment: {}", error_chain(&err));
+            ExitCode::from(2)
         }
     }
 }
 
-/// Tile size of the demo: 3:2 like the bundled photo.
-const TILE: (usize, usize) = (288, 192);
-const VARIANTS: usize = 15;
-const GRID_COLUMNS: usize = 4;
-const GUTTER: usize = 6;
-
-fn demo_pipeline(seed: u64) -> augment::Result<Pipeline> {
-    Pipeline::builder()
-        .flip_horizontal(0.5)
-        .rotate(-25.0..=25.0, 0.75)
-        .zoom(1.0..=1.4, 0.75)
-        .brightness(-0.2..=0.2, 0.75)
-        .contrast(-0.2..=0.2, 0.75)
-        .resize(TILE.0, TILE.1)
-        .seed(seed)
-        .build()
-}
-
-fn load_rgb(input: Option<&Path>) -> Result<Image<u8>> {
-    let decoded = match input {
-        Some(path) => image::open(path).with_context(|| format!("reading {}", path.display()))?,
-        None => image::load_from_memory(DEMO_PHOTO).context("decoding the bundled photo")?,
-    };
-    Ok(Image::try_from(image::DynamicImage::ImageRgb8(
-        decoded.to_rgb8(),
-    ))?)
-}
-
-fn demo(out: &Path, seed: u64, input: Option<&Path>) -> Result<()> {
-    let photo = load_rgb(input)?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let pipeline = demo_pipeline(seed)?;
-    let original = Pipeline::builder()
-        .resize(TILE.0, TILE.1)
-        .build()?
-        .apply(photo.view(), 0)?;
-
-    let started = Instant::now();
-    let variants = (0..VARIANTS as u64)
-        .map(|k| pipeline.apply(photo.view(), k))
-        .collect::<augment::Result<Vec<_>>>()?;
-    let elapsed = started.elapsed();
-
-    for (k, img) in variants.iter().enumerate() {
-        save_png(img.clone(), &out.join(format!("variant-{k:02}.png")))?;
+/// Paths for a message: `a, b and 3 more`.
+pub fn describe(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    match paths.len() {
+        n if n > 3 => format!("{} and {} more", shown.join(", "), n - 3),
+        _ => shown.join(", "),
     }
-    let tiles: Vec<&Image<u8>> = std::iter::once(&original).chain(&variants).collect();
-    let sheet_path = out.join("contact-sheet.png");
-    save_png(contact_sheet(&tiles)?, &sheet_path)?;
-
-    println!(
-        "augment demo: {} variants of a {}x{} photo in {:.2} ms ({:.0} images/s, one thread, {} kernels)",
-        VARIANTS,
-        photo.width(),
-        photo.height(),
-        elapsed.as_secs_f64() * 1e3,
-        VARIANTS as f64 / elapsed.as_secs_f64(),
-        augment::Isa::selected(),
-    );
-    println!(
-        "wrote {VARIANTS} variants to {}/variant-NN.png",
-        out.display()
-    );
-    println!("contact sheet (original first): {}", sheet_path.display());
-    Ok(())
 }
 
-/// Tiles in a grid, `GRID_COLUMNS` wide, on a white background.
-fn contact_sheet(tiles: &[&Image<u8>]) -> Result<Image<u8>> {
-    let rows = tiles.len().div_ceil(GRID_COLUMNS);
-    let width = GRID_COLUMNS * (TILE.0 + GUTTER) + GUTTER;
-    let height = rows * (TILE.1 + GUTTER) + GUTTER;
-    let mut sheet = Image::<u8>::new(width, height, 3)?;
-    sheet.as_mut_slice().fill(255);
-    for (n, tile) in tiles.iter().enumerate() {
-        let x0 = GUTTER + (n % GRID_COLUMNS) * (TILE.0 + GUTTER);
-        let y0 = GUTTER + (n / GRID_COLUMNS) * (TILE.1 + GUTTER);
-        let row_len = tile.width() * 3;
-        for (y, src_row) in tile.as_slice().chunks_exact(row_len).enumerate() {
-            let start = ((y0 + y) * width + x0) * 3;
-            sheet.as_mut_slice()[start..start + row_len].copy_from_slice(src_row);
+/// An error and its causes, `: `-separated, without repeating a cause that
+/// its parent's message already ends with (the `image` crate's errors do).
+pub fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
         }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
     }
-    Ok(sheet)
-}
-
-/// Writes a PNG through a temporary file in the same folder and a rename, so
-/// an interrupted run never leaves a half-written image behind.
-fn save_png(img: Image<u8>, path: &Path) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let dynamic = image::DynamicImage::try_from(img)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".augment-")
-        .suffix(".png.part")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    dynamic
-        .write_to(
-            &mut std::io::BufWriter::new(tmp.as_file_mut()),
-            image::ImageFormat::Png,
-        )
-        .with_context(|| format!("encoding {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    text
 }

@@ -1,0 +1,630 @@
+//! The `augment` command end to end: runs over folders (with a corrupt
+//! file, on one or two threads, with targets), single-image apply, refusing
+//! to overwrite inputs, --skip-existing, pipeline file errors, Ctrl-C, the
+//! bench's JSON and every subcommand's --help.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn augment<I, S>(args: I) -> std::io::Result<Output>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(args)
+        .output()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A smooth RGB test image that differs per `seed`, saved by extension.
+fn write_photo(path: &Path, width: u32, height: u32, seed: u32) -> TestResult {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width) as u8,
+            (y * 255 / height) as u8,
+            ((x + y + 40 * seed) % 256) as u8,
+        ])
+    })
+    .save(path)?;
+    Ok(())
+}
+
+/// Every file under `dir`, relative path to contents.
+fn tree(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, Box<dyn std::error::Error>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.strip_prefix(dir)?.to_path_buf(), std::fs::read(&path)?);
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn names(files: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
+    files.keys().map(|p| p.display().to_string()).collect()
+}
+
+#[test]
+fn run_skips_a_corrupt_file_writes_the_rest_and_fails() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 60, 40, 1)?;
+    write_photo(&input.join("sub/b.png"), 50, 50, 2)?;
+    std::fs::write(input.join("broken.png"), b"\x89PNG\r\n\x1a\n truncated")?;
+    std::fs::write(input.join("notes.txt"), b"not an image")?;
+    let out = dir.path().join("out");
+    let before = tree(&input)?;
+
+    let result = augment([
+        "run",
+        "--preset",
+        "fastai-validation",
+        "--size",
+        "32x24",
+        "--copies",
+        "2",
+    ])?;
+    assert_eq!(
+        result.status.code(),
+        Some(2),
+        "no INPUT or --out: a usage error"
+    );
+
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai-validation", "--size", "32x24"])
+        .args(["--copies", "2", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "a file failed: {stderr}");
+    assert!(
+        stderr.contains("broken.png"),
+        "the corrupt file is named: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("broken.png").count(),
+        1,
+        "reported once: {stderr}"
+    );
+    let stdout = text(&result.stdout);
+    assert!(
+        stdout.contains("4 written, 1 failed"),
+        "summary counts: {stdout}"
+    );
+    let written = tree(&out)?;
+    assert_eq!(
+        names(&written),
+        ["a-0.png", "a-1.png", "sub/b-0.png", "sub/b-1.png"],
+        "every valid image written, subfolders kept, nothing else (no temporary files)"
+    );
+    for name in written.keys() {
+        let img = image::open(out.join(name))?;
+        assert_eq!((img.width(), img.height()), (32, 24), "{}", name.display());
+    }
+    assert_eq!(tree(&input)?, before, "inputs untouched");
+    Ok(())
+}
+
+#[test]
+fn run_gives_the_same_bytes_on_one_or_two_threads() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    for (n, name) in ["c.png", "a.png", "d/b.png"].iter().enumerate() {
+        write_photo(&input.join(name), 64 + 8 * n as u32, 48, n as u32)?;
+    }
+    let mut trees = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = dir.path().join(format!("out{jobs}"));
+        let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+            .args([
+                "run", "--preset", "fastai", "--size", "40x40", "--copies", "3",
+            ])
+            .args(["--seed", "11", "--jobs", jobs, "--out"])
+            .arg(&out)
+            .arg(&input)
+            .output()?;
+        assert!(result.status.success(), "{}", text(&result.stderr));
+        trees.push(tree(&out)?);
+    }
+    assert_eq!(trees[0].len(), 9);
+    assert!(
+        trees[0] == trees[1],
+        "byte-identical outputs for --jobs 1 and 2"
+    );
+    let copy = |n: &str| trees[0].get(Path::new(n));
+    assert_ne!(
+        copy("a-0.png"),
+        copy("a-1.png"),
+        "copies are augmented differently"
+    );
+    Ok(())
+}
+
+const PIPELINE_TOML: &str = r#"
+seed = 5
+
+[[steps]]
+transform = { type = "rotate", degrees = [-20, 20] }
+p = 0.9
+
+[[steps]]
+transform = { type = "flip_horizontal" }
+p = 0.5
+
+[[steps]]
+transform = { type = "resize", width = 36, height = 30 }
+"#;
+
+#[test]
+fn apply_is_deterministic_and_equals_the_run_output_of_its_index() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let pipeline = dir.path().join("train.toml");
+    std::fs::write(&pipeline, PIPELINE_TOML)?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 70, 50, 3)?;
+    write_photo(&input.join("b.png"), 50, 70, 4)?;
+
+    let run_out = dir.path().join("run");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .arg("run")
+        .arg("--pipeline")
+        .arg(&pipeline)
+        .args(["--copies", "2", "--out"])
+        .arg(&run_out)
+        .arg(&input)
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+
+    // b.png is the second image found: its copy 1 is image 1 * 2 + 1 = 3.
+    let mut outputs = Vec::new();
+    for attempt in 0..2 {
+        let out = dir.path().join(format!("apply{attempt}.png"));
+        let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+            .arg("apply")
+            .arg("--pipeline")
+            .arg(&pipeline)
+            .args(["--index", "3"])
+            .arg(input.join("b.png"))
+            .arg(&out)
+            .output()?;
+        assert!(result.status.success(), "{}", text(&result.stderr));
+        outputs.push(std::fs::read(&out)?);
+    }
+    assert_eq!(outputs[0], outputs[1], "two applies, same bytes");
+    assert_eq!(
+        outputs[0],
+        std::fs::read(run_out.join("b-1.png"))?,
+        "apply --index 3 is run's image number 3"
+    );
+    let img = image::load_from_memory(&outputs[0])?;
+    assert_eq!((img.width(), img.height()), (36, 30));
+
+    // --seed overrides the file's seed.
+    let reseeded = dir.path().join("reseeded.png");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .arg("apply")
+        .arg("--pipeline")
+        .arg(&pipeline)
+        .args(["--index", "3", "--seed", "6"])
+        .arg(input.join("b.png"))
+        .arg(&reseeded)
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_ne!(std::fs::read(&reseeded)?, outputs[0]);
+    Ok(())
+}
+
+#[test]
+fn apply_refuses_to_overwrite_its_input() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let photo = dir.path().join("photo.png");
+    write_photo(&photo, 40, 30, 0)?;
+    let before = std::fs::read(&photo)?;
+    let same_file_other_spelling = dir.path().join("sub/../photo.png");
+    std::fs::create_dir(dir.path().join("sub"))?;
+    for output in [&photo, &same_file_other_spelling] {
+        let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+            .args(["apply", "--preset", "fastai"])
+            .arg(&photo)
+            .arg(output)
+            .output()?;
+        let stderr = text(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("refusing to overwrite"), "{stderr}");
+        assert_eq!(std::fs::read(&photo)?, before, "input bytes unchanged");
+    }
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["apply", "--preset", "fastai"])
+        .arg(&photo)
+        .arg(dir.path().join("out.unknown"))
+        .output()?;
+    assert_eq!(result.status.code(), Some(2));
+    assert!(text(&result.stderr).contains("out.unknown"));
+    Ok(())
+}
+
+#[test]
+fn run_refuses_outputs_that_would_land_on_inputs() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 40, 30, 0)?;
+    // `a.png`'s copy 0 would be written as `a-0.png`: this very file.
+    write_photo(&input.join("a-0.png"), 40, 30, 1)?;
+    let before = tree(&input)?;
+
+    // The output folder is the input folder.
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(&input)
+        .arg(&input)
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("input folder"), "{stderr}");
+    assert_eq!(tree(&input)?, before, "nothing written, nothing changed");
+
+    // The same files named one by one, so no folder is an input.
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(&input)
+        .arg(input.join("a.png"))
+        .arg(input.join("a-0.png"))
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("refusing to overwrite"), "{stderr}");
+    assert_eq!(tree(&input)?, before, "nothing written, nothing changed");
+
+    // Two inputs that would share an output.
+    let other = dir.path().join("other");
+    write_photo(&other.join("a.png"), 40, 30, 2)?;
+    let out = dir.path().join("out");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(&out)
+        .arg(input.join("a.png"))
+        .arg(other.join("a.png"))
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("would both be written"), "{stderr}");
+    assert!(!out.exists() || tree(&out)?.is_empty(), "nothing written");
+    Ok(())
+}
+
+#[test]
+fn skip_existing_keeps_what_is_there() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 40, 30, 0)?;
+    write_photo(&input.join("b.png"), 40, 30, 1)?;
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_augment"))
+            .args(["run", "--preset", "fastai", "--copies", "2", "--out"])
+            .arg(&out)
+            .args(extra)
+            .arg(&input)
+            .output()
+    };
+    let first = run(&[])?;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(tree(&out)?.len(), 4);
+    let sentinel = out.join("a-1.png");
+    std::fs::write(&sentinel, b"sentinel")?;
+    std::fs::remove_file(out.join("b-0.png"))?;
+
+    let second = run(&["--skip-existing"])?;
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stdout).contains("1 written, 0 failed, 3 skipped"),
+        "{}",
+        text(&second.stdout)
+    );
+    assert_eq!(
+        std::fs::read(&sentinel)?,
+        b"sentinel",
+        "existing output kept"
+    );
+    assert!(out.join("b-0.png").is_file(), "the missing one is written");
+
+    let third = run(&[])?;
+    assert!(third.status.success(), "{}", text(&third.stderr));
+    assert_ne!(
+        std::fs::read(&sentinel)?,
+        b"sentinel",
+        "without --skip-existing outputs are replaced"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_pipeline_file_with_an_unknown_key_is_refused_naming_the_key() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let photo = dir.path().join("photo.png");
+    write_photo(&photo, 40, 30, 0)?;
+    for (name, body, key) in [
+        (
+            "bad.toml",
+            "[[steps]]\ntransform = { type = \"rotate\", degrees = 5 }\nprobability = 0.5\n",
+            "probability",
+        ),
+        ("bad.json", r#"{"steps": [], "sead": 3}"#, "sead"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, body)?;
+        let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+            .arg("apply")
+            .arg("--pipeline")
+            .arg(&file)
+            .arg(&photo)
+            .arg(dir.path().join("out.png"))
+            .output()?;
+        let stderr = text(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(key), "{name}: names the key: {stderr}");
+        assert!(stderr.contains(name), "{name}: names the file: {stderr}");
+        assert!(!dir.path().join("out.png").exists());
+    }
+    Ok(())
+}
+
+#[test]
+fn format_flag_sets_the_container_and_the_name() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 40, 30, 0)?;
+    let out = dir.path().join("out");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--format", "jpg", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let bytes = std::fs::read(out.join("a-0.jpg"))?;
+    assert_eq!(image::guess_format(&bytes)?, image::ImageFormat::Jpeg);
+
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--format", "xyz", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .output()?;
+    assert_eq!(result.status.code(), Some(2));
+    assert!(text(&result.stderr).contains("xyz"));
+    Ok(())
+}
+
+#[test]
+fn a_mask_boxes_and_points_ride_along_with_the_same_draw() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input)?;
+    // Red on the left half, blue on the right; the mask marks the left half 7.
+    let (w, h) = (48u32, 36u32);
+    image::RgbImage::from_fn(w, h, |x, _| {
+        if x < w / 2 {
+            image::Rgb([230, 20, 20])
+        } else {
+            image::Rgb([20, 20, 230])
+        }
+    })
+    .save(input.join("scene.png"))?;
+    image::GrayImage::from_fn(w, h, |x, _| image::Luma([if x < w / 2 { 7 } else { 0 }]))
+        .save(input.join("scene.mask.png"))?;
+    std::fs::write(
+        input.join("scene.boxes.json"),
+        r#"{"format": "pixel_xyxy", "boxes": [[2, 2, 20, 30], [30, 5, 46, 20]], "labels": ["cat", 3]}"#,
+    )?;
+    std::fs::write(
+        input.join("scene.points.json"),
+        r#"{"points": [[10, 10], [40, 30], [-100, 5]]}"#,
+    )?;
+    let out = dir.path().join("out");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args([
+            "run", "--preset", "fastai", "--size", "32x28", "--copies", "4",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .arg(&input)
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert!(
+        text(&result.stdout).contains("4 written"),
+        "the mask is not an image of its own: {}",
+        text(&result.stdout)
+    );
+    let mut sevens = 0;
+    for copy in 0..4 {
+        let image = image::open(out.join(format!("scene-{copy}.png")))?.to_rgb8();
+        let mask = image::open(out.join(format!("scene-{copy}.mask.png")))?;
+        let mask = match mask {
+            image::DynamicImage::ImageLuma8(m) => m,
+            other => return Err(format!("mask came out as {:?}", other.color()).into()),
+        };
+        assert_eq!(mask.dimensions(), image.dimensions(), "copy {copy}");
+        assert_eq!(mask.dimensions(), (32, 28));
+        let (mut marked, mut red) = (0, 0);
+        for (m, px) in mask.pixels().zip(image.pixels()) {
+            assert!(
+                m[0] == 0 || m[0] == 7,
+                "copy {copy}: label {} appeared",
+                m[0]
+            );
+            if m[0] == 7 {
+                marked += 1;
+                if px[0] > px[2] {
+                    red += 1;
+                }
+            }
+        }
+        assert!(
+            red * 10 >= marked * 9,
+            "copy {copy}: the mask follows the image ({red} of {marked} marked pixels red)"
+        );
+        sevens += marked;
+
+        let boxes: serde_json::Value = serde_json::from_slice(&std::fs::read(
+            out.join(format!("scene-{copy}.boxes.json")),
+        )?)?;
+        assert_eq!(boxes["format"], "pixel_xyxy");
+        assert_eq!(
+            (boxes["width"].as_u64(), boxes["height"].as_u64()),
+            (Some(32), Some(28))
+        );
+        let kept = boxes["boxes"].as_array().map_or(0, Vec::len);
+        assert_eq!(boxes["indices"].as_array().map_or(0, Vec::len), kept);
+        assert_eq!(boxes["labels"].as_array().map_or(0, Vec::len), kept);
+        for (index, label) in boxes["indices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip(boxes["labels"].as_array().into_iter().flatten())
+        {
+            let expected = [serde_json::json!("cat"), serde_json::json!(3)];
+            assert_eq!(
+                Some(label),
+                index.as_u64().and_then(|i| expected.get(i as usize))
+            );
+        }
+
+        let points: serde_json::Value = serde_json::from_slice(&std::fs::read(
+            out.join(format!("scene-{copy}.points.json")),
+        )?)?;
+        let status = points["status"].as_array().ok_or("no status")?;
+        assert_eq!(status.len(), 3, "every point reported");
+        assert_eq!(
+            status[2], "outside",
+            "a point far off the image stays off it"
+        );
+        assert_eq!(points["points"].as_array().map_or(0, Vec::len), 3);
+    }
+    assert!(sevens > 0, "the labelled half shows up somewhere");
+    Ok(())
+}
+
+#[test]
+fn bench_json_names_the_kernel_path() -> TestResult {
+    let result = augment(["bench", "--json", "--seconds", "0.2"])?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&result.stdout)?;
+    let selected = report["isa"]["selected"]
+        .as_str()
+        .ok_or("no isa.selected")?;
+    let available = report["isa"]["available"]
+        .as_array()
+        .ok_or("no isa.available")?;
+    assert!(available.iter().any(|a| a == selected), "{report}");
+    let kernels = report["kernels"].as_array().ok_or("no kernels")?;
+    assert_eq!(kernels.len(), 4);
+    for k in kernels {
+        assert!(k["ns_per_pixel"].as_f64().is_some_and(|v| v > 0.0), "{k}");
+    }
+    assert!(
+        report["pipeline"]["one_thread_images_per_s"]
+            .as_f64()
+            .is_some_and(|v| v > 0.0)
+    );
+    Ok(())
+}
+
+#[test]
+fn help_works_for_every_subcommand() -> TestResult {
+    let top = augment(["--help"])?;
+    assert!(top.status.success());
+    let top = text(&top.stdout);
+    for (sub, flags) in [
+        ("demo", &["--out", "--seed", "--input"][..]),
+        (
+            "run",
+            &[
+                "--pipeline",
+                "--preset",
+                "--copies",
+                "--size",
+                "--seed",
+                "--jobs",
+                "--skip-existing",
+                "--format",
+                "--out",
+            ][..],
+        ),
+        (
+            "apply",
+            &["--pipeline", "--preset", "--seed", "--index"][..],
+        ),
+        ("bench", &["--json", "--seconds", "--threads"][..]),
+    ] {
+        assert!(top.contains(sub), "top-level help lists {sub}");
+        let help = augment([sub, "--help"])?;
+        assert!(help.status.success(), "{sub} --help");
+        let help = text(&help.stdout);
+        for flag in flags {
+            assert!(help.contains(flag), "{sub} --help mentions {flag}:\n{help}");
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C in the middle of a run: it stops with 130, every output present
+/// is complete, and no temporary file is left.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    for n in 0..4 {
+        write_photo(&input.join(format!("p{n}.png")), 320, 240, n)?;
+    }
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args([
+            "run", "--preset", "fastai", "--size", "256x256", "--copies", "5000",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .arg(&input)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let started = std::time::Instant::now();
+    while tree(&out).map_or(0, |t| t.len()) < 3 {
+        if started.elapsed().as_secs() > 60 {
+            child.kill()?;
+            return Err("no output within a minute".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()?;
+    assert!(killed.success());
+    let result = child.wait_with_output()?;
+    assert_eq!(result.status.code(), Some(130), "{}", text(&result.stderr));
+    let written = tree(&out)?;
+    assert!(written.len() < 4 * 5000, "stopped early");
+    for (name, bytes) in &written {
+        let name = name.display().to_string();
+        assert!(!name.contains(".augment-"), "temporary file left: {name}");
+        let img = image::load_from_memory(bytes).map_err(|e| format!("{name}: {e}"))?;
+        assert_eq!((img.width(), img.height()), (256, 256), "{name}");
+    }
+    Ok(())
+}
