@@ -42,8 +42,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a default pipeline on the bundled photo (or your own) and write the
-    /// variants plus a contact sheet (original + 15 augmentations).
+    /// Augment the bundled photo (or yours) 15 ways, with a contact sheet.
+    ///
+    /// Writes the variants and a contact sheet (original + 15
+    /// augmentations) of a default pipeline.
     Demo {
         /// Where to write the images.
         #[arg(long, default_value = "augment-demo")]
@@ -55,21 +57,41 @@ enum Command {
         #[arg(long)]
         input: Option<PathBuf>,
     },
-    /// Augment every image in files and folders into an output folder, in
-    /// parallel, with a progress bar. Unreadable files are reported and
-    /// skipped; inputs are never overwritten; each output is written
-    /// atomically; masks, boxes and points beside an image come along.
+    /// Augment every image in files and folders into an output folder.
+    ///
+    /// In parallel, with a progress bar (images/s, ETA). An unreadable or
+    /// corrupt file is reported on stderr and skipped; the run goes on.
+    /// Inputs are never overwritten: an output that would land on an input
+    /// stops the run before anything is written. Every output is written
+    /// to a temporary file and renamed into place, so Ctrl-C leaves no
+    /// half-written file.
+    ///
+    /// Outputs are named `<stem>-<copy>.<ext>`. Targets beside an image
+    /// `photo.jpg` follow it through the same draw and are written beside
+    /// its outputs: `photo.mask.png` (a label mask the image's size,
+    /// sampled nearest) as `photo-<copy>.mask.png`; `photo.boxes.json`
+    /// (`{"format": "pixel_xyxy", "boxes": [[x_min, y_min, x_max, y_max]],
+    /// "labels": [..]}`) as `photo-<copy>.boxes.json`; `photo.points.json`
+    /// (`{"points": [[x, y]]}`) as `photo-<copy>.points.json`.
     ///
     /// Example: augment run --preset fastai --copies 4 photos/ --out augmented/
     Run(run::RunArgs),
-    /// Augment one image, fully determined by the pipeline, seed and
-    /// index (for scripts, and for comparing with other libraries).
+    /// Augment one image, fully determined by pipeline, seed and index.
+    ///
+    /// For scripts and for comparing with other libraries: `apply --index k`
+    /// writes the same bytes `run` writes for its image number k. Refuses
+    /// to write over its input; writes atomically.
     ///
     /// Example: augment apply --pipeline train.toml --index 3 photo.jpg out.png
     Apply(run::ApplyArgs),
-    /// A quick speed report on the bundled photo: the kernel path in use, ns
-    /// per output pixel of the main kernels, and images/s of the fastai
-    /// pipeline to 224x224 NCHW f32 on one core and on all.
+    /// A quick speed report of the kernels and the fastai pipeline.
+    ///
+    /// On the bundled photo: the kernel path in use (and AUGMENT_FORCE_ISA
+    /// if set), ns per output pixel of the warp (and of its scalar
+    /// reference), Gaussian and box blurs, and images/s of the fastai
+    /// pipeline to 224x224 normalised NCHW f32 on one core and on all.
+    ///
+    /// Example: augment bench --json
     Bench(bench::BenchArgs),
 }
 
