@@ -75,77 +75,170 @@ pub(crate) fn box_level_into<T: Element>(
     out: &mut Vec<T>,
     column_sums: &mut Vec<f32>,
 ) -> Result<Shape> {
+    box_level_with_isa(
+        geom::Isa::selected(),
+        src,
+        kx,
+        ky,
+        padding,
+        out,
+        column_sums,
+    )
+}
+
+/// [`box_level_into`] on the given instruction-set path.
+fn box_level_with_isa<T: Element>(
+    isa: geom::Isa,
+    src: ImageView<'_, T>,
+    kx: usize,
+    ky: usize,
+    padding: Padding,
+    out: &mut Vec<T>,
+    column_sums: &mut Vec<f32>,
+) -> Result<Shape> {
     let (w, h, c) = (src.width(), src.height(), src.channels());
     let (out_w, out_h) = (w.div_ceil(kx), h.div_ceil(ky));
     let shape = Shape::new(out_w, out_h, c)?;
     out.clear();
     out.resize(shape.len(), T::default());
-    let fill = padding.constant().unwrap_or(0.0);
-    let scale = 1.0 / (kx * ky) as f32;
-    // Column sums of the block's rows that are in the image (or mapped into
-    // it by the padding rule); a simple loop the compiler vectorises.
     column_sums.clear();
-    column_sums.resize(w * c, 0.0);
-    for (oy, out_row) in out.chunks_exact_mut(shape.row_len()).enumerate() {
-        column_sums.fill(0.0);
-        let mut fill_rows = 0usize;
-        for sy in oy * ky..(oy + 1) * ky {
-            match padding.index(sy as i64, h) {
-                Some(r) => {
-                    for (s, v) in column_sums.iter_mut().zip(src.row(r)) {
-                        *s += v.to_f32();
-                    }
-                }
-                None => fill_rows += 1,
-            }
-        }
-        // Rows read as the constant add `fill` for each of their kx columns;
-        // columns read as the constant add `fill` for each real row.
-        let fill_from_rows = fill * (fill_rows * kx) as f32;
-        let fill_per_column = fill * (ky - fill_rows) as f32;
-        let (full, partial) = out_row.split_at_mut((w / kx) * c);
-        let reduce = match c {
-            1 => reduce_blocks::<T, 1>,
-            3 => reduce_blocks::<T, 3>,
-            _ => reduce_blocks::<T, 4>,
-        };
-        reduce(full, column_sums, kx, fill_from_rows, scale);
-        // The last block, if it hangs over the right edge.
-        let bx = w / kx;
-        for (ch, o) in partial.iter_mut().enumerate() {
-            let mut sum = fill_from_rows;
-            for sx in bx * kx..(bx + 1) * kx {
-                sum += match padding.index(sx as i64, w) {
-                    Some(x) => column_sums[x * c + ch],
-                    None => fill_per_column,
-                };
-            }
-            *o = T::from_f32(sum * scale);
-        }
-    }
+    // The sums of one row of blocks, then as much room again for the reduction.
+    column_sums.resize(2 * w * c, 0.0);
+    // Compiled for the selected ISA (the loops below are plain Rust that
+    // the compiler vectorises; under SSE2 alone the 3-channel reduction
+    // cost more than the sampling it feeds). The same additions run in the
+    // same order on every path, so the level is the same bit for bit.
+    isa.vectorize(LevelRows {
+        src,
+        kx,
+        ky,
+        padding,
+        shape,
+        out,
+        column_sums,
+    });
     Ok(shape)
 }
 
-/// Sums each run of `kx` pixels of `sums` (channels `C`, starting from
-/// `init`) and stores `sum * scale`. `C` is a constant so the per-channel
-/// sums stay in registers.
+/// The level's rows, as a [`pulp::WithSimd`] op so that the loops compile
+/// with the instruction set the op is instantiated for.
+struct LevelRows<'s, 'b, T: Element> {
+    src: ImageView<'s, T>,
+    kx: usize,
+    ky: usize,
+    padding: Padding,
+    shape: Shape,
+    out: &'b mut [T],
+    column_sums: &'b mut [f32],
+}
+
+impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let LevelRows {
+            src,
+            kx,
+            ky,
+            padding,
+            shape,
+            out,
+            column_sums,
+        } = self;
+        let (w, h, c) = (src.width(), src.height(), src.channels());
+        let (column_sums, tmp) = column_sums.split_at_mut(w * c);
+        let fill = padding.constant().unwrap_or(0.0);
+        let scale = 1.0 / (kx * ky) as f32;
+        // Column sums of the block's rows that are in the image (or mapped into
+        // it by the padding rule); a simple loop the compiler vectorises.
+        for (oy, out_row) in out.chunks_exact_mut(shape.row_len()).enumerate() {
+            column_sums.fill(0.0);
+            let mut fill_rows = 0usize;
+            for sy in oy * ky..(oy + 1) * ky {
+                match padding.index(sy as i64, h) {
+                    Some(r) => {
+                        for (s, v) in column_sums.iter_mut().zip(src.row(r)) {
+                            *s += v.to_f32();
+                        }
+                    }
+                    None => fill_rows += 1,
+                }
+            }
+            // Rows read as the constant add `fill` for each of their kx columns;
+            // columns read as the constant add `fill` for each real row.
+            let fill_from_rows = fill * (fill_rows * kx) as f32;
+            let fill_per_column = fill * (ky - fill_rows) as f32;
+            let (full, partial) = out_row.split_at_mut((w / kx) * c);
+            match c {
+                1 => reduce_blocks::<T, 1>(full, column_sums, tmp, kx, fill_from_rows, scale),
+                3 => reduce_blocks::<T, 3>(full, column_sums, tmp, kx, fill_from_rows, scale),
+                _ => reduce_blocks::<T, 4>(full, column_sums, tmp, kx, fill_from_rows, scale),
+            }
+            // The last block, if it hangs over the right edge.
+            let bx = w / kx;
+            for (ch, o) in partial.iter_mut().enumerate() {
+                let mut sum = fill_from_rows;
+                for sx in bx * kx..(bx + 1) * kx {
+                    sum += match padding.index(sx as i64, w) {
+                        Some(x) => column_sums[x * c + ch],
+                        None => fill_per_column,
+                    };
+                }
+                *o = T::from_f32(sum * scale);
+            }
+        }
+    }
+}
+
+/// Sums each run of `kx` pixels of `sums` (channels `C`, plus `init`) and
+/// stores `sum * scale`, with `tmp` (as long as `sums`) as scratch.
+///
+/// A run-time `kx` and interleaved channels leave the compiler a shuffle
+/// per value, so the sums are built by halving instead: `log2(kx)` rounds
+/// of `t[j] = s[j] + s[j + r]` over whole rows (contiguous, vectorised),
+/// then one copy that picks each block's `C` sums, then the scaling and
+/// conversion over a contiguous row. Every path runs these same additions.
+#[inline(always)]
 fn reduce_blocks<T: Element, const C: usize>(
     out: &mut [T],
-    sums: &[f32],
+    sums: &mut [f32],
+    tmp: &mut [f32],
     kx: usize,
     init: f32,
     scale: f32,
 ) {
-    for (out_px, block) in out.chunks_exact_mut(C).zip(sums.chunks_exact(kx * C)) {
-        let mut acc = [init; C];
-        for px in block.chunks_exact(C) {
-            for (a, v) in acc.iter_mut().zip(px) {
-                *a += v;
-            }
+    let blocks = out.len() / C;
+    if blocks == 0 {
+        return;
+    }
+    let (mut cur, mut next) = (sums, tmp);
+    let mut len = blocks * kx * C;
+    let mut r = C;
+    while r < kx * C {
+        let (head, tail) = (&cur[..len - r], &cur[r..len]);
+        for ((t, a), b) in next[..len - r].iter_mut().zip(head).zip(tail) {
+            *t = a + b;
         }
-        for (o, a) in out_px.iter_mut().zip(acc) {
-            *o = T::from_f32(a * scale);
+        std::mem::swap(&mut cur, &mut next);
+        len -= r;
+        r *= 2;
+    }
+    // Block `i`'s sums now start at `cur[i * kx * C]`.
+    let packed: &[f32] = if kx == 1 {
+        &cur[..blocks * C]
+    } else {
+        for (dst, block) in next
+            .chunks_exact_mut(C)
+            .zip(cur.chunks(kx * C))
+            .take(blocks)
+        {
+            dst.copy_from_slice(&block[..C]);
         }
+        &next[..blocks * C]
+    };
+    for (o, s) in out.iter_mut().zip(packed) {
+        *o = T::from_f32((init + s) * scale);
     }
 }
 
@@ -184,6 +277,63 @@ mod tests {
         // Level pixel (1, 0) is centred on source (2.5, 1.5).
         let (x, y) = level_map(2, 4).apply(2.5, 1.5);
         assert!((x - 1.0).abs() < 1e-12 && y.abs() < 1e-12);
+        Ok(())
+    }
+
+    #[test]
+    fn every_factor_and_channel_count_gives_block_means_on_every_isa() -> Result<()> {
+        for c in [1usize, 3, 4] {
+            for (w, h) in [(1usize, 1usize), (5, 3), (37, 21), (64, 16)] {
+                let src = Image::<u8>::from_fn(w, h, c, |x, y, ch| {
+                    ((x * 37 + y * 101 + ch * 59) % 256) as u8
+                })?;
+                for (kx, ky) in [(1, 2), (2, 1), (2, 2), (4, 1), (8, 4), (16, 2), (64, 1)] {
+                    let (mut reference, mut sums) = (Vec::new(), Vec::new());
+                    box_level_with_isa(
+                        geom::Isa::Scalar,
+                        src.view(),
+                        kx,
+                        ky,
+                        Padding::Border,
+                        &mut reference,
+                        &mut sums,
+                    )?;
+                    let (lw, lh) = (w.div_ceil(kx), h.div_ceil(ky));
+                    for ly in 0..lh {
+                        for lx in 0..lw {
+                            for ch in 0..c {
+                                let mut sum = 0.0;
+                                for sy in ly * ky..(ly + 1) * ky {
+                                    for sx in lx * kx..(lx + 1) * kx {
+                                        sum +=
+                                            f64::from(src.pixel(sx.min(w - 1), sy.min(h - 1))[ch]);
+                                    }
+                                }
+                                let exact = sum / (kx * ky) as f64;
+                                let got = f64::from(reference[(ly * lw + lx) * c + ch]);
+                                assert!(
+                                    (got - exact).abs() <= 0.5,
+                                    "{w}x{h}x{c} k {kx}x{ky} at ({lx}, {ly}): {got} vs {exact}"
+                                );
+                            }
+                        }
+                    }
+                    for isa in geom::Isa::available() {
+                        let mut level = Vec::new();
+                        box_level_with_isa(
+                            isa,
+                            src.view(),
+                            kx,
+                            ky,
+                            Padding::Border,
+                            &mut level,
+                            &mut sums,
+                        )?;
+                        assert_eq!(level, reference, "{isa} {w}x{h}x{c} k {kx}x{ky}");
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
