@@ -68,7 +68,12 @@ fn file_error<E: std::fmt::Display>(
     format: PipelineFormat,
     err: serde_path_to_error::Error<E>,
 ) -> Error {
-    let key = err.path().to_string();
+    let mut key = err.path().to_string();
+    if key.is_empty() {
+        // A top-level key named "" (JSON allows it): say where, as for any
+        // top-level problem.
+        key = ".".into();
+    }
     Error::PipelineFile {
         format: format.name(),
         key,
