@@ -556,17 +556,19 @@ impl<T: Element> Image<T> {
     /// The channels of pixel `(x, y)`. Panics if outside the image.
     #[inline]
     pub fn pixel(&self, x: usize, y: usize) -> &[T] {
-        let c = self.shape.channels;
-        let start = (y * self.shape.width + x) * c;
-        &self.data[start..start + c]
+        // Row first, then the pixel in it: x = width must panic, not read
+        // the first pixel of the next row.
+        let (c, row_len) = (self.shape.channels, self.shape.row_len());
+        let row = &self.data[y.saturating_mul(row_len)..][..row_len];
+        &row[x.saturating_mul(c)..][..c]
     }
 
     /// The channels of pixel `(x, y)`, writable. Panics if outside the image.
     #[inline]
     pub fn pixel_mut(&mut self, x: usize, y: usize) -> &mut [T] {
-        let c = self.shape.channels;
-        let start = (y * self.shape.width + x) * c;
-        &mut self.data[start..start + c]
+        let (c, row_len) = (self.shape.channels, self.shape.row_len());
+        let row = &mut self.data[y.saturating_mul(row_len)..][..row_len];
+        &mut row[x.saturating_mul(c)..][..c]
     }
 }
 
