@@ -650,3 +650,22 @@ fn readme_rows() -> TestResult {
     assert_eq!(Padding::Border.index(-1, usize::MAX), Some(0));
     Ok(())
 }
+
+/// `Image::pixel` one past the end of a row panics, as documented, rather
+/// than reading the first pixel of the next row.
+#[test]
+#[should_panic(expected = "range")]
+fn image_pixel_past_the_row_end_panics() {
+    if let Ok(img) = Image::<u8>::from_fn(2, 2, 3, |x, y, _| (x + 2 * y) as u8) {
+        let _ = img.pixel(2, 0);
+    }
+}
+
+/// `Image::pixel_mut` likewise.
+#[test]
+#[should_panic(expected = "range")]
+fn image_pixel_mut_past_the_row_end_panics() {
+    if let Ok(mut img) = Image::<u8>::new(2, 2, 1) {
+        img.pixel_mut(2, 0)[0] = 1;
+    }
+}
