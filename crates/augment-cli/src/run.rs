@@ -319,7 +319,9 @@ impl Work<'_> {
                 let exists = self.skip_existing && source.image_output(copy).exists();
                 if exists {
                     self.stats.skipped.fetch_add(1, Ordering::Relaxed);
-                    self.bar.inc(1);
+                    // Off the total rather than done, so images/s and the
+                    // ETA describe the work that is actually done.
+                    self.bar.dec_length(1);
                 }
                 !exists
             })
@@ -337,7 +339,7 @@ impl Work<'_> {
             Ok(x) => x,
             Err(e) => {
                 self.stats.failed.fetch_add(1, Ordering::Relaxed);
-                self.bar.inc(todo.len() as u64);
+                self.bar.dec_length(todo.len() as u64);
                 report(
                     self.bar,
                     &format!("skipped {}: {}", source.path.display(), error_chain(&e)),
@@ -393,9 +395,13 @@ fn progress_bar(total: u64) -> ProgressBar {
     // The template is a constant; should it ever fail to parse, the default
     // style still shows progress.
     if let Ok(style) = ProgressStyle::with_template(
-        "{elapsed_precise} [{wide_bar}] {pos}/{len} images  {per_sec}  ETA {eta}",
+        "{elapsed_precise} [{wide_bar}] {pos}/{len} images  {rate}  ETA {eta}",
     ) {
-        bar.set_style(style.progress_chars("=> "));
+        let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            // A progress line has nowhere to report a formatting error.
+            let _ = write!(w, "{:.0} images/s", state.per_sec());
+        };
+        bar.set_style(style.with_key("rate", rate).progress_chars("=> "));
     }
     bar
 }
