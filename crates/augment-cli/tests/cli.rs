@@ -310,6 +310,29 @@ fn run_refuses_outputs_that_would_land_on_inputs() -> TestResult {
 }
 
 #[test]
+fn an_output_folder_inside_the_input_folder_is_not_read_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 40, 30, 0)?;
+    let out = input.join("augmented");
+    for _ in 0..2 {
+        let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+            .args(["run", "--preset", "fastai", "--copies", "2", "--out"])
+            .arg(&out)
+            .arg(&input)
+            .output()?;
+        assert!(result.status.success(), "{}", text(&result.stderr));
+        assert!(
+            text(&result.stdout).contains("2 written"),
+            "{}",
+            text(&result.stdout)
+        );
+    }
+    assert_eq!(names(&tree(&out)?), ["a-0.png", "a-1.png"]);
+    Ok(())
+}
+
+#[test]
 fn skip_existing_keeps_what_is_there() -> TestResult {
     let dir = tempfile::tempdir()?;
     let input = dir.path().join("in");
@@ -542,6 +565,15 @@ fn bench_json_names_the_kernel_path() -> TestResult {
             .as_f64()
             .is_some_and(|v| v > 0.0)
     );
+
+    let forced = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["bench", "--json", "--seconds", "0.1"])
+        .env("AUGMENT_FORCE_ISA", "scalar")
+        .output()?;
+    assert!(forced.status.success(), "{}", text(&forced.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&forced.stdout)?;
+    assert_eq!(report["isa"]["forced"], "scalar");
+    assert_eq!(report["isa"]["selected"], "scalar", "the forced path runs");
     Ok(())
 }
 
