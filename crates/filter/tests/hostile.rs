@@ -460,6 +460,11 @@ fn readme_rows() -> TestResult {
         ),
         "{e:?}"
     );
+    assert!(
+        e.to_string()
+            .starts_with("sigma_x = 1000000015047466200000000000000 needs a radius of "),
+        "{e}"
+    );
     assert!(info.bytes_max < REFUSAL_BYTES, "{info:?}");
     // box radius usize::MAX
     let e = filter::box_blur(src.view(), dst.view_mut(), usize::MAX, 3, Padding::Border)
