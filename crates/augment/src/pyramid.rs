@@ -99,9 +99,9 @@ fn box_level_with_isa<T: Element>(
     let (w, h, c) = (src.width(), src.height(), src.channels());
     let (out_w, out_h) = (w.div_ceil(kx), h.div_ceil(ky));
     let shape = Shape::new(out_w, out_h, c)?;
-    out.clear();
+    // Every value is written below: resizing without clearing spares a
+    // memset of the whole level per image when the buffer is reused.
     out.resize(shape.len(), T::default());
-    column_sums.clear();
     // The sums of one row of blocks, then as much room again for the reduction.
     column_sums.resize(2 * w * c, 0.0);
     // Compiled for the selected ISA (the loops below are plain Rust that
@@ -153,10 +153,16 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
         // Column sums of the block's rows that are in the image (or mapped into
         // it by the padding rule); a simple loop the compiler vectorises.
         for (oy, out_row) in out.chunks_exact_mut(shape.row_len()).enumerate() {
-            column_sums.fill(0.0);
+            // The first real row is stored rather than added to zeros: a
+            // memset per row cost as much as the sums when ky is 1.
             let mut fill_rows = 0usize;
             for sy in oy * ky..(oy + 1) * ky {
                 match padding.index(sy as i64, h) {
+                    Some(r) if sy - oy * ky == fill_rows => {
+                        for (s, v) in column_sums.iter_mut().zip(src.row(r)) {
+                            *s = v.to_f32();
+                        }
+                    }
                     Some(r) => {
                         for (s, v) in column_sums.iter_mut().zip(src.row(r)) {
                             *s += v.to_f32();
@@ -164,6 +170,9 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
                     }
                     None => fill_rows += 1,
                 }
+            }
+            if fill_rows == ky {
+                column_sums.fill(0.0);
             }
             // Rows read as the constant add `fill` for each of their kx columns;
             // columns read as the constant add `fill` for each real row.
