@@ -96,16 +96,11 @@ fn centre_crop_resize(width: usize, height: usize) -> Step {
     }
 }
 
-/// `pipeline` with `step` appended. A built pipeline has no builder to go
-/// back to, so this goes through the file form, which holds every step and
-/// setting and is read back through the builder's checks.
+/// `pipeline` with `step` appended, checked as the builder checks.
 fn append_step(pipeline: Pipeline, step: Step) -> Result<Pipeline> {
-    let mut spec = serde_json::to_value(&pipeline)?;
-    let Some(steps) = spec.get_mut("steps").and_then(|s| s.as_array_mut()) else {
-        bail!("the pipeline's file form has no steps list");
-    };
-    steps.push(serde_json::to_value(&step)?);
-    Ok(serde_json::from_value(spec)?)
+    Ok(augment::PipelineBuilder::from(pipeline)
+        .step(step.transform, step.p)
+        .build()?)
 }
 
 /// Parses `WIDTHxHEIGHT`, each side 1..=MAX_OUTPUT_SIDE.

@@ -76,6 +76,22 @@ pub struct PipelineBuilder {
     pub(crate) pipeline: Pipeline,
 }
 
+/// A built pipeline back into a builder, every step and setting kept: how
+/// to extend a pipeline read from a file (say, with a final resize).
+///
+/// ```
+/// use augment::{Pipeline, PipelineBuilder};
+/// let file = Pipeline::from_toml("[[steps]]\ntransform = { type = \"flip_horizontal\" }\np = 0.5\n")?;
+/// let sized = PipelineBuilder::from(file).resize(224, 224).build()?;
+/// assert_eq!(sized.steps().len(), 2);
+/// # Ok::<(), augment::Error>(())
+/// ```
+impl From<Pipeline> for PipelineBuilder {
+    fn from(pipeline: Pipeline) -> PipelineBuilder {
+        PipelineBuilder { pipeline }
+    }
+}
+
 impl Default for PipelineBuilder {
     fn default() -> Self {
         PipelineBuilder {
