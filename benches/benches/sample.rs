@@ -61,6 +61,32 @@ fn ours<T: Element>(
 }
 
 /// The forward map as imageproc wants it (source to output, row-major 3x3 f32).
+/// `imageproc`'s bilinear warp of `peer` by `proj` into a buffer of the
+/// same size, benched beside ours in `group` under the same parameter.
+fn imageproc_warp<P>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    parameter: &str,
+    peer: &image::ImageBuffer<P, Vec<P::Subpixel>>,
+    proj: Projection,
+    border: Border<P>,
+) where
+    P: image::Pixel + Send + Sync,
+    P::Subpixel: Send + Sync + Into<f32> + imageproc::definitions::Clamp<f32>,
+{
+    let mut out = image::ImageBuffer::new(peer.width(), peer.height());
+    group.bench_function(BenchmarkId::new("imageproc", parameter), |b| {
+        b.iter(|| {
+            ipt::warp_into(
+                black_box(peer),
+                proj,
+                ipt::Interpolation::Bilinear,
+                border,
+                &mut out,
+            )
+        })
+    });
+}
+
 fn projection(forward: &[[f64; 3]; 3]) -> Projection {
     let m = forward
         .iter()
@@ -106,18 +132,7 @@ fn rgb_u8_padding_modes(c: &mut Criterion) {
             &options(padding),
         );
         if let Some(border) = peer {
-            let mut out = image::RgbImage::new(W as u32, H as u32);
-            group.bench_function(BenchmarkId::new("imageproc", "rotate17_zoom1.1"), |b| {
-                b.iter(|| {
-                    ipt::warp_into(
-                        black_box(&rgb),
-                        proj,
-                        ipt::Interpolation::Bilinear,
-                        border,
-                        &mut out,
-                    )
-                })
-            });
+            imageproc_warp(&mut group, "rotate17_zoom1.1", &rgb, proj, border);
         }
         group.finish();
     }
@@ -152,36 +167,26 @@ fn other_formats(c: &mut Criterion) {
     group.throughput(Throughput::Elements((W * H) as u64));
     ours(&mut group, "rotate17_zoom1.1", &rgba, (W, H), &map, &opts);
     let peer = dynamic.to_rgba8();
-    let mut out = image::RgbaImage::new(W as u32, H as u32);
-    group.bench_function(BenchmarkId::new("imageproc", "rotate17_zoom1.1"), |b| {
-        b.iter(|| {
-            ipt::warp_into(
-                black_box(&peer),
-                proj,
-                ipt::Interpolation::Bilinear,
-                Border::Replicate,
-                &mut out,
-            )
-        })
-    });
+    imageproc_warp(
+        &mut group,
+        "rotate17_zoom1.1",
+        &peer,
+        proj,
+        Border::Replicate,
+    );
     group.finish();
 
     let mut group = c.benchmark_group("warp_affine_gray_u8/border");
     group.throughput(Throughput::Elements((W * H) as u64));
     ours(&mut group, "rotate17_zoom1.1", &gray, (W, H), &map, &opts);
     let peer = dynamic.to_luma8();
-    let mut out = image::GrayImage::new(W as u32, H as u32);
-    group.bench_function(BenchmarkId::new("imageproc", "rotate17_zoom1.1"), |b| {
-        b.iter(|| {
-            ipt::warp_into(
-                black_box(&peer),
-                proj,
-                ipt::Interpolation::Bilinear,
-                Border::Replicate,
-                &mut out,
-            )
-        })
-    });
+    imageproc_warp(
+        &mut group,
+        "rotate17_zoom1.1",
+        &peer,
+        proj,
+        Border::Replicate,
+    );
     group.finish();
 
     let mut group = c.benchmark_group("warp_affine_rgb_f32/border");
@@ -195,18 +200,13 @@ fn other_formats(c: &mut Criterion) {
         &opts,
     );
     let peer = dynamic.to_rgb32f();
-    let mut out = image::Rgb32FImage::new(W as u32, H as u32);
-    group.bench_function(BenchmarkId::new("imageproc", "rotate17_zoom1.1"), |b| {
-        b.iter(|| {
-            ipt::warp_into(
-                black_box(&peer),
-                proj,
-                ipt::Interpolation::Bilinear,
-                Border::Replicate,
-                &mut out,
-            )
-        })
-    });
+    imageproc_warp(
+        &mut group,
+        "rotate17_zoom1.1",
+        &peer,
+        proj,
+        Border::Replicate,
+    );
     group.finish();
 
     // Crop the centre 600x600 and resize it to 224x224 in the same pass.
@@ -266,18 +266,7 @@ fn other_formats(c: &mut Criterion) {
     ours(&mut group, "keystone", &rgb, (W, H), &map, &opts);
     let proj = projection(&forward.matrix());
     let peer = dynamic.to_rgb8();
-    let mut out = image::RgbImage::new(W as u32, H as u32);
-    group.bench_function(BenchmarkId::new("imageproc", "keystone"), |b| {
-        b.iter(|| {
-            ipt::warp_into(
-                black_box(&peer),
-                proj,
-                ipt::Interpolation::Bilinear,
-                Border::Replicate,
-                &mut out,
-            )
-        })
-    });
+    imageproc_warp(&mut group, "keystone", &peer, proj, Border::Replicate);
     group.finish();
 
     // A displacement grid (cv2.remap with float maps): a gentle wave.
