@@ -172,6 +172,9 @@ pub(crate) fn convolve<T: Element>(
         let window = ky.len() + GROUP - 1;
         let mut cache = RowCache::<f32>::new(row_len, window, h);
         let mut slots = vec![0usize; window];
+        // One iterator over the output rows: `rows_mut().skip(y)` would walk
+        // y rows again for every group.
+        let mut dst_rows = dst.rows_mut();
         for y in (0..h).step_by(GROUP) {
             let count = GROUP.min(h - y);
             let needed = ky.len() + count - 1;
@@ -180,7 +183,7 @@ pub(crate) fn convolve<T: Element>(
                 *slot = cache.fill(y + t, key, |key, out| horizontal.row(key, out));
             }
             let rows: Vec<&[f32]> = slots[..needed].iter().map(|&s| cache.row(s)).collect();
-            let mut outs: Vec<&mut [T]> = dst.rows_mut().skip(y).take(count).collect();
+            let mut outs: Vec<&mut [T]> = dst_rows.by_ref().take(count).collect();
             kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
         }
         return;
@@ -213,6 +216,7 @@ pub(crate) fn convolve<T: Element>(
     if constant {
         horizontal.row(h, &mut inter[h * row_len..]);
     }
+    let mut dst_rows = dst.rows_mut();
     for y in (0..h).step_by(GROUP) {
         let count = GROUP.min(h - y);
         let rows: Vec<&[f32]> = (0..ky.len() + count - 1)
@@ -221,7 +225,7 @@ pub(crate) fn convolve<T: Element>(
                 &inter[key * row_len..(key + 1) * row_len]
             })
             .collect();
-        let mut outs: Vec<&mut [T]> = dst.rows_mut().skip(y).take(count).collect();
+        let mut outs: Vec<&mut [T]> = dst_rows.by_ref().take(count).collect();
         kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
     }
 }
