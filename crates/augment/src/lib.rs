@@ -33,6 +33,7 @@ mod batch;
 mod displace;
 mod error;
 mod file;
+mod level_kernels;
 mod param;
 mod pipeline;
 mod pixel;

@@ -136,7 +136,7 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
     type Output = ();
 
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
         let LevelRows {
             src,
             kx,
@@ -147,18 +147,43 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
             column_sums,
         } = self;
         let (w, h, c) = (src.width(), src.height(), src.channels());
-        let (column_sums, tmp) = column_sums.split_at_mut(w * c);
         let fill = padding.constant().unwrap_or(0.0);
         let scale = 1.0 / (kx * ky) as f32;
-        // Column sums of the block's rows that are in the image (or mapped into
-        // it by the padding rule); a simple loop the compiler vectorises.
+        // `u8` blocks of up to 256 values have `u16` sums: the integer
+        // kernels give the same bits as the `f32` code below, which stays
+        // the reference (Isa::Scalar) and handles `f32` images, bigger
+        // blocks and rows of constant padding.
+        use std::any::TypeId;
+        let integer = TypeId::of::<T>() == TypeId::of::<u8>()
+            && TypeId::of::<S>() != TypeId::of::<pulp::Scalar>()
+            && kx * ky <= 256;
+        let mut rows = Vec::with_capacity(ky);
         for (oy, out_row) in out.chunks_exact_mut(shape.row_len()).enumerate() {
+            rows.clear();
+            rows.extend((oy * ky..(oy + 1) * ky).map(|sy| padding.index(sy as i64, h)));
+            if integer && rows.iter().all(Option::is_some) {
+                integer_row(
+                    simd,
+                    src,
+                    &rows,
+                    kx,
+                    padding,
+                    fill * ky as f32,
+                    scale,
+                    bytemuck::cast_slice_mut(out_row),
+                    bytemuck::cast_slice_mut(column_sums),
+                );
+                continue;
+            }
+            let (column_sums, tmp) = column_sums.split_at_mut(w * c);
+            // Column sums of the block's rows that are in the image (or mapped into
+            // it by the padding rule); a simple loop the compiler vectorises.
             // The first real row is stored rather than added to zeros: a
             // memset per row cost as much as the sums when ky is 1.
             let mut fill_rows = 0usize;
-            for sy in oy * ky..(oy + 1) * ky {
-                match padding.index(sy as i64, h) {
-                    Some(r) if sy - oy * ky == fill_rows => {
+            for (i, row) in rows.iter().enumerate() {
+                match *row {
+                    Some(r) if i == fill_rows => {
                         for (s, v) in column_sums.iter_mut().zip(src.row(r)) {
                             *s = v.to_f32();
                         }
@@ -179,12 +204,9 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
             let fill_from_rows = fill * (fill_rows * kx) as f32;
             let fill_per_column = fill * (ky - fill_rows) as f32;
             let (full, partial) = out_row.split_at_mut((w / kx) * c);
-            match c {
-                1 => reduce_blocks::<T, 1>(full, column_sums, tmp, kx, fill_from_rows, scale),
-                3 => reduce_blocks::<T, 3>(full, column_sums, tmp, kx, fill_from_rows, scale),
-                _ => reduce_blocks::<T, 4>(full, column_sums, tmp, kx, fill_from_rows, scale),
-            }
-            // The last block, if it hangs over the right edge.
+            // The last block, if it hangs over the right edge, first: the
+            // reduction below reuses `column_sums` as scratch, and Wrap
+            // reads this block's missing columns from the row's start.
             let bx = w / kx;
             for (ch, o) in partial.iter_mut().enumerate() {
                 let mut sum = fill_from_rows;
@@ -196,7 +218,93 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
                 }
                 *o = T::from_f32(sum * scale);
             }
+            match c {
+                1 => reduce_blocks::<T, 1>(full, column_sums, tmp, kx, fill_from_rows, scale),
+                3 => reduce_blocks::<T, 3>(full, column_sums, tmp, kx, fill_from_rows, scale),
+                _ => reduce_blocks::<T, 4>(full, column_sums, tmp, kx, fill_from_rows, scale),
+            }
         }
+    }
+}
+
+/// One row of a `u8` level whose `rows` (`ky` of them) are all real
+/// source rows (no constant padding), on integers: column sums (or the row
+/// itself when `ky` is 1), `log2(kx)` rounds of pixel-pair sums, the last
+/// of which divides by `kx * ky` and rounds half to even. `scratch` (the
+/// `f32` column-sum buffer, `2 w c` of them, seen as `u16`) holds the sums.
+///
+/// The block hanging over the right edge, if any, is summed in `f32` as
+/// the reference does, from the same (exact) column sums.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn integer_row<S: pulp::Simd, T: Element>(
+    simd: S,
+    src: ImageView<'_, T>,
+    rows: &[Option<usize>],
+    kx: usize,
+    padding: Padding,
+    fill_per_column: f32,
+    scale: f32,
+    out_row: &mut [u8],
+    scratch: &mut [u16],
+) {
+    use crate::level_kernels::{Out, Row, pair_up, round_shift};
+    let (w, c) = (src.width(), src.channels());
+    let ky = rows.len();
+    let shift = (kx * ky).trailing_zeros();
+    let source_row = |r: Option<usize>| -> &[u8] {
+        r.map_or(&[], |r| bytemuck::cast_slice::<T, u8>(src.row(r)))
+    };
+    let (sums, mut free) = scratch.split_at_mut(w * c);
+    let column = if ky == 1 {
+        Row::U8(source_row(rows[0]))
+    } else {
+        for (s, v) in sums.iter_mut().zip(source_row(rows[0])) {
+            *s = u16::from(*v);
+        }
+        for &r in &rows[1..] {
+            for (s, v) in sums.iter_mut().zip(source_row(r)) {
+                *s += u16::from(*v);
+            }
+        }
+        Row::U16(sums)
+    };
+    let blocks = w / kx;
+    let (full, partial) = out_row.split_at_mut(blocks * c);
+    if kx == 1 {
+        match column {
+            Row::U8(r) => full.copy_from_slice(&r[..full.len()]),
+            Row::U16(sums) => {
+                for (o, s) in full.iter_mut().zip(sums) {
+                    *o = round_shift(*s, shift) as u8;
+                }
+            }
+        }
+    } else {
+        let mut row = column;
+        let mut width = blocks * kx;
+        while width > 2 * blocks {
+            width /= 2;
+            let (dst, rest) = free.split_at_mut(width * c);
+            free = rest;
+            pair_up(simd, c, row, Out::Sums(dst));
+            row = Row::U16(dst);
+        }
+        pair_up(simd, c, row, Out::Means(full, shift));
+    }
+    let value = |i: usize| match column {
+        Row::U8(r) => f32::from(r[i]),
+        Row::U16(r) => f32::from(r[i]),
+    };
+    for (ch, o) in partial.iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for sx in blocks * kx..(blocks + 1) * kx {
+            sum += match padding.index(sx as i64, w) {
+                Some(x) => value(x * c + ch),
+                None => fill_per_column,
+            };
+        }
+        *o = u8::from_f32(sum * scale);
     }
 }
 
@@ -344,6 +452,89 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    fn paddings() -> impl proptest::strategy::Strategy<Value = Padding> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (-10.0f32..300.0).prop_map(Padding::Constant),
+            Just(Padding::Constant(255.0)),
+            Just(Padding::Zeros),
+            Just(Padding::Border),
+            Just(Padding::Reflect),
+            Just(Padding::Reflect101),
+            Just(Padding::Wrap),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+
+        /// The integer `u8` kernels (every ISA but scalar) against the `f32`
+        /// reference, bit for bit: strided views, every padding mode, block
+        /// sides from 1 to 32 (so sums above 256 values take the `f32` path
+        /// on every ISA), edge blocks hanging over either edge.
+        #[test]
+        fn every_isa_builds_the_reference_level(
+            (w, h) in (1usize..90, 1usize..40),
+            c in proptest::sample::select(vec![1usize, 3, 4]),
+            (log_kx, log_ky) in (0u32..6, 0u32..6),
+            padding in paddings(),
+            extra in 0usize..7,
+            seed in proptest::num::u64::ANY,
+        ) {
+            let (kx, ky) = (1usize << log_kx, 1usize << log_ky);
+            let stride = w * c + extra;
+            let mut state = seed | 1;
+            let data: Vec<u8> = (0..stride * h)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state >> 32) as u8
+                })
+                .collect();
+            let src = ImageView::with_stride(&data, w, h, c, stride)?;
+            let (mut reference, mut sums) = (Vec::new(), Vec::new());
+            let shape = box_level_with_isa(
+                geom::Isa::Scalar, src, kx, ky, padding, &mut reference, &mut sums,
+            )?;
+            proptest::prop_assert_eq!(
+                (shape.width, shape.height),
+                (w.div_ceil(kx), h.div_ceil(ky))
+            );
+            // The reference against exact block means, padding included.
+            let fill = f64::from(padding.constant().unwrap_or(0.0));
+            for ly in 0..shape.height {
+                for lx in 0..shape.width {
+                    for ch in 0..c {
+                        let mut sum = 0.0;
+                        for sy in ly * ky..(ly + 1) * ky {
+                            for sx in lx * kx..(lx + 1) * kx {
+                                sum += match (
+                                    padding.index(sx as i64, w),
+                                    padding.index(sy as i64, h),
+                                ) {
+                                    (Some(x), Some(y)) => f64::from(src.pixel(x, y)[ch]),
+                                    _ => fill,
+                                };
+                            }
+                        }
+                        let exact = (sum / (kx * ky) as f64).clamp(0.0, 255.0);
+                        let got = f64::from(reference[(ly * shape.width + lx) * c + ch]);
+                        proptest::prop_assert!(
+                            (got - exact).abs() <= 0.5 + 1e-4,
+                            "k {}x{} at ({}, {}, {}): {} vs exact {}", kx, ky, lx, ly, ch, got, exact
+                        );
+                    }
+                }
+            }
+            for isa in geom::Isa::available() {
+                let mut level = vec![7u8; 3];
+                box_level_with_isa(isa, src, kx, ky, padding, &mut level, &mut sums)?;
+                proptest::prop_assert_eq!(&level, &reference, "{} k {}x{}", isa, kx, ky);
+            }
+        }
     }
 
     #[test]
