@@ -11,7 +11,8 @@
 //! For 3 channels that is a 6-to-3 compaction, which portable code can only
 //! express as scalar moves; AVX-512 does it with two `vpermt2w` per 64
 //! values, so that path is written by hand (it was 4x faster than the
-//! compiler's vectorisation of the portable loop on a 600-pixel RGB row).
+//! compiler's vectorisation of the portable loop on a 600-pixel RGB row),
+//! and with VBMI's byte shuffles for the commonest level (2 x 1 blocks).
 
 /// A row of values to pair up: the source row itself (`u8`, when a block
 /// is one row high) or column sums.
@@ -69,6 +70,16 @@ pub(crate) fn pair_up<S: pulp::Simd>(_simd: S, c: usize, row: Row<'_>, out: Out<
     if std::any::TypeId::of::<S>() == std::any::TypeId::of::<pulp::x86::V4>()
         && matches!(c, 1 | 3 | 4)
     {
+        let out = match (row, out) {
+            (Row::U8(bytes), Out::Means(means, 1))
+                if std::arch::is_x86_feature_detected!("avx512vbmi") =>
+            {
+                // SAFETY: V4 (AVX-512 F/BW/VL) and VBMI, checked just above.
+                unsafe { x86::pair_means_u8_vbmi(c, bytes, means) };
+                return;
+            }
+            (_, out) => out,
+        };
         // SAFETY: a `V4` token exists only on CPUs with AVX-512 F/BW/VL
         // (pulp checks them at run time before handing one out).
         unsafe { x86::pair_up_avx512(c, row, out) };
@@ -104,7 +115,7 @@ fn pair_up_portable<const C: usize>(row: Row<'_>, out: Out<'_>) {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Out, Row, round_shift};
+    use super::{Out, Row};
     use std::arch::x86_64::*;
 
     /// For `c` channels, the index (into 64 values held in two registers)
@@ -164,6 +175,87 @@ mod x86 {
         }
     }
 
+    /// For `c` channels, the byte index (into 128 bytes held in two
+    /// registers) of the first value of each output's pair, as
+    /// [`pair_index`] for 16-bit lanes.
+    const fn byte_pair_index(c: usize) -> [u8; 64] {
+        let pairs = 64 / c;
+        let mut index = [0u8; 64];
+        let mut k = 0;
+        while k < c * pairs {
+            index[k] = (2 * c * (k / c) + k % c) as u8;
+            k += 1;
+        }
+        index
+    }
+    const BYTE_INDEX_1: [u8; 64] = byte_pair_index(1);
+    const BYTE_INDEX_3: [u8; 64] = byte_pair_index(3);
+    const BYTE_INDEX_4: [u8; 64] = byte_pair_index(4);
+
+    /// Means of pixel pairs of a `u8` row (blocks of 2 x 1, the commonest
+    /// level), on bytes: `vpermt2b` picks the pairs (one shuffle per 63 or
+    /// 64 outputs, where 16-bit lanes need three), and the mean rounded half
+    /// to even is `pavgb` (which rounds halves up) minus one where `a + b`
+    /// is odd and `pavgb` is odd.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F/BW/VL and VBMI; `row` must hold at
+    /// least `2 * out.len()` values.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi")]
+    pub(super) unsafe fn pair_means_u8_vbmi(c: usize, row: &[u8], out: &mut [u8]) {
+        let index = match c {
+            1 => &BYTE_INDEX_1,
+            3 => &BYTE_INDEX_3,
+            _ => &BYTE_INDEX_4,
+        };
+        let per_step = c * (64 / c);
+        // SAFETY: `index` is 64 bytes, one 512-bit load.
+        let first = unsafe { _mm512_loadu_si512(index.as_ptr().cast()) };
+        let second = _mm512_add_epi8(first, _mm512_set1_epi8(c as i8));
+        let one = _mm512_set1_epi8(1);
+        let outputs = out.len() - out.len() % c;
+        debug_assert!(row.len() >= 2 * outputs);
+        let mask = |available: usize| -> __mmask64 {
+            match available {
+                n if n >= 64 => !0,
+                n => (1u64 << n) - 1,
+            }
+        };
+        // The last step loads and stores only what is left.
+        for step in 0..outputs.div_ceil(per_step) {
+            let start = 2 * per_step * step;
+            let available = row.len() - start;
+            let p = row.as_ptr().wrapping_add(start);
+            // SAFETY: the masks admit only bytes of `row[start..]`; masked
+            // lanes are not read.
+            let (a, b) = unsafe {
+                (
+                    _mm512_maskz_loadu_epi8(mask(available), p.cast()),
+                    _mm512_maskz_loadu_epi8(
+                        mask(available.saturating_sub(64)),
+                        p.wrapping_add(64).cast(),
+                    ),
+                )
+            };
+            let left = _mm512_permutex2var_epi8(a, first, b);
+            let right = _mm512_permutex2var_epi8(a, second, b);
+            let up = _mm512_avg_epu8(left, right);
+            let odd_tie =
+                _mm512_and_si512(_mm512_and_si512(_mm512_xor_si512(left, right), up), one);
+            let means = _mm512_sub_epi8(up, odd_tie);
+            let at = step * per_step;
+            // SAFETY: the mask admits `min(per_step, outputs - at)` bytes
+            // from `at`, all inside `out`.
+            unsafe {
+                _mm512_mask_storeu_epi8(
+                    out.as_mut_ptr().add(at).cast(),
+                    mask(per_step.min(outputs - at)),
+                    means,
+                )
+            };
+        }
+    }
+
     /// [`super::pair_up`] for `c` of 1, 3 or 4.
     ///
     /// # Safety
@@ -180,18 +272,20 @@ mod x86 {
         // SAFETY: `index` is 32 `u16`, one 512-bit load.
         let first = unsafe { _mm512_loadu_si512(index.as_ptr().cast()) };
         let second = _mm512_add_epi16(first, _mm512_set1_epi16(c as i16));
-        let store_mask: __mmask32 = if per_step == 32 {
-            !0
-        } else {
-            (1u32 << per_step) - 1
-        };
         let outputs = match &out {
             Out::Sums(o) => o.len(),
             Out::Means(o, _) => o.len(),
         };
         let outputs = outputs - outputs % c;
-        let steps = outputs / per_step;
         debug_assert!(row.len() >= 2 * outputs);
+        // The last step stores only what is left.
+        let steps = outputs.div_ceil(per_step);
+        let store_mask = |step: usize| -> __mmask32 {
+            match (outputs - step * per_step).min(per_step) {
+                32 => !0,
+                n => (1u32 << n) - 1,
+            }
+        };
         let pair_sum = |step: usize| {
             // SAFETY: step < steps, so the step's inputs start inside `row`;
             // load64 masks the part past its end.
@@ -205,24 +299,15 @@ mod x86 {
             Out::Sums(out) => {
                 for step in 0..steps {
                     let sums = pair_sum(step);
-                    // SAFETY: the masked store writes `per_step` values at
-                    // `step * per_step`, inside `out` since step < steps.
+                    // SAFETY: the masked store writes at most `outputs - at`
+                    // values from `at`, all inside `out`.
                     unsafe {
                         _mm512_mask_storeu_epi16(
                             out.as_mut_ptr().add(step * per_step).cast(),
-                            store_mask,
+                            store_mask(step),
                             sums,
                         )
                     };
-                }
-                for (i, o) in out
-                    .iter_mut()
-                    .enumerate()
-                    .take(outputs)
-                    .skip(steps * per_step)
-                {
-                    let (j, ch) = (i / c, i % c);
-                    *o = row.get(2 * c * j + ch) + row.get(2 * c * j + c + ch);
                 }
             }
             Out::Means(out, shift) => {
@@ -240,20 +325,10 @@ mod x86 {
                     unsafe {
                         _mm512_mask_cvtepi16_storeu_epi8(
                             out.as_mut_ptr().add(step * per_step).cast(),
-                            store_mask,
+                            store_mask(step),
                             means,
                         )
                     };
-                }
-                for (i, o) in out
-                    .iter_mut()
-                    .enumerate()
-                    .take(outputs)
-                    .skip(steps * per_step)
-                {
-                    let (j, ch) = (i / c, i % c);
-                    let s = row.get(2 * c * j + ch) + row.get(2 * c * j + c + ch);
-                    *o = round_shift(s, shift) as u8;
                 }
             }
         }
