@@ -11,7 +11,7 @@
 //! `separable_filter_equal` / `filter_clamped`; `image` is `imageops::blur`.
 //!
 //! The `crossover` group times the Gaussian direct and by FFT at growing
-//! radii: where the FFT wins is `filter::FFT_CROSSOVER_RADIUS`.
+//! radii: where the FFT wins is `filter::fft_crossover_radius` of the path.
 
 use augment_benches::photo_rgb;
 use criterion::measurement::WallTime;
@@ -255,7 +255,8 @@ fn motion_u8(c: &mut Criterion) {
 }
 
 /// The Gaussian by direct summation and by FFT (both axes) at growing radii:
-/// where the FFT starts winning is `filter::FFT_CROSSOVER_RADIUS`.
+/// where the FFT starts winning is `filter::fft_crossover_radius` of the
+/// selected path (`FFT_CROSSOVER_RADIUS`, or `FFT_CROSSOVER_RADIUS_AVX512`).
 fn crossover(c: &mut Criterion) {
     let src = photo_rgb(W as u32, H as u32);
     let mut dst = or_abort(Image::<u8>::new(W, H, 3));

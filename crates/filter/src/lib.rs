@@ -29,9 +29,11 @@
 //! and `f32` within 1e-5 of the value range.
 //!
 //! Large Gaussian kernels go through the FFT ([`Method::Fft`]) from
-//! [`FFT_CROSSOVER_RADIUS`] on; that path matches the direct one within
-//! 1e-4 of the value range (`f32`) or 1 LSB (`u8`), not bit for bit, and
-//! RustFFT's results depend on the instruction set (see [`Method`]).
+//! [`fft_crossover_radius`] on (radius 30, 40 on the AVX-512 path, where
+//! direct summation stays faster longer); that path matches the direct one
+//! within 1e-4 of the value range (`f32`) or 1 LSB (`u8`), not bit for bit,
+//! and RustFFT's results depend on the instruction set (see [`Method`]), so
+//! from radius 30 on the paths' results may differ by that much.
 //!
 //! # Padding
 //!
@@ -54,7 +56,9 @@ mod sparse;
 pub use error::{Error, Result};
 pub use kernel::{KERNEL_CACHE_CAPACITY, Kernel, MAX_RADIUS, default_radius, gaussian_kernel};
 pub use kernel2d::{Kernel2d, MAX_TAPS, Tap, directional_kernel, motion_kernel};
-pub use separable::{FFT_CROSSOVER_RADIUS, Method};
+pub use separable::{
+    FFT_CROSSOVER_RADIUS, FFT_CROSSOVER_RADIUS_AVX512, Method, fft_crossover_radius,
+};
 
 use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding};
 use separable::Axis;
@@ -89,7 +93,7 @@ fn like<T: Element>(src: &ImageView<'_, T>) -> Result<Image<T>> {
 /// Gaussian blur with standard deviations `sigma_x` (along rows) and
 /// `sigma_y` (along columns), kernel radius `ceil(3σ)` on each axis (see
 /// [`gaussian_kernel`]). Large radii run through the FFT; callers never
-/// choose (see [`FFT_CROSSOVER_RADIUS`]).
+/// choose (see [`fft_crossover_radius`]).
 ///
 /// Errors: σ not finite or not positive, a radius above [`MAX_RADIUS`],
 /// shapes that differ, a non-finite padding constant.

@@ -23,7 +23,8 @@ use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 /// How one axis of a separable filter is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Method {
-    /// Direct below [`FFT_CROSSOVER_RADIUS`], FFT from it on.
+    /// Direct below [`fft_crossover_radius`] of the kernel path, FFT from
+    /// it on.
     #[default]
     Auto,
     /// Direct summation: the specification, bit-identical on every path.
@@ -37,7 +38,10 @@ pub enum Method {
     Fft,
 }
 
-/// From this radius on, [`Method::Auto`] uses the FFT for an axis.
+/// From this radius on, [`Method::Auto`] uses the FFT for an axis on every
+/// path but [`Isa::Avx512`] (which starts later, at
+/// [`FFT_CROSSOVER_RADIUS_AVX512`]): the smallest radius any path sends to
+/// the FFT.
 ///
 /// Measured on the project's Zen 3 machine (AVX2), 1024x768 RGB `u8`, both
 /// axes, ns per pixel of thread CPU time (direct / FFT): r = 12: 8.0 / 16.7,
@@ -49,12 +53,37 @@ pub enum Method {
 /// crossover`.
 pub const FFT_CROSSOVER_RADIUS: usize = 30;
 
+/// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
+/// runs 16 lanes wide while the FFT gains little from it.
+///
+/// Measured on the project's Xeon (Emerald Rapids, AVX-512), same image,
+/// criterion wall time (direct / FFT): r = 12: 4.8 / 17.2, r = 20: 7.7 /
+/// 16.4, r = 24: 9.2 / 16.1, r = 28: 10.6 / 16.3, r = 32: 12.4 / 16.7,
+/// r = 40: 16.9 / 16.9, r = 48: 20.9 / 16.8: direct grows by about 0.5 ns
+/// per pixel per unit of radius, the FFT stays near 16.5, and they cross at
+/// r = 40. σ = 10 (r = 30) stays direct.
+pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
+
+/// The radius from which [`Method::Auto`] uses the FFT on the `isa` path.
+///
+/// ```
+/// use geom::Isa;
+/// assert_eq!(filter::fft_crossover_radius(Isa::Avx2), filter::FFT_CROSSOVER_RADIUS);
+/// assert_eq!(filter::fft_crossover_radius(Isa::Avx512), filter::FFT_CROSSOVER_RADIUS_AVX512);
+/// ```
+pub fn fft_crossover_radius(isa: Isa) -> usize {
+    match isa {
+        Isa::Avx512 => FFT_CROSSOVER_RADIUS_AVX512,
+        _ => FFT_CROSSOVER_RADIUS,
+    }
+}
+
 impl Method {
-    /// Direct or FFT for a kernel of this radius.
+    /// Direct or FFT for a kernel of this radius on the `isa` path.
     #[inline]
-    pub(crate) fn resolve(self, radius: usize) -> Method {
+    pub(crate) fn resolve(self, isa: Isa, radius: usize) -> Method {
         match self {
-            Method::Auto if radius >= FFT_CROSSOVER_RADIUS => Method::Fft,
+            Method::Auto if radius >= fft_crossover_radius(isa) => Method::Fft,
             Method::Auto => Method::Direct,
             m => m,
         }
@@ -86,8 +115,8 @@ impl<'a> Axis<'a> {
         self.weights.len() - 1 - self.before
     }
 
-    fn uses_fft(&self) -> bool {
-        self.method.resolve(self.before.max(self.after())) == Method::Fft
+    fn uses_fft(&self, isa: Isa) -> bool {
+        self.method.resolve(isa, self.before.max(self.after())) == Method::Fft
     }
 }
 
@@ -161,8 +190,8 @@ pub(crate) fn convolve<T: Element>(
 ) {
     let (h, row_len) = (src.height(), src.width() * src.channels());
     let (ky, ry) = (y_axis.weights, y_axis.before);
-    let fft_x = x.uses_fft();
-    let fft_y = y_axis.uses_fft();
+    let fft_x = x.uses_fft(isa);
+    let fft_y = y_axis.uses_fft(isa);
     let mut horizontal = Horizontal::new(isa, src, x, padding);
     let mut scratch = Vec::new();
 

@@ -239,6 +239,64 @@ fn large_sigma_goes_through_the_fft_and_matches_direct() -> TestResult {
 }
 
 #[test]
+fn auto_is_direct_below_each_paths_crossover_and_fft_from_it() -> TestResult {
+    assert_eq!(
+        filter::fft_crossover_radius(Isa::Scalar),
+        filter::FFT_CROSSOVER_RADIUS
+    );
+    assert_eq!(
+        filter::fft_crossover_radius(Isa::Avx2),
+        filter::FFT_CROSSOVER_RADIUS
+    );
+    assert_eq!(
+        filter::fft_crossover_radius(Isa::Neon),
+        filter::FFT_CROSSOVER_RADIUS
+    );
+    assert_eq!(
+        filter::fft_crossover_radius(Isa::Avx512),
+        filter::FFT_CROSSOVER_RADIUS_AVX512
+    );
+    const { assert!(filter::FFT_CROSSOVER_RADIUS_AVX512 > filter::FFT_CROSSOVER_RADIUS) };
+    let src = Image::<f32>::from_fn(90, 70, 3, |x, y, c| {
+        ((x * 7 + y * 13 + c * 50) % 256) as f32
+    })?;
+    // Radii 29, 30, 39, 40: each side of both crossovers.
+    for radius in [29usize, 30, 39, 40] {
+        let k = filter::gaussian_kernel(radius as f32 / 3.0, Some(radius))?;
+        for isa in Isa::available() {
+            let run = |method| -> Result<Image<f32>, filter::Error> {
+                let mut out = Image::<f32>::new(90, 70, 3)?;
+                let p = Padding::Reflect101;
+                filter::separable_convolve_with(
+                    isa,
+                    method,
+                    src.view(),
+                    out.view_mut(),
+                    &k,
+                    &k,
+                    p,
+                )?;
+                Ok(out)
+            };
+            let auto = run(Method::Auto)?;
+            let want = if radius < filter::fft_crossover_radius(isa) {
+                Method::Direct
+            } else {
+                Method::Fft
+            };
+            assert!(
+                auto.as_slice()
+                    .iter()
+                    .zip(run(want)?.as_slice())
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{isa}, r = {radius}: Auto is not {want:?}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn one_axis_by_fft_the_other_direct_matches_direct() -> TestResult {
     // σ = 15 puts one axis past the crossover, σ = 1.5 keeps the other direct.
     let src = Image::<u8>::from_fn(97, 61, 3, |x, y, c| ((x * 11 + y * 5 + c * 70) % 256) as u8)?;
