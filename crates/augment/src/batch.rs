@@ -520,6 +520,11 @@ impl Pipeline {
             let sampled = match self.level_factors(&plan, (src.width(), src.height())) {
                 Some((kx, ky)) => {
                     map = then_affine(map, &pyramid::level_map(kx, ky));
+                    let needed = pyramid::read_region(
+                        &map,
+                        (w, h),
+                        (src.width().div_ceil(kx), src.height().div_ceil(ky)),
+                    );
                     let mut fresh = Vec::new();
                     let data = level_buffer::<T>(&mut scratch.levels).unwrap_or(&mut fresh);
                     pyramid::box_level_into(
@@ -527,6 +532,7 @@ impl Pipeline {
                         kx,
                         ky,
                         self.padding,
+                        needed.as_ref(),
                         data,
                         &mut scratch.column_sums,
                     )

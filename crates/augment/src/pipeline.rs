@@ -804,8 +804,13 @@ impl Pipeline {
         };
         match self.level_factors(plan, (src.width(), src.height())) {
             Some((kx, ky)) => {
-                let level = pyramid::box_level(src, kx, ky, self.padding)?;
                 let map = then_affine(map.clone(), &pyramid::level_map(kx, ky));
+                let needed = pyramid::read_region(
+                    &map,
+                    (dst.width(), dst.height()),
+                    (src.width().div_ceil(kx), src.height().div_ceil(ky)),
+                );
+                let level = pyramid::box_level(src, kx, ky, self.padding, needed.as_ref())?;
                 sample::warp(level.view(), dst.reborrow(), &map, &options)?;
             }
             None => sample::warp(src, dst.reborrow(), map, &options)?,

@@ -9,7 +9,8 @@
 //! along the axis it compresses.
 
 use crate::error::Result;
-use geom::{Affine, Element, Image, ImageView, Padding, Shape};
+use geom::{Affine, Element, Image, ImageView, Map, Padding, Shape};
+use std::ops::Range;
 
 /// The power-of-two block sides `(kx, ky)` for a source footprint of
 /// `(fx, fy)` pixels per output pixel: none up to 2 (bilinear at a 2x
@@ -48,14 +49,18 @@ pub(crate) fn level_map(kx: usize, ky: usize) -> Affine {
 /// to 256 x 256; larger blocks round, which no photograph notices), and the
 /// scale `1 / (kx ky)` is a power of two, so `u8` means are correctly
 /// rounded (half to even).
+///
+/// With `needed` (see [`read_region`]), only those blocks are computed;
+/// the rest of the level is left as it was (zeros for a fresh one).
 pub(crate) fn box_level<T: Element>(
     src: ImageView<'_, T>,
     kx: usize,
     ky: usize,
     padding: Padding,
+    needed: Option<&Region>,
 ) -> Result<Image<T>> {
     let (mut data, mut column_sums) = (Vec::new(), Vec::new());
-    let shape = box_level_into(src, kx, ky, padding, &mut data, &mut column_sums)?;
+    let shape = box_level_into(src, kx, ky, padding, needed, &mut data, &mut column_sums)?;
     Ok(Image::from_vec(
         shape.width,
         shape.height,
@@ -72,6 +77,7 @@ pub(crate) fn box_level_into<T: Element>(
     kx: usize,
     ky: usize,
     padding: Padding,
+    needed: Option<&Region>,
     out: &mut Vec<T>,
     column_sums: &mut Vec<f32>,
 ) -> Result<Shape> {
@@ -81,18 +87,74 @@ pub(crate) fn box_level_into<T: Element>(
         kx,
         ky,
         padding,
+        needed,
         out,
         column_sums,
     )
 }
 
+/// Blocks of a level: column and row ranges, in level pixels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub(crate) columns: Range<usize>,
+    pub(crate) rows: Range<usize>,
+}
+
+/// The blocks of a `level` (width, height) that bilinear sampling of
+/// `map` (in level coordinates) over an `output` (width, height) reads,
+/// when every tap lies inside the level, so that no padding rule (which
+/// could send a read anywhere) is involved; `None` otherwise, and for grid
+/// maps, whose positions would cost a pass to bound.
+///
+/// Affine and projective maps (with `w > 0` at the output's corners, so on
+/// all of it) take the output rectangle to a convex quadrilateral, bounded
+/// by its corners. The bounds keep a margin far above the rounding by
+/// which the sampler's own evaluation of a position can differ.
+///
+/// A crop or zoom-in of a large photo so builds the level only where it is
+/// read, instead of over the whole source.
+pub(crate) fn read_region(
+    map: &Map,
+    output: (usize, usize),
+    level: (usize, usize),
+) -> Option<Region> {
+    let (ow, oh) = output;
+    if ow == 0 || oh == 0 {
+        return None;
+    }
+    let (xr, yr) = ((ow - 1) as f64, (oh - 1) as f64);
+    let corners = [(0.0, 0.0), (xr, 0.0), (0.0, yr), (xr, yr)];
+    let mut points = [(0.0, 0.0); 4];
+    for (p, &(x, y)) in points.iter_mut().zip(&corners) {
+        *p = match map {
+            Map::Affine(a) => a.apply(x, y),
+            Map::Projective(m) => m.apply(x, y)?,
+            Map::Grid(_) => return None,
+        };
+    }
+    const MARGIN: f64 = 1e-3;
+    let range = |v: [f64; 4], n: usize| -> Option<Range<usize>> {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min) - MARGIN;
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max) + MARGIN;
+        // Taps are floor(v) and floor(v) + 1: inside while 0 <= v < n - 1.
+        (lo >= 0.0 && hi < n as f64 - 1.0)
+            .then(|| lo.floor() as usize..(hi.floor() as usize + 2).min(n))
+    };
+    Some(Region {
+        columns: range(points.map(|p| p.0), level.0)?,
+        rows: range(points.map(|p| p.1), level.1)?,
+    })
+}
+
 /// [`box_level_into`] on the given instruction-set path.
+#[allow(clippy::too_many_arguments)]
 fn box_level_with_isa<T: Element>(
     isa: geom::Isa,
     src: ImageView<'_, T>,
     kx: usize,
     ky: usize,
     padding: Padding,
+    needed: Option<&Region>,
     out: &mut Vec<T>,
     column_sums: &mut Vec<f32>,
 ) -> Result<Shape> {
@@ -104,6 +166,19 @@ fn box_level_with_isa<T: Element>(
     out.resize(shape.len(), T::default());
     // The sums of one row of blocks, then as much room again for the reduction.
     column_sums.resize(2 * w * c, 0.0);
+    let rows = needed.map_or(0..out_h, |r| r.rows.start.min(out_h)..r.rows.end.min(out_h));
+    // Only whole blocks are cut out of the source, so no column padding
+    // changes meaning; a region that reaches a block hanging over the right
+    // edge takes every column.
+    let columns = match needed {
+        Some(r) if r.columns.start < r.columns.end && r.columns.end * kx <= w => r.columns.clone(),
+        _ => 0..out_w,
+    };
+    let src = if columns == (0..out_w) {
+        src
+    } else {
+        src.crop(columns.start * kx, 0, columns.len() * kx, h)?
+    };
     // Compiled for the selected ISA (the loops below are plain Rust that
     // the compiler vectorises; under SSE2 alone the 3-channel reduction
     // cost more than the sampling it feeds). The same additions run in the
@@ -114,6 +189,8 @@ fn box_level_with_isa<T: Element>(
         ky,
         padding,
         shape,
+        rows,
+        first_column: columns.start,
         out,
         column_sums,
     });
@@ -128,6 +205,10 @@ struct LevelRows<'s, 'b, T: Element> {
     ky: usize,
     padding: Padding,
     shape: Shape,
+    /// Level rows to compute.
+    rows: Range<usize>,
+    /// The level column where `src` (cropped to whole blocks) starts.
+    first_column: usize,
     out: &'b mut [T],
     column_sums: &'b mut [f32],
 }
@@ -143,11 +224,14 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
             ky,
             padding,
             shape,
+            rows: level_rows,
+            first_column,
             out,
             column_sums,
         } = self;
         let (w, h, c) = (src.width(), src.height(), src.channels());
         let fill = padding.constant().unwrap_or(0.0);
+        let row_part = w.div_ceil(kx) * c;
         let scale = 1.0 / (kx * ky) as f32;
         // `u8` blocks of up to 256 values have `u16` sums: the integer
         // kernels give the same bits as the `f32` code below, which stays
@@ -158,7 +242,11 @@ impl<T: Element> pulp::WithSimd for LevelRows<'_, '_, T> {
             && TypeId::of::<S>() != TypeId::of::<pulp::Scalar>()
             && kx * ky <= 256;
         let mut rows = Vec::with_capacity(ky);
-        for (oy, out_row) in out.chunks_exact_mut(shape.row_len()).enumerate() {
+        for oy in level_rows {
+            let start = oy * shape.row_len() + first_column * c;
+            let Some(out_row) = out.get_mut(start..start + row_part) else {
+                return;
+            };
             rows.clear();
             rows.extend((oy * ky..(oy + 1) * ky).map(|sy| padding.index(sy as i64, h)));
             if integer && rows.iter().all(Option::is_some) {
@@ -374,7 +462,7 @@ mod tests {
     #[test]
     fn level_is_the_exact_block_mean_and_lines_up() -> Result<()> {
         let src = Image::<u8>::from_fn(7, 5, 3, |x, y, c| (x * 31 + y * 17 + c * 5) as u8)?;
-        let level = box_level(src.view(), 2, 4, Padding::Border)?;
+        let level = box_level(src.view(), 2, 4, Padding::Border, None)?;
         assert_eq!((level.width(), level.height()), (4, 2));
         for ly in 0..2 {
             for lx in 0..4 {
@@ -412,6 +500,7 @@ mod tests {
                         kx,
                         ky,
                         Padding::Border,
+                        None,
                         &mut reference,
                         &mut sums,
                     )?;
@@ -443,6 +532,7 @@ mod tests {
                             kx,
                             ky,
                             Padding::Border,
+                            None,
                             &mut level,
                             &mut sums,
                         )?;
@@ -497,7 +587,7 @@ mod tests {
             let src = ImageView::with_stride(&data, w, h, c, stride)?;
             let (mut reference, mut sums) = (Vec::new(), Vec::new());
             let shape = box_level_with_isa(
-                geom::Isa::Scalar, src, kx, ky, padding, &mut reference, &mut sums,
+                geom::Isa::Scalar, src, kx, ky, padding, None, &mut reference, &mut sums,
             )?;
             proptest::prop_assert_eq!(
                 (shape.width, shape.height),
@@ -531,16 +621,82 @@ mod tests {
             }
             for isa in geom::Isa::available() {
                 let mut level = vec![7u8; 3];
-                box_level_with_isa(isa, src, kx, ky, padding, &mut level, &mut sums)?;
+                box_level_with_isa(isa, src, kx, ky, padding, None, &mut level, &mut sums)?;
                 proptest::prop_assert_eq!(&level, &reference, "{} k {}x{}", isa, kx, ky);
             }
         }
     }
 
     #[test]
+    fn read_region_covers_a_zoom_in_and_refuses_what_needs_padding() {
+        // Output 10x10 reading level x in 20..=29, y in 40..=49.
+        let inside = Map::Affine(Affine::new(1.0, 0.0, 20.0, 0.0, 1.0, 40.0));
+        let region = read_region(&inside, (10, 10), (100, 100));
+        assert_eq!(
+            region,
+            Some(Region {
+                columns: 19..31,
+                rows: 39..51
+            })
+        );
+        // The last tap column would be 99 + 1: padding decides, so no region.
+        let edge = Map::Affine(Affine::new(1.0, 0.0, 90.0, 0.0, 1.0, 0.0));
+        assert_eq!(read_region(&edge, (10, 10), (100, 100)), None);
+        let behind = geom::Projective::new([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-0.5, 0.0, 1.0]])
+            .map(Map::Projective);
+        assert!(matches!(behind, Ok(ref m) if read_region(m, (10, 10), (100, 100)).is_none()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(128))]
+
+        /// Sampling a level built only over its read region gives the same
+        /// bits as sampling the whole level, for rotated, zoomed and
+        /// projective crops, strided sources and every padding mode.
+        #[test]
+        fn a_level_built_over_the_read_region_samples_like_the_whole_level(
+            (w, h) in (8usize..160, 8usize..120),
+            c in proptest::sample::select(vec![1usize, 3, 4]),
+            (log_kx, log_ky) in (0u32..3, 0u32..3),
+            padding in paddings(),
+            (ow, oh) in (1usize..40, 1usize..40),
+            (cx, cy, zoom, angle, tilt) in (0.0f64..1.0, 0.0f64..1.0, 0.05f64..1.2, -0.6f64..0.6, -0.002f64..0.002),
+        ) {
+            let (kx, ky) = (1usize << log_kx, 1usize << log_ky);
+            let data: Vec<u8> = (0..w * h * c).map(|i| (i * 131 % 251) as u8).collect();
+            let src = ImageView::new(&data, w, h, c)?;
+            let (lw, lh) = (w.div_ceil(kx), h.div_ceil(ky));
+            // Output pixel (j, i) to level coordinates: a rotated, scaled
+            // window centred at (cx lw, cy lh), optionally tilted.
+            let s = zoom * lw.min(lh) as f64 / ow.max(oh) as f64;
+            let (sin, cos) = angle.sin_cos();
+            let (a, b, d, e) = (s * cos, -s * sin, s * sin, s * cos);
+            let (hx, hy) = ((ow as f64 - 1.0) / 2.0, (oh as f64 - 1.0) / 2.0);
+            let (tx, ty) = (cx * lw as f64 - a * hx - b * hy, cy * lh as f64 - d * hx - e * hy);
+            let map = if tilt == 0.0 || ow < 4 {
+                Map::Affine(Affine::new(a, b, tx, d, e, ty))
+            } else {
+                Map::Projective(geom::Projective::new([[a, b, tx], [d, e, ty], [tilt / s, 0.0, 1.0]])?)
+            };
+            let region = read_region(&map, (ow, oh), (lw, lh));
+            let whole = box_level(src, kx, ky, padding, None)?;
+            let part = box_level(src, kx, ky, padding, region.as_ref())?;
+            let options = sample::WarpOptions {
+                interpolation: sample::Interpolation::Bilinear,
+                padding,
+                values: None,
+            };
+            let (mut from_whole, mut from_part) = (Image::<u8>::new(ow, oh, c)?, Image::<u8>::new(ow, oh, c)?);
+            sample::warp(whole.view(), from_whole.view_mut(), &map, &options)?;
+            sample::warp(part.view(), from_part.view_mut(), &map, &options)?;
+            proptest::prop_assert_eq!(from_whole.as_slice(), from_part.as_slice(), "region {:?}", region);
+        }
+    }
+
+    #[test]
     fn constant_padding_blends_into_the_fill() -> Result<()> {
         let src = Image::<f32>::from_fn(3, 1, 1, |_, _, _| 1.0)?;
-        let level = box_level(src.view(), 2, 2, Padding::Constant(0.5))?;
+        let level = box_level(src.view(), 2, 2, Padding::Constant(0.5), None)?;
         // Block (1, 0): one real pixel and three padding reads.
         assert_eq!(level.as_slice(), &[0.75, (1.0 + 0.5 * 3.0) / 4.0]);
         Ok(())
