@@ -31,14 +31,6 @@ impl Row<'_> {
             Row::U16(r) => r.len(),
         }
     }
-
-    #[inline(always)]
-    fn get(self, i: usize) -> u16 {
-        match self {
-            Row::U8(r) => u16::from(r[i]),
-            Row::U16(r) => r[i],
-        }
-    }
 }
 
 /// `s / 2^shift` rounded half to even, for `s` below `2^16 - 2^shift`
@@ -94,21 +86,29 @@ pub(crate) fn pair_up<S: pulp::Simd>(_simd: S, c: usize, row: Row<'_>, out: Out<
 
 #[inline(always)]
 fn pair_up_portable<const C: usize>(row: Row<'_>, out: Out<'_>) {
-    match out {
-        Out::Sums(out) => {
-            for (j, o) in out.chunks_exact_mut(C).enumerate() {
-                for (ch, o) in o.iter_mut().enumerate() {
-                    *o = row.get(2 * C * j + ch) + row.get(2 * C * j + C + ch);
-                }
-            }
+    // One loop per combination, so the element types are known inside
+    // and the compiler can vectorise the fixed-stride pattern.
+    match (row, out) {
+        (Row::U8(row), Out::Sums(out)) => pair_loop::<u8, u16, C>(row, out, |s| s),
+        (Row::U16(row), Out::Sums(out)) => pair_loop::<u16, u16, C>(row, out, |s| s),
+        (Row::U8(row), Out::Means(out, shift)) => {
+            pair_loop::<u8, u8, C>(row, out, |s| round_shift(s, shift) as u8)
         }
-        Out::Means(out, shift) => {
-            for (j, o) in out.chunks_exact_mut(C).enumerate() {
-                for (ch, o) in o.iter_mut().enumerate() {
-                    let s = row.get(2 * C * j + ch) + row.get(2 * C * j + C + ch);
-                    *o = round_shift(s, shift) as u8;
-                }
-            }
+        (Row::U16(row), Out::Means(out, shift)) => {
+            pair_loop::<u16, u8, C>(row, out, |s| round_shift(s, shift) as u8)
+        }
+    }
+}
+
+#[inline(always)]
+fn pair_loop<V: Copy + Into<u16>, O, const C: usize>(
+    row: &[V],
+    out: &mut [O],
+    finish: impl Fn(u16) -> O,
+) {
+    for (o, pair) in out.chunks_exact_mut(C).zip(row.chunks_exact(2 * C)) {
+        for ch in 0..C {
+            o[ch] = finish(pair[ch].into() + pair[ch + C].into());
         }
     }
 }
