@@ -590,12 +590,44 @@ fn clamp_planes(
     plane_len: usize,
     full_scale: f32,
 ) {
-    for (c, plane) in out.chunks_exact_mut(plane_len).take(channels).enumerate() {
-        let (s, o) = (normalisation.scale[c], normalisation.offset[c]);
-        let (a, b) = (o, full_scale * s + o);
-        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        for v in plane {
-            *v = v.clamp(lo, hi);
+    // Compiled for the selected instruction set (the baseline build would
+    // clamp 4 lanes at a time); a clamp is exact, so every path agrees.
+    geom::Isa::selected().vectorize(ClampPlanes {
+        out,
+        normalisation,
+        channels,
+        plane_len,
+        full_scale,
+    });
+}
+
+struct ClampPlanes<'a> {
+    out: &'a mut [f32],
+    normalisation: &'a ChannelAffine,
+    channels: usize,
+    plane_len: usize,
+    full_scale: f32,
+}
+
+impl pulp::WithSimd for ClampPlanes<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let ClampPlanes {
+            out,
+            normalisation,
+            channels,
+            plane_len,
+            full_scale,
+        } = self;
+        for (c, plane) in out.chunks_exact_mut(plane_len).take(channels).enumerate() {
+            let (s, o) = (normalisation.scale[c], normalisation.offset[c]);
+            let (a, b) = (o, full_scale * s + o);
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            for v in plane {
+                *v = v.clamp(lo, hi);
+            }
         }
     }
 }
