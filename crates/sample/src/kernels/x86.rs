@@ -131,17 +131,26 @@ pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
         let mut plans = [None; CHUNK];
         while j0 + LANES <= width {
             let blocks = CHUNK.min((width - j0) / LANES);
+            let wide = matches!(texels, Texels::U8(_));
             for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
-                *slot = plan::<C>(geometry, positions(row, j0 + b * LANES));
+                *slot = plan::<C>(geometry, positions(row, j0 + b * LANES), wide);
             }
-            for (b, plan) in plans.iter().enumerate().take(blocks) {
+            let mut b = 0;
+            while b < blocks {
                 let j = j0 + b * LANES;
-                match plan {
-                    Some(plan) if C == 1 => {
+                // A run of planned colour blocks in one call, which keeps the
+                // constants of `colour_run` in registers across its blocks.
+                let run = plans[b..blocks].iter().take_while(|p| p.is_some()).count();
+                if C > 1 && run > 0 {
+                    colour_blocks::<C>(texels, geometry, values, &plans[b..b + run], j, out);
+                    b += run;
+                    continue;
+                }
+                match &plans[b] {
+                    Some(plan) => {
                         let v = gray_run::<C>(texels, geometry, plan);
                         store::<C>(values, v, j, out);
                     }
-                    Some(plan) => colour_run::<C>(texels, geometry, values, plan, j, out),
                     None => edge_or_scalar::<T, C>(
                         source,
                         texels,
@@ -153,6 +162,7 @@ pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
                         out,
                     ),
                 }
+                b += 1;
             }
             j0 += blocks * LANES;
         }
@@ -456,10 +466,11 @@ fn gray_run<const C: usize>(texels: Texels<'_>, g: Geometry, plan: &Planned) -> 
 /// offsets and weights, or `None` if a tap lies outside the source or a read
 /// would pass the buffer's end. Rows are planned a chunk ahead of the reads
 /// ([`colour_run`]), so the long chain from position to read to blend of one
-/// block overlaps the others' instead of stalling on each.
+/// block overlaps the others' instead of stalling on each. `wide`: colour
+/// `u8` reads 16 bytes from each row's left tap (see [`colour_run`]).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn plan<const C: usize>(g: Geometry, pos: [__m256d; 4]) -> Option<Planned> {
+fn plan<const C: usize>(g: Geometry, pos: [__m256d; 4], wide: bool) -> Option<Planned> {
     let taps = split(pos);
     // floor(x) in 0..=w-2 exactly when 0 <= x < w-1 (the reference's test).
     if !(g.bilinear_ok && all_inside(&taps, g.bilinear_x, g.bilinear_y)) {
@@ -471,6 +482,8 @@ fn plan<const C: usize>(g: Geometry, pos: [__m256d; 4]) -> Option<Planned> {
     // pixel); gray reads a 4-byte word from the left tap of each row.
     let (extra, width) = if C == 1 {
         (g.stride, 4)
+    } else if wide {
+        (g.stride, 16)
     } else {
         (g.stride + C as i32, 4)
     };
@@ -482,6 +495,114 @@ fn plan<const C: usize>(g: Geometry, pos: [__m256d; 4]) -> Option<Planned> {
         fx: taps.fx,
         fy: taps.fy,
     })
+}
+
+/// [`colour_run`] for consecutive blocks from pixel `j0`, all planned.
+#[target_feature(enable = "avx2,fma")]
+fn colour_blocks<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    values: Option<&ChannelAffine>,
+    plans: &[Option<Planned>],
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
+    for (b, plan) in plans.iter().enumerate() {
+        if let Some(plan) = plan {
+            colour_run::<C>(texels, g, values, plan, j0 + b * LANES, out);
+        }
+    }
+}
+
+/// The blended pixels of a colour block (pixel `k` in the low lane of
+/// `px[k]`, `k + 4` in the high lane), for [`colour_run`].
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn blend<const C: usize>(texels: Texels<'_>, g: Geometry, plan: &Planned) -> [__m256; 4] {
+    let Planned { base, fx, fy } = *plan;
+    let taps = Taps {
+        ix: _mm256_setzero_si256(),
+        iy: _mm256_setzero_si256(),
+        fx,
+        fy,
+    };
+    let s = g.stride as usize;
+    let mut px = [_mm256_setzero_ps(); 4];
+    // u8: one 16-byte read per row and pixel holds both taps; a byte shuffle
+    // per lane widens the left tap's 4 channels (bytes 0..4) or the right
+    // tap's (bytes C..C + 4) to 32 bits. These are the values the 4-byte
+    // reads of the f32 branch below convert, with half the loads and no
+    // cross-lane inserts (which all queued on one port).
+    const Z: i8 = -1;
+    let widen = |first: i8| {
+        let lane = [
+            first,
+            Z,
+            Z,
+            Z,
+            first + 1,
+            Z,
+            Z,
+            Z,
+            first + 2,
+            Z,
+            Z,
+            Z,
+            first + 3,
+            Z,
+            Z,
+            Z,
+        ];
+        // SAFETY: 16 bytes read from a 16-byte array, twice.
+        unsafe {
+            let half = _mm_loadu_si128(lane.as_ptr().cast());
+            _mm256_set_m128i(half, half)
+        }
+    };
+    let (left_taps, right_taps) = (widen(0), widen(C as i8));
+    for (k, o) in px.iter_mut().enumerate() {
+        let (lo, hi) = (base[k] as usize, base[k + 4] as usize);
+        let i = k as i32;
+        let spread = _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4);
+        let fx = _mm256_permutevar8x32_ps(taps.fx, spread);
+        let fy = _mm256_permutevar8x32_ps(taps.fy, spread);
+        let (tl, tr, bl, br) = match texels {
+            Texels::U8(d) => {
+                let p = d.as_ptr();
+                // SAFETY: every tap is inside the source, so `lo`, `hi` are
+                // pixel offsets, and `plan` (wide) showed the 16-byte reads
+                // at `lo + s`, `hi + s` (the furthest) end within the buffer.
+                let row = |off: usize| unsafe {
+                    let low = _mm_loadu_si128(p.add(lo + off).cast());
+                    let high = _mm_loadu_si128(p.add(hi + off).cast());
+                    _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(low), high)
+                };
+                let widened = |bytes: __m256i, taps: __m256i| {
+                    _mm256_cvtepi32_ps(_mm256_shuffle_epi8(bytes, taps))
+                };
+                let (top, bottom) = (row(0), row(s));
+                (
+                    widened(top, left_taps),
+                    widened(top, right_taps),
+                    widened(bottom, left_taps),
+                    widened(bottom, right_taps),
+                )
+            }
+            Texels::F32(d) => {
+                let p = d.as_ptr();
+                // SAFETY: every tap is inside the source, so `lo`, `hi` are
+                // pixel offsets, and `reads_fit` showed the furthest
+                // 4-element read (at offset + stride + C) ends within the
+                // buffer; reads are unaligned.
+                let pair = |off: usize| unsafe {
+                    _mm256_set_m128(_mm_loadu_ps(p.add(hi + off)), _mm_loadu_ps(p.add(lo + off)))
+                };
+                (pair(0), pair(C), pair(s), pair(s + C))
+            }
+        };
+        *o = lerp(lerp(tl, tr, fx), lerp(bl, br, fx), fy);
+    }
+    px
 }
 
 /// The second half of a colour block: reads, blends and stores what
@@ -498,41 +619,7 @@ fn colour_run<const C: usize>(
     j0: usize,
     out: &mut RawRow<'_>,
 ) {
-    let Planned { base, fx, fy } = *plan;
-    let taps = Taps {
-        ix: _mm256_setzero_si256(),
-        iy: _mm256_setzero_si256(),
-        fx,
-        fy,
-    };
-    let s = g.stride as usize;
-    let mut px = [_mm256_setzero_ps(); 4];
-    for (k, o) in px.iter_mut().enumerate() {
-        let (lo, hi) = (base[k] as usize, base[k + 4] as usize);
-        // SAFETY: every tap is inside the source, so `lo`, `hi` are pixel
-        // offsets, and `reads_fit` showed the furthest 4-element read (at
-        // offset + stride + C) ends within the buffer; reads are unaligned.
-        let pair = |off: usize| unsafe {
-            match texels {
-                Texels::U8(d) => {
-                    let p = d.as_ptr();
-                    let four = |at: usize| _mm_cvtepu8_epi32(_mm_loadu_si32(p.add(at).cast()));
-                    _mm256_cvtepi32_ps(_mm256_set_m128i(four(hi + off), four(lo + off)))
-                }
-                Texels::F32(d) => {
-                    let p = d.as_ptr();
-                    _mm256_set_m128(_mm_loadu_ps(p.add(hi + off)), _mm_loadu_ps(p.add(lo + off)))
-                }
-            }
-        };
-        let i = k as i32;
-        let spread = _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4);
-        let fx = _mm256_permutevar8x32_ps(taps.fx, spread);
-        let fy = _mm256_permutevar8x32_ps(taps.fy, spread);
-        let top = lerp(pair(0), pair(C), fx);
-        let bottom = lerp(pair(s), pair(s + C), fx);
-        *o = lerp(top, bottom, fy);
-    }
+    let mut px = blend::<C>(texels, g, plan);
     if let Some(a) = values {
         let scale = _mm256_setr_ps(
             a.scale[0], a.scale[1], a.scale[2], a.scale[3], a.scale[0], a.scale[1], a.scale[2],
