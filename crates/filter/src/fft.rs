@@ -46,33 +46,57 @@ impl Plan {
             .max(self.inverse.get_inplace_scratch_len())
     }
 
-    /// The spectrum of `kernel` (length `L`) reversed at `0 .. L`, scaled by
-    /// `1/n`, so that `ifft(fft(z) · spectrum)[x + L - 1] = Σ_t k[t] · z[x + t]`.
-    fn kernel_spectrum(&self, kernel: &[f32]) -> Vec<C> {
-        let mut g = vec![C::new(0.0, 0.0); self.n];
-        for (m, &w) in kernel.iter().rev().enumerate() {
-            g[m] = C::new(w, 0.0);
+    /// The spectrum of `kernel` (taps `t = 0 .. L`, `before` of them ahead
+    /// of the centre) placed at `(before - t) mod n` and scaled by `1/n`, so
+    /// that `ifft(fft(z) · spectrum)[x + before] = Σ_t k[t] · z[x + t]`.
+    /// A symmetric, centred kernel is then even about 0 and its spectrum
+    /// real: the imaginary parts (rounding noise) are dropped and the
+    /// product takes two multiplications per point instead of six.
+    fn kernel_spectrum(&self, kernel: &[f32], before: usize) -> Spectrum {
+        let n = self.n;
+        let mut g = vec![C::new(0.0, 0.0); n];
+        for (t, &w) in kernel.iter().enumerate() {
+            g[(before + n - t) % n] = C::new(w, 0.0);
         }
         let mut scratch = vec![C::new(0.0, 0.0); self.forward.get_inplace_scratch_len()];
         self.forward.process_with_scratch(&mut g, &mut scratch);
-        let scale = 1.0 / self.n as f32;
-        for v in &mut g {
-            *v *= scale;
+        let scale = 1.0 / n as f32;
+        let symmetric = 2 * before + 1 == kernel.len() && kernel.iter().eq(kernel.iter().rev());
+        if symmetric {
+            Spectrum::Real(g.iter().map(|v| v.re * scale).collect())
+        } else {
+            Spectrum::Complex(g.iter().map(|v| v * scale).collect())
         }
-        g
     }
 
     /// Transforms `buffer` (whole segments of length `n`), multiplies each by
     /// `spectrum` and transforms back.
-    fn convolve(&self, buffer: &mut [C], spectrum: &[C], scratch: &mut [C]) {
+    fn convolve(&self, isa: Isa, buffer: &mut [C], spectrum: &Spectrum, scratch: &mut [C]) {
         self.forward.process_with_scratch(buffer, scratch);
-        for segment in buffer.chunks_exact_mut(self.n) {
-            for (z, g) in segment.iter_mut().zip(spectrum) {
-                *z *= *g;
+        kernels::on_isa(isa, || {
+            for segment in buffer.chunks_exact_mut(self.n) {
+                match spectrum {
+                    Spectrum::Real(g) => {
+                        for (z, &g) in segment.iter_mut().zip(g) {
+                            *z = C::new(z.re * g, z.im * g);
+                        }
+                    }
+                    Spectrum::Complex(g) => {
+                        for (z, g) in segment.iter_mut().zip(g) {
+                            *z *= *g;
+                        }
+                    }
+                }
             }
-        }
+        });
         self.inverse.process_with_scratch(buffer, scratch);
     }
+}
+
+/// A kernel's spectrum: real for a symmetric, centred kernel.
+enum Spectrum {
+    Real(Vec<f32>),
+    Complex(Vec<C>),
 }
 
 /// Plans kept (per length and ISA); a planner's own cache would grow with
@@ -144,117 +168,267 @@ pub(crate) fn good_size(n: usize) -> usize {
     (n.max(1)..).find(|&m| fast(m)).unwrap_or(n)
 }
 
-/// Horizontal pass by FFT: calls `emit(y, row)` with the horizontal pass of
-/// every source row, in order. Rows go in pairs, channel by channel: row `y`
-/// as the real part, row `y + 1` as the imaginary part.
+/// Row pairs the horizontal pass transforms per batch: 8 rows, so each
+/// column pair of [`Columns`] receives a whole cache line of complex values
+/// per write.
+const BATCH_PAIRS: usize = 16;
+
+/// Complex values between the segments of a horizontal batch.
+const SEGMENT_GAP: usize = 24;
+
+/// Rows per batch of the horizontal pass.
+const BATCH_ROWS: usize = 2 * BATCH_PAIRS;
+
+/// The results of one batch of the horizontal pass: for row pair `j` and
+/// channel `ch`, segment `j·c + ch` (`stride` apart) holds row `y0 + 2j` as the
+/// real part and row `y0 + 2j + 1` as the imaginary part, pixel `x` at
+/// `start + x`.
+pub(crate) struct Batch<'a> {
+    data: &'a [C],
+    stride: usize,
+    start: usize,
+    width: usize,
+    channels: usize,
+    /// First row of the batch.
+    pub y0: usize,
+    /// Rows in the batch (`1 ..= BATCH_ROWS`).
+    pub count: usize,
+}
+
+impl Batch<'_> {
+    /// Row `y0 + r` of the batch into `out` (`width · channels` values).
+    pub(crate) fn row(&self, r: usize, out: &mut [f32]) {
+        let c = self.channels;
+        for (ch, start) in (0..c).map(|ch| (ch, ((r / 2) * c + ch) * self.stride + self.start)) {
+            let segment = &self.data[start..start + self.width];
+            for (o, z) in out[ch..].iter_mut().step_by(c).zip(segment) {
+                *o = if r.is_multiple_of(2) { z.re } else { z.im };
+            }
+        }
+    }
+}
+
+/// `z[i] = a[i·C + ch] + i·b[i·C + ch]` for every channel `ch`, segment
+/// `ch` of `out` (length `n`) taking the padded row: `map` (from
+/// [`crate::rows::axis_map`]) says which pixel each of the `len` padded
+/// positions reads, `before` of them ahead of the image; the rest of each
+/// segment is zero.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn load_pair<T: Element, const CH: usize>(
+    a: &[T],
+    b: &[T],
+    map: &[Option<usize>],
+    before: usize,
+    fill: f32,
+    n: usize,
+    out: &mut [C],
+) {
+    let w = a.len() / CH;
+    for (ch, segment) in out.chunks_exact_mut(n).enumerate().take(CH) {
+        let (head, tail) = segment.split_at_mut(map.len());
+        let (edge, rest) = head.split_at_mut(before);
+        let (middle, end) = rest.split_at_mut(w);
+        for ((z, pa), pb) in middle
+            .iter_mut()
+            .zip(a.chunks_exact(CH))
+            .zip(b.chunks_exact(CH))
+        {
+            *z = C::new(pa[ch].to_f32(), pb[ch].to_f32());
+        }
+        for (z, m) in edge
+            .iter_mut()
+            .zip(&map[..before])
+            .chain(end.iter_mut().zip(&map[before + w..]))
+        {
+            *z = match *m {
+                Some(x) => C::new(a[x * CH + ch].to_f32(), b[x * CH + ch].to_f32()),
+                None => C::new(fill, fill),
+            };
+        }
+        tail.fill(C::new(0.0, 0.0));
+    }
+}
+
+/// [`load_pair`] for any channel count.
+#[allow(clippy::too_many_arguments)]
+fn load_pair_any<T: Element>(
+    a: &[T],
+    b: &[T],
+    c: usize,
+    map: &[Option<usize>],
+    before: usize,
+    fill: f32,
+    n: usize,
+    out: &mut [C],
+) {
+    match c {
+        1 => load_pair::<T, 1>(a, b, map, before, fill, n, out),
+        3 => load_pair::<T, 3>(a, b, map, before, fill, n, out),
+        4 => load_pair::<T, 4>(a, b, map, before, fill, n, out),
+        _ => {
+            let w = a.len() / c.max(1);
+            for (ch, segment) in out.chunks_exact_mut(n).enumerate().take(c) {
+                let (head, tail) = segment.split_at_mut(map.len());
+                for (z, m) in head.iter_mut().zip(map) {
+                    *z = match *m {
+                        Some(x) if x < w => C::new(a[x * c + ch].to_f32(), b[x * c + ch].to_f32()),
+                        _ => C::new(fill, fill),
+                    };
+                }
+                tail.fill(C::new(0.0, 0.0));
+            }
+        }
+    }
+}
+
+/// Horizontal pass by FFT: calls `emit` with batches of the horizontal
+/// pass of the source rows, in order. Rows go in pairs, channel by channel:
+/// row `y` as the real part, row `y + 1` as the imaginary part.
 pub(crate) fn horizontal<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     axis: Axis<'_>,
     padding: Padding,
-    mut emit: impl FnMut(usize, &[f32]),
+    mut emit: impl FnMut(&Batch<'_>),
 ) {
     let (w, h, c) = (src.width(), src.height(), src.channels());
-    let shift = axis.weights.len() - 1;
-    let len = w + shift;
+    let len = w + axis.weights.len() - 1;
     let plan = plan(isa, good_size(len));
     let n = plan.n;
-    let spectrum = plan.kernel_spectrum(axis.weights);
+    let spectrum = plan.kernel_spectrum(axis.weights, axis.before);
     let map = crate::rows::axis_map(padding, w, axis.before, axis.after());
     let fill = padding.constant().unwrap_or(0.0);
-    let row_len = w * c;
-    let mut buffer = vec![C::new(0.0, 0.0); c * n];
+    // Segments a little more than `n` apart: at a stride of `n` the
+    // segments of a batch fall in the same few L1 sets (1280 points are
+    // 10 KiB), and the transposition that reads them across misses.
+    let stride = n + SEGMENT_GAP;
+    let mut buffer = vec![C::new(0.0, 0.0); BATCH_PAIRS * c * stride];
     let mut scratch = vec![C::new(0.0, 0.0); plan.scratch_len()];
-    let (mut first, mut second) = (vec![0.0f32; len * c], vec![0.0f32; len * c]);
-    let (mut top, mut bottom) = (vec![0.0f32; row_len], vec![0.0f32; row_len]);
-    for y in (0..h).step_by(2) {
-        kernels::pad_row(isa, src.row(y), c, &map, axis.before, fill, &mut first);
-        if y + 1 < h {
-            kernels::pad_row(isa, src.row(y + 1), c, &map, axis.before, fill, &mut second);
-        }
-        for (ch, segment) in buffer.chunks_exact_mut(n).enumerate() {
-            let (head, tail) = segment.split_at_mut(len);
-            for ((z, a), b) in head
-                .iter_mut()
-                .zip(first.chunks_exact(c))
-                .zip(second.chunks_exact(c))
-            {
-                *z = C::new(a[ch], b[ch]);
+    for y0 in (0..h).step_by(BATCH_ROWS) {
+        let count = BATCH_ROWS.min(h - y0);
+        let pairs = count.div_ceil(2);
+        let buffer = &mut buffer[..pairs * c * stride];
+        kernels::on_isa(isa, || {
+            for (j, out) in buffer.chunks_exact_mut(c * stride).enumerate() {
+                let y = y0 + 2 * j;
+                // An odd last row pairs with itself; the copy is dropped.
+                let second = if y + 1 < h { y + 1 } else { y };
+                load_pair_any(
+                    src.row(y),
+                    src.row(second),
+                    c,
+                    &map,
+                    axis.before,
+                    fill,
+                    stride,
+                    out,
+                );
             }
-            tail.fill(C::new(0.0, 0.0));
+        });
+        for segment in buffer.chunks_exact_mut(stride) {
+            plan.convolve(isa, &mut segment[..n], &spectrum, &mut scratch);
         }
-        plan.convolve(&mut buffer, &spectrum, &mut scratch);
-        for (ch, segment) in buffer.chunks_exact(n).enumerate() {
-            let valid = &segment[shift..shift + w];
-            for ((a, b), z) in top
-                .chunks_exact_mut(c)
-                .zip(bottom.chunks_exact_mut(c))
-                .zip(valid)
-            {
-                a[ch] = z.re;
-                b[ch] = z.im;
-            }
-        }
-        emit(y, &top);
-        if y + 1 < h {
-            emit(y + 1, &bottom);
-        }
+        emit(&Batch {
+            data: buffer,
+            stride,
+            start: axis.before,
+            width: w,
+            channels: c,
+            y0,
+            count,
+        });
     }
 }
 
 /// The intermediate handed to [`vertical`], already in the shape the column
 /// transforms want: columns `2q` and `2q + 1` as one complex signal down the
-/// `rows` rows (the source rows, then the constant row), stored
-/// contiguously. Rows arrive in order, so the scattered writes of
-/// [`Columns::put`] fill each cache line within a few rows.
+/// padded rows (the padding rule applied, then zeros up to the transform
+/// length `n`), each in its own segment of `data`, so the column transforms
+/// run in place.
 pub(crate) struct Columns {
     data: Vec<C>,
-    rows: usize,
+    plan: Arc<Plan>,
     row_len: usize,
-    /// Rows waiting to be written: consecutive keys from `first`.
+    height: usize,
+    /// Padded rows ahead of the image (the kernel's `before`).
+    before: usize,
+    /// The key (source row, or `height` for the constant row) of every
+    /// padded row.
+    keys: Vec<usize>,
+    /// The horizontal pass of the constant row, per column pair.
+    constant: Vec<C>,
+    /// Rows given one at a time and not yet written: consecutive keys
+    /// from `first`.
     pending: Vec<f32>,
     first: usize,
     count: usize,
 }
 
-/// Rows [`Columns`] gathers before writing them out, so each write fills
-/// a whole cache line per column pair (and a page is visited once per
-/// batch, not once per row).
-const BATCH: usize = 8;
-
 impl Columns {
-    pub(crate) fn new(row_len: usize, rows: usize) -> Self {
+    /// Room for `height` rows of `row_len` values, padded for `axis` by
+    /// `padding`.
+    pub(crate) fn new(
+        isa: Isa,
+        row_len: usize,
+        height: usize,
+        axis: Axis<'_>,
+        padding: Padding,
+    ) -> Self {
+        let len = height + axis.weights.len() - 1;
+        let plan = plan(isa, good_size(len));
+        let pairs = row_len.div_ceil(2);
         Columns {
-            data: vec![C::new(0.0, 0.0); row_len.div_ceil(2) * rows],
-            rows,
+            data: vec![C::new(0.0, 0.0); pairs * plan.n],
+            plan,
             row_len,
-            pending: vec![0.0; BATCH * row_len],
+            height,
+            before: axis.before,
+            keys: (0..len)
+                .map(|p| crate::rows::row_key(padding, p, axis.before, height))
+                .collect(),
+            constant: vec![C::new(0.0, 0.0); pairs],
+            pending: vec![0.0; BATCH_ROWS * row_len],
             first: 0,
             count: 0,
         }
     }
 
-    /// Stores row `key` (rows are cheapest given in increasing order).
+    /// Stores row `key` (`height`: the constant row); rows are cheapest
+    /// given in increasing order.
     pub(crate) fn put(&mut self, key: usize, values: &[f32]) {
+        let len = self.row_len;
+        if key >= self.height {
+            for (q, z) in self.constant.iter_mut().enumerate() {
+                let im = if 2 * q + 1 < len {
+                    values[2 * q + 1]
+                } else {
+                    0.0
+                };
+                *z = C::new(values[2 * q], im);
+            }
+            return;
+        }
         if self.count > 0 && key != self.first + self.count {
             self.flush();
         }
         if self.count == 0 {
             self.first = key;
         }
-        let at = self.count * self.row_len;
-        self.pending[at..at + self.row_len].copy_from_slice(&values[..self.row_len]);
+        let at = self.count * len;
+        self.pending[at..at + len].copy_from_slice(&values[..len]);
         self.count += 1;
-        if self.count == BATCH {
+        if self.count == BATCH_ROWS {
             self.flush();
         }
     }
 
     /// Writes the pending rows into their column signals.
     fn flush(&mut self) {
-        let (first, count, len) = (self.first, self.count, self.row_len);
-        for (q, column) in self.data.chunks_exact_mut(self.rows).enumerate() {
-            let out = &mut column[first..first + count];
+        let (first, count, len, n) = (self.first, self.count, self.row_len, self.plan.n);
+        let at = self.before + first;
+        for (q, column) in self.data.chunks_exact_mut(n).enumerate() {
+            let out = &mut column[at..at + count];
             for (z, row) in out.iter_mut().zip(self.pending.chunks_exact(len)) {
                 let im = if 2 * q + 1 < len { row[2 * q + 1] } else { 0.0 };
                 *z = C::new(row[2 * q], im);
@@ -263,9 +437,44 @@ impl Columns {
         self.count = 0;
     }
 
-    /// Columns `2q` and `2q + 1`, row by row (after [`Columns::finish`]).
-    fn signal(&self, q: usize) -> &[C] {
-        &self.data[q * self.rows..(q + 1) * self.rows]
+    /// Stores a batch of the FFT horizontal pass.
+    pub(crate) fn put_batch(&mut self, isa: Isa, batch: &Batch<'_>) {
+        let (len, n, c) = (self.row_len, self.plan.n, batch.channels);
+        let at = self.before + batch.y0;
+        let count = batch.count;
+        let (bn, start) = (batch.stride, batch.start);
+        let data = batch.data;
+        kernels::on_isa(isa, || {
+            // Element e = x·c + ch is pixel x, channel ch.
+            let (mut x, mut ch) = (0usize, 0usize);
+            for (q, column) in self.data.chunks_exact_mut(n).enumerate() {
+                let out = &mut column[at..at + count];
+                let first = (ch * bn) + start + x;
+                ch += 1;
+                if ch == c {
+                    ch = 0;
+                    x += 1;
+                }
+                let second = (2 * q + 1 < len).then(|| (ch * bn) + start + x);
+                ch += 1;
+                if ch == c {
+                    ch = 0;
+                    x += 1;
+                }
+                for (j, rows) in out.chunks_mut(2).enumerate() {
+                    let offset = j * c * bn;
+                    let a = data[offset + first];
+                    let b = match second {
+                        Some(s) => data[offset + s],
+                        None => C::new(0.0, 0.0),
+                    };
+                    rows[0] = C::new(a.re, b.re);
+                    if let Some(z) = rows.get_mut(1) {
+                        *z = C::new(a.im, b.im);
+                    }
+                }
+            }
+        });
     }
 
     /// Writes out what is pending.
@@ -275,70 +484,72 @@ impl Columns {
         }
         self
     }
+
+    /// Fills the padded rows of the column signals in `block` (column
+    /// pairs from `q0`), just before they are transformed.
+    fn pad(&self, q0: usize, block: &mut [C]) {
+        let (n, before, h) = (self.plan.n, self.before, self.height);
+        let (head, tail) = self.keys.split_at(before);
+        let tail = &tail[h..];
+        for (column, &constant) in block.chunks_exact_mut(n).zip(&self.constant[q0..]) {
+            for (p, &key) in head.iter().enumerate() {
+                column[p] = if key < h {
+                    column[before + key]
+                } else {
+                    constant
+                };
+            }
+            for (p, &key) in tail.iter().enumerate() {
+                column[before + h + p] = if key < h {
+                    column[before + key]
+                } else {
+                    constant
+                };
+            }
+        }
+    }
 }
 
 /// Vertical pass by FFT: `columns` holds the horizontal pass of every
-/// source row and then of the constant row (used for reads the padding maps
-/// to the constant); writes `dst`.
+/// source row and of the constant row (from [`Columns::finish`]); writes
+/// `dst`.
 pub(crate) fn vertical<T: Element>(
     isa: Isa,
-    columns: &Columns,
+    mut columns: Columns,
     axis: Axis<'_>,
-    padding: Padding,
     mut dst: ImageViewMut<'_, T>,
 ) {
     let (h, row_len) = (dst.height(), columns.row_len);
-    let shift = axis.weights.len() - 1;
-    let len = h + shift;
-    let plan = plan(isa, good_size(len));
+    let plan = columns.plan.clone();
     let n = plan.n;
-    let spectrum = plan.kernel_spectrum(axis.weights);
-    let keys: Vec<usize> = (0..len)
-        .map(|p| crate::rows::row_key(padding, p, axis.before, h))
-        .collect();
-    let mut buffer = vec![C::new(0.0, 0.0); PAIRS * n];
+    let spectrum = plan.kernel_spectrum(axis.weights, axis.before);
     let mut scratch = vec![C::new(0.0, 0.0); plan.scratch_len()];
     // Results of one block, row by row, before the conversion to `T`.
     let mut tile = vec![0.0f32; h * BLOCK];
-    for b in 0..row_len.div_ceil(BLOCK) {
+    let mut data = std::mem::take(&mut columns.data);
+    for (b, block) in data.chunks_mut(PAIRS * n).enumerate() {
         let e0 = b * BLOCK;
         let cols = (row_len - e0).min(BLOCK);
-        let pairs = cols.div_ceil(2);
-        let buffer = &mut buffer[..pairs * n];
-        // Columns 2p and 2p+1 of the block down the padded image.
-        for (p, segment) in buffer.chunks_exact_mut(n).enumerate() {
-            let signal = columns.signal(b * PAIRS + p);
-            let (head, tail) = segment.split_at_mut(len);
-            // Padded rows `before .. before + h` are the image rows in order.
-            let (edge, rest) = head.split_at_mut(axis.before);
-            let (middle, end) = rest.split_at_mut(h);
-            middle.copy_from_slice(&signal[..h]);
-            for (z, &key) in edge
-                .iter_mut()
-                .zip(&keys)
-                .chain(end.iter_mut().zip(&keys[axis.before + h..]))
-            {
-                *z = signal[key];
-            }
-            tail.fill(C::new(0.0, 0.0));
-        }
-        plan.convolve(buffer, &spectrum, &mut scratch);
-        let segments: Vec<&[C]> = buffer
-            .chunks_exact(n)
-            .map(|s| &s[shift..shift + h])
-            .collect();
-        for (chunk, rows) in tile.chunks_mut(8 * BLOCK).enumerate() {
-            for (p, segment) in segments.iter().enumerate() {
-                let valid = &segment[chunk * 8..];
-                for (row, z) in rows.chunks_exact_mut(BLOCK).zip(valid) {
-                    row[2 * p] = z.re;
-                    row[2 * p + 1] = z.im;
+        columns.pad(b * PAIRS, block);
+        plan.convolve(isa, block, &spectrum, &mut scratch);
+        kernels::on_isa(isa, || {
+            let segments: Vec<&[C]> = block
+                .chunks_exact(n)
+                .map(|s| &s[axis.before..axis.before + h])
+                .collect();
+            for (chunk, rows) in tile.chunks_mut(8 * BLOCK).enumerate() {
+                for (p, segment) in segments.iter().enumerate() {
+                    let valid = &segment[chunk * 8..];
+                    for (row, z) in rows.chunks_exact_mut(BLOCK).zip(valid) {
+                        row[2 * p] = z.re;
+                        row[2 * p + 1] = z.im;
+                    }
                 }
             }
-        }
-        for (y, row) in tile.chunks_exact(BLOCK).enumerate() {
-            kernels::store_row(&row[..cols], &mut dst.row_mut(y)[e0..e0 + cols]);
-        }
+            for (y, row) in tile.chunks_exact(BLOCK).enumerate() {
+                kernels::store_row(&row[..cols], &mut dst.row_mut(y)[e0..e0 + cols]);
+            }
+        });
     }
 }
 

@@ -221,10 +221,10 @@ pub(crate) fn convolve<T: Element>(
     // Whole intermediate: row `h` is the horizontal pass of the constant row.
     let constant = padding.constant().is_some();
     if fft_y {
-        let mut columns = fft::Columns::new(row_len, h + 1);
+        let mut columns = fft::Columns::new(isa, row_len, h, y_axis, padding);
         let mut row = vec![0.0f32; row_len];
         if fft_x {
-            fft::horizontal(isa, src, x, padding, |y, values| columns.put(y, values));
+            fft::horizontal(isa, src, x, padding, |batch| columns.put_batch(isa, batch));
         } else {
             for y in 0..h {
                 horizontal.row(y, &mut row);
@@ -235,12 +235,15 @@ pub(crate) fn convolve<T: Element>(
             horizontal.row(h, &mut row);
             columns.put(h, &row);
         }
-        fft::vertical(isa, &columns.finish(), y_axis, padding, dst);
+        fft::vertical(isa, columns.finish(), y_axis, dst);
         return;
     }
     let mut inter = vec![0.0f32; (h + 1) * row_len];
-    fft::horizontal(isa, src, x, padding, |y, values| {
-        inter[y * row_len..(y + 1) * row_len].copy_from_slice(values)
+    fft::horizontal(isa, src, x, padding, |batch| {
+        for r in 0..batch.count {
+            let y = batch.y0 + r;
+            batch.row(r, &mut inter[y * row_len..(y + 1) * row_len]);
+        }
     });
     if constant {
         horizontal.row(h, &mut inter[h * row_len..]);
