@@ -73,23 +73,33 @@ impl Plan {
     /// `spectrum` and transforms back.
     fn convolve(&self, isa: Isa, buffer: &mut [C], spectrum: &Spectrum, scratch: &mut [C]) {
         self.forward.process_with_scratch(buffer, scratch);
-        kernels::on_isa(isa, || {
-            for segment in buffer.chunks_exact_mut(self.n) {
-                match spectrum {
-                    Spectrum::Real(g) => {
-                        for (z, &g) in segment.iter_mut().zip(g) {
-                            *z = C::new(z.re * g, z.im * g);
-                        }
-                    }
-                    Spectrum::Complex(g) => {
-                        for (z, g) in segment.iter_mut().zip(g) {
-                            *z *= *g;
-                        }
-                    }
+        kernels::on_isa(
+            isa,
+            #[inline(always)]
+            || multiply(buffer, self.n, spectrum),
+        );
+        self.inverse.process_with_scratch(buffer, scratch);
+    }
+}
+
+/// Multiplies each segment (length `n`) of `buffer` by `spectrum`; always
+/// inlined, so [`kernels::on_isa`] compiles it for the path's instruction
+/// set (a closure body the compiler keeps out of line gets the baseline).
+#[inline(always)]
+fn multiply(buffer: &mut [C], n: usize, spectrum: &Spectrum) {
+    for segment in buffer.chunks_exact_mut(n) {
+        match spectrum {
+            Spectrum::Real(g) => {
+                for (z, &g) in segment.iter_mut().zip(g) {
+                    *z = C::new(z.re * g, z.im * g);
                 }
             }
-        });
-        self.inverse.process_with_scratch(buffer, scratch);
+            Spectrum::Complex(g) => {
+                for (z, g) in segment.iter_mut().zip(g) {
+                    *z *= *g;
+                }
+            }
+        }
     }
 }
 
@@ -250,8 +260,9 @@ fn load_pair<T: Element, const CH: usize>(
     }
 }
 
-/// [`load_pair`] for any channel count.
+/// [`load_pair`] for any channel count (always inlined, as [`multiply`]).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn load_pair_any<T: Element>(
     a: &[T],
     b: &[T],
@@ -282,6 +293,36 @@ fn load_pair_any<T: Element>(
     }
 }
 
+/// Loads the row pairs from `y0` into `buffer` (segments `stride` apart),
+/// as many as it holds (always inlined, as [`multiply`]).
+#[inline(always)]
+fn load_batch<T: Element>(
+    src: ImageView<'_, T>,
+    y0: usize,
+    map: &[Option<usize>],
+    before: usize,
+    fill: f32,
+    stride: usize,
+    buffer: &mut [C],
+) {
+    let (h, c) = (src.height(), src.channels());
+    for (j, out) in buffer.chunks_exact_mut(c * stride).enumerate() {
+        let y = y0 + 2 * j;
+        // An odd last row pairs with itself; the copy is dropped.
+        let second = if y + 1 < h { y + 1 } else { y };
+        load_pair_any(
+            src.row(y),
+            src.row(second),
+            c,
+            map,
+            before,
+            fill,
+            stride,
+            out,
+        );
+    }
+}
+
 /// Horizontal pass by FFT: calls `emit` with batches of the horizontal
 /// pass of the source rows, in order. Rows go in pairs, channel by channel:
 /// row `y` as the real part, row `y + 1` as the imaginary part.
@@ -309,23 +350,11 @@ pub(crate) fn horizontal<T: Element>(
         let count = BATCH_ROWS.min(h - y0);
         let pairs = count.div_ceil(2);
         let buffer = &mut buffer[..pairs * c * stride];
-        kernels::on_isa(isa, || {
-            for (j, out) in buffer.chunks_exact_mut(c * stride).enumerate() {
-                let y = y0 + 2 * j;
-                // An odd last row pairs with itself; the copy is dropped.
-                let second = if y + 1 < h { y + 1 } else { y };
-                load_pair_any(
-                    src.row(y),
-                    src.row(second),
-                    c,
-                    &map,
-                    axis.before,
-                    fill,
-                    stride,
-                    out,
-                );
-            }
-        });
+        kernels::on_isa(
+            isa,
+            #[inline(always)]
+            || load_batch(src, y0, &map, axis.before, fill, stride, buffer),
+        );
         for segment in buffer.chunks_exact_mut(stride) {
             plan.convolve(isa, &mut segment[..n], &spectrum, &mut scratch);
         }
@@ -439,42 +468,14 @@ impl Columns {
 
     /// Stores a batch of the FFT horizontal pass.
     pub(crate) fn put_batch(&mut self, isa: Isa, batch: &Batch<'_>) {
-        let (len, n, c) = (self.row_len, self.plan.n, batch.channels);
+        let (len, n) = (self.row_len, self.plan.n);
         let at = self.before + batch.y0;
-        let count = batch.count;
-        let (bn, start) = (batch.stride, batch.start);
-        let data = batch.data;
-        kernels::on_isa(isa, || {
-            // Element e = x·c + ch is pixel x, channel ch.
-            let (mut x, mut ch) = (0usize, 0usize);
-            for (q, column) in self.data.chunks_exact_mut(n).enumerate() {
-                let out = &mut column[at..at + count];
-                let first = (ch * bn) + start + x;
-                ch += 1;
-                if ch == c {
-                    ch = 0;
-                    x += 1;
-                }
-                let second = (2 * q + 1 < len).then(|| (ch * bn) + start + x);
-                ch += 1;
-                if ch == c {
-                    ch = 0;
-                    x += 1;
-                }
-                for (j, rows) in out.chunks_mut(2).enumerate() {
-                    let offset = j * c * bn;
-                    let a = data[offset + first];
-                    let b = match second {
-                        Some(s) => data[offset + s],
-                        None => C::new(0.0, 0.0),
-                    };
-                    rows[0] = C::new(a.re, b.re);
-                    if let Some(z) = rows.get_mut(1) {
-                        *z = C::new(a.im, b.im);
-                    }
-                }
-            }
-        });
+        let data = &mut self.data;
+        kernels::on_isa(
+            isa,
+            #[inline(always)]
+            || scatter(batch, data, n, at, len),
+        );
     }
 
     /// Writes out what is pending.
@@ -510,6 +511,48 @@ impl Columns {
     }
 }
 
+/// Writes `batch` into the column segments (length `n`) of `columns`, rows
+/// from `at` (always inlined, as [`multiply`]).
+#[inline(always)]
+fn scatter(batch: &Batch<'_>, columns: &mut [C], n: usize, at: usize, len: usize) {
+    let (c, count, bn, start, data) = (
+        batch.channels,
+        batch.count,
+        batch.stride,
+        batch.start,
+        batch.data,
+    );
+    // Element e = x·c + ch is pixel x, channel ch.
+    let (mut x, mut ch) = (0usize, 0usize);
+    for (q, column) in columns.chunks_exact_mut(n).enumerate() {
+        let out = &mut column[at..at + count];
+        let first = (ch * bn) + start + x;
+        ch += 1;
+        if ch == c {
+            ch = 0;
+            x += 1;
+        }
+        let second = (2 * q + 1 < len).then(|| (ch * bn) + start + x);
+        ch += 1;
+        if ch == c {
+            ch = 0;
+            x += 1;
+        }
+        for (j, rows) in out.chunks_mut(2).enumerate() {
+            let offset = j * c * bn;
+            let a = data[offset + first];
+            let b = match second {
+                Some(s) => data[offset + s],
+                None => C::new(0.0, 0.0),
+            };
+            rows[0] = C::new(a.re, b.re);
+            if let Some(z) = rows.get_mut(1) {
+                *z = C::new(a.im, b.im);
+            }
+        }
+    }
+}
+
 /// Vertical pass by FFT: `columns` holds the horizontal pass of every
 /// source row and of the constant row (from [`Columns::finish`]); writes
 /// `dst`.
@@ -532,24 +575,39 @@ pub(crate) fn vertical<T: Element>(
         let cols = (row_len - e0).min(BLOCK);
         columns.pad(b * PAIRS, block);
         plan.convolve(isa, block, &spectrum, &mut scratch);
-        kernels::on_isa(isa, || {
-            let segments: Vec<&[C]> = block
-                .chunks_exact(n)
-                .map(|s| &s[axis.before..axis.before + h])
-                .collect();
-            for (chunk, rows) in tile.chunks_mut(8 * BLOCK).enumerate() {
-                for (p, segment) in segments.iter().enumerate() {
-                    let valid = &segment[chunk * 8..];
-                    for (row, z) in rows.chunks_exact_mut(BLOCK).zip(valid) {
-                        row[2 * p] = z.re;
-                        row[2 * p + 1] = z.im;
-                    }
-                }
+        let rows = dst.rows_mut().map(|row| &mut row[e0..e0 + cols]);
+        kernels::on_isa(
+            isa,
+            #[inline(always)]
+            || store_block(block, n, axis.before, &mut tile, rows),
+        );
+    }
+}
+
+/// Writes the results in the column segments (length `n`, rows from
+/// `before`) of `block` to the output rows, through `tile` (always inlined,
+/// as [`multiply`]).
+#[inline(always)]
+fn store_block<'a, T: Element + 'a>(
+    block: &[C],
+    n: usize,
+    before: usize,
+    tile: &mut [f32],
+    rows: impl Iterator<Item = &'a mut [T]>,
+) {
+    let h = tile.len() / BLOCK;
+    for (chunk, tile_rows) in tile.chunks_mut(8 * BLOCK).enumerate() {
+        for (p, segment) in block.chunks_exact(n).enumerate() {
+            let valid = &segment[before + chunk * 8..before + h];
+            for (row, z) in tile_rows.chunks_exact_mut(BLOCK).zip(valid) {
+                row[2 * p] = z.re;
+                row[2 * p + 1] = z.im;
             }
-            for (y, row) in tile.chunks_exact(BLOCK).enumerate() {
-                kernels::store_row(&row[..cols], &mut dst.row_mut(y)[e0..e0 + cols]);
-            }
-        });
+        }
+    }
+    for (row, out) in tile.chunks_exact(BLOCK).zip(rows) {
+        let cols = out.len();
+        kernels::store_row(&row[..cols], out);
     }
 }
 
