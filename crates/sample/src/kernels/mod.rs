@@ -260,9 +260,12 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
             } else {
                 None
             };
-            if let (true, Some(texels), Some(geometry)) =
-                (avx2, texels, x86::Geometry::new(&self.source))
-            {
+            if let (true, Some(texels), Some(geometry)) = (
+                avx2,
+                texels,
+                x86::Geometry::new(&self.source)
+                    .map(|g| g.with_avx512(TypeId::of::<S>() == TypeId::of::<pulp::x86::V4>())),
+            ) {
                 return self.run_x86::<C>(texels, geometry);
             }
         }
