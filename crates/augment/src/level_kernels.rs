@@ -118,22 +118,26 @@ mod x86 {
     use super::{Out, Row};
     use std::arch::x86_64::*;
 
-    /// For `c` channels, the index (into 64 values held in two registers)
-    /// of the first value of each output's pair; the second is `c` further.
-    /// One step makes `c * (32 / c)` outputs from twice as many inputs.
-    const fn pair_index(c: usize) -> [u16; 32] {
-        let pairs = 32 / c;
-        let mut index = [0u16; 32];
+    /// For `c` channels and `N` lanes (32 of 16 bits, 64 of 8), the index
+    /// (into `2N` values held in two registers) of the first value of each
+    /// output's pair; the second is `c` further. One step makes
+    /// `c * (N / c)` outputs from twice as many inputs.
+    const fn pair_index<const N: usize>(c: usize) -> [u8; N] {
+        let pairs = N / c;
+        let mut index = [0u8; N];
         let mut k = 0;
         while k < c * pairs {
-            index[k] = (2 * c * (k / c) + k % c) as u16;
+            index[k] = (2 * c * (k / c) + k % c) as u8;
             k += 1;
         }
         index
     }
-    const INDEX_1: [u16; 32] = pair_index(1);
-    const INDEX_3: [u16; 32] = pair_index(3);
-    const INDEX_4: [u16; 32] = pair_index(4);
+    const INDEX_1: [u8; 32] = pair_index(1);
+    const INDEX_3: [u8; 32] = pair_index(3);
+    const INDEX_4: [u8; 32] = pair_index(4);
+    const BYTE_INDEX_1: [u8; 64] = pair_index(1);
+    const BYTE_INDEX_3: [u8; 64] = pair_index(3);
+    const BYTE_INDEX_4: [u8; 64] = pair_index(4);
 
     /// Up to 64 consecutive values from `start` (fewer at the row's end;
     /// the rest zero), widened to `u16`, in two registers.
@@ -174,23 +178,6 @@ mod x86 {
             },
         }
     }
-
-    /// For `c` channels, the byte index (into 128 bytes held in two
-    /// registers) of the first value of each output's pair, as
-    /// [`pair_index`] for 16-bit lanes.
-    const fn byte_pair_index(c: usize) -> [u8; 64] {
-        let pairs = 64 / c;
-        let mut index = [0u8; 64];
-        let mut k = 0;
-        while k < c * pairs {
-            index[k] = (2 * c * (k / c) + k % c) as u8;
-            k += 1;
-        }
-        index
-    }
-    const BYTE_INDEX_1: [u8; 64] = byte_pair_index(1);
-    const BYTE_INDEX_3: [u8; 64] = byte_pair_index(3);
-    const BYTE_INDEX_4: [u8; 64] = byte_pair_index(4);
 
     /// Means of pixel pairs of a `u8` row (blocks of 2 x 1, the commonest
     /// level), on bytes: `vpermt2b` picks the pairs (one shuffle per 63 or
@@ -269,8 +256,8 @@ mod x86 {
             _ => &INDEX_4,
         };
         let per_step = c * (32 / c);
-        // SAFETY: `index` is 32 `u16`, one 512-bit load.
-        let first = unsafe { _mm512_loadu_si512(index.as_ptr().cast()) };
+        // SAFETY: `index` is 32 bytes, one 256-bit load, widened to 16-bit lanes.
+        let first = _mm512_cvtepu8_epi16(unsafe { _mm256_loadu_si256(index.as_ptr().cast()) });
         let second = _mm512_add_epi16(first, _mm512_set1_epi16(c as i16));
         let outputs = match &out {
             Out::Sums(o) => o.len(),
