@@ -263,6 +263,7 @@ fn too_large(shape: [usize; 4]) -> Error {
         height: shape[2],
         channels: shape[1],
         limit: usize::MAX / shape[0].max(1),
+        unit: geom::LimitUnit::Elements,
     }
     .into()
 }

@@ -287,6 +287,7 @@ impl Plan {
                 height: self.height,
                 channels: 2,
                 limit: geom::DEFAULT_MAX_PIXELS,
+                unit: geom::LimitUnit::Pixels,
             })?;
         xy.resize(len, 0.0f32);
         let mut grid = Grid::new(self.width, self.height, xy)?;

@@ -94,6 +94,7 @@ impl Shape {
             height,
             channels,
             limit: MAX_SIDE,
+            unit: crate::LimitUnit::PixelsPerSide,
         };
         if width > MAX_SIDE || height > MAX_SIDE {
             return Err(too_large);
@@ -150,6 +151,7 @@ fn needed_len(shape: Shape, stride: usize) -> Result<usize> {
             height: shape.height,
             channels: shape.channels,
             limit: usize::MAX,
+            unit: crate::LimitUnit::Elements,
         })
 }
 
@@ -461,6 +463,7 @@ impl<T: Element> Image<T> {
                 height,
                 channels,
                 limit: max_pixels,
+                unit: crate::LimitUnit::Pixels,
             });
         }
         Ok(Image {
@@ -472,10 +475,16 @@ impl<T: Element> Image<T> {
     /// Wraps a tightly packed buffer of exactly `width * height * channels` elements.
     pub fn from_vec(width: usize, height: usize, channels: usize, data: Vec<T>) -> Result<Self> {
         let shape = Shape::new(width, height, channels)?;
-        if data.len() != shape.len() {
+        if data.len() < shape.len() {
             return Err(Error::BufferTooShort {
                 len: data.len(),
                 needed: shape.len(),
+            });
+        }
+        if data.len() > shape.len() {
+            return Err(Error::BufferTooLong {
+                len: data.len(),
+                expected: shape.len(),
             });
         }
         Ok(Image { data, shape })
@@ -628,10 +637,19 @@ mod tests {
 
     #[test]
     fn allocation_limit_is_enforced() {
-        assert!(matches!(
-            Image::<u8>::new_limited(100, 100, 3, 9_999),
-            Err(Error::TooLarge { limit: 9_999, .. })
-        ));
+        let err = Image::<u8>::new_limited(100, 100, 3, 9_999).err();
+        assert_eq!(
+            err.as_ref().map(ToString::to_string).as_deref(),
+            Some("image size 100x100x3 exceeds the limit of 9999 pixels")
+        );
+        let side = Shape::new(MAX_SIDE + 1, 1, 1).err();
+        assert_eq!(
+            side.map(|e| e.to_string()),
+            Some(format!(
+                "image size {}x1x1 exceeds the limit of {MAX_SIDE} pixels per side",
+                MAX_SIDE + 1
+            ))
+        );
     }
 
     #[test]

@@ -12,8 +12,9 @@ pub enum Error {
         /// The height given.
         height: usize,
     },
-    /// A side or the element count is larger than the configured limit or overflows `usize`.
-    #[error("image size {width}x{height}x{channels} exceeds the limit of {limit} elements")]
+    /// A side, the pixel count or the element count is larger than its
+    /// limit or overflows `usize`.
+    #[error("image size {width}x{height}x{channels} exceeds the limit of {limit} {unit}")]
     TooLarge {
         /// The width given.
         width: usize,
@@ -21,8 +22,10 @@ pub enum Error {
         height: usize,
         /// The channel count given.
         channels: usize,
-        /// The largest element count allowed.
+        /// The largest count allowed, in `unit`s.
         limit: usize,
+        /// What `limit` counts.
+        unit: LimitUnit,
     },
     /// Channel count other than 1, 3 or 4.
     #[error("{0} channels are not supported: use 1 (gray), 3 (RGB) or 4 (RGBA)")]
@@ -34,6 +37,14 @@ pub enum Error {
         stride: usize,
         /// Width times channels.
         row: usize,
+    },
+    /// A buffer that must be exactly the image's size is longer.
+    #[error("buffer holds {len} elements but exactly {expected} are expected")]
+    BufferTooLong {
+        /// Elements in the buffer.
+        len: usize,
+        /// Elements the image has.
+        expected: usize,
     },
     /// The buffer cannot hold the image described.
     #[error("buffer holds {len} elements but {needed} are needed")]
@@ -79,3 +90,24 @@ pub enum Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What the `limit` of [`Error::TooLarge`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitUnit {
+    /// Pixels along one side (width or height).
+    PixelsPerSide,
+    /// Pixels of the whole image.
+    Pixels,
+    /// Elements (pixels times channels, or values of a map).
+    Elements,
+}
+
+impl std::fmt::Display for LimitUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LimitUnit::PixelsPerSide => "pixels per side",
+            LimitUnit::Pixels => "pixels",
+            LimitUnit::Elements => "elements",
+        })
+    }
+}

@@ -37,11 +37,18 @@ impl Grid {
             height,
             channels: 2,
             limit: usize::MAX,
+            unit: crate::LimitUnit::Elements,
         })?;
-        if xy.len() != needed {
+        if xy.len() < needed {
             return Err(Error::BufferTooShort {
                 len: xy.len(),
                 needed,
+            });
+        }
+        if xy.len() > needed {
+            return Err(Error::BufferTooLong {
+                len: xy.len(),
+                expected: needed,
             });
         }
         Ok(Grid { width, height, xy })
@@ -60,6 +67,7 @@ impl Grid {
                 height,
                 channels: 2,
                 limit: crate::DEFAULT_MAX_PIXELS,
+                unit: crate::LimitUnit::Pixels,
             });
         }
         let mut xy = Vec::with_capacity(shape.pixels() * 2);
@@ -111,6 +119,13 @@ mod tests {
         assert!(matches!(
             Grid::new(2, 2, vec![0.0; 7]),
             Err(Error::BufferTooShort { len: 7, needed: 8 })
+        ));
+        assert!(matches!(
+            Grid::new(2, 2, vec![0.0; 9]),
+            Err(Error::BufferTooLong {
+                len: 9,
+                expected: 8
+            })
         ));
         assert!(Grid::new(0, 2, vec![]).is_err());
         assert!(Grid::new(2, 2, vec![0.0; 8]).is_ok());

@@ -51,6 +51,7 @@ macro_rules! buffer_conversions {
                     height: shape.height,
                     channels: shape.channels,
                     limit: u32::MAX as usize,
+                    unit: crate::LimitUnit::PixelsPerSide,
                 };
                 let (w, h) = side(shape.width)
                     .zip(side(shape.height))

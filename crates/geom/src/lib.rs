@@ -21,7 +21,7 @@ mod projective;
 
 pub use affine::{Affine, Point, SINGULAR_DETERMINANT};
 pub use buffer::{DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, MAX_SIDE, Shape};
-pub use error::{Error, Result};
+pub use error::{Error, LimitUnit, Result};
 pub use grid::Grid;
 pub use isa::{FORCE_ISA_VAR, Isa};
 pub use map::{Map, Rect};

@@ -6,8 +6,8 @@
 //! before allocating, and, where it succeeds, give output of the right size.
 
 use geom::{
-    Affine, DEFAULT_MAX_PIXELS, Error, Grid, Image, ImageView, ImageViewMut, MAX_SIDE, Map,
-    Padding, Projective, Rect, Shape,
+    Affine, DEFAULT_MAX_PIXELS, Error, Grid, Image, ImageView, ImageViewMut, LimitUnit, MAX_SIDE,
+    Map, Padding, Projective, Rect, Shape,
 };
 use proptest::prelude::*;
 
@@ -84,6 +84,7 @@ fn expected_shape(width: usize, height: usize, channels: usize) -> Result<usize,
         height,
         channels,
         limit: MAX_SIDE,
+        unit: LimitUnit::PixelsPerSide,
     };
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(too_large);
@@ -138,7 +139,7 @@ proptest! {
             Ok(_) => {
                 prop_assert_eq!(
                     made,
-                    Err(Error::TooLarge { width, height, channels, limit })
+                    Err(Error::TooLarge { width, height, channels, limit, unit: LimitUnit::Pixels })
                 );
                 prop_assert!(info.bytes_max < REFUSAL_BYTES, "{:?}", info);
             }
@@ -189,7 +190,13 @@ proptest! {
                 .checked_mul(height - 1)
                 .and_then(|n| n.checked_add(width * channels))
             {
-                None => Err(Error::TooLarge { width, height, channels, limit: usize::MAX }),
+                None => Err(Error::TooLarge {
+                    width,
+                    height,
+                    channels,
+                    limit: usize::MAX,
+                    unit: LimitUnit::Elements,
+                }),
                 Some(needed) if len < needed => Err(Error::BufferTooShort { len, needed }),
                 Some(_) => Ok(()),
             },
@@ -250,13 +257,16 @@ proptest! {
         };
         let len = n.saturating_add_signed(delta);
         let got = Image::from_vec(width, height, channels, vec![3u8; len]);
-        if len == n {
-            prop_assert_eq!(got?.as_slice().len(), n);
-        } else {
-            let err = got.err();
-            prop_assert_eq!(&err, &Some(Error::BufferTooShort { len, needed: n }));
-            prop_assert!(err.is_some_and(|e| names(&e, len)));
-        }
+        let err = match len.cmp(&n) {
+            std::cmp::Ordering::Equal => {
+                prop_assert_eq!(got?.as_slice().len(), n);
+                return Ok(());
+            }
+            std::cmp::Ordering::Less => Error::BufferTooShort { len, needed: n },
+            std::cmp::Ordering::Greater => Error::BufferTooLong { len, expected: n },
+        };
+        prop_assert!(names(&err, len) && names(&err, n), "{}", err);
+        prop_assert_eq!(got.err(), Some(err));
     }
 
     /// Crops anywhere, of any size, out of a strided view: inside they share
@@ -562,7 +572,8 @@ fn two_to_the_forty_pixels_are_refused_unallocated() -> TestResult {
             width: side,
             height: side,
             channels: 3,
-            limit: DEFAULT_MAX_PIXELS
+            limit: DEFAULT_MAX_PIXELS,
+            unit: LimitUnit::Pixels,
         }
     );
     assert!(err.to_string().contains("1048576x1048576x3"), "{err}");
