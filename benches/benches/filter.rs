@@ -246,7 +246,7 @@ fn motion_u8(c: &mut Criterion) {
         })
     });
     // The dense 15x15 filter2D a user of imageproc would run with our kernel.
-    let (kw, kh, dense) = or_abort(filter::motion_kernel(length, angle)).to_dense();
+    let (kw, kh, dense) = or_abort(or_abort(filter::motion_kernel(length, angle)).to_dense());
     let kernel = imageproc::kernel::Kernel::new(&dense, kw as u32, kh as u32);
     g.bench_function(BenchmarkId::new("imageproc", param), |b| {
         b.iter(|| imageproc::filter::filter_clamped::<_, f32, u8>(black_box(&rgb), kernel))

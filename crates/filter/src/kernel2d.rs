@@ -177,16 +177,37 @@ impl Kernel2d {
         self.radius_y
     }
 
-    /// The dense `(2·radius_x + 1) x (2·radius_y + 1)` grid of weights, row-major.
-    pub fn to_dense(&self) -> (usize, usize, Vec<f32>) {
+    /// The dense `(2·radius_x + 1) x (2·radius_y + 1)` grid of weights,
+    /// row-major, for code that wants a plain matrix (OpenCV's `filter2D`,
+    /// a plot). Refused with [`geom::Error::TooLarge`] above
+    /// [`geom::DEFAULT_MAX_PIXELS`] weights: two far-apart taps would
+    /// otherwise ask for gigabytes.
+    ///
+    /// ```
+    /// let k = filter::motion_kernel(3.0, 0.0)?;
+    /// let (w, h, dense) = k.to_dense()?;
+    /// assert_eq!((w, h, dense.len()), (3, 1, 3));
+    /// # Ok::<(), filter::Error>(())
+    /// ```
+    pub fn to_dense(&self) -> Result<(usize, usize, Vec<f32>)> {
         let (w, h) = (2 * self.radius_x + 1, 2 * self.radius_y + 1);
+        if w * h > geom::DEFAULT_MAX_PIXELS {
+            return Err(geom::Error::TooLarge {
+                width: w,
+                height: h,
+                channels: 1,
+                limit: geom::DEFAULT_MAX_PIXELS,
+                unit: geom::LimitUnit::Pixels,
+            }
+            .into());
+        }
         let mut grid = vec![0.0; w * h];
         for t in &self.taps {
             let x = (t.dx + self.radius_x as i32) as usize;
             let y = (t.dy + self.radius_y as i32) as usize;
             grid[y * w + x] = t.weight;
         }
-        (w, h, grid)
+        Ok((w, h, grid))
     }
 
     /// Normalised taps from `f64` weights (dropping those that are 0).

@@ -534,3 +534,45 @@ fn merged_weights_that_overflow_are_refused() -> TestResult {
     assert!(e.to_string().contains("inf"), "{e}");
     Ok(())
 }
+
+/// Two taps at opposite corners of the radius limit make a valid kernel of
+/// two weights whose dense form would be 32769² floats (4 GiB): `to_dense`
+/// refuses it with the size instead of allocating, and still expands a
+/// kernel of the same reach on one axis.
+#[test]
+fn dense_form_of_a_far_reaching_kernel_is_refused() -> TestResult {
+    let far = MAX_RADIUS as i32;
+    let corner = |d: i32| Tap {
+        dx: d,
+        dy: d,
+        weight: 0.5,
+    };
+    let kernel = Kernel2d::from_taps([corner(-far), corner(far)])?;
+    let side = 2 * MAX_RADIUS + 1;
+    let e = kernel
+        .to_dense()
+        .err()
+        .ok_or("a 4 GiB dense kernel was allocated")?;
+    assert!(
+        matches!(e, Error::Geometry(geom::Error::TooLarge { width, height, .. }) if width == side && height == side),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains(&format!("{side}x{side}")), "{e}");
+    let line = Kernel2d::from_taps([
+        Tap {
+            dy: 0,
+            ..corner(-far)
+        },
+        Tap {
+            dy: 0,
+            ..corner(far)
+        },
+    ])?;
+    let (w, h, dense) = line.to_dense()?;
+    assert_eq!((w, h, dense.len()), (side, 1, side));
+    assert_eq!(
+        (dense[0], dense[side / 2], dense[side - 1]),
+        (0.5, 0.0, 0.5)
+    );
+    Ok(())
+}
