@@ -62,6 +62,12 @@ pub const FFT_CROSSOVER_RADIUS: usize = 30;
 /// r = 40: 16.9 / 16.9, r = 48: 20.9 / 16.8: direct grows by about 0.5 ns
 /// per pixel per unit of radius, the FFT stays near 16.5, and they cross at
 /// r = 40. σ = 10 (r = 30) stays direct.
+///
+/// Re-measured after the FFT path lost its copy stages (two runs): r = 32:
+/// 11.7 / 13.5–14.6, r = 40: 14.5–16.0 / 13.3–14.7, r = 48: 18.1–19.4 /
+/// 13.5–14.5, so they now cross near r = 36. The limit stays at 40: from
+/// 36 to 39 the FFT would save at most 5% while giving up the direct
+/// path's correct rounding (the FFT is within 1 LSB).
 pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
 
 /// The radius from which [`Method::Auto`] uses the FFT on the `isa` path.
