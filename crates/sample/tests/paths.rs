@@ -210,6 +210,15 @@ proptest! {
         check(&case)?;
     }
 
+    /// Sources of only 0, 1, 254 and 255: blends pressed against both ends
+    /// of the byte range, where a path that skips the reference's clamp
+    /// (the AVX-512 colour path does, without a value affine) would show
+    /// any overshoot.
+    #[test]
+    fn u8_extreme_paths_equal_scalar(case in cases(prop_oneof![Just(0u8), Just(1), Just(254), Just(255)])) {
+        check(&case)?;
+    }
+
     #[test]
     fn f32_paths_equal_scalar(case in cases(prop_oneof![9 => -1e3f32..1e3, 1 => Just(0.0f32)])) {
         check(&case)?;
