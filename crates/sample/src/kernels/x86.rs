@@ -511,8 +511,9 @@ unsafe fn plan_blocks_avx512<const C: usize>(
 
 /// [`plan`] with the positions and their split into taps computed eight
 /// `f64` lanes at a time: the same operations in the same order per lane
-/// (`a*j + rx`, the divide, `floor`, truncation, `(x - floor x) as f32`),
-/// so the same taps, in half the instructions.
+/// (`a*j + rx`, the divide, `floor`, `(x - floor x) as f32`), so the same
+/// taps and weights; the inside test and the offsets are worked out on the
+/// `f64` values, which gives the same answers exactly (see the comments).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/DQ/VL.
@@ -568,16 +569,58 @@ unsafe fn plan_avx512<const C: usize>(
             )
         }
     };
+    // The reference's test, floor(x) in 0..=w-2 and floor(y) in 0..=h-2, as
+    // 0 <= x < w - 1 and 0 <= y < h - 1 on the positions (NaN fails each
+    // compare; a side under 2 fails them all): four compares into a mask
+    // instead of converting and range-testing the floors.
+    let zero = _mm512_setzero_pd();
+    let below = |side: i32| _mm512_set1_pd(f64::from(side - 1));
+    let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, zero);
+    let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, x, below(g.w));
+    let inside = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(inside, y, zero);
+    let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, y, below(g.h));
+    if inside != 0xff {
+        return None;
+    }
+    // `roundscale`, not a 1.5 * 2^52 rounding add: that gives +0 for -0,
+    // whose fraction the reference computes as -0 - -0 = +0 but which
+    // would come out -0 (a different f32 to blend with).
     let floor =
         |v: __m512d| _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
     let (fx, fy) = (floor(x), floor(y));
-    let taps = Taps {
-        ix: _mm512_cvttpd_epi32(fx),
-        iy: _mm512_cvttpd_epi32(fy),
+    // `fy * stride + fx * C` in f64: whole numbers below the buffer's
+    // length (< 2^31), so exact however the sum is formed (hence the FMA),
+    // and the same offsets `offsets` computes in i32.
+    let base = _mm512_cvttpd_epi32(_mm512_fmadd_pd(
+        fy,
+        _mm512_set1_pd(f64::from(g.stride)),
+        _mm512_mul_pd(fx, _mm512_set1_pd(C as f64)),
+    ));
+    let (extra, width) = read_extent::<C>(g, wide);
+    if !g.reads_fit(base, extra, width) {
+        return None;
+    }
+    Some(Planned {
+        base: bytemuck::cast(base),
         fx: _mm512_cvtpd_ps(_mm512_sub_pd(x, fx)),
         fy: _mm512_cvtpd_ps(_mm512_sub_pd(y, fy)),
-    };
-    plan_taps::<C>(g, taps, wide)
+    })
+}
+
+/// How far past a block's tap offset its reads reach: `(extra, width)`,
+/// a read of `width` elements at `offset + extra` being the furthest.
+/// Colour reads every tap as 4 channels (RGB's fourth belongs to the next
+/// pixel), or 16 bytes from each row's left tap (`wide`); gray reads a
+/// 4-byte word from the left tap of each row.
+#[inline(always)]
+fn read_extent<const C: usize>(g: Geometry, wide: bool) -> (i32, i32) {
+    if C == 1 {
+        (g.stride, 4)
+    } else if wide {
+        (g.stride, 16)
+    } else {
+        (g.stride + C as i32, 4)
+    }
 }
 
 /// The rest of [`plan`], from the taps.
@@ -590,15 +633,7 @@ fn plan_taps<const C: usize>(g: Geometry, taps: Taps, wide: bool) -> Option<Plan
     }
     let base = offsets::<C>(&taps, g.stride);
     let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
-    // Colour reads every tap as 4 channels (RGB's fourth belongs to the next
-    // pixel); gray reads a 4-byte word from the left tap of each row.
-    let (extra, width) = if C == 1 {
-        (g.stride, 4)
-    } else if wide {
-        (g.stride, 16)
-    } else {
-        (g.stride + C as i32, 4)
-    };
+    let (extra, width) = read_extent::<C>(g, wide);
     if !g.reads_fit(vbase, extra, width) {
         return None;
     }
