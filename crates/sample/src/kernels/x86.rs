@@ -2,8 +2,9 @@
 //! lane-wise generic code left most of the time in tap gathers and in the
 //! interleaving store (measured: RGB u8 13 ns/px generic vs this kernel's
 //! figure in the README's bench table). Under AVX-512 (pulp's `V4`) the
-//! blocks are planned eight `f64` lanes at a time (`plan_avx512`); the
-//! reads and blends stay 256-bit.
+//! blocks are planned eight `f64` lanes at a time (`plan_avx512`) and `u8`
+//! colour blocks blend four pixels per 512-bit vector
+//! (`colour_blocks_avx512`); gray, `f32` and edge blocks stay 256-bit.
 //!
 //! Same structure as `kernels::generic`: blocks of 8 output pixels whose taps
 //! are all inside the source run vector code; every other block runs the
