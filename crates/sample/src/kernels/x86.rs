@@ -761,26 +761,8 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
     let Planned { base, fx, fy } = *plan;
     let s = g.stride as usize;
     let p = data.as_ptr();
-    const Z: i8 = -1;
     let widen = |first: i8| {
-        let lane = [
-            first,
-            Z,
-            Z,
-            Z,
-            first + 1,
-            Z,
-            Z,
-            Z,
-            first + 2,
-            Z,
-            Z,
-            Z,
-            first + 3,
-            Z,
-            Z,
-            Z,
-        ];
+        let lane = widening_control(first);
         // SAFETY: 16 bytes read from a 16-byte array.
         _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
     };
@@ -838,6 +820,18 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
     halves
 }
 
+/// A byte-shuffle control that widens bytes `first..first + 4` of a
+/// 128-bit lane to its four 32-bit lanes (a tap's 4 channels, zero-extended).
+const fn widening_control(first: i8) -> [i8; 16] {
+    let mut lane = [-1i8; 16];
+    let mut c = 0;
+    while c < 4 {
+        lane[4 * c] = first + c as i8;
+        c += 1;
+    }
+    lane
+}
+
 /// The blended pixels of a colour block (pixel `k` in the low lane of
 /// `px[k]`, `k + 4` in the high lane), for [`colour_run`].
 #[target_feature(enable = "avx2,fma")]
@@ -857,26 +851,8 @@ fn blend<const C: usize>(texels: Texels<'_>, g: Geometry, plan: &Planned) -> [__
     // tap's (bytes C..C + 4) to 32 bits. These are the values the 4-byte
     // reads of the f32 branch below convert, with half the loads and no
     // cross-lane inserts (which all queued on one port).
-    const Z: i8 = -1;
     let widen = |first: i8| {
-        let lane = [
-            first,
-            Z,
-            Z,
-            Z,
-            first + 1,
-            Z,
-            Z,
-            Z,
-            first + 2,
-            Z,
-            Z,
-            Z,
-            first + 3,
-            Z,
-            Z,
-            Z,
-        ];
+        let lane = widening_control(first);
         // SAFETY: 16 bytes read from a 16-byte array, twice.
         unsafe {
             let half = _mm_loadu_si128(lane.as_ptr().cast());
