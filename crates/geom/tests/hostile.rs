@@ -512,7 +512,8 @@ proptest! {
         let xy: Vec<f32> = (0..len).map(|k| values.get(k).copied().unwrap_or(0.5) as f32).collect();
         let expected = match expected_shape(width, height, 1) {
             Err(e) => Err(e),
-            Ok(pixels) if len != 2 * pixels => Err(Error::BufferTooShort { len, needed: 2 * pixels }),
+            Ok(pixels) if len < 2 * pixels => Err(Error::BufferTooShort { len, needed: 2 * pixels }),
+            Ok(pixels) if len > 2 * pixels => Err(Error::BufferTooLong { len, expected: 2 * pixels }),
             Ok(_) => Ok(()),
         };
         let grid = Grid::new(width, height, xy.clone());
