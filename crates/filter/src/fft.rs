@@ -127,13 +127,15 @@ fn plan(isa: Isa, n: usize) -> Arc<Plan> {
         return plan;
     }
     let (forward, inverse) = match isa {
-        Isa::Avx2 | Isa::Avx512 if isa.is_available() => match FftPlannerAvx::<f32>::new() {
-            Ok(mut p) => (p.plan_fft_forward(n), p.plan_fft_inverse(n)),
-            Err(()) => {
-                let mut p = FftPlanner::<f32>::new();
-                (p.plan_fft_forward(n), p.plan_fft_inverse(n))
+        Isa::Avx2 | Isa::Avx512 | Isa::Avx512Vbmi if isa.is_available() => {
+            match FftPlannerAvx::<f32>::new() {
+                Ok(mut p) => (p.plan_fft_forward(n), p.plan_fft_inverse(n)),
+                Err(()) => {
+                    let mut p = FftPlanner::<f32>::new();
+                    (p.plan_fft_forward(n), p.plan_fft_inverse(n))
+                }
             }
-        },
+        }
         Isa::Neon if isa.is_available() => match FftPlannerNeon::<f32>::new() {
             Ok(mut p) => (p.plan_fft_forward(n), p.plan_fft_inverse(n)),
             Err(()) => {

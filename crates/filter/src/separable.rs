@@ -39,7 +39,7 @@ pub enum Method {
 }
 
 /// From this radius on, [`Method::Auto`] uses the FFT for an axis on every
-/// path but [`Isa::Avx512`] (which starts later, at
+/// path but the AVX-512 ones (which start later, at
 /// [`FFT_CROSSOVER_RADIUS_AVX512`]): the smallest radius any path sends to
 /// the FFT.
 ///
@@ -79,7 +79,7 @@ pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
 /// ```
 pub fn fft_crossover_radius(isa: Isa) -> usize {
     match isa {
-        Isa::Avx512 => FFT_CROSSOVER_RADIUS_AVX512,
+        Isa::Avx512 | Isa::Avx512Vbmi => FFT_CROSSOVER_RADIUS_AVX512,
         _ => FFT_CROSSOVER_RADIUS,
     }
 }

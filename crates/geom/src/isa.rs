@@ -15,7 +15,8 @@
 
 use std::sync::OnceLock;
 
-/// Environment variable that forces a path: `scalar`, `avx2`, `avx512` or `neon`.
+/// Environment variable that forces a path: `scalar`, `avx2`, `avx512`,
+/// `avx512vbmi` or `neon`.
 pub const FORCE_ISA_VAR: &str = "AUGMENT_FORCE_ISA";
 
 /// An instruction-set path for the kernels.
@@ -27,13 +28,24 @@ pub enum Isa {
     Avx2,
     /// x86-64 with AVX-512 F/BW/DQ/VL (x86-64-v4).
     Avx512,
+    /// [`Isa::Avx512`] plus AVX512-VBMI (byte permutes across a whole
+    /// register: Ice Lake, Zen 4 and later). A path of its own, so that
+    /// forcing `avx512` on such a CPU runs, and tests cover, the kernels
+    /// without VBMI.
+    Avx512Vbmi,
     /// aarch64 NEON.
     Neon,
 }
 
 impl Isa {
     /// Every path, best last.
-    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon];
+    pub const ALL: [Isa; 5] = [
+        Isa::Scalar,
+        Isa::Avx2,
+        Isa::Avx512,
+        Isa::Avx512Vbmi,
+        Isa::Neon,
+    ];
 
     /// Lower-case name, as `AUGMENT_FORCE_ISA` takes it.
     pub fn name(self) -> &'static str {
@@ -41,6 +53,7 @@ impl Isa {
             Isa::Scalar => "scalar",
             Isa::Avx2 => "avx2",
             Isa::Avx512 => "avx512",
+            Isa::Avx512Vbmi => "avx512vbmi",
             Isa::Neon => "neon",
         }
     }
@@ -60,6 +73,11 @@ impl Isa {
             Isa::Avx2 => pulp::x86::V3::try_new().is_some(),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => pulp::x86::V4::try_new().is_some(),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Vbmi => {
+                pulp::x86::V4::try_new().is_some()
+                    && std::arch::is_x86_feature_detected!("avx512vbmi")
+            }
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => pulp::aarch64::Neon::try_new().is_some(),
             #[allow(unreachable_patterns)]
@@ -70,6 +88,12 @@ impl Isa {
     /// Every path this CPU can run, scalar first. Tests loop over these.
     pub fn available() -> Vec<Isa> {
         Isa::ALL.into_iter().filter(|i| i.is_available()).collect()
+    }
+
+    /// Whether this is one of the AVX-512 paths ([`Isa::Avx512`] or
+    /// [`Isa::Avx512Vbmi`]): kernels that do not use VBMI treat them alike.
+    pub fn is_avx512(self) -> bool {
+        matches!(self, Isa::Avx512 | Isa::Avx512Vbmi)
     }
 
     /// The fastest path this CPU can run.
@@ -90,8 +114,8 @@ impl Isa {
         })
     }
 
-    /// Runs `op` instantiated for this path's [`pulp::Simd`] type: `V4`,
-    /// `V3`, `Neon`, or `pulp::Scalar` for [`Isa::Scalar`] and for a path the
+    /// Runs `op` instantiated for this path's [`pulp::Simd`] type: `V4`
+    /// (both AVX-512 paths), `V3`, `Neon`, or `pulp::Scalar` for [`Isa::Scalar`] and for a path the
     /// CPU lacks (so it never executes an unsupported instruction).
     ///
     /// Kernels with a hand-written scalar reference call that for
@@ -102,6 +126,13 @@ impl Isa {
         match self {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => match pulp::x86::V4::try_new() {
+                Some(simd) => Simd::vectorize(simd, op),
+                None => Simd::vectorize(pulp::Scalar::new(), op),
+            },
+            // The VBMI path must not run on a CPU without VBMI even where V4
+            // exists: its kernels assume VBMI once they see this path.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Vbmi => match pulp::x86::V4::try_new().filter(|_| self.is_available()) {
                 Some(simd) => Simd::vectorize(simd, op),
                 None => Simd::vectorize(pulp::Scalar::new(), op),
             },
@@ -137,6 +168,7 @@ mod tests {
         }
         assert_eq!(Isa::from_name(" AVX2 "), Some(Isa::Avx2));
         assert_eq!(Isa::from_name("sse9"), None);
+        assert!(Isa::Avx512Vbmi.is_avx512() && !Isa::Avx2.is_avx512());
     }
 
     #[test]
