@@ -10,7 +10,7 @@
 
 use super::scalar::{Source, lerp2};
 use crate::coords::Row;
-use crate::{ChannelAffine, Interpolation};
+use crate::options::{ChannelAffine, Interpolation};
 use geom::Element;
 use pulp::Simd;
 

@@ -7,7 +7,7 @@ pub(crate) mod scalar;
 pub(crate) mod x86;
 
 use crate::coords::Prepared;
-use crate::{ChannelAffine, Interpolation};
+use crate::options::{ChannelAffine, Interpolation};
 use generic::{Block, BlockSink, MAX_LANES};
 use geom::{Element, ImageViewMut, Isa};
 use scalar::Source;

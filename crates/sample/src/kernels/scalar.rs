@@ -24,7 +24,7 @@
 //! (`fx = fy = 0`) returns source values unchanged.
 
 use crate::coords::Row;
-use crate::{ChannelAffine, Interpolation};
+use crate::options::{ChannelAffine, Interpolation};
 use geom::{Element, ImageView, Padding};
 
 /// Positions are clamped to this distance from the origin before their

@@ -17,7 +17,7 @@
 
 use super::scalar::{FAR, Source, finish};
 use crate::coords::Row;
-use crate::{ChannelAffine, Interpolation};
+use crate::options::{ChannelAffine, Interpolation};
 use core::arch::x86_64::*;
 use geom::{Element, Padding};
 
