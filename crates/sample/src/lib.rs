@@ -43,7 +43,8 @@ pub use options::{ChannelAffine, Interpolation, WarpOptions};
 
 use geom::{Element, ImageView, ImageViewMut, Isa, Map};
 use kernels::scalar::Source;
-use kernels::{InterleavedRows, Job, Path, PlanarRows};
+use kernels::sink::{InterleavedRows, PlanarRows};
+use kernels::{Job, Path};
 use options::prepare;
 
 /// Fills `dst` by sampling `src` through `map` (output pixel to source

@@ -9,27 +9,12 @@
 //! `kernels::scalar`), so both give the same bits.
 
 use super::scalar::{Source, lerp2};
+use super::sink::{Block, BlockSink, MAX_LANES};
+use super::typed::Texels;
 use crate::coords::Row;
 use crate::options::{ChannelAffine, Interpolation};
 use geom::Element;
 use pulp::Simd;
-
-/// Widest vector of `f32` lanes any path uses (AVX-512).
-pub(crate) const MAX_LANES: usize = 16;
-
-/// Channel values of one block of pixels, lane `k` for pixel `j0 + k`.
-pub(crate) type Block<const C: usize> = [[f32; MAX_LANES]; C];
-
-/// Where a row's finished values go.
-pub(crate) trait BlockSink {
-    /// Stores the first `lanes` pixels of `values` at output pixels `j0..`.
-    fn store<const C: usize>(&mut self, j0: usize, lanes: usize, values: &Block<C>);
-    /// Stores channel `c` of pixel `j` (the scalar path).
-    fn put(&mut self, j: usize, c: usize, v: f32);
-    /// The row as the AVX2 kernel writes it, if its type is one it knows.
-    #[cfg(target_arch = "x86_64")]
-    fn raw(&mut self) -> Option<super::x86::RawRow<'_>>;
-}
 
 /// Fills `xs`, `ys` with the positions of pixels `j0..j0 + lanes`.
 #[inline(always)]
@@ -148,7 +133,7 @@ fn bilinear_block<T: Element, K: BlockSink, const C: usize>(
         base[k] = small_int(yf) * stride as u32 + small_int(xf) * C as u32;
     }
     let mut v: Block<C> = [[0.0; MAX_LANES]; C];
-    if let Some(bytes) = as_u8(data) {
+    if let Some(Texels::U8(bytes)) = Texels::of(data) {
         if !bilinear_u8::<C>(bytes, stride, lanes, &base, &fx, &fy, &mut v) {
             return false;
         }
@@ -175,13 +160,6 @@ fn bilinear_block<T: Element, K: BlockSink, const C: usize>(
 #[inline(always)]
 fn small_int(v: f64) -> u32 {
     (v + 4_503_599_627_370_496.0).to_bits() as u32
-}
-
-/// The buffer as bytes when `T` is `u8`.
-#[inline(always)]
-fn as_u8<T: Element>(data: &[T]) -> Option<&[u8]> {
-    (std::any::TypeId::of::<T>() == std::any::TypeId::of::<u8>())
-        .then(|| bytemuck::cast_slice(data))
 }
 
 /// Bilinear blend of `u8` taps starting at `base[k]`: each tap's channels

@@ -3,153 +3,16 @@
 
 pub(crate) mod generic;
 pub(crate) mod scalar;
+pub(crate) mod sink;
+pub(crate) mod typed;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86;
 
 use crate::coords::Prepared;
 use crate::options::{ChannelAffine, Interpolation};
-use generic::{Block, BlockSink, MAX_LANES};
-use geom::{Element, ImageViewMut, Isa};
+use geom::{Element, Isa};
 use scalar::Source;
-
-/// Output rows, handed out one at a time.
-pub(crate) trait Rows {
-    /// The sink of one row.
-    type Row<'r>: BlockSink
-    where
-        Self: 'r;
-    /// Row `i`.
-    fn row(&mut self, i: usize) -> Self::Row<'_>;
-}
-
-/// Interleaved output rows of `T`.
-pub(crate) struct InterleavedRows<'a, T>(pub ImageViewMut<'a, T>);
-
-/// One interleaved output row with `channels` channels.
-pub(crate) struct InterleavedRow<'r, T> {
-    row: &'r mut [T],
-    channels: usize,
-}
-
-impl<'a, T: Element> Rows for InterleavedRows<'a, T> {
-    type Row<'r>
-        = InterleavedRow<'r, T>
-    where
-        Self: 'r;
-    #[inline(always)]
-    fn row(&mut self, i: usize) -> InterleavedRow<'_, T> {
-        let channels = self.0.channels();
-        InterleavedRow {
-            row: self.0.row_mut(i),
-            channels,
-        }
-    }
-}
-
-impl<T: Element> BlockSink for InterleavedRow<'_, T> {
-    #[inline(always)]
-    fn store<const C: usize>(&mut self, j0: usize, lanes: usize, values: &Block<C>) {
-        let out = &mut self.row[j0 * C..(j0 + lanes) * C];
-        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<u8>() {
-            store_u8::<C>(bytemuck::cast_slice_mut(out), lanes, values);
-            return;
-        }
-        for (k, px) in out.chunks_exact_mut(C).enumerate() {
-            for (c, o) in px.iter_mut().enumerate() {
-                *o = T::from_f32(values[c][k]);
-            }
-        }
-    }
-    #[inline(always)]
-    fn put(&mut self, j: usize, c: usize, v: f32) {
-        self.row[j * self.channels + c] = T::from_f32(v);
-    }
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn raw(&mut self) -> Option<x86::RawRow<'_>> {
-        use std::any::TypeId;
-        if TypeId::of::<T>() == TypeId::of::<u8>() {
-            Some(x86::RawRow::U8(bytemuck::cast_slice_mut(self.row)))
-        } else if TypeId::of::<T>() == TypeId::of::<f32>() {
-            Some(x86::RawRow::F32(bytemuck::cast_slice_mut(self.row)))
-        } else {
-            None
-        }
-    }
-}
-
-/// Rounds a block to `u8` (as `u8::from_f32`) and interleaves it: channels
-/// packed into one word per pixel, then the words' low `C` bytes copied out,
-/// written so the compiler turns both steps into shuffles.
-#[inline(always)]
-fn store_u8<const C: usize>(out: &mut [u8], lanes: usize, values: &Block<C>) {
-    let mut words = [0u32; MAX_LANES];
-    for (c, vc) in values.iter().enumerate() {
-        for k in 0..lanes {
-            let v = vc[k];
-            // u8::from_f32, lane by lane: clamp (NaN to 0), add 1.5 * 2^23.
-            let clamped = if v >= 0.0 { v.min(255.0) } else { 0.0 };
-            words[k] |= ((clamped + 12_582_912.0).to_bits() & 0xff) << (8 * c);
-        }
-    }
-    let bytes: [u8; 4 * MAX_LANES] = bytemuck::cast(words);
-    let mut packed = [0u8; 4 * MAX_LANES];
-    for k in 0..lanes {
-        for c in 0..C {
-            packed[C * k + c] = bytes[4 * k + c];
-        }
-    }
-    out.copy_from_slice(&packed[..C * lanes]);
-}
-
-/// Planar `f32` output: `planes[c]` is channel `c`, `width` values a row.
-pub(crate) struct PlanarRows<'a> {
-    pub planes: Vec<&'a mut [f32]>,
-    pub width: usize,
-}
-
-/// One row of each plane.
-pub(crate) struct PlanarRow<'r> {
-    planes: [&'r mut [f32]; 4],
-}
-
-impl<'a> Rows for PlanarRows<'a> {
-    type Row<'r>
-        = PlanarRow<'r>
-    where
-        Self: 'r;
-    #[inline(always)]
-    fn row(&mut self, i: usize) -> PlanarRow<'_> {
-        let width = self.width;
-        let mut rows = self
-            .planes
-            .iter_mut()
-            .map(|p| &mut p[i * width..(i + 1) * width]);
-        let mut take = || rows.next().unwrap_or(&mut []);
-        PlanarRow {
-            planes: [take(), take(), take(), take()],
-        }
-    }
-}
-
-impl BlockSink for PlanarRow<'_> {
-    #[inline(always)]
-    fn store<const C: usize>(&mut self, j0: usize, lanes: usize, values: &Block<C>) {
-        for (plane, v) in self.planes.iter_mut().zip(values) {
-            plane[j0..j0 + lanes].copy_from_slice(&v[..lanes]);
-        }
-    }
-    #[inline(always)]
-    fn put(&mut self, j: usize, c: usize, v: f32) {
-        self.planes[c][j] = v;
-    }
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn raw(&mut self) -> Option<x86::RawRow<'_>> {
-        let [a, b, c, d] = &mut self.planes;
-        Some(x86::RawRow::Planar([a, b, c, d]))
-    }
-}
+use sink::Rows;
 
 /// One warp, ready to run on any path.
 pub(crate) struct Job<'a, 'm, T, R> {
@@ -252,14 +115,7 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
             use std::any::TypeId;
             let avx2 = TypeId::of::<S>() == TypeId::of::<pulp::x86::V3>()
                 || TypeId::of::<S>() == TypeId::of::<pulp::x86::V4>();
-            let data = self.source.view.data();
-            let texels = if TypeId::of::<T>() == TypeId::of::<u8>() {
-                Some(x86::Texels::U8(bytemuck::cast_slice(data)))
-            } else if TypeId::of::<T>() == TypeId::of::<f32>() {
-                Some(x86::Texels::F32(bytemuck::cast_slice(data)))
-            } else {
-                None
-            };
+            let texels = typed::Texels::of(self.source.view.data());
             if let (true, Some(texels), Some(geometry)) = (
                 avx2,
                 texels,
@@ -274,33 +130,26 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn run_x86<const C: usize>(mut self, texels: x86::Texels<'_>, geometry: x86::Geometry) {
+    fn run_x86<const C: usize>(mut self, texels: typed::Texels<'_>, geometry: x86::Geometry) {
+        let Some(mut out) = self.rows.raw() else {
+            return self.run_simd::<pulp::Scalar, C>();
+        };
         for i in 0..self.height {
             let row = self.map.row(i);
-            let mut sink = self.rows.row(i);
-            match sink.raw() {
-                // SAFETY: only reached on the V3/V4 paths, whose pulp tokens
-                // exist only on CPUs with AVX2.
-                Some(mut raw) => unsafe {
-                    x86::sample_row::<T, C>(
-                        &self.source,
-                        texels,
-                        geometry,
-                        self.interpolation,
-                        self.values.as_ref(),
-                        &row,
-                        self.width,
-                        &mut raw,
-                    )
-                },
-                None => generic::sample_row::<pulp::Scalar, T, _, C>(
+            let mut raw = out.row(i);
+            // SAFETY: only reached on the V3/V4 paths, whose pulp tokens
+            // exist only on CPUs with AVX2.
+            unsafe {
+                x86::sample_row::<T, C>(
                     &self.source,
+                    texels,
+                    geometry,
                     self.interpolation,
                     self.values.as_ref(),
                     &row,
                     self.width,
-                    &mut sink,
-                ),
+                    &mut raw,
+                )
             }
         }
     }

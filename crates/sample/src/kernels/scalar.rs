@@ -23,6 +23,7 @@
 //! The lerp form is exact at the taps: an identity or integer-translation map
 //! (`fx = fy = 0`) returns source values unchanged.
 
+use super::sink::BlockSink;
 use crate::coords::Row;
 use crate::options::{ChannelAffine, Interpolation};
 use geom::{Element, ImageView, Padding};
@@ -133,7 +134,7 @@ pub(crate) fn finish(values: Option<&ChannelAffine>, c: usize, v: f32) -> f32 {
 
 /// Samples pixels `range` of output row `row` through the scalar reference.
 #[inline]
-pub(crate) fn sample_run<T: Element, S: crate::kernels::generic::BlockSink>(
+pub(crate) fn sample_run<T: Element, S: BlockSink>(
     source: &Source<'_, T>,
     interpolation: Interpolation,
     values: Option<&ChannelAffine>,

@@ -16,6 +16,8 @@
 //! the reference's bits; `tests/paths.rs` checks that on every case.
 
 use super::scalar::{FAR, Source, finish};
+use super::sink::RawRow;
+use super::typed::Texels;
 use crate::coords::Row;
 use crate::options::{ChannelAffine, Interpolation};
 use core::arch::x86_64::*;
@@ -23,35 +25,6 @@ use geom::{Element, Padding};
 
 /// Pixels per block: one `__m256` of `f32` lanes.
 const LANES: usize = 8;
-
-/// The source buffer by sample type.
-#[derive(Clone, Copy)]
-pub(crate) enum Texels<'a> {
-    U8(&'a [u8]),
-    F32(&'a [f32]),
-}
-
-/// An output row by layout and sample type.
-pub(crate) enum RawRow<'r> {
-    /// Interleaved `u8`, `width * C` values.
-    U8(&'r mut [u8]),
-    /// Interleaved `f32`, `width * C` values.
-    F32(&'r mut [f32]),
-    /// One row of each plane (the first `C` are used).
-    Planar([&'r mut [f32]; 4]),
-}
-
-impl RawRow<'_> {
-    /// Stores channel `c` of pixel `j` of a `C`-channel row (the scalar path).
-    #[inline(always)]
-    fn put<const C: usize>(&mut self, j: usize, c: usize, v: f32) {
-        match self {
-            RawRow::U8(row) => row[j * C + c] = u8::from_f32(v),
-            RawRow::F32(row) => row[j * C + c] = v,
-            RawRow::Planar(planes) => planes[c][j] = v,
-        }
-    }
-}
 
 /// Everything about the source the blocks need, checked once per image.
 #[derive(Clone, Copy)]
