@@ -1,0 +1,286 @@
+//! The AVX-512 flavour of the hot path (reached only under pulp's `V4`
+//! token): blocks planned eight `f64` lanes at a time, and `u8` colour
+//! blocks blended four pixels per 512-bit vector. Each is the 256-bit stage
+//! it replaces (`plan::plan` and `blend::colour_run` with `store::put_pixels`)
+//! with the same operations in the same order per lane, so both equal the
+//! reference's `Source::bilinear` and `finish` in `kernels::scalar`, and the
+//! `u8` store `geom::Element::from_f32`, bit for bit.
+
+use super::geometry::{Geometry, LANES};
+use super::lanes::widening_control;
+use super::plan::{Planned, read_extent};
+use super::store::{put_pixels, write_u8};
+use crate::coords::Row;
+use crate::kernels::sink::RawRow;
+use crate::options::ChannelAffine;
+use core::arch::x86_64::*;
+
+/// [`plan_avx512`] for consecutive blocks from pixel `j0`, one per slot
+/// (one call for all, so the planning stays inlined).
+///
+/// # Safety
+/// The CPU must support AVX-512 F/DQ/VL.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
+    g: Geometry,
+    row: &Row<'_>,
+    j0: usize,
+    wide: bool,
+    plans: &mut [Option<Planned>],
+) {
+    for (b, slot) in plans.iter_mut().enumerate() {
+        // SAFETY: the caller's guarantee.
+        *slot = unsafe { plan_avx512::<C>(g, row, j0 + b * LANES, wide) };
+    }
+}
+
+/// [`plan::plan`](super::plan::plan) with the positions and their split
+/// into taps computed eight `f64` lanes at a time: the same operations in the same order per lane
+/// (`a*j + rx`, the divide, `floor`, `(x - floor x) as f32`), so the same
+/// taps and weights; the inside test and the offsets are worked out on the
+/// `f64` values, which gives the same answers exactly (see the comments).
+///
+/// # Safety
+/// The CPU must support AVX-512 F/DQ/VL.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+unsafe fn plan_avx512<const C: usize>(
+    g: Geometry,
+    row: &Row<'_>,
+    j0: usize,
+    wide: bool,
+) -> Option<Planned> {
+    let j = _mm512_add_pd(
+        _mm512_set1_pd(j0 as f64),
+        _mm512_setr_pd(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0),
+    );
+    let line =
+        |a: f64, r: f64| _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a), j), _mm512_set1_pd(r));
+    let (x, y) = match *row {
+        Row::Affine { a, rx, d, ry } => (line(a, rx), line(d, ry)),
+        Row::Projective {
+            a,
+            rx,
+            d,
+            ry,
+            g,
+            rw,
+            w_min,
+        } => {
+            let w = line(g, rw);
+            let valid = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(w, _mm512_set1_pd(w_min));
+            let nan = _mm512_set1_pd(f64::NAN);
+            (
+                _mm512_mask_blend_pd(valid, nan, _mm512_div_pd(line(a, rx), w)),
+                _mm512_mask_blend_pd(valid, nan, _mm512_div_pd(line(d, ry), w)),
+            )
+        }
+        Row::Grid(xy) => {
+            let pairs = &xy[2 * j0..2 * j0 + 2 * LANES];
+            // SAFETY: the slice holds the 16 floats read.
+            let (p0, p1) = unsafe {
+                (
+                    _mm256_loadu_ps(pairs.as_ptr()),
+                    _mm256_loadu_ps(pairs.as_ptr().add(8)),
+                )
+            };
+            // x0 y0 .. x3 y3 and x4 y4 .. x7 y7 widened, then x split from y.
+            let (d0, d1) = (_mm512_cvtps_pd(p0), _mm512_cvtps_pd(p1));
+            let even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+            let odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+            (
+                _mm512_permutex2var_pd(d0, even, d1),
+                _mm512_permutex2var_pd(d0, odd, d1),
+            )
+        }
+    };
+    // The reference's test, floor(x) in 0..=w-2 and floor(y) in 0..=h-2, as
+    // 0 <= x < w - 1 and 0 <= y < h - 1 on the positions (NaN fails each
+    // compare; a side under 2 fails them all): four compares into a mask
+    // instead of converting and range-testing the floors.
+    let zero = _mm512_setzero_pd();
+    let below = |side: i32| _mm512_set1_pd(f64::from(side - 1));
+    let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, zero);
+    let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, x, below(g.w));
+    let inside = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(inside, y, zero);
+    let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, y, below(g.h));
+    if inside != 0xff {
+        return None;
+    }
+    // `roundscale`, not a 1.5 * 2^52 rounding add: that gives +0 for -0,
+    // whose fraction the reference computes as -0 - -0 = +0 but which
+    // would come out -0 (a different f32 to blend with).
+    let floor =
+        |v: __m512d| _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
+    let (fx, fy) = (floor(x), floor(y));
+    // `fy * stride + fx * C` in f64: whole numbers below the buffer's
+    // length (< 2^31), so exact however the sum is formed (hence the FMA),
+    // and the same offsets `offsets` computes in i32.
+    let base = _mm512_cvttpd_epi32(_mm512_fmadd_pd(
+        fy,
+        _mm512_set1_pd(f64::from(g.stride)),
+        _mm512_mul_pd(fx, _mm512_set1_pd(C as f64)),
+    ));
+    let (extra, width) = read_extent::<C>(g, wide);
+    if !g.reads_fit(base, extra, width) {
+        return None;
+    }
+    Some(Planned {
+        base: bytemuck::cast(base),
+        fx: _mm512_cvtpd_ps(_mm512_sub_pd(x, fx)),
+        fy: _mm512_cvtpd_ps(_mm512_sub_pd(y, fy)),
+    })
+}
+
+/// [`colour_blocks`](super::colour_blocks) for `u8` sources under
+/// AVX-512: four pixels per 512-bit vector (one per 128-bit lane, channels side by side), so each
+/// widening shuffle, conversion and lerp step serves twice the pixels of
+/// the 256-bit blocks. Once 512-bit work is in flight the 256-bit code gets
+/// two vector ports instead of three, so the halved instruction count is
+/// the gain. Same reads, same lane arithmetic, same bits.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/DQ/VL.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    values: Option<&ChannelAffine>,
+    plans: &[Option<Planned>],
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
+    let affine = values.map(|a| {
+        // SAFETY: 4 floats read from each 4-float array.
+        unsafe {
+            (
+                _mm512_broadcast_f32x4(_mm_loadu_ps(a.scale.as_ptr())),
+                _mm512_broadcast_f32x4(_mm_loadu_ps(a.offset.as_ptr())),
+            )
+        }
+    });
+    for (b, plan) in plans.iter().enumerate() {
+        let Some(plan) = plan else { continue };
+        let j = j0 + b * LANES;
+        // SAFETY: the caller's guarantee; `plan` is a planned (wide) block.
+        let mut halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
+        if let Some((scale, offset)) = affine {
+            for h in halves.iter_mut() {
+                *h = _mm512_add_ps(_mm512_mul_ps(*h, scale), offset);
+            }
+        }
+        match out {
+            RawRow::U8(row) => {
+                // `round_u8` per lane; the truncating narrow keeps the low
+                // byte, so pixels 0..4 then 4..8, four bytes each, in order.
+                // Without a value affine the clamp is skipped: blends of
+                // bytes stay within 0..=255 give or take rounding far below
+                // 0.5, where adding 1.5 * 2^23 alone already gives the
+                // clamped value's byte.
+                let narrow = |v: __m512| {
+                    let clamped = if affine.is_some() {
+                        _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0))
+                    } else {
+                        v
+                    };
+                    let magic = _mm512_add_ps(clamped, _mm512_set1_ps(12_582_912.0));
+                    _mm512_cvtepi32_epi8(_mm512_castps_si512(magic))
+                };
+                let words = _mm256_set_m128i(narrow(halves[1]), narrow(halves[0]));
+                write_u8::<C>(&mut row[j * C..(j + LANES) * C], words);
+            }
+            _ => {
+                // Back to the 256-bit layout (pixel k low, k + 4 high).
+                let pair = |first: i32| {
+                    let lane = |k: i32| [k, k + 1, k + 2, k + 3];
+                    let [a0, a1, a2, a3] = lane(first);
+                    let [b0, b1, b2, b3] = lane(first + 16);
+                    let [c0, c1, c2, c3] = lane(first + 4);
+                    let [d0, d1, d2, d3] = lane(first + 20);
+                    let t = _mm512_permutex2var_ps(
+                        halves[0],
+                        _mm512_setr_epi32(
+                            a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
+                        ),
+                        halves[1],
+                    );
+                    (_mm512_castps512_ps256(t), _mm512_extractf32x8_ps::<1>(t))
+                };
+                let (p0, p1) = pair(0);
+                let (p2, p3) = pair(8);
+                put_pixels::<C>([p0, p1, p2, p3], j, out);
+            }
+        }
+    }
+}
+
+/// The blended pixels of a planned `u8` colour block under AVX-512: pixels
+/// 0..4 in the first vector, 4..8 in the second, one per 128-bit lane. The
+/// reads are `blend::blend`'s 16-byte reads, four to a vector.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/DQ/VL; `plan` is a wide plan of `data`.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Planned) -> [__m512; 2] {
+    let Planned { base, fx, fy } = *plan;
+    let s = g.stride as usize;
+    let p = data.as_ptr();
+    let widen = |first: i8| {
+        let lane = widening_control(first);
+        // SAFETY: 16 bytes read from a 16-byte array.
+        _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
+    };
+    let (left_taps, right_taps) = (widen(0), widen(C as i8));
+    let fx = _mm512_castps256_ps512(fx);
+    let fy = _mm512_castps256_ps512(fy);
+    let mut halves = [_mm512_setzero_ps(); 2];
+    for (h, half) in halves.iter_mut().enumerate() {
+        let k = 4 * h;
+        // SAFETY: every tap is inside the source, so each `base[k]` is a
+        // pixel offset, and `plan` (wide) showed the 16-byte reads at
+        // `base[k] + s` (the furthest) end within the buffer.
+        let row = |off: usize| unsafe {
+            let at = |i: usize| _mm_loadu_si128(p.add(base[k + i] as usize + off).cast());
+            let v = _mm512_castsi128_si512(at(0));
+            let v = _mm512_inserti32x4::<1>(v, at(1));
+            let v = _mm512_inserti32x4::<2>(v, at(2));
+            _mm512_inserti32x4::<3>(v, at(3))
+        };
+        let widened =
+            |bytes: __m512i, taps: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, taps));
+        let (top, bottom) = (row(0), row(s));
+        let i = k as i32;
+        // Each pixel's weight across its lane's 4 channels (lanes 8.. of the
+        // widened weights are never picked).
+        let spread = _mm512_setr_epi32(
+            i,
+            i,
+            i,
+            i,
+            i + 1,
+            i + 1,
+            i + 1,
+            i + 1,
+            i + 2,
+            i + 2,
+            i + 2,
+            i + 2,
+            i + 3,
+            i + 3,
+            i + 3,
+            i + 3,
+        );
+        let (wx, wy) = (
+            _mm512_permutexvar_ps(spread, fx),
+            _mm512_permutexvar_ps(spread, fy),
+        );
+        let lerp = |a: __m512, b: __m512, t: __m512| {
+            _mm512_add_ps(a, _mm512_mul_ps(t, _mm512_sub_ps(b, a)))
+        };
+        let t = lerp(widened(top, left_taps), widened(top, right_taps), wx);
+        let b = lerp(widened(bottom, left_taps), widened(bottom, right_taps), wx);
+        *half = lerp(t, b, wy);
+    }
+    halves
+}

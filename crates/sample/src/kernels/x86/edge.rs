@@ -1,0 +1,215 @@
+//! Blocks whose taps leave the source, or whose positions are not finite:
+//! steps 1 to 4 of the `kernels::scalar` reference lane by lane. A
+//! non-finite position reads the fill value; positions are clamped to
+//! `±FAR`; each tap index goes through the padding rule
+//! (`geom::Padding::index`, here in `i32` lanes, with the fill value where
+//! the rule maps nowhere), and the four taps blend in the reference's order.
+
+use super::geometry::{Geometry, LANES};
+use super::lanes::{byte_of, copy_channels, in_range, lerp, soa};
+use super::plan::split;
+use crate::kernels::scalar::FAR;
+use crate::kernels::typed::Texels;
+use crate::options::Interpolation;
+use core::arch::x86_64::*;
+use geom::Padding;
+
+/// One block with taps outside the source (or non-finite positions): the
+/// padding rule applied lane by lane in `i32`, then the same blend. `None`
+/// only where a wide read would pass the buffer's end (the scalar path
+/// takes those few blocks).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn edge<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    interpolation: Interpolation,
+    [xl, xh, yl, yh]: [__m256d; 4],
+) -> Option<[__m256; C]> {
+    // Step 1 of the reference: non-finite positions read the fill value.
+    let is_finite =
+        |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
+    let finite_bits = _mm256_movemask_pd(_mm256_and_pd(is_finite(xl), is_finite(yl)))
+        | (_mm256_movemask_pd(_mm256_and_pd(is_finite(xh), is_finite(yh))) << 4);
+    let finite = lane_mask(finite_bits);
+    // Step 2: clamp to ±FAR (non-finite lanes become 0, and are masked at the end).
+    let clamp = |v: __m256d| {
+        let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
+        _mm256_and_pd(c, is_finite(v))
+    };
+    let mut pos = [clamp(xl), clamp(xh), clamp(yl), clamp(yh)];
+    if interpolation == Interpolation::Nearest {
+        let half = _mm256_set1_pd(0.5);
+        pos = pos.map(|v| _mm256_add_pd(v, half));
+    }
+    let taps = split(pos);
+    let fill = _mm256_set1_ps(g.fill);
+    let one = _mm256_set1_epi32(1);
+    let mut v = [fill; C];
+    match interpolation {
+        Interpolation::Nearest => {
+            let (x, vx) = pad(g.padding, taps.ix, g.w);
+            let (y, vy) = pad(g.padding, taps.iy, g.h);
+            let t = read::<C>(texels, g, x, y)?;
+            let valid = _mm256_castsi256_ps(_mm256_and_si256(vx, vy));
+            for (c, vc) in v.iter_mut().enumerate() {
+                *vc = _mm256_blendv_ps(fill, t[c], valid);
+            }
+        }
+        Interpolation::Bilinear => {
+            let (x0, vx0) = pad(g.padding, taps.ix, g.w);
+            let (x1, vx1) = pad(g.padding, _mm256_add_epi32(taps.ix, one), g.w);
+            let (y0, vy0) = pad(g.padding, taps.iy, g.h);
+            let (y1, vy1) = pad(g.padding, _mm256_add_epi32(taps.iy, one), g.h);
+            let tap = |x, vx, y, vy| -> Option<[__m256; C]> {
+                let t = read::<C>(texels, g, x, y)?;
+                let valid = _mm256_castsi256_ps(_mm256_and_si256(vx, vy));
+                Some(t.map(|tc| _mm256_blendv_ps(fill, tc, valid)))
+            };
+            let p00 = tap(x0, vx0, y0, vy0)?;
+            let p01 = tap(x1, vx1, y0, vy0)?;
+            let p10 = tap(x0, vx0, y1, vy1)?;
+            let p11 = tap(x1, vx1, y1, vy1)?;
+            for (c, vc) in v.iter_mut().enumerate() {
+                let top = lerp(p00[c], p01[c], taps.fx);
+                let bottom = lerp(p10[c], p11[c], taps.fx);
+                *vc = lerp(top, bottom, taps.fy);
+            }
+        }
+    }
+    let finite = _mm256_castsi256_ps(finite);
+    Some(v.map(|vc| _mm256_blendv_ps(fill, vc, finite)))
+}
+
+/// An all-ones 32-bit lane `k` wherever bit `k` of `bits` is set.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn lane_mask(bits: i32) -> __m256i {
+    let each = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), each), each)
+}
+
+/// `i.rem_euclid(p)` per lane, for `|i| <= 2^31 - 1` and `1 <= p <= 2^26`:
+/// the quotient from a double-precision product is off by at most one,
+/// which one correction each way repairs.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn rem_euclid(i: __m256i, p: i32) -> __m256i {
+    let inv = _mm256_set1_pd(1.0 / f64::from(p));
+    let quotient = |half: __m128i| {
+        _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(
+            _mm256_cvtepi32_pd(half),
+            inv,
+        )))
+    };
+    let q = _mm256_set_m128i(
+        quotient(_mm256_extracti128_si256::<1>(i)),
+        quotient(_mm256_castsi256_si128(i)),
+    );
+    let vp = _mm256_set1_epi32(p);
+    let r = _mm256_sub_epi32(i, _mm256_mullo_epi32(q, vp));
+    // r < 0: add p; r >= p: subtract p.
+    let r = _mm256_add_epi32(
+        r,
+        _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), r), vp),
+    );
+    let too_big = _mm256_cmpgt_epi32(r, _mm256_set1_epi32(p - 1));
+    _mm256_sub_epi32(r, _mm256_and_si256(too_big, vp))
+}
+
+/// `geom::Padding::index` per lane on an axis of `n` pixels: the index to
+/// read (0 where there is none) and an all-ones mask where there is one.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn pad(padding: Padding, i: __m256i, n: i32) -> (__m256i, __m256i) {
+    let all = _mm256_set1_epi32(-1);
+    let fold = |k: __m256i, last: i32| {
+        // k < n ? k : last - k
+        let beyond = _mm256_cmpgt_epi32(k, _mm256_set1_epi32(n - 1));
+        _mm256_blendv_epi8(k, _mm256_sub_epi32(_mm256_set1_epi32(last), k), beyond)
+    };
+    match padding {
+        Padding::Constant(_) | Padding::Zeros => {
+            let valid = in_range(i, n - 1);
+            (_mm256_and_si256(i, valid), valid)
+        }
+        Padding::Border => (
+            _mm256_min_epi32(
+                _mm256_max_epi32(i, _mm256_setzero_si256()),
+                _mm256_set1_epi32(n - 1),
+            ),
+            all,
+        ),
+        Padding::Wrap => (rem_euclid(i, n), all),
+        Padding::Reflect => (fold(rem_euclid(i, 2 * n), 2 * n - 1), all),
+        Padding::Reflect101 if n == 1 => (_mm256_setzero_si256(), all),
+        Padding::Reflect101 => (fold(rem_euclid(i, 2 * n - 2), 2 * n - 2), all),
+    }
+}
+
+/// The `C` channels of the pixels at in-image indices `(x, y)`, one
+/// 4-channel read per pixel; `None` if a read would pass the buffer's end.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn read<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    x: __m256i,
+    y: __m256i,
+) -> Option<[__m256; C]> {
+    let base_v = _mm256_add_epi32(
+        _mm256_mullo_epi32(y, _mm256_set1_epi32(g.stride)),
+        _mm256_mullo_epi32(x, _mm256_set1_epi32(C as i32)),
+    );
+    let base: [i32; LANES] = bytemuck::cast(base_v);
+    match texels {
+        Texels::U8(data) => {
+            if !g.reads_fit(base_v, 0, 4) {
+                return None;
+            }
+            // SAFETY: `x`, `y` are in-image indices, so each `base[k]` is a
+            // pixel's offset, and `reads_fit` showed its 4-byte read ends
+            // within `data`.
+            let words = unsafe {
+                let w = |k: usize| {
+                    data.as_ptr()
+                        .add(base[k] as usize)
+                        .cast::<i32>()
+                        .read_unaligned()
+                };
+                _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
+            };
+            let mut v = [_mm256_setzero_ps(); C];
+            for (c, vc) in v.iter_mut().enumerate() {
+                *vc = byte_of(words, c);
+            }
+            Some(v)
+        }
+        Texels::F32(data) => {
+            let p = data.as_ptr();
+            if C == 1 {
+                // SAFETY: each `base[k]` is a pixel of the source.
+                let v = unsafe {
+                    let f = |k: usize| *p.add(base[k] as usize);
+                    _mm256_setr_ps(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7))
+                };
+                return Some(copy_channels::<C>(&[v; 4]));
+            }
+            if !g.reads_fit(base_v, 0, 4) {
+                return None;
+            }
+            // SAFETY: each `base[k]` is a pixel's offset and `reads_fit`
+            // showed its 16-byte read ends within `data`.
+            let pixels = unsafe {
+                let px = |k: usize| _mm_loadu_ps(p.add(base[k] as usize));
+                [
+                    _mm256_set_m128(px(4), px(0)),
+                    _mm256_set_m128(px(5), px(1)),
+                    _mm256_set_m128(px(6), px(2)),
+                    _mm256_set_m128(px(7), px(3)),
+                ]
+            };
+            Some(copy_channels::<C>(&soa(pixels)))
+        }
+    }
+}

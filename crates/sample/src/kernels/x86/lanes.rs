@@ -1,0 +1,73 @@
+//! Small vector helpers every stage of the kernel shares: the reference's
+//! lerp `a + t*(b - a)` without FMA (`lerp2` in `kernels::scalar`, one step
+//! at a time), lane range tests, byte widening to `f32` (exact: integers
+//! below 2^24), and the 4x4 transpose between pixel-major and
+//! channel-major layouts (moves only, no arithmetic).
+
+use core::arch::x86_64::*;
+
+/// Every lane of `i` in `0..=max` (compared unsigned, so negatives fail).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn in_range(i: __m256i, max: i32) -> __m256i {
+    _mm256_cmpeq_epi32(_mm256_min_epu32(i, _mm256_set1_epi32(max)), i)
+}
+
+/// `a + t*(b - a)`, the reference's lerp (no FMA).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn lerp(a: __m256, b: __m256, t: __m256) -> __m256 {
+    _mm256_add_ps(a, _mm256_mul_ps(t, _mm256_sub_ps(b, a)))
+}
+
+/// A byte-shuffle control that widens bytes `first..first + 4` of a
+/// 128-bit lane to its four 32-bit lanes (a tap's 4 channels, zero-extended).
+pub(super) const fn widening_control(first: i8) -> [i8; 16] {
+    let mut lane = [-1i8; 16];
+    let mut c = 0;
+    while c < 4 {
+        lane[4 * c] = first + c as i8;
+        c += 1;
+    }
+    lane
+}
+
+/// Pixels `[k | k+4]` for k = 0..4, four channels each, as four channel
+/// vectors of pixels 0..8 (a 4x4 transpose in each 128-bit lane).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn soa(px: [__m256; 4]) -> [__m256; 4] {
+    {
+        let t0 = _mm256_unpacklo_ps(px[0], px[1]); // c0 of 0 1, c1 of 0 1
+        let t1 = _mm256_unpackhi_ps(px[0], px[1]); // c2 of 0 1, c3 of 0 1
+        let t2 = _mm256_unpacklo_ps(px[2], px[3]);
+        let t3 = _mm256_unpackhi_ps(px[2], px[3]);
+        [
+            _mm256_shuffle_ps::<0x44>(t0, t2),
+            _mm256_shuffle_ps::<0xEE>(t0, t2),
+            _mm256_shuffle_ps::<0x44>(t1, t3),
+            _mm256_shuffle_ps::<0xEE>(t1, t3),
+        ]
+    }
+}
+
+/// The first `C` of four vectors.
+#[inline(always)]
+pub(super) fn copy_channels<const C: usize>(v: &[__m256; 4]) -> [__m256; C] {
+    core::array::from_fn(|c| v[c])
+}
+
+/// Byte `n` of each 32-bit lane as `f32`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn byte_of(words: __m256i, n: usize) -> __m256 {
+    {
+        let shifted = match n {
+            0 => words,
+            1 => _mm256_srli_epi32::<8>(words),
+            2 => _mm256_srli_epi32::<16>(words),
+            _ => _mm256_srli_epi32::<24>(words),
+        };
+        _mm256_cvtepi32_ps(_mm256_and_si256(shifted, _mm256_set1_epi32(0xff)))
+    }
+}
