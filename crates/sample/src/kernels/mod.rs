@@ -1,5 +1,19 @@
-//! The sampling kernels: the scalar reference (the specification), the
-//! generic SIMD path that must equal it, and the dispatch between them.
+//! The sampling kernels, and the one place that picks which of them runs.
+//!
+//! - `scalar`: the reference, pixel by pixel; the specification.
+//! - `generic`: SIMD written once over pulp's `Simd` (AVX-512, AVX2, NEON
+//!   and, in tests, other widths), equal to the reference bit for bit.
+//! - `x86`: the hand-written AVX2 / AVX-512 kernel for `u8` and `f32`
+//!   sources, equal to the reference bit for bit.
+//! - `sink`, `typed`: the output rows and the `u8`/`f32` recognition they
+//!   all share. Nothing in `scalar`, `generic`, `sink` or `typed` imports
+//!   from `x86`, and `scalar` imports from neither SIMD module.
+//!
+//! [`route`] decides once per call, before any row runs, from the path asked
+//! for, the element type, the output's kind and the source's size; the
+//! channel count (1, 3 or 4, which every route serves) picks the
+//! instantiation once in [`Job::run`]. Whatever the route, each output value
+//! is the one the reference computes (see `kernels::scalar`).
 
 pub(crate) mod generic;
 pub(crate) mod scalar;
@@ -25,40 +39,119 @@ pub(crate) struct Job<'a, 'm, T, R> {
     pub rows: R,
 }
 
-/// Which code runs a job.
+/// Which code a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Path {
-    /// The path users get for an ISA: the scalar reference, the AVX2 kernel
-    /// (AVX2 and AVX-512 machines, `u8`/`f32`), else the generic SIMD code.
+    /// The path users get for an ISA (see [`route`]).
     Isa(Isa),
     /// The generic SIMD code at this many `f32` lanes (1, 4, 8 or 16), so
     /// tests on one machine cover the widths NEON (4) and AVX-512 (16) use.
     Generic(usize),
 }
 
+/// The code that runs one job, as [`route`] decided it.
+enum Route<'s> {
+    /// The scalar reference.
+    Scalar,
+    /// The hand-written x86 kernel, bound to the job's typed source and
+    /// output.
+    #[cfg(target_arch = "x86_64")]
+    X86(x86::Kernel<'s>),
+    /// The generic SIMD code as pulp instantiates it for this ISA.
+    Generic(Isa),
+    /// The generic SIMD code at this many lanes.
+    Lanes(usize),
+    /// Keeps the lifetime where there is no hand-written kernel.
+    #[cfg(not(target_arch = "x86_64"))]
+    #[allow(dead_code)]
+    Never(
+        std::convert::Infallible,
+        std::marker::PhantomData<&'s mut ()>,
+    ),
+}
+
+/// Decides which code runs a job:
+///
+/// - `Path::Generic(lanes)`: the generic code at `lanes` lanes;
+/// - `Isa::Scalar`, or a path this CPU lacks: the scalar reference;
+/// - AVX2 or either AVX-512 path, a `u8` or `f32` source, an output the
+///   hand-written kernel writes (interleaved of the source's type, or
+///   planar `f32`) and tap offsets that fit `i32`: that kernel, in its
+///   AVX2 or AVX-512 flavour (measured the fastest route wherever it
+///   applies);
+/// - otherwise (other element types, buffers of 2^31 elements or more,
+///   NEON): the generic code as pulp instantiates it for the ISA.
+///
+/// The element type is asked once here (`Texels::of`), the output's kind
+/// once (`Rows::raw`); what they return is what the kernel then reads and
+/// writes, so no row asks again.
+fn route<'s, T: Element, R: Rows>(
+    path: Path,
+    source: &Source<'s, T>,
+    rows: &'s mut R,
+) -> Route<'s> {
+    let isa = match path {
+        Path::Generic(lanes) => return Route::Lanes(lanes),
+        Path::Isa(isa) if isa == Isa::Scalar || !isa.is_available() => return Route::Scalar,
+        Path::Isa(isa) => isa,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(flavour), Some(texels), Some(out)) = (
+        x86::Flavour::of(isa),
+        typed::Texels::of(source.view.data()),
+        rows.raw(),
+    ) && let Some(kernel) = x86::Kernel::new(flavour, source, texels, out)
+    {
+        return Route::X86(kernel);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (source, rows);
+    Route::Generic(isa)
+}
+
 impl<T: Element, R: Rows> Job<'_, '_, T, R> {
     /// Runs on `path`.
     pub(crate) fn run(self, path: Path) {
-        match path {
-            Path::Isa(Isa::Scalar) => self.run_scalar(),
-            Path::Isa(isa) => isa.vectorize(self),
-            Path::Generic(lanes) => self.run_generic(lanes),
+        match self.source.view.channels() {
+            1 => self.run_with::<1>(path),
+            3 => self.run_with::<3>(path),
+            _ => self.run_with::<4>(path),
         }
     }
 
-    fn run_generic(self, lanes: usize) {
+    fn run_with<const C: usize>(mut self, path: Path) {
+        match route(path, &self.source, &mut self.rows) {
+            Route::Scalar => self.run_scalar(),
+            #[cfg(target_arch = "x86_64")]
+            Route::X86(kernel) => kernel.run::<T, C>(
+                &self.source,
+                self.interpolation,
+                self.values.as_ref(),
+                &self.map,
+                self.width,
+                self.height,
+            ),
+            Route::Generic(isa) => isa.vectorize(OnGeneric::<_, _, C>(self)),
+            Route::Lanes(lanes) => self.run_lanes::<C>(lanes),
+            #[cfg(not(target_arch = "x86_64"))]
+            Route::Never(never, _) => match never {},
+        }
+    }
+
+    fn run_lanes<const C: usize>(self, lanes: usize) {
         use pulp::Simd;
+        let job = OnGeneric::<_, _, C>(self);
         #[cfg(target_arch = "x86_64")]
         if let Some(v3) = pulp::x86::V3::try_new() {
             match lanes {
-                4 => return pulp::x86::V3_128b(v3).vectorize(self),
-                8 => return pulp::x86::V3_256b(v3).vectorize(self),
-                16 => return pulp::x86::V3_512b(v3).vectorize(self),
+                4 => return pulp::x86::V3_128b(v3).vectorize(job),
+                8 => return pulp::x86::V3_256b(v3).vectorize(job),
+                16 => return pulp::x86::V3_512b(v3).vectorize(job),
                 _ => {}
             }
         }
         let _ = lanes;
-        pulp::Scalar::new().vectorize(self)
+        pulp::Scalar::new().vectorize(job)
     }
 
     fn run_scalar(mut self) {
@@ -93,64 +186,74 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
     }
 }
 
-impl<T: Element, R: Rows> pulp::WithSimd for Job<'_, '_, T, R> {
+/// A job on the generic SIMD code at `C` channels, for pulp to instantiate.
+struct OnGeneric<'a, 'm, T, R, const C: usize>(Job<'a, 'm, T, R>);
+
+impl<T: Element, R: Rows, const C: usize> pulp::WithSimd for OnGeneric<'_, '_, T, R, C> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        match self.source.view.channels() {
-            1 => self.dispatch::<S, 1>(),
-            3 => self.dispatch::<S, 3>(),
-            _ => self.dispatch::<S, 4>(),
-        }
+        self.0.run_simd::<S, C>()
     }
 }
 
-impl<T: Element, R: Rows> Job<'_, '_, T, R> {
-    /// The hand-written AVX2 kernel where it applies (AVX2 and AVX-512
-    /// machines, `u8`/`f32` sources), the generic code otherwise.
-    #[inline(always)]
-    fn dispatch<S: pulp::Simd, const C: usize>(self) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::any::TypeId;
-            let avx2 = TypeId::of::<S>() == TypeId::of::<pulp::x86::V3>()
-                || TypeId::of::<S>() == TypeId::of::<pulp::x86::V4>();
-            let texels = typed::Texels::of(self.source.view.data());
-            if let (true, Some(texels), Some(geometry)) = (
-                avx2,
-                texels,
-                x86::Geometry::new(&self.source)
-                    .map(|g| g.with_avx512(TypeId::of::<S>() == TypeId::of::<pulp::x86::V4>())),
-            ) {
-                return self.run_x86::<C>(texels, geometry);
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geom::{Image, ImageViewMut, Padding};
+    use sink::{InterleavedRows, PlanarRows};
+
+    /// The route's name, and for the hand-written kernel its flavour.
+    fn decided<T: Element, R: Rows>(path: Path, source: &Source<'_, T>, rows: &mut R) -> String {
+        match route(path, source, rows) {
+            Route::Scalar => "scalar".into(),
+            #[cfg(target_arch = "x86_64")]
+            Route::X86(kernel) => format!("x86 {}", kernel.flavour_name()),
+            Route::Generic(isa) => format!("generic {isa}"),
+            Route::Lanes(lanes) => format!("lanes {lanes}"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Route::Never(never, _) => match never {},
         }
-        self.run_simd::<S, C>()
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn run_x86<const C: usize>(mut self, texels: typed::Texels<'_>, geometry: x86::Geometry) {
-        let Some(mut out) = self.rows.raw() else {
-            return self.run_simd::<pulp::Scalar, C>();
-        };
-        for i in 0..self.height {
-            let row = self.map.row(i);
-            let mut raw = out.row(i);
-            // SAFETY: only reached on the V3/V4 paths, whose pulp tokens
-            // exist only on CPUs with AVX2.
-            unsafe {
-                x86::sample_row::<T, C>(
-                    &self.source,
-                    texels,
-                    geometry,
-                    self.interpolation,
-                    self.values.as_ref(),
-                    &row,
-                    self.width,
-                    &mut raw,
-                )
-            }
+    fn expected(isa: Isa) -> String {
+        match isa {
+            Isa::Scalar => "scalar".into(),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => "x86 avx2".into(),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 | Isa::Avx512Vbmi => "x86 avx512".into(),
+            isa => format!("generic {isa}"),
         }
+    }
+
+    fn check<T: Element>() -> Result<(), Box<dyn std::error::Error>> {
+        let src = Image::<T>::new(5, 4, 3)?;
+        let source = Source::new(src.view(), Padding::Reflect);
+        let mut dst = Image::<T>::new(3, 2, 3)?;
+        let mut planes = [0.0f32; 3 * 3 * 2];
+        for isa in Isa::ALL {
+            let want = if isa.is_available() {
+                expected(isa)
+            } else {
+                "scalar".into()
+            };
+            let mut rows = InterleavedRows(ImageViewMut::new(dst.as_mut_slice(), 3, 2, 3)?);
+            assert_eq!(decided(Path::Isa(isa), &source, &mut rows), want, "{isa}");
+            let mut rows = PlanarRows {
+                planes: planes.chunks_exact_mut(6).collect(),
+                width: 3,
+            };
+            assert_eq!(decided(Path::Isa(isa), &source, &mut rows), want, "{isa}");
+        }
+        let mut rows = InterleavedRows(dst.view_mut());
+        assert_eq!(decided(Path::Generic(16), &source, &mut rows), "lanes 16");
+        Ok(())
+    }
+
+    #[test]
+    fn each_path_takes_its_route_for_u8_and_f32() -> Result<(), Box<dyn std::error::Error>> {
+        check::<u8>()?;
+        check::<f32>()
     }
 }

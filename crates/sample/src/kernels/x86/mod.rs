@@ -32,30 +32,136 @@ mod nearest;
 mod plan;
 mod store;
 
-pub(crate) use geometry::Geometry;
-
 use super::scalar::{Source, finish};
-use super::sink::RawRow;
+use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
-use crate::coords::Row;
+use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
 use avx512::{colour_blocks_avx512, plan_blocks_avx512};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
 use edge::edge;
-use geom::Element;
-use geometry::LANES;
+use geom::{Element, Isa};
+use geometry::{Geometry, LANES};
 use nearest::nearest;
 use plan::{Planned, plan, positions};
 use store::store;
 
+/// Which flavour of the kernel runs, holding the pulp token that proves the
+/// CPU has its features.
+#[derive(Clone, Copy)]
+pub(crate) enum Flavour {
+    /// AVX2 and FMA (pulp's `V3`): 256-bit throughout.
+    Avx2(pulp::x86::V3),
+    /// AVX-512 F/BW/CD/DQ/VL (pulp's `V4`): blocks planned and `u8` colour
+    /// blocks blended 512 bits at a time (`avx512`).
+    Avx512(pulp::x86::V4),
+}
+
+impl Flavour {
+    /// The flavour of `isa` if it is an x86 path this CPU runs. Both AVX-512
+    /// paths take the same flavour: the kernel uses no VBMI.
+    pub(crate) fn of(isa: Isa) -> Option<Flavour> {
+        match isa {
+            Isa::Avx2 => pulp::x86::V3::try_new().map(Flavour::Avx2),
+            isa if isa.is_avx512() => pulp::x86::V4::try_new().map(Flavour::Avx512),
+            _ => None,
+        }
+    }
+}
+
+/// The kernel bound to one call: its flavour, the source and the output
+/// typed, and the source's geometry.
+pub(crate) struct Kernel<'s> {
+    flavour: Flavour,
+    texels: Texels<'s>,
+    geometry: Geometry,
+    out: RawRows<'s>,
+}
+
+impl<'s> Kernel<'s> {
+    /// `None` when tap offsets would not fit `i32` (buffers of 2^31
+    /// elements or more), which the kernel cannot address.
+    pub(crate) fn new<T: Element>(
+        flavour: Flavour,
+        source: &Source<'_, T>,
+        texels: Texels<'s>,
+        out: RawRows<'s>,
+    ) -> Option<Kernel<'s>> {
+        let avx512 = matches!(flavour, Flavour::Avx512(_));
+        Some(Kernel {
+            flavour,
+            texels,
+            geometry: Geometry::new(source)?.with_avx512(avx512),
+            out,
+        })
+    }
+
+    /// The flavour's name, for tests.
+    #[cfg(test)]
+    pub(crate) fn flavour_name(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Avx2(_) => "avx2",
+            Flavour::Avx512(_) => "avx512",
+        }
+    }
+
+    /// Samples every output row (`width` x `height` pixels of `C` channels)
+    /// of `source` through `map`.
+    pub(crate) fn run<T: Element, const C: usize>(
+        self,
+        source: &Source<'_, T>,
+        interpolation: Interpolation,
+        values: Option<&ChannelAffine>,
+        map: &Prepared<'_>,
+        width: usize,
+        height: usize,
+    ) {
+        let Kernel {
+            flavour,
+            texels,
+            geometry,
+            mut out,
+        } = self;
+        // Run under the token's `vectorize`, so the row loop and all it
+        // inlines are compiled for the flavour's features.
+        let rows = move || {
+            for i in 0..height {
+                let row = map.row(i);
+                let mut raw = out.row(i);
+                // SAFETY: this runs only inside `vectorize` of a pulp V3 or
+                // V4 token, which exist only on CPUs with AVX2 and FMA; the
+                // AVX-512 code it reaches needs `geometry.avx512`, set above
+                // only for the V4 token.
+                unsafe {
+                    sample_row::<T, C>(
+                        source,
+                        texels,
+                        geometry,
+                        interpolation,
+                        values,
+                        &row,
+                        width,
+                        &mut raw,
+                    )
+                }
+            }
+        };
+        match flavour {
+            Flavour::Avx2(v3) => v3.vectorize(rows),
+            Flavour::Avx512(v4) => v4.vectorize(rows),
+        }
+    }
+}
+
 /// Samples output row `row` (`width` pixels) into `out`.
 ///
 /// # Safety
-/// The CPU must support AVX2 (the caller holds pulp's `V3` or `V4` token).
+/// The CPU must support AVX2 and FMA, and AVX-512 F/BW/CD/DQ/VL if
+/// `geometry.avx512` is set (as [`Kernel::run`] ensures).
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
+unsafe fn sample_row<T: Element, const C: usize>(
     source: &Source<'_, T>,
     texels: Texels<'_>,
     geometry: Geometry,
@@ -74,7 +180,8 @@ pub(crate) unsafe fn sample_row<T: Element, const C: usize>(
             let blocks = CHUNK.min((width - j0) / LANES);
             let wide = matches!(texels, Texels::U8(_));
             if geometry.avx512 {
-                // SAFETY: `avx512` is set only under pulp's V4 token.
+                // SAFETY: `avx512` is set only for the V4 flavour, on CPUs
+                // with AVX-512 (this function's safety contract).
                 unsafe { plan_blocks_avx512::<C>(geometry, row, j0, wide, &mut plans[..blocks]) };
             } else {
                 for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
@@ -208,8 +315,8 @@ fn colour_blocks<const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     if let (true, Texels::U8(data)) = (g.avx512, texels) {
-        // SAFETY: `avx512` is set only under pulp's V4 token (AVX-512
-        // F/BW/CD/DQ/VL).
+        // SAFETY: `avx512` is set only by `Kernel::new` for the V4 flavour,
+        // whose token exists only on CPUs with AVX-512 F/BW/CD/DQ/VL.
         return unsafe { colour_blocks_avx512::<C>(data, g, values, plans, j0, out) };
     }
     for (b, plan) in plans.iter().enumerate() {
