@@ -4,7 +4,8 @@
 //! size mismatches, planar buffers of the wrong length. Each case returns the
 //! typed error that names the bad value or, where it is accepted, writes
 //! every output element (and no stride gap) the same way on every kernel
-//! path. A non-finite grid position reads the padding fill (DESIGN.md).
+//! path. A non-finite grid position reads the padding fill (step 1 of the
+//! reference in `src/kernels/scalar.rs`; ARCHITECTURE.md, "Conventions").
 
 use geom::{Affine, Element, Grid, Image, ImageView, ImageViewMut, Isa, Map, Padding, Projective};
 use proptest::prelude::*;

@@ -13,7 +13,8 @@
 //! for, the element type, the output's kind and the source's size; the
 //! channel count (1, 3 or 4, which every route serves) picks the
 //! instantiation once in [`Job::run`]. Whatever the route, each output value
-//! is the one the reference computes (see `kernels::scalar`).
+//! is the one the reference computes (see `kernels::scalar`; ARCHITECTURE.md,
+//! "Dispatch", for how a path is detected, forced and named).
 
 pub(crate) mod generic;
 pub(crate) mod scalar;

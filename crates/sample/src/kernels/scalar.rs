@@ -1,5 +1,6 @@
 //! The scalar reference sampler: the specification every other path must
-//! equal bit for bit.
+//! equal bit for bit (the exactness contract of ARCHITECTURE.md,
+//! "Conventions").
 //!
 //! Per output pixel, from its source position `(x, y)` (see `coords`):
 //!

@@ -39,6 +39,7 @@ pub(crate) trait Rows {
     fn row(&mut self, i: usize) -> Self::Row<'_>;
     /// The whole output as the hand-written kernels write it, if its layout
     /// and sample type are ones they know.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn raw(&mut self) -> Option<RawRows<'_>>;
 }
 
@@ -186,7 +187,8 @@ impl BlockSink for PlanarRow<'_> {
 }
 
 /// The whole output, typed by layout and sample type, for the hand-written
-/// kernels.
+/// kernels (x86 only, for now).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) enum RawRows<'r> {
     /// Interleaved rows of `row_len` values, `stride` values apart.
     Interleaved {
@@ -203,6 +205,7 @@ pub(crate) enum RawRows<'r> {
     },
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 impl RawRows<'_> {
     /// Row `i`.
     #[inline(always)]
@@ -232,6 +235,7 @@ impl RawRows<'_> {
 }
 
 /// An output row by layout and sample type.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) enum RawRow<'r> {
     /// Interleaved `u8`, `width * C` values.
     U8(&'r mut [u8]),
@@ -241,6 +245,7 @@ pub(crate) enum RawRow<'r> {
     Planar([&'r mut [f32]; 4]),
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 impl RawRow<'_> {
     /// Stores channel `c` of pixel `j` of a `C`-channel row (the scalar path).
     #[inline(always)]

@@ -10,8 +10,10 @@
 use geom::Element;
 use std::any::TypeId;
 
-/// A source buffer by sample type.
+/// A source buffer by sample type. (Only the x86 kernel reads the `f32`
+/// arm.)
 #[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) enum Texels<'a> {
     U8(&'a [u8]),
     F32(&'a [f32]),
