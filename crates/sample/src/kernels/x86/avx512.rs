@@ -1,5 +1,5 @@
-//! The AVX-512 flavour of the hot path (reached only under pulp's `V4`
-//! token): blocks planned eight `f64` lanes at a time, and `u8` colour
+//! The AVX-512 flavour of the hot path (reached only where pulp detected
+//! its `V4` features): blocks planned eight `f64` lanes at a time, and `u8` colour
 //! blocks blended four pixels per 512-bit vector. Each is the 256-bit stage
 //! it replaces (`plan::plan` and `blend::colour_run` with `store::put_pixels`)
 //! with the same operations in the same order per lane, so both equal the

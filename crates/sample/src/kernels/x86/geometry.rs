@@ -36,7 +36,8 @@ pub(crate) struct Geometry {
     /// The padding rule and the value of reads it does not map inside.
     pub(super) padding: Padding,
     pub(super) fill: f32,
-    /// Plan blocks with AVX-512 (set only under pulp's `V4`).
+    /// Plan blocks with AVX-512 (set only where pulp detected its `V4`
+    /// features).
     pub(super) avx512: bool,
 }
 
@@ -63,8 +64,8 @@ impl Geometry {
         })
     }
 
-    /// The same, planning blocks with AVX-512 if `avx512` (the caller holds
-    /// pulp's `V4` token, so the CPU has AVX-512 F/DQ/VL).
+    /// The same, planning blocks with AVX-512 if `avx512` (the caller has
+    /// seen pulp detect `V4`, so the CPU has AVX-512 F/BW/CD/DQ/VL).
     pub(crate) fn with_avx512(self, avx512: bool) -> Geometry {
         Geometry { avx512, ..self }
     }

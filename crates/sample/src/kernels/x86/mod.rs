@@ -47,33 +47,38 @@ use nearest::nearest;
 use plan::{Planned, plan, positions};
 use store::store;
 
-/// Which flavour of the kernel runs, holding the pulp token that proves the
-/// CPU has its features.
+/// Which flavour of the kernel runs: 256-bit throughout (AVX2 and FMA), or
+/// with blocks planned and `u8` colour blocks blended 512 bits at a time
+/// (AVX-512 F/BW/CD/DQ/VL, see `avx512`). Made only by [`Flavour::of`] once
+/// pulp has detected the flavour's features, so holding one proves the CPU
+/// has them.
 #[derive(Clone, Copy)]
-pub(crate) enum Flavour {
-    /// AVX2 and FMA (pulp's `V3`): 256-bit throughout.
-    Avx2(pulp::x86::V3),
-    /// AVX-512 F/BW/CD/DQ/VL (pulp's `V4`): blocks planned and `u8` colour
-    /// blocks blended 512 bits at a time (`avx512`).
-    Avx512(pulp::x86::V4),
+pub(crate) struct Flavour {
+    avx512: bool,
 }
 
 impl Flavour {
-    /// The flavour of `isa` if it is an x86 path this CPU runs. Both AVX-512
-    /// paths take the same flavour: the kernel uses no VBMI.
+    /// The flavour of `isa` if it is an x86 path this CPU runs (pulp's `V3`
+    /// for AVX2, `V4`, which includes `V3`, for AVX-512). Both AVX-512 paths
+    /// take the same flavour: the kernel uses no VBMI.
     pub(crate) fn of(isa: Isa) -> Option<Flavour> {
-        match isa {
-            Isa::Avx2 => pulp::x86::V3::try_new().map(Flavour::Avx2),
-            isa if isa.is_avx512() => pulp::x86::V4::try_new().map(Flavour::Avx512),
-            _ => None,
-        }
+        let avx512 = match isa {
+            Isa::Avx2 => false,
+            isa if isa.is_avx512() => true,
+            _ => return None,
+        };
+        let detected = if avx512 {
+            pulp::x86::V4::try_new().is_some()
+        } else {
+            pulp::x86::V3::try_new().is_some()
+        };
+        detected.then_some(Flavour { avx512 })
     }
 }
 
-/// The kernel bound to one call: its flavour, the source and the output
-/// typed, and the source's geometry.
+/// The kernel bound to one call: the source and the output typed, and the
+/// source's geometry, which records the flavour.
 pub(crate) struct Kernel<'s> {
-    flavour: Flavour,
     texels: Texels<'s>,
     geometry: Geometry,
     out: RawRows<'s>,
@@ -88,11 +93,9 @@ impl<'s> Kernel<'s> {
         texels: Texels<'s>,
         out: RawRows<'s>,
     ) -> Option<Kernel<'s>> {
-        let avx512 = matches!(flavour, Flavour::Avx512(_));
         Some(Kernel {
-            flavour,
             texels,
-            geometry: Geometry::new(source)?.with_avx512(avx512),
+            geometry: Geometry::new(source)?.with_avx512(flavour.avx512),
             out,
         })
     }
@@ -100,9 +103,10 @@ impl<'s> Kernel<'s> {
     /// The flavour's name, for tests.
     #[cfg(test)]
     pub(crate) fn flavour_name(&self) -> &'static str {
-        match self.flavour {
-            Flavour::Avx2(_) => "avx2",
-            Flavour::Avx512(_) => "avx512",
+        if self.geometry.avx512 {
+            "avx512"
+        } else {
+            "avx2"
         }
     }
 
@@ -118,38 +122,29 @@ impl<'s> Kernel<'s> {
         height: usize,
     ) {
         let Kernel {
-            flavour,
             texels,
             geometry,
             mut out,
         } = self;
-        // Run under the token's `vectorize`, so the row loop and all it
-        // inlines are compiled for the flavour's features.
-        let rows = move || {
-            for i in 0..height {
-                let row = map.row(i);
-                let mut raw = out.row(i);
-                // SAFETY: this runs only inside `vectorize` of a pulp V3 or
-                // V4 token, which exist only on CPUs with AVX2 and FMA; the
-                // AVX-512 code it reaches needs `geometry.avx512`, set above
-                // only for the V4 token.
-                unsafe {
-                    sample_row::<T, C>(
-                        source,
-                        texels,
-                        geometry,
-                        interpolation,
-                        values,
-                        &row,
-                        width,
-                        &mut raw,
-                    )
-                }
+        for i in 0..height {
+            let row = map.row(i);
+            let mut raw = out.row(i);
+            // SAFETY: a `Kernel` is made only from a `Flavour`, which exists
+            // only where pulp detected AVX2 and FMA, and `geometry.avx512`
+            // is set only for a flavour whose AVX-512 F/BW/CD/DQ/VL pulp
+            // detected (`Kernel::new`).
+            unsafe {
+                sample_row::<T, C>(
+                    source,
+                    texels,
+                    geometry,
+                    interpolation,
+                    values,
+                    &row,
+                    width,
+                    &mut raw,
+                )
             }
-        };
-        match flavour {
-            Flavour::Avx2(v3) => v3.vectorize(rows),
-            Flavour::Avx512(v4) => v4.vectorize(rows),
         }
     }
 }
@@ -180,8 +175,8 @@ unsafe fn sample_row<T: Element, const C: usize>(
             let blocks = CHUNK.min((width - j0) / LANES);
             let wide = matches!(texels, Texels::U8(_));
             if geometry.avx512 {
-                // SAFETY: `avx512` is set only for the V4 flavour, on CPUs
-                // with AVX-512 (this function's safety contract).
+                // SAFETY: `avx512` is set only where the CPU has AVX-512
+                // F/BW/CD/DQ/VL (this function's safety contract).
                 unsafe { plan_blocks_avx512::<C>(geometry, row, j0, wide, &mut plans[..blocks]) };
             } else {
                 for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
@@ -315,8 +310,8 @@ fn colour_blocks<const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     if let (true, Texels::U8(data)) = (g.avx512, texels) {
-        // SAFETY: `avx512` is set only by `Kernel::new` for the V4 flavour,
-        // whose token exists only on CPUs with AVX-512 F/BW/CD/DQ/VL.
+        // SAFETY: `avx512` is set only by `Kernel::new`, for a flavour whose
+        // AVX-512 F/BW/CD/DQ/VL pulp detected.
         return unsafe { colour_blocks_avx512::<C>(data, g, values, plans, j0, out) };
     }
     for (b, plan) in plans.iter().enumerate() {
