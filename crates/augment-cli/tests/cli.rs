@@ -543,9 +543,36 @@ fn a_mask_boxes_and_points_ride_along_with_the_same_draw() -> TestResult {
     Ok(())
 }
 
+/// Every row of the README's kernel table, as `augment bench --json` keys it.
+fn expected_bench_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    for format in ["rgb_u8", "gray_u8", "rgba_u8", "rgb_f32"] {
+        for padding in ["constant", "border", "reflect", "reflect101", "wrap"] {
+            keys.push(format!("warp_affine_{format}/{padding}"));
+        }
+    }
+    keys.push("warp_affine_rgb_u8_scalar/border".into());
+    keys.push("warp_projective_rgb_u8/border".into());
+    keys.push("remap_grid_rgb_u8/border".into());
+    for format in ["u8", "f32"] {
+        for sigma in [1, 3, 10, 30] {
+            keys.push(format!("gaussian_rgb_{format}/sigma={sigma}"));
+        }
+    }
+    keys.push("box_rgb_u8/k=15".into());
+    keys.push("box_rgb_u8/k=61".into());
+    keys.push("motion_rgb_u8/L=15,angle=30".into());
+    keys.push("resize_antialiased_rgb_u8/1024x768_to_256x192".into());
+    keys
+}
+
+fn positive(v: &serde_json::Value) -> bool {
+    v.as_f64().is_some_and(|x| x > 0.0 && x.is_finite())
+}
+
 #[test]
-fn bench_json_names_the_kernel_path() -> TestResult {
-    let result = augment(["bench", "--json", "--seconds", "0.2"])?;
+fn bench_json_covers_the_kernel_table() -> TestResult {
+    let result = augment(["bench", "--json", "--seconds", "0.01"])?;
     assert!(result.status.success(), "{}", text(&result.stderr));
     let report: serde_json::Value = serde_json::from_slice(&result.stdout)?;
     let selected = report["isa"]["selected"]
@@ -555,25 +582,72 @@ fn bench_json_names_the_kernel_path() -> TestResult {
         .as_array()
         .ok_or("no isa.available")?;
     assert!(available.iter().any(|a| a == selected), "{report}");
-    let kernels = report["kernels"].as_array().ok_or("no kernels")?;
-    assert_eq!(kernels.len(), 4);
-    for k in kernels {
-        assert!(k["ns_per_pixel"].as_f64().is_some_and(|v| v > 0.0), "{k}");
-    }
-    assert!(
-        report["pipeline"]["one_thread_images_per_s"]
-            .as_f64()
-            .is_some_and(|v| v > 0.0)
-    );
+    assert_eq!(report["input"]["width"], 1024);
+    assert_eq!(report["input"]["height"], 768);
 
+    let kernels = report["kernels"].as_object().ok_or("no kernels")?;
+    let expected = expected_bench_keys();
+    for key in &expected {
+        let k = kernels.get(key).ok_or_else(|| format!("no kernel {key}"))?;
+        assert!(positive(&k["ns_per_pixel"]), "{key}: {k}");
+        assert!(positive(&k["best_ns_per_pixel"]), "{key}: {k}");
+        assert!(k["runs"].as_u64().is_some_and(|n| n >= 3), "{key}: {k}");
+        let isa = k["isa"].as_str().ok_or_else(|| format!("{key}: no isa"))?;
+        let want = if key.contains("_scalar/") {
+            "scalar"
+        } else {
+            selected
+        };
+        assert_eq!(isa, want, "{key}");
+        assert!(k["what"].as_str().is_some_and(|w| !w.is_empty()), "{key}");
+    }
+    assert_eq!(
+        kernels.len(),
+        expected.len(),
+        "no unexpected kernels: {report}"
+    );
+    assert!(positive(&report["warp_scalar_over_selected"]));
+
+    let pipeline = &report["pipeline"];
+    assert_eq!(pipeline["isa"], selected);
+    assert_eq!(pipeline["batch"], 8);
+    for key in [
+        "one_thread_images_per_s",
+        "all_threads_images_per_s",
+        "scaling",
+    ] {
+        assert!(positive(&pipeline[key]), "pipeline.{key}: {pipeline}");
+    }
+    assert!(pipeline["threads"].as_u64().is_some_and(|n| n >= 1));
+    assert!(positive(&report["seconds"]));
+    Ok(())
+}
+
+#[test]
+fn bench_runs_the_forced_path_and_prints_a_table() -> TestResult {
     let forced = Command::new(env!("CARGO_BIN_EXE_augment"))
-        .args(["bench", "--json", "--seconds", "0.1"])
+        .args(["bench", "--seconds", "0.01", "--threads", "1"])
         .env("AUGMENT_FORCE_ISA", "scalar")
         .output()?;
     assert!(forced.status.success(), "{}", text(&forced.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&forced.stdout)?;
-    assert_eq!(report["isa"]["forced"], "scalar");
-    assert_eq!(report["isa"]["selected"], "scalar", "the forced path runs");
+    let table = text(&forced.stdout);
+    assert!(table.contains("kernel path: scalar"), "{table}");
+    assert!(table.contains("AUGMENT_FORCE_ISA=scalar"), "{table}");
+    for key in expected_bench_keys() {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .ok_or_else(|| format!("no row {key}:\n{table}"))?;
+        assert!(row.contains(" scalar "), "the forced path runs: {row}");
+    }
+    assert!(table.contains("images/s"), "{table}");
+
+    let both = augment(["bench", "--quick", "--seconds", "1"])?;
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--quick and --seconds conflict"
+    );
     Ok(())
 }
 
@@ -602,7 +676,10 @@ fn help_works_for_every_subcommand() -> TestResult {
             "apply",
             &["--pipeline", "--preset", "--seed", "--index"][..],
         ),
-        ("bench", &["--json", "--seconds", "--threads"][..]),
+        (
+            "bench",
+            &["--json", "--seconds", "--quick", "--threads"][..],
+        ),
     ] {
         assert!(top.contains(sub), "top-level help lists {sub}");
         let help = augment([sub, "--help"])?;
