@@ -255,3 +255,5 @@ fn write_lists(out: &Path, records: &[Record]) -> Result<()> {
     Ok(())
 }
 
+#[cfg(test)]
+mod tests;
