@@ -4,13 +4,14 @@
 //! out near ImageNet's (a crop of these clean photos stretched to the sample's
 //! size compresses several times smaller).
 //!
-//! Arithmetic: bilinear sampling with pixel centres at `x0 + (j + 0.5) * step
-//! - 0.5`, clamped to the photo; colour as `lum + (c - lum) * saturation`,
-//! times a per-channel gain, then `(c - 128) * contrast + 128 + brightness`,
-//! plus texture and grain; unsharp masking `v + amount * (v - blur(v))` last.
-//! All in `f32` with `+ - * /` only (no `exp`, `sin`, `powf`: their last bit
-//! differs between math libraries), in a fixed order, so the same draws give
-//! the same bits on every machine. Quantisation rounds half up and clamps.
+//! Arithmetic: bilinear sampling at source position
+//! `x0 + (j + 0.5) * step - 0.5`, clamped to the photo; colour as
+//! `lum + (c - lum) * saturation`, times a per-channel gain, then
+//! `(c - 128) * contrast + 128 + brightness`, plus texture and grain; unsharp
+//! masking `v + amount * (v - blur(v))` last. All in `f32` with `+ - * /`
+//! only (no `exp`, `sin`, `powf`: their last bit differs between math
+//! libraries), in a fixed order, so the same draws give the same bits on
+//! every machine. Quantisation rounds half up and clamps.
 
 use anyhow::{Context, Result, ensure};
 use rand::{Rng, RngExt};
