@@ -95,6 +95,20 @@ pub fn bytes_per_pixel<'a>(records: impl Iterator<Item = &'a Record>) -> f64 {
     }
 }
 
+/// The shards as WebDataset's brace notation, `shards/train-{0000..0003}.tar`.
+fn brace_pattern(first: &str, last: &str) -> String {
+    let numbers = |p: &str| {
+        p.strip_suffix(".tar")
+            .and_then(|p| p.rsplit_once('-'))
+            .map(|(stem, n)| (stem.to_string(), n.to_string()))
+    };
+    match (numbers(first), numbers(last)) {
+        _ if first == last => first.to_string(),
+        (Some((stem, a)), Some((_, b))) => format!("{stem}-{{{a}..{b}}}.tar"),
+        _ => format!("{first} .. {last}"),
+    }
+}
+
 /// The summary text.
 pub fn summary(out: &Path, report: &Report, total: Duration) -> String {
     let records = &report.records;
@@ -206,14 +220,14 @@ pub fn summary(out: &Path, report: &Report, total: Duration) -> String {
         bytes_per_pixel(records.iter()),
     );
     let shard_bytes: u64 = report.shards.iter().map(|s| s.bytes).sum();
-    let (first, last) = match (report.shards.first(), report.shards.last()) {
-        (Some(a), Some(b)) => (a.path.as_str(), b.path.as_str()),
-        _ => ("", ""),
+    let pattern = match (report.shards.first(), report.shards.last()) {
+        (Some(a), Some(b)) => brace_pattern(&a.path, &b.path),
+        _ => String::new(),
     };
     let per_shard: Vec<usize> = report.shards.iter().map(|s| s.samples).collect();
     let _ = writeln!(
         s,
-        "  shards: {} ({first} .. {last}), {} samples each, {}",
+        "  shards: {} ({pattern}), {} samples each, {}",
         report.shards.len(),
         match (per_shard.iter().min(), per_shard.iter().max()) {
             (Some(lo), Some(hi)) if lo != hi => format!("{lo}-{hi}"),
@@ -227,4 +241,31 @@ pub fn summary(out: &Path, report: &Report, total: Duration) -> String {
         "  lists: train.csv, train.jsonl, classes.txt; ImageFolder tree under folder/"
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_ranges_print_in_brace_notation() {
+        assert_eq!(
+            brace_pattern("shards/train-0000.tar", "shards/train-0003.tar"),
+            "shards/train-{0000..0003}.tar"
+        );
+        assert_eq!(
+            brace_pattern("shards/train-0000.tar", "shards/train-0000.tar"),
+            "shards/train-0000.tar"
+        );
+    }
+
+    #[test]
+    fn quantiles_take_the_nearest_rank() {
+        let v = [1, 2, 3, 4, 5];
+        assert_eq!(
+            (quantile(&v, 0.0), quantile(&v, 0.5), quantile(&v, 1.0)),
+            (1, 3, 5)
+        );
+        assert_eq!(quantile(&[], 0.5), 0);
+    }
 }

@@ -191,6 +191,17 @@ fn every_kind_appears_and_the_headers_say_what_the_plan_asked() -> Result<()> {
         .filter(|j| !j.gray && j.chroma == Chroma::S420)
         .count();
     assert!(s420 * 2 > recs.len(), "{s420} of {} are 4:2:0", recs.len());
+    let summary = stats::summary(&out, &report, Duration::from_secs(1));
+    for part in [
+        "wrote 24 samples",
+        "JPEG 23: 2 progressive, 1 gray",
+        "PNG 1: RGB8 1",
+        "70.8% within 15% of 500x375",
+        "shards: 3 (shards/train-{0000..0002}.tar), 8 samples each",
+        "bytes per pixel: JPEG ",
+    ] {
+        assert!(summary.contains(part), "{part:?} not in\n{summary}");
+    }
     Ok(())
 }
 
