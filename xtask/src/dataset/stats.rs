@@ -142,6 +142,27 @@ pub fn summary(out: &Path, report: &Report, total: Duration) -> String {
         k.orientation.values().sum::<usize>(),
         orientations.join(", "),
     );
+    let qualities: Vec<u8> = records
+        .iter()
+        .filter_map(|r| match r.format {
+            Format::Jpeg(j) => Some(j.quality),
+            Format::Png(_) => None,
+        })
+        .collect();
+    let in_range = |lo: u8, hi: u8| {
+        qualities
+            .iter()
+            .filter(|&&q| (lo..=hi).contains(&q))
+            .count()
+    };
+    let _ = writeln!(
+        s,
+        "  JPEG quality: mean {:.1}; 75-82 {}, 83-89 {}, 90-95 {}",
+        qualities.iter().map(|&q| f64::from(q)).sum::<f64>() / qualities.len().max(1) as f64,
+        pct(in_range(75, 82), qualities.len()),
+        pct(in_range(83, 89), qualities.len()),
+        pct(in_range(90, 95), qualities.len()),
+    );
     let _ = writeln!(
         s,
         "  PNG {}: RGB8 {}, RGB16 {}, palette {}, gray+alpha {}",
