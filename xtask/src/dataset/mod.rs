@@ -38,6 +38,10 @@ use std::time::{Duration, Instant};
 pub use plan::{CLASSES, Format};
 pub use render::Photo;
 
+/// The most samples one run writes: ten ImageNets, about 1.5 TB; beyond
+/// that a typo is likelier than a wish (and the plan is held in memory).
+pub const MAX_SAMPLES: u64 = 12_800_000;
+
 /// Samples per shard when `--shards` is not given.
 pub const DEFAULT_SHARD_SIZE: u64 = 500;
 
@@ -126,7 +130,10 @@ fn digits(v: u64) -> usize {
 /// rayon pool.
 pub fn generate(photos: &[Photo], opts: &Options) -> Result<Report> {
     let n = opts.n;
-    ensure!(n >= 1, "--n must be at least 1");
+    ensure!(
+        (1..=MAX_SAMPLES).contains(&n),
+        "--n must be between 1 and {MAX_SAMPLES}, got {n}"
+    );
     ensure!(!photos.is_empty(), "no source photographs");
     let shards = opts.shards.unwrap_or(n.div_ceil(DEFAULT_SHARD_SIZE));
     ensure!(

@@ -425,7 +425,13 @@ fn bad_arguments_are_refused_before_anything_is_written() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let photos = photos()?;
     let out = tmp.path().join("d");
-    for (n, shards) in [(0, None), (5, Some(0)), (5, Some(6))] {
+    for (n, shards) in [
+        (0, None),
+        (MAX_SAMPLES + 1, None),
+        (u64::MAX, None),
+        (5, Some(0)),
+        (5, Some(6)),
+    ] {
         let opts = Options {
             n,
             shards,
