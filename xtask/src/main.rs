@@ -8,15 +8,20 @@
 //!   regressions.
 //! - `cargo xtask fuzz [--seconds N] [--target NAME]`: runs each cargo-fuzz
 //!   target briefly with AddressSanitizer on nightly.
+//! - `cargo xtask dataset --out DIR [--n 2000] [--seed S] [--shards N] [--force]`:
+//!   writes a synthetic ImageNet-like dataset (ImageFolder tree, WebDataset
+//!   tar shards, CSV/JSONL lists), byte-identical for a given seed.
 
 mod bench;
 mod criterion;
+mod dataset;
 mod fuzz;
 mod report;
 mod summary;
 mod workspace;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use workspace::Workspace;
 
 #[derive(Parser)]
@@ -79,6 +84,24 @@ enum Task {
         #[arg(last = true)]
         libfuzzer_args: Vec<String>,
     },
+    /// Write a synthetic ImageNet-like dataset: folder tree, tar shards, lists.
+    Dataset {
+        /// Directory to write into (created if missing; must be empty unless --force).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Number of samples.
+        #[arg(long, default_value_t = 2000)]
+        n: u64,
+        /// Seed of every draw: the same seed writes byte-identical files.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Number of tar shards [default: one per 500 samples].
+        #[arg(long)]
+        shards: Option<u64>,
+        /// Replace this command's earlier output in a non-empty DIR (other files stay).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -124,6 +147,22 @@ fn main() -> anyhow::Result<()> {
                 targets,
                 build_only,
                 libfuzzer_args,
+            },
+        ),
+        Task::Dataset {
+            out,
+            n,
+            seed,
+            shards,
+            force,
+        } => dataset::run(
+            &ws,
+            &dataset::Options {
+                out,
+                n,
+                seed,
+                shards,
+                force,
             },
         ),
     }
