@@ -23,9 +23,11 @@
 //! instruction set (integer sums are exact; the running sums are sequential
 //! scalar code), so every [`Isa`] gives the same bits.
 
+use crate::axis::Axis;
 use crate::kernels::{as_u8, as_u8_mut, f32_to_u8, on_isa};
+use crate::method::Method;
 use crate::rows::{axis_map, row_key};
-use crate::separable::{self, Axis, Method};
+use crate::separable;
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 use std::any::TypeId;
 

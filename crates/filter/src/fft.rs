@@ -15,9 +15,9 @@
 //! on every machine), AVX for AVX2/AVX-512, NEON for NEON. The result is
 //! within float noise of the direct path, not bit-identical to it.
 
-use crate::kernel::lock;
+use crate::axis::Axis;
+use crate::cache::lock;
 use crate::kernels;
-use crate::separable::Axis;
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner, FftPlannerAvx, FftPlannerNeon, FftPlannerScalar};

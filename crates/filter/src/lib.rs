@@ -43,25 +43,27 @@
 //! circular convolution). Kernels may be larger than the image.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod axis;
 mod boxblur;
+mod cache;
 mod error;
 mod fft;
-mod kernel;
-mod kernel2d;
 mod kernels;
+mod method;
 mod rows;
 mod separable;
 mod sparse;
+mod weights;
 
 pub use error::{Error, Result};
-pub use kernel::{KERNEL_CACHE_CAPACITY, Kernel, MAX_RADIUS, default_radius, gaussian_kernel};
-pub use kernel2d::{Kernel2d, MAX_TAPS, Tap, directional_kernel, motion_kernel};
-pub use separable::{
-    FFT_CROSSOVER_RADIUS, FFT_CROSSOVER_RADIUS_AVX512, Method, fft_crossover_radius,
+pub use method::{FFT_CROSSOVER_RADIUS, FFT_CROSSOVER_RADIUS_AVX512, Method, fft_crossover_radius};
+pub use weights::{
+    KERNEL_CACHE_CAPACITY, Kernel, Kernel2d, MAX_RADIUS, MAX_TAPS, Tap, default_radius,
+    directional_kernel, gaussian_kernel, motion_kernel,
 };
 
+use axis::Axis;
 use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding};
-use separable::Axis;
 
 /// Checks that input and output agree and the padding constant is finite.
 fn check<T: Element>(
@@ -126,8 +128,8 @@ pub fn gaussian_blur_with_isa<T: Element>(
     sigma_y: f32,
     padding: Padding,
 ) -> Result<()> {
-    kernel::gaussian_radius("sigma_x", sigma_x, None)?;
-    kernel::gaussian_radius("sigma_y", sigma_y, None)?;
+    weights::gaussian_radius("sigma_x", sigma_x, None)?;
+    weights::gaussian_radius("sigma_y", sigma_y, None)?;
     let kx = gaussian_kernel(sigma_x, None)?;
     let ky = gaussian_kernel(sigma_y, None)?;
     separable_convolve_with(isa, Method::Auto, src, dst, &kx, &ky, padding)
@@ -186,8 +188,8 @@ pub fn separable_convolve_with<T: Element>(
     padding: Padding,
 ) -> Result<()> {
     check(&src, &dst, padding)?;
-    kernel::check_weights("kernel_x", kernel_x)?;
-    kernel::check_weights("kernel_y", kernel_y)?;
+    weights::check_weights("kernel_x", kernel_x)?;
+    weights::check_weights("kernel_y", kernel_y)?;
     separable::convolve(
         isa,
         src,

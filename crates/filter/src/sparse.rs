@@ -7,9 +7,9 @@
 //! weighted sum of shifted rows (`kernels::scalar`). Cost per pixel is the
 //! number of taps.
 
-use crate::kernel2d::Kernel2d;
 use crate::kernels::{self, Term};
 use crate::rows::{RowCache, axis_map, row_key};
+use crate::weights::Kernel2d;
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 
 pub(crate) fn convolve_2d<T: Element>(
