@@ -2,9 +2,10 @@
 //! the definitions; the FFT path against the direct one; box blur against a
 //! flat-kernel convolution.
 //!
-//! Tolerances (DESIGN.md): `u8` within 0.501 LSB of the exact value (0.5 for
-//! the rounding plus float noise), `f32` within 1e-5 of the value scale; FFT
-//! within 1e-4 of the scale (`f32`) or 1 LSB of the direct path (`u8`).
+//! Tolerances (the exactness contract in ARCHITECTURE.md, "Conventions"):
+//! `u8` within 0.501 LSB of the exact value (0.5 for the rounding plus
+//! float noise), `f32` within 1e-5 of the value scale; FFT within 1e-4 of
+//! the scale (`f32`) or 1 LSB of the direct path (`u8`).
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! Sparse 2-D kernels: arbitrary taps, the anti-aliased motion line and the
 //! directional (anisotropic, rotated) Gaussian.
 //!
-//! Angles follow DESIGN.md: degrees, counter-clockwise on screen from the
+//! Angles follow ARCHITECTURE.md ("Conventions": transforms are described
+//! forward, on screen): degrees, counter-clockwise on screen from the
 //! `+x` axis. With `y` pointing down, direction `θ` is the pixel offset
 //! `(cos θ, -sin θ)`.
 
