@@ -46,6 +46,7 @@
 mod axis;
 mod boxblur;
 mod cache;
+mod element;
 mod error;
 mod fft;
 mod kernels;
@@ -190,15 +191,13 @@ pub fn separable_convolve_with<T: Element>(
     check(&src, &dst, padding)?;
     weights::check_weights("kernel_x", kernel_x)?;
     weights::check_weights("kernel_y", kernel_y)?;
-    separable::convolve(
+    let op = separable::Separable {
         isa,
-        src,
-        dst,
-        Axis::centred(kernel_x, method),
-        Axis::centred(kernel_y, method),
+        x: Axis::centred(kernel_x, method),
+        y: Axis::centred(kernel_y, method),
         padding,
-    );
-    Ok(())
+    };
+    element::run(&op, src, dst)
 }
 
 /// Box blur (mean over a `width x height` window), by running sums: the cost
@@ -255,8 +254,13 @@ pub fn box_blur_with_isa<T: Element>(
             });
         }
     }
-    boxblur::box_blur(isa, src, dst, width, height, padding);
-    Ok(())
+    let op = boxblur::BoxBlur {
+        isa,
+        kx: width,
+        ky: height,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// [`box_blur`] into a new image.
@@ -304,8 +308,12 @@ pub fn motion_blur_with_isa<T: Element>(
 ) -> Result<()> {
     check(&src, &dst, padding)?;
     let kernel = motion_kernel(length, angle_degrees)?;
-    sparse::convolve_2d(isa, src, dst, &kernel, padding);
-    Ok(())
+    let op = sparse::Sparse {
+        isa,
+        kernel: &kernel,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// [`motion_blur`] into a new image.
@@ -355,8 +363,12 @@ pub fn directional_blur_with_isa<T: Element>(
 ) -> Result<()> {
     check(&src, &dst, padding)?;
     let kernel = directional_kernel(sigma_along, sigma_across, angle_degrees)?;
-    sparse::convolve_2d(isa, src, dst, &kernel, padding);
-    Ok(())
+    let op = sparse::Sparse {
+        isa,
+        kernel: &kernel,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// 2-D convolution (correlation, as OpenCV's `filter2D`) with a sparse
@@ -392,8 +404,12 @@ pub fn convolve_2d_with_isa<T: Element>(
     padding: Padding,
 ) -> Result<()> {
     check(&src, &dst, padding)?;
-    sparse::convolve_2d(isa, src, dst, kernel, padding);
-    Ok(())
+    let op = sparse::Sparse {
+        isa,
+        kernel,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// One blur, as a value: what a random transform draws and then applies.

@@ -16,10 +16,11 @@
 //! noise, not bit for bit.
 
 use crate::axis::Axis;
+use crate::element::{Filter, Sample};
 use crate::fft;
 use crate::kernels::{self, Term};
 use crate::rows::{RowCache, axis_map, row_key};
-use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
+use geom::{ImageView, ImageViewMut, Isa, Padding};
 
 /// Computes padded-row horizontal passes into caller-provided rows.
 struct Horizontal<'a, T> {
@@ -32,7 +33,7 @@ struct Horizontal<'a, T> {
     scratch: Vec<f32>,
 }
 
-impl<'a, T: Element> Horizontal<'a, T> {
+impl<'a, T: Sample> Horizontal<'a, T> {
     fn new(isa: Isa, src: ImageView<'a, T>, axis: Axis<'a>, padding: Padding) -> Self {
         let (w, c) = (src.width(), src.channels());
         Horizontal {
@@ -79,9 +80,23 @@ impl<'a, T: Element> Horizontal<'a, T> {
     }
 }
 
+/// Separable convolution as a [`Filter`].
+pub(crate) struct Separable<'a> {
+    pub isa: Isa,
+    pub x: Axis<'a>,
+    pub y: Axis<'a>,
+    pub padding: Padding,
+}
+
+impl Filter for Separable<'_> {
+    fn apply<T: Sample>(&self, src: ImageView<'_, T>, dst: ImageViewMut<'_, T>) {
+        convolve(self.isa, src, dst, self.x, self.y, self.padding);
+    }
+}
+
 /// Separable convolution of `src` into `dst` (shapes already checked equal,
 /// kernels finite and within the radius limit, padding constant finite).
-pub(crate) fn convolve<T: Element>(
+pub(crate) fn convolve<T: Sample>(
     isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,

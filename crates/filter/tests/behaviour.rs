@@ -654,3 +654,81 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
     ));
     Ok(())
 }
+
+/// A sample type of the caller's own, read and stored like `u8`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
+struct Gray(u8);
+
+impl geom::Element for Gray {
+    fn to_f32(self) -> f32 {
+        f32::from(self.0)
+    }
+    fn from_f32(value: f32) -> Self {
+        Gray(<u8 as geom::Element>::from_f32(value))
+    }
+    const NAME: &'static str = "gray";
+    const FULL_SCALE: f32 = 255.0;
+}
+
+/// An element type other than `u8` and `f32` is filtered through `f32`
+/// and stored once by its own rule: the same bits as `u8` for every filter
+/// that rounds its `f32` sum once (all but box blur, whose `u8` route sums
+/// integers), and for box blur the `f32` result stored by that rule.
+#[test]
+fn other_element_types_filter_through_f32() -> TestResult {
+    let (w, h, c) = (23, 17, 3);
+    let bytes = Image::<u8>::from_fn(w, h, c, |x, y, ch| {
+        ((x * 37 + y * 11 + ch * 90) % 256) as u8
+    })?;
+    let grays = Image::from_vec(w, h, c, bytes.as_slice().iter().map(|&v| Gray(v)).collect())?;
+    let floats = Image::from_vec(
+        w,
+        h,
+        c,
+        bytes.as_slice().iter().map(|&v| f32::from(v)).collect(),
+    )?;
+    let blurs = [
+        Blur::Gaussian {
+            sigma_x: 1.5,
+            sigma_y: 0.7,
+        },
+        Blur::Box {
+            width: 4,
+            height: 3,
+        },
+        Blur::Motion {
+            length: 6.0,
+            angle_degrees: 20.0,
+        },
+        Blur::Directional {
+            sigma_along: 2.0,
+            sigma_across: 0.5,
+            angle_degrees: -40.0,
+        },
+    ];
+    for isa in Isa::available() {
+        for padding in [Padding::Reflect101, Padding::Constant(7.0), Padding::Wrap] {
+            for blur in blurs {
+                let mut gray = Image::<Gray>::new(w, h, c)?;
+                blur.apply_with_isa(isa, grays.view(), gray.view_mut(), padding)?;
+                let want: Vec<u8> = if matches!(blur, Blur::Box { .. }) {
+                    let mut float = Image::<f32>::new(w, h, c)?;
+                    blur.apply_with_isa(isa, floats.view(), float.view_mut(), padding)?;
+                    float
+                        .as_slice()
+                        .iter()
+                        .map(|&v| <u8 as geom::Element>::from_f32(v))
+                        .collect()
+                } else {
+                    let mut byte = Image::<u8>::new(w, h, c)?;
+                    blur.apply_with_isa(isa, bytes.view(), byte.view_mut(), padding)?;
+                    byte.into_vec()
+                };
+                let got: Vec<u8> = gray.as_slice().iter().map(|g| g.0).collect();
+                assert_eq!(got, want, "{blur:?} {padding:?} {isa}");
+            }
+        }
+    }
+    Ok(())
+}

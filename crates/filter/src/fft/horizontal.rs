@@ -4,8 +4,9 @@
 
 use super::plan::{C, good_size, plan};
 use crate::axis::Axis;
+use crate::element::Sample;
 use crate::kernels;
-use geom::{Element, ImageView, Isa, Padding};
+use geom::{ImageView, Isa, Padding};
 
 /// Row pairs the horizontal pass transforms per batch: 32 rows, so each
 /// column pair of [`super::vertical::Columns`] receives 32 consecutive complex values (four
@@ -54,7 +55,7 @@ impl Batch<'_> {
 /// segment is zero.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn load_pair<T: Element, const CH: usize>(
+fn load_pair<T: Sample, const CH: usize>(
     a: &[T],
     b: &[T],
     map: &[Option<usize>],
@@ -92,7 +93,7 @@ fn load_pair<T: Element, const CH: usize>(
 /// [`load_pair`] for any channel count (always inlined, so [`crate::kernels::on_isa`] compiles it for the path).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn load_pair_any<T: Element>(
+fn load_pair_any<T: Sample>(
     a: &[T],
     b: &[T],
     c: usize,
@@ -113,7 +114,7 @@ fn load_pair_any<T: Element>(
 /// Loads the row pairs from `y0` into `buffer` (segments `stride` apart),
 /// as many as it holds (always inlined, so [`crate::kernels::on_isa`] compiles it for the path).
 #[inline(always)]
-fn load_batch<T: Element>(
+fn load_batch<T: Sample>(
     src: ImageView<'_, T>,
     y0: usize,
     map: &[Option<usize>],
@@ -143,7 +144,7 @@ fn load_batch<T: Element>(
 /// Horizontal pass by FFT: calls `emit` with batches of the horizontal
 /// pass of the source rows, in order. Rows go in pairs, channel by channel:
 /// row `y` as the real part, row `y + 1` as the imaginary part.
-pub(crate) fn horizontal<T: Element>(
+pub(crate) fn horizontal<T: Sample>(
     isa: Isa,
     src: ImageView<'_, T>,
     axis: Axis<'_>,

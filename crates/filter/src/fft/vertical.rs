@@ -5,8 +5,9 @@
 use super::horizontal::{BATCH_ROWS, Batch};
 use super::plan::{C, Plan, good_size, plan};
 use crate::axis::Axis;
+use crate::element::Sample;
 use crate::kernels;
-use geom::{Element, ImageViewMut, Isa, Padding};
+use geom::{ImageViewMut, Isa, Padding};
 use std::sync::Arc;
 
 /// Column pairs transformed per call of the vertical pass (keeps the
@@ -203,7 +204,7 @@ fn scatter(batch: &Batch<'_>, columns: &mut [C], n: usize, at: usize, len: usize
 /// Vertical pass by FFT: `columns` holds the horizontal pass of every
 /// source row and of the constant row (from [`Columns::finish`]); writes
 /// `dst`.
-pub(crate) fn vertical<T: Element>(
+pub(crate) fn vertical<T: Sample>(
     isa: Isa,
     mut columns: Columns,
     axis: Axis<'_>,
@@ -235,7 +236,7 @@ pub(crate) fn vertical<T: Element>(
 /// `before`) of `block` to the output rows, through `tile` (always inlined,
 /// so [`crate::kernels::on_isa`] compiles it for the path).
 #[inline(always)]
-fn store_block<'a, T: Element + 'a>(
+fn store_block<'a, T: Sample + 'a>(
     block: &[C],
     n: usize,
     before: usize,
@@ -254,6 +255,6 @@ fn store_block<'a, T: Element + 'a>(
     }
     for (row, out) in tile.chunks_exact(BLOCK).zip(rows) {
         let cols = out.len();
-        kernels::store_row(&row[..cols], out);
+        T::store_row(&row[..cols], out);
     }
 }
