@@ -154,6 +154,25 @@ pub(crate) fn run<T: Element>(
     Ok(())
 }
 
+/// `view` as bytes when `T` is `u8` (routes with integer kernels for `u8`
+/// that take a caller's `T`, decided at their entry).
+pub(crate) fn as_u8_view<T: Element>(view: ImageView<'_, T>) -> Option<ImageView<'_, u8>> {
+    if TypeId::of::<T>() != TypeId::of::<u8>() {
+        return None;
+    }
+    let data = bytemuck::try_cast_slice(view.data()).ok()?;
+    let (w, h, c) = (view.width(), view.height(), view.channels());
+    ImageView::with_stride(data, w, h, c, view.stride()).ok()
+}
+
+/// `values` as bytes when `T` is `u8`.
+pub(crate) fn as_u8_slice_mut<T: Element>(values: &mut [T]) -> Option<&mut [u8]> {
+    if TypeId::of::<T>() != TypeId::of::<u8>() {
+        return None;
+    }
+    bytemuck::try_cast_slice_mut(values).ok()
+}
+
 /// `src` and `dst` as views of `U`, when `T` is `U`.
 fn cast<'a, 'b, T: Element, U: Element>(
     src: ImageView<'a, T>,

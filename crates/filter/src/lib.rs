@@ -46,6 +46,7 @@
 mod axis;
 mod boxblur;
 mod cache;
+mod downscale;
 mod element;
 mod error;
 mod fft;
@@ -56,6 +57,10 @@ mod separable;
 mod sparse;
 mod weights;
 
+pub use downscale::{
+    BlockRegion, DownscaleScratch, box_downscale, box_downscale_into, box_downscale_into_with_isa,
+    box_downscale_with_isa,
+};
 pub use error::{Error, Result};
 pub use method::{FFT_CROSSOVER_RADIUS, FFT_CROSSOVER_RADIUS_AVX512, Method, fft_crossover_radius};
 pub use weights::{
@@ -78,6 +83,11 @@ fn check<T: Element>(
             output: dst.shape(),
         });
     }
+    check_padding(padding)
+}
+
+/// Checks that the padding constant, if any, is finite.
+fn check_padding(padding: Padding) -> Result<()> {
     if let Some(value) = padding.constant().filter(|v| !v.is_finite()) {
         return Err(Error::InvalidParameter {
             what: "padding constant",
