@@ -181,8 +181,14 @@ pub fn box_downscale_into_with_isa<T: Element>(
     // Every value is written below: resizing without clearing spares a
     // memset of the whole output per image when the buffer is reused.
     out.resize(shape.len(), T::default());
-    // The sums of one row of blocks, then as much room again for the reduction.
-    scratch.sums.resize(2 * w * c, 0.0);
+    // The sums of one row of blocks, then as much room again for the
+    // reduction, from a cache-line boundary: the column sums are stored in
+    // whole vectors, so their speed no longer depends on where the
+    // allocator put the buffer.
+    let len = 2 * w * c;
+    scratch.sums.resize(len + ALIGN, 0.0);
+    let start = scratch.sums.as_ptr().align_offset(64).min(ALIGN);
+    let sums = &mut scratch.sums[start..start + len];
     let rows = region.map_or(0..out_h, |r| r.rows.start.min(out_h)..r.rows.end.min(out_h));
     // Only whole blocks are cut out of the source, so no column padding
     // changes meaning; a region that reaches a block hanging over the right
@@ -202,7 +208,6 @@ pub fn box_downscale_into_with_isa<T: Element>(
         src.crop(columns.start * kx, 0, columns.len() * kx, h)?
     };
     let blocks = Blocks { kx, ky, padding };
-    let sums = scratch.sums.as_mut_slice();
     // The route, once per call: `u8` blocks of up to 256 values have `u16`
     // sums, which the integer kernels turn into the reference's bits
     // faster; Isa::Scalar, `f32` and larger blocks run the reference.
@@ -229,6 +234,9 @@ pub fn box_downscale_into_with_isa<T: Element>(
     }
     Ok(shape)
 }
+
+/// `f32` values in a cache line: the slack that lets the scratch start on one.
+const ALIGN: usize = 16;
 
 /// A factor must be a power of two no larger than its side rounded up to
 /// one: past that a block is all padding on that axis, and the cost of the

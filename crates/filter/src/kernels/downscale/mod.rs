@@ -53,11 +53,13 @@ pub(crate) struct Blocks {
 
 impl Blocks {
     /// `1 / (kx·ky)`, exact: both are powers of two.
+    #[inline(always)]
     fn scale(self) -> f32 {
         1.0 / (self.kx as f32 * self.ky as f32)
     }
 
     /// Source row `sy` through the padding rule (`None`: the constant).
+    #[inline(always)]
     fn source_row(self, sy: usize, height: usize) -> Option<usize> {
         self.padding.index(sy as i64, height)
     }
@@ -155,18 +157,27 @@ impl pulp::WithSimd for IntegerRows<'_, '_> {
         let (h, c) = (src.height(), src.channels());
         let row_part = src.width().div_ceil(blocks.kx) * c;
         let row_len = target.shape.row_len();
+        // The source rows of one row of blocks (at most 256 of them).
+        let mut rows = [0usize; 256];
+        let rows = &mut rows[..blocks.ky.min(256)];
         for oy in target.rows {
             let start = oy * row_len + target.first_column * c;
             let Some(out_row) = target.out.get_mut(start..start + row_part) else {
                 return;
             };
-            let ys = oy * blocks.ky..(oy + 1) * blocks.ky;
-            if ys.clone().all(|sy| blocks.source_row(sy, h).is_some()) {
+            let mut real = true;
+            for (r, sy) in rows.iter_mut().zip(oy * blocks.ky..) {
+                match blocks.source_row(sy, h) {
+                    Some(y) => *r = y,
+                    None => real = false,
+                }
+            }
+            if real && rows.len() == blocks.ky {
                 integer_row(
                     pairing,
                     src,
                     blocks,
-                    ys,
+                    rows,
                     out_row,
                     bytemuck::cast_slice_mut(sums),
                 );
@@ -241,8 +252,8 @@ fn reference_row<T: Element>(
     }
 }
 
-/// One row of a `u8` level whose source rows `ys` (`ky` of them, at most
-/// 256 values per block) all read the image, on integers: column sums (or
+/// One row of a `u8` level whose source rows `rows` (`ky` of them, at most
+/// 256 values per block) all lie in the image, on integers: column sums (or
 /// the row itself when `ky` is 1), `log2(kx)` rounds of pixel-pair sums,
 /// the last of which divides by `kx · ky` and rounds half to even.
 /// `scratch` (the `f32` sums buffer, `2 w c` of them, seen as `u16`) holds
@@ -255,25 +266,28 @@ fn integer_row(
     pairing: Pairing,
     src: ImageView<'_, u8>,
     blocks: Blocks,
-    ys: Range<usize>,
+    rows: &[usize],
     out_row: &mut [u8],
     scratch: &mut [u16],
 ) {
     let Blocks { kx, ky, padding } = blocks;
-    let (w, h, c) = (src.width(), src.height(), src.channels());
+    let (w, c) = (src.width(), src.channels());
     let fill_per_column = padding.constant().unwrap_or(0.0) * ky as f32;
     let scale = blocks.scale();
     let shift = (kx * ky).trailing_zeros();
-    let source_row = |sy: usize| -> &[u8] { blocks.source_row(sy, h).map_or(&[], |r| src.row(r)) };
+    let (&first, rest) = match rows.split_first() {
+        Some(split) => split,
+        None => return,
+    };
     let (sums, mut free) = scratch.split_at_mut(w * c);
-    let column = if ky == 1 {
-        Row::U8(source_row(ys.start))
+    let column = if rest.is_empty() {
+        Row::U8(src.row(first))
     } else {
-        for (s, v) in sums.iter_mut().zip(source_row(ys.start)) {
+        for (s, v) in sums.iter_mut().zip(src.row(first)) {
             *s = u16::from(*v);
         }
-        for sy in ys.start + 1..ys.end {
-            for (s, v) in sums.iter_mut().zip(source_row(sy)) {
+        for &r in rest {
+            for (s, v) in sums.iter_mut().zip(src.row(r)) {
                 *s += u16::from(*v);
             }
         }
