@@ -1,7 +1,8 @@
 //! Blur filters for augmentation: Gaussian (direct or FFT), box (running
 //! sums), motion and directional blur, and the separable and sparse 2-D
-//! convolutions under them. `u8` and `f32`, 1, 3 or 4 interleaved channels,
-//! every padding mode of [`geom::Padding`].
+//! convolutions under them; and the box downscale by power-of-two factors
+//! that antialiases a large shrink ([`box_downscale`]). `u8` and `f32`, 1, 3
+//! or 4 interleaved channels, every padding mode of [`geom::Padding`].
 //!
 //! ```
 //! use geom::{Image, Padding};
@@ -12,6 +13,8 @@
 //! filter::motion_blur(src.view(), dst.view_mut(), 15.0, 30.0, Padding::Border)?;
 //! let boxed = filter::box_blurred(src.view(), 5, 5, Padding::Reflect101)?;
 //! assert_eq!(boxed.width(), 64);
+//! let quarter = filter::box_downscale(src.view(), 4, 4, Padding::Reflect101)?;
+//! assert_eq!((quarter.width(), quarter.height()), (16, 12));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -34,6 +37,20 @@
 //! within 1e-4 of the value range (`f32`) or 1 LSB (`u8`), not bit for bit,
 //! and RustFFT's results depend on the instruction set (see [`Method`]), so
 //! from radius 30 on the paths' results may differ by that much.
+//!
+//! The box downscale sums each block in `f32` and rounds once, when it
+//! stores the mean (exact for `u8` blocks of up to 65536 values; see
+//! [`box_downscale`]); its paths return the same bits too.
+//!
+//! # Code layout
+//!
+//! `weights/` holds what a filter multiplies by (1-D kernels, the
+//! Gaussian, sparse 2-D kernels); `kernels/` holds how (the scalar
+//! reference, the generic SIMD path, the downscale's integer and AVX-512
+//! routines, the only `unsafe` in the crate). Each operation (`separable`,
+//! `fft/`, `boxblur`, `sparse`, `downscale`) decides its route once per
+//! call: `element` turns the caller's element type into `u8` or `f32` at
+//! the entry, and the [`Isa`] picks the kernel path.
 //!
 //! # Padding
 //!
