@@ -12,6 +12,11 @@
 //!
 //! The `crossover` group times the Gaussian direct and by FFT at growing
 //! radii: where the FFT wins is `filter::fft_crossover_radius` of the path.
+//!
+//! The `box_downscale` groups time the antialiasing level (means of
+//! `kx x ky` blocks) into reused buffers, per source pixel; the peer is
+//! `fast_image_resize`'s box convolution to the same size (fixed-point
+//! weights for `u8`, so not the exactly rounded mean), one thread.
 
 use augment_benches::photo_rgb;
 use criterion::measurement::WallTime;
@@ -288,12 +293,94 @@ fn crossover(c: &mut Criterion) {
     g.finish();
 }
 
+/// A `fast_image_resize` image of our pixels, `pixel` giving its layout.
+fn fir_image(
+    bytes: Vec<u8>,
+    pixel: fast_image_resize::PixelType,
+) -> fast_image_resize::images::Image<'static> {
+    or_abort(fast_image_resize::images::Image::from_vec_u8(
+        W as u32, H as u32, bytes, pixel,
+    ))
+}
+
+/// `fast_image_resize`'s box convolution from `src` to `1/kx x 1/ky` of it.
+fn fir_box(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    param: &str,
+    src: &fast_image_resize::images::Image<'_>,
+    (kx, ky): (usize, usize),
+) {
+    let mut dst =
+        fast_image_resize::images::Image::new((W / kx) as u32, (H / ky) as u32, src.pixel_type());
+    let mut resizer = fast_image_resize::Resizer::new();
+    let options = fast_image_resize::ResizeOptions::new().resize_alg(
+        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Box),
+    );
+    g.bench_function(BenchmarkId::new("fast_image_resize", param), |b| {
+        b.iter(|| resizer.resize(black_box(src), &mut dst, &options))
+    });
+}
+
+/// Ours on the selected path and the scalar reference, into buffers kept
+/// between calls as a batch keeps them.
+fn ours_downscale<T: Element>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    param: &str,
+    src: &Image<T>,
+    (kx, ky): (usize, usize),
+) {
+    let (mut out, mut scratch) = (Vec::new(), filter::DownscaleScratch::new());
+    for (id, isa) in [
+        ("augment", Isa::selected()),
+        ("augment_scalar", Isa::Scalar),
+    ] {
+        g.bench_function(BenchmarkId::new(id, param), |b| {
+            b.iter(|| {
+                filter::box_downscale_into_with_isa(
+                    isa,
+                    black_box(src.view()),
+                    kx,
+                    ky,
+                    PADDING,
+                    None,
+                    &mut out,
+                    &mut scratch,
+                )
+            })
+        });
+    }
+}
+
+fn box_downscale(c: &mut Criterion) {
+    let src = photo_rgb(W as u32, H as u32);
+    let fir_src = fir_image(src.as_slice().to_vec(), fast_image_resize::PixelType::U8x3);
+    let mut g = group(c, "box_downscale_rgb_u8", false);
+    for k in [(2usize, 1usize), (2, 2), (4, 4), (8, 8)] {
+        let param = format!("{}x{}", k.0, k.1);
+        ours_downscale(&mut g, &param, &src, k);
+        fir_box(&mut g, &param, &fir_src, k);
+    }
+    g.finish();
+    let src = photo_f32();
+    let bytes = src
+        .as_slice()
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    let fir_src = fir_image(bytes, fast_image_resize::PixelType::F32x3);
+    let mut g = group(c, "box_downscale_rgb_f32", false);
+    ours_downscale(&mut g, "4x4", &src, (4, 4));
+    fir_box(&mut g, "4x4", &fir_src, (4, 4));
+    g.finish();
+}
+
 criterion_group!(
     benches,
     gaussian_u8,
     gaussian_f32,
     box_u8,
     motion_u8,
-    crossover
+    crossover,
+    box_downscale
 );
 criterion_main!(benches);

@@ -33,7 +33,6 @@ mod batch;
 mod displace;
 mod error;
 mod file;
-mod level_kernels;
 mod param;
 mod pipeline;
 mod pixel;

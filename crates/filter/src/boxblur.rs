@@ -23,56 +23,71 @@
 //! instruction set (integer sums are exact; the running sums are sequential
 //! scalar code), so every [`Isa`] gives the same bits.
 
-use crate::kernels::{as_u8, as_u8_mut, f32_to_u8, on_isa};
+use crate::axis::Axis;
+use crate::element::{Filter, Sample};
+use crate::kernels::on_isa;
+use crate::method::Method;
 use crate::rows::{axis_map, row_key};
-use crate::separable::{self, Axis, Method};
+use crate::separable;
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
-use std::any::TypeId;
 
-/// Box blur of `width x height` (both at least 1, already checked).
-pub(crate) fn box_blur<T: Element>(
-    isa: Isa,
-    src: ImageView<'_, T>,
-    dst: ImageViewMut<'_, T>,
-    kx: usize,
-    ky: usize,
-    padding: Padding,
-) {
-    let constant = padding.constant().unwrap_or(0.0);
-    let largest = f64::from(constant.abs()).max(255.0);
-    let integral = TypeId::of::<T>() == TypeId::of::<u8>()
-        && constant.fract() == 0.0
-        && (kx as f64) * (ky as f64) * largest <= f64::from(i32::MAX);
-    if integral {
-        running::<T, i32>(isa, src, dst, kx, ky, padding);
-    } else if has_non_finite(src) {
-        let (wx, wy) = (vec![1.0 / kx as f32; kx], vec![1.0 / ky as f32; ky]);
-        separable::convolve(
+/// Box blur of `kx x ky` (both at least 1, already checked), as a
+/// [`Filter`]: the route (integer sums, direct summation, `f64` running
+/// sums) is chosen once, in [`Filter::apply`].
+pub(crate) struct BoxBlur {
+    pub isa: Isa,
+    pub kx: usize,
+    pub ky: usize,
+    pub padding: Padding,
+}
+
+impl Filter for BoxBlur {
+    fn apply<T: Sample>(&self, src: ImageView<'_, T>, dst: ImageViewMut<'_, T>) {
+        let BoxBlur {
             isa,
-            src,
-            dst,
-            Axis {
-                weights: &wx,
-                before: kx / 2,
-                method: Method::Direct,
-            },
-            Axis {
-                weights: &wy,
-                before: ky / 2,
-                method: Method::Direct,
-            },
+            kx,
+            ky,
             padding,
-        );
-    } else {
-        running::<T, f64>(isa, src, dst, kx, ky, padding);
+        } = *self;
+        let constant = padding.constant().unwrap_or(0.0);
+        let largest = f64::from(constant.abs()).max(255.0);
+        let integral =
+            constant.fract() == 0.0 && (kx as f64) * (ky as f64) * largest <= f64::from(i32::MAX);
+        let bytes = T::as_u8_view(src);
+        let dst = match (bytes, integral) {
+            (Some(src), true) => match T::as_u8_view_mut(dst) {
+                Ok(dst) => return running::<u8, i32>(isa, src, dst, kx, ky, padding),
+                Err(dst) => dst,
+            },
+            _ => dst,
+        };
+        if bytes.is_none() && has_non_finite(src) {
+            let (wx, wy) = (vec![1.0 / kx as f32; kx], vec![1.0 / ky as f32; ky]);
+            separable::convolve(
+                isa,
+                src,
+                dst,
+                Axis {
+                    weights: &wx,
+                    before: kx / 2,
+                    method: Method::Direct,
+                },
+                Axis {
+                    weights: &wy,
+                    before: ky / 2,
+                    method: Method::Direct,
+                },
+                padding,
+            );
+        } else {
+            running::<T, f64>(isa, src, dst, kx, ky, padding);
+        }
     }
 }
 
 fn has_non_finite<T: Element>(src: ImageView<'_, T>) -> bool {
-    TypeId::of::<T>() != TypeId::of::<u8>()
-        && src
-            .rows()
-            .any(|row| row.iter().any(|v| !v.to_f32().is_finite()))
+    src.rows()
+        .any(|row| row.iter().any(|v| !v.to_f32().is_finite()))
 }
 
 /// The number type running sums are kept in.
@@ -86,8 +101,6 @@ trait Sum:
     + std::ops::Mul<Output = Self>
     + 'static
 {
-    fn from_sample<T: Element>(v: T) -> Self;
-    fn from_u8(v: u8) -> Self;
     fn from_constant(v: f32) -> Self;
     fn from_count(n: usize) -> Self;
     /// `sum * inv` as `f32`, with `inv = 1 / area`.
@@ -95,15 +108,6 @@ trait Sum:
 }
 
 impl Sum for i32 {
-    #[inline(always)]
-    fn from_sample<T: Element>(v: T) -> Self {
-        // Only used for u8 samples, where this is exact.
-        v.to_f32() as i32
-    }
-    #[inline(always)]
-    fn from_u8(v: u8) -> Self {
-        i32::from(v)
-    }
     #[inline(always)]
     fn from_constant(v: f32) -> Self {
         v as i32
@@ -120,14 +124,6 @@ impl Sum for i32 {
 
 impl Sum for f64 {
     #[inline(always)]
-    fn from_sample<T: Element>(v: T) -> Self {
-        f64::from(v.to_f32())
-    }
-    #[inline(always)]
-    fn from_u8(v: u8) -> Self {
-        f64::from(v)
-    }
-    #[inline(always)]
     fn from_constant(v: f32) -> Self {
         f64::from(v)
     }
@@ -141,30 +137,38 @@ impl Sum for f64 {
     }
 }
 
+/// A sample as a term of running sums of type `S`, exactly: `u8` in `i32`
+/// (the integer route), any sample in `f64`.
+trait Summand<S>: Sample {
+    fn widen(self) -> S;
+}
+
+impl Summand<i32> for u8 {
+    #[inline(always)]
+    fn widen(self) -> i32 {
+        i32::from(self)
+    }
+}
+
+impl<T: Sample> Summand<f64> for T {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        f64::from(self.to_f32())
+    }
+}
+
 /// `acc[e] += row[e]` (or `-=`), a source row or the constant row (`None`).
 #[inline(always)]
-fn accumulate<T: Element, S: Sum>(acc: &mut [S], row: Option<&[T]>, fill: S, add: bool) {
+fn accumulate<T: Summand<S>, S: Sum>(acc: &mut [S], row: Option<&[T]>, fill: S, add: bool) {
     match (row, add) {
-        (Some(row), true) => match as_u8(row) {
-            Some(bytes) => acc
-                .iter_mut()
-                .zip(bytes)
-                .for_each(|(a, &v)| *a = *a + S::from_u8(v)),
-            None => acc
-                .iter_mut()
-                .zip(row)
-                .for_each(|(a, &v)| *a = *a + S::from_sample(v)),
-        },
-        (Some(row), false) => match as_u8(row) {
-            Some(bytes) => acc
-                .iter_mut()
-                .zip(bytes)
-                .for_each(|(a, &v)| *a = *a - S::from_u8(v)),
-            None => acc
-                .iter_mut()
-                .zip(row)
-                .for_each(|(a, &v)| *a = *a - S::from_sample(v)),
-        },
+        (Some(row), true) => acc
+            .iter_mut()
+            .zip(row)
+            .for_each(|(a, &v)| *a = *a + v.widen()),
+        (Some(row), false) => acc
+            .iter_mut()
+            .zip(row)
+            .for_each(|(a, &v)| *a = *a - v.widen()),
         (None, true) => acc.iter_mut().for_each(|a| *a = *a + fill),
         (None, false) => acc.iter_mut().for_each(|a| *a = *a - fill),
     }
@@ -210,7 +214,7 @@ fn row_sums_c<S: Sum, const C: usize>(padded: &[S], k: usize, out: &mut [S]) {
 /// Running box sums, columns first: a running sum down each column of the
 /// source (read through the padding rule), then a running sum along each
 /// row of those column sums. With integer sums the order changes nothing.
-fn running<T: Element, S: Sum>(
+fn running<T: Summand<S>, S: Sum>(
     isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,
@@ -260,14 +264,8 @@ fn running<T: Element, S: Sum>(
                     }
                 }
                 row_sums(&padded, c, kx, &mut sums);
-                if let Some(bytes) = as_u8_mut(out) {
-                    for (o, &s) in bytes.iter_mut().zip(&sums) {
-                        *o = f32_to_u8(s.mean(inv));
-                    }
-                } else {
-                    for (o, &s) in out.iter_mut().zip(&sums) {
-                        *o = T::from_f32(s.mean(inv));
-                    }
+                for (o, &s) in out.iter_mut().zip(&sums) {
+                    *o = T::store(s.mean(inv));
                 }
                 if y + 1 < h {
                     let columns = &mut padded[middle.clone()];

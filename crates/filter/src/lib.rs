@@ -1,7 +1,8 @@
 //! Blur filters for augmentation: Gaussian (direct or FFT), box (running
 //! sums), motion and directional blur, and the separable and sparse 2-D
-//! convolutions under them. `u8` and `f32`, 1, 3 or 4 interleaved channels,
-//! every padding mode of [`geom::Padding`].
+//! convolutions under them; and the box downscale by power-of-two factors
+//! that antialiases a large shrink ([`box_downscale`]). `u8` and `f32`, 1, 3
+//! or 4 interleaved channels, every padding mode of [`geom::Padding`].
 //!
 //! ```
 //! use geom::{Image, Padding};
@@ -12,6 +13,8 @@
 //! filter::motion_blur(src.view(), dst.view_mut(), 15.0, 30.0, Padding::Border)?;
 //! let boxed = filter::box_blurred(src.view(), 5, 5, Padding::Reflect101)?;
 //! assert_eq!(boxed.width(), 64);
+//! let quarter = filter::box_downscale(src.view(), 4, 4, Padding::Reflect101)?;
+//! assert_eq!((quarter.width(), quarter.height()), (16, 12));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -35,6 +38,20 @@
 //! and RustFFT's results depend on the instruction set (see [`Method`]), so
 //! from radius 30 on the paths' results may differ by that much.
 //!
+//! The box downscale sums each block in `f32` and rounds once, when it
+//! stores the mean (exact for `u8` blocks of up to 65536 values; see
+//! [`box_downscale`]); its paths return the same bits too.
+//!
+//! # Code layout
+//!
+//! `weights/` holds what a filter multiplies by (1-D kernels, the
+//! Gaussian, sparse 2-D kernels); `kernels/` holds how (the scalar
+//! reference, the generic SIMD path, the downscale's integer and AVX-512
+//! routines, the only `unsafe` in the crate). Each operation (`separable`,
+//! `fft/`, `boxblur`, `sparse`, `downscale`) decides its route once per
+//! call: `element` turns the caller's element type into `u8` or `f32` at
+//! the entry, and the [`Isa`] picks the kernel path.
+//!
 //! # Padding
 //!
 //! Reads outside the image follow the [`Padding`] rule on each axis, exactly
@@ -43,25 +60,33 @@
 //! circular convolution). Kernels may be larger than the image.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod axis;
 mod boxblur;
+mod cache;
+mod downscale;
+mod element;
 mod error;
 mod fft;
-mod kernel;
-mod kernel2d;
 mod kernels;
+mod method;
 mod rows;
 mod separable;
 mod sparse;
+mod weights;
 
+pub use downscale::{
+    BlockRegion, DownscaleScratch, box_downscale, box_downscale_into, box_downscale_into_with_isa,
+    box_downscale_with_isa,
+};
 pub use error::{Error, Result};
-pub use kernel::{KERNEL_CACHE_CAPACITY, Kernel, MAX_RADIUS, default_radius, gaussian_kernel};
-pub use kernel2d::{Kernel2d, MAX_TAPS, Tap, directional_kernel, motion_kernel};
-pub use separable::{
-    FFT_CROSSOVER_RADIUS, FFT_CROSSOVER_RADIUS_AVX512, Method, fft_crossover_radius,
+pub use method::{FFT_CROSSOVER_RADIUS, FFT_CROSSOVER_RADIUS_AVX512, Method, fft_crossover_radius};
+pub use weights::{
+    KERNEL_CACHE_CAPACITY, Kernel, Kernel2d, MAX_RADIUS, MAX_TAPS, Tap, default_radius,
+    directional_kernel, gaussian_kernel, motion_kernel,
 };
 
+use axis::Axis;
 use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding};
-use separable::Axis;
 
 /// Checks that input and output agree and the padding constant is finite.
 fn check<T: Element>(
@@ -75,6 +100,11 @@ fn check<T: Element>(
             output: dst.shape(),
         });
     }
+    check_padding(padding)
+}
+
+/// Checks that the padding constant, if any, is finite.
+fn check_padding(padding: Padding) -> Result<()> {
     if let Some(value) = padding.constant().filter(|v| !v.is_finite()) {
         return Err(Error::InvalidParameter {
             what: "padding constant",
@@ -126,8 +156,8 @@ pub fn gaussian_blur_with_isa<T: Element>(
     sigma_y: f32,
     padding: Padding,
 ) -> Result<()> {
-    kernel::gaussian_radius("sigma_x", sigma_x, None)?;
-    kernel::gaussian_radius("sigma_y", sigma_y, None)?;
+    weights::gaussian_radius("sigma_x", sigma_x, None)?;
+    weights::gaussian_radius("sigma_y", sigma_y, None)?;
     let kx = gaussian_kernel(sigma_x, None)?;
     let ky = gaussian_kernel(sigma_y, None)?;
     separable_convolve_with(isa, Method::Auto, src, dst, &kx, &ky, padding)
@@ -186,17 +216,15 @@ pub fn separable_convolve_with<T: Element>(
     padding: Padding,
 ) -> Result<()> {
     check(&src, &dst, padding)?;
-    kernel::check_weights("kernel_x", kernel_x)?;
-    kernel::check_weights("kernel_y", kernel_y)?;
-    separable::convolve(
+    weights::check_weights("kernel_x", kernel_x)?;
+    weights::check_weights("kernel_y", kernel_y)?;
+    let op = separable::Separable {
         isa,
-        src,
-        dst,
-        Axis::centred(kernel_x, method),
-        Axis::centred(kernel_y, method),
+        x: Axis::centred(kernel_x, method),
+        y: Axis::centred(kernel_y, method),
         padding,
-    );
-    Ok(())
+    };
+    element::run(&op, src, dst)
 }
 
 /// Box blur (mean over a `width x height` window), by running sums: the cost
@@ -253,8 +281,13 @@ pub fn box_blur_with_isa<T: Element>(
             });
         }
     }
-    boxblur::box_blur(isa, src, dst, width, height, padding);
-    Ok(())
+    let op = boxblur::BoxBlur {
+        isa,
+        kx: width,
+        ky: height,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// [`box_blur`] into a new image.
@@ -302,8 +335,12 @@ pub fn motion_blur_with_isa<T: Element>(
 ) -> Result<()> {
     check(&src, &dst, padding)?;
     let kernel = motion_kernel(length, angle_degrees)?;
-    sparse::convolve_2d(isa, src, dst, &kernel, padding);
-    Ok(())
+    let op = sparse::Sparse {
+        isa,
+        kernel: &kernel,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// [`motion_blur`] into a new image.
@@ -353,8 +390,12 @@ pub fn directional_blur_with_isa<T: Element>(
 ) -> Result<()> {
     check(&src, &dst, padding)?;
     let kernel = directional_kernel(sigma_along, sigma_across, angle_degrees)?;
-    sparse::convolve_2d(isa, src, dst, &kernel, padding);
-    Ok(())
+    let op = sparse::Sparse {
+        isa,
+        kernel: &kernel,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// 2-D convolution (correlation, as OpenCV's `filter2D`) with a sparse
@@ -390,8 +431,12 @@ pub fn convolve_2d_with_isa<T: Element>(
     padding: Padding,
 ) -> Result<()> {
     check(&src, &dst, padding)?;
-    sparse::convolve_2d(isa, src, dst, kernel, padding);
-    Ok(())
+    let op = sparse::Sparse {
+        isa,
+        kernel,
+        padding,
+    };
+    element::run(&op, src, dst)
 }
 
 /// One blur, as a value: what a random transform draws and then applies.

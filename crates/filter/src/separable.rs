@@ -15,116 +15,12 @@
 //! convolution of the padded rows and columns and matches them within float
 //! noise, not bit for bit.
 
+use crate::axis::Axis;
+use crate::element::{Filter, Sample};
 use crate::fft;
 use crate::kernels::{self, Term};
 use crate::rows::{RowCache, axis_map, row_key};
-use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
-
-/// How one axis of a separable filter is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Method {
-    /// Direct below [`fft_crossover_radius`] of the kernel path, FFT from
-    /// it on.
-    #[default]
-    Auto,
-    /// Direct summation: the specification, bit-identical on every path.
-    Direct,
-    /// Circular convolution of the padded rows or columns by FFT: within
-    /// float noise of [`Method::Direct`] (1e-4 of the value scale for `f32`,
-    /// 1 LSB for `u8`), cost nearly independent of the radius. RustFFT's
-    /// algorithms differ by instruction set, so the last bits depend on the
-    /// [`Isa`]; [`Isa::Scalar`] uses RustFFT's scalar planner and gives the
-    /// same bits on every machine.
-    Fft,
-}
-
-/// From this radius on, [`Method::Auto`] uses the FFT for an axis on every
-/// path but the AVX-512 ones (which start later, at
-/// [`FFT_CROSSOVER_RADIUS_AVX512`]): the smallest radius any path sends to
-/// the FFT.
-///
-/// Measured on the project's Zen 3 machine (AVX2), 1024x768 RGB `u8`, both
-/// axes, ns per pixel of thread CPU time (direct / FFT): r = 12: 8.0 / 16.7,
-/// r = 20: 12.2 / 17.3, r = 24: 15.1 / 19.1, r = 28: 17.1 / 17.2,
-/// r = 32: 19.7 / 17.3, r = 40: 24.2 / 17.6. The direct cost grows by about
-/// 0.3 ns per pixel per unit of radius and axis, the FFT's stays near 8.5
-/// per axis, so they cross near r = 28; σ = 10 (r = 30) already takes the
-/// FFT. Re-measure with `cargo bench -p augment-benches --bench filter --
-/// crossover`.
-pub const FFT_CROSSOVER_RADIUS: usize = 30;
-
-/// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
-/// runs 16 lanes wide while the FFT gains little from it.
-///
-/// Measured on the project's Xeon (Emerald Rapids, AVX-512), same image,
-/// criterion wall time (direct / FFT): r = 12: 4.8 / 17.2, r = 20: 7.7 /
-/// 16.4, r = 24: 9.2 / 16.1, r = 28: 10.6 / 16.3, r = 32: 12.4 / 16.7,
-/// r = 40: 16.9 / 16.9, r = 48: 20.9 / 16.8: direct grows by about 0.5 ns
-/// per pixel per unit of radius, the FFT stays near 16.5, and they cross at
-/// r = 40. σ = 10 (r = 30) stays direct.
-///
-/// Re-measured after the FFT path lost its copy stages (two runs): r = 32:
-/// 11.7 / 13.5–14.6, r = 40: 14.5–16.0 / 13.3–14.7, r = 48: 18.1–19.4 /
-/// 13.5–14.5, so they now cross near r = 36. The limit stays at 40: from
-/// 36 to 39 the FFT would save at most 5% while giving up the direct
-/// path's correct rounding (the FFT is within 1 LSB).
-pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
-
-/// The radius from which [`Method::Auto`] uses the FFT on the `isa` path.
-///
-/// ```
-/// use geom::Isa;
-/// assert_eq!(filter::fft_crossover_radius(Isa::Avx2), filter::FFT_CROSSOVER_RADIUS);
-/// assert_eq!(filter::fft_crossover_radius(Isa::Avx512), filter::FFT_CROSSOVER_RADIUS_AVX512);
-/// ```
-pub fn fft_crossover_radius(isa: Isa) -> usize {
-    match isa {
-        Isa::Avx512 | Isa::Avx512Vbmi => FFT_CROSSOVER_RADIUS_AVX512,
-        _ => FFT_CROSSOVER_RADIUS,
-    }
-}
-
-impl Method {
-    /// Direct or FFT for a kernel of this radius on the `isa` path.
-    #[inline]
-    pub(crate) fn resolve(self, isa: Isa, radius: usize) -> Method {
-        match self {
-            Method::Auto if radius >= fft_crossover_radius(isa) => Method::Fft,
-            Method::Auto => Method::Direct,
-            m => m,
-        }
-    }
-}
-
-/// One axis of a separable filter: weights, how many of them lie before the
-/// centre tap (`len / 2` for a centred kernel; box blurs of even size put
-/// one more before), and how to compute it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Axis<'a> {
-    pub weights: &'a [f32],
-    pub before: usize,
-    pub method: Method,
-}
-
-impl<'a> Axis<'a> {
-    /// A centred kernel.
-    pub(crate) fn centred(weights: &'a [f32], method: Method) -> Self {
-        Axis {
-            weights,
-            before: weights.len() / 2,
-            method,
-        }
-    }
-
-    /// Taps after the centre.
-    pub(crate) fn after(&self) -> usize {
-        self.weights.len() - 1 - self.before
-    }
-
-    fn uses_fft(&self, isa: Isa) -> bool {
-        self.method.resolve(isa, self.before.max(self.after())) == Method::Fft
-    }
-}
+use geom::{ImageView, ImageViewMut, Isa, Padding};
 
 /// Computes padded-row horizontal passes into caller-provided rows.
 struct Horizontal<'a, T> {
@@ -137,7 +33,7 @@ struct Horizontal<'a, T> {
     scratch: Vec<f32>,
 }
 
-impl<'a, T: Element> Horizontal<'a, T> {
+impl<'a, T: Sample> Horizontal<'a, T> {
     fn new(isa: Isa, src: ImageView<'a, T>, axis: Axis<'a>, padding: Padding) -> Self {
         let (w, c) = (src.width(), src.channels());
         Horizontal {
@@ -184,9 +80,23 @@ impl<'a, T: Element> Horizontal<'a, T> {
     }
 }
 
+/// Separable convolution as a [`Filter`].
+pub(crate) struct Separable<'a> {
+    pub isa: Isa,
+    pub x: Axis<'a>,
+    pub y: Axis<'a>,
+    pub padding: Padding,
+}
+
+impl Filter for Separable<'_> {
+    fn apply<T: Sample>(&self, src: ImageView<'_, T>, dst: ImageViewMut<'_, T>) {
+        convolve(self.isa, src, dst, self.x, self.y, self.padding);
+    }
+}
+
 /// Separable convolution of `src` into `dst` (shapes already checked equal,
 /// kernels finite and within the radius limit, padding constant finite).
-pub(crate) fn convolve<T: Element>(
+pub(crate) fn convolve<T: Sample>(
     isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,

@@ -7,12 +7,26 @@
 //! weighted sum of shifted rows (`kernels::scalar`). Cost per pixel is the
 //! number of taps.
 
-use crate::kernel2d::Kernel2d;
+use crate::element::{Filter, Sample};
 use crate::kernels::{self, Term};
 use crate::rows::{RowCache, axis_map, row_key};
-use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
+use crate::weights::Kernel2d;
+use geom::{ImageView, ImageViewMut, Isa, Padding};
 
-pub(crate) fn convolve_2d<T: Element>(
+/// Convolution with a sparse 2-D kernel as a [`Filter`].
+pub(crate) struct Sparse<'a> {
+    pub isa: Isa,
+    pub kernel: &'a Kernel2d,
+    pub padding: Padding,
+}
+
+impl Filter for Sparse<'_> {
+    fn apply<T: Sample>(&self, src: ImageView<'_, T>, dst: ImageViewMut<'_, T>) {
+        convolve_2d(self.isa, src, dst, self.kernel, self.padding);
+    }
+}
+
+fn convolve_2d<T: Sample>(
     isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,

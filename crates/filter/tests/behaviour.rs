@@ -654,3 +654,215 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
     ));
     Ok(())
 }
+
+/// A sample type of the caller's own, read and stored like `u8`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
+struct Gray(u8);
+
+impl geom::Element for Gray {
+    fn to_f32(self) -> f32 {
+        f32::from(self.0)
+    }
+    fn from_f32(value: f32) -> Self {
+        Gray(<u8 as geom::Element>::from_f32(value))
+    }
+    const NAME: &'static str = "gray";
+    const FULL_SCALE: f32 = 255.0;
+}
+
+/// An element type other than `u8` and `f32` is filtered through `f32`
+/// and stored once by its own rule: the same bits as `u8` for every filter
+/// that rounds its `f32` sum once (all but box blur, whose `u8` route sums
+/// integers), and for box blur the `f32` result stored by that rule.
+#[test]
+fn other_element_types_filter_through_f32() -> TestResult {
+    let (w, h, c) = (23, 17, 3);
+    let bytes = Image::<u8>::from_fn(w, h, c, |x, y, ch| {
+        ((x * 37 + y * 11 + ch * 90) % 256) as u8
+    })?;
+    let grays = Image::from_vec(w, h, c, bytes.as_slice().iter().map(|&v| Gray(v)).collect())?;
+    let floats = Image::from_vec(
+        w,
+        h,
+        c,
+        bytes.as_slice().iter().map(|&v| f32::from(v)).collect(),
+    )?;
+    let blurs = [
+        Blur::Gaussian {
+            sigma_x: 1.5,
+            sigma_y: 0.7,
+        },
+        Blur::Box {
+            width: 4,
+            height: 3,
+        },
+        Blur::Motion {
+            length: 6.0,
+            angle_degrees: 20.0,
+        },
+        Blur::Directional {
+            sigma_along: 2.0,
+            sigma_across: 0.5,
+            angle_degrees: -40.0,
+        },
+    ];
+    for isa in Isa::available() {
+        for padding in [Padding::Reflect101, Padding::Constant(7.0), Padding::Wrap] {
+            for blur in blurs {
+                let mut gray = Image::<Gray>::new(w, h, c)?;
+                blur.apply_with_isa(isa, grays.view(), gray.view_mut(), padding)?;
+                let want: Vec<u8> = if matches!(blur, Blur::Box { .. }) {
+                    let mut float = Image::<f32>::new(w, h, c)?;
+                    blur.apply_with_isa(isa, floats.view(), float.view_mut(), padding)?;
+                    float
+                        .as_slice()
+                        .iter()
+                        .map(|&v| <u8 as geom::Element>::from_f32(v))
+                        .collect()
+                } else {
+                    let mut byte = Image::<u8>::new(w, h, c)?;
+                    blur.apply_with_isa(isa, bytes.view(), byte.view_mut(), padding)?;
+                    byte.into_vec()
+                };
+                let got: Vec<u8> = gray.as_slice().iter().map(|g| g.0).collect();
+                assert_eq!(got, want, "{blur:?} {padding:?} {isa}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Output pixel `j` of a downscale by `k` is centred on source
+/// `k·j + (k-1)/2`: the means of a ramp `f(x) = x` are those centres.
+#[test]
+fn box_downscale_blocks_are_centred_where_the_docs_say() -> TestResult {
+    let src = Image::<f32>::from_fn(64, 32, 1, |x, y, _| (x + 1000 * y) as f32)?;
+    for (kx, ky) in [(1, 1), (2, 4), (8, 2), (32, 32)] {
+        let level = filter::box_downscale(src.view(), kx, ky, Padding::Border)?;
+        assert_eq!((level.width(), level.height()), (64 / kx, 32 / ky));
+        for i in 0..level.height() {
+            for j in 0..level.width() {
+                let x = (kx * j) as f32 + (kx as f32 - 1.0) / 2.0;
+                let y = (ky * i) as f32 + (ky as f32 - 1.0) / 2.0;
+                assert_eq!(
+                    level.pixel(j, i)[0],
+                    x + 1000.0 * y,
+                    "k {kx}x{ky} at ({j}, {i})"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A block hanging over the edge with `Constant` padding averages the
+/// constant in for each missing pixel.
+#[test]
+fn box_downscale_blends_constant_padding_into_edge_blocks() -> TestResult {
+    let src = Image::<f32>::from_fn(3, 3, 1, |_, _, _| 1.0)?;
+    let level = filter::box_downscale(src.view(), 2, 2, Padding::Constant(0.5))?;
+    // Blocks (1, 0) and (0, 1): two real pixels of four; block (1, 1): one.
+    assert_eq!(
+        level.as_slice(),
+        &[1.0, 0.75, 0.75, (1.0 + 0.5 * 3.0) / 4.0]
+    );
+    let bytes = Image::<u8>::from_fn(3, 3, 1, |_, _, _| 200)?;
+    for isa in Isa::available() {
+        let level = filter::box_downscale_with_isa(isa, bytes.view(), 2, 2, Padding::Zeros)?;
+        // 200, 100, 100 and 50: the corner block holds one real pixel of four.
+        assert_eq!(level.as_slice(), &[200, 100, 100, 50], "{isa}");
+    }
+    Ok(())
+}
+
+/// With a region, exactly its blocks are written (the same values as the
+/// whole output there) and the rest of the buffer keeps what it held.
+#[test]
+fn box_downscale_region_writes_only_its_blocks() -> TestResult {
+    let src = Image::<u8>::from_fn(50, 30, 3, |x, y, c| ((x * 5 + y * 9 + c * 70) % 256) as u8)?;
+    let whole = filter::box_downscale(src.view(), 4, 2, Padding::Reflect)?;
+    let (lw, lh) = (whole.width(), whole.height());
+    for region in [
+        filter::BlockRegion {
+            columns: 3..9,
+            rows: 2..11,
+        },
+        // Reaches the block over the right edge: every column.
+        filter::BlockRegion {
+            columns: 3..13,
+            rows: 0..1,
+        },
+        // Empty columns: every column; rows past the end: clipped.
+        filter::BlockRegion {
+            columns: 5..5,
+            rows: 14..99,
+        },
+    ] {
+        for isa in Isa::available() {
+            let (mut out, mut scratch) = (vec![1u8; lw * lh * 3], filter::DownscaleScratch::new());
+            let shape = filter::box_downscale_into_with_isa(
+                isa,
+                src.view(),
+                4,
+                2,
+                Padding::Reflect,
+                Some(&region),
+                &mut out,
+                &mut scratch,
+            )?;
+            assert_eq!((shape.width, shape.height), (lw, lh));
+            let all_columns = region.columns.is_empty() || region.columns.end * 4 > 50;
+            for i in 0..lh {
+                for j in 0..lw {
+                    let inside =
+                        region.rows.contains(&i) && (all_columns || region.columns.contains(&j));
+                    let got = &out[(i * lw + j) * 3..(i * lw + j) * 3 + 3];
+                    let want = if inside {
+                        whole.pixel(j, i)
+                    } else {
+                        &[1, 1, 1][..]
+                    };
+                    assert_eq!(got, want, "{isa} {region:?} at ({j}, {i})");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reused buffers: the second call of a batch allocates nothing.
+#[test]
+fn box_downscale_into_reused_buffers_allocates_nothing() -> TestResult {
+    let src = Image::<u8>::from_fn(301, 203, 3, |x, y, c| ((x + 2 * y + c) % 256) as u8)?;
+    let smaller = Image::<u8>::from_fn(120, 80, 3, |x, y, c| ((x * y + c) % 256) as u8)?;
+    for isa in Isa::available() {
+        let (mut out, mut scratch) = (Vec::new(), filter::DownscaleScratch::new());
+        filter::box_downscale_into_with_isa(
+            isa,
+            src.view(),
+            4,
+            2,
+            Padding::Reflect101,
+            None,
+            &mut out,
+            &mut scratch,
+        )?;
+        let mut result = Ok(geom::Shape::new(1, 1, 1)?);
+        let info = allocation_counter::measure(|| {
+            result = filter::box_downscale_into_with_isa(
+                isa,
+                smaller.view(),
+                2,
+                8,
+                Padding::Constant(3.0),
+                None,
+                &mut out,
+                &mut scratch,
+            );
+        });
+        result?;
+        assert_eq!(info.count_total, 0, "{isa}: {info:?}");
+    }
+    Ok(())
+}

@@ -576,3 +576,100 @@ fn dense_form_of_a_far_reaching_kernel_is_refused() -> TestResult {
     );
     Ok(())
 }
+
+/// Box downscale factors: zero, not a power of two, past the side rounded
+/// up to a power of two, huge; refused with the factor named, before
+/// anything is allocated. Non-finite padding constants likewise.
+#[test]
+fn box_downscale_refuses_bad_factors_and_constants() -> TestResult {
+    let src = Image::<u8>::new(20, 9, 3)?;
+    let cases = [
+        (0usize, 1usize, "kx", 0.0),
+        (1, 0, "ky", 0.0),
+        (3, 1, "kx", 3.0),
+        (2, 6, "ky", 6.0),
+        (64, 1, "kx", 64.0),
+        (1, 32, "ky", 32.0),
+        (usize::MAX, 1, "kx", usize::MAX as f64),
+        (1 << 40, 1, "kx", (1u64 << 40) as f64),
+        (1, 1 << 63, "ky", (1u64 << 63) as f64),
+    ];
+    for (kx, ky, axis, value) in cases {
+        let (mut out, mut scratch) = (Vec::new(), filter::DownscaleScratch::new());
+        let mut result = None;
+        let info = allocation_counter::measure(|| {
+            result = Some(filter::box_downscale_into(
+                src.view(),
+                kx,
+                ky,
+                Padding::Border,
+                None,
+                &mut out,
+                &mut scratch,
+            ));
+        });
+        let e = result
+            .ok_or("not run")?
+            .err()
+            .ok_or(format!("accepted {kx}x{ky}"))?;
+        let what = format!("box downscale {axis}");
+        assert!(
+            matches!(e, Error::InvalidParameter { what: w, value: v, .. } if w == what && v == value),
+            "{kx}x{ky}: {e:?}"
+        );
+        assert!(info.bytes_max < REFUSAL_BYTES, "{info:?}");
+        assert!(filter::box_downscale(src.view(), kx, ky, Padding::Border).is_err());
+    }
+    // The largest factors accepted: the side rounded up to a power of two.
+    let level = filter::box_downscale(src.view(), 32, 16, Padding::Wrap)?;
+    assert_eq!((level.width(), level.height()), (1, 1));
+    for value in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let e = filter::box_downscale(src.view(), 2, 2, Padding::Constant(value))
+            .err()
+            .ok_or("accepted a non-finite constant")?;
+        assert!(e.to_string().contains("padding constant"), "{e}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any region (reversed, empty, past the output, near `usize::MAX`) is
+    /// clipped, never a panic, and writes what the whole output holds.
+    #[test]
+    fn box_downscale_takes_any_region(
+        (w, h) in (1usize..40, 1usize..40),
+        (lx, ly) in (0u32..4, 0u32..4),
+        bounds in proptest::collection::vec(
+            prop_oneof![0usize..30, Just(usize::MAX), Just(usize::MAX / 2), Just(usize::MAX / 3 + 1)],
+            4,
+        ),
+    ) {
+        let (kx, ky) = (1usize << lx, 1usize << ly);
+        prop_assume!(kx <= w.next_power_of_two() && ky <= h.next_power_of_two());
+        let src = Image::<u8>::from_fn(w, h, 3, |x, y, c| (x * 3 + y * 7 + c) as u8)?;
+        let whole = filter::box_downscale(src.view(), kx, ky, Padding::Reflect101)?;
+        let region = filter::BlockRegion {
+            columns: bounds[0]..bounds[1],
+            rows: bounds[2]..bounds[3],
+        };
+        let (mut out, mut scratch) = (Vec::new(), filter::DownscaleScratch::new());
+        let shape = filter::box_downscale_into(
+            src.view(), kx, ky, Padding::Reflect101, Some(&region), &mut out, &mut scratch,
+        )?;
+        prop_assert_eq!(shape, whole.shape());
+        let rows = region.rows.start.min(shape.height)..region.rows.end.min(shape.height);
+        for i in rows {
+            let row = &out[i * shape.row_len()..(i + 1) * shape.row_len()];
+            let want = &whole.as_slice()[i * shape.row_len()..(i + 1) * shape.row_len()];
+            for (j, (got, want)) in row.chunks(3).zip(want.chunks(3)).enumerate() {
+                let all_columns = region.columns.is_empty()
+                    || region.columns.end.checked_mul(kx).is_none_or(|e| e > w);
+                if all_columns || region.columns.contains(&j) {
+                    prop_assert_eq!(got, want, "({}, {})", j, i);
+                }
+            }
+        }
+    }
+}

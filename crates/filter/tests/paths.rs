@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use filter::{Kernel2d, Method, Tap};
+use filter::{BlockRegion, DownscaleScratch, Kernel2d, Method, Tap};
 use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
 use proptest::prelude::*;
 
@@ -40,6 +40,66 @@ fn separable<T: Element>(kx: Vec<f32>, ky: Vec<f32>, padding: Padding) -> Box<Ru
     Box::new(move |isa, s, d| {
         filter::separable_convolve_with(isa, Method::Direct, s, d, &kx, &ky, padding)
     })
+}
+
+/// The box downscale on every available path against scalar, into a
+/// buffer that held another image (whole output) or nothing (a region, so
+/// the blocks outside it hold the same zeros), scratch reused throughout.
+fn downscale_paths_agree<T: Element>(
+    src: &Src<T>,
+    (kx, ky): (usize, usize),
+    padding: Padding,
+    region: Option<BlockRegion>,
+) -> Result<(), TestCaseError> {
+    let view = src.view()?;
+    let stale = || match region {
+        Some(_) => Vec::new(),
+        None => vec![T::from_f32(77.0); 5],
+    };
+    let mut scratch = DownscaleScratch::new();
+    let mut reference = stale();
+    let shape = filter::box_downscale_into_with_isa(
+        Isa::Scalar,
+        view,
+        kx,
+        ky,
+        padding,
+        region.as_ref(),
+        &mut reference,
+        &mut scratch,
+    )?;
+    prop_assert_eq!(
+        (shape.width, shape.height, reference.len()),
+        (src.w.div_ceil(kx), src.h.div_ceil(ky), shape.len())
+    );
+    for isa in Isa::available().into_iter().filter(|&i| i != Isa::Scalar) {
+        let mut out = stale();
+        let got = filter::box_downscale_into_with_isa(
+            isa,
+            view,
+            kx,
+            ky,
+            padding,
+            region.as_ref(),
+            &mut out,
+            &mut scratch,
+        )?;
+        prop_assert_eq!(got, shape);
+        prop_assert!(
+            same_bits(&out, &reference),
+            "{isa} differs from scalar, k {kx}x{ky}"
+        );
+    }
+    Ok(())
+}
+
+fn regions() -> impl Strategy<Value = Option<BlockRegion>> {
+    prop_oneof![
+        2 => Just(None),
+        1 => (0usize..40, 0usize..40, 0usize..40, 0usize..40).prop_map(|(a, b, c, d)| {
+            Some(BlockRegion { columns: a.min(b)..a.max(b), rows: c.min(d)..c.max(d) })
+        }),
+    ]
 }
 
 fn taps() -> impl Strategy<Value = Kernel2d> {
@@ -108,4 +168,67 @@ proptest! {
             filter::directional_blur_with_isa(isa, s, d, along, across, angle, padding)
         })?;
     }
+
+    /// Factors 1 to 64 on each axis: the integer kernels (blocks of up to
+    /// 256 values) and the `f32` code past them, on every pixel-pair path
+    /// (portable, AVX-512, AVX-512 with VBMI).
+    #[test]
+    fn box_downscale_u8(
+        src in u8_images(150), (lx, ly) in (0u32..7, 0u32..7), padding in paddings(), region in regions()
+    ) {
+        let k = (downscale_factor(lx, src.w), downscale_factor(ly, src.h));
+        downscale_paths_agree(&src, k, padding, region)?;
+    }
+
+    #[test]
+    fn box_downscale_f32(
+        src in wild_f32_images(90), (lx, ly) in (0u32..7, 0u32..7), padding in paddings(), region in regions()
+    ) {
+        let k = (downscale_factor(lx, src.w), downscale_factor(ly, src.h));
+        downscale_paths_agree(&src, k, padding, region)?;
+    }
+}
+
+/// Every factor pattern the antialiasing level uses, 1, 3 and 4 channels,
+/// odd sizes: the exact block means on the reference, the same bits on
+/// every path.
+#[test]
+fn box_downscale_block_means_on_every_path() -> Result<(), Box<dyn std::error::Error>> {
+    for c in [1usize, 3, 4] {
+        for (w, h) in [(1usize, 1usize), (5, 3), (37, 21), (64, 16)] {
+            let src = geom::Image::<u8>::from_fn(w, h, c, |x, y, ch| {
+                ((x * 37 + y * 101 + ch * 59) % 256) as u8
+            })?;
+            for (kx, ky) in [(1, 2), (2, 1), (2, 2), (4, 1), (8, 4), (16, 2), (64, 1)] {
+                if kx > w.next_power_of_two() || ky > h.next_power_of_two() {
+                    continue;
+                }
+                let reference = filter::box_downscale_with_isa(
+                    Isa::Scalar,
+                    src.view(),
+                    kx,
+                    ky,
+                    Padding::Border,
+                )?;
+                let exact = exact_block_means(&src.view(), kx, ky, Padding::Border);
+                for (&got, &e) in reference.as_slice().iter().zip(&exact) {
+                    assert_eq!(
+                        f64::from(got),
+                        e.round_ties_even(),
+                        "{w}x{h}x{c} k {kx}x{ky}"
+                    );
+                }
+                for isa in Isa::available() {
+                    let level =
+                        filter::box_downscale_with_isa(isa, src.view(), kx, ky, Padding::Border)?;
+                    assert_eq!(
+                        level.as_slice(),
+                        reference.as_slice(),
+                        "{isa} {w}x{h}x{c} k {kx}x{ky}"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -2,9 +2,10 @@
 //! the definitions; the FFT path against the direct one; box blur against a
 //! flat-kernel convolution.
 //!
-//! Tolerances (DESIGN.md): `u8` within 0.501 LSB of the exact value (0.5 for
-//! the rounding plus float noise), `f32` within 1e-5 of the value scale; FFT
-//! within 1e-4 of the scale (`f32`) or 1 LSB of the direct path (`u8`).
+//! Tolerances (the exactness contract in ARCHITECTURE.md, "Conventions"):
+//! `u8` within 0.501 LSB of the exact value (0.5 for the rounding plus
+//! float noise), `f32` within 1e-5 of the value scale; FFT within 1e-4 of
+//! the scale (`f32`) or 1 LSB of the direct path (`u8`).
 
 mod common;
 
@@ -174,4 +175,68 @@ proptest! {
         let err = u8_error(&got, &exact_2d(&src.view()?, &kernel, padding));
         prop_assert!(err <= 0.501, "error {err}");
     }
+}
+
+/// The box downscale on the scalar path, packed.
+fn downscale<T: Element>(
+    src: &Src<T>,
+    kx: usize,
+    ky: usize,
+    padding: Padding,
+) -> Result<Vec<T>, TestCaseError> {
+    Ok(filter::box_downscale_with_isa(Isa::Scalar, src.view()?, kx, ky, padding)?.into_vec())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `u8`: the exact block mean (padding included, clamped to 0–255)
+    /// rounded half to even, bit for bit, when the padding constant is an
+    /// integer; within 0.5 LSB plus float noise for a fractional one.
+    #[test]
+    fn box_downscale_u8_is_the_block_mean_rounded_half_to_even(
+        src in u8_images(70), (lx, ly) in (0u32..7, 0u32..7), padding in paddings()
+    ) {
+        let (kx, ky) = (downscale_factor(lx, src.w), downscale_factor(ly, src.h));
+        let got = downscale(&src, kx, ky, padding)?;
+        let exact = exact_block_means(&src.view()?, kx, ky, padding);
+        prop_assert_eq!(got.len(), exact.len());
+        if padding.constant().is_none_or(|v| v.fract() == 0.0) {
+            for (i, (&g, &e)) in got.iter().zip(&exact).enumerate() {
+                let want = e.clamp(0.0, 255.0).round_ties_even();
+                prop_assert_eq!(f64::from(g), want, "k {}x{} value {}: exact {}", kx, ky, i, e);
+            }
+        } else {
+            let err = u8_error(&got, &exact);
+            prop_assert!(err <= 0.5 + 1e-4, "k {kx}x{ky}: error {err}");
+        }
+    }
+
+    /// `f32`: within 1e-5 of the value scale (the sums' rounding).
+    #[test]
+    fn box_downscale_f32_is_within_1e5(
+        src in f32_images(70), (lx, ly) in (0u32..7, 0u32..7), padding in paddings()
+    ) {
+        let (kx, ky) = (downscale_factor(lx, src.w), downscale_factor(ly, src.h));
+        let got = downscale(&src, kx, ky, padding)?;
+        let view = src.view()?;
+        let exact = exact_block_means(&view, kx, ky, padding);
+        let scale = value_scale(&view, padding);
+        let err = f32_error(&got, &exact);
+        prop_assert!(err <= 1e-5 * scale, "k {kx}x{ky}: error {err} at scale {scale}");
+    }
+}
+
+/// Blocks of 256 x 256 `u8` values, the largest whose sums `f32` holds
+/// exactly, still give the correctly rounded mean.
+#[test]
+fn box_downscale_of_the_largest_exact_blocks_is_correctly_rounded()
+-> Result<(), Box<dyn std::error::Error>> {
+    let src = geom::Image::<u8>::from_fn(300, 256, 1, |x, y, _| ((x * 7 + y * 13) % 256) as u8)?;
+    let got = filter::box_downscale_with_isa(Isa::Scalar, src.view(), 256, 256, Padding::Wrap)?;
+    let exact = exact_block_means(&src.view(), 256, 256, Padding::Wrap);
+    for (&g, &e) in got.as_slice().iter().zip(&exact) {
+        assert_eq!(f64::from(g), e.round_ties_even(), "exact {e}");
+    }
+    Ok(())
 }

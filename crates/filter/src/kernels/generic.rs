@@ -6,8 +6,9 @@
 //! and lane, never fused. Several independent accumulators per block hide
 //! the add latency without changing any element's order of operations.
 
-use super::{Term, as_f32_mut, common_len, row_terms, scalar};
-use geom::Element;
+use super::scalar;
+use super::terms::{Term, common_len, row_terms};
+use crate::element::Sample;
 use pulp::Simd;
 
 /// The weighted sum of shifted rows as a pulp operation.
@@ -16,7 +17,7 @@ pub(crate) struct WeightedSum<'t, 's, 'o, T> {
     pub out: &'o mut [T],
 }
 
-impl<T: Element> pulp::WithSimd for WeightedSum<'_, '_, '_, T> {
+impl<T: Sample> pulp::WithSimd for WeightedSum<'_, '_, '_, T> {
     type Output = ();
 
     #[inline(always)]
@@ -24,49 +25,25 @@ impl<T: Element> pulp::WithSimd for WeightedSum<'_, '_, '_, T> {
         let terms = self.terms;
         let n = common_len(terms, self.out.len());
         let lanes = S::F32_LANES;
+        let out = self.out;
         let mut e = 0;
-        match as_f32_mut(self.out) {
-            Some(out) => {
-                while e + 8 * lanes <= n {
-                    let acc = block::<S, 8>(simd, terms, e);
-                    store_f32(&acc, &mut out[e..e + 8 * lanes]);
-                    e += 8 * lanes;
-                }
-                while e + 2 * lanes <= n {
-                    let acc = block::<S, 2>(simd, terms, e);
-                    store_f32(&acc, &mut out[e..e + 2 * lanes]);
-                    e += 2 * lanes;
-                }
-                while e + lanes <= n {
-                    let acc = block::<S, 1>(simd, terms, e);
-                    store_f32(&acc, &mut out[e..e + lanes]);
-                    e += lanes;
-                }
-                for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
-                    *o = scalar::weighted_sum_at(terms, i);
-                }
-            }
-            None => {
-                let out = self.out;
-                while e + 8 * lanes <= n {
-                    let acc = block::<S, 8>(simd, terms, e);
-                    store_converted(&acc, &mut out[e..e + 8 * lanes]);
-                    e += 8 * lanes;
-                }
-                while e + 2 * lanes <= n {
-                    let acc = block::<S, 2>(simd, terms, e);
-                    store_converted(&acc, &mut out[e..e + 2 * lanes]);
-                    e += 2 * lanes;
-                }
-                while e + lanes <= n {
-                    let acc = block::<S, 1>(simd, terms, e);
-                    store_converted(&acc, &mut out[e..e + lanes]);
-                    e += lanes;
-                }
-                for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
-                    *o = T::from_f32(scalar::weighted_sum_at(terms, i));
-                }
-            }
+        while e + 8 * lanes <= n {
+            let acc = block::<S, 8>(simd, terms, e);
+            store(&acc, &mut out[e..e + 8 * lanes]);
+            e += 8 * lanes;
+        }
+        while e + 2 * lanes <= n {
+            let acc = block::<S, 2>(simd, terms, e);
+            store(&acc, &mut out[e..e + 2 * lanes]);
+            e += 2 * lanes;
+        }
+        while e + lanes <= n {
+            let acc = block::<S, 1>(simd, terms, e);
+            store(&acc, &mut out[e..e + lanes]);
+            e += lanes;
+        }
+        for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
+            *o = T::store(scalar::weighted_sum_at(terms, i));
         }
     }
 }
@@ -94,16 +71,6 @@ fn block<S: Simd, const V: usize>(simd: S, terms: &[Term<'_>], e: usize) -> [S::
     acc
 }
 
-#[inline(always)]
-fn store_f32<V: bytemuck::Pod>(acc: &[V], out: &mut [f32]) {
-    out.copy_from_slice(bytemuck::cast_slice(acc));
-}
-
-#[inline(always)]
-fn store_converted<V: bytemuck::Pod, T: Element>(acc: &[V], out: &mut [T]) {
-    super::store_row(bytemuck::cast_slice(acc), out);
-}
-
 /// Output rows processed together by [`VerticalRows`].
 const GROUP: usize = 4;
 
@@ -116,7 +83,7 @@ pub(crate) struct VerticalRows<'a, 'r, 'o, T> {
     pub outs: &'a mut [&'o mut [T]],
 }
 
-impl<T: Element> pulp::WithSimd for VerticalRows<'_, '_, '_, T> {
+impl<T: Sample> pulp::WithSimd for VerticalRows<'_, '_, '_, T> {
     type Output = ();
 
     #[inline(always)]
@@ -146,7 +113,7 @@ impl<T: Element> pulp::WithSimd for VerticalRows<'_, '_, '_, T> {
 
 /// `GROUP` output rows from `n + GROUP - 1` input rows.
 #[inline(always)]
-fn group<S: Simd, T: Element>(simd: S, rows: &[&[f32]], weights: &[f32], outs: &mut [&mut [T]]) {
+fn group<S: Simd, T: Sample>(simd: S, rows: &[&[f32]], weights: &[f32], outs: &mut [&mut [T]]) {
     let len = rows
         .iter()
         .map(|r| r.len())
@@ -172,17 +139,15 @@ fn group<S: Simd, T: Element>(simd: S, rows: &[&[f32]], weights: &[f32], outs: &
     for (i, out) in outs.iter_mut().enumerate() {
         let terms = row_terms(&rows[i..], weights);
         for (k, o) in out.iter_mut().enumerate().take(len).skip(e) {
-            *o = T::from_f32(scalar::weighted_sum_at(&terms, k));
+            *o = T::store(scalar::weighted_sum_at(&terms, k));
         }
     }
 }
 
+/// Stores vectors of sums by the store rule of `T`.
 #[inline(always)]
-fn store<V: bytemuck::Pod, T: Element>(acc: &[V], out: &mut [T]) {
-    match as_f32_mut(out) {
-        Some(out) => store_f32(acc, out),
-        None => store_converted(acc, out),
-    }
+fn store<V: bytemuck::Pod, T: Sample>(acc: &[V], out: &mut [T]) {
+    T::store_row(bytemuck::cast_slice(acc), out);
 }
 
 /// Sums for elements `e .. e + V * lanes` of the `GROUP` output rows:

@@ -10,33 +10,21 @@
 //! directional) uses shifted rows of several padded source rows. One kernel,
 //! one specification, one SIMD implementation.
 
+pub(crate) mod downscale;
 pub(crate) mod generic;
 pub(crate) mod scalar;
+mod terms;
 
-use geom::{Element, Isa};
-use std::any::TypeId;
+pub(crate) use terms::{Term, row_terms};
 
-/// One term of a weighted sum: a row of values and its weight.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Term<'a> {
-    /// Values; element `e` of the output reads `src[e]`.
-    pub src: &'a [f32],
-    /// The tap weight.
-    pub weight: f32,
-}
-
-/// Elements both the output and every term can supply: the kernels only
-/// touch `0..common_len`, which is what makes their reads in bounds.
-#[inline]
-pub(crate) fn common_len(terms: &[Term<'_>], out_len: usize) -> usize {
-    terms.iter().map(|t| t.src.len()).fold(out_len, usize::min)
-}
+use crate::element::Sample;
+use geom::Isa;
 
 /// `out[e] = T::from_f32(Σ_i w_i · x_i[e])` on the chosen path (see
 /// [`scalar::weighted_sum`] for the exact arithmetic). `scratch` is reused
 /// between calls by the scalar path.
 #[inline]
-pub(crate) fn weighted_sum<T: Element>(
+pub(crate) fn weighted_sum<T: Sample>(
     isa: Isa,
     terms: &[Term<'_>],
     scratch: &mut Vec<f32>,
@@ -54,7 +42,7 @@ pub(crate) fn weighted_sum<T: Element>(
 /// path works on several output rows together so each loaded input vector
 /// feeds all of them (the vertical pass of a separable filter).
 #[inline]
-pub(crate) fn vertical_rows<T: Element>(
+pub(crate) fn vertical_rows<T: Sample>(
     isa: Isa,
     rows: &[&[f32]],
     weights: &[f32],
@@ -79,21 +67,12 @@ pub(crate) fn vertical_rows<T: Element>(
     }
 }
 
-/// The terms `(rows[t], w[t])`.
-#[inline]
-pub(crate) fn row_terms<'a>(rows: &[&'a [f32]], weights: &[f32]) -> Vec<Term<'a>> {
-    rows.iter()
-        .zip(weights)
-        .map(|(&src, &weight)| Term { src, weight })
-        .collect()
-}
-
 /// Converts a source row to `f32` and pads it: `out[i*c + ch]` is channel
 /// `ch` of source pixel `map[i]`, or `fill` where the map says `None`.
 /// Exact on every path (integer to float conversion, copies), so it only
 /// goes through [`Isa::vectorize`] for the code generation.
 #[inline]
-pub(crate) fn pad_row<T: Element>(
+pub(crate) fn pad_row<T: Sample>(
     isa: Isa,
     row: &[T],
     channels: usize,
@@ -125,7 +104,7 @@ struct PadRow<'a, T> {
     out: &'a mut [f32],
 }
 
-impl<T: Element> PadRow<'_, T> {
+impl<T: Sample> PadRow<'_, T> {
     #[inline(always)]
     fn run(self) {
         let c = self.channels;
@@ -146,86 +125,15 @@ impl<T: Element> PadRow<'_, T> {
         let (middle, right) = rest.split_at_mut((width * c).min(rest.len()));
         edge(left, 0);
         edge(right, self.before + width);
-        convert_to_f32(self.row, middle);
+        T::load_row(self.row, middle);
     }
 }
 
-impl<T: Element> pulp::WithSimd for PadRow<'_, T> {
+impl<T: Sample> pulp::WithSimd for PadRow<'_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
         self.run()
-    }
-}
-
-/// `out[i] = row[i].to_f32()`, with the `u8` case spelled out so it
-/// vectorises.
-#[inline(always)]
-fn convert_to_f32<T: Element>(row: &[T], out: &mut [f32]) {
-    if let Some(bytes) = as_u8(row) {
-        for (o, &v) in out.iter_mut().zip(bytes) {
-            *o = f32::from(v);
-        }
-    } else {
-        for (o, v) in out.iter_mut().zip(row) {
-            *o = v.to_f32();
-        }
-    }
-}
-
-/// `out[i] = T::from_f32(values[i])`, with the `u8` case spelled out so it
-/// vectorises (see [`f32_to_u8`]).
-#[inline(always)]
-pub(crate) fn store_row<T: Element>(values: &[f32], out: &mut [T]) {
-    if let Some(bytes) = as_u8_mut(out) {
-        for (o, &v) in bytes.iter_mut().zip(values) {
-            *o = f32_to_u8(v);
-        }
-    } else {
-        for (o, &v) in out.iter_mut().zip(values) {
-            *o = T::from_f32(v);
-        }
-    }
-}
-
-/// Exactly `u8::from_f32` (round half to even, clamp to 0–255, NaN to 0),
-/// in plain SSE2-level operations so it vectorises on every target: clamp
-/// first (a comparison with NaN is false, so NaN takes the 0 branch, as
-/// `maxps` does), then add 2^23, which rounds a value in 0–255 to the
-/// nearest integer, ties to even, and leaves that integer in the low
-/// mantissa bits. Rounding and clamping commute here because the bounds are
-/// integers.
-#[inline(always)]
-pub(crate) fn f32_to_u8(v: f32) -> u8 {
-    const ROUND: f32 = 8_388_608.0; // 2^23
-    let v = if v > 0.0 { v } else { 0.0 };
-    let v = if v < 255.0 { v } else { 255.0 };
-    (v + ROUND).to_bits() as u8
-}
-
-/// The row as bytes when `T` is `u8`.
-#[inline(always)]
-pub(crate) fn as_u8<T: Element>(row: &[T]) -> Option<&[u8]> {
-    (TypeId::of::<T>() == TypeId::of::<u8>()).then(|| bytemuck::cast_slice(row))
-}
-
-/// The row as bytes when `T` is `u8`, writable.
-#[inline(always)]
-pub(crate) fn as_u8_mut<T: Element>(row: &mut [T]) -> Option<&mut [u8]> {
-    if TypeId::of::<T>() == TypeId::of::<u8>() {
-        Some(bytemuck::cast_slice_mut(row))
-    } else {
-        None
-    }
-}
-
-/// The row as `f32` when `T` is `f32`.
-#[inline(always)]
-pub(crate) fn as_f32_mut<T: Element>(row: &mut [T]) -> Option<&mut [f32]> {
-    if TypeId::of::<T>() == TypeId::of::<f32>() {
-        Some(bytemuck::cast_slice_mut(row))
-    } else {
-        None
     }
 }
 
@@ -248,37 +156,5 @@ pub(crate) fn on_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
     match isa {
         Isa::Scalar => f(),
         _ => isa.vectorize(Vectorized(f)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn f32_to_u8_is_the_store_rule() {
-        let special = [
-            f32::NAN,
-            -f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            -0.0,
-            0.0,
-            -0.5,
-            0.5,
-            1.5,
-            2.5,
-            254.5,
-            255.49998,
-            255.5,
-            256.0,
-            -1e30,
-            1e30,
-            f32::MIN_POSITIVE,
-        ];
-        let sweep = (0..200_000).map(|i| -300.0 + i as f32 * 0.003_125);
-        for v in special.into_iter().chain(sweep) {
-            assert_eq!(f32_to_u8(v), u8::from_f32(v), "{v}");
-        }
     }
 }

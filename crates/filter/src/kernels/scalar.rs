@@ -21,14 +21,14 @@
 //! `T::from_f32` is the store rule of [`geom::Element`]: `f32` unchanged,
 //! `u8` rounded half to even after clamping to 0–255 (NaN gives 0).
 
-use super::{Term, common_len};
-use geom::Element;
+use super::terms::{Term, common_len};
+use crate::element::Sample;
 
 /// `out[e] = T::from_f32(Σ_i w_i · x_i[e])`, summed as the module docs say.
 ///
 /// Written term by term over a row of accumulators (`scratch`) for speed;
 /// per element the operations and their order are exactly the loop above.
-pub(crate) fn weighted_sum<T: Element>(terms: &[Term<'_>], scratch: &mut Vec<f32>, out: &mut [T]) {
+pub(crate) fn weighted_sum<T: Sample>(terms: &[Term<'_>], scratch: &mut Vec<f32>, out: &mut [T]) {
     let n = common_len(terms, out.len());
     scratch.clear();
     scratch.resize(n, 0.0);
@@ -38,7 +38,7 @@ pub(crate) fn weighted_sum<T: Element>(terms: &[Term<'_>], scratch: &mut Vec<f32
             *s += w * x;
         }
     }
-    super::store_row(scratch, &mut out[..n]);
+    T::store_row(scratch, &mut out[..n]);
 }
 
 /// The same sum for one element (used for the SIMD path's last partial vector).

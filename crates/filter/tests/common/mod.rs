@@ -250,3 +250,36 @@ pub fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
 pub fn packed<T: Element>(src: &Src<T>) -> geom::Result<Image<T>> {
     Ok(src.view()?.to_image())
 }
+
+/// Exact means of the `kx x ky` blocks of the box downscale (output
+/// `ceil(w / kx) x ceil(h / ky)`), blocks hanging over the edge read
+/// through the padding rule.
+pub fn exact_block_means<T: Element>(
+    src: &ImageView<'_, T>,
+    kx: usize,
+    ky: usize,
+    padding: Padding,
+) -> Vec<f64> {
+    let (ow, oh) = (src.width().div_ceil(kx), src.height().div_ceil(ky));
+    let mut out = Vec::new();
+    for oy in 0..oh {
+        for ox in 0..ow {
+            for ch in 0..src.channels() {
+                let mut s = 0.0;
+                for y in oy * ky..(oy + 1) * ky {
+                    for x in ox * kx..(ox + 1) * kx {
+                        s += at(src, padding, x as i64, y as i64, ch);
+                    }
+                }
+                out.push(s / (kx * ky) as f64);
+            }
+        }
+    }
+    out
+}
+
+/// Box downscale factors for a side: powers of two `2^log`, capped at the
+/// side rounded up to a power of two (the largest factor accepted).
+pub fn downscale_factor(log: u32, side: usize) -> usize {
+    (1usize << log).min(side.next_power_of_two())
+}

@@ -1,12 +1,13 @@
 //! Sparse 2-D kernels: arbitrary taps, the anti-aliased motion line and the
 //! directional (anisotropic, rotated) Gaussian.
 //!
-//! Angles follow DESIGN.md: degrees, counter-clockwise on screen from the
+//! Angles follow ARCHITECTURE.md ("Conventions": transforms are described
+//! forward, on screen): degrees, counter-clockwise on screen from the
 //! `+x` axis. With `y` pointing down, direction `θ` is the pixel offset
 //! `(cos θ, -sin θ)`.
 
+use super::one_d::{MAX_RADIUS, check_sigma};
 use crate::error::{Error, Result};
-use crate::kernel::{MAX_RADIUS, check_sigma};
 
 /// Largest number of taps a 2-D kernel may have (cost per pixel is linear in it).
 pub const MAX_TAPS: usize = 1 << 17;

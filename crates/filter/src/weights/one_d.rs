@@ -1,9 +1,11 @@
-//! 1-D kernels: validation, the Gaussian, and the bounded kernel cache.
+//! 1-D kernel weights: validation, the Gaussian, and the bounded cache of
+//! Gaussian kernels.
 
+use crate::cache::lock;
 use crate::error::{Error, Result};
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 /// Largest distance, in pixels, a kernel may reach from its centre. Keeps
 /// every buffer a filter allocates proportional to the image (plus at most
@@ -180,15 +182,6 @@ pub const KERNEL_CACHE_CAPACITY: usize = 32;
 
 type KernelCache = Vec<((u32, usize), Kernel)>;
 static KERNELS: Mutex<KernelCache> = Mutex::new(Vec::new());
-
-/// Locks a cache, ignoring poisoning (a panic elsewhere cannot leave a
-/// half-written entry: entries are pushed whole).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
 
 fn sampled_gaussian(sigma: f32, radius: usize) -> Vec<f32> {
     let sigma = f64::from(sigma);

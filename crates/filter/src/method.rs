@@ -1,0 +1,80 @@
+//! Direct or FFT: how an axis of a separable filter is computed, and the
+//! measured radius from which [`Method::Auto`] takes the FFT on each path.
+
+use geom::Isa;
+
+/// How one axis of a separable filter is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Method {
+    /// Direct below [`fft_crossover_radius`] of the kernel path, FFT from
+    /// it on.
+    #[default]
+    Auto,
+    /// Direct summation: the specification, bit-identical on every path.
+    Direct,
+    /// Circular convolution of the padded rows or columns by FFT: within
+    /// float noise of [`Method::Direct`] (1e-4 of the value scale for `f32`,
+    /// 1 LSB for `u8`), cost nearly independent of the radius. RustFFT's
+    /// algorithms differ by instruction set, so the last bits depend on the
+    /// [`Isa`]; [`Isa::Scalar`] uses RustFFT's scalar planner and gives the
+    /// same bits on every machine.
+    Fft,
+}
+
+/// From this radius on, [`Method::Auto`] uses the FFT for an axis on every
+/// path but the AVX-512 ones (which start later, at
+/// [`FFT_CROSSOVER_RADIUS_AVX512`]): the smallest radius any path sends to
+/// the FFT.
+///
+/// Measured on the project's Zen 3 machine (AVX2), 1024x768 RGB `u8`, both
+/// axes, ns per pixel of thread CPU time (direct / FFT): r = 12: 8.0 / 16.7,
+/// r = 20: 12.2 / 17.3, r = 24: 15.1 / 19.1, r = 28: 17.1 / 17.2,
+/// r = 32: 19.7 / 17.3, r = 40: 24.2 / 17.6. The direct cost grows by about
+/// 0.3 ns per pixel per unit of radius and axis, the FFT's stays near 8.5
+/// per axis, so they cross near r = 28; σ = 10 (r = 30) already takes the
+/// FFT. Re-measure with `cargo bench -p augment-benches --bench filter --
+/// crossover`.
+pub const FFT_CROSSOVER_RADIUS: usize = 30;
+
+/// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
+/// runs 16 lanes wide while the FFT gains little from it.
+///
+/// Measured on the project's Xeon (Emerald Rapids, AVX-512), same image,
+/// criterion wall time (direct / FFT): r = 12: 4.8 / 17.2, r = 20: 7.7 /
+/// 16.4, r = 24: 9.2 / 16.1, r = 28: 10.6 / 16.3, r = 32: 12.4 / 16.7,
+/// r = 40: 16.9 / 16.9, r = 48: 20.9 / 16.8: direct grows by about 0.5 ns
+/// per pixel per unit of radius, the FFT stays near 16.5, and they cross at
+/// r = 40. σ = 10 (r = 30) stays direct.
+///
+/// Re-measured after the FFT path lost its copy stages (two runs): r = 32:
+/// 11.7 / 13.5–14.6, r = 40: 14.5–16.0 / 13.3–14.7, r = 48: 18.1–19.4 /
+/// 13.5–14.5, so they now cross near r = 36. The limit stays at 40: from
+/// 36 to 39 the FFT would save at most 5% while giving up the direct
+/// path's correct rounding (the FFT is within 1 LSB).
+pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
+
+/// The radius from which [`Method::Auto`] uses the FFT on the `isa` path.
+///
+/// ```
+/// use geom::Isa;
+/// assert_eq!(filter::fft_crossover_radius(Isa::Avx2), filter::FFT_CROSSOVER_RADIUS);
+/// assert_eq!(filter::fft_crossover_radius(Isa::Avx512), filter::FFT_CROSSOVER_RADIUS_AVX512);
+/// ```
+pub fn fft_crossover_radius(isa: Isa) -> usize {
+    match isa {
+        Isa::Avx512 | Isa::Avx512Vbmi => FFT_CROSSOVER_RADIUS_AVX512,
+        _ => FFT_CROSSOVER_RADIUS,
+    }
+}
+
+impl Method {
+    /// Direct or FFT for a kernel of this radius on the `isa` path.
+    #[inline]
+    pub(crate) fn resolve(self, isa: Isa, radius: usize) -> Method {
+        match self {
+            Method::Auto if radius >= fft_crossover_radius(isa) => Method::Fft,
+            Method::Auto => Method::Direct,
+            m => m,
+        }
+    }
+}
