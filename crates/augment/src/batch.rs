@@ -13,7 +13,7 @@
 //! type's precision where it does).
 
 use crate::error::{Error, Result};
-use crate::pipeline::{Pipeline, check_sizes, then_affine};
+use crate::pipeline::{Pipeline, check_sizes};
 use crate::pixel;
 use crate::pyramid;
 use geom::{Element, Grid, Image, ImageView, ImageViewMut, Map};
@@ -520,7 +520,7 @@ impl Pipeline {
             };
             let sampled = match self.level_factors(&plan, (src.width(), src.height())) {
                 Some((kx, ky)) => {
-                    map = then_affine(map, &pyramid::level_map(kx, ky));
+                    map = map.then_affine(&pyramid::level_map(kx, ky));
                     let needed = pyramid::read_region(
                         &map,
                         (w, h),

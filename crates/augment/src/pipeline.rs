@@ -7,10 +7,7 @@ use crate::plan::{Frame, Plan};
 use crate::pyramid;
 use crate::targets::{Boxes, MappedPoint};
 use crate::transform::{ResizeMethod, Transform};
-use geom::{
-    Affine, DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, Map, Padding, Point,
-    Projective,
-};
+use geom::{DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, Map, Padding, Point};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sample::{ChannelAffine, Interpolation, WarpOptions};
@@ -804,7 +801,7 @@ impl Pipeline {
         };
         match self.level_factors(plan, (src.width(), src.height())) {
             Some((kx, ky)) => {
-                let map = then_affine(map.clone(), &pyramid::level_map(kx, ky));
+                let map = map.clone().then_affine(&pyramid::level_map(kx, ky));
                 let needed = pyramid::read_region(
                     &map,
                     (dst.width(), dst.height()),
@@ -874,21 +871,4 @@ pub(crate) fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
         gain as f32,
         (offset * f64::from(T::FULL_SCALE)) as f32,
     ))
-}
-
-/// `map` followed by the affine `next` (source to level coordinates); a
-/// grid is changed in place.
-pub(crate) fn then_affine(map: Map, next: &Affine) -> Map {
-    match map {
-        Map::Affine(a) => Map::Affine(a.then(next)),
-        Map::Projective(p) => Map::Projective(p.then(&Projective::from(*next))),
-        Map::Grid(mut g) => {
-            let [[a, _, c], [_, e, f]] = next.rows();
-            for xy in g.as_mut_slice().chunks_exact_mut(2) {
-                xy[0] = (a * f64::from(xy[0]) + c) as f32;
-                xy[1] = (e * f64::from(xy[1]) + f) as f32;
-            }
-            Map::Grid(g)
-        }
-    }
 }
