@@ -41,6 +41,7 @@ mod pixel;
 mod plan;
 mod presets;
 mod pyramid;
+mod sampling;
 mod targets;
 mod transform;
 

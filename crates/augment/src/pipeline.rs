@@ -4,13 +4,13 @@ use crate::builder::PipelineBuilder;
 use crate::error::{Error, Result};
 use crate::pixel;
 use crate::plan::{Frame, Plan};
-use crate::pyramid;
+use crate::sampling::{Sink, with_scratch};
 use crate::targets::{Boxes, MappedPoint};
 use crate::transform::Transform;
 use geom::{Element, Image, ImageView, ImageViewMut, Map, Padding, Point};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sample::{ChannelAffine, Interpolation, WarpOptions};
+use sample::{Interpolation, WarpOptions};
 
 /// A transform and the probability that it fires for a given image.
 ///
@@ -182,11 +182,14 @@ impl Pipeline {
     pub fn apply_plan_into<T: Element>(
         &self,
         src: ImageView<'_, T>,
-        dst: ImageViewMut<'_, T>,
+        mut dst: ImageViewMut<'_, T>,
         plan: &Plan,
     ) -> Result<()> {
-        let map = plan.pull_map()?;
-        self.sample_image(src, dst, plan, &map)
+        let level = self.level_factors(plan, (src.width(), src.height()));
+        with_scratch(|scratch| {
+            self.sample_into(src, plan, level, Sink::Image(dst.reborrow()), scratch)
+        })?;
+        pixel::run(plan.pixel_ops(), dst, &mut None)
     }
 
     /// Augments image `index` and its targets with one draw of parameters.
@@ -214,13 +217,21 @@ impl Pipeline {
         index: u64,
     ) -> Result<Augmented<T, L>> {
         let plan = self.plan(src.width(), src.height(), index)?;
-        let map = plan.pull_map()?;
         let mut image = self.output_for(&plan, src.channels())?;
-        self.sample_image(src, image.view_mut(), &plan, &map)?;
-        let mask = match targets.mask {
-            Some(mask) => Some(self.sample_mask(mask, &plan, &map)?),
-            None => None,
-        };
+        let level = self.level_factors(&plan, (src.width(), src.height()));
+        // One map for the image and the mask. The image's error, if any,
+        // is reported before the mask's.
+        let mask = with_scratch(|scratch| {
+            let map = scratch.pull_map(&plan)?;
+            let mask = targets
+                .mask
+                .map(|mask| self.sample_mask(mask, &plan, &map))
+                .transpose();
+            let sink = Sink::Image(image.view_mut());
+            self.sample_with_map(src, &plan, map, level, sink, scratch)
+                .and_then(|()| pixel::run(plan.pixel_ops(), image.view_mut(), &mut None))
+                .and(mask)
+        })?;
         let boxes = match targets.boxes {
             Some(b) => Some(plan.map_boxes(b, self.min_box_visibility)?),
             None => None,
@@ -271,96 +282,4 @@ impl Pipeline {
         sample::warp(mask, out.view_mut(), map, &options)?;
         Ok(out)
     }
-
-    /// The sampling pass (from a downscaled level where the map shrinks the
-    /// source more than 2x), then the pixel steps.
-    fn sample_image<T: Element>(
-        &self,
-        src: ImageView<'_, T>,
-        mut dst: ImageViewMut<'_, T>,
-        plan: &Plan,
-        map: &Map,
-    ) -> Result<()> {
-        check_sizes(
-            plan,
-            (src.width(), src.height()),
-            (dst.width(), dst.height()),
-        )?;
-        let options = WarpOptions {
-            interpolation: self.interpolation,
-            padding: self.padding,
-            values: value_affine::<T>(plan),
-        };
-        match self.level_factors(plan, (src.width(), src.height())) {
-            Some((kx, ky)) => {
-                let map = map.clone().then_affine(&pyramid::level_map(kx, ky));
-                let needed = pyramid::read_region(
-                    &map,
-                    (dst.width(), dst.height()),
-                    (src.width().div_ceil(kx), src.height().div_ceil(ky)),
-                );
-                let level = pyramid::box_level(src, kx, ky, self.padding, needed.as_ref())?;
-                sample::warp(level.view(), dst.reborrow(), &map, &options)?;
-            }
-            None => sample::warp(src, dst.reborrow(), map, &options)?,
-        }
-        pixel::run(plan.pixel_ops(), dst, &mut None)
-    }
-
-    /// The power-of-two block sides of the antialiasing level to sample
-    /// instead of a `source` (width, height) image, if the plan shrinks it
-    /// by more than 2x (bilinear with antialiasing on only).
-    pub(crate) fn level_factors(
-        &self,
-        plan: &Plan,
-        source: (usize, usize),
-    ) -> Option<(usize, usize)> {
-        self.antialias
-            .then_some(())
-            .filter(|()| self.interpolation == Interpolation::Bilinear)
-            .and_then(|()| plan.source_footprint())
-            .map(|f| pyramid::level_factors(f, source))
-            .filter(|&k| k != (1, 1))
-    }
-}
-
-/// Error unless `plan` was drawn for a `source` (width, height) image and
-/// has the `output` size.
-pub(crate) fn check_sizes(
-    plan: &Plan,
-    source: (usize, usize),
-    output: (usize, usize),
-) -> Result<()> {
-    if output != (plan.width(), plan.height()) {
-        return Err(geom::Error::ShapeMismatch {
-            left: format!("output {}x{}", output.0, output.1),
-            right: format!("plan {}x{}", plan.width(), plan.height()),
-        }
-        .into());
-    }
-    if source != plan.source_size() {
-        return Err(geom::Error::ShapeMismatch {
-            left: format!("source {}x{}", source.0, source.1),
-            right: format!(
-                "plan drawn for {}x{}",
-                plan.source_size().0,
-                plan.source_size().1
-            ),
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// The per-channel value affine of `plan` for sample type `T`, or `None` if
-/// it changes nothing.
-pub(crate) fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
-    let (gain, offset) = plan.value_affine();
-    if gain == 1.0 && offset == 0.0 {
-        return None;
-    }
-    Some(ChannelAffine::uniform(
-        gain as f32,
-        (offset * f64::from(T::FULL_SCALE)) as f32,
-    ))
 }
