@@ -13,14 +13,12 @@
 //! type's precision where it does).
 
 use crate::error::{Error, Result};
-use crate::pipeline::{Pipeline, check_sizes, then_affine};
+use crate::pipeline::Pipeline;
 use crate::pixel;
-use crate::pyramid;
-use geom::{Element, Grid, Image, ImageView, ImageViewMut, Map};
+use crate::sampling::{Sink, with_scratch};
+use geom::{Element, ImageView, ImageViewMut};
 use rayon::prelude::*;
-use sample::{ChannelAffine, WarpOptions};
-use std::any::Any;
-use std::cell::RefCell;
+use sample::ChannelAffine;
 use std::sync::Mutex;
 
 /// Per-channel mean and standard deviation, in units of full intensity
@@ -276,41 +274,6 @@ fn tensor_len(shape: [usize; 4]) -> Result<usize> {
         .ok_or_else(|| too_large(shape))
 }
 
-/// Buffers one worker thread reuses from image to image and batch to batch.
-#[derive(Default)]
-struct Scratch {
-    /// Antialiasing levels, one `Vec<T>` per sample type used.
-    levels: Vec<Box<dyn Any + Send>>,
-    /// Column sums of the level being built.
-    column_sums: Vec<f32>,
-    /// The pull grid of the last displacement step.
-    grid: Option<Grid>,
-    /// A copy of one plane, for blurs (they read one buffer, write another).
-    plane: Option<Image<f32>>,
-}
-
-/// This thread's level buffer for sample type `T`, made on first use.
-fn level_buffer<T: Element>(levels: &mut Vec<Box<dyn Any + Send>>) -> Option<&mut Vec<T>> {
-    if !levels.iter().any(|l| l.is::<Vec<T>>()) {
-        levels.push(Box::new(Vec::<T>::new()));
-    }
-    levels.iter_mut().find_map(|l| l.downcast_mut::<Vec<T>>())
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-/// Runs `f` with this thread's scratch. The scratch is taken out while `f`
-/// runs, so a nested call (should a kernel ever run other batch work on this
-/// thread while it waits) gets fresh buffers instead of a borrow panic.
-fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    let result = f(&mut scratch);
-    SCRATCH.with(|s| *s.borrow_mut() = scratch);
-    result
-}
-
 impl Pipeline {
     /// Augments `images` (any sizes, one channel count) as images
     /// `first_index..` into `out`, an NCHW tensor normalised by
@@ -472,7 +435,7 @@ impl Pipeline {
         }
     }
 
-    /// One image into its CHW planes: one sampling pass with lighting and
+    /// One image into its CHW planes: the sampling pass with lighting and
     /// normalisation fused, a clamp to the sample type's range where
     /// [`Pipeline::apply`] would clamp, then the pixel steps per plane.
     fn tensor_image<T: Element>(
@@ -484,87 +447,29 @@ impl Pipeline {
         (w, h): (usize, usize),
     ) -> Result<()> {
         let plan = self.plan(src.width(), src.height(), index)?;
-        check_sizes(&plan, (src.width(), src.height()), (w, h))?;
         let channels = src.channels();
         let full_scale = f64::from(T::FULL_SCALE);
         let (gain, offset) = plan.value_affine();
         let lit = gain != 1.0 || offset != 0.0;
-        // Lighting then normalisation, composed in f64 and rounded once: with
-        // no lighting this is the normalisation's own coefficients, bit for bit.
-        let mut values = *normalisation;
-        for c in 0..channels {
-            let (s, o) = (
-                f64::from(normalisation.scale[c]),
-                f64::from(normalisation.offset[c]),
-            );
-            values.scale[c] = (gain * s) as f32;
-            values.offset[c] = (offset * full_scale * s + o) as f32;
-        }
-        let options = WarpOptions {
-            interpolation: self.interpolation,
-            padding: self.padding,
-            values: Some(values),
-        };
+        let level = self.level_factors(&plan, (src.width(), src.height()));
         with_scratch(|scratch| {
-            let mut map = match scratch.grid.take() {
-                Some(mut grid)
-                    if plan.has_displacement() && (grid.width(), grid.height()) == (w, h) =>
-                {
-                    plan.fill_grid(&mut grid)?;
-                    Map::Grid(grid)
-                }
-                kept => {
-                    scratch.grid = kept;
-                    plan.pull_map()?
-                }
+            let sink = Sink::Planes {
+                out: &mut *out,
+                width: w,
+                height: h,
+                normalisation,
             };
-            let sampled = match self.level_factors(&plan, (src.width(), src.height())) {
-                Some((kx, ky)) => {
-                    map = then_affine(map, &pyramid::level_map(kx, ky));
-                    let needed = pyramid::read_region(
-                        &map,
-                        (w, h),
-                        (src.width().div_ceil(kx), src.height().div_ceil(ky)),
-                    );
-                    let mut fresh = Vec::new();
-                    let data = level_buffer::<T>(&mut scratch.levels).unwrap_or(&mut fresh);
-                    pyramid::box_level_into(
-                        src,
-                        kx,
-                        ky,
-                        self.padding,
-                        needed.as_ref(),
-                        data,
-                        &mut scratch.column_sums,
-                    )
-                    .and_then(|shape| {
-                        let level = ImageView::new(
-                            &data[..shape.len()],
-                            shape.width,
-                            shape.height,
-                            shape.channels,
-                        )?;
-                        Ok(sample::warp_planar(level, out, w, h, &map, &options)?)
-                    })
-                }
-                None => Ok(sample::warp_planar(src, out, w, h, &map, &options)?),
-            };
-            if let Map::Grid(grid) = map {
-                scratch.grid = Some(grid);
+            self.sample_into(src, &plan, level, sink, scratch)?;
+            let out_of_range = self
+                .padding
+                .constant()
+                .is_some_and(|v| !(0.0..=T::FULL_SCALE).contains(&v));
+            if (lit || out_of_range) && clamps::<T>() {
+                clamp_planes(out, normalisation, channels, w * h, T::FULL_SCALE);
             }
-            sampled
-        })?;
-        let out_of_range = self
-            .padding
-            .constant()
-            .is_some_and(|v| !(0.0..=T::FULL_SCALE).contains(&v));
-        if (lit || out_of_range) && clamps::<T>() {
-            clamp_planes(out, normalisation, channels, w * h, T::FULL_SCALE);
-        }
-        if plan.pixel_ops().is_empty() {
-            return Ok(());
-        }
-        with_scratch(|scratch| {
+            if plan.pixel_ops().is_empty() {
+                return Ok(());
+            }
             for (c, plane) in out.chunks_exact_mut(w * h).enumerate() {
                 let view = ImageViewMut::new(plane, w, h, 1)?;
                 let (s, o) = (normalisation.scale[c], normalisation.offset[c]);

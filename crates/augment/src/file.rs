@@ -9,9 +9,10 @@
 //! can lower it with [`Pipeline::with_max_output_pixels`] before running a
 //! file it does not trust).
 
+use crate::builder::PipelineBuilder;
 use crate::error::{Error, Result};
 use crate::param::check_probability;
-use crate::pipeline::{Pipeline, PipelineBuilder, Step};
+use crate::pipeline::{Pipeline, Step};
 use crate::transform::Transform;
 use geom::{DEFAULT_MAX_PIXELS, Padding};
 use sample::Interpolation;

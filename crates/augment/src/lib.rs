@@ -30,6 +30,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod batch;
+mod builder;
 mod displace;
 mod error;
 mod file;
@@ -37,16 +38,19 @@ mod param;
 mod pipeline;
 mod pixel;
 mod plan;
+mod presets;
 mod pyramid;
+mod sampling;
 mod targets;
 mod transform;
 
 pub use batch::{Normalisation, Tensor};
+pub use builder::PipelineBuilder;
 pub use error::{Error, Result};
 pub use file::{MAX_PIPELINE_FILE_BYTES, PipelineFormat};
 pub use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding, Point, Shape};
 pub use param::Param;
-pub use pipeline::{Augmented, Pipeline, PipelineBuilder, Step, Targets};
+pub use pipeline::{Augmented, Pipeline, Step, Targets};
 pub use plan::Plan;
 pub use sample::{ChannelAffine, Interpolation};
 pub use targets::{BoxFormat, Boxes, MappedPoint};

@@ -1,6 +1,6 @@
-//! Pixel steps that cannot be fused into the sampling pass (DESIGN.md step
-//! 5): cutout and blurs, run on the output in the order the pipeline lists
-//! them.
+//! Pixel steps that cannot be fused into the sampling pass (ARCHITECTURE.md,
+//! "Pipeline data flow"): cutout and blurs, run on the output in the order
+//! the pipeline lists them.
 
 use crate::error::Result;
 use geom::{Element, Image, ImageViewMut, Padding};

@@ -5,57 +5,7 @@
 use crate::displace::{Displacement, JitterRows};
 use crate::error::Result;
 use crate::pixel::PixelOp;
-use geom::{Affine, Grid, Map, Point, Projective};
-
-/// A forward or pull homography that stays affine as long as it can, so the
-/// sampler's affine path (no divide) is used whenever no projective step fired.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Homography {
-    Affine(Affine),
-    Projective(Projective),
-}
-
-impl Homography {
-    pub(crate) const IDENTITY: Homography = Homography::Affine(Affine::IDENTITY);
-
-    fn projective(&self) -> Projective {
-        match *self {
-            Homography::Affine(a) => Projective::from(a),
-            Homography::Projective(p) => p,
-        }
-    }
-
-    /// This map, then `next`.
-    pub(crate) fn then(&self, next: &Homography) -> Homography {
-        match (self, next) {
-            (Homography::Affine(a), Homography::Affine(b)) => Homography::Affine(a.then(b)),
-            _ => Homography::Projective(self.projective().then(&next.projective())),
-        }
-    }
-
-    /// Where `p` goes; `None` at or beyond the horizon of a projective map.
-    #[inline]
-    pub(crate) fn apply(&self, p: Point) -> Option<Point> {
-        match self {
-            Homography::Affine(a) => Some(a.apply(p.0, p.1)),
-            Homography::Projective(h) => h.apply(p.0, p.1),
-        }
-    }
-
-    pub(crate) fn inverse(&self) -> Result<Homography> {
-        Ok(match self {
-            Homography::Affine(a) => Homography::Affine(a.inverse()?),
-            Homography::Projective(p) => Homography::Projective(p.inverse()?),
-        })
-    }
-
-    fn into_map(self) -> Map {
-        match self {
-            Homography::Affine(a) => Map::Affine(a),
-            Homography::Projective(p) => Map::Projective(p),
-        }
-    }
-}
+use geom::{Affine, Grid, Homography, Map, Point, Projective};
 
 /// A homography into a canvas followed by a displacement on that canvas.
 #[derive(Debug, Clone, PartialEq)]
@@ -209,7 +159,7 @@ impl Plan {
     /// Whether the composed map is affine (one matrix, the sampler's fastest
     /// path): no projective and no displacement step fired.
     pub fn is_affine(&self) -> bool {
-        self.segments.is_empty() && matches!(self.pull, Homography::Affine(_))
+        self.segments.is_empty() && self.pull.is_affine()
     }
 
     /// The value affine `v * gain + offset * full_scale` fused into sampling.
@@ -232,18 +182,18 @@ impl Plan {
     pub fn map_point(&self, x: f64, y: f64) -> Option<Point> {
         let mut p = (x, y);
         for seg in &self.segments {
-            p = seg.forward.apply(p)?;
+            p = seg.forward.apply(p.0, p.1)?;
             p = seg.displacement.forward(p);
         }
-        self.forward.apply(p)
+        self.forward.apply(p.0, p.1)
     }
 
     /// The source position output point `o` reads, without jitter noise.
     pub(crate) fn pull_point(&self, o: Point) -> Option<Point> {
-        let mut q = self.pull.apply(o)?;
+        let mut q = self.pull.apply(o.0, o.1)?;
         for seg in self.segments.iter().rev() {
             let d = seg.displacement.smooth_offset(q);
-            q = seg.pull.apply((q.0 + d.0, q.1 + d.1))?;
+            q = seg.pull.apply(q.0 + d.0, q.1 + d.1)?;
         }
         Some(q)
     }
@@ -277,7 +227,7 @@ impl Plan {
     /// displacement step fired.
     pub fn pull_map(&self) -> Result<Map> {
         if self.segments.is_empty() {
-            return Ok(self.pull.into_map());
+            return Ok(self.pull.to_map());
         }
         let mut xy = Vec::new();
         let len = 2 * self.width * self.height;
@@ -337,12 +287,12 @@ impl Plan {
     /// stream advances by exactly one pixel whether or not the pixel has a
     /// position, so every pixel's noise is the same whatever its neighbours do.
     fn pull_pixel(&self, o: Point, jitter: &mut [Option<JitterRows>]) -> Option<Point> {
-        let mut q = self.pull.apply(o);
+        let mut q = self.pull.apply(o.0, o.1);
         for (seg, rows) in self.segments.iter().zip(jitter.iter_mut()).rev() {
             let n = rows.as_mut().map_or((0.0, 0.0), JitterRows::next_offset);
             q = q.and_then(|q| {
                 let d = seg.displacement.smooth_offset(q);
-                seg.pull.apply((q.0 + d.0 + n.0, q.1 + d.1 + n.1))
+                seg.pull.apply(q.0 + d.0 + n.0, q.1 + d.1 + n.1)
             });
         }
         q

@@ -283,3 +283,48 @@ fn output_pixel_limit_is_enforced() -> TestResult {
     ));
     Ok(())
 }
+
+/// Images run the sampling pass tensors run, with its per-thread buffers:
+/// once warm, an image sampled into the caller's buffer allocates no
+/// antialiasing level and no displacement grid.
+#[test]
+fn images_into_a_buffer_reuse_the_level_and_the_grid() -> TestResult {
+    let src = card(400, 300, 3);
+    let b = Pipeline::builder;
+    let cases = [
+        ("shrink 4x", b().resize(100, 75).build()?),
+        (
+            "elastic",
+            b().elastic(1.0..=3.0, 20.0, 1.0)
+                .resize(100, 75)
+                .antialias(false)
+                .build()?,
+        ),
+        (
+            "elastic then shrink 4x",
+            b().elastic(1.0..=3.0, 20.0, 1.0).resize(100, 75).build()?,
+        ),
+    ];
+    for (name, pipeline) in cases {
+        let mut out = Image::<u8>::new(100, 75, 3)?;
+        let plans = (0..2)
+            .map(|k| pipeline.plan(400, 300, k))
+            .collect::<Result<Vec<_>, _>>()?;
+        pipeline.apply_plan_into(src.view(), out.view_mut(), &plans[0])?;
+        let mut second = Ok(());
+        let info = allocation_counter::measure(|| {
+            second = pipeline.apply_plan_into(src.view(), out.view_mut(), &plans[1]);
+        });
+        second?;
+        assert_eq!(out, pipeline.apply(src.view(), 1)?, "{name}");
+        // The level (100x75x3 bytes) and the grid (100x75x8) are far above
+        // an eighth of the output.
+        assert!(
+            info.bytes_max < 100 * 75 * 3 / 8,
+            "{name}: peak {} bytes allocated in the steady state ({} allocations)",
+            info.bytes_max,
+            info.count_total
+        );
+    }
+    Ok(())
+}

@@ -144,6 +144,54 @@ impl Map {
                 .filter(|(x, y)| x.is_finite() && y.is_finite()),
         }
     }
+
+    /// This pull map followed by the affine `next`: output pixel to source
+    /// position, then `next` of that position (say, source coordinates to
+    /// those of a downscaled copy of the source). Affine stays affine and
+    /// projective projective; a grid's positions are changed in place.
+    ///
+    /// A grid position is mapped in `f64` and rounded to `f32` once:
+    /// `x' = a x + b y + c`, `y' = d x + e y + f`. When `next` keeps the
+    /// axes apart (`b = d = 0`, a scale and shift) each coordinate is
+    /// `a x + c` or `e y + f` on its own, so a non-finite coordinate (a
+    /// position lost on one axis) leaves the other as it would be alone.
+    ///
+    /// ```
+    /// use geom::{Affine, Grid, Map};
+    /// // Source coordinates to those of a copy halved on each axis.
+    /// let half = Affine::new(0.5, 0.0, -0.25, 0.0, 0.5, -0.25);
+    /// let m = Map::from(Affine::translate(10.0, 20.0)).then_affine(&half);
+    /// assert_eq!(m.source_of(2, 4), Some((5.75, 11.75)));
+    ///
+    /// let grid = Grid::from_fn(3, 2, |j, i| (j as f32 + 10.0, i as f32 + 20.0))?;
+    /// let m = Map::from(grid).then_affine(&half);
+    /// assert_eq!(m.source_of(2, 1), Some((5.75, 10.25)));
+    /// # Ok::<(), geom::Error>(())
+    /// ```
+    #[must_use]
+    pub fn then_affine(self, next: &Affine) -> Map {
+        match self {
+            Map::Affine(a) => Map::Affine(a.then(next)),
+            Map::Projective(p) => Map::Projective(p.then(&Projective::from(*next))),
+            Map::Grid(mut g) => {
+                let [[a, b, c], [d, e, f]] = next.rows();
+                let positions = g.as_mut_slice().chunks_exact_mut(2);
+                if b == 0.0 && d == 0.0 {
+                    for xy in positions {
+                        xy[0] = (a * f64::from(xy[0]) + c) as f32;
+                        xy[1] = (e * f64::from(xy[1]) + f) as f32;
+                    }
+                } else {
+                    for xy in positions {
+                        let (x, y) = next.apply(f64::from(xy[0]), f64::from(xy[1]));
+                        xy[0] = x as f32;
+                        xy[1] = y as f32;
+                    }
+                }
+                Map::Grid(g)
+            }
+        }
+    }
 }
 
 impl From<Affine> for Map {
@@ -195,6 +243,58 @@ mod tests {
         assert!(r.to_output(4, 4).is_err());
         r.width = -1.0;
         assert!(r.to_output(4, 4).is_err());
+    }
+
+    #[test]
+    fn then_affine_composes_every_kind_of_map() -> Result<()> {
+        let next = Affine::new(0.25, 0.0, -0.375, 0.0, 0.5, -0.25);
+        let pull = Affine::rotate_about(25.0, (8.0, 6.0));
+        let square = [(0.0, 0.0), (16.0, 0.0), (16.0, 12.0), (0.0, 12.0)];
+        let kite = [(1.0, -1.0), (17.0, 0.0), (15.0, 12.0), (0.0, 11.0)];
+        let projective = Projective::from_points(square, kite)?;
+        let grid = Grid::from_fn(16, 12, |j, i| {
+            let (x, y) = pull.apply(j as f64, i as f64);
+            (x as f32, y as f32)
+        })?;
+        assert_eq!(
+            Map::from(pull).then_affine(&next),
+            Map::Affine(pull.then(&next))
+        );
+        let Map::Projective(p) = Map::from(projective).then_affine(&next) else {
+            return Err(Error::Singular { determinant: 0.0 });
+        };
+        assert_eq!(p, projective.then(&Projective::from(next)));
+        let before = Map::from(grid.clone());
+        let after = Map::from(grid).then_affine(&next);
+        for (j, i) in [(0, 0), (15, 0), (7, 5), (15, 11)] {
+            let (Some((x, y)), Some(got)) = (before.source_of(j, i), after.source_of(j, i)) else {
+                return Err(Error::Singular { determinant: 0.0 });
+            };
+            // The f32 grid position, mapped in f64, rounded once.
+            let want = next.apply(x, y);
+            assert_eq!(got, (f64::from(want.0 as f32), f64::from(want.1 as f32)));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn then_affine_on_a_grid_keeps_lost_positions_lost() -> Result<()> {
+        let grid = Grid::new(2, 1, vec![f32::NAN, 3.0, f32::INFINITY, f32::NAN])?;
+        let scaled =
+            Map::from(grid.clone()).then_affine(&Affine::new(0.5, 0.0, 1.0, 0.0, 2.0, 0.0));
+        let Map::Grid(g) = &scaled else {
+            return Err(Error::Singular { determinant: 0.0 });
+        };
+        // Axis-aligned: the finite coordinate is mapped as it would be alone.
+        assert!(g.as_slice()[0].is_nan() && g.as_slice()[1] == 6.0);
+        assert!(g.as_slice()[2].is_infinite() && g.as_slice()[3].is_nan());
+        assert_eq!(scaled.source_of(0, 0), None);
+        let turned = Map::from(grid).then_affine(&Affine::rotate(30.0));
+        assert_eq!(
+            (turned.source_of(0, 0), turned.source_of(1, 0)),
+            (None, None)
+        );
+        Ok(())
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! before allocating, and, where it succeeds, give output of the right size.
 
 use geom::{
-    Affine, DEFAULT_MAX_PIXELS, Error, Grid, Image, ImageView, ImageViewMut, LimitUnit, MAX_SIDE,
-    Map, Padding, Projective, Rect, Shape,
+    Affine, DEFAULT_MAX_PIXELS, Error, Grid, Homography, Image, ImageView, ImageViewMut, LimitUnit,
+    MAX_SIDE, Map, Padding, Projective, Rect, Shape,
 };
 use proptest::prelude::*;
 
@@ -399,6 +399,84 @@ proptest! {
                     "{:?}", e
                 ),
             }
+        }
+    }
+
+    /// Homographies and `Map::then_affine` with hostile coefficients and
+    /// grid positions: inverses answer as the affine or projective inverse
+    /// does (a finite map or a typed error), composition and `apply` never
+    /// panic, and `then_affine` keeps the kind and size of the map.
+    #[test]
+    fn homographies_and_then_affine(
+        m in proptest::array::uniform6(coefficient()),
+        n in proptest::array::uniform6(coefficient()),
+        positions in proptest::collection::vec(coefficient(), 12),
+        x in coefficient(),
+        y in coefficient(),
+    ) {
+        let a = Affine::new(m[0], m[1], m[2], m[3], m[4], m[5]);
+        let next = Affine::new(n[0], n[1], n[2], n[3], n[4], n[5]);
+        let square = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
+        let to = [(m[0], m[1]), (m[2], m[3]), (m[4], m[5]), (n[0], n[1])];
+        let p = Projective::from_points(square, to).ok();
+        let mut chain = vec![Homography::from(a), Homography::from(next)];
+        chain.extend(p.map(Homography::from));
+        for h in &chain {
+            let _ = h.apply(x, y);
+            let _ = h.then(h).apply(x, y);
+            match (h, h.inverse()) {
+                (Homography::Affine(a), Ok(Homography::Affine(inv))) => {
+                    prop_assert_eq!(a.inverse()?, inv);
+                }
+                (Homography::Projective(p), Ok(Homography::Projective(inv))) => {
+                    prop_assert_eq!(p.inverse()?, inv);
+                }
+                (_, Ok(other)) => prop_assert!(false, "form changed: {:?}", other),
+                (_, Err(e)) => prop_assert!(
+                    matches!(e, Error::Singular { .. } | Error::NonFinite { .. }),
+                    "{:?}", e
+                ),
+            }
+            // Bit for bit, NaN for NaN (the coefficients may be NaN).
+            let same = |a: &[[f64; 3]], b: &[[f64; 3]]| {
+                a.iter().flatten().zip(b.iter().flatten()).all(|(x, y)| {
+                    x.to_bits() == y.to_bits() || x.is_nan() && y.is_nan()
+                })
+            };
+            match h.to_map().then_affine(&next) {
+                Map::Affine(b) => {
+                    let Homography::Affine(want) = h.then(&next.into()) else {
+                        return Err(TestCaseError::fail("affine then affine left the affine form"));
+                    };
+                    prop_assert!(same(&b.rows(), &want.rows()), "{:?} {:?}", b, want);
+                }
+                Map::Projective(q) => {
+                    prop_assert!(!h.is_affine());
+                    let want = h.to_projective().then(&Projective::from(next));
+                    prop_assert!(same(&q.matrix(), &want.matrix()), "{:?} {:?}", q, want);
+                }
+                Map::Grid(_) => prop_assert!(false, "a homography became a grid"),
+            }
+        }
+        let xy: Vec<f32> = positions.iter().map(|&v| v as f32).collect();
+        let grid = Grid::new(3, 2, xy)?;
+        match Map::from(grid.clone()).then_affine(&next) {
+            Map::Grid(g) => {
+                prop_assert_eq!((g.width(), g.height()), (3, 2));
+                for (k, (to, from)) in g.as_slice().chunks_exact(2).zip(grid.as_slice().chunks_exact(2)).enumerate() {
+                    let (x, y) = (f64::from(from[0]), f64::from(from[1]));
+                    let [[a, b, c], [d, e, f]] = next.rows();
+                    let want = if b == 0.0 && d == 0.0 {
+                        ((a * x + c) as f32, (e * y + f) as f32)
+                    } else {
+                        let (u, v) = next.apply(x, y);
+                        (u as f32, v as f32)
+                    };
+                    let same = |g: f32, w: f32| g.to_bits() == w.to_bits() || g.is_nan() && w.is_nan();
+                    prop_assert!(same(to[0], want.0) && same(to[1], want.1), "position {}", k);
+                }
+            }
+            other => prop_assert!(false, "a grid became {:?}", other),
         }
     }
 

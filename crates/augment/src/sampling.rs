@@ -1,0 +1,289 @@
+//! The one sampling pass, shared by images and tensors (ARCHITECTURE.md,
+//! "Pipeline data flow"): choose the antialiasing level, build only the
+//! part of it the map reads, fold its scale into the map, and warp once
+//! with the value affine applied at store time.
+//!
+//! The arithmetic is the sampler's and the level's, composed once:
+//! - level: each pixel the mean of a `kx x ky` block of the source (powers
+//!   of two), rounded once (see `pyramid.rs`), and the map followed by the
+//!   source-to-level affine ([`geom::Map::then_affine`]);
+//! - values: `v * scale[c] + offset[c]` on the interpolated value, rounded
+//!   once to the output type. For an image that is the plan's lighting,
+//!   `scale = gain`, `offset = offset * full_scale` (none when it changes
+//!   nothing); for tensor planes, lighting then normalisation
+//!   `(s, o)` composed in `f64` and rounded once to `f32`:
+//!   `scale = gain * s`, `offset = offset * full_scale * s + o`.
+//!
+//! The two differ only in the [`Sink`]. The pass takes its inputs
+//! explicitly (source view, plan, its pull map, the level, the sink, the
+//! scratch) so that a caller holding a decoded window of a file, rather
+//! than the whole image, can run it with the map moved onto the window.
+//! Buffers (the level, its column sums, the displacement grid) live in a
+//! per-thread [`Scratch`], so the steady state allocates none of them.
+
+use crate::error::Result;
+use crate::pipeline::Pipeline;
+use crate::plan::Plan;
+use crate::pyramid;
+use geom::{Element, Grid, Image, ImageView, ImageViewMut, Map};
+use sample::{ChannelAffine, Interpolation, WarpOptions};
+use std::any::Any;
+use std::cell::RefCell;
+
+/// Where the sampling pass writes.
+pub(crate) enum Sink<'a, T> {
+    /// An interleaved image of the plan's output size with the source's
+    /// channels; values get the plan's lighting.
+    Image(ImageViewMut<'a, T>),
+    /// CHW planes of `width x height`, one per source channel; values get
+    /// the plan's lighting, then `normalisation`.
+    Planes {
+        /// Exactly `channels * width * height` values.
+        out: &'a mut [f32],
+        /// Plane width.
+        width: usize,
+        /// Plane height.
+        height: usize,
+        /// `v * scale[c] + offset[c]` from source values to tensor values.
+        normalisation: &'a ChannelAffine,
+    },
+}
+
+impl<T: Element> Sink<'_, T> {
+    /// The output (width, height).
+    fn size(&self) -> (usize, usize) {
+        match self {
+            Sink::Image(dst) => (dst.width(), dst.height()),
+            Sink::Planes { width, height, .. } => (*width, *height),
+        }
+    }
+
+    /// The value affine the sampler applies at store time (see the module doc).
+    fn values(&self, plan: &Plan, channels: usize) -> Option<ChannelAffine> {
+        match self {
+            Sink::Image(_) => value_affine::<T>(plan),
+            Sink::Planes { normalisation, .. } => {
+                let full_scale = f64::from(T::FULL_SCALE);
+                let (gain, offset) = plan.value_affine();
+                // Lighting then normalisation, composed in f64 and rounded once:
+                // with no lighting this is the normalisation's own
+                // coefficients, bit for bit.
+                let mut values = **normalisation;
+                for c in 0..channels.min(4) {
+                    let (s, o) = (
+                        f64::from(normalisation.scale[c]),
+                        f64::from(normalisation.offset[c]),
+                    );
+                    values.scale[c] = (gain * s) as f32;
+                    values.offset[c] = (offset * full_scale * s + o) as f32;
+                }
+                Some(values)
+            }
+        }
+    }
+
+    fn warp(self, src: ImageView<'_, T>, map: &Map, options: &WarpOptions) -> Result<()> {
+        match self {
+            Sink::Image(dst) => sample::warp(src, dst, map, options)?,
+            Sink::Planes {
+                out, width, height, ..
+            } => sample::warp_planar(src, out, width, height, map, options)?,
+        }
+        Ok(())
+    }
+}
+
+/// Buffers one thread reuses from image to image and batch to batch.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Antialiasing levels, one `Vec<T>` per sample type used.
+    levels: Vec<Box<dyn Any + Send>>,
+    /// Column sums of the level being built.
+    column_sums: Vec<f32>,
+    /// The pull grid of the last plan with a displacement step.
+    grid: Option<Grid>,
+    /// A copy of one tensor plane, for blurs (they read one buffer, write another).
+    pub(crate) plane: Option<Image<f32>>,
+}
+
+impl Scratch {
+    /// `plan`'s pull map ([`Plan::pull_map`]); a grid is built in this
+    /// scratch's grid buffer when it has the plan's output size.
+    pub(crate) fn pull_map(&mut self, plan: &Plan) -> Result<Map> {
+        match self.grid.take() {
+            Some(mut grid)
+                if plan.has_displacement()
+                    && (grid.width(), grid.height()) == (plan.width(), plan.height()) =>
+            {
+                plan.fill_grid(&mut grid)?;
+                Ok(Map::Grid(grid))
+            }
+            kept => {
+                self.grid = kept;
+                plan.pull_map()
+            }
+        }
+    }
+
+    /// Takes back `map`'s grid, if it is one, for the next plan.
+    fn keep(&mut self, map: Map) {
+        if let Map::Grid(grid) = map {
+            self.grid = Some(grid);
+        }
+    }
+}
+
+/// This thread's level buffer for sample type `T`, made on first use.
+fn level_buffer<T: Element>(levels: &mut Vec<Box<dyn Any + Send>>) -> Option<&mut Vec<T>> {
+    if !levels.iter().any(|l| l.is::<Vec<T>>()) {
+        levels.push(Box::new(Vec::<T>::new()));
+    }
+    levels.iter_mut().find_map(|l| l.downcast_mut::<Vec<T>>())
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch. The scratch is taken out while `f`
+/// runs, so a nested call (should a kernel ever run other pipeline work on
+/// this thread while it waits) gets fresh buffers instead of a borrow panic.
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let result = f(&mut scratch);
+    SCRATCH.with(|s| *s.borrow_mut() = scratch);
+    result
+}
+
+impl Pipeline {
+    /// The sampling pass: `src` through `plan`'s pull map into `sink`, from
+    /// the box-downscaled level with blocks `level` (kx, ky) if one is
+    /// given, with the sink's value affine (see the module doc). The sizes
+    /// are checked before the map is built, so a plan that does not fit
+    /// builds no grid. Pixel steps are the caller's.
+    pub(crate) fn sample_into<T: Element>(
+        &self,
+        src: ImageView<'_, T>,
+        plan: &Plan,
+        level: Option<(usize, usize)>,
+        sink: Sink<'_, T>,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        check_sizes(plan, (src.width(), src.height()), sink.size())?;
+        let map = scratch.pull_map(plan)?;
+        self.sample_with_map(src, plan, map, level, sink, scratch)
+    }
+
+    /// [`Pipeline::sample_into`] with `plan`'s pull map already built (in
+    /// `src`'s coordinates, say by [`Scratch::pull_map`], to share it with
+    /// a mask); its grid, if it is one, goes back to `scratch`.
+    pub(crate) fn sample_with_map<T: Element>(
+        &self,
+        src: ImageView<'_, T>,
+        plan: &Plan,
+        map: Map,
+        level: Option<(usize, usize)>,
+        sink: Sink<'_, T>,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let output = sink.size();
+        if let Err(e) = check_sizes(plan, (src.width(), src.height()), output) {
+            scratch.keep(map);
+            return Err(e);
+        }
+        let options = WarpOptions {
+            interpolation: self.interpolation,
+            padding: self.padding,
+            values: sink.values(plan, src.channels()),
+        };
+        let map = match level {
+            Some((kx, ky)) => map.then_affine(&pyramid::level_map(kx, ky)),
+            None => map,
+        };
+        let sampled = match level {
+            None => sink.warp(src, &map, &options),
+            Some((kx, ky)) => {
+                let needed = pyramid::read_region(
+                    &map,
+                    output,
+                    (src.width().div_ceil(kx), src.height().div_ceil(ky)),
+                );
+                let mut fresh = Vec::new();
+                let data = level_buffer::<T>(&mut scratch.levels).unwrap_or(&mut fresh);
+                pyramid::box_level_into(
+                    src,
+                    kx,
+                    ky,
+                    self.padding,
+                    needed.as_ref(),
+                    data,
+                    &mut scratch.column_sums,
+                )
+                .and_then(|shape| {
+                    let level = ImageView::new(
+                        &data[..shape.len()],
+                        shape.width,
+                        shape.height,
+                        shape.channels,
+                    )?;
+                    sink.warp(level, &map, &options)
+                })
+            }
+        };
+        scratch.keep(map);
+        sampled
+    }
+
+    /// The power-of-two block sides of the antialiasing level to sample
+    /// instead of a `source` (width, height) image, if the plan shrinks it
+    /// by more than 2x (bilinear with antialiasing on only).
+    pub(crate) fn level_factors(
+        &self,
+        plan: &Plan,
+        source: (usize, usize),
+    ) -> Option<(usize, usize)> {
+        self.antialias
+            .then_some(())
+            .filter(|()| self.interpolation == Interpolation::Bilinear)
+            .and_then(|()| plan.source_footprint())
+            .map(|f| pyramid::level_factors(f, source))
+            .filter(|&k| k != (1, 1))
+    }
+}
+
+/// Error unless `plan` was drawn for a `source` (width, height) image and
+/// has the `output` size.
+fn check_sizes(plan: &Plan, source: (usize, usize), output: (usize, usize)) -> Result<()> {
+    if output != (plan.width(), plan.height()) {
+        return Err(geom::Error::ShapeMismatch {
+            left: format!("output {}x{}", output.0, output.1),
+            right: format!("plan {}x{}", plan.width(), plan.height()),
+        }
+        .into());
+    }
+    if source != plan.source_size() {
+        return Err(geom::Error::ShapeMismatch {
+            left: format!("source {}x{}", source.0, source.1),
+            right: format!(
+                "plan drawn for {}x{}",
+                plan.source_size().0,
+                plan.source_size().1
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The per-channel value affine of `plan` for sample type `T`, or `None` if
+/// it changes nothing.
+fn value_affine<T: Element>(plan: &Plan) -> Option<ChannelAffine> {
+    let (gain, offset) = plan.value_affine();
+    if gain == 1.0 && offset == 0.0 {
+        return None;
+    }
+    Some(ChannelAffine::uniform(
+        gain as f32,
+        (offset * f64::from(T::FULL_SCALE)) as f32,
+    ))
+}
