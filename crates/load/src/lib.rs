@@ -1,0 +1,6 @@
+//! Datasets to augmented batches: image folders, list files and tar shards,
+//! decoded, augmented by an [`augment::Pipeline`] and batched on worker
+//! threads.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod decode;
