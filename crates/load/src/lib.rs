@@ -4,3 +4,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod decode;
+mod error;
+mod loader;
+pub mod sampler;
+pub mod source;
+
+pub use error::{Error, Result, SampleName};
+pub use loader::{
+    Batch, Batches, Layout, Loader, LoaderBuilder, Output, Policy, Report, Skipped, Stats,
+};
+pub use source::{Dataset, SourceKind};
