@@ -104,6 +104,12 @@ pub(super) fn run(shared: &Shared) {
             }
         }
         let loaded = matches!(outcome, Outcome::Loaded { .. });
+        // Counted before the batch can complete, so a consumer that has
+        // the epoch's last batch sees every image counted.
+        if loaded {
+            shared.counters.images.fetch_add(1, Ordering::Relaxed);
+        }
+        Counters::add(&shared.counters.batch, started.elapsed());
         let mut done = false;
         {
             let mut state = shared.state();
@@ -133,10 +139,6 @@ pub(super) fn run(shared: &Shared) {
         if done {
             shared.ready.notify_all();
         }
-        if loaded {
-            shared.counters.images.fetch_add(1, Ordering::Relaxed);
-        }
-        Counters::add(&shared.counters.batch, started.elapsed());
     }
 }
 
