@@ -440,7 +440,7 @@ fn settings_are_checked() -> TestResult {
     let bad = |b: LoaderBuilder| matches!(b.build(), Err(Error::Setting { .. }));
     assert!(bad(builder(fx.folder()?)?.batch_size(0)));
     assert!(bad(builder(fx.folder()?)?.prefetch(0)));
-    assert!(bad(builder(fx.folder()?)?.threads(0)));
+    assert!(bad(builder(fx.folder()?)?.threads(2000)));
     // No fixed output size.
     let free = Pipeline::builder().flip_horizontal(0.5).build()?;
     assert!(bad(Loader::builder(fx.folder()?, free)));

@@ -173,7 +173,9 @@ impl LoaderBuilder {
         self
     }
 
-    /// Worker threads (default: the machine's available parallelism).
+    /// Worker threads (default: the machine's available parallelism). 0
+    /// starts none: each batch is built on the thread that asks for it
+    /// (PyTorch's `num_workers=0`), the same batches, one image at a time.
     #[must_use]
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n);
@@ -285,8 +287,8 @@ impl LoaderBuilder {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        if threads == 0 || threads > 1024 {
-            return setting("threads", threads, "1 to 1024");
+        if threads > 1024 {
+            return setting("threads", threads, "0 to 1024");
         }
         self.sampling.check(self.dataset.len())?;
         let pipeline = self.pipeline.with_seed(self.sampling.seed);
@@ -346,6 +348,7 @@ impl LoaderBuilder {
             shared,
             workers: Vec::with_capacity(threads),
             epoch: 0,
+            inline: Box::default(),
         };
         for i in 0..threads {
             let shared = Arc::clone(&loader.shared);
@@ -428,6 +431,8 @@ pub struct Loader {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
     epoch: u64,
+    /// Buffers of the calling thread when there are no workers.
+    inline: Box<worker::Scratch>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -659,7 +664,22 @@ impl Iterator for Batches<'_> {
             if state.window.get(at).is_some_and(|p| p.remaining == 0) {
                 break;
             }
-            if shared.alive.load(Ordering::SeqCst) == 0 {
+            if self.loader.workers.is_empty() {
+                // No workers: load on this thread, in order, until the
+                // batch is complete.
+                if let Some(claimed) = worker::claim(&mut state) {
+                    drop(state);
+                    worker::process(shared, &mut self.loader.inline, claimed);
+                    state = shared.state();
+                    continue;
+                }
+                if state.window.get(at).is_some_and(|p| p.remaining > 0) {
+                    state.delivered = state.batches;
+                    return Some(Err(Error::Worker {
+                        what: "a batch is incomplete with nothing left to load".into(),
+                    }));
+                }
+            } else if shared.alive.load(Ordering::SeqCst) == 0 {
                 state.delivered = state.batches;
                 return Some(Err(Error::Worker {
                     what: "no worker thread is running".into(),

@@ -3,7 +3,7 @@
 
 use super::batch::Output;
 use super::report::{Counters, Skipped};
-use super::{Policy, Shared};
+use super::{Policy, Shared, State};
 use crate::decode::{DecodeBuffer, decode};
 use crate::error::{Error, SampleName};
 use crate::sampler::augment_index;
@@ -16,7 +16,7 @@ use std::time::Instant;
 
 /// One thread's reusable buffers.
 #[derive(Default)]
-struct Scratch {
+pub(super) struct Scratch {
     file: Vec<u8>,
     decoded: DecodeBuffer,
     tensor: Vec<f32>,
@@ -51,21 +51,40 @@ impl Drop for Alive<'_> {
     }
 }
 
+/// An image claimed by a thread: its epoch run and rank-local number.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Claim {
+    generation: u64,
+    epoch: u64,
+    image: usize,
+}
+
+/// Takes the next claimable image, if any.
+pub(super) fn claim(state: &mut State) -> Option<Claim> {
+    (state.next < state.limit).then(|| {
+        let image = state.next;
+        state.next += 1;
+        Claim {
+            generation: state.generation,
+            epoch: state.epoch,
+            image,
+        }
+    })
+}
+
+/// A worker thread's life: claim, process, until the loader drops.
 pub(super) fn run(shared: &Shared) {
     let _alive = Alive(shared);
-    let c = &shared.config;
     let mut scratch = Scratch::default();
     loop {
-        let (generation, epoch, j) = {
+        let claimed = {
             let mut state = shared.state();
             loop {
                 if state.shutdown {
                     return;
                 }
-                if state.next < state.limit {
-                    let j = state.next;
-                    state.next += 1;
-                    break (state.generation, state.epoch, j);
+                if let Some(c) = claim(&mut state) {
+                    break c;
                 }
                 state = shared
                     .work
@@ -73,72 +92,84 @@ pub(super) fn run(shared: &Shared) {
                     .unwrap_or_else(PoisonError::into_inner);
             }
         };
-        let (b, off) = (j / c.batch_size, j % c.batch_size);
-        let at = b % c.prefetch;
-        let outcome = load_slot(shared, &mut scratch, generation, epoch, j);
-        let started = Instant::now();
-        if let Outcome::Loaded { label, sample } = outcome {
-            let mut slot = shared.slots[at]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if slot.generation == generation && slot.batch == b {
-                let per = c.per_image();
-                let buffers = &mut slot.buffers;
-                let copied = match c.output {
-                    Output::Tensor(_) => buffers
-                        .tensor
-                        .get_mut(off * per..(off + 1) * per)
-                        .map(|dst| dst.copy_from_slice(&scratch.tensor[..per])),
-                    Output::Pixels => buffers
-                        .pixels
-                        .get_mut(off * per..(off + 1) * per)
-                        .map(|dst| dst.copy_from_slice(&scratch.pixels[..per])),
-                };
-                if copied.is_some() {
-                    buffers.labels[off] = label;
-                    buffers.samples[off] = sample;
-                    if let Ok(order) = shared.order.read() {
-                        buffers.positions[off] = order.position(j);
-                    }
+        process(shared, &mut scratch, claimed);
+    }
+}
+
+/// Loads a claimed image, copies it into its batch slot and accounts for
+/// it (waking the consumer when its batch is complete).
+pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
+    let c = &shared.config;
+    let Claim {
+        generation,
+        epoch,
+        image: j,
+    } = claimed;
+    let (b, off) = (j / c.batch_size, j % c.batch_size);
+    let at = b % c.prefetch;
+    let outcome = load_slot(shared, scratch, generation, epoch, j);
+    let started = Instant::now();
+    if let Outcome::Loaded { label, sample } = outcome {
+        let mut slot = shared.slots[at]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.generation == generation && slot.batch == b {
+            let per = c.per_image();
+            let buffers = &mut slot.buffers;
+            let copied = match c.output {
+                Output::Tensor(_) => buffers
+                    .tensor
+                    .get_mut(off * per..(off + 1) * per)
+                    .map(|dst| dst.copy_from_slice(&scratch.tensor[..per])),
+                Output::Pixels => buffers
+                    .pixels
+                    .get_mut(off * per..(off + 1) * per)
+                    .map(|dst| dst.copy_from_slice(&scratch.pixels[..per])),
+            };
+            if copied.is_some() {
+                buffers.labels[off] = label;
+                buffers.samples[off] = sample;
+                if let Ok(order) = shared.order.read() {
+                    buffers.positions[off] = order.position(j);
                 }
             }
         }
-        let loaded = matches!(outcome, Outcome::Loaded { .. });
-        // Counted before the batch can complete, so a consumer that has
-        // the epoch's last batch sees every image counted.
-        if loaded {
-            shared.counters.images.fetch_add(1, Ordering::Relaxed);
-        }
-        Counters::add(&shared.counters.batch, started.elapsed());
-        let mut done = false;
-        {
-            let mut state = shared.state();
-            if state.generation == generation {
-                let fatal = match outcome {
-                    Outcome::Failed(e) if c.policy == Policy::Fail => {
-                        if let Some(p) = state.window.get_mut(at).filter(|p| p.batch == b)
-                            && p.error.as_ref().is_none_or(|(o, _)| off < *o)
-                        {
-                            p.error = Some((off, e));
-                        }
-                        None
+    }
+    let loaded = matches!(outcome, Outcome::Loaded { .. });
+    // Counted before the batch can complete, so a consumer that has
+    // the epoch's last batch sees every image counted.
+    if loaded {
+        shared.counters.images.fetch_add(1, Ordering::Relaxed);
+    }
+    Counters::add(&shared.counters.batch, started.elapsed());
+    let mut done = false;
+    {
+        let mut state = shared.state();
+        if state.generation == generation {
+            let fatal = match outcome {
+                Outcome::Failed(e) if c.policy == Policy::Fail => {
+                    if let Some(p) = state.window.get_mut(at).filter(|p| p.batch == b)
+                        && p.error.as_ref().is_none_or(|(o, _)| off < *o)
+                    {
+                        p.error = Some((off, e));
                     }
-                    Outcome::Failed(e) => Some(e),
-                    _ => None,
-                };
-                if let Some(e) = fatal {
-                    state.fatal.get_or_insert(e);
-                    done = true;
+                    None
                 }
-                if let Some(p) = state.window.get_mut(at).filter(|p| p.batch == b) {
-                    p.remaining = p.remaining.saturating_sub(1);
-                    done |= p.remaining == 0;
-                }
+                Outcome::Failed(e) => Some(e),
+                _ => None,
+            };
+            if let Some(e) = fatal {
+                state.fatal.get_or_insert(e);
+                done = true;
+            }
+            if let Some(p) = state.window.get_mut(at).filter(|p| p.batch == b) {
+                p.remaining = p.remaining.saturating_sub(1);
+                done |= p.remaining == 0;
             }
         }
-        if done {
-            shared.ready.notify_all();
-        }
+    }
+    if done {
+        shared.ready.notify_all();
     }
 }
 

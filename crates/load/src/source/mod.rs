@@ -265,15 +265,28 @@ impl Dataset {
         match &entry.location {
             Location::File(path) => {
                 let mut file = File::open(path).map_err(|e| fail(e.to_string(), Some(e)))?;
-                let len = file
-                    .metadata()
-                    .map_err(|e| fail(e.to_string(), Some(e)))?
-                    .len();
-                if len > max_bytes {
-                    return Err(fail(
+                let meta = file.metadata().map_err(|e| fail(e.to_string(), Some(e)))?;
+                let too_large = |len: u64| {
+                    fail(
                         format!("{len} bytes exceeds the limit of {max_bytes} bytes per sample"),
                         None,
-                    ));
+                    )
+                };
+                if !meta.is_file() {
+                    // A pipe or device has no length: read to its end, within the limit.
+                    out.clear();
+                    let read = file
+                        .take(max_bytes.saturating_add(1))
+                        .read_to_end(out)
+                        .map_err(|e| fail(e.to_string(), Some(e)))?;
+                    return match read as u64 > max_bytes {
+                        true => Err(too_large(read as u64)),
+                        false => Ok(()),
+                    };
+                }
+                let len = meta.len();
+                if len > max_bytes {
+                    return Err(too_large(len));
                 }
                 fill(out, len).map_err(|what| fail(what, None))?;
                 file.read_exact(out).map_err(|e| {
