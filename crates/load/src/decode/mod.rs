@@ -51,6 +51,7 @@ mod webp;
 
 use augment::ImageView;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// The pixel limit a decode refuses beyond unless told otherwise: 2^28
 /// (about 268 million pixels, 16384 x 16384), the `augment` pipeline's own
@@ -553,12 +554,20 @@ pub fn decode(
     } else {
         (&mut *scratch, &mut *pixels)
     };
-    match header.format {
-        Format::Jpeg => jpeg::decode(bytes, &header, scan, stored)?,
-        Format::Png => png::decode(bytes, &header, stored, tmp)?,
-        Format::WebP => webp::decode(bytes, &header, stored, tmp)?,
-        Format::Bmp => bmp::decode(bytes, &header, stored, tmp)?,
-    }
+    // The decoders are other crates: should one panic on a hostile file,
+    // the file is corrupt, not the caller's thread.
+    let decoded = catch_unwind(AssertUnwindSafe(|| match header.format {
+        Format::Jpeg => jpeg::decode(bytes, &header, scan, stored),
+        Format::Png => png::decode(bytes, &header, stored, tmp),
+        Format::WebP => webp::decode(bytes, &header, stored, tmp),
+        Format::Bmp => bmp::decode(bytes, &header, stored, tmp),
+    }));
+    decoded.unwrap_or_else(|_| {
+        Err(DecodeError::Corrupt {
+            format: header.format,
+            what: "the decoder gave up (it panicked)".into(),
+        })
+    })?;
     let (w, h) = (header.width as usize, header.height as usize);
     if orientation != Orientation::Normal {
         pixels::orient(scratch, (w, h), orientation, pixels)?;
