@@ -458,6 +458,19 @@ fn settings_are_checked() -> TestResult {
 }
 
 #[test]
+fn loaders_move_between_threads_and_batches_are_shared() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Loader>();
+    send::<load::Batch>();
+    sync::<load::Batch>();
+    send::<Dataset>();
+    sync::<Dataset>();
+    send::<Error>();
+    sync::<Error>();
+}
+
+#[test]
 fn stats_count_every_stage() -> TestResult {
     let fx = Fixture::new(6)?;
     let mut loader = builder(fx.folder()?)?.batch_size(4).threads(2).build()?;

@@ -13,7 +13,8 @@ pub struct Skipped {
     pub sample: Option<SampleName>,
     /// The epoch in which it first failed.
     pub epoch: u64,
-    /// Its global position in that epoch.
+    /// The global position (in that epoch) of the slot whose load tried it:
+    /// its own, or that of a slot it was to replace.
     pub position: u64,
     /// Why.
     pub error: Error,
