@@ -283,7 +283,7 @@ fn webdataset_shards() -> TestResult {
             &webp_lossless(&gradient(2, 2), 2, 2, image::ExtendedColorType::Rgb8)?,
         ),
         ("d.cls", b"1"),
-        ("d.seg.png", &png), // another sample: key "d", ext "seg.png"? no: key "d"
+        ("d.seg.png", &png), // key "d", extension "seg.png": not an image of the sample
     ])?;
     write(&dir.path().join("train-00.tar"), &first)?;
     write(&dir.path().join("train-01.tar"), &second)?;
