@@ -6,6 +6,7 @@
 //!   output written atomically, inputs never touched.
 //! - `augment apply`: one image, fully determined by pipeline, seed, index.
 //! - `augment bench`: a quick speed report of the kernels and the pipeline.
+//! - `augment load-bench`: the loader on a dataset, images/s and stages.
 //!
 //! Exit codes: 0 everything done; 1 the run finished but some files failed
 //! (each reported on stderr); 2 nothing done (bad command line, unreadable
@@ -15,6 +16,7 @@
 mod bench;
 mod demo;
 mod files;
+mod load_bench;
 mod options;
 mod run;
 mod sidecar;
@@ -93,6 +95,15 @@ enum Command {
     ///
     /// Example: augment bench --json
     Bench(bench::BenchArgs),
+    /// The loader end to end on a dataset: images/s and time per stage.
+    ///
+    /// Reads, decodes, augments and batches a folder (ImageFolder layout),
+    /// a list file or tar shards on worker threads, with a progress bar;
+    /// reports images/s and the thread time per image in each stage (read,
+    /// decode, augment, batch). Exit code 1 if samples were skipped.
+    ///
+    /// Example: augment load-bench imagenet/train --threads 8 --limit 5000
+    LoadBench(load_bench::LoadBenchArgs),
 }
 
 /// How a command ended, when it ran.
@@ -115,6 +126,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Apply(args) => run::apply(args),
         Command::Bench(args) => bench::bench(args).map(|()| Outcome::Done),
+        Command::LoadBench(args) => load_bench::load_bench(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,0 +1,815 @@
+//! Image files to 8-bit RGB: [`probe`] reads a header, [`decode`] the pixels.
+//!
+//! The format is sniffed from the first bytes, never taken from the file
+//! name: JPEG (`FF D8 FF`), PNG (its 8-byte signature), WebP (`RIFF....WEBP`)
+//! and BMP (`BM`). GIF, TIFF, AVIF, HEIC, JPEG XL, JPEG 2000 and QOI are
+//! recognised and refused by name.
+//!
+//! What every decode delivers, whatever the file holds:
+//!
+//! - 3 channels, 8 bits, interleaved RGB, rows packed (stride `3 * width`);
+//! - gray (with or without alpha) replicated to the three channels;
+//! - alpha dropped, not composited: the colour values stay as stored, as
+//!   Pillow's `.convert("RGB")` (and so torchvision's loader) does;
+//! - 16-bit samples rounded to 8 bits: `v8 = round(v16 * 255 / 65535)`,
+//!   computed as `(v16 * 255 + 32767) / 65535` in integers (never a tie).
+//!   Pillow takes the high byte of 16-bit RGB instead (and clips 16-bit
+//!   gray), so 16-bit files may differ from torchvision's by one level;
+//! - palette images expanded through their palette;
+//! - JPEG CMYK and YCCK (Adobe APP14 transform 0 and 2, inverted ink as
+//!   Adobe writes it) converted to RGB as `R = c * k / 255` on the stored
+//!   (inverted) values, which is Pillow's `(255 - C)(255 - K) / 255`
+//!   on ink values, rounded;
+//! - EXIF orientation applied by default ([`Request::orientation`]): the
+//!   pixels come upright, as a Pillow-based loader calling
+//!   `ImageOps.exif_transpose` gives them. torchvision's `ImageFolder`
+//!   (plain `Image.open(...).convert("RGB")`) does **not** apply it, so
+//!   turn it off to match torchvision on rotated phone photos. The
+//!   orientation is read from JPEG's APP1 `Exif`, PNG's `eXIf` chunk (before
+//!   the image data) and WebP's `EXIF` chunk.
+//!
+//! A header over the pixel limit ([`Request::max_pixels`], default
+//! [`DEFAULT_MAX_PIXELS`]) is refused before anything is decoded or
+//! allocated (a decompression bomb costs one header read). Empty, cut,
+//! corrupt and non-image bytes each get their own [`DecodeError`]; a JPEG
+//! without its end-of-image marker is reported as truncated, as Pillow
+//! reports it, rather than decoded with its tail missing.
+//!
+//! The request can name a region of the stored image and a scale
+//! denominator (1, 2, 4, 8), so a later stage can decode only what a plan
+//! reads, at the DCT scale it needs. Today every decoder returns the whole
+//! image at scale 1, and [`Delivered`] says so: callers map coordinates
+//! through [`Delivered::to_stored`], which stays right when decoders start
+//! honouring the request.
+
+mod bmp;
+mod exif;
+mod jpeg;
+mod pixels;
+mod png;
+mod webp;
+
+use augment::ImageView;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// The pixel limit a decode refuses beyond unless told otherwise: 2^28
+/// (about 268 million pixels, 16384 x 16384), the `augment` pipeline's own
+/// default output limit.
+pub const DEFAULT_MAX_PIXELS: u64 = 1 << 28;
+
+/// An image file format the loader decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// JPEG (baseline, extended and progressive Huffman; 8-bit).
+    Jpeg,
+    /// PNG (every colour type and bit depth; the default image of an APNG).
+    Png,
+    /// WebP (lossy, lossless; the first frame of an animation).
+    WebP,
+    /// Windows bitmap.
+    Bmp,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::WebP => "WebP",
+            Format::Bmp => "BMP",
+        })
+    }
+}
+
+/// The colour model a file stores (before conversion to RGB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColorModel {
+    /// One gray channel.
+    Gray,
+    /// Gray and alpha.
+    GrayAlpha,
+    /// Red, green, blue (including JPEG's YCbCr).
+    Rgb,
+    /// RGB and alpha.
+    Rgba,
+    /// Indices into a palette.
+    Palette,
+    /// JPEG CMYK (Adobe transform 0 on four components).
+    Cmyk,
+    /// JPEG YCCK (Adobe transform 2).
+    Ycck,
+}
+
+/// EXIF orientation: how the stored pixels must be turned to show the
+/// picture upright (EXIF values 1 to 8, in that order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Orientation {
+    /// 1: stored upright.
+    #[default]
+    Normal,
+    /// 2: mirrored left-right.
+    FlipHorizontal,
+    /// 3: turned 180°.
+    Rotate180,
+    /// 4: mirrored top-bottom.
+    FlipVertical,
+    /// 5: mirrored about the main diagonal (rows become columns).
+    Transpose,
+    /// 6: shown after turning the stored image 90° clockwise.
+    Rotate90,
+    /// 7: mirrored about the anti-diagonal.
+    Transverse,
+    /// 8: shown after turning the stored image 90° counter-clockwise.
+    Rotate270,
+}
+
+impl Orientation {
+    /// The orientation of EXIF value `value` (1..=8), if it is one.
+    pub fn from_exif(value: u16) -> Option<Orientation> {
+        Some(match value {
+            1 => Orientation::Normal,
+            2 => Orientation::FlipHorizontal,
+            3 => Orientation::Rotate180,
+            4 => Orientation::FlipVertical,
+            5 => Orientation::Transpose,
+            6 => Orientation::Rotate90,
+            7 => Orientation::Transverse,
+            8 => Orientation::Rotate270,
+            _ => return None,
+        })
+    }
+
+    /// The EXIF value (1..=8).
+    pub fn exif(self) -> u16 {
+        self as u16 + 1
+    }
+
+    /// Whether the upright picture's width is the stored height.
+    pub fn swaps_axes(self) -> bool {
+        matches!(
+            self,
+            Orientation::Transpose
+                | Orientation::Rotate90
+                | Orientation::Transverse
+                | Orientation::Rotate270
+        )
+    }
+
+    /// The upright size of a stored `(width, height)` image.
+    pub fn upright_size<T>(self, (width, height): (T, T)) -> (T, T) {
+        if self.swaps_axes() {
+            (height, width)
+        } else {
+            (width, height)
+        }
+    }
+
+    /// Where upright point `(u, v)` lies in a stored `width x height`
+    /// image (pixel centres at integers, so a flip maps `u` to
+    /// `width - 1 - u`).
+    pub fn to_stored(self, (u, v): (f64, f64), (width, height): (f64, f64)) -> (f64, f64) {
+        let (xm, ym) = (width - 1.0, height - 1.0);
+        match self {
+            Orientation::Normal => (u, v),
+            Orientation::FlipHorizontal => (xm - u, v),
+            Orientation::Rotate180 => (xm - u, ym - v),
+            Orientation::FlipVertical => (u, ym - v),
+            Orientation::Transpose => (v, u),
+            Orientation::Rotate90 => (v, ym - u),
+            Orientation::Transverse => (xm - v, ym - u),
+            Orientation::Rotate270 => (xm - v, u),
+        }
+    }
+}
+
+/// What a file's header says, read without decoding any pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Header {
+    /// The format sniffed from the magic bytes.
+    pub format: Format,
+    /// Width as stored (before orientation).
+    pub width: u32,
+    /// Height as stored (before orientation).
+    pub height: u32,
+    /// The EXIF orientation ([`Orientation::Normal`] if none).
+    pub orientation: Orientation,
+    /// The stored colour model.
+    pub color: ColorModel,
+    /// Bits per sample as stored (per pixel for BMP).
+    pub bit_depth: u8,
+    /// A progressive JPEG or an interlaced PNG (decoding needs the whole
+    /// file before the first row is final).
+    pub progressive: bool,
+}
+
+impl Header {
+    /// Stored pixels, `width * height`.
+    pub fn pixels(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+
+    /// The size of the picture shown upright (width and height swapped by
+    /// orientations 5 to 8).
+    pub fn upright_size(&self) -> (u32, u32) {
+        self.orientation.upright_size((self.width, self.height))
+    }
+}
+
+/// A rectangle of stored pixels: columns `x..x + width`, rows `y..y + height`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// First column.
+    pub x: u32,
+    /// First row.
+    pub y: u32,
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+}
+
+/// What to decode: the whole image or a region of it, at a scale, upright
+/// or as stored, within a pixel limit.
+///
+/// ```
+/// use load::decode::Request;
+/// let request = Request::new().orientation(false).max_pixels(1 << 24);
+/// assert_eq!(request.scale, 1);
+/// assert!(!request.orientation);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request {
+    /// The stored pixels wanted (default: all). Decoders may deliver more;
+    /// [`Delivered::region`] says what they did.
+    pub region: Option<Region>,
+    /// Scale denominator: 1, 2, 4 or 8 (default 1). Decoders may deliver a
+    /// smaller one; [`Delivered::scale`] says which.
+    pub scale: u32,
+    /// Apply the EXIF orientation (default on).
+    pub orientation: bool,
+    /// Refuse headers with more stored pixels than this (default
+    /// [`DEFAULT_MAX_PIXELS`]).
+    pub max_pixels: u64,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            region: None,
+            scale: 1,
+            orientation: true,
+            max_pixels: DEFAULT_MAX_PIXELS,
+        }
+    }
+}
+
+impl Request {
+    /// The whole image, scale 1, upright, default pixel limit.
+    pub fn new() -> Request {
+        Request::default()
+    }
+
+    /// Only `region` (stored pixels) is needed.
+    #[must_use]
+    pub fn region(mut self, region: Region) -> Request {
+        self.region = Some(region);
+        self
+    }
+
+    /// A scale denominator of 1, 2, 4 or 8 would do.
+    #[must_use]
+    pub fn scale(mut self, denominator: u32) -> Request {
+        self.scale = denominator;
+        self
+    }
+
+    /// Apply the EXIF orientation or not.
+    #[must_use]
+    pub fn orientation(mut self, apply: bool) -> Request {
+        self.orientation = apply;
+        self
+    }
+
+    /// Refuse headers with more stored pixels than `limit`.
+    #[must_use]
+    pub fn max_pixels(mut self, limit: u64) -> Request {
+        self.max_pixels = limit;
+        self
+    }
+
+    fn check(&self, header: &Header) -> Result<(), DecodeError> {
+        if !matches!(self.scale, 1 | 2 | 4 | 8) {
+            return Err(DecodeError::Request {
+                what: format!("scale denominator {} is not 1, 2, 4 or 8", self.scale),
+            });
+        }
+        if header.pixels() > self.max_pixels {
+            return Err(DecodeError::TooLarge {
+                width: header.width,
+                height: header.height,
+                limit: self.max_pixels,
+            });
+        }
+        if let Some(r) = self.region {
+            let inside = r.width > 0
+                && r.height > 0
+                && u64::from(r.x) + u64::from(r.width) <= u64::from(header.width)
+                && u64::from(r.y) + u64::from(r.height) <= u64::from(header.height);
+            if !inside {
+                return Err(DecodeError::Request {
+                    what: format!(
+                        "region {}x{} at ({}, {}) is empty or not inside the {}x{} image",
+                        r.width, r.height, r.x, r.y, header.width, header.height
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a decode delivered: which stored pixels, at which scale, turned
+/// how. The buffer holds `width x height` RGB pixels: the stored `region`
+/// divided by `scale` (rounded up), then turned by `orientation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// The file's header.
+    pub header: Header,
+    /// The stored pixels decoded (today always the whole image).
+    pub region: Region,
+    /// The scale denominator applied (today always 1).
+    pub scale: u32,
+    /// The orientation applied to the pixels ([`Orientation::Normal`] when
+    /// the request turned it off or the file has none).
+    pub orientation: Orientation,
+    /// Width of the delivered pixels.
+    pub width: u32,
+    /// Height of the delivered pixels.
+    pub height: u32,
+}
+
+impl Delivered {
+    /// Where delivered pixel position `(x, y)` lies in the stored image
+    /// (pixel centres at integers in both): undoes the orientation, then
+    /// the scale (a delivered pixel covers `scale x scale` stored pixels,
+    /// its centre at their centre), then the region's offset.
+    ///
+    /// ```
+    /// use load::decode::{DecodeBuffer, Request, decode};
+    /// # let png = load::decode::tests_support::tiny_png();
+    /// let mut buffer = DecodeBuffer::new();
+    /// let delivered = decode(&png, &Request::new(), &mut buffer)?;
+    /// assert_eq!(delivered.to_stored(1.0, 0.0), (1.0, 0.0)); // whole image, upright
+    /// # Ok::<(), load::decode::DecodeError>(())
+    /// ```
+    pub fn to_stored(&self, x: f64, y: f64) -> (f64, f64) {
+        let s = f64::from(self.scale);
+        let (w, h) = self
+            .orientation
+            .upright_size((f64::from(self.width), f64::from(self.height)));
+        let (a, b) = self.orientation.to_stored((x, y), (w, h));
+        (
+            f64::from(self.region.x) + a * s + (s - 1.0) / 2.0,
+            f64::from(self.region.y) + b * s + (s - 1.0) / 2.0,
+        )
+    }
+}
+
+/// Why bytes did not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Zero bytes.
+    #[error("empty file (0 bytes)")]
+    Empty,
+    /// The first bytes match no image format known here.
+    #[error("not an image: unknown format (first bytes {start})")]
+    NotAnImage {
+        /// The first bytes, in hex.
+        start: String,
+    },
+    /// A known image format this loader does not decode.
+    #[error("{format} files are not supported (JPEG, PNG, WebP and BMP are)")]
+    UnsupportedFormat {
+        /// The format's name.
+        format: &'static str,
+    },
+    /// The file ends early.
+    #[error("truncated {format}: {what}")]
+    Truncated {
+        /// The format.
+        format: Format,
+        /// What was missing.
+        what: String,
+    },
+    /// The file breaks its format's rules.
+    #[error("corrupt {format}: {what}")]
+    Corrupt {
+        /// The format.
+        format: Format,
+        /// What was wrong.
+        what: String,
+    },
+    /// A valid file using a feature no decoder here implements.
+    #[error("unsupported {format}: {what}")]
+    Unsupported {
+        /// The format.
+        format: Format,
+        /// The feature.
+        what: String,
+    },
+    /// The header announces more pixels than the limit (checked before
+    /// decoding or allocating).
+    #[error("image {width}x{height} exceeds the limit of {limit} pixels")]
+    TooLarge {
+        /// Stored width.
+        width: u32,
+        /// Stored height.
+        height: u32,
+        /// The limit.
+        limit: u64,
+    },
+    /// The output buffer could not be allocated.
+    #[error("cannot allocate {bytes} bytes for the decoded image")]
+    OutOfMemory {
+        /// Bytes asked for.
+        bytes: usize,
+    },
+    /// The request itself is invalid (scale, region).
+    #[error("invalid decode request: {what}")]
+    Request {
+        /// What was wrong.
+        what: String,
+    },
+}
+
+/// A thread's reusable decode output: the RGB pixels of the last decode
+/// and the scratch the decoders convert through. Once it has held the
+/// largest image, decoding again allocates nothing here (the decoders'
+/// own working memory is theirs).
+#[derive(Debug, Default, Clone)]
+pub struct DecodeBuffer {
+    pixels: Vec<u8>,
+    scratch: Vec<u8>,
+    width: usize,
+    height: usize,
+}
+
+impl DecodeBuffer {
+    /// An empty buffer, allocating nothing yet.
+    pub fn new() -> DecodeBuffer {
+        DecodeBuffer::default()
+    }
+
+    /// Width of the last decoded image (0 before any).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height of the last decoded image (0 before any).
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The last decoded image's pixels, RGB, rows packed.
+    pub fn as_slice(&self) -> &[u8] {
+        self.pixels
+            .get(..self.width * self.height * 3)
+            .unwrap_or_default()
+    }
+
+    /// The last decoded image as a view, or `None` before the first
+    /// successful decode.
+    pub fn view(&self) -> Option<ImageView<'_, u8>> {
+        ImageView::new(self.as_slice(), self.width, self.height, 3).ok()
+    }
+
+    /// Bytes held (pixels and scratch), for memory accounting.
+    pub fn capacity_bytes(&self) -> usize {
+        self.pixels.capacity() + self.scratch.capacity()
+    }
+}
+
+/// Reads `bytes`' header: format, stored size, orientation, colour model,
+/// without decoding pixels.
+///
+/// ```
+/// use load::decode::{Format, probe};
+/// # let png = load::decode::tests_support::tiny_png();
+/// let header = probe(&png)?;
+/// assert_eq!((header.format, header.width, header.height), (Format::Png, 2, 1));
+/// assert!(probe(b"hello").is_err());
+/// # Ok::<(), load::decode::DecodeError>(())
+/// ```
+pub fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
+    probe_inner(bytes).map(|(header, _)| header)
+}
+
+/// The header and, for JPEG, where the first scan starts.
+fn probe_inner(bytes: &[u8]) -> Result<(Header, usize), DecodeError> {
+    match sniff(bytes)? {
+        Format::Jpeg => jpeg::probe(bytes),
+        Format::Png => png::probe(bytes).map(|h| (h, 0)),
+        Format::WebP => webp::probe(bytes).map(|h| (h, 0)),
+        Format::Bmp => bmp::probe(bytes).map(|h| (h, 0)),
+    }
+}
+
+/// Decodes `bytes` into `buffer` as 8-bit RGB, as `request` asks (see the
+/// module documentation for the conversions), and says what it delivered.
+///
+/// ```
+/// use load::decode::{DecodeBuffer, Request, decode};
+/// # let png = load::decode::tests_support::tiny_png();
+/// let mut buffer = DecodeBuffer::new();
+/// let delivered = decode(&png, &Request::new(), &mut buffer)?;
+/// assert_eq!((delivered.width, delivered.height, delivered.scale), (2, 1, 1));
+/// assert_eq!(buffer.as_slice(), &[255, 0, 0, 0, 0, 255]);
+/// # Ok::<(), load::decode::DecodeError>(())
+/// ```
+pub fn decode(
+    bytes: &[u8],
+    request: &Request,
+    buffer: &mut DecodeBuffer,
+) -> Result<Delivered, DecodeError> {
+    let (header, scan) = probe_inner(bytes)?;
+    request.check(&header)?;
+    let orientation = if request.orientation {
+        header.orientation
+    } else {
+        Orientation::Normal
+    };
+    buffer.width = 0;
+    buffer.height = 0;
+    let DecodeBuffer {
+        pixels, scratch, ..
+    } = buffer;
+    // Decode straight into the pixels when nothing turns them afterwards.
+    let (stored, tmp) = if orientation == Orientation::Normal {
+        (&mut *pixels, &mut *scratch)
+    } else {
+        (&mut *scratch, &mut *pixels)
+    };
+    // The decoders are other crates: should one panic on a hostile file,
+    // the file is corrupt, not the caller's thread.
+    let decoded = catch_unwind(AssertUnwindSafe(|| match header.format {
+        Format::Jpeg => jpeg::decode(bytes, &header, scan, stored),
+        Format::Png => png::decode(bytes, &header, stored, tmp),
+        Format::WebP => webp::decode(bytes, &header, stored, tmp),
+        Format::Bmp => bmp::decode(bytes, &header, stored, tmp),
+    }));
+    decoded.unwrap_or_else(|_| {
+        Err(DecodeError::Corrupt {
+            format: header.format,
+            what: "the decoder gave up (it panicked)".into(),
+        })
+    })?;
+    let (w, h) = (header.width as usize, header.height as usize);
+    if orientation != Orientation::Normal {
+        pixels::orient(scratch, (w, h), orientation, pixels)?;
+    }
+    let (width, height) = orientation.upright_size((header.width, header.height));
+    buffer.width = width as usize;
+    buffer.height = height as usize;
+    Ok(Delivered {
+        header,
+        region: Region {
+            x: 0,
+            y: 0,
+            width: header.width,
+            height: header.height,
+        },
+        scale: 1,
+        orientation,
+        width,
+        height,
+    })
+}
+
+/// The format `bytes` start with.
+fn sniff(bytes: &[u8]) -> Result<Format, DecodeError> {
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let unsupported = |format| Err(DecodeError::UnsupportedFormat { format });
+    match bytes {
+        [] => Err(DecodeError::Empty),
+        [0xFF, 0xD8, 0xFF, ..] => Ok(Format::Jpeg),
+        b if b.starts_with(PNG) => Ok(Format::Png),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Ok(Format::WebP),
+        [b'B', b'M', ..] => Ok(Format::Bmp),
+        [b'G', b'I', b'F', b'8', ..] => unsupported("GIF"),
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => unsupported("TIFF"),
+        [0xFF, 0x0A, ..] | [0, 0, 0, 0x0C, b'J', b'X', b'L', b' ', ..] => unsupported("JPEG XL"),
+        [0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', ..] | [0xFF, 0x4F, 0xFF, 0x51, ..] => {
+            unsupported("JPEG 2000")
+        }
+        [
+            _,
+            _,
+            _,
+            _,
+            b'f',
+            b't',
+            b'y',
+            b'p',
+            b'a',
+            b'v',
+            b'i',
+            b'f',
+            ..,
+        ] => unsupported("AVIF"),
+        [
+            _,
+            _,
+            _,
+            _,
+            b'f',
+            b't',
+            b'y',
+            b'p',
+            b'h',
+            b'e',
+            b'i' | b'v',
+            _,
+            ..,
+        ]
+        | [
+            _,
+            _,
+            _,
+            _,
+            b'f',
+            b't',
+            b'y',
+            b'p',
+            b'm',
+            b'i',
+            b'f',
+            b'1',
+            ..,
+        ] => unsupported("HEIF"),
+        [b'q', b'o', b'i', b'f', ..] => unsupported("QOI"),
+        _ => Err(DecodeError::NotAnImage {
+            start: bytes
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }),
+    }
+}
+
+/// Makes `v` exactly `len` bytes, reusing its capacity; what it held is
+/// kept where it fits (every decoder overwrites all of it).
+fn fit(v: &mut Vec<u8>, len: usize) -> Result<(), DecodeError> {
+    if len > v.capacity() {
+        v.clear();
+        v.try_reserve_exact(len)
+            .map_err(|_| DecodeError::OutOfMemory { bytes: len })?;
+    }
+    v.truncate(len);
+    v.resize(len, 0);
+    Ok(())
+}
+
+/// `w * h * channels` bytes, or the error a too-large header deserves.
+fn image_len(header: &Header, channels: usize) -> Result<usize, DecodeError> {
+    (header.width as usize)
+        .checked_mul(header.height as usize)
+        .and_then(|p| p.checked_mul(channels))
+        .ok_or(DecodeError::OutOfMemory { bytes: usize::MAX })
+}
+
+/// Fixtures for the documentation examples.
+#[doc(hidden)]
+pub mod tests_support {
+    /// A 2x1 RGB PNG: red, blue.
+    pub fn tiny_png() -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = ::png::Encoder::new(&mut out, 2, 1);
+        encoder.set_color(::png::ColorType::Rgb);
+        let written = encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&[255, 0, 0, 0, 0, 255]));
+        if written.is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orientation_round_trips_and_maps_corners() {
+        for v in 1..=8 {
+            let o = Orientation::from_exif(v).map(Orientation::exif);
+            assert_eq!(o, Some(v));
+        }
+        // Rotate90: the stored top-left corner shows at the top-right.
+        let (w, h) = (4.0, 3.0);
+        let (uw, _) = Orientation::Rotate90.upright_size((w, h));
+        assert_eq!(
+            Orientation::Rotate90.to_stored((uw - 1.0, 0.0), (w, h)),
+            (0.0, 0.0)
+        );
+        // Rotate270: it shows at the bottom-left.
+        assert_eq!(
+            Orientation::Rotate270.to_stored((0.0, w - 1.0), (w, h)),
+            (0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn sniffing_names_what_it_refuses() {
+        assert_eq!(sniff(b""), Err(DecodeError::Empty));
+        assert_eq!(
+            sniff(b"GIF89a......"),
+            Err(DecodeError::UnsupportedFormat { format: "GIF" })
+        );
+        assert!(matches!(
+            sniff(b"hello world"),
+            Err(DecodeError::NotAnImage { start }) if start == "68 65 6c 6c 6f 20 77 6f"
+        ));
+    }
+
+    #[test]
+    fn requests_are_checked() {
+        let header = Header {
+            format: Format::Png,
+            width: 10,
+            height: 5,
+            orientation: Orientation::Normal,
+            color: ColorModel::Rgb,
+            bit_depth: 8,
+            progressive: false,
+        };
+        assert!(Request::new().scale(3).check(&header).is_err());
+        assert!(Request::new().max_pixels(49).check(&header).is_err());
+        assert!(Request::new().max_pixels(50).check(&header).is_ok());
+        let r = |x, y, width, height| Region {
+            x,
+            y,
+            width,
+            height,
+        };
+        assert!(Request::new().region(r(0, 0, 10, 5)).check(&header).is_ok());
+        assert!(
+            Request::new()
+                .region(r(1, 0, 10, 5))
+                .check(&header)
+                .is_err()
+        );
+        assert!(Request::new().region(r(0, 0, 0, 5)).check(&header).is_err());
+    }
+
+    #[test]
+    fn delivered_maps_through_scale_and_region() {
+        let header = Header {
+            format: Format::Jpeg,
+            width: 100,
+            height: 80,
+            orientation: Orientation::Rotate90,
+            color: ColorModel::Rgb,
+            bit_depth: 8,
+            progressive: false,
+        };
+        // A 40x20 region at (10, 30), scale 2, turned: 10x20 delivered.
+        let d = Delivered {
+            header,
+            region: Region {
+                x: 10,
+                y: 30,
+                width: 40,
+                height: 20,
+            },
+            scale: 2,
+            orientation: Orientation::Rotate90,
+            width: 10,
+            height: 20,
+        };
+        // Delivered top-right is the region's stored top-left block,
+        // whose centre is stored (10.5, 30.5).
+        assert_eq!(d.to_stored(9.0, 0.0), (10.5, 30.5));
+    }
+}

@@ -1,0 +1,176 @@
+//! The batches a loader hands out, and the pool their buffers return to.
+
+use augment::Normalisation;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// What each sample becomes in a batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Output {
+    /// NCHW `f32`, normalised: each image sampled straight into its planes
+    /// by [`augment::Pipeline::apply_tensor`] (conversion, lighting and
+    /// normalisation fused into the one sampling pass).
+    Tensor(Normalisation),
+    /// NHWC `u8`: each image augmented by
+    /// [`augment::Pipeline::apply_plan_into`], pixels as the pipeline
+    /// leaves them (for a GPU-side normalisation).
+    Pixels,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output::Tensor(Normalisation::IMAGENET)
+    }
+}
+
+/// The buffers of one batch: images, labels, and which sample filled
+/// each slot. Reused from batch to batch.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    pub tensor: Vec<f32>,
+    pub pixels: Vec<u8>,
+    pub labels: Vec<i64>,
+    pub samples: Vec<usize>,
+    pub positions: Vec<u64>,
+}
+
+impl Buffers {
+    /// Sizes every buffer for `images` images of `per_image` values,
+    /// keeping capacity (allocating only the first time a size is reached).
+    pub fn prepare(&mut self, output: &Output, images: usize, per_image: usize) {
+        let values = images * per_image;
+        match output {
+            Output::Tensor(_) => {
+                self.tensor.truncate(values);
+                self.tensor.resize(values, 0.0);
+            }
+            Output::Pixels => {
+                self.pixels.truncate(values);
+                self.pixels.resize(values, 0);
+            }
+        }
+        self.labels.truncate(images);
+        self.labels.resize(images, 0);
+        self.samples.truncate(images);
+        self.samples.resize(images, 0);
+        self.positions.truncate(images);
+        self.positions.resize(images, 0);
+    }
+}
+
+/// Buffers returned by dropped batches, waiting for the next batch. It
+/// keeps at most one set: the loader's memory is its `prefetch` batches
+/// being built, plus this one.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    free: Mutex<Option<Buffers>>,
+}
+
+impl Pool {
+    pub fn new() -> Pool {
+        Pool {
+            free: Mutex::new(None),
+        }
+    }
+
+    pub fn take(&self) -> Buffers {
+        self.free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    }
+
+    fn put(&self, buffers: Buffers) {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        if free.is_none() {
+            *free = Some(buffers);
+        }
+    }
+}
+
+/// The memory layout of a batch's images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `[n, channels, height, width]`, `f32`.
+    Nchw,
+    /// `[n, height, width, channels]`, `u8`.
+    Nhwc,
+}
+
+/// One batch: images (NCHW `f32` or NHWC `u8`), labels (`i64`), and for
+/// each slot the dataset sample that filled it and its position in the
+/// epoch. Dropping it returns its buffers to the loader for reuse.
+#[derive(Debug)]
+pub struct Batch {
+    pub(crate) buffers: Buffers,
+    pub(crate) shape: [usize; 4],
+    pub(crate) layout: Layout,
+    pub(crate) epoch: u64,
+    pub(crate) index: usize,
+    pub(crate) pool: Arc<Pool>,
+}
+
+impl Batch {
+    /// Images in the batch.
+    pub fn len(&self) -> usize {
+        self.shape[0]
+    }
+
+    /// Whether the batch holds no image.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `[n, c, h, w]` for [`Layout::Nchw`], `[n, h, w, c]` for [`Layout::Nhwc`].
+    pub fn shape(&self) -> [usize; 4] {
+        self.shape
+    }
+
+    /// How the images are laid out.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The NCHW `f32` images ([`Output::Tensor`]), else `None`.
+    pub fn tensor(&self) -> Option<&[f32]> {
+        (self.layout == Layout::Nchw).then_some(self.buffers.tensor.as_slice())
+    }
+
+    /// The NHWC `u8` images ([`Output::Pixels`]), else `None`.
+    pub fn pixels(&self) -> Option<&[u8]> {
+        (self.layout == Layout::Nhwc).then_some(self.buffers.pixels.as_slice())
+    }
+
+    /// One label per image.
+    pub fn labels(&self) -> &[i64] {
+        &self.buffers.labels
+    }
+
+    /// The dataset index of the sample in each slot: the epoch order's
+    /// sample, or the one that replaced it under the skip policy.
+    pub fn samples(&self) -> &[usize] {
+        &self.buffers.samples
+    }
+
+    /// Each slot's position in the epoch's global order (before the rank
+    /// split), which fixes its augmentation (see [`crate::sampler`]).
+    pub fn positions(&self) -> &[u64] {
+        &self.buffers.positions
+    }
+
+    /// The epoch it belongs to.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Its number within the epoch, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.pool.put(std::mem::take(&mut self.buffers));
+    }
+}

@@ -1,0 +1,777 @@
+//! Epochs of augmented batches, built by a pool of worker threads.
+//!
+//! **Work.** Each worker claims the next image of the epoch (read,
+//! decode, augment into its own scratch, copy into its batch slot), so
+//! all threads work on different images of the same few batches, and a
+//! slow or broken file occupies one worker only. Workers may run ahead
+//! of the consumer by `prefetch` batches; batches are delivered in order.
+//!
+//! **Memory.** The loader holds `prefetch` batch buffers being filled and
+//! one returned by a dropped [`Batch`], plus per thread: the file's bytes,
+//! the decoded image and one augmented image. Every buffer keeps its
+//! capacity, so once each has held its largest size the steady state
+//! allocates nothing per image in the loader (the decoders' internal
+//! working memory is theirs).
+//!
+//! **Determinism.** Batch `b` of an epoch holds this rank's samples
+//! `b * batch_size..`, in the order of [`crate::sampler`]; the sample at
+//! global position `k` is augmented as image
+//! [`augment_index(epoch, k)`](crate::sampler::augment_index) of the
+//! pipeline with the loader's seed. Batches are therefore the same, image
+//! for image, whatever the thread count, prefetch depth or batch size.
+//!
+//! **Failures.** Under [`Policy::Skip`] (the default) a sample that fails
+//! to read, decode or augment is replaced by the next sample of the
+//! epoch's global order (positions `k + 1, k + 2, ...`, cyclically) that
+//! loads, keeping slot `k`'s augmentation; the failure is recorded once in
+//! the [`Report`]. The replacement depends only on which samples fail, so
+//! it too is the same on any thread count. Under [`Policy::Fail`] the
+//! batch holding the sample is replaced by the sample's error in the
+//! iteration, which then goes on with the next batch.
+
+mod batch;
+mod report;
+mod worker;
+
+pub use batch::{Batch, Layout, Output};
+pub use report::{Report, Skipped, Stats};
+
+use crate::decode::{DEFAULT_MAX_PIXELS, Request};
+use crate::error::{Error, Result};
+use crate::sampler::{EpochOrder, MAX_EPOCHS, Sampling};
+use crate::source::{DEFAULT_MAX_FILE_BYTES, Dataset};
+use augment::Pipeline;
+use batch::{Buffers, Pool};
+use report::Counters;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::thread::JoinHandle;
+
+/// What happens to a sample that fails to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// Replace it by the next sample of the epoch order that loads, and
+    /// record it in the [`Report`].
+    #[default]
+    Skip,
+    /// Deliver the error in place of its batch.
+    Fail,
+}
+
+/// Settings fixed at build.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub batch_size: usize,
+    pub prefetch: usize,
+    pub output: Output,
+    pub policy: Policy,
+    pub request: Request,
+    pub max_file_bytes: u64,
+    pub sampling: Sampling,
+    pub drop_last_batch: bool,
+    /// Output width and height of every image.
+    pub size: (usize, usize),
+}
+
+impl Config {
+    pub fn per_image(&self) -> usize {
+        3 * self.size.0 * self.size.1
+    }
+}
+
+/// One batch of the prefetch window: how many of its images are still
+/// being loaded, and the first error (by slot) under the fail policy.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub batch: usize,
+    pub remaining: usize,
+    pub error: Option<(usize, Error)>,
+}
+
+/// The epoch in progress, under one lock.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub shutdown: bool,
+    /// Bumped at every epoch start and abandon: results of an older
+    /// generation are dropped.
+    pub generation: u64,
+    pub epoch: u64,
+    /// Images this rank loads this epoch.
+    pub images: usize,
+    pub batches: usize,
+    /// Next image to claim; images below `limit` may be claimed.
+    pub next: usize,
+    pub limit: usize,
+    pub delivered: usize,
+    /// The window, indexed by `batch % prefetch`.
+    pub window: Vec<Pending>,
+    /// An error that ends the epoch (nothing loads, a worker died).
+    pub fatal: Option<Error>,
+}
+
+/// A batch slot's buffers, tagged with the batch they are for.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    pub generation: u64,
+    pub batch: usize,
+    pub buffers: Buffers,
+}
+
+/// What the loader and its workers share.
+pub(crate) struct Shared {
+    pub dataset: Dataset,
+    pub pipeline: Pipeline,
+    pub config: Config,
+    pub state: Mutex<State>,
+    /// Workers wait here for images to claim.
+    pub work: Condvar,
+    /// The consumer waits here for its batch.
+    pub ready: Condvar,
+    pub order: RwLock<EpochOrder>,
+    pub slots: Vec<Mutex<Slot>>,
+    pub pool: Arc<Pool>,
+    /// Samples known to fail (skip policy): not tried again.
+    pub bad: Vec<AtomicBool>,
+    pub report: Mutex<Report>,
+    pub counters: Counters,
+    /// Set when the loader drops: workers abandon their sample.
+    pub stop: AtomicBool,
+    /// `State::generation`, readable without the lock (a worker checks it
+    /// between the candidates of a skipped slot).
+    pub generation: AtomicU64,
+    /// Workers still running.
+    pub alive: AtomicUsize,
+}
+
+impl Shared {
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Builds a [`Loader`]; see each setting for its default.
+#[derive(Debug, Clone)]
+pub struct LoaderBuilder {
+    dataset: Dataset,
+    pipeline: Pipeline,
+    batch_size: usize,
+    threads: Option<usize>,
+    prefetch: usize,
+    sampling: Sampling,
+    output: Output,
+    policy: Policy,
+    request: Request,
+    max_file_bytes: u64,
+    drop_last_batch: bool,
+}
+
+impl LoaderBuilder {
+    /// Images per batch (default 64).
+    #[must_use]
+    pub fn batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n;
+        self
+    }
+
+    /// Worker threads (default: the machine's available parallelism). 0
+    /// starts none: each batch is built on the thread that asks for it
+    /// (PyTorch's `num_workers=0`), the same batches, one image at a time.
+    #[must_use]
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n);
+        self
+    }
+
+    /// Batches built ahead of the consumer (default 2).
+    #[must_use]
+    pub fn prefetch(mut self, n: usize) -> Self {
+        self.prefetch = n;
+        self
+    }
+
+    /// Shuffle each epoch (default on).
+    #[must_use]
+    pub fn shuffle(mut self, on: bool) -> Self {
+        self.sampling.shuffle = on;
+        self
+    }
+
+    /// The seed of the shuffle and of the augmentation (default: the
+    /// pipeline's seed). The pipeline runs with this seed
+    /// ([`Pipeline::with_seed`]), so one number reproduces a run.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.sampling.seed = seed;
+        self
+    }
+
+    /// This process is replica `rank` of `world` (default 0 of 1), as
+    /// PyTorch's `DistributedSampler(num_replicas=world, rank=rank)`.
+    #[must_use]
+    pub fn distributed(mut self, rank: usize, world: usize) -> Self {
+        self.sampling.rank = rank;
+        self.sampling.world = world;
+        self
+    }
+
+    /// `DistributedSampler`'s `drop_last`: cut the epoch order to a
+    /// multiple of the world size instead of padding it (default off).
+    #[must_use]
+    pub fn drop_last(mut self, on: bool) -> Self {
+        self.sampling.drop_last = on;
+        self
+    }
+
+    /// `DataLoader`'s `drop_last`: leave out this rank's last batch if it
+    /// is not full (default off: it is delivered smaller).
+    #[must_use]
+    pub fn drop_last_batch(mut self, on: bool) -> Self {
+        self.drop_last_batch = on;
+        self
+    }
+
+    /// What each sample becomes (default NCHW `f32` with ImageNet
+    /// normalisation).
+    #[must_use]
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+
+    /// What a failing sample does (default [`Policy::Skip`]).
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Apply EXIF orientation (default on; torchvision's `ImageFolder`
+    /// does not, see [`crate::decode`]).
+    #[must_use]
+    pub fn orientation(mut self, on: bool) -> Self {
+        self.request = self.request.orientation(on);
+        self
+    }
+
+    /// Refuse images whose header has more pixels (default 2^28).
+    #[must_use]
+    pub fn max_pixels(mut self, limit: u64) -> Self {
+        self.request = self.request.max_pixels(limit);
+        self
+    }
+
+    /// Refuse files (or members) larger than this (default 256 MiB).
+    #[must_use]
+    pub fn max_file_bytes(mut self, limit: u64) -> Self {
+        self.max_file_bytes = limit;
+        self
+    }
+
+    /// Checks the settings, finds the output size and starts the workers
+    /// (idle until the first [`Loader::iter`]).
+    pub fn build(self) -> Result<Loader> {
+        let setting = |setting, value: usize, expected| {
+            Err(Error::Setting {
+                setting,
+                value: value.to_string(),
+                expected,
+            })
+        };
+        if self.batch_size == 0 {
+            return setting("batch_size", 0, "at least 1");
+        }
+        if self.prefetch == 0 {
+            return setting("prefetch", 0, "at least 1");
+        }
+        let threads = match self.threads {
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if threads > 1024 {
+            return setting("threads", threads, "0 to 1024");
+        }
+        self.sampling.check(self.dataset.len())?;
+        let pipeline = self.pipeline.with_seed(self.sampling.seed);
+        let size = output_size(&pipeline)?;
+        let config = Config {
+            batch_size: self.batch_size,
+            prefetch: self.prefetch,
+            output: self.output,
+            policy: self.policy,
+            request: self.request,
+            max_file_bytes: self.max_file_bytes,
+            sampling: self.sampling,
+            drop_last_batch: self.drop_last_batch,
+            size,
+        };
+        if let Output::Tensor(n) = &config.output {
+            n.channel_affine(3, 255.0).map_err(|e| Error::Setting {
+                setting: "output normalisation",
+                value: e.to_string(),
+                expected: "statistics for 1 or 3 channels",
+            })?;
+        }
+        let bad = (0..self.dataset.len())
+            .map(|_| AtomicBool::new(false))
+            .collect();
+        let shared = Arc::new(Shared {
+            dataset: self.dataset,
+            pipeline,
+            state: Mutex::new(State {
+                shutdown: false,
+                generation: 0,
+                epoch: 0,
+                images: 0,
+                batches: 0,
+                next: 0,
+                limit: 0,
+                delivered: 0,
+                window: Vec::with_capacity(config.prefetch),
+                fatal: None,
+            }),
+            slots: (0..config.prefetch)
+                .map(|_| Mutex::new(Slot::default()))
+                .collect(),
+            config,
+            work: Condvar::new(),
+            ready: Condvar::new(),
+            order: RwLock::new(EpochOrder::default()),
+            pool: Arc::new(Pool::new()),
+            bad,
+            report: Mutex::new(Report::default()),
+            counters: Counters::default(),
+            stop: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            alive: AtomicUsize::new(threads),
+        });
+        let mut loader = Loader {
+            shared,
+            workers: Vec::with_capacity(threads),
+            epoch: 0,
+            inline: Box::default(),
+        };
+        for i in 0..threads {
+            let shared = Arc::clone(&loader.shared);
+            let handle = std::thread::Builder::new()
+                .name(format!("augment-load-{i}"))
+                .spawn(move || worker::run(&shared));
+            let handle = match handle {
+                Ok(handle) => handle,
+                Err(e) => {
+                    // The threads not started will never count themselves out.
+                    loader.shared.alive.fetch_sub(threads - i, Ordering::SeqCst);
+                    return Err(Error::Worker {
+                        what: format!("cannot start a thread: {e}"),
+                    });
+                }
+            };
+            loader.workers.push(handle);
+        }
+        Ok(loader)
+    }
+}
+
+/// The output size every image gets: the pipeline must fix it (end with a
+/// resize or crop), which two differently shaped sources reveal.
+fn output_size(pipeline: &Pipeline) -> Result<(usize, usize)> {
+    let plan = |w, h| {
+        pipeline.plan(w, h, 0).map_err(|e| Error::Setting {
+            setting: "pipeline",
+            value: e.to_string(),
+            expected: "a pipeline that plans for a 1000x750 and a 600x900 source",
+        })
+    };
+    let (a, b) = (plan(1000, 750)?, plan(600, 900)?);
+    let size = (a.width(), a.height());
+    if size != (b.width(), b.height()) {
+        return Err(Error::Setting {
+            setting: "pipeline",
+            value: format!(
+                "output {}x{} for a 1000x750 source, {}x{} for 600x900",
+                a.width(),
+                a.height(),
+                b.width(),
+                b.height()
+            ),
+            expected: "one output size for every source (end the pipeline with a resize or crop)",
+        });
+    }
+    Ok(size)
+}
+
+/// A dataset, a pipeline and worker threads turning epochs into batches.
+///
+/// ```
+/// use augment::Pipeline;
+/// use load::{Dataset, Loader};
+/// # let dir = tempfile::tempdir()?;
+/// # for (class, n) in [("cat", 3), ("dog", 2)] {
+/// #     std::fs::create_dir(dir.path().join(class))?;
+/// #     for i in 0..n {
+/// #         let png = load::decode::tests_support::tiny_png();
+/// #         std::fs::write(dir.path().join(class).join(format!("{i}.png")), png)?;
+/// #     }
+/// # }
+/// let dataset = Dataset::image_folder(dir.path())?;
+/// let pipeline = Pipeline::builder().flip_horizontal(0.5).resize(8, 8).build()?;
+/// let mut loader = Loader::builder(dataset, pipeline).batch_size(2).threads(2).build()?;
+/// assert_eq!(loader.classes(), ["cat", "dog"]);
+/// for epoch in 0..2 {
+///     loader.set_epoch(epoch)?;
+///     for batch in loader.iter() {
+///         let batch = batch?;
+///         assert_eq!(batch.shape()[1..], [3, 8, 8]);
+///         assert!(batch.labels().iter().all(|&l| l == 0 || l == 1));
+///     }
+/// }
+/// assert_eq!(loader.len(), 3); // 5 images in batches of 2
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Loader {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+    epoch: u64,
+    /// Buffers of the calling thread when there are no workers.
+    inline: Box<worker::Scratch>,
+}
+
+impl std::fmt::Debug for Loader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loader")
+            .field("samples", &self.shared.dataset.len())
+            .field("threads", &self.workers.len())
+            .field("epoch", &self.epoch)
+            .field("config", &self.shared.config)
+            .finish()
+    }
+}
+
+impl Loader {
+    /// A builder for `dataset` through `pipeline`, which must give every
+    /// image the same output size.
+    pub fn builder(dataset: Dataset, pipeline: Pipeline) -> LoaderBuilder {
+        LoaderBuilder {
+            sampling: Sampling {
+                seed: pipeline.seed(),
+                ..Sampling::default()
+            },
+            dataset,
+            pipeline,
+            batch_size: 64,
+            threads: None,
+            prefetch: 2,
+            output: Output::default(),
+            policy: Policy::Skip,
+            request: Request::new().max_pixels(DEFAULT_MAX_PIXELS),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            drop_last_batch: false,
+        }
+    }
+
+    /// The epoch the next [`Loader::iter`] runs (PyTorch's `set_epoch`):
+    /// it changes the shuffle and the augmentation. Epochs are below 2^24.
+    pub fn set_epoch(&mut self, epoch: u64) -> Result<()> {
+        if epoch >= MAX_EPOCHS {
+            return Err(Error::Setting {
+                setting: "epoch",
+                value: epoch.to_string(),
+                expected: "an epoch below 2^24",
+            });
+        }
+        self.epoch = epoch;
+        Ok(())
+    }
+
+    /// The epoch the next [`Loader::iter`] runs.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Images this rank loads per epoch.
+    pub fn images_per_epoch(&self) -> usize {
+        let c = &self.shared.config;
+        let per_rank = c.sampling.per_rank(self.shared.dataset.len());
+        if c.drop_last_batch {
+            per_rank / c.batch_size * c.batch_size
+        } else {
+            per_rank
+        }
+    }
+
+    /// Batches per epoch.
+    pub fn len(&self) -> usize {
+        self.images_per_epoch()
+            .div_ceil(self.shared.config.batch_size)
+    }
+
+    /// Whether an epoch has no batch.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The dataset's class names (folder datasets).
+    pub fn classes(&self) -> &[String] {
+        self.shared.dataset.classes()
+    }
+
+    /// The dataset.
+    pub fn dataset(&self) -> &Dataset {
+        &self.shared.dataset
+    }
+
+    /// The pipeline, with the loader's seed.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.shared.pipeline
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Output width and height of every image.
+    pub fn image_size(&self) -> (usize, usize) {
+        self.shared.config.size
+    }
+
+    /// The failures recorded so far (skip policy).
+    pub fn report(&self) -> Report {
+        self.shared
+            .report
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Thread time per stage so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Runs the current epoch: an iterator of its batches, in order. The
+    /// workers start on it now; dropping the iterator early abandons the
+    /// rest of the epoch.
+    pub fn iter(&mut self) -> Batches<'_> {
+        let images = self.images_per_epoch();
+        let shared = &self.shared;
+        let c = &shared.config;
+        let generation = {
+            let mut state = shared.state();
+            // Stop claims of any earlier epoch before touching the order.
+            state.generation += 1;
+            state.limit = 0;
+            state.next = 0;
+            shared.generation.store(state.generation, Ordering::SeqCst);
+            state.generation
+        };
+        shared
+            .order
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .fill(shared.dataset.len(), &c.sampling, self.epoch);
+        let batches = images.div_ceil(c.batch_size);
+        let first = batches.min(c.prefetch);
+        for b in 0..first {
+            prepare_slot(shared, b % c.prefetch, generation, b, images);
+        }
+        {
+            let mut state = shared.state();
+            state.epoch = self.epoch;
+            state.images = images;
+            state.batches = batches;
+            state.delivered = 0;
+            state.fatal = None;
+            state.window.clear();
+            state.window.extend((0..first).map(|b| Pending {
+                batch: b,
+                remaining: batch_len(c, images, b),
+                error: None,
+            }));
+            state.limit = (first * c.batch_size).min(images);
+        }
+        shared.work.notify_all();
+        Batches {
+            loader: self,
+            generation,
+        }
+    }
+}
+
+/// Images in batch `b` of an epoch of `images`.
+fn batch_len(c: &Config, images: usize, b: usize) -> usize {
+    images.saturating_sub(b * c.batch_size).min(c.batch_size)
+}
+
+/// Gives slot `slot` buffers for batch `batch` of `generation`.
+fn prepare_slot(shared: &Shared, slot: usize, generation: u64, batch: usize, images: usize) {
+    let c = &shared.config;
+    if let Some(slot) = shared.slots.get(slot) {
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.generation = generation;
+        slot.batch = batch;
+        slot.buffers
+            .prepare(&c.output, batch_len(c, images, batch), c.per_image());
+    }
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.state().shutdown = true;
+        self.shared.work.notify_all();
+        for handle in self.workers.drain(..) {
+            // A worker that panicked has already reported it; nothing to add.
+            let _ = handle.join();
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Loader {
+    type Item = Result<Batch>;
+    type IntoIter = Batches<'a>;
+
+    fn into_iter(self) -> Batches<'a> {
+        self.iter()
+    }
+}
+
+/// The batches of one epoch, in order ([`Loader::iter`]).
+#[derive(Debug)]
+pub struct Batches<'a> {
+    loader: &'a mut Loader,
+    generation: u64,
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Result<Batch>;
+
+    fn next(&mut self) -> Option<Result<Batch>> {
+        let shared = &self.loader.shared;
+        let c = &shared.config;
+        let mut state = shared.state();
+        if state.generation != self.generation || state.delivered >= state.batches {
+            return None;
+        }
+        let b = state.delivered;
+        let at = b % c.prefetch;
+        loop {
+            if let Some(error) = state.fatal.take() {
+                // Nothing more of this epoch can load.
+                state.delivered = state.batches;
+                state.limit = state.next;
+                return Some(Err(error));
+            }
+            if state.window.get(at).is_some_and(|p| p.remaining == 0) {
+                break;
+            }
+            if self.loader.workers.is_empty() {
+                // No workers: load on this thread, in order, until the
+                // batch is complete.
+                if let Some(claimed) = worker::claim(&mut state) {
+                    drop(state);
+                    worker::process(shared, &mut self.loader.inline, claimed);
+                    state = shared.state();
+                    continue;
+                }
+                if state.window.get(at).is_some_and(|p| p.remaining > 0) {
+                    state.delivered = state.batches;
+                    return Some(Err(Error::Worker {
+                        what: "a batch is incomplete with nothing left to load".into(),
+                    }));
+                }
+            } else if shared.alive.load(Ordering::SeqCst) == 0 {
+                state.delivered = state.batches;
+                return Some(Err(Error::Worker {
+                    what: "no worker thread is running".into(),
+                }));
+            }
+            state = shared
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let images = state.images;
+        let epoch = state.epoch;
+        let error = state.window.get_mut(at).and_then(|p| p.error.take());
+        state.delivered += 1;
+        let next = b + c.prefetch;
+        let refill = next < state.batches;
+        if let Some(p) = state.window.get_mut(at) {
+            // The slot waits for its next batch; no worker can claim its
+            // images until the limit below moves.
+            p.batch = next;
+            p.remaining = if refill {
+                batch_len(c, images, next)
+            } else {
+                0
+            };
+        }
+        drop(state);
+        let buffers = {
+            let mut slot = shared.slots[at]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let full = std::mem::replace(&mut slot.buffers, shared.pool.take());
+            if refill {
+                slot.generation = self.generation;
+                slot.batch = next;
+                slot.buffers
+                    .prepare(&c.output, batch_len(c, images, next), c.per_image());
+            } else {
+                slot.batch = usize::MAX;
+            }
+            full
+        };
+        {
+            let mut state = shared.state();
+            if state.generation == self.generation {
+                state.limit = ((state.delivered + c.prefetch) * c.batch_size).min(images);
+            }
+        }
+        shared.work.notify_all();
+        let n = buffers.labels.len();
+        let (w, h) = c.size;
+        let (layout, shape) = match c.output {
+            Output::Tensor(_) => (Layout::Nchw, [n, 3, h, w]),
+            Output::Pixels => (Layout::Nhwc, [n, h, w, 3]),
+        };
+        let batch = Batch {
+            buffers,
+            shape,
+            layout,
+            epoch,
+            index: b,
+            pool: Arc::clone(&shared.pool),
+        };
+        match error {
+            Some((_, e)) => Some(Err(e)),
+            None => Some(Ok(batch)),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let state = self.loader.shared.state();
+        let left = if state.generation == self.generation {
+            state.batches - state.delivered.min(state.batches)
+        } else {
+            0
+        };
+        (left, Some(left))
+    }
+}
+
+impl Drop for Batches<'_> {
+    fn drop(&mut self) {
+        let mut state = self.loader.shared.state();
+        if state.generation == self.generation {
+            // Abandon the rest: no more claims; late results are dropped.
+            state.generation += 1;
+            state.limit = 0;
+            state.next = 0;
+            self.loader
+                .shared
+                .generation
+                .store(state.generation, Ordering::SeqCst);
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! Where samples come from: a folder tree, a list file or tar shards, each
+//! indexed once into a [`Dataset`] of (location, label) pairs whose bytes
+//! are then read by index, so every source shuffles the same way.
+//!
+//! - [`Dataset::image_folder`]: torchvision's `ImageFolder` layout.
+//! - [`Dataset::list_file`]: CSV `path,label` or JSON lines.
+//! - [`Dataset::shards`]: WebDataset tar shards, with brace patterns.
+//! - [`Dataset::open`]: whichever of the three a path or pattern names.
+
+mod braces;
+mod folder;
+mod list;
+mod tar;
+
+use crate::error::{Error, Result, SampleName};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use braces::expand as expand_braces;
+
+/// File extensions (compared case-insensitively) that folder datasets and
+/// WebDataset shards take as images. The decoder itself sniffs the format
+/// from the bytes, so a PNG named `.jpg` still decodes.
+pub const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "bmp"];
+
+/// Largest file (or tar member) a sample may be, unless set otherwise:
+/// 256 MiB, far above any photograph, so a stray video or archive is
+/// refused instead of read whole.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+
+pub(crate) fn is_image_name(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, ext)| {
+        IMAGE_EXTENSIONS
+            .iter()
+            .any(|known| ext.eq_ignore_ascii_case(known))
+    })
+}
+
+pub(crate) fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// Where one sample's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Location {
+    File(PathBuf),
+    Member {
+        shard: usize,
+        offset: u64,
+        len: u64,
+        name: Box<str>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    location: Location,
+    label: i64,
+}
+
+/// Which kind of source a dataset was indexed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A folder in the ImageFolder layout.
+    Folder,
+    /// A CSV or JSON-lines list file.
+    List,
+    /// WebDataset tar shards.
+    Shards,
+}
+
+/// An indexed dataset: every sample's location and label, in a fixed
+/// order (the order an epoch without shuffle visits).
+///
+/// ```no_run
+/// use load::Dataset;
+/// let train = Dataset::open("imagenet/train")?;               // ImageFolder
+/// let listed = Dataset::open("labels.csv")?;                  // path,label
+/// let shards = Dataset::open("shards/train-{0000..0099}.tar")?; // WebDataset
+/// println!("{} samples, {} classes", train.len(), train.classes().len());
+/// # Ok::<(), load::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    entries: Vec<Entry>,
+    classes: Vec<String>,
+    shards: Arc<[PathBuf]>,
+    kind: SourceKind,
+    origin: PathBuf,
+}
+
+impl Dataset {
+    /// A folder tree in torchvision's `ImageFolder` layout: one subfolder
+    /// per class; classes sorted by name, label = position in that order;
+    /// every image below a class folder (at any depth) belongs to it.
+    ///
+    /// Files are ordered as torchvision orders them: classes in order,
+    /// within a class by folder path (compared as strings, as Python sorts
+    /// `os.walk`'s roots), then by file name. Image files are those with an
+    /// [`IMAGE_EXTENSIONS`] extension, case-insensitive. Unlike
+    /// torchvision, hidden files and folders (names starting with `.`,
+    /// such as macOS's `._photo.jpg`) are skipped. Symbolic links are
+    /// followed; a link leading back to a folder it sits in is refused
+    /// with [`Error::Folder`]. An empty class folder is an error, as in
+    /// torchvision.
+    pub fn image_folder(root: impl AsRef<Path>) -> Result<Dataset> {
+        folder::index(root.as_ref())
+    }
+
+    /// A list file: CSV lines `path,label` (a first line whose label is not
+    /// an integer is a header and skipped; a path with commas may be
+    /// quoted, `"a,b.jpg",3`, or left bare: the label is after the last
+    /// comma), or JSON lines `{"path": "...", "label": 3}`. JSON lines are
+    /// recognised by the extension `.jsonl`, `.ndjson` or `.json`, or by a
+    /// first line starting with `{`. Relative paths are relative to the
+    /// list file's folder; blank lines are skipped. Files are not opened
+    /// until loaded: a missing one fails its sample then.
+    pub fn list_file(path: impl AsRef<Path>) -> Result<Dataset> {
+        list::index(path.as_ref())
+    }
+
+    /// WebDataset tar shards named by `pattern`, with brace ranges and
+    /// lists expanded ([`expand_braces`]): `train-{0000..0099}.tar`,
+    /// `{train,extra}-{0..9}.tar`. See [`Dataset::shard_files`].
+    pub fn shards(pattern: &str) -> Result<Dataset> {
+        let paths = braces::expand(pattern)?;
+        Dataset::shard_files(paths)
+    }
+
+    /// WebDataset tar shards, in the order given. Each shard's headers are
+    /// read once, sequentially, to index its members (offset, length);
+    /// samples are the runs of consecutive members sharing a key (the name
+    /// up to the first `.` of its last path component), in archive order.
+    /// A sample's image is its first member with an image extension
+    /// (`jpg`, `jpeg`, `png`, `webp`, `bmp`, the whole extension compared
+    /// case-insensitively); its label is read at indexing from `key.cls`
+    /// (a decimal integer) or else `key.json` (an object with an integer
+    /// `"label"` or `"cls"` field). Keys without an image are ignored; an
+    /// image without a label is an error ([`Error::Shard`]). Hidden members
+    /// (`._x.jpg`), folders and links are skipped. GNU long names and pax
+    /// `path`/`size` records are honoured.
+    pub fn shard_files<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<Dataset> {
+        let shards: Vec<PathBuf> = paths
+            .into_iter()
+            .map(|p| p.as_ref().to_path_buf())
+            .collect();
+        let origin = shards.first().cloned().unwrap_or_default();
+        let mut entries = Vec::new();
+        for (i, shard) in shards.iter().enumerate() {
+            tar::index(shard, i, &mut entries)?;
+        }
+        if entries.is_empty() {
+            return Err(Error::NoSamples { path: origin });
+        }
+        Ok(Dataset {
+            entries,
+            classes: Vec::new(),
+            shards: shards.into(),
+            kind: SourceKind::Shards,
+            origin,
+        })
+    }
+
+    /// The source `spec` names: a folder ([`Dataset::image_folder`]), a
+    /// shard pattern or `.tar` file ([`Dataset::shards`]: `spec` has a `{`
+    /// or ends in `.tar`), else a list file ([`Dataset::list_file`]).
+    pub fn open(spec: impl AsRef<Path>) -> Result<Dataset> {
+        let spec = spec.as_ref();
+        if spec.is_dir() {
+            return Dataset::image_folder(spec);
+        }
+        let text = spec.to_string_lossy();
+        let tar = text.contains('{')
+            || spec
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("tar"));
+        if tar {
+            Dataset::shards(&text)
+        } else {
+            Dataset::list_file(spec)
+        }
+    }
+
+    /// Samples in the dataset.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no sample (never, for a dataset that opened).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Class names, label `i` being `classes()[i]` (folder datasets;
+    /// empty for list files and shards, whose labels are given).
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// What kind of source this is.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    /// The folder, list file or first shard it was opened from.
+    pub fn origin(&self) -> &Path {
+        &self.origin
+    }
+
+    /// Sample `index`'s label.
+    pub fn label(&self, index: usize) -> Option<i64> {
+        self.entries.get(index).map(|e| e.label)
+    }
+
+    /// Where sample `index` is, for messages.
+    pub fn name(&self, index: usize) -> Option<SampleName> {
+        let entry = self.entries.get(index)?;
+        Some(match &entry.location {
+            Location::File(path) => SampleName::file(path.clone()),
+            Location::Member { shard, name, .. } => SampleName {
+                path: self.shards.get(*shard)?.clone(),
+                member: Some(name.to_string()),
+            },
+        })
+    }
+
+    /// Keeps the first `len` samples (a quick run over part of a dataset).
+    pub fn truncate(&mut self, len: usize) {
+        self.entries.truncate(len);
+    }
+
+    /// Reads sample `index`'s bytes into `out` (its capacity reused),
+    /// refusing files over [`DEFAULT_MAX_FILE_BYTES`].
+    pub fn read(&self, index: usize, out: &mut Vec<u8>) -> Result<()> {
+        self.read_with(
+            index,
+            out,
+            &mut OpenShard::default(),
+            DEFAULT_MAX_FILE_BYTES,
+        )
+    }
+
+    /// [`Dataset::read`] keeping the last shard open in `open` (one per
+    /// thread), refusing samples over `max_bytes`.
+    pub(crate) fn read_with(
+        &self,
+        index: usize,
+        out: &mut Vec<u8>,
+        open: &mut OpenShard,
+        max_bytes: u64,
+    ) -> Result<()> {
+        let entry = self.entries.get(index).ok_or_else(|| Error::Setting {
+            setting: "sample index",
+            value: index.to_string(),
+            expected: "an index below the dataset's length",
+        })?;
+        let name = || self.name(index).unwrap_or_else(|| SampleName::file(""));
+        let fail = |what: String, source: Option<std::io::Error>| Error::Read {
+            sample: name(),
+            what,
+            source: source.map(Arc::new),
+        };
+        match &entry.location {
+            Location::File(path) => {
+                let mut file = File::open(path).map_err(|e| fail(e.to_string(), Some(e)))?;
+                let meta = file.metadata().map_err(|e| fail(e.to_string(), Some(e)))?;
+                let too_large = |len: u64| {
+                    fail(
+                        format!("{len} bytes exceeds the limit of {max_bytes} bytes per sample"),
+                        None,
+                    )
+                };
+                if !meta.is_file() {
+                    // A pipe or device has no length: read to its end, within the limit.
+                    out.clear();
+                    let read = file
+                        .take(max_bytes.saturating_add(1))
+                        .read_to_end(out)
+                        .map_err(|e| fail(e.to_string(), Some(e)))?;
+                    return match read as u64 > max_bytes {
+                        true => Err(too_large(read as u64)),
+                        false => Ok(()),
+                    };
+                }
+                let len = meta.len();
+                if len > max_bytes {
+                    return Err(too_large(len));
+                }
+                fill(out, len).map_err(|what| fail(what, None))?;
+                file.read_exact(out).map_err(|e| {
+                    let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                        "the file shrank while being read".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    fail(what, Some(e))
+                })
+            }
+            Location::Member {
+                shard, offset, len, ..
+            } => {
+                if *len > max_bytes {
+                    return Err(fail(
+                        format!("{len} bytes exceeds the limit of {max_bytes} bytes per sample"),
+                        None,
+                    ));
+                }
+                let path = self
+                    .shards
+                    .get(*shard)
+                    .ok_or_else(|| fail("no such shard".into(), None))?;
+                let file = open
+                    .get(*shard, path)
+                    .map_err(|e| fail(e.to_string(), Some(e)))?;
+                fill(out, *len).map_err(|what| fail(what, None))?;
+                let read = file
+                    .seek(SeekFrom::Start(*offset))
+                    .and_then(|_| file.read_exact(out));
+                read.map_err(|e| {
+                    let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                        format!(
+                            "the member is cut: the shard ends before its {len} bytes (at byte {offset})"
+                        )
+                    } else {
+                        e.to_string()
+                    };
+                    open.close();
+                    fail(what, Some(e))
+                })
+            }
+        }
+    }
+}
+
+/// Makes `out` exactly `len` bytes, reusing its capacity.
+fn fill(out: &mut Vec<u8>, len: u64) -> std::result::Result<(), String> {
+    let len = usize::try_from(len).map_err(|_| format!("{len} bytes do not fit in memory"))?;
+    if len > out.capacity() {
+        out.clear();
+        out.try_reserve_exact(len)
+            .map_err(|_| format!("cannot allocate {len} bytes"))?;
+    }
+    out.truncate(len);
+    out.resize(len, 0);
+    Ok(())
+}
+
+/// One thread's open shard, kept between reads of the same shard.
+#[derive(Debug, Default)]
+pub(crate) struct OpenShard {
+    open: Option<(usize, File)>,
+}
+
+impl OpenShard {
+    fn get(&mut self, shard: usize, path: &Path) -> std::io::Result<&mut File> {
+        if self.open.as_ref().is_none_or(|(s, _)| *s != shard) {
+            self.open = Some((shard, File::open(path)?));
+        }
+        match &mut self.open {
+            Some((_, file)) => Ok(file),
+            None => Err(std::io::Error::other("shard not open")),
+        }
+    }
+
+    fn close(&mut self) {
+        self.open = None;
+    }
+}

@@ -1,0 +1,417 @@
+//! Every format and variant the loader promises, decoded to 8-bit RGB:
+//! JPEG baseline 4:4:4 / 4:2:2 / 4:2:0, progressive, gray, CMYK, YCCK;
+//! PNG 8 and 16 bit, palette (with tRNS), gray, gray + alpha, 1-bit;
+//! WebP lossy and lossless, with alpha; BMP. EXIF orientation applied and
+//! switched off, in JPEG, PNG and WebP.
+
+mod common;
+
+use common::*;
+use jpeg_encoder::{ColorType, SamplingFactor};
+use load::decode::{
+    ColorModel, DecodeBuffer, DecodeError, Format, Orientation, Request, decode, probe,
+};
+
+const W: usize = 40;
+const H: usize = 30;
+
+fn decoded(bytes: &[u8], request: &Request) -> Result<(Vec<u8>, usize, usize), DecodeError> {
+    let mut buffer = DecodeBuffer::new();
+    let d = decode(bytes, request, &mut buffer)?;
+    assert_eq!(
+        (d.width as usize, d.height as usize),
+        (buffer.width(), buffer.height())
+    );
+    assert_eq!(
+        buffer.as_slice().len(),
+        buffer.width() * buffer.height() * 3
+    );
+    Ok((buffer.as_slice().to_vec(), buffer.width(), buffer.height()))
+}
+
+#[test]
+fn jpeg_subsamplings_and_progressive() -> TestResult {
+    let src = gradient(W, H);
+    let cases = [
+        ("4:4:4", SamplingFactor::R_4_4_4, false, 2.0, 12),
+        ("4:2:2", SamplingFactor::R_4_2_2, false, 3.0, 40),
+        ("4:2:0", SamplingFactor::R_4_2_0, false, 3.0, 40),
+        ("4:2:0 progressive", SamplingFactor::R_4_2_0, true, 3.0, 40),
+        ("4:4:4 progressive", SamplingFactor::R_4_4_4, true, 2.0, 12),
+    ];
+    for (name, sampling, progressive, mean_limit, max_limit) in cases {
+        let file = jpeg(
+            &src,
+            W,
+            H,
+            Jpeg {
+                sampling,
+                progressive,
+                ..Jpeg::default()
+            },
+        )?;
+        let header = probe(&file)?;
+        assert_eq!(header.format, Format::Jpeg);
+        assert_eq!((header.width, header.height), (W as u32, H as u32));
+        assert_eq!(header.progressive, progressive, "{name}");
+        assert_eq!(header.color, ColorModel::Rgb);
+        let (rgb, w, h) = decoded(&file, &Request::new())?;
+        assert_eq!((w, h), (W, H));
+        let (mean, max) = difference(&rgb, &src);
+        assert!(
+            mean < mean_limit && max < max_limit,
+            "{name}: mean {mean}, max {max}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn jpeg_gray_is_replicated() -> TestResult {
+    let gray: Vec<u8> = (0..W * H).map(|i| (i % W * 6) as u8).collect();
+    let file = jpeg(
+        &gray,
+        W,
+        H,
+        Jpeg {
+            color: ColorType::Luma,
+            ..Jpeg::default()
+        },
+    )?;
+    assert_eq!(probe(&file)?.color, ColorModel::Gray);
+    let (rgb, _, _) = decoded(&file, &Request::new())?;
+    for (px, &g) in rgb.chunks_exact(3).zip(&gray) {
+        assert!(px[0] == px[1] && px[1] == px[2]);
+        assert!(px[0].abs_diff(g) <= 3, "{} vs {g}", px[0]);
+    }
+    Ok(())
+}
+
+/// Ink values (C, M, Y, K) in flat 8x8-aligned blocks, and what they
+/// must give: `(255 - C)(255 - K) / 255` per channel (Pillow's convert).
+#[test]
+fn jpeg_cmyk_and_ycck_convert_like_pillow() -> TestResult {
+    let inks: [[u8; 4]; 4] = [
+        [0, 0, 0, 0],
+        [255, 0, 0, 0],
+        [0, 128, 255, 64],
+        [40, 80, 120, 200],
+    ];
+    let (w, h) = (32, 8);
+    let mut cmyk = Vec::new();
+    for _ in 0..h {
+        for x in 0..w {
+            cmyk.extend_from_slice(&inks[x / 8]);
+        }
+    }
+    for (color, model) in [
+        (ColorType::Cmyk, ColorModel::Cmyk),
+        (ColorType::CmykAsYcck, ColorModel::Ycck),
+    ] {
+        let file = jpeg(
+            &cmyk,
+            w,
+            h,
+            Jpeg {
+                quality: 100,
+                sampling: SamplingFactor::R_4_4_4,
+                color,
+                ..Jpeg::default()
+            },
+        )?;
+        assert_eq!(probe(&file)?.color, model);
+        let (rgb, _, _) = decoded(&file, &Request::new())?;
+        for (block, ink) in inks.iter().enumerate() {
+            let expected: Vec<u8> = (0..3)
+                .map(|c| {
+                    let v = f64::from(255 - ink[c]) * f64::from(255 - ink[3]) / 255.0;
+                    v.round() as u8
+                })
+                .collect();
+            let px = &rgb[3 * (4 * w + block * 8 + 4)..][..3];
+            for c in 0..3 {
+                assert!(
+                    px[c].abs_diff(expected[c]) <= 3,
+                    "{model:?} block {block}: {px:?} vs {expected:?}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn png_every_colour_type_and_depth() -> TestResult {
+    let (w, h) = (5, 3);
+    let n = w * h;
+    let src = gradient(w, h);
+    let rgba: Vec<u8> = src
+        .chunks_exact(3)
+        .enumerate()
+        .flat_map(|(i, p)| [p[0], p[1], p[2], (i * 17) as u8])
+        .collect();
+    let gray: Vec<u8> = (0..n).map(|i| (i * 16) as u8).collect();
+    let replicated: Vec<u8> = gray.iter().flat_map(|&g| [g, g, g]).collect();
+    let gray_alpha: Vec<u8> = gray.iter().flat_map(|&g| [g, 255 - g]).collect();
+    let values16: Vec<u16> = (0..n * 3).map(|i| (i as u16).wrapping_mul(4421)).collect();
+    let rgb16: Vec<u8> = values16.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let rounded16: Vec<u8> = values16
+        .iter()
+        .map(|&v| (f64::from(v) * 255.0 / 65535.0).round() as u8)
+        .collect();
+    let gray16: Vec<u8> = values16[..n].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let gray16_expected: Vec<u8> = values16[..n]
+        .iter()
+        .flat_map(|&v| {
+            let g = (f64::from(v) * 255.0 / 65535.0).round() as u8;
+            [g, g, g]
+        })
+        .collect();
+    let palette = [10, 20, 30, 200, 100, 0, 0, 0, 255];
+    let indices: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+    let from_palette: Vec<u8> = indices
+        .iter()
+        .flat_map(|&i| palette[3 * i as usize..][..3].to_vec())
+        .collect();
+    // 1-bit gray, rows padded to whole bytes: 5 pixels 10110 -> 0b1011_0000.
+    let bits = vec![0b1011_0000u8; h];
+    let bits_expected: Vec<u8> = (0..n)
+        .flat_map(|i| {
+            let on = [1, 0, 1, 1, 0][i % w] == 1;
+            [if on { 255 } else { 0 }; 3]
+        })
+        .collect();
+    use png::{BitDepth::*, ColorType::*};
+    let cases: Vec<(&str, Vec<u8>, Vec<u8>, ColorModel)> = vec![
+        (
+            "rgb8",
+            png(&src, w, h, Rgb, Eight, None, None)?,
+            src.clone(),
+            ColorModel::Rgb,
+        ),
+        (
+            "rgba8 (alpha dropped, colour kept)",
+            png(&rgba, w, h, Rgba, Eight, None, None)?,
+            src.clone(),
+            ColorModel::Rgba,
+        ),
+        (
+            "gray8",
+            png(&gray, w, h, Grayscale, Eight, None, None)?,
+            replicated.clone(),
+            ColorModel::Gray,
+        ),
+        (
+            "gray+alpha8",
+            png(&gray_alpha, w, h, GrayscaleAlpha, Eight, None, None)?,
+            replicated,
+            ColorModel::GrayAlpha,
+        ),
+        (
+            "rgb16 (rounded)",
+            png(&rgb16, w, h, Rgb, Sixteen, None, None)?,
+            rounded16,
+            ColorModel::Rgb,
+        ),
+        (
+            "gray16 (rounded)",
+            png(&gray16, w, h, Grayscale, Sixteen, None, None)?,
+            gray16_expected,
+            ColorModel::Gray,
+        ),
+        (
+            "palette",
+            png(&indices, w, h, Indexed, Eight, Some((&palette, None)), None)?,
+            from_palette.clone(),
+            ColorModel::Palette,
+        ),
+        (
+            "palette + tRNS",
+            png(
+                &indices,
+                w,
+                h,
+                Indexed,
+                Eight,
+                Some((&palette, Some(&[0, 128]))),
+                None,
+            )?,
+            from_palette,
+            ColorModel::Palette,
+        ),
+        (
+            "gray 1-bit",
+            png(&bits, w, h, Grayscale, One, None, None)?,
+            bits_expected,
+            ColorModel::Gray,
+        ),
+    ];
+    for (name, file, expected, model) in cases {
+        let header = probe(&file)?;
+        assert_eq!(
+            (header.format, header.color),
+            (Format::Png, model),
+            "{name}"
+        );
+        let (rgb, ww, hh) = decoded(&file, &Request::new())?;
+        assert_eq!((ww, hh), (w, h), "{name}");
+        assert_eq!(rgb, expected, "{name}");
+    }
+    Ok(())
+}
+
+#[test]
+fn webp_lossless_lossy_and_alpha() -> TestResult {
+    let (w, h) = (32, 24);
+    let src = gradient(w, h);
+    let lossless = webp_lossless(&src, w, h, image::ExtendedColorType::Rgb8)?;
+    assert_eq!(probe(&lossless)?.format, Format::WebP);
+    assert_eq!(decoded(&lossless, &Request::new())?.0, src);
+
+    let rgba: Vec<u8> = src
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 7])
+        .collect();
+    let with_alpha = webp_lossless(&rgba, w, h, image::ExtendedColorType::Rgba8)?;
+    assert_eq!(probe(&with_alpha)?.color, ColorModel::Rgba);
+    assert_eq!(decoded(&with_alpha, &Request::new())?.0, src);
+
+    let lossy = include_bytes!("fixtures/lossy.webp");
+    let (rgb, ww, hh) = decoded(lossy, &Request::new())?;
+    assert_eq!((ww, hh), (w, h));
+    let (mean, max) = difference(&rgb, &src);
+    assert!(mean < 3.0 && max < 40, "lossy: mean {mean}, max {max}");
+
+    // Extended lossy with alpha and orientation 6: upright is 24x32.
+    let turned = include_bytes!("fixtures/lossy-alpha-orientation6.webp");
+    let header = probe(turned)?;
+    assert_eq!(header.orientation, Orientation::Rotate90);
+    assert_eq!(header.color, ColorModel::Rgba);
+    let (stored, _, _) = decoded(turned, &Request::new().orientation(false))?;
+    let (mean, _) = difference(&stored, &src);
+    assert!(mean < 3.0, "lossy with alpha: mean {mean}");
+    let (upright, uw, uh) = decoded(turned, &Request::new())?;
+    assert_eq!((uw, uh), (h, w));
+    // Upright (u, v) is stored (v, h - 1 - u).
+    for (u, v) in [(0, 0), (5, 7), (h - 1, w - 1)] {
+        let a = &upright[3 * (v * uw + u)..][..3];
+        let b = &stored[3 * ((h - 1 - u) * w + v)..][..3];
+        assert_eq!(a, b);
+    }
+    Ok(())
+}
+
+#[test]
+fn bmp_rgb_rgba_and_gray() -> TestResult {
+    let (w, h) = (7, 5);
+    let src = gradient(w, h);
+    let rgba: Vec<u8> = src
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 99])
+        .collect();
+    let gray: Vec<u8> = (0..w * h).map(|i| (i * 7) as u8).collect();
+    let replicated: Vec<u8> = gray.iter().flat_map(|&g| [g, g, g]).collect();
+    for (name, file, expected) in [
+        (
+            "rgb",
+            bmp(&src, w, h, image::ExtendedColorType::Rgb8)?,
+            src.clone(),
+        ),
+        (
+            "rgba",
+            bmp(&rgba, w, h, image::ExtendedColorType::Rgba8)?,
+            src.clone(),
+        ),
+        (
+            "gray",
+            bmp(&gray, w, h, image::ExtendedColorType::L8)?,
+            replicated,
+        ),
+    ] {
+        assert_eq!(probe(&file)?.format, Format::Bmp, "{name}");
+        let (rgb, ww, hh) = decoded(&file, &Request::new())?;
+        assert_eq!((ww, hh, rgb), (w, h, expected), "{name}");
+    }
+    Ok(())
+}
+
+/// Where the red quadrant lands: (left, top) halves of the upright image.
+fn red_corner(rgb: &[u8], w: usize, h: usize) -> (bool, bool) {
+    let at = |x: usize, y: usize| rgb[3 * (y * w + x)] > 128;
+    let (l, r, t, b) = (w / 4, 3 * w / 4, h / 4, 3 * h / 4);
+    let spots = [(l, t), (r, t), (l, b), (r, b)];
+    let red: Vec<_> = spots.iter().filter(|&&(x, y)| at(x, y)).collect();
+    assert_eq!(red.len(), 1, "exactly one quadrant is red");
+    (red[0].0 == l, red[0].1 == t)
+}
+
+#[test]
+fn exif_orientation_applied_and_switched_off() -> TestResult {
+    let (w, h) = (48, 32);
+    let src = quadrant(w, h);
+    // Where the stored top-left quadrant shows upright, per EXIF value.
+    let expected = [
+        (1, (true, true)),
+        (2, (false, true)),
+        (3, (false, false)),
+        (4, (true, false)),
+        (5, (true, true)),
+        (6, (false, true)),
+        (7, (false, false)),
+        (8, (true, false)),
+    ];
+    for (value, corner) in expected {
+        let files = [
+            (
+                "jpeg",
+                jpeg(
+                    &src,
+                    w,
+                    h,
+                    Jpeg {
+                        orientation: Some(value),
+                        ..Jpeg::default()
+                    },
+                )?,
+            ),
+            (
+                "png",
+                png(
+                    &src,
+                    w,
+                    h,
+                    png::ColorType::Rgb,
+                    png::BitDepth::Eight,
+                    None,
+                    Some(value),
+                )?,
+            ),
+        ];
+        for (name, file) in files {
+            let header = probe(&file)?;
+            assert_eq!(header.orientation.exif(), value, "{name}");
+            let (rgb, uw, uh) = decoded(&file, &Request::new())?;
+            let swapped = value >= 5;
+            assert_eq!((uw, uh), if swapped { (h, w) } else { (w, h) });
+            assert_eq!(
+                red_corner(&rgb, uw, uh),
+                corner,
+                "{name} orientation {value}"
+            );
+            if name == "png" {
+                // Exactly the pixels of the coordinate map.
+                let o = header.orientation;
+                for (u, v) in [(0, 0), (uw - 1, 0), (3, uh - 1), (uw / 2, uh / 3)] {
+                    let (x, y) = o.to_stored((u as f64, v as f64), (w as f64, h as f64));
+                    let s = 3 * (y as usize * w + x as usize);
+                    assert_eq!(&rgb[3 * (v * uw + u)..][..3], &src[s..s + 3]);
+                }
+            }
+            // Switched off: as stored.
+            let (rgb, sw, sh) = decoded(&file, &Request::new().orientation(false))?;
+            assert_eq!((sw, sh), (w, h));
+            assert_eq!(red_corner(&rgb, sw, sh), (true, true), "{name} off");
+        }
+    }
+    Ok(())
+}
