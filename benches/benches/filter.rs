@@ -98,7 +98,7 @@ fn gaussian_u8(c: &mut Criterion) {
     for sigma in [1.0f32, 3.0, 10.0, 30.0] {
         let param = format!("sigma={sigma}");
         ours(&mut g, &param, &src, |isa, s, d| {
-            filter::gaussian_blur_with_isa(isa, s, d, sigma, sigma, PADDING)
+            filter::gaussian_blur_into_with_isa(isa, s, d, sigma, sigma, PADDING)
         });
         let blur_src = BlurImage::borrow(
             src.as_slice(),
@@ -148,7 +148,7 @@ fn gaussian_f32(c: &mut Criterion) {
     for sigma in [1.0f32, 3.0, 10.0, 30.0] {
         let param = format!("sigma={sigma}");
         ours(&mut g, &param, &src, |isa, s, d| {
-            filter::gaussian_blur_with_isa(isa, s, d, sigma, sigma, PADDING)
+            filter::gaussian_blur_into_with_isa(isa, s, d, sigma, sigma, PADDING)
         });
         let blur_src = BlurImage::borrow(
             src.as_slice(),
@@ -189,7 +189,7 @@ fn box_u8(c: &mut Criterion) {
     for k in [3usize, 15, 61] {
         let param = format!("k={k}");
         ours(&mut g, &param, &src, |isa, s, d| {
-            filter::box_blur_with_isa(isa, s, d, k, k, PADDING)
+            filter::box_blur_into_with_isa(isa, s, d, k, k, PADDING)
         });
         let blur_src = BlurImage::borrow(
             src.as_slice(),
@@ -226,7 +226,7 @@ fn motion_u8(c: &mut Criterion) {
     let (length, angle) = (15.0f32, 30.0f32);
     let param = "L=15,angle=30";
     ours(&mut g, param, &src, |isa, s, d| {
-        filter::motion_blur_with_isa(isa, s, d, length, angle, PADDING)
+        filter::motion_blur_into_with_isa(isa, s, d, length, angle, PADDING)
     });
     let blur_src = BlurImage::borrow(
         src.as_slice(),
@@ -277,7 +277,7 @@ fn crossover(c: &mut Criterion) {
         ] {
             g.bench_function(BenchmarkId::new(id, format!("r={radius}")), |b| {
                 b.iter(|| {
-                    filter::separable_convolve_with(
+                    filter::separable_convolve_into_with_isa(
                         Isa::selected(),
                         method,
                         black_box(src.view()),

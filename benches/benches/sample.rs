@@ -55,7 +55,9 @@ fn ours<T: Element>(
         ("augment_scalar", Isa::Scalar),
     ] {
         group.bench_function(BenchmarkId::new(id, name), |b| {
-            b.iter(|| sample::warp_with_isa(isa, black_box(src.view()), dst.view_mut(), map, opts))
+            b.iter(|| {
+                sample::warp_into_with_isa(isa, black_box(src.view()), dst.view_mut(), map, opts)
+            })
         });
     }
 }

@@ -355,9 +355,9 @@ fn apply<T: Sample>(
 ) -> Result<(), filter::Error> {
     match op {
         Op::Gaussian { sigma_x, sigma_y } => {
-            filter::gaussian_blur_with_isa(isa, src, dst, sigma_x.value(), sigma_y.value(), padding)
+            filter::gaussian_blur_into_with_isa(isa, src, dst, sigma_x.value(), sigma_y.value(), padding)
         }
-        Op::Box { width, height } => filter::box_blur_with_isa(
+        Op::Box { width, height } => filter::box_blur_into_with_isa(
             isa,
             src,
             dst,
@@ -366,13 +366,13 @@ fn apply<T: Sample>(
             padding,
         ),
         Op::Motion { length, angle } => {
-            filter::motion_blur_with_isa(isa, src, dst, length.value(), angle.value(), padding)
+            filter::motion_blur_into_with_isa(isa, src, dst, length.value(), angle.value(), padding)
         }
         Op::Directional {
             along,
             across,
             angle,
-        } => filter::directional_blur_with_isa(
+        } => filter::directional_blur_into_with_isa(
             isa,
             src,
             dst,
@@ -393,7 +393,7 @@ fn apply<T: Sample>(
                 MethodSpec::Direct => Method::Direct,
                 MethodSpec::Fft => Method::Fft,
             };
-            filter::separable_convolve_with(isa, method, src, dst, &kx, &ky, padding)
+            filter::separable_convolve_into_with_isa(isa, method, src, dst, &kx, &ky, padding)
         }
         Op::Sparse { taps } => {
             let kernel = Kernel2d::from_taps(taps.iter().map(|&(dx, dy, w)| Tap {
@@ -401,7 +401,7 @@ fn apply<T: Sample>(
                 dy: i32::from(dy),
                 weight: w.value(),
             }))?;
-            filter::convolve_2d_with_isa(isa, src, dst, &kernel, padding)
+            filter::convolve_2d_into_with_isa(isa, src, dst, &kernel, padding)
         }
     }
 }
@@ -441,7 +441,7 @@ fn direct_reference<T: Sample>(
     let mut buf = vec![prefill; len];
     let dst = ImageViewMut::with_stride(&mut buf, width, height, src.channels(), stride).ok()?;
     let result =
-        filter::separable_convolve_with(Isa::Scalar, Method::Direct, src, dst, &kx, &ky, padding);
+        filter::separable_convolve_into_with_isa(Isa::Scalar, Method::Direct, src, dst, &kx, &ky, padding);
     assert!(
         result.is_ok(),
         "the direct method refused what the FFT took: {result:?}"

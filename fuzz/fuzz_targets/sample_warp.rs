@@ -1,4 +1,4 @@
-//! The sampler (`sample::warp_with_isa`, `sample::warp_planar_with_isa`)
+//! The sampler (`sample::warp_into_with_isa`, `sample::warp_planar_into_with_isa`)
 //! with arbitrary maps (affine, projective, grid; NaN, ±inf, huge and
 //! singular coefficients), sizes, strides, channels, padding modes,
 //! interpolation, value affines, `u8` and `f32`.
@@ -401,7 +401,7 @@ fn check_interleaved<T: Sample>(
         let mut buf = vec![prefill; len];
         let result = match ImageViewMut::with_stride(&mut buf, width, height, dst_channels, stride)
         {
-            Ok(dst) => sample::warp_with_isa(isa, src, dst, case.map, &case.options),
+            Ok(dst) => sample::warp_into_with_isa(isa, src, dst, case.map, &case.options),
             Err(e) => panic!("destination view refused: {e}"),
         };
         (result, buf)
@@ -510,7 +510,7 @@ fn check_planar<T: Sample>(
     let expect_error = expect_error || length_error != 0 && len != plane * channels;
     let run = |isa: Isa, prefill: f32| -> (Result<(), Error>, Vec<f32>) {
         let mut buf = vec![prefill; len];
-        let result = sample::warp_planar_with_isa(
+        let result = sample::warp_planar_into_with_isa(
             isa,
             src,
             &mut buf,

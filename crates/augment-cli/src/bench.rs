@@ -215,7 +215,7 @@ fn warp_case<'a, T: Element>(
         isa,
         pixels: src.width() * src.height(),
         run: Box::new(move || {
-            Ok(sample::warp_with_isa(
+            Ok(sample::warp_into_with_isa(
                 isa,
                 src.view(),
                 dst.view_mut(),
@@ -339,7 +339,7 @@ impl Inputs {
                 selected,
                 &self.rgb,
                 move |isa, s, d| {
-                    filter::gaussian_blur_with_isa(
+                    filter::gaussian_blur_into_with_isa(
                         isa,
                         s.view(),
                         d.view_mut(),
@@ -357,7 +357,7 @@ impl Inputs {
                 selected,
                 &self.rgb_f32,
                 move |isa, s, d| {
-                    filter::gaussian_blur_with_isa(
+                    filter::gaussian_blur_into_with_isa(
                         isa,
                         s.view(),
                         d.view_mut(),
@@ -375,7 +375,14 @@ impl Inputs {
                 selected,
                 &self.rgb,
                 move |isa, s, d| {
-                    filter::box_blur_with_isa(isa, s.view(), d.view_mut(), k, k, FILTER_PADDING)
+                    filter::box_blur_into_with_isa(
+                        isa,
+                        s.view(),
+                        d.view_mut(),
+                        k,
+                        k,
+                        FILTER_PADDING,
+                    )
                 },
             )?);
         }
@@ -385,7 +392,7 @@ impl Inputs {
             selected,
             &self.rgb,
             |isa, s, d| {
-                filter::motion_blur_with_isa(
+                filter::motion_blur_into_with_isa(
                     isa,
                     s.view(),
                     d.view_mut(),
@@ -395,17 +402,41 @@ impl Inputs {
                 )
             },
         )?);
+        cases.push(self.box_downscale_case(selected));
         cases.push(self.downscale_case(selected)?);
         Ok(cases)
     }
 
-    /// The antialiasing box downscale, timed through a pipeline resize to a
-    /// quarter of each side: a 4x4 box level of the whole source (the bulk
-    /// of the work), then a bilinear pass over the 16x smaller output. Per
-    /// *source* pixel, since the level reads each once.
-    // TODO(lead): when `filter::box_downscale` lands, time it directly here
-    // as "box_downscale_rgb_u8/4x4" (the criterion group's name) and keep
-    // this entry as the pipeline's view of the same work.
+    /// The antialiasing box downscale (`filter::box_downscale_into`): 4x4
+    /// blocks of the whole source into buffers kept between calls, as the
+    /// pipeline keeps them per thread; per source pixel, since each is read
+    /// once. Keyed like its criterion group.
+    fn box_downscale_case(&self, selected: Isa) -> Case<'_> {
+        let (mut out, mut scratch) = (Vec::new(), filter::DownscaleScratch::new());
+        Case {
+            key: "box_downscale_rgb_u8/4x4".into(),
+            what: "antialiasing box downscale, 4x4 blocks, per source pixel".into(),
+            isa: selected,
+            pixels: W * H,
+            run: Box::new(move || {
+                filter::box_downscale_into_with_isa(
+                    selected,
+                    self.rgb.view(),
+                    4,
+                    4,
+                    FILTER_PADDING,
+                    None,
+                    &mut out,
+                    &mut scratch,
+                )?;
+                Ok(())
+            }),
+        }
+    }
+
+    /// The same work seen through the pipeline: a resize to a quarter of
+    /// each side is a 4x4 box level of the whole source (the bulk of the
+    /// work), then a bilinear pass over the 16x smaller output.
     fn downscale_case(&self, selected: Isa) -> Result<Case<'_>> {
         let plan = self.resize.plan(W, H, 0)?;
         let mut dst = Image::<u8>::new(plan.width(), plan.height(), 3)?;

@@ -10,7 +10,7 @@ use std::time::Instant;
 /// The photograph bundled for the demo and the bench (CC0, see
 /// assets/LICENSES.md), so both work on a fresh clone with nothing else
 /// present.
-pub const DEMO_PHOTO: &[u8] = include_bytes!("../../../assets/coffee.png");
+pub const DEMO_PHOTO: &[u8] = include_bytes!("../assets/coffee.png");
 
 /// Tile size of the demo: 3:2 like the bundled photo.
 const TILE: (usize, usize) = (288, 192);

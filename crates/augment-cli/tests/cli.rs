@@ -562,6 +562,7 @@ fn expected_bench_keys() -> Vec<String> {
     keys.push("box_rgb_u8/k=15".into());
     keys.push("box_rgb_u8/k=61".into());
     keys.push("motion_rgb_u8/L=15,angle=30".into());
+    keys.push("box_downscale_rgb_u8/4x4".into());
     keys.push("resize_antialiased_rgb_u8/1024x768_to_256x192".into());
     keys
 }

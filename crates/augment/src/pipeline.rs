@@ -279,7 +279,7 @@ impl Pipeline {
             padding: Padding::Constant(self.mask_fill),
             values: None,
         };
-        sample::warp(mask, out.view_mut(), map, &options)?;
+        sample::warp_into(mask, out.view_mut(), map, &options)?;
         Ok(out)
     }
 }

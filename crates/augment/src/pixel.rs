@@ -82,7 +82,7 @@ pub(crate) fn run_with_fill<T: Element>(
                 for (to, from) in copy.view_mut().rows_mut().zip(image.as_view().rows()) {
                     to.copy_from_slice(from);
                 }
-                blur.apply(copy.view(), image.reborrow(), BLUR_PADDING)?;
+                blur.apply_into(copy.view(), image.reborrow(), BLUR_PADDING)?;
                 *scratch = Some(copy);
             }
         }

@@ -254,8 +254,8 @@ mod tests {
                 values: None,
             };
             let (mut from_whole, mut from_part) = (Image::<u8>::new(ow, oh, c)?, Image::<u8>::new(ow, oh, c)?);
-            sample::warp(whole.view(), from_whole.view_mut(), &map, &options)?;
-            sample::warp(part.view(), from_part.view_mut(), &map, &options)?;
+            sample::warp_into(whole.view(), from_whole.view_mut(), &map, &options)?;
+            sample::warp_into(part.view(), from_part.view_mut(), &map, &options)?;
             proptest::prop_assert_eq!(from_whole.as_slice(), from_part.as_slice(), "region {:?}", region);
         }
     }

@@ -84,10 +84,10 @@ impl<T: Element> Sink<'_, T> {
 
     fn warp(self, src: ImageView<'_, T>, map: &Map, options: &WarpOptions) -> Result<()> {
         match self {
-            Sink::Image(dst) => sample::warp(src, dst, map, options)?,
+            Sink::Image(dst) => sample::warp_into(src, dst, map, options)?,
             Sink::Planes {
                 out, width, height, ..
-            } => sample::warp_planar(src, out, width, height, map, options)?,
+            } => sample::warp_planar_into(src, out, width, height, map, options)?,
         }
         Ok(())
     }

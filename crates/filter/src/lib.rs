@@ -9,9 +9,9 @@
 //!
 //! let src = Image::<u8>::from_fn(64, 48, 3, |x, y, c| (x * 4 + y + c) as u8)?;
 //! let mut dst = Image::<u8>::new(64, 48, 3)?;
-//! filter::gaussian_blur(src.view(), dst.view_mut(), 2.0, 2.0, Padding::Reflect101)?;
-//! filter::motion_blur(src.view(), dst.view_mut(), 15.0, 30.0, Padding::Border)?;
-//! let boxed = filter::box_blurred(src.view(), 5, 5, Padding::Reflect101)?;
+//! filter::gaussian_blur_into(src.view(), dst.view_mut(), 2.0, 2.0, Padding::Reflect101)?;
+//! filter::motion_blur_into(src.view(), dst.view_mut(), 15.0, 30.0, Padding::Border)?;
+//! let boxed = filter::box_blur(src.view(), 5, 5, Padding::Reflect101)?;
 //! assert_eq!(boxed.width(), 64);
 //! let quarter = filter::box_downscale(src.view(), 4, 4, Padding::Reflect101)?;
 //! assert_eq!((quarter.width(), quarter.height()), (16, 12));
@@ -21,7 +21,7 @@
 //! # Arithmetic
 //!
 //! Every filter is a sum of weighted, shifted rows in `f32` (the box blur
-//! excepted: running sums, see [`box_blur`]). The scalar reference
+//! excepted: running sums, see [`box_blur_into`]). The scalar reference
 //! (`kernels::scalar`) is the specification: products and sums are separate
 //! `f32` roundings (no FMA) in a documented order, separable filters keep the
 //! horizontal pass in `f32` (never rounded to `u8`), and the store rounds `u8`
@@ -132,23 +132,23 @@ fn like<T: Element>(src: &ImageView<'_, T>) -> Result<Image<T>> {
 /// use geom::{Image, Padding};
 /// let src = Image::<f32>::from_fn(9, 9, 1, |x, y, _| if (x, y) == (4, 4) { 1.0 } else { 0.0 })?;
 /// let mut dst = Image::<f32>::new(9, 9, 1)?;
-/// filter::gaussian_blur(src.view(), dst.view_mut(), 1.0, 1.0, Padding::Zeros)?;
+/// filter::gaussian_blur_into(src.view(), dst.view_mut(), 1.0, 1.0, Padding::Zeros)?;
 /// let k = filter::gaussian_kernel(1.0, None)?;
 /// assert!((dst.view().pixel(4, 4)[0] - k[3] * k[3]).abs() < 1e-7);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn gaussian_blur<T: Element>(
+pub fn gaussian_blur_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     sigma_x: f32,
     sigma_y: f32,
     padding: Padding,
 ) -> Result<()> {
-    gaussian_blur_with_isa(Isa::selected(), src, dst, sigma_x, sigma_y, padding)
+    gaussian_blur_into_with_isa(Isa::selected(), src, dst, sigma_x, sigma_y, padding)
 }
 
-/// [`gaussian_blur`] on a chosen kernel path (tests, benches, bug reports).
-pub fn gaussian_blur_with_isa<T: Element>(
+/// [`gaussian_blur_into`] on a chosen kernel path (tests, benches, bug reports).
+pub fn gaussian_blur_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
@@ -160,18 +160,18 @@ pub fn gaussian_blur_with_isa<T: Element>(
     weights::gaussian_radius("sigma_y", sigma_y, None)?;
     let kx = gaussian_kernel(sigma_x, None)?;
     let ky = gaussian_kernel(sigma_y, None)?;
-    separable_convolve_with(isa, Method::Auto, src, dst, &kx, &ky, padding)
+    separable_convolve_into_with_isa(isa, Method::Auto, src, dst, &kx, &ky, padding)
 }
 
-/// [`gaussian_blur`] into a new image.
-pub fn gaussian_blurred<T: Element>(
+/// [`gaussian_blur_into`] into a new image.
+pub fn gaussian_blur<T: Element>(
     src: ImageView<'_, T>,
     sigma_x: f32,
     sigma_y: f32,
     padding: Padding,
 ) -> Result<Image<T>> {
     let mut out = like(&src)?;
-    gaussian_blur(src, out.view_mut(), sigma_x, sigma_y, padding)?;
+    gaussian_blur_into(src, out.view_mut(), sigma_x, sigma_y, padding)?;
     Ok(out)
 }
 
@@ -183,18 +183,18 @@ pub fn gaussian_blurred<T: Element>(
 /// use geom::{Image, Padding};
 /// let src = Image::<u8>::from_fn(4, 1, 1, |x, _, _| [0, 4, 8, 16][x])?;
 /// let mut dst = Image::<u8>::new(4, 1, 1)?;
-/// filter::separable_convolve(src.view(), dst.view_mut(), &[0.25, 0.5, 0.25], &[1.0], Padding::Wrap)?;
+/// filter::separable_convolve_into(src.view(), dst.view_mut(), &[0.25, 0.5, 0.25], &[1.0], Padding::Wrap)?;
 /// assert_eq!(dst.as_slice(), &[5, 4, 9, 10]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn separable_convolve<T: Element>(
+pub fn separable_convolve_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     kernel_x: &[f32],
     kernel_y: &[f32],
     padding: Padding,
 ) -> Result<()> {
-    separable_convolve_with(
+    separable_convolve_into_with_isa(
         Isa::selected(),
         Method::Auto,
         src,
@@ -205,8 +205,8 @@ pub fn separable_convolve<T: Element>(
     )
 }
 
-/// [`separable_convolve`] on a chosen kernel path and method (both axes).
-pub fn separable_convolve_with<T: Element>(
+/// [`separable_convolve_into`] on a chosen kernel path and method (both axes).
+pub fn separable_convolve_into_with_isa<T: Element>(
     isa: Isa,
     method: Method,
     src: ImageView<'_, T>,
@@ -240,22 +240,22 @@ pub fn separable_convolve_with<T: Element>(
 /// use geom::{Image, Padding};
 /// let src = Image::<u8>::from_fn(3, 1, 1, |x, _, _| [0, 30, 60][x])?;
 /// let mut dst = Image::<u8>::new(3, 1, 1)?;
-/// filter::box_blur(src.view(), dst.view_mut(), 3, 1, Padding::Reflect101)?;
+/// filter::box_blur_into(src.view(), dst.view_mut(), 3, 1, Padding::Reflect101)?;
 /// assert_eq!(dst.as_slice(), &[20, 30, 40]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn box_blur<T: Element>(
+pub fn box_blur_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     width: usize,
     height: usize,
     padding: Padding,
 ) -> Result<()> {
-    box_blur_with_isa(Isa::selected(), src, dst, width, height, padding)
+    box_blur_into_with_isa(Isa::selected(), src, dst, width, height, padding)
 }
 
-/// [`box_blur`] on a chosen kernel path.
-pub fn box_blur_with_isa<T: Element>(
+/// [`box_blur_into`] on a chosen kernel path.
+pub fn box_blur_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
@@ -290,15 +290,15 @@ pub fn box_blur_with_isa<T: Element>(
     element::run(&op, src, dst)
 }
 
-/// [`box_blur`] into a new image.
-pub fn box_blurred<T: Element>(
+/// [`box_blur_into`] into a new image.
+pub fn box_blur<T: Element>(
     src: ImageView<'_, T>,
     width: usize,
     height: usize,
     padding: Padding,
 ) -> Result<Image<T>> {
     let mut out = like(&src)?;
-    box_blur(src, out.view_mut(), width, height, padding)?;
+    box_blur_into(src, out.view_mut(), width, height, padding)?;
     Ok(out)
 }
 
@@ -311,21 +311,21 @@ pub fn box_blurred<T: Element>(
 /// use geom::{Image, Padding};
 /// let src = Image::<u8>::from_fn(32, 32, 3, |x, y, _| ((x ^ y) * 8) as u8)?;
 /// let mut dst = Image::<u8>::new(32, 32, 3)?;
-/// filter::motion_blur(src.view(), dst.view_mut(), 9.0, 45.0, Padding::Reflect101)?;
+/// filter::motion_blur_into(src.view(), dst.view_mut(), 9.0, 45.0, Padding::Reflect101)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn motion_blur<T: Element>(
+pub fn motion_blur_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     length: f32,
     angle_degrees: f32,
     padding: Padding,
 ) -> Result<()> {
-    motion_blur_with_isa(Isa::selected(), src, dst, length, angle_degrees, padding)
+    motion_blur_into_with_isa(Isa::selected(), src, dst, length, angle_degrees, padding)
 }
 
-/// [`motion_blur`] on a chosen kernel path.
-pub fn motion_blur_with_isa<T: Element>(
+/// [`motion_blur_into`] on a chosen kernel path.
+pub fn motion_blur_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
@@ -343,15 +343,15 @@ pub fn motion_blur_with_isa<T: Element>(
     element::run(&op, src, dst)
 }
 
-/// [`motion_blur`] into a new image.
-pub fn motion_blurred<T: Element>(
+/// [`motion_blur_into`] into a new image.
+pub fn motion_blur<T: Element>(
     src: ImageView<'_, T>,
     length: f32,
     angle_degrees: f32,
     padding: Padding,
 ) -> Result<Image<T>> {
     let mut out = like(&src)?;
-    motion_blur(src, out.view_mut(), length, angle_degrees, padding)?;
+    motion_blur_into(src, out.view_mut(), length, angle_degrees, padding)?;
     Ok(out)
 }
 
@@ -359,7 +359,7 @@ pub fn motion_blurred<T: Element>(
 /// `angle_degrees` (counter-clockwise on screen) and `sigma_across` across
 /// it (see [`directional_kernel`]); a soft-edged motion blur when
 /// `sigma_along` is much larger.
-pub fn directional_blur<T: Element>(
+pub fn directional_blur_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     sigma_along: f32,
@@ -367,7 +367,7 @@ pub fn directional_blur<T: Element>(
     angle_degrees: f32,
     padding: Padding,
 ) -> Result<()> {
-    directional_blur_with_isa(
+    directional_blur_into_with_isa(
         Isa::selected(),
         src,
         dst,
@@ -378,8 +378,8 @@ pub fn directional_blur<T: Element>(
     )
 }
 
-/// [`directional_blur`] on a chosen kernel path.
-pub fn directional_blur_with_isa<T: Element>(
+/// [`directional_blur_into`] on a chosen kernel path.
+pub fn directional_blur_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
@@ -408,22 +408,22 @@ pub fn directional_blur_with_isa<T: Element>(
 /// let mut dst = Image::<f32>::new(3, 3, 1)?;
 /// // Read the pixel below-right: a shift.
 /// let shift = Kernel2d::from_taps([Tap { dx: 1, dy: 1, weight: 1.0 }])?;
-/// filter::convolve_2d(src.view(), dst.view_mut(), &shift, Padding::Border)?;
+/// filter::convolve_2d_into(src.view(), dst.view_mut(), &shift, Padding::Border)?;
 /// assert_eq!(dst.view().pixel(0, 0), &[11.0]);
 /// assert_eq!(dst.view().pixel(2, 2), &[22.0]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn convolve_2d<T: Element>(
+pub fn convolve_2d_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     kernel: &Kernel2d,
     padding: Padding,
 ) -> Result<()> {
-    convolve_2d_with_isa(Isa::selected(), src, dst, kernel, padding)
+    convolve_2d_into_with_isa(Isa::selected(), src, dst, kernel, padding)
 }
 
-/// [`convolve_2d`] on a chosen kernel path.
-pub fn convolve_2d_with_isa<T: Element>(
+/// [`convolve_2d_into`] on a chosen kernel path.
+pub fn convolve_2d_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
@@ -446,33 +446,33 @@ pub fn convolve_2d_with_isa<T: Element>(
 /// use geom::{Image, Padding};
 /// let src = Image::<u8>::new(16, 16, 3)?;
 /// let mut dst = Image::<u8>::new(16, 16, 3)?;
-/// Blur::Motion { length: 7.0, angle_degrees: -20.0 }.apply(src.view(), dst.view_mut(), Padding::Reflect101)?;
+/// Blur::Motion { length: 7.0, angle_degrees: -20.0 }.apply_into(src.view(), dst.view_mut(), Padding::Reflect101)?;
 /// # Ok::<(), filter::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Blur {
-    /// [`gaussian_blur`].
+    /// [`gaussian_blur_into`].
     Gaussian {
         /// Standard deviation along rows.
         sigma_x: f32,
         /// Standard deviation along columns.
         sigma_y: f32,
     },
-    /// [`box_blur`].
+    /// [`box_blur_into`].
     Box {
         /// Window width.
         width: usize,
         /// Window height.
         height: usize,
     },
-    /// [`motion_blur`].
+    /// [`motion_blur_into`].
     Motion {
         /// Segment length in pixels.
         length: f32,
         /// Direction, degrees counter-clockwise on screen.
         angle_degrees: f32,
     },
-    /// [`directional_blur`].
+    /// [`directional_blur_into`].
     Directional {
         /// Standard deviation along the direction.
         sigma_along: f32,
@@ -485,17 +485,17 @@ pub enum Blur {
 
 impl Blur {
     /// Applies the blur from `src` into `dst`.
-    pub fn apply<T: Element>(
+    pub fn apply_into<T: Element>(
         &self,
         src: ImageView<'_, T>,
         dst: ImageViewMut<'_, T>,
         padding: Padding,
     ) -> Result<()> {
-        self.apply_with_isa(Isa::selected(), src, dst, padding)
+        self.apply_into_with_isa(Isa::selected(), src, dst, padding)
     }
 
-    /// [`Blur::apply`] on a chosen kernel path.
-    pub fn apply_with_isa<T: Element>(
+    /// [`Blur::apply_into`] on a chosen kernel path.
+    pub fn apply_into_with_isa<T: Element>(
         &self,
         isa: Isa,
         src: ImageView<'_, T>,
@@ -504,18 +504,20 @@ impl Blur {
     ) -> Result<()> {
         match *self {
             Blur::Gaussian { sigma_x, sigma_y } => {
-                gaussian_blur_with_isa(isa, src, dst, sigma_x, sigma_y, padding)
+                gaussian_blur_into_with_isa(isa, src, dst, sigma_x, sigma_y, padding)
             }
-            Blur::Box { width, height } => box_blur_with_isa(isa, src, dst, width, height, padding),
+            Blur::Box { width, height } => {
+                box_blur_into_with_isa(isa, src, dst, width, height, padding)
+            }
             Blur::Motion {
                 length,
                 angle_degrees,
-            } => motion_blur_with_isa(isa, src, dst, length, angle_degrees, padding),
+            } => motion_blur_into_with_isa(isa, src, dst, length, angle_degrees, padding),
             Blur::Directional {
                 sigma_along,
                 sigma_across,
                 angle_degrees,
-            } => directional_blur_with_isa(
+            } => directional_blur_into_with_isa(
                 isa,
                 src,
                 dst,

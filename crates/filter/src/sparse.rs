@@ -22,11 +22,11 @@ pub(crate) struct Sparse<'a> {
 
 impl Filter for Sparse<'_> {
     fn apply<T: Sample>(&self, src: ImageView<'_, T>, dst: ImageViewMut<'_, T>) {
-        convolve_2d(self.isa, src, dst, self.kernel, self.padding);
+        convolve_2d_into(self.isa, src, dst, self.kernel, self.padding);
     }
 }
 
-fn convolve_2d<T: Sample>(
+fn convolve_2d_into<T: Sample>(
     isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,

@@ -16,7 +16,7 @@ fn along_both_axes(kernel: &[f32], padding: Padding, want: [f32; 4]) -> TestResu
         for method in [Method::Direct, Method::Fft] {
             let tol = if method == Method::Fft { 1e-4 } else { 0.0 };
             let mut out = Image::<f32>::new(4, 1, 1)?;
-            filter::separable_convolve_with(
+            filter::separable_convolve_into_with_isa(
                 isa,
                 method,
                 row.view(),
@@ -33,7 +33,7 @@ fn along_both_axes(kernel: &[f32], padding: Padding, want: [f32; 4]) -> TestResu
                 );
             }
             let mut out = Image::<f32>::new(1, 4, 1)?;
-            filter::separable_convolve_with(
+            filter::separable_convolve_into_with_isa(
                 isa,
                 method,
                 column.view(),
@@ -89,11 +89,11 @@ fn constant_padding_fills_corners_too() -> TestResult {
     // nine is the image, eight (corners included) are padding.
     let src = Image::from_vec(1, 1, 1, vec![10u8])?;
     let mut out = Image::<u8>::new(1, 1, 1)?;
-    filter::box_blur(src.view(), out.view_mut(), 3, 3, Padding::Constant(1.0))?;
+    filter::box_blur_into(src.view(), out.view_mut(), 3, 3, Padding::Constant(1.0))?;
     assert_eq!(out.as_slice(), &[2]); // (10 + 8) / 9
     let mut out = Image::<u8>::new(1, 1, 1)?;
     let flat = [1.0 / 3.0; 3];
-    filter::separable_convolve(
+    filter::separable_convolve_into(
         src.view(),
         out.view_mut(),
         &flat,
@@ -138,7 +138,7 @@ fn constant_images_stay_constant() -> TestResult {
             },
         ] {
             let mut out = Image::<u8>::new(37, 23, 3)?;
-            blur.apply(src.view(), out.view_mut(), padding)?;
+            blur.apply_into(src.view(), out.view_mut(), padding)?;
             assert!(
                 out.as_slice().iter().all(|&v| v == 200),
                 "{blur:?} {padding:?}"
@@ -190,7 +190,7 @@ fn anisotropic_gaussian_blurs_each_axis_by_its_own_sigma() -> TestResult {
         |x, y, _| if (x, y) == (20, 20) { 1.0 } else { 0.0 },
     )?;
     let mut out = Image::<f32>::new(41, 41, 1)?;
-    filter::gaussian_blur(src.view(), out.view_mut(), 4.0, 1.0, Padding::Zeros)?;
+    filter::gaussian_blur_into(src.view(), out.view_mut(), 4.0, 1.0, Padding::Zeros)?;
     let (kx, ky) = (
         filter::gaussian_kernel(4.0, None)?,
         filter::gaussian_kernel(1.0, None)?,
@@ -215,10 +215,10 @@ fn large_sigma_goes_through_the_fft_and_matches_direct() -> TestResult {
     assert!(filter::default_radius(sigma) >= filter::FFT_CROSSOVER_RADIUS);
     for padding in [Padding::Reflect101, Padding::Wrap, Padding::Constant(30.0)] {
         let mut auto = Image::<u8>::new(150, 90, 3)?;
-        filter::gaussian_blur(src.view(), auto.view_mut(), sigma, sigma, padding)?;
+        filter::gaussian_blur_into(src.view(), auto.view_mut(), sigma, sigma, padding)?;
         let mut direct = Image::<u8>::new(150, 90, 3)?;
         let k = filter::gaussian_kernel(sigma, None)?;
-        filter::separable_convolve_with(
+        filter::separable_convolve_into_with_isa(
             Isa::selected(),
             Method::Direct,
             src.view(),
@@ -267,7 +267,7 @@ fn auto_is_direct_below_each_paths_crossover_and_fft_from_it() -> TestResult {
             let run = |method| -> Result<Image<f32>, filter::Error> {
                 let mut out = Image::<f32>::new(90, 70, 3)?;
                 let p = Padding::Reflect101;
-                filter::separable_convolve_with(
+                filter::separable_convolve_into_with_isa(
                     isa,
                     method,
                     src.view(),
@@ -303,13 +303,13 @@ fn one_axis_by_fft_the_other_direct_matches_direct() -> TestResult {
     for (sx, sy) in [(15.0, 1.5), (1.5, 15.0)] {
         for padding in [Padding::Reflect, Padding::Wrap, Padding::Constant(200.0)] {
             let mut auto = Image::<u8>::new(97, 61, 3)?;
-            filter::gaussian_blur(src.view(), auto.view_mut(), sx, sy, padding)?;
+            filter::gaussian_blur_into(src.view(), auto.view_mut(), sx, sy, padding)?;
             let (kx, ky) = (
                 filter::gaussian_kernel(sx, None)?,
                 filter::gaussian_kernel(sy, None)?,
             );
             let mut direct = Image::<u8>::new(97, 61, 3)?;
-            filter::separable_convolve_with(
+            filter::separable_convolve_into_with_isa(
                 Isa::Scalar,
                 Method::Direct,
                 src.view(),
@@ -410,7 +410,7 @@ fn motion_blur_spreads_a_dot_along_the_line() -> TestResult {
         |x, y, _| if (x, y) == (20, 20) { 1.0 } else { 0.0 },
     )?;
     let mut out = Image::<f32>::new(41, 41, 1)?;
-    filter::motion_blur(src.view(), out.view_mut(), 21.0, 90.0, Padding::Zeros)?;
+    filter::motion_blur_into(src.view(), out.view_mut(), 21.0, 90.0, Padding::Zeros)?;
     for y in 0..41 {
         let want = if (10..=30).contains(&y) {
             1.0 / 21.0
@@ -465,8 +465,8 @@ fn views_into_larger_buffers_work() -> TestResult {
             angle_degrees: 15.0,
         },
     ] {
-        blur.apply(crop, a.view_mut(), Padding::Reflect)?;
-        blur.apply(copy.view(), b.view_mut(), Padding::Reflect)?;
+        blur.apply_into(crop, a.view_mut(), Padding::Reflect)?;
+        blur.apply_into(copy.view(), b.view_mut(), Padding::Reflect)?;
         assert_eq!(a, b, "{blur:?}");
     }
     Ok(())
@@ -478,7 +478,7 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
     let mut dst = Image::<u8>::new(8, 8, 3)?;
     let p = Padding::Reflect101;
     for sigma in [0.0f32, -1.0, f32::NAN, f32::INFINITY] {
-        let e = filter::gaussian_blur(src.view(), dst.view_mut(), sigma, 1.0, p);
+        let e = filter::gaussian_blur_into(src.view(), dst.view_mut(), sigma, 1.0, p);
         assert!(
             matches!(
                 e,
@@ -489,7 +489,7 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
             ),
             "{e:?}"
         );
-        let e = filter::gaussian_blur(src.view(), dst.view_mut(), 1.0, sigma, p);
+        let e = filter::gaussian_blur_into(src.view(), dst.view_mut(), 1.0, sigma, p);
         assert!(
             matches!(
                 e,
@@ -501,19 +501,19 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
             "{e:?}"
         );
     }
-    let e = filter::gaussian_blur(src.view(), dst.view_mut(), -2.5, 1.0, p)
+    let e = filter::gaussian_blur_into(src.view(), dst.view_mut(), -2.5, 1.0, p)
         .err()
         .map(|e| e.to_string());
     assert!(e.is_some_and(|m| m.contains("-2.5")));
     // Huge σ: refused before anything is allocated.
-    let e = filter::gaussian_blur(src.view(), dst.view_mut(), 1e30, 1.0, p);
+    let e = filter::gaussian_blur_into(src.view(), dst.view_mut(), 1e30, 1.0, p);
     assert!(matches!(e, Err(Error::RadiusTooLarge { .. })), "{e:?}");
     assert!(matches!(
         filter::gaussian_kernel(2.0, Some(usize::MAX)),
         Err(Error::RadiusTooLarge { .. })
     ));
 
-    let e = filter::separable_convolve(src.view(), dst.view_mut(), &[0.5, 0.5], &[1.0], p);
+    let e = filter::separable_convolve_into(src.view(), dst.view_mut(), &[0.5, 0.5], &[1.0], p);
     assert!(
         matches!(
             e,
@@ -524,7 +524,7 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
         ),
         "{e:?}"
     );
-    let e = filter::separable_convolve(src.view(), dst.view_mut(), &[1.0], &[], p);
+    let e = filter::separable_convolve_into(src.view(), dst.view_mut(), &[1.0], &[], p);
     assert!(
         matches!(
             e,
@@ -535,21 +535,26 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
         ),
         "{e:?}"
     );
-    let e =
-        filter::separable_convolve(src.view(), dst.view_mut(), &[0.2, f32::NAN, 0.2], &[1.0], p);
+    let e = filter::separable_convolve_into(
+        src.view(),
+        dst.view_mut(),
+        &[0.2, f32::NAN, 0.2],
+        &[1.0],
+        p,
+    );
     assert!(
         matches!(e, Err(Error::NonFiniteWeight { index: 1, .. })),
         "{e:?}"
     );
 
     let mut small = Image::<u8>::new(8, 7, 3)?;
-    let e = filter::box_blur(src.view(), small.view_mut(), 3, 3, p);
+    let e = filter::box_blur_into(src.view(), small.view_mut(), 3, 3, p);
     assert!(matches!(e, Err(Error::ShapeMismatch { .. })), "{e:?}");
     let mut gray = Image::<u8>::new(8, 8, 1)?;
-    let e = filter::motion_blur(src.view(), gray.view_mut(), 5.0, 0.0, p);
+    let e = filter::motion_blur_into(src.view(), gray.view_mut(), 5.0, 0.0, p);
     assert!(matches!(e, Err(Error::ShapeMismatch { .. })), "{e:?}");
 
-    let e = filter::box_blur(src.view(), dst.view_mut(), 0, 3, p);
+    let e = filter::box_blur_into(src.view(), dst.view_mut(), 0, 3, p);
     assert!(
         matches!(
             e,
@@ -560,7 +565,7 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
         ),
         "{e:?}"
     );
-    let e = filter::box_blur(src.view(), dst.view_mut(), 3, usize::MAX, p);
+    let e = filter::box_blur_into(src.view(), dst.view_mut(), 3, usize::MAX, p);
     assert!(
         matches!(
             e,
@@ -573,7 +578,7 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
     );
 
     for length in [f32::NAN, -1.0, f32::INFINITY] {
-        let e = filter::motion_blur(src.view(), dst.view_mut(), length, 0.0, p);
+        let e = filter::motion_blur_into(src.view(), dst.view_mut(), length, 0.0, p);
         assert!(
             matches!(
                 e,
@@ -585,9 +590,9 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
             "{e:?}"
         );
     }
-    let e = filter::motion_blur(src.view(), dst.view_mut(), 1e9, 0.0, p);
+    let e = filter::motion_blur_into(src.view(), dst.view_mut(), 1e9, 0.0, p);
     assert!(matches!(e, Err(Error::RadiusTooLarge { .. })), "{e:?}");
-    let e = filter::motion_blur(src.view(), dst.view_mut(), 5.0, f32::NAN, p);
+    let e = filter::motion_blur_into(src.view(), dst.view_mut(), 5.0, f32::NAN, p);
     assert!(
         matches!(
             e,
@@ -598,9 +603,9 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
         ),
         "{e:?}"
     );
-    let e = filter::directional_blur(src.view(), dst.view_mut(), 3000.0, 2000.0, 10.0, p);
+    let e = filter::directional_blur_into(src.view(), dst.view_mut(), 3000.0, 2000.0, 10.0, p);
     assert!(matches!(e, Err(Error::TooManyTaps { .. })), "{e:?}");
-    let e = filter::directional_blur(src.view(), dst.view_mut(), 3.0, 0.0, 10.0, p);
+    let e = filter::directional_blur_into(src.view(), dst.view_mut(), 3.0, 0.0, 10.0, p);
     assert!(
         matches!(
             e,
@@ -612,7 +617,7 @@ fn bad_input_gives_typed_errors_naming_the_value() -> TestResult {
         "{e:?}"
     );
 
-    let e = filter::gaussian_blur(
+    let e = filter::gaussian_blur_into(
         src.view(),
         dst.view_mut(),
         1.0,
@@ -711,10 +716,10 @@ fn other_element_types_filter_through_f32() -> TestResult {
         for padding in [Padding::Reflect101, Padding::Constant(7.0), Padding::Wrap] {
             for blur in blurs {
                 let mut gray = Image::<Gray>::new(w, h, c)?;
-                blur.apply_with_isa(isa, grays.view(), gray.view_mut(), padding)?;
+                blur.apply_into_with_isa(isa, grays.view(), gray.view_mut(), padding)?;
                 let want: Vec<u8> = if matches!(blur, Blur::Box { .. }) {
                     let mut float = Image::<f32>::new(w, h, c)?;
-                    blur.apply_with_isa(isa, floats.view(), float.view_mut(), padding)?;
+                    blur.apply_into_with_isa(isa, floats.view(), float.view_mut(), padding)?;
                     float
                         .as_slice()
                         .iter()
@@ -722,7 +727,7 @@ fn other_element_types_filter_through_f32() -> TestResult {
                         .collect()
                 } else {
                     let mut byte = Image::<u8>::new(w, h, c)?;
-                    blur.apply_with_isa(isa, bytes.view(), byte.view_mut(), padding)?;
+                    blur.apply_into_with_isa(isa, bytes.view(), byte.view_mut(), padding)?;
                     byte.into_vec()
                 };
                 let got: Vec<u8> = gray.as_slice().iter().map(|g| g.0).collect();

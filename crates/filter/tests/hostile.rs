@@ -183,7 +183,7 @@ fn same(a: f64, b: f64) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// Every blur with hostile parameters and paddings, through `Blur::apply`
+    /// Every blur with hostile parameters and paddings, through `Blur::apply_into`
     /// and the allocating `*_blurred` functions.
     #[test]
     fn hostile_blurs(
@@ -199,7 +199,7 @@ proptest! {
         let padding_ok = padding.constant().is_none_or(f32::is_finite);
         let mut result = None;
         let info = allocation_counter::measure(|| {
-            result = Some(blur.apply(src.view(), dst.view_mut(), padding));
+            result = Some(blur.apply_into(src.view(), dst.view_mut(), padding));
         });
         let result = result.ok_or_else(|| TestCaseError::fail("not run"))?;
         match &result {
@@ -246,12 +246,12 @@ proptest! {
         }
         // The allocating forms agree and return the input's shape.
         let owned = match blur {
-            Blur::Gaussian { sigma_x, sigma_y } => filter::gaussian_blurred(src.view(), sigma_x, sigma_y, padding),
-            Blur::Box { width: bw, height: bh } => filter::box_blurred(src.view(), bw, bh, padding),
-            Blur::Motion { length, angle_degrees } => filter::motion_blurred(src.view(), length, angle_degrees, padding),
+            Blur::Gaussian { sigma_x, sigma_y } => filter::gaussian_blur(src.view(), sigma_x, sigma_y, padding),
+            Blur::Box { width: bw, height: bh } => filter::box_blur(src.view(), bw, bh, padding),
+            Blur::Motion { length, angle_degrees } => filter::motion_blur(src.view(), length, angle_degrees, padding),
             Blur::Directional { sigma_along, sigma_across, angle_degrees } => {
                 let mut out = Image::<u8>::new(width, height, channels)?;
-                filter::directional_blur(src.view(), out.view_mut(), sigma_along, sigma_across, angle_degrees, padding)
+                filter::directional_blur_into(src.view(), out.view_mut(), sigma_along, sigma_across, angle_degrees, padding)
                     .map(|()| out)
             }
         };
@@ -298,7 +298,7 @@ proptest! {
         // The same weights through separable_convolve: the same verdict.
         let src = Image::<f32>::from_fn(5, 4, 1, |x, y, _| (x + y) as f32)?;
         let mut dst = Image::<f32>::new(5, 4, 1)?;
-        let direct = filter::separable_convolve(src.view(), dst.view_mut(), &weights, &[1.0], Padding::Reflect);
+        let direct = filter::separable_convolve_into(src.view(), dst.view_mut(), &weights, &[1.0], Padding::Reflect);
         prop_assert_eq!(direct.is_ok(), Kernel::new(weights).is_ok());
 
         let mut result = None;
@@ -357,7 +357,7 @@ proptest! {
                 prop_assert!(k.taps().iter().all(|t| t.weight.is_finite()), "{:?}", k);
                 let src = Image::<u8>::from_fn(4, 3, 3, |x, y, c| (x * 50 + y * 9 + c) as u8)?;
                 let mut dst = Image::<u8>::new(4, 3, 3)?;
-                match filter::convolve_2d(src.view(), dst.view_mut(), &k, padding) {
+                match filter::convolve_2d_into(src.view(), dst.view_mut(), &k, padding) {
                     Ok(()) => prop_assert!(padding.constant().is_none_or(f32::is_finite)),
                     Err(e) => prop_assert!(matches!(e, Error::InvalidParameter { what: "padding constant", .. }), "{:?}", e),
                 }
@@ -404,7 +404,7 @@ proptest! {
 fn shape_mismatch_is_refused() -> TestResult {
     let src = Image::<u8>::new(8, 6, 3)?;
     let mut dst = Image::<u8>::new(6, 8, 3)?;
-    let e = filter::gaussian_blur(src.view(), dst.view_mut(), 1.0, 1.0, Padding::Border)
+    let e = filter::gaussian_blur_into(src.view(), dst.view_mut(), 1.0, 1.0, Padding::Border)
         .err()
         .ok_or("accepted 8x6 into 6x8")?;
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}");
@@ -422,7 +422,7 @@ fn readme_rows() -> TestResult {
     let src = Image::<u8>::new(8, 8, 3)?;
     let mut dst = Image::<u8>::new(8, 8, 3)?;
     // σ = -1
-    let e = filter::gaussian_blur(src.view(), dst.view_mut(), -1.0, 1.0, Padding::Border)
+    let e = filter::gaussian_blur_into(src.view(), dst.view_mut(), -1.0, 1.0, Padding::Border)
         .err()
         .ok_or("accepted sigma -1")?;
     assert_eq!(
@@ -437,7 +437,7 @@ fn readme_rows() -> TestResult {
     // σ = 1e30: refused before the kernel is built
     let mut result = None;
     let info = allocation_counter::measure(|| {
-        result = Some(filter::gaussian_blur(
+        result = Some(filter::gaussian_blur_into(
             src.view(),
             dst.view_mut(),
             1e30,
@@ -467,7 +467,7 @@ fn readme_rows() -> TestResult {
     );
     assert!(info.bytes_max < REFUSAL_BYTES, "{info:?}");
     // box radius usize::MAX
-    let e = filter::box_blur(src.view(), dst.view_mut(), usize::MAX, 3, Padding::Border)
+    let e = filter::box_blur_into(src.view(), dst.view_mut(), usize::MAX, 3, Padding::Border)
         .err()
         .ok_or("accepted a box of usize::MAX")?;
     assert!(
@@ -475,12 +475,12 @@ fn readme_rows() -> TestResult {
         "{e:?}"
     );
     // motion length NaN
-    let e = filter::motion_blur(src.view(), dst.view_mut(), f32::NAN, 0.0, Padding::Border)
+    let e = filter::motion_blur_into(src.view(), dst.view_mut(), f32::NAN, 0.0, Padding::Border)
         .err()
         .ok_or("accepted length NaN")?;
     assert!(e.to_string().contains("motion blur length = NaN"), "{e}");
     // angle inf
-    let e = filter::motion_blur(
+    let e = filter::motion_blur_into(
         src.view(),
         dst.view_mut(),
         5.0,
@@ -491,7 +491,7 @@ fn readme_rows() -> TestResult {
     .ok_or("accepted angle inf")?;
     assert!(e.to_string().contains("angle (degrees) = inf"), "{e}");
     // Padding::Constant(NaN)
-    let e = filter::box_blur(
+    let e = filter::box_blur_into(
         src.view(),
         dst.view_mut(),
         3,
@@ -502,7 +502,7 @@ fn readme_rows() -> TestResult {
     .ok_or("accepted a NaN padding constant")?;
     assert!(e.to_string().contains("padding constant = NaN"), "{e}");
     // even kernel
-    let e = filter::separable_convolve(
+    let e = filter::separable_convolve_into(
         src.view(),
         dst.view_mut(),
         &[0.5, 0.5],

@@ -38,7 +38,7 @@ fn all_paths_agree<T: Element>(src: &Src<T>, run: &Run<'_, T>) -> Result<(), Tes
 
 fn separable<T: Element>(kx: Vec<f32>, ky: Vec<f32>, padding: Padding) -> Box<Run<'static, T>> {
     Box::new(move |isa, s, d| {
-        filter::separable_convolve_with(isa, Method::Direct, s, d, &kx, &ky, padding)
+        filter::separable_convolve_into_with_isa(isa, Method::Direct, s, d, &kx, &ky, padding)
     })
 }
 
@@ -131,32 +131,32 @@ proptest! {
 
     #[test]
     fn gaussian_u8(src in u8_images(40), sx in 0.2f32..4.0, sy in 0.2f32..4.0, padding in paddings()) {
-        all_paths_agree(&src, &move |isa, s, d| filter::gaussian_blur_with_isa(isa, s, d, sx, sy, padding))?;
+        all_paths_agree(&src, &move |isa, s, d| filter::gaussian_blur_into_with_isa(isa, s, d, sx, sy, padding))?;
     }
 
     #[test]
     fn box_u8(src in u8_images(40), kx in 1usize..12, ky in 1usize..12, padding in paddings()) {
-        all_paths_agree(&src, &move |isa, s, d| filter::box_blur_with_isa(isa, s, d, kx, ky, padding))?;
+        all_paths_agree(&src, &move |isa, s, d| filter::box_blur_into_with_isa(isa, s, d, kx, ky, padding))?;
     }
 
     #[test]
     fn box_f32(src in wild_f32_images(40), kx in 1usize..12, ky in 1usize..12, padding in paddings()) {
-        all_paths_agree(&src, &move |isa, s, d| filter::box_blur_with_isa(isa, s, d, kx, ky, padding))?;
+        all_paths_agree(&src, &move |isa, s, d| filter::box_blur_into_with_isa(isa, s, d, kx, ky, padding))?;
     }
 
     #[test]
     fn sparse_u8(src in u8_images(40), kernel in taps(), padding in paddings()) {
-        all_paths_agree(&src, &move |isa, s, d| filter::convolve_2d_with_isa(isa, s, d, &kernel, padding))?;
+        all_paths_agree(&src, &move |isa, s, d| filter::convolve_2d_into_with_isa(isa, s, d, &kernel, padding))?;
     }
 
     #[test]
     fn sparse_f32(src in wild_f32_images(40), kernel in taps(), padding in paddings()) {
-        all_paths_agree(&src, &move |isa, s, d| filter::convolve_2d_with_isa(isa, s, d, &kernel, padding))?;
+        all_paths_agree(&src, &move |isa, s, d| filter::convolve_2d_into_with_isa(isa, s, d, &kernel, padding))?;
     }
 
     #[test]
     fn motion_u8(src in u8_images(40), length in 0.0f32..25.0, angle in -360.0f32..360.0, padding in paddings()) {
-        all_paths_agree(&src, &move |isa, s, d| filter::motion_blur_with_isa(isa, s, d, length, angle, padding))?;
+        all_paths_agree(&src, &move |isa, s, d| filter::motion_blur_into_with_isa(isa, s, d, length, angle, padding))?;
     }
 
     #[test]
@@ -165,7 +165,7 @@ proptest! {
         padding in paddings()
     ) {
         all_paths_agree(&src, &move |isa, s, d| {
-            filter::directional_blur_with_isa(isa, s, d, along, across, angle, padding)
+            filter::directional_blur_into_with_isa(isa, s, d, along, across, angle, padding)
         })?;
     }
 

@@ -38,7 +38,7 @@ proptest! {
     fn separable_u8_is_correctly_rounded(
         src in u8_images(24), kx in smoothing_kernels(8), ky in smoothing_kernels(8), padding in paddings()
     ) {
-        let got = run(&src, |s, d| filter::separable_convolve_with(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
+        let got = run(&src, |s, d| filter::separable_convolve_into_with_isa(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
         let exact = exact_separable(&src.view()?, &kx, &ky, padding);
         let err = u8_error(&got, &exact);
         prop_assert!(err <= 0.501, "error {err}");
@@ -48,7 +48,7 @@ proptest! {
     fn separable_f32_is_within_1e5(
         src in f32_images(24), kx in any_kernels(8), ky in any_kernels(8), padding in paddings()
     ) {
-        let got = run(&src, |s, d| filter::separable_convolve_with(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
+        let got = run(&src, |s, d| filter::separable_convolve_into_with_isa(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
         let view = src.view()?;
         let exact = exact_separable(&view, &kx, &ky, padding);
         let scale = value_scale(&view, padding) * abs_sum(&kx) * abs_sum(&ky);
@@ -60,7 +60,7 @@ proptest! {
     fn gaussian_u8_is_correctly_rounded(
         src in u8_images(24), sx in 0.2f32..5.0, sy in 0.2f32..5.0, padding in paddings()
     ) {
-        let got = run(&src, |s, d| filter::gaussian_blur_with_isa(Isa::Scalar, s, d, sx, sy, padding))?;
+        let got = run(&src, |s, d| filter::gaussian_blur_into_with_isa(Isa::Scalar, s, d, sx, sy, padding))?;
         let (kx, ky) = (filter::gaussian_kernel(sx, None)?, filter::gaussian_kernel(sy, None)?);
         let err = u8_error(&got, &exact_separable(&src.view()?, &kx, &ky, padding));
         prop_assert!(err <= 0.501, "error {err}");
@@ -70,10 +70,10 @@ proptest! {
     fn fft_matches_direct_f32(
         src in f32_images(30), kx in any_kernels(25), ky in any_kernels(25), padding in paddings()
     ) {
-        let direct = run(&src, |s, d| filter::separable_convolve_with(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
+        let direct = run(&src, |s, d| filter::separable_convolve_into_with_isa(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
         let scale = value_scale(&src.view()?, padding) * abs_sum(&kx) * abs_sum(&ky);
         for isa in Isa::available() {
-            let fft = run(&src, |s, d| filter::separable_convolve_with(isa, Method::Fft, s, d, &kx, &ky, padding))?;
+            let fft = run(&src, |s, d| filter::separable_convolve_into_with_isa(isa, Method::Fft, s, d, &kx, &ky, padding))?;
             let err = direct.iter().zip(&fft).map(|(a, b)| f64::from((a - b).abs())).fold(0.0, f64::max);
             prop_assert!(err <= 1e-4 * scale, "{isa}: error {err} at scale {scale}");
         }
@@ -83,10 +83,10 @@ proptest! {
     fn fft_matches_direct_u8(
         src in u8_images(30), kx in smoothing_kernels(25), ky in smoothing_kernels(25), padding in paddings()
     ) {
-        let direct = run(&src, |s, d| filter::separable_convolve_with(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
+        let direct = run(&src, |s, d| filter::separable_convolve_into_with_isa(Isa::Scalar, Method::Direct, s, d, &kx, &ky, padding))?;
         let exact = exact_separable(&src.view()?, &kx, &ky, padding);
         for isa in Isa::available() {
-            let fft = run(&src, |s, d| filter::separable_convolve_with(isa, Method::Fft, s, d, &kx, &ky, padding))?;
+            let fft = run(&src, |s, d| filter::separable_convolve_into_with_isa(isa, Method::Fft, s, d, &kx, &ky, padding))?;
             let diff = direct.iter().zip(&fft).map(|(&a, &b)| a.abs_diff(b)).max().unwrap_or(0);
             prop_assert!(diff <= 1, "{isa}: {diff} LSB from direct");
             let err = u8_error(&fft, &exact);
@@ -96,14 +96,14 @@ proptest! {
 
     #[test]
     fn box_u8_is_correctly_rounded(src in u8_images(24), kx in 1usize..14, ky in 1usize..14, padding in paddings()) {
-        let got = run(&src, |s, d| filter::box_blur_with_isa(Isa::Scalar, s, d, kx, ky, padding))?;
+        let got = run(&src, |s, d| filter::box_blur_into_with_isa(Isa::Scalar, s, d, kx, ky, padding))?;
         let err = u8_error(&got, &exact_box(&src.view()?, kx, ky, padding));
         prop_assert!(err <= 0.501, "error {err}");
     }
 
     #[test]
     fn box_f32_is_within_1e5(src in f32_images(24), kx in 1usize..14, ky in 1usize..14, padding in paddings()) {
-        let got = run(&src, |s, d| filter::box_blur_with_isa(Isa::Scalar, s, d, kx, ky, padding))?;
+        let got = run(&src, |s, d| filter::box_blur_into_with_isa(Isa::Scalar, s, d, kx, ky, padding))?;
         let view = src.view()?;
         let err = f32_error(&got, &exact_box(&view, kx, ky, padding));
         prop_assert!(err <= 1e-5 * value_scale(&view, padding), "error {err}");
@@ -112,9 +112,9 @@ proptest! {
     #[test]
     fn box_equals_direct_flat_kernel(src in u8_images(24), rx in 0usize..7, ry in 0usize..7, padding in paddings()) {
         let (kx, ky) = (2 * rx + 1, 2 * ry + 1);
-        let boxed = run(&src, |s, d| filter::box_blur(s, d, kx, ky, padding))?;
+        let boxed = run(&src, |s, d| filter::box_blur_into(s, d, kx, ky, padding))?;
         let (fx, fy) = (vec![1.0 / kx as f32; kx], vec![1.0 / ky as f32; ky]);
-        let direct = run(&src, |s, d| filter::separable_convolve_with(Isa::Scalar, Method::Direct, s, d, &fx, &fy, padding))?;
+        let direct = run(&src, |s, d| filter::separable_convolve_into_with_isa(Isa::Scalar, Method::Direct, s, d, &fx, &fy, padding))?;
         // Both round a value within float noise of the same mean: they can
         // only differ where that mean is within noise of a .5 tie.
         let diff = boxed.iter().zip(&direct).map(|(&a, &b)| a.abs_diff(b)).max().unwrap_or(0);
@@ -130,7 +130,7 @@ proptest! {
     #[test]
     fn box_f32_with_nan_keeps_it_local(src in wild_f32_images(16), kx in 1usize..6, ky in 1usize..6) {
         let padding = Padding::Reflect101;
-        let got = run(&src, |s, d| filter::box_blur(s, d, kx, ky, padding))?;
+        let got = run(&src, |s, d| filter::box_blur_into(s, d, kx, ky, padding))?;
         let view = src.view()?;
         let scale = view
             .rows()
@@ -152,7 +152,7 @@ proptest! {
     #[test]
     fn sparse_f32_is_within_1e5(src in f32_images(24), length in 0.0f32..20.0, angle in -180.0f32..180.0, padding in paddings()) {
         let kernel = filter::motion_kernel(length, angle)?;
-        let got = run(&src, |s, d| filter::convolve_2d_with_isa(Isa::Scalar, s, d, &kernel, padding))?;
+        let got = run(&src, |s, d| filter::convolve_2d_into_with_isa(Isa::Scalar, s, d, &kernel, padding))?;
         let view = src.view()?;
         let err = f32_error(&got, &exact_2d(&view, &kernel, padding));
         prop_assert!(err <= 1e-5 * value_scale(&view, padding), "error {err}");
@@ -160,7 +160,7 @@ proptest! {
 
     #[test]
     fn motion_u8_is_correctly_rounded(src in u8_images(24), length in 0.0f32..20.0, angle in -180.0f32..180.0, padding in paddings()) {
-        let got = run(&src, |s, d| filter::motion_blur_with_isa(Isa::Scalar, s, d, length, angle, padding))?;
+        let got = run(&src, |s, d| filter::motion_blur_into_with_isa(Isa::Scalar, s, d, length, angle, padding))?;
         let kernel = filter::motion_kernel(length, angle)?;
         let err = u8_error(&got, &exact_2d(&src.view()?, &kernel, padding));
         prop_assert!(err <= 0.501, "error {err}");
@@ -170,7 +170,7 @@ proptest! {
     fn directional_u8_is_correctly_rounded(
         src in u8_images(24), along in 0.5f32..5.0, across in 0.3f32..1.5, angle in -180.0f32..180.0, padding in paddings()
     ) {
-        let got = run(&src, |s, d| filter::directional_blur_with_isa(Isa::Scalar, s, d, along, across, angle, padding))?;
+        let got = run(&src, |s, d| filter::directional_blur_into_with_isa(Isa::Scalar, s, d, along, across, angle, padding))?;
         let kernel = filter::directional_kernel(along, across, angle)?;
         let err = u8_error(&got, &exact_2d(&src.view()?, &kernel, padding));
         prop_assert!(err <= 0.501, "error {err}");

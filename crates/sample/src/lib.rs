@@ -22,7 +22,7 @@
 //!     padding: Padding::Reflect101,
 //!     values: None,
 //! };
-//! sample::warp(src.view(), dst.view_mut(), &Map::Affine(forward.inverse()?), &options)?;
+//! sample::warp_into(src.view(), dst.view_mut(), &Map::Affine(forward.inverse()?), &options)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -41,30 +41,56 @@ mod options;
 pub use error::{Error, Result};
 pub use options::{ChannelAffine, Interpolation, WarpOptions};
 
-use geom::{Element, ImageView, ImageViewMut, Isa, Map};
+use geom::{Element, Image, ImageView, ImageViewMut, Isa, Map};
 use kernels::scalar::Source;
 use kernels::sink::{InterleavedRows, PlanarRows};
 use kernels::{Job, Path};
 use options::prepare;
+
+/// Samples `src` through `map` (output pixel to source position) into a new
+/// `width x height` image with `src`'s channel count; [`warp_into`] writes
+/// into a buffer you keep instead.
+///
+/// ```
+/// use geom::{Affine, Image, Map};
+/// use sample::WarpOptions;
+/// let src = Image::<u8>::from_fn(8, 8, 1, |x, y, _| (10 * x + y) as u8)?;
+/// // Output pixel (x, y) reads source (x + 2, y): the content moves left by 2.
+/// let map = Map::Affine(Affine::new(1.0, 0.0, 2.0, 0.0, 1.0, 0.0));
+/// let out = sample::warp(src.view(), &map, 4, 4, &WarpOptions::default())?;
+/// assert_eq!(out.pixel(0, 1)[0], 21);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn warp<T: Element>(
+    src: ImageView<'_, T>,
+    map: &Map,
+    width: usize,
+    height: usize,
+    options: &WarpOptions,
+) -> Result<Image<T>> {
+    let mut out = Image::new(width, height, src.channels())?;
+    warp_into(src, out.view_mut(), map, options)?;
+    Ok(out)
+}
 
 /// Fills `dst` by sampling `src` through `map` (output pixel to source
 /// position). `src` and `dst` must have the same channel count; their sizes
 /// are independent.
 ///
 /// Runs on the kernel path [`Isa::selected`] names.
-pub fn warp<T: Element>(
+pub fn warp_into<T: Element>(
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
-    warp_with_isa(Isa::selected(), src, dst, map, options)
+    warp_into_with_isa(Isa::selected(), src, dst, map, options)
 }
 
-/// [`warp`] on a chosen kernel path (for tests, benches and bug reports); a
+/// [`warp_into`] on a chosen kernel path (for tests, benches and bug reports); a
 /// path the CPU lacks runs the scalar reference. Every path gives the same
 /// bits.
-pub fn warp_with_isa<T: Element>(
+pub fn warp_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: ImageViewMut<'_, T>,
@@ -117,12 +143,12 @@ fn warp_on<T: Element>(
 ///     ..WarpOptions::default()
 /// };
 /// let map = Map::Affine(Rect::image(8, 8).to_output(4, 4)?);
-/// sample::warp_planar(src.view(), &mut tensor, 4, 4, &map, &options)?;
+/// sample::warp_planar_into(src.view(), &mut tensor, 4, 4, &map, &options)?;
 /// // Red plane, pixel (0, 0) reads source x = 0.5: (0 + 30) / 2 / 255.
 /// assert!((tensor[0] - 15.0 / 255.0).abs() < 1e-6);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn warp_planar<T: Element>(
+pub fn warp_planar_into<T: Element>(
     src: ImageView<'_, T>,
     dst: &mut [f32],
     width: usize,
@@ -130,11 +156,11 @@ pub fn warp_planar<T: Element>(
     map: &Map,
     options: &WarpOptions,
 ) -> Result<()> {
-    warp_planar_with_isa(Isa::selected(), src, dst, width, height, map, options)
+    warp_planar_into_with_isa(Isa::selected(), src, dst, width, height, map, options)
 }
 
-/// [`warp_planar`] on a chosen kernel path.
-pub fn warp_planar_with_isa<T: Element>(
+/// [`warp_planar_into`] on a chosen kernel path.
+pub fn warp_planar_into_with_isa<T: Element>(
     isa: Isa,
     src: ImageView<'_, T>,
     dst: &mut [f32],
@@ -191,7 +217,7 @@ fn warp_planar_on<T: Element>(
 pub mod testing {
     use super::*;
 
-    /// [`warp`] through the generic code at `lanes` lanes.
+    /// [`warp_into`] through the generic code at `lanes` lanes.
     pub fn warp_generic<T: Element>(
         lanes: usize,
         src: ImageView<'_, T>,
@@ -202,7 +228,7 @@ pub mod testing {
         warp_on(Path::Generic(lanes), src, dst, map, options)
     }
 
-    /// [`warp_planar`] through the generic code at `lanes` lanes.
+    /// [`warp_planar_into`] through the generic code at `lanes` lanes.
     pub fn warp_planar_generic<T: Element>(
         lanes: usize,
         src: ImageView<'_, T>,

@@ -144,7 +144,7 @@ fn warp_checked<T: Element>(
     let dst = ImageViewMut::with_stride(&mut data, width, height, channels, stride)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let result = match isa {
-        Some(isa) => sample::warp_with_isa(isa, src, dst, map, options),
+        Some(isa) => sample::warp_into_with_isa(isa, src, dst, map, options),
         None => sample::testing::warp_generic(4, src, dst, map, options),
     };
     if let Err(e) = result {
@@ -319,7 +319,7 @@ proptest! {
         let map = Map::Affine(Affine::IDENTITY);
         let mut result = None;
         let info = allocation_counter::measure(|| {
-            result = Some(sample::warp_planar(
+            result = Some(sample::warp_planar_into(
                 src.view(), &mut dst, width, height, &map, &WarpOptions::default(),
             ));
         });
@@ -347,7 +347,7 @@ proptest! {
 fn channel_mismatch_is_refused() -> TestResult {
     let src = Image::<u8>::new(4, 4, 3)?;
     let mut dst = Image::<u8>::new(4, 4, 4)?;
-    let e = sample::warp(
+    let e = sample::warp_into(
         src.view(),
         dst.view_mut(),
         &Map::Affine(Affine::IDENTITY),
@@ -381,7 +381,7 @@ fn readme_rows() -> TestResult {
             padding,
             ..WarpOptions::default()
         };
-        sample::warp(
+        sample::warp_into(
             src.view(),
             dst.view_mut(),
             &Map::Grid(grid.clone()),
@@ -395,7 +395,7 @@ fn readme_rows() -> TestResult {
         );
     }
     let mut small = Image::<u8>::new(2, 1, 1)?;
-    let e = sample::warp(
+    let e = sample::warp_into(
         src.view(),
         small.view_mut(),
         &Map::Grid(grid),
@@ -407,7 +407,7 @@ fn readme_rows() -> TestResult {
         matches!(e, Error::GridSizeMismatch { grid_width: 3, .. }),
         "{e:?}"
     );
-    let e = sample::warp(
+    let e = sample::warp_into(
         src.view(),
         dst.view_mut(),
         &Map::Affine(Affine::IDENTITY),
@@ -445,7 +445,12 @@ fn far_maps_allocate_nothing_large() -> TestResult {
     };
     let mut result = None;
     let info = allocation_counter::measure(|| {
-        result = Some(sample::warp(src.view(), dst.view_mut(), &map, &options));
+        result = Some(sample::warp_into(
+            src.view(),
+            dst.view_mut(),
+            &map,
+            &options,
+        ));
     });
     result.ok_or("not run")??;
     assert!(info.bytes_max < 64 * 1024, "{info:?}");

@@ -161,12 +161,12 @@ fn check_with<T: Element>(case: &Case<T>, nan_equal: bool) -> Result<(), TestCas
     let src = ImageView::with_stride(&case.data, case.w, case.h, case.c, case.stride)?;
     let run = |isa| -> Result<Image<T>, TestCaseError> {
         let mut dst = Image::<T>::new(case.ow, case.oh, case.c)?;
-        sample::warp_with_isa(isa, src, dst.view_mut(), &case.map, &case.options)?;
+        sample::warp_into_with_isa(isa, src, dst.view_mut(), &case.map, &case.options)?;
         Ok(dst)
     };
     let planar = |isa| -> Result<Vec<f32>, TestCaseError> {
         let mut dst = vec![0.0f32; case.ow * case.oh * case.c];
-        sample::warp_planar_with_isa(
+        sample::warp_planar_into_with_isa(
             isa,
             src,
             &mut dst,
@@ -292,7 +292,7 @@ fn taps_past_the_last_column_and_row_are_not_read() -> Result<(), Box<dyn std::e
                 };
                 let run = |isa| -> Result<Image<f32>, Box<dyn std::error::Error>> {
                     let mut dst = Image::<f32>::new(w, h, c)?;
-                    sample::warp_with_isa(isa, src, dst.view_mut(), &map, &options)?;
+                    sample::warp_into_with_isa(isa, src, dst.view_mut(), &map, &options)?;
                     Ok(dst)
                 };
                 let reference = run(Isa::Scalar)?;

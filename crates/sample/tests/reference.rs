@@ -180,7 +180,7 @@ proptest! {
     ) {
         let src = ImageView::with_stride(&data, w, h, c, stride)?;
         let mut dst = Image::<u8>::new(ow, oh, c)?;
-        sample::warp(src, dst.view_mut(), &Map::Affine(map), &options(interpolation, padding))?;
+        sample::warp_into(src, dst.view_mut(), &Map::Affine(map), &options(interpolation, padding))?;
         let [[a, b, cc], [d, e, f]] = map.rows();
         for i in 0..oh {
             for j in 0..ow {
@@ -208,7 +208,7 @@ proptest! {
     ) {
         let src = ImageView::with_stride(&data, w, h, c, stride)?;
         let mut dst = Image::<f32>::new(ow, oh, c)?;
-        sample::warp(src, dst.view_mut(), &Map::Affine(map), &options(interpolation, padding))?;
+        sample::warp_into(src, dst.view_mut(), &Map::Affine(map), &options(interpolation, padding))?;
         let [[a, b, cc], [d, e, f]] = map.rows();
         let range = 2.0f64.max(fill(padding).abs() + 1.0);
         for i in 0..oh {
@@ -233,7 +233,7 @@ proptest! {
     ) {
         let src = ImageView::with_stride(&data, w, h, c, stride)?;
         let mut dst = Image::<u8>::new(w, h, c)?;
-        sample::warp(src, dst.view_mut(), &Map::Affine(Affine::IDENTITY), &options(interpolation, padding))?;
+        sample::warp_into(src, dst.view_mut(), &Map::Affine(Affine::IDENTITY), &options(interpolation, padding))?;
         prop_assert_eq!(dst, src.to_image());
     }
 
@@ -248,7 +248,7 @@ proptest! {
         let src = ImageView::with_stride(&data, w, h, c, stride)?;
         let mut dst = Image::<f32>::new(w, h, c)?;
         let pull = Affine::translate(tx as f64, ty as f64);
-        sample::warp(src, dst.view_mut(), &Map::Affine(pull), &options(interpolation, padding))?;
+        sample::warp_into(src, dst.view_mut(), &Map::Affine(pull), &options(interpolation, padding))?;
         for i in 0..h {
             for j in 0..w {
                 for ch in 0..c {
@@ -276,7 +276,7 @@ fn quarter_turns_are_exact() -> TestResult {
         let pull = Affine::rotate_about(degrees, (3.0, 3.0)).inverse()?;
         for interpolation in [Interpolation::Nearest, Interpolation::Bilinear] {
             let mut dst = Image::<u8>::new(7, 7, 3)?;
-            sample::warp(
+            sample::warp_into(
                 src.view(),
                 dst.view_mut(),
                 &Map::Affine(pull),
@@ -342,7 +342,7 @@ fn each_padding_mode_by_hand() -> TestResult {
     ];
     for (padding, want) in cases {
         let mut dst = Image::<f32>::new(15, 1, 1)?;
-        sample::warp(
+        sample::warp_into(
             src.view(),
             dst.view_mut(),
             &Map::Grid(grid.clone()),
@@ -377,7 +377,7 @@ fn non_finite_positions_read_the_fill_value() -> TestResult {
     ] {
         for interpolation in [Interpolation::Nearest, Interpolation::Bilinear] {
             let mut dst = Image::<u8>::new(4, 1, 1)?;
-            sample::warp(
+            sample::warp_into(
                 src.view(),
                 dst.view_mut(),
                 &Map::Grid(grid.clone()),
@@ -399,7 +399,7 @@ fn projective_with_unit_w_equals_affine_and_behind_the_viewer_is_padding() -> Te
     let affine = Affine::rotate_about(23.0, (14.5, 9.5)).then(&Affine::scale(1.3, 0.8));
     let run = |map: Map| -> Result<Image<u8>, Error> {
         let mut dst = Image::<u8>::new(25, 25, 3)?;
-        sample::warp(
+        sample::warp_into(
             src.view(),
             dst.view_mut(),
             &map,
@@ -414,7 +414,7 @@ fn projective_with_unit_w_equals_affine_and_behind_the_viewer_is_padding() -> Te
     // w = 1 - x/10: columns from x = 10 on are behind the viewer.
     let p = Projective::new([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-0.1, 0.0, 1.0]])?;
     let mut dst = Image::<u8>::new(25, 25, 3)?;
-    sample::warp(
+    sample::warp_into(
         src.view(),
         dst.view_mut(),
         &Map::Projective(p),
@@ -441,9 +441,9 @@ fn planar_output_equals_interleaved_before_rounding() -> TestResult {
         ..options(Interpolation::Bilinear, Padding::Reflect101)
     };
     let mut interleaved = Image::<f32>::new(11, 9, 3)?;
-    sample::warp(src.view(), interleaved.view_mut(), &map, &opts)?;
+    sample::warp_into(src.view(), interleaved.view_mut(), &map, &opts)?;
     let mut planar = vec![0.0f32; 3 * 11 * 9];
-    sample::warp_planar(src.view(), &mut planar, 11, 9, &map, &opts)?;
+    sample::warp_planar_into(src.view(), &mut planar, 11, 9, &map, &opts)?;
     for i in 0..9 {
         for j in 0..11 {
             for c in 0..3 {
@@ -462,7 +462,7 @@ fn value_affine_is_applied_before_one_rounding() -> TestResult {
         values: Some(ChannelAffine::uniform(1.5, 0.25)),
         ..WarpOptions::default()
     };
-    sample::warp(
+    sample::warp_into(
         src.view(),
         dst.view_mut(),
         &Map::Affine(Affine::IDENTITY),
@@ -479,7 +479,7 @@ fn bad_requests_are_typed_errors() -> TestResult {
     let id = Map::Affine(Affine::IDENTITY);
     let mut gray = Image::<u8>::new(4, 4, 1)?;
     assert!(matches!(
-        sample::warp(src.view(), gray.view_mut(), &id, &WarpOptions::default()),
+        sample::warp_into(src.view(), gray.view_mut(), &id, &WarpOptions::default()),
         Err(Error::ChannelMismatch {
             source_channels: 3,
             destination: 1
@@ -488,12 +488,12 @@ fn bad_requests_are_typed_errors() -> TestResult {
     let mut dst = Image::<u8>::new(4, 4, 3)?;
     let grid = Map::Grid(Grid::from_fn(3, 4, |j, i| (j as f32, i as f32))?);
     assert!(matches!(
-        sample::warp(src.view(), dst.view_mut(), &grid, &WarpOptions::default()),
+        sample::warp_into(src.view(), dst.view_mut(), &grid, &WarpOptions::default()),
         Err(Error::GridSizeMismatch { grid_width: 3, .. })
     ));
     let nan = Map::Affine(Affine::new(f64::NAN, 0.0, 0.0, 0.0, 1.0, 0.0));
     assert!(matches!(
-        sample::warp(src.view(), dst.view_mut(), &nan, &WarpOptions::default()),
+        sample::warp_into(src.view(), dst.view_mut(), &nan, &WarpOptions::default()),
         Err(Error::Geometry(geom::Error::NonFinite { .. }))
     ));
     let bad_values = WarpOptions {
@@ -501,7 +501,7 @@ fn bad_requests_are_typed_errors() -> TestResult {
         ..WarpOptions::default()
     };
     assert!(matches!(
-        sample::warp(src.view(), dst.view_mut(), &id, &bad_values),
+        sample::warp_into(src.view(), dst.view_mut(), &id, &bad_values),
         Err(Error::NonFinite { .. })
     ));
     let bad_padding = WarpOptions {
@@ -509,12 +509,12 @@ fn bad_requests_are_typed_errors() -> TestResult {
         ..WarpOptions::default()
     };
     assert!(matches!(
-        sample::warp(src.view(), dst.view_mut(), &id, &bad_padding),
+        sample::warp_into(src.view(), dst.view_mut(), &id, &bad_padding),
         Err(Error::NonFinite { .. })
     ));
     let mut short = vec![0.0f32; 47];
     assert!(matches!(
-        sample::warp_planar(src.view(), &mut short, 4, 4, &id, &WarpOptions::default()),
+        sample::warp_planar_into(src.view(), &mut short, 4, 4, &id, &WarpOptions::default()),
         Err(Error::PlanarLength {
             len: 47,
             needed: 48,
