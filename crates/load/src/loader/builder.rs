@@ -1,0 +1,254 @@
+//! The loader's settings, their defaults and checks, and the build that
+//! starts the worker threads.
+
+use super::*;
+
+/// Builds a [`Loader`]; see each setting for its default.
+#[derive(Debug, Clone)]
+pub struct LoaderBuilder {
+    pub(super) dataset: Dataset,
+    pub(super) pipeline: Pipeline,
+    pub(super) batch_size: usize,
+    pub(super) threads: Option<usize>,
+    pub(super) prefetch: usize,
+    pub(super) sampling: Sampling,
+    pub(super) output: Output,
+    pub(super) policy: Policy,
+    pub(super) request: Request,
+    pub(super) max_file_bytes: u64,
+    pub(super) drop_last_batch: bool,
+}
+
+impl LoaderBuilder {
+    /// Images per batch (default 64).
+    #[must_use]
+    pub fn batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n;
+        self
+    }
+
+    /// Worker threads (default: the machine's available parallelism). 0
+    /// starts none: each batch is built on the thread that asks for it
+    /// (PyTorch's `num_workers=0`), the same batches, one image at a time.
+    #[must_use]
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n);
+        self
+    }
+
+    /// Batches built ahead of the consumer (default 2).
+    #[must_use]
+    pub fn prefetch(mut self, n: usize) -> Self {
+        self.prefetch = n;
+        self
+    }
+
+    /// Shuffle each epoch (default on).
+    #[must_use]
+    pub fn shuffle(mut self, on: bool) -> Self {
+        self.sampling.shuffle = on;
+        self
+    }
+
+    /// The seed of the shuffle and of the augmentation (default: the
+    /// pipeline's seed). The pipeline runs with this seed
+    /// ([`Pipeline::with_seed`]), so one number reproduces a run.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.sampling.seed = seed;
+        self
+    }
+
+    /// This process is replica `rank` of `world` (default 0 of 1), as
+    /// PyTorch's `DistributedSampler(num_replicas=world, rank=rank)`.
+    #[must_use]
+    pub fn distributed(mut self, rank: usize, world: usize) -> Self {
+        self.sampling.rank = rank;
+        self.sampling.world = world;
+        self
+    }
+
+    /// `DistributedSampler`'s `drop_last`: cut the epoch order to a
+    /// multiple of the world size instead of padding it (default off).
+    #[must_use]
+    pub fn drop_last(mut self, on: bool) -> Self {
+        self.sampling.drop_last = on;
+        self
+    }
+
+    /// `DataLoader`'s `drop_last`: leave out this rank's last batch if it
+    /// is not full (default off: it is delivered smaller).
+    #[must_use]
+    pub fn drop_last_batch(mut self, on: bool) -> Self {
+        self.drop_last_batch = on;
+        self
+    }
+
+    /// What each sample becomes (default NCHW `f32` with ImageNet
+    /// normalisation).
+    #[must_use]
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+
+    /// What a failing sample does (default [`Policy::Skip`]).
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Apply EXIF orientation (default on; torchvision's `ImageFolder`
+    /// does not, see [`crate::decode`]).
+    #[must_use]
+    pub fn orientation(mut self, on: bool) -> Self {
+        self.request = self.request.orientation(on);
+        self
+    }
+
+    /// Refuse images whose header has more pixels (default 2^28).
+    #[must_use]
+    pub fn max_pixels(mut self, limit: u64) -> Self {
+        self.request = self.request.max_pixels(limit);
+        self
+    }
+
+    /// Refuse files (or members) larger than this (default 256 MiB).
+    #[must_use]
+    pub fn max_file_bytes(mut self, limit: u64) -> Self {
+        self.max_file_bytes = limit;
+        self
+    }
+
+    /// Checks the settings, finds the output size and starts the workers
+    /// (idle until the first [`Loader::iter`]).
+    pub fn build(self) -> Result<Loader> {
+        let setting = |setting, value: usize, expected| {
+            Err(Error::Setting {
+                setting,
+                value: value.to_string(),
+                expected,
+            })
+        };
+        if self.batch_size == 0 {
+            return setting("batch_size", 0, "at least 1");
+        }
+        if self.prefetch == 0 {
+            return setting("prefetch", 0, "at least 1");
+        }
+        let threads = match self.threads {
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if threads > 1024 {
+            return setting("threads", threads, "0 to 1024");
+        }
+        self.sampling.check(self.dataset.len())?;
+        let pipeline = self.pipeline.with_seed(self.sampling.seed);
+        let size = output_size(&pipeline)?;
+        let config = Config {
+            batch_size: self.batch_size,
+            prefetch: self.prefetch,
+            output: self.output,
+            policy: self.policy,
+            request: self.request,
+            max_file_bytes: self.max_file_bytes,
+            sampling: self.sampling,
+            drop_last_batch: self.drop_last_batch,
+            size,
+        };
+        if let Output::Tensor(n) = &config.output {
+            n.channel_affine(3, 255.0).map_err(|e| Error::Setting {
+                setting: "output normalisation",
+                value: e.to_string(),
+                expected: "statistics for 1 or 3 channels",
+            })?;
+        }
+        let bad = (0..self.dataset.len())
+            .map(|_| AtomicBool::new(false))
+            .collect();
+        let shared = Arc::new(Shared {
+            dataset: self.dataset,
+            pipeline,
+            state: Mutex::new(State {
+                shutdown: false,
+                generation: 0,
+                epoch: 0,
+                images: 0,
+                batches: 0,
+                next: 0,
+                limit: 0,
+                delivered: 0,
+                window: Vec::with_capacity(config.prefetch),
+                fatal: None,
+            }),
+            slots: (0..config.prefetch)
+                .map(|_| Mutex::new(Slot::default()))
+                .collect(),
+            config,
+            work: Condvar::new(),
+            ready: Condvar::new(),
+            order: RwLock::new(EpochOrder::default()),
+            pool: Arc::new(Pool::new()),
+            bad,
+            report: Mutex::new(Report::default()),
+            counters: Counters::default(),
+            stop: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            alive: AtomicUsize::new(threads),
+        });
+        let mut loader = Loader {
+            shared,
+            workers: Vec::with_capacity(threads),
+            epoch: 0,
+            inline: Box::default(),
+        };
+        for i in 0..threads {
+            let shared = Arc::clone(&loader.shared);
+            let handle = std::thread::Builder::new()
+                .name(format!("augment-load-{i}"))
+                .spawn(move || worker::run(&shared));
+            let handle = match handle {
+                Ok(handle) => handle,
+                Err(e) => {
+                    // The threads not started will never count themselves out.
+                    loader.shared.alive.fetch_sub(threads - i, Ordering::SeqCst);
+                    return Err(Error::Worker {
+                        what: format!("cannot start a thread: {e}"),
+                    });
+                }
+            };
+            loader.workers.push(handle);
+        }
+        Ok(loader)
+    }
+}
+
+/// The output size every image gets: the pipeline must fix it (end with a
+/// resize or crop), which two differently shaped sources reveal.
+fn output_size(pipeline: &Pipeline) -> Result<(usize, usize)> {
+    let plan = |w, h| {
+        pipeline.plan(w, h, 0).map_err(|e| Error::Setting {
+            setting: "pipeline",
+            value: e.to_string(),
+            expected: "a pipeline that plans for a 1000x750 and a 600x900 source",
+        })
+    };
+    let (a, b) = (plan(1000, 750)?, plan(600, 900)?);
+    let size = (a.width(), a.height());
+    if size != (b.width(), b.height()) {
+        return Err(Error::Setting {
+            setting: "pipeline",
+            value: format!(
+                "output {}x{} for a 1000x750 source, {}x{} for 600x900",
+                a.width(),
+                a.height(),
+                b.width(),
+                b.height()
+            ),
+            expected: "one output size for every source (end the pipeline with a resize or crop)",
+        });
+    }
+    Ok(size)
+}
