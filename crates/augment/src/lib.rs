@@ -62,10 +62,3 @@ pub mod raw {
     pub use geom;
     pub use sample;
 }
-
-// The README's Rust examples are doc tests of this crate, so they keep
-// compiling as the API moves (only under rustdoc: a published package has
-// no README at this path).
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;

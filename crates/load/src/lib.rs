@@ -72,3 +72,11 @@ pub use loader::{
     Batch, Batches, Layout, Loader, LoaderBuilder, Output, Policy, Report, Skipped, Stats,
 };
 pub use source::{Dataset, SourceKind};
+
+// The README's Rust examples are doc tests of this crate, the top of the
+// library stack, so they may use the pipeline and the loader alike and keep
+// compiling as the API moves (only under rustdoc: a published package has no
+// README at this path).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
