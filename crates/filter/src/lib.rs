@@ -60,6 +60,7 @@
 //! circular convolution). Kernels may be larger than the image.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod area;
 mod axis;
 mod boxblur;
 mod cache;
@@ -74,6 +75,10 @@ mod separable;
 mod sparse;
 mod weights;
 
+pub use area::{
+    AreaAxis, AreaScratch, area_downscale, area_downscale_into, area_downscale_into_with_isa,
+    area_downscale_with_isa,
+};
 pub use downscale::{
     BlockRegion, DownscaleScratch, box_downscale, box_downscale_into, box_downscale_into_with_isa,
     box_downscale_with_isa,
