@@ -418,6 +418,65 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn the_area_level_is_chosen_per_axis() -> Result<()> {
+        // 1024 -> 224 on x (4.57x: 2x2 box, then stride 2.29), 50 -> 50 on y.
+        let s = 1024.0 / 224.0;
+        let level = area_level((s, 0.5 * s - 0.5, 1.0, 0.0), (1024, 50), (224, 50))
+            .ok_or(Error::Geometry(geom::Error::Singular { determinant: 0.0 }))?;
+        assert_eq!(level.pre, (2, 1));
+        let LevelAxis::Area(x) = level.x else {
+            panic!("x should be on the output grid: {level:?}");
+        };
+        assert!((x.step - s / 2.0).abs() < 1e-12 && (x.width - 1.1 * s / 2.0).abs() < 1e-12);
+        // Output pixel 0's footprint starts at source 0: level 0 - 0.05 x.
+        assert!((x.first - (0.5 * s / 2.0 - 0.5)).abs() < 1e-12);
+        assert_eq!(
+            level.y,
+            LevelAxis::Kept {
+                start: 0,
+                count: 50,
+                scale: 1.0,
+                offset: 0.0
+            }
+        );
+        assert!(!level.is_output());
+        // A flip and a 3x shrink on both axes: no box level, mirrored steps,
+        // and the level is the output.
+        let level = area_level((-3.0, 299.0, 3.0, 1.0), (300, 90), (100, 30));
+        let level = level.ok_or(Error::Geometry(geom::Error::Singular { determinant: 0.0 }))?;
+        assert_eq!(level.pre, (1, 1));
+        assert!(level.is_output());
+        assert!(matches!(level.x, LevelAxis::Area(a) if a.step == -3.0 && a.first == 299.0));
+        // No axis past 2x: none.
+        assert_eq!(area_level((2.0, 0.5, 1.5, 0.0), (100, 100), (50, 60)), None);
+        Ok(())
+    }
+
+    #[test]
+    fn rotations_keep_the_box_level_and_resizes_take_the_area_level() -> Result<()> {
+        let rotated = crate::Pipeline::builder()
+            .rotate(10.0..=10.0, 1.0)
+            .resize(50, 50)
+            .build()?;
+        let plan = rotated.plan(400, 400, 0)?;
+        assert!(matches!(
+            rotated.level(&plan, (400, 400)),
+            Some(Level::Box { .. })
+        ));
+        let resized = crate::Pipeline::builder().resize(50, 50).build()?;
+        let plan = resized.plan(400, 400, 0)?;
+        assert!(
+            matches!(resized.level(&plan, (400, 400)), Some(Level::Area(a)) if a.pre == (4, 4))
+        );
+        let off = crate::Pipeline::builder()
+            .resize(50, 50)
+            .antialias(false)
+            .build()?;
+        assert_eq!(off.level(&plan, (400, 400)), None);
+        Ok(())
+    }
+
     fn paddings() -> impl proptest::strategy::Strategy<Value = Padding> {
         use proptest::prelude::*;
         prop_oneof![
@@ -453,6 +512,60 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(128))]
+
+        /// The area level written straight into the output is what warping
+        /// it through the identity gives, and an axis kept on the source
+        /// grid reads as the map says: the level, then the leftover map,
+        /// equal the direct write bit for bit, for shrinks, flips and
+        /// crops on each axis, every padding mode and channel count.
+        #[test]
+        fn the_area_level_and_its_leftover_map_sample_like_a_direct_write(
+            (w, h) in (4usize..120, 4usize..120),
+            c in proptest::sample::select(vec![1usize, 3, 4]),
+            (ow, oh) in (1usize..30, 1usize..30),
+            (sx, sy) in (0.3f64..9.0, 0.3f64..9.0),
+            (flip_x, flip_y) in (proptest::bool::ANY, proptest::bool::ANY),
+            (tx, ty) in (-20.0f64..20.0, -20.0f64..20.0),
+            padding in paddings(),
+        ) {
+            let data: Vec<u8> = (0..w * h * c).map(|i| (i * 131 % 251) as u8).collect();
+            let src = ImageView::new(&data, w, h, c)?;
+            let a = if flip_x { -sx } else { sx };
+            let e = if flip_y { -sy } else { sy };
+            let Some(level) = area_level((a, tx, e, ty), (w, h), (ow, oh)) else {
+                return Ok(());
+            };
+            let input = if level.pre == (1, 1) {
+                src.to_image()
+            } else {
+                box_level(src, level.pre.0, level.pre.1, padding, None)?
+            };
+            let (x, y) = (level.x.area_axis(), level.y.area_axis());
+            let mut area = Image::<u8>::new(x.count, y.count, c)?;
+            area_level_into(input.view(), area.view_mut(), &level, padding, &mut AreaScratch::new())?;
+            let options = sample::WarpOptions {
+                interpolation: sample::Interpolation::Bilinear,
+                padding,
+                values: None,
+            };
+            let mut warped = Image::<u8>::new(ow, oh, c)?;
+            sample::warp(area.view(), warped.view_mut(), &level.leftover_map(), &options)?;
+            if level.is_output() {
+                proptest::prop_assert_eq!(area.as_slice(), warped.as_slice());
+            }
+            // The kept axis through the whole source: the same bits.
+            let whole = |axis: LevelAxis, side: usize| match axis {
+                LevelAxis::Kept { scale, offset, .. } => LevelAxis::Kept { start: 0, count: side, scale, offset },
+                a => a,
+            };
+            let full = AreaLevel { pre: level.pre, x: whole(level.x, input.width()), y: whole(level.y, input.height()) };
+            let (x, y) = (full.x.area_axis(), full.y.area_axis());
+            let mut area = Image::<u8>::new(x.count, y.count, c)?;
+            area_level_into(input.view(), area.view_mut(), &full, padding, &mut AreaScratch::new())?;
+            let mut from_full = Image::<u8>::new(ow, oh, c)?;
+            sample::warp(area.view(), from_full.view_mut(), &full.leftover_map(), &options)?;
+            proptest::prop_assert_eq!(warped.as_slice(), from_full.as_slice(), "{:?}", level);
+        }
 
         /// Sampling a level built only over its read region gives the same
         /// bits as sampling the whole level, for rotated, zoomed and
