@@ -4,8 +4,13 @@
 //! with the value affine applied at store time.
 //!
 //! The arithmetic is the sampler's and the level's, composed once:
-//! - level: each pixel the mean of a `kx x ky` block of the source (powers
-//!   of two), rounded once (see `pyramid.rs`), and the map followed by the
+//! - level (see `pyramid.rs`): for an axis-aligned map, the area level,
+//!   each pixel the mean of the source (or of a power-of-two box level)
+//!   over an output pixel's widened footprint, rounded once, read through
+//!   the identity on the axes on the output grid (written straight into an
+//!   image sink when both are and no value affine applies: the warp would
+//!   copy it); otherwise each pixel the mean of a `kx x ky` block of the
+//!   source (powers of two), rounded once, and the map followed by the
 //!   source-to-level affine ([`geom::Map::then_affine`]);
 //! - values: `v * scale[c] + offset[c]` on the interpolated value, rounded
 //!   once to the output type. For an image that is the plan's lighting,
@@ -18,7 +23,7 @@
 //! explicitly (source view, plan, its pull map, the level, the sink, the
 //! scratch) so that a caller holding a decoded window of a file, rather
 //! than the whole image, can run it with the map moved onto the window.
-//! Buffers (the level, its column sums, the displacement grid) live in a
+//! Buffers (the levels, their sums, the displacement grid) live in a
 //! per-thread [`Scratch`], so the steady state allocates none of them.
 
 use crate::error::Result;

@@ -62,7 +62,7 @@
 
 use crate::element;
 use crate::error::{Error, Result};
-use crate::kernels::area::{self as kernel, AreaCall, Span};
+use crate::kernels::area::{self as kernel, AreaCall, IntegerBuffers, Span};
 use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding};
 
 /// One axis of an [`area_downscale`]: `count` output pixels, pixel `i`
@@ -158,7 +158,7 @@ const MAX_WEIGHT: f64 = 65535.0;
 /// source and output.
 #[derive(Debug, Clone, Default)]
 pub struct AreaScratch {
-    pub(crate) sums: Vec<u32>,
+    pub(crate) integer: IntegerBuffers,
     pub(crate) float_sums: Vec<f32>,
     pub(crate) columns: Vec<Span>,
 }
@@ -261,7 +261,7 @@ pub fn area_downscale_into_with_isa<T: Element>(
         .into());
     }
     let AreaScratch {
-        sums,
+        integer,
         float_sums,
         columns,
     } = scratch;
@@ -277,7 +277,7 @@ pub fn area_downscale_into_with_isa<T: Element>(
     if let Some(bytes) = element::as_u8_view(src)
         && let Some(out) = element::as_u8_view_mut(&mut dst)
     {
-        kernel::integer(isa, bytes, out, call, sums);
+        kernel::integer(isa, bytes, out, call, integer);
     } else {
         kernel::float(isa, src, dst, call, float_sums);
     }

@@ -50,6 +50,12 @@ impl Span {
         ((16 * j + 16).min(self.e1) - (16 * j).max(self.e0)) as u32
     }
 
+    /// Whether every source pixel it overlaps lies in `0..width`.
+    #[inline(always)]
+    fn is_inside(self, width: usize) -> bool {
+        self.first() >= 0 && self.end() <= width as i64
+    }
+
     /// The weights' sum, `e1 - e0`.
     #[inline(always)]
     fn total(self) -> u32 {
@@ -65,33 +71,71 @@ pub(crate) struct AreaCall<'a> {
     pub columns: &'a [Span],
 }
 
-/// The source columns the call's intervals read, `lo..hi`, and whether all
-/// of them lie inside the source (then no column goes through the padding
-/// rule, and only those columns are summed); otherwise every column.
-fn column_range(columns: &[Span], width: usize) -> (usize, usize, bool) {
-    let lo = columns.iter().map(|s| s.first()).min().unwrap_or(0);
-    let hi = columns.iter().map(|s| s.end()).max().unwrap_or(0);
-    if lo >= 0 && hi <= width as i64 && lo < hi {
-        (lo as usize, hi as usize, true)
-    } else {
-        (0, width, false)
+/// The source columns the call's intervals read, `lo..hi` (through the
+/// padding rule for intervals that cross the edge): only those columns
+/// are summed.
+fn column_range(columns: &[Span], width: usize, padding: Padding) -> (usize, usize) {
+    let (mut lo, mut hi) = (usize::MAX, 0usize);
+    for &span in columns {
+        if span.is_inside(width) {
+            lo = lo.min(span.first() as usize);
+            hi = hi.max(span.end() as usize);
+        } else {
+            for x in (span.first()..span.end()).filter_map(|j| padding.index(j, width)) {
+                lo = lo.min(x);
+                hi = hi.max(x + 1);
+            }
+        }
     }
+    if lo < hi { (lo, hi) } else { (0, 0) }
 }
 
-/// `u8` on integers (see the module docs); `sums` is grown to one source
-/// row and reused.
+/// The `u8` route's buffers, grown on first use and reused: one source row
+/// of column sums, and per output row the weighted sums before the
+/// division; per output column its taps, and per output value its
+/// interval's weight (and the part inside the image).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IntegerBuffers {
+    sums: Vec<u32>,
+    acc: Vec<u32>,
+    taps: Vec<Taps>,
+    dx: Vec<f32>,
+    dx_inside: Vec<f32>,
+}
+
+/// An output column's taps when its interval lies inside the image: the
+/// offset of its first column sum, how many, and the first and last
+/// weights (those between are 16); and the same as a fixed number of
+/// weights (`weights`, zeros where a shorter interval is padded out,
+/// starting at `fixed_at`), which the common case sums without branches.
+#[derive(Debug, Clone, Copy, Default)]
+struct Taps {
+    at: usize,
+    count: usize,
+    first: u32,
+    last: u32,
+    inside: bool,
+    fixed_at: usize,
+    weights: [u32; MAX_FIXED],
+}
+
+/// The most taps per output column summed by the branch-free loop
+/// (strides up to 4.4 pixels at the widening the pipeline uses need 6).
+const MAX_FIXED: usize = 8;
+
+/// `u8` on integers (see the module docs).
 pub(crate) fn integer(
     isa: Isa,
     src: ImageView<'_, u8>,
     dst: ImageViewMut<'_, u8>,
     call: AreaCall<'_>,
-    sums: &mut Vec<u32>,
+    buffers: &mut IntegerBuffers,
 ) {
     isa.vectorize(Integer {
         src,
         dst,
         call,
-        sums,
+        buffers,
     });
 }
 
@@ -116,7 +160,7 @@ struct Integer<'s, 'd, 'c, 'b> {
     src: ImageView<'s, u8>,
     dst: ImageViewMut<'d, u8>,
     call: AreaCall<'c>,
-    sums: &'b mut Vec<u32>,
+    buffers: &'b mut IntegerBuffers,
 }
 
 impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
@@ -128,17 +172,80 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             src,
             mut dst,
             call,
-            sums,
+            buffers,
         } = self;
         let (w, h, c) = (src.width(), src.height(), src.channels());
-        let (lo, hi, inside) = column_range(call.columns, w);
+        let (lo, hi) = column_range(call.columns, w, call.padding);
+        let IntegerBuffers {
+            sums,
+            acc,
+            taps,
+            dx,
+            dx_inside,
+        } = buffers;
         sums.resize((hi - lo) * c, 0);
+        acc.resize(call.columns.len() * c, 0);
+        let fill = call.padding.constant();
+        // Per output column, once per call: its taps, and its weight (and
+        // the part inside the image) per value for the division.
+        taps.clear();
+        dx.clear();
+        dx_inside.clear();
+        for &span in call.columns {
+            let (f, e) = (span.first(), span.end());
+            let inside = span.is_inside(w);
+            taps.push(if inside {
+                Taps {
+                    at: (f as usize - lo) * c,
+                    count: (e - f) as usize,
+                    first: span.weight(f),
+                    last: span.weight(e - 1),
+                    inside,
+                    ..Taps::default()
+                }
+            } else {
+                Taps::default()
+            });
+            dx.extend(std::iter::repeat_n(span.total() as f32, c));
+            if fill.is_some() {
+                let outside: u32 = (f..e)
+                    .filter(|&j| call.padding.index(j, w).is_none())
+                    .map(|j| span.weight(j))
+                    .sum();
+                dx_inside.extend(std::iter::repeat_n((span.total() - outside) as f32, c));
+            }
+        }
+        // The fixed layout: every inside column as `fixed` weights from a
+        // start moved left where it would run past the sums (its weights
+        // move right), when the sums are that long.
+        let fixed = taps
+            .iter()
+            .filter(|t| t.inside)
+            .map(|t| t.count)
+            .max()
+            .unwrap_or(0);
+        let fixed = (fixed <= MAX_FIXED && fixed <= hi - lo).then_some(fixed);
+        if let Some(n) = fixed {
+            for t in taps.iter_mut().filter(|t| t.inside) {
+                let first = t.at / c;
+                let start = first.min(hi - lo - n);
+                let shift = first - start;
+                t.fixed_at = start * c;
+                for (k, weight) in t.weights[shift..shift + t.count].iter_mut().enumerate() {
+                    *weight = match k {
+                        0 => t.first,
+                        k if k + 1 == t.count => t.last,
+                        _ => 16,
+                    };
+                }
+            }
+        }
         let sums = sums.as_mut_slice();
         let columns = Columns {
             spans: call.columns,
+            taps,
             lo,
             width: w,
-            inside,
             padding: call.padding,
         };
         for oy in 0..dst.height() {
@@ -168,93 +275,134 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             if !stored {
                 sums.fill(0);
             }
-            let rows = Rows {
-                total: span.total(),
-                inside: rows_inside,
-            };
+            match (c, fixed) {
+                (1, Some(n)) => fixed_row::<1>(acc, sums, &columns, n),
+                (3, Some(n)) => fixed_row::<3>(acc, sums, &columns, n),
+                (4, Some(n)) => fixed_row::<4>(acc, sums, &columns, n),
+                (1, None) => weighted_row::<1>(acc, sums, &columns),
+                (3, None) => weighted_row::<3>(acc, sums, &columns),
+                _ => weighted_row::<4>(acc, sums, &columns),
+            }
+            // The divisions, one per value, over the whole row at once:
+            // `d = dx·dy` and `d - dx_inside·dy_inside` are exact in `f32`.
             let out = dst.row_mut(oy);
-            match c {
-                1 => integer_row::<1>(out, sums, &columns, rows),
-                3 => integer_row::<3>(out, sums, &columns, rows),
-                _ => integer_row::<4>(out, sums, &columns, rows),
+            let dy = span.total() as f32;
+            match fill {
+                None => {
+                    for ((o, &a), &dx) in out.iter_mut().zip(acc.iter()).zip(dx.iter()) {
+                        *o = u8::from_f32(a as f32 / (dx * dy));
+                    }
+                }
+                Some(v) => {
+                    let dy_inside = rows_inside as f32;
+                    let values = out.iter_mut().zip(acc.iter()).zip(dx.iter());
+                    for (((o, &a), &dx), &dx_in) in values.zip(dx_inside.iter()) {
+                        let d = dx * dy;
+                        *o = u8::from_f32((a as f32 + v * (d - dx_in * dy_inside)) / d);
+                    }
+                }
             }
         }
     }
 }
 
-/// The output columns' intervals and where their column sums are.
+/// The output columns' intervals and taps, and where their column sums are.
 struct Columns<'a> {
     spans: &'a [Span],
+    taps: &'a [Taps],
     /// The source column of the first column sum.
     lo: usize,
     /// Source width.
     width: usize,
-    /// Every interval lies inside the source.
-    inside: bool,
     padding: Padding,
 }
 
-/// The current output row's weight, and the part of it on rows inside the
-/// image (the rest reads the padding constant).
-#[derive(Clone, Copy)]
-struct Rows {
-    total: u32,
-    inside: u32,
+/// [`weighted_row`] with every inside column as `n` fixed weights (the
+/// same integer sums: the added weights are zeros), dispatched to a loop
+/// unrolled for `n`.
+#[inline(always)]
+fn fixed_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
+    match n {
+        1 => fixed_taps::<C, 1>(acc, sums, columns),
+        2 => fixed_taps::<C, 2>(acc, sums, columns),
+        3 => fixed_taps::<C, 3>(acc, sums, columns),
+        4 => fixed_taps::<C, 4>(acc, sums, columns),
+        5 => fixed_taps::<C, 5>(acc, sums, columns),
+        6 => fixed_taps::<C, 6>(acc, sums, columns),
+        7 => fixed_taps::<C, 7>(acc, sums, columns),
+        _ => fixed_taps::<C, 8>(acc, sums, columns),
+    }
 }
 
-/// One output row of a `u8` image from its column sums.
 #[inline(always)]
-fn integer_row<const C: usize>(out: &mut [u8], sums: &[u32], columns: &Columns<'_>, rows: Rows) {
-    let fill = columns.padding.constant();
-    for (o, &span) in out.chunks_exact_mut(C).zip(columns.spans) {
-        let mut acc = [0u32; C];
-        let mut columns_inside = span.total();
-        if columns.inside {
+fn fixed_taps<const C: usize, const N: usize>(
+    acc: &mut [u32],
+    sums: &[u32],
+    columns: &Columns<'_>,
+) {
+    let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
+    for ((acc, taps), &span) in blocks {
+        if taps.inside {
+            let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * C) else {
+                continue;
+            };
+            let mut sum = [0u32; C];
+            for (pixel, &weight) in window.chunks_exact(C).zip(&taps.weights[..N]) {
+                for (s, &v) in sum.iter_mut().zip(pixel) {
+                    *s += weight * v;
+                }
+            }
+            acc.copy_from_slice(&sum);
+        } else {
+            border_taps::<C>(acc, sums, columns, span);
+        }
+    }
+}
+
+/// A column whose interval crosses the image's edge: each tap through the
+/// padding rule (the constant's taps add nothing here).
+#[inline(always)]
+fn border_taps<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, span: Span) {
+    acc.fill(0);
+    for j in span.first()..span.end() {
+        if let Some(x) = columns.padding.index(j, columns.width) {
+            let weight = span.weight(j);
+            let at = (x - columns.lo) * C;
+            for (a, &s) in acc.iter_mut().zip(&sums[at..at + C]) {
+                *a += weight * s;
+            }
+        }
+    }
+}
+
+/// One output row's weighted sums `Σ wx·sum` from its column sums (columns
+/// read as the padding constant add nothing here; the division adds them).
+#[inline(always)]
+fn weighted_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
+    let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
+    for ((acc, taps), &span) in blocks {
+        if taps.inside {
             // Inner weights are all 16: first and last apart, one multiply.
-            let (f, e) = (span.first(), span.end());
-            let at = |j: i64| (j as usize - columns.lo) * C;
-            if e - f == 1 {
-                for (a, &s) in acc.iter_mut().zip(&sums[at(f)..at(f) + C]) {
-                    *a = span.total() * s;
+            let at = taps.at;
+            if taps.count == 1 {
+                for (a, &s) in acc.iter_mut().zip(&sums[at..at + C]) {
+                    *a = taps.first * s;
                 }
             } else {
-                let (wf, wl) = (span.weight(f), span.weight(e - 1));
+                let last = at + (taps.count - 1) * C;
                 let mut inner = [0u32; C];
-                for j in f + 1..e - 1 {
-                    for (i, &s) in inner.iter_mut().zip(&sums[at(j)..at(j) + C]) {
+                for pixel in sums[at + C..last].chunks_exact(C) {
+                    for (i, &s) in inner.iter_mut().zip(pixel) {
                         *i += s;
                     }
                 }
                 for ch in 0..C {
-                    acc[ch] = wf * sums[at(f) + ch] + 16 * inner[ch] + wl * sums[at(e - 1) + ch];
+                    acc[ch] =
+                        taps.first * sums[at + ch] + 16 * inner[ch] + taps.last * sums[last + ch];
                 }
             }
         } else {
-            for j in span.first()..span.end() {
-                let weight = span.weight(j);
-                match columns.padding.index(j, columns.width) {
-                    Some(x) => {
-                        for (a, &s) in acc.iter_mut().zip(&sums[x * C..x * C + C]) {
-                            *a += weight * s;
-                        }
-                    }
-                    None => columns_inside -= weight,
-                }
-            }
-        }
-        let d = span.total() * rows.total;
-        match fill {
-            None => {
-                for (o, &a) in o.iter_mut().zip(&acc) {
-                    *o = u8::from_f32(a as f32 / d as f32);
-                }
-            }
-            Some(v) => {
-                let outside = (d - columns_inside * rows.inside) as f32;
-                for (o, &a) in o.iter_mut().zip(&acc) {
-                    *o = u8::from_f32((a as f32 + v * outside) / d as f32);
-                }
-            }
+            border_taps::<C>(acc, sums, columns, span);
         }
     }
 }
@@ -278,15 +426,15 @@ impl<T: Element> pulp::WithSimd for Float<'_, '_, '_, '_, T> {
             sums,
         } = self;
         let (w, h, c) = (src.width(), src.height(), src.channels());
-        let (lo, hi, inside) = column_range(call.columns, w);
+        let (lo, hi) = column_range(call.columns, w, call.padding);
         sums.resize((hi - lo) * c, 0.0);
         let sums = sums.as_mut_slice();
         let fill = call.padding.constant().unwrap_or(0.0);
         let columns = Columns {
             spans: call.columns,
+            taps: &[],
             lo,
             width: w,
-            inside,
             padding: call.padding,
         };
         for oy in 0..dst.height() {
@@ -315,15 +463,16 @@ impl<T: Element> pulp::WithSimd for Float<'_, '_, '_, '_, T> {
             let d = span.total() as f32;
             let out = dst.row_mut(oy);
             for (o, &span) in out.chunks_exact_mut(c).zip(columns.spans) {
+                let inside = span.is_inside(columns.width);
                 for (ch, o) in o.iter_mut().enumerate() {
                     let mut acc = 0.0f32;
                     for j in span.first()..span.end() {
                         let weight = span.weight(j) as f32;
-                        let value = if columns.inside {
+                        let value = if inside {
                             sums[(j as usize - lo) * c + ch]
                         } else {
                             match columns.padding.index(j, columns.width) {
-                                Some(x) => sums[x * c + ch],
+                                Some(x) => sums[(x - lo) * c + ch],
                                 None => fill_column,
                             }
                         };
