@@ -183,8 +183,10 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             dx,
             dx_inside,
         } = buffers;
-        sums.resize((hi - lo) * c, 0);
-        acc.resize(call.columns.len() * c, 0);
+        // One value of slack after the sums and the row: three channels are
+        // summed as four lanes (the fourth, the next pixel's, is discarded).
+        sums.resize((hi - lo) * c + 1, 0);
+        acc.resize(call.columns.len() * c + 1, 0);
         let fill = call.padding.constant();
         // Per output column, once per call: its taps, and its weight (and
         // the part inside the image) per value for the division.
@@ -277,7 +279,7 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             }
             match (c, fixed) {
                 (1, Some(n)) => fixed_row::<1>(acc, sums, &columns, n),
-                (3, Some(n)) => fixed_row::<3>(acc, sums, &columns, n),
+                (3, Some(n)) => fixed_row_rgb(acc, sums, &columns, n),
                 (4, Some(n)) => fixed_row::<4>(acc, sums, &columns, n),
                 (1, None) => weighted_row::<1>(acc, sums, &columns),
                 (3, None) => weighted_row::<3>(acc, sums, &columns),
@@ -331,6 +333,47 @@ fn fixed_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_
         6 => fixed_taps::<C, 6>(acc, sums, columns),
         7 => fixed_taps::<C, 7>(acc, sums, columns),
         _ => fixed_taps::<C, 8>(acc, sums, columns),
+    }
+}
+
+/// [`fixed_row`] for three channels, each pixel summed as four lanes.
+#[inline(always)]
+fn fixed_row_rgb(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
+    match n {
+        1 => fixed_taps_rgb::<1>(acc, sums, columns),
+        2 => fixed_taps_rgb::<2>(acc, sums, columns),
+        3 => fixed_taps_rgb::<3>(acc, sums, columns),
+        4 => fixed_taps_rgb::<4>(acc, sums, columns),
+        5 => fixed_taps_rgb::<5>(acc, sums, columns),
+        6 => fixed_taps_rgb::<6>(acc, sums, columns),
+        7 => fixed_taps_rgb::<7>(acc, sums, columns),
+        _ => fixed_taps_rgb::<8>(acc, sums, columns),
+    }
+}
+
+/// Three channels as four lanes: one vector load, multiply and add per
+/// tap instead of three scalar ones. The fourth lane reads the next
+/// pixel's first channel (or the slack value after the sums) and is
+/// stored into the next pixel's slot (or the slack after the row), which
+/// the next column then overwrites.
+#[inline(always)]
+fn fixed_taps_rgb<const N: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
+    for (ox, (taps, &span)) in columns.taps.iter().zip(columns.spans).enumerate() {
+        let out = ox * 3;
+        if taps.inside
+            && let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * 3 + 1)
+            && let Some(dst) = acc.get_mut(out..out + 4)
+        {
+            let mut sum = [0u32; 4];
+            for (t, &weight) in taps.weights[..N].iter().enumerate() {
+                for (s, &v) in sum.iter_mut().zip(&window[t * 3..t * 3 + 4]) {
+                    *s += weight * v;
+                }
+            }
+            dst.copy_from_slice(&sum);
+        } else if let Some(dst) = acc.get_mut(out..out + 3) {
+            border_taps::<3>(dst, sums, columns, span);
+        }
     }
 }
 
