@@ -451,7 +451,7 @@ impl Pipeline {
         let full_scale = f64::from(T::FULL_SCALE);
         let (gain, offset) = plan.value_affine();
         let lit = gain != 1.0 || offset != 0.0;
-        let level = self.level_factors(&plan, (src.width(), src.height()));
+        let level = self.level(&plan, (src.width(), src.height()));
         with_scratch(|scratch| {
             let sink = Sink::Planes {
                 out: &mut *out,

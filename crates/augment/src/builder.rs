@@ -412,7 +412,11 @@ impl PipelineBuilder {
     }
 
     /// Where the map shrinks the source by more than 2x, sample a
-    /// box-downscaled copy instead (default on; bilinear only).
+    /// downscaled copy instead (default on; bilinear only): for resizes,
+    /// crops, flips, zoom and translate, each output pixel the exact mean
+    /// of the source over its footprint widened 1.1x; for other maps, a
+    /// power-of-two box-downscaled copy (ARCHITECTURE.md, "Pipeline data
+    /// flow").
     pub fn antialias(mut self, on: bool) -> Self {
         self.pipeline.antialias = on;
         self

@@ -185,7 +185,7 @@ impl Pipeline {
         mut dst: ImageViewMut<'_, T>,
         plan: &Plan,
     ) -> Result<()> {
-        let level = self.level_factors(plan, (src.width(), src.height()));
+        let level = self.level(plan, (src.width(), src.height()));
         with_scratch(|scratch| {
             self.sample_into(src, plan, level, Sink::Image(dst.reborrow()), scratch)
         })?;
@@ -218,7 +218,7 @@ impl Pipeline {
     ) -> Result<Augmented<T, L>> {
         let plan = self.plan(src.width(), src.height(), index)?;
         let mut image = self.output_for(&plan, src.channels())?;
-        let level = self.level_factors(&plan, (src.width(), src.height()));
+        let level = self.level(&plan, (src.width(), src.height()));
         // One map for the image and the mask. The image's error, if any,
         // is reported before the mask's.
         let mask = with_scratch(|scratch| {

@@ -221,6 +221,20 @@ impl Plan {
         (f.0.is_finite() && f.1.is_finite()).then_some(f)
     }
 
+    /// The pull map as `(a, c, e, f)` with `x = a·i + c`, `y = e·j + f`,
+    /// when it is axis-aligned: affine with no cross terms (exactly zero,
+    /// as resize, crops, flips, zoom and translate compose), no
+    /// perspective, no displacement.
+    pub(crate) fn axis_aligned_pull(&self) -> Option<(f64, f64, f64, f64)> {
+        match (self.segments.is_empty(), self.pull) {
+            (true, Homography::Affine(m)) => {
+                let [[a, b, c], [d, e, f]] = m.rows();
+                (b == 0.0 && d == 0.0).then_some((a, c, e, f))
+            }
+            _ => None,
+        }
+    }
+
     /// The pull map the sampler takes: output pixel to source position.
     /// Affine if every step was, projective if a perspective step fired, a
     /// grid (built at output size, one position per output pixel) if a

@@ -4,8 +4,13 @@
 //! with the value affine applied at store time.
 //!
 //! The arithmetic is the sampler's and the level's, composed once:
-//! - level: each pixel the mean of a `kx x ky` block of the source (powers
-//!   of two), rounded once (see `pyramid.rs`), and the map followed by the
+//! - level (see `pyramid.rs`): for an axis-aligned map, the area level,
+//!   each pixel the mean of the source (or of a power-of-two box level)
+//!   over an output pixel's widened footprint, rounded once, read through
+//!   the identity on the axes on the output grid (written straight into an
+//!   image sink when both are and no value affine applies: the warp would
+//!   copy it); otherwise each pixel the mean of a `kx x ky` block of the
+//!   source (powers of two), rounded once, and the map followed by the
 //!   source-to-level affine ([`geom::Map::then_affine`]);
 //! - values: `v * scale[c] + offset[c]` on the interpolated value, rounded
 //!   once to the output type. For an image that is the plan's lighting,
@@ -18,13 +23,13 @@
 //! explicitly (source view, plan, its pull map, the level, the sink, the
 //! scratch) so that a caller holding a decoded window of a file, rather
 //! than the whole image, can run it with the map moved onto the window.
-//! Buffers (the level, its column sums, the displacement grid) live in a
+//! Buffers (the levels, their sums, the displacement grid) live in a
 //! per-thread [`Scratch`], so the steady state allocates none of them.
 
 use crate::error::Result;
 use crate::pipeline::Pipeline;
 use crate::plan::Plan;
-use crate::pyramid;
+use crate::pyramid::{self, AreaLevel, Level};
 use geom::{Element, Grid, Image, ImageView, ImageViewMut, Map};
 use sample::{ChannelAffine, Interpolation, WarpOptions};
 use std::any::Any;
@@ -100,6 +105,11 @@ pub(crate) struct Scratch {
     levels: Vec<Box<dyn Any + Send>>,
     /// Column sums of the level being built.
     column_sums: Vec<f32>,
+    /// Area levels that are not written straight into the output, one
+    /// `Vec<T>` per sample type used.
+    areas: Vec<Box<dyn Any + Send>>,
+    /// The area stage's sums and column intervals.
+    area: filter::AreaScratch,
     /// The pull grid of the last plan with a displacement step.
     grid: Option<Grid>,
     /// A copy of one tensor plane, for blurs (they read one buffer, write another).
@@ -157,15 +167,14 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 
 impl Pipeline {
     /// The sampling pass: `src` through `plan`'s pull map into `sink`, from
-    /// the box-downscaled level with blocks `level` (kx, ky) if one is
-    /// given, with the sink's value affine (see the module doc). The sizes
+    /// the antialiasing `level` if one is given, with the sink's value affine (see the module doc). The sizes
     /// are checked before the map is built, so a plan that does not fit
     /// builds no grid. Pixel steps are the caller's.
     pub(crate) fn sample_into<T: Element>(
         &self,
         src: ImageView<'_, T>,
         plan: &Plan,
-        level: Option<(usize, usize)>,
+        level: Option<Level>,
         sink: Sink<'_, T>,
         scratch: &mut Scratch,
     ) -> Result<()> {
@@ -182,7 +191,7 @@ impl Pipeline {
         src: ImageView<'_, T>,
         plan: &Plan,
         map: Map,
-        level: Option<(usize, usize)>,
+        level: Option<Level>,
         sink: Sink<'_, T>,
         scratch: &mut Scratch,
     ) -> Result<()> {
@@ -196,58 +205,148 @@ impl Pipeline {
             padding: self.padding,
             values: sink.values(plan, src.channels()),
         };
-        let map = match level {
-            Some((kx, ky)) => map.then_affine(&pyramid::level_map(kx, ky)),
-            None => map,
-        };
-        let sampled = match level {
-            None => sink.warp(src, &map, &options),
-            Some((kx, ky)) => {
-                let needed = pyramid::read_region(
-                    &map,
-                    output,
-                    (src.width().div_ceil(kx), src.height().div_ceil(ky)),
-                );
-                let mut fresh = Vec::new();
-                let data = level_buffer::<T>(&mut scratch.levels).unwrap_or(&mut fresh);
-                pyramid::box_level_into(
-                    src,
-                    kx,
-                    ky,
-                    self.padding,
-                    needed.as_ref(),
-                    data,
-                    &mut scratch.column_sums,
-                )
-                .and_then(|shape| {
-                    let level = ImageView::new(
-                        &data[..shape.len()],
-                        shape.width,
-                        shape.height,
-                        shape.channels,
-                    )?;
-                    sink.warp(level, &map, &options)
-                })
+        let (map, sampled) = match level {
+            None => {
+                let sampled = sink.warp(src, &map, &options);
+                (map, sampled)
+            }
+            Some(Level::Box { kx, ky }) => {
+                let map = map.then_affine(&pyramid::level_map(kx, ky));
+                let sampled = self.sample_box_level(src, (kx, ky), &map, sink, &options, scratch);
+                (map, sampled)
+            }
+            Some(Level::Area(area)) => {
+                let sampled = self.sample_area_level(src, &area, sink, &options, scratch);
+                (map, sampled)
             }
         };
         scratch.keep(map);
         sampled
     }
 
-    /// The power-of-two block sides of the antialiasing level to sample
-    /// instead of a `source` (width, height) image, if the plan shrinks it
-    /// by more than 2x (bilinear with antialiasing on only).
-    pub(crate) fn level_factors(
+    /// The box level with blocks `k` over the region `map` (in level
+    /// coordinates) reads, then the warp.
+    fn sample_box_level<T: Element>(
         &self,
-        plan: &Plan,
-        source: (usize, usize),
-    ) -> Option<(usize, usize)> {
-        self.antialias
-            .then_some(())
-            .filter(|()| self.interpolation == Interpolation::Bilinear)
-            .and_then(|()| plan.source_footprint())
+        src: ImageView<'_, T>,
+        (kx, ky): (usize, usize),
+        map: &Map,
+        sink: Sink<'_, T>,
+        options: &WarpOptions,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let needed = pyramid::read_region(
+            map,
+            sink.size(),
+            (src.width().div_ceil(kx), src.height().div_ceil(ky)),
+        );
+        let mut fresh = Vec::new();
+        let data = level_buffer::<T>(&mut scratch.levels).unwrap_or(&mut fresh);
+        let shape = pyramid::box_level_into(
+            src,
+            kx,
+            ky,
+            self.padding,
+            needed.as_ref(),
+            data,
+            &mut scratch.column_sums,
+        )?;
+        let level = ImageView::new(
+            &data[..shape.len()],
+            shape.width,
+            shape.height,
+            shape.channels,
+        )?;
+        sink.warp(level, map, options)
+    }
+
+    /// The area level: the box level first if it has blocks, then the area
+    /// stage, written straight into an image sink when it is the whole
+    /// output and there is no value affine; otherwise into the scratch and
+    /// warped through what is left of the map (the identity on the axes
+    /// on the output grid, so those read level pixels exactly).
+    fn sample_area_level<T: Element>(
+        &self,
+        src: ImageView<'_, T>,
+        area: &AreaLevel,
+        sink: Sink<'_, T>,
+        options: &WarpOptions,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        let Scratch {
+            levels,
+            areas,
+            column_sums,
+            area: area_scratch,
+            ..
+        } = scratch;
+        let mut fresh = Vec::new();
+        let data = level_buffer::<T>(levels).unwrap_or(&mut fresh);
+        let input = if area.pre == (1, 1) {
+            src
+        } else {
+            let (kx, ky) = area.pre;
+            let size = (src.width().div_ceil(kx), src.height().div_ceil(ky));
+            let region = area.pre_region(size);
+            let shape = pyramid::box_level_into(
+                src,
+                kx,
+                ky,
+                self.padding,
+                Some(&region),
+                data,
+                column_sums,
+            )?;
+            ImageView::new(
+                &data[..shape.len()],
+                shape.width,
+                shape.height,
+                shape.channels,
+            )?
+        };
+        let (x, y) = (area.x.area_axis(), area.y.area_axis());
+        match sink {
+            Sink::Image(dst) if area.is_output() && options.values.is_none() => {
+                pyramid::area_level_into(input, dst, area, self.padding, area_scratch)
+            }
+            sink => {
+                let mut fresh = Vec::new();
+                let buffer = level_buffer::<T>(areas).unwrap_or(&mut fresh);
+                let c = src.channels();
+                buffer.resize(x.count * y.count * c, T::default());
+                let mut level = ImageViewMut::new(buffer, x.count, y.count, c)?;
+                pyramid::area_level_into(
+                    input,
+                    level.reborrow(),
+                    area,
+                    self.padding,
+                    area_scratch,
+                )?;
+                sink.warp(level.as_view(), &area.leftover_map(), options)
+            }
+        }
+    }
+
+    /// The antialiasing level to sample instead of a `source` (width,
+    /// height) image (bilinear with antialiasing on only): the area level
+    /// for an axis-aligned map that shrinks an axis by more than 2x, else
+    /// the box level's power-of-two blocks if the plan shrinks the source
+    /// by more than 2x (see `pyramid.rs`).
+    pub(crate) fn level(&self, plan: &Plan, source: (usize, usize)) -> Option<Level> {
+        if !self.antialias || self.interpolation != Interpolation::Bilinear {
+            return None;
+        }
+        let output = (plan.width(), plan.height());
+        if let Some(area) = plan
+            .axis_aligned_pull()
+            .and_then(|pull| pyramid::area_level(pull, source, output))
+        {
+            return Some(Level::Area(area));
+        }
+        plan.source_footprint()
             .map(|f| pyramid::level_factors(f, source))
             .filter(|&k| k != (1, 1))
+            .map(|(kx, ky)| Level::Box { kx, ky })
     }
 }
 

@@ -1,13 +1,20 @@
-//! Shrinking by more than 2x samples a box-downscaled level, folded into
-//! the map: power-of-two shrinks give the exact block means, fine patterns
-//! do not alias, and the switch turns it off.
+//! Shrinking by more than 2x samples a downscaled level: for an
+//! axis-aligned map, the exact mean of each output pixel's widened
+//! footprint on the output grid (after a power-of-two box level); fine
+//! patterns do not alias, and the switch turns it off.
 
 use augment::{Image, Padding, Pipeline};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[test]
-fn a_power_of_two_shrink_is_the_exact_block_mean() -> TestResult {
+fn a_power_of_two_shrink_is_the_exact_mean_of_the_widened_footprint() -> TestResult {
+    // 4x on both axes: the 2x2 box level (exact block means, rounded half
+    // to even), then on it each output pixel's footprint (2 level pixels)
+    // widened 1.1x, centred on 2x + 0.5: its ends 2x - 0.1 and 2x + 2.1
+    // land on the 1/16 grid at 2x - 1/8 and 2x + 2 + 1/8, so level pixels
+    // 2x - 1 .. 2x + 2 weigh 2, 16, 16, 2 sixteenths (Reflect101 past the
+    // edges), and the mean is correctly rounded.
     let src = Image::<u8>::from_fn(64, 48, 3, |x, y, c| {
         ((x * 37 + y * 91 + c * 53) % 256) as u8
     })?;
@@ -15,15 +22,43 @@ fn a_power_of_two_shrink_is_the_exact_block_mean() -> TestResult {
         .resize(16, 12)
         .build()?
         .apply(src.view(), 0)?;
+    let round_half_even = |n: u32, d: u32| {
+        let (q, r) = (n / d, n % d);
+        match (2 * r).cmp(&d) {
+            std::cmp::Ordering::Less => q,
+            std::cmp::Ordering::Greater => q + 1,
+            std::cmp::Ordering::Equal => q + (q & 1),
+        }
+    };
+    let level = |x: usize, y: usize, c: usize| {
+        let sum: u32 = (0..4)
+            .map(|n| u32::from(src.pixel(2 * x + n % 2, 2 * y + n / 2)[c]))
+            .sum();
+        round_half_even(sum, 4)
+    };
+    let reflect101 = |i: i64, n: i64| {
+        (if i < 0 {
+            -i
+        } else if i >= n {
+            2 * n - 2 - i
+        } else {
+            i
+        }) as usize
+    };
+    let weights = [2u32, 16, 16, 2];
     for y in 0..12 {
         for x in 0..16 {
             for c in 0..3 {
-                let sum: u32 = (0..16)
-                    .map(|n| u32::from(src.pixel(4 * x + n % 4, 4 * y + n / 4)[c]))
-                    .sum();
-                // Correctly rounded, ties to even.
-                let want = (f64::from(sum) / 16.0).round_ties_even();
-                assert_eq!(f64::from(out.pixel(x, y)[c]), want, "({x}, {y}, {c})");
+                let mut n = 0;
+                for (j, wy) in weights.iter().enumerate() {
+                    for (i, wx) in weights.iter().enumerate() {
+                        let lx = reflect101(2 * x as i64 - 1 + i as i64, 32);
+                        let ly = reflect101(2 * y as i64 - 1 + j as i64, 24);
+                        n += wx * wy * level(lx, ly, c);
+                    }
+                }
+                let want = round_half_even(n, 36 * 36);
+                assert_eq!(u32::from(out.pixel(x, y)[c]), want, "({x}, {y}, {c})");
             }
         }
     }

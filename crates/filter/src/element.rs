@@ -165,6 +165,19 @@ pub(crate) fn as_u8_view<T: Element>(view: ImageView<'_, T>) -> Option<ImageView
     ImageView::with_stride(data, w, h, c, view.stride()).ok()
 }
 
+/// `view` as bytes when `T` is `u8`, writable (the caller keeps `view`
+/// for the other route).
+pub(crate) fn as_u8_view_mut<'b, T: Element>(
+    view: &'b mut ImageViewMut<'_, T>,
+) -> Option<ImageViewMut<'b, u8>> {
+    if TypeId::of::<T>() != TypeId::of::<u8>() {
+        return None;
+    }
+    let (w, h, c, stride) = (view.width(), view.height(), view.channels(), view.stride());
+    let data = bytemuck::try_cast_slice_mut(view.data_mut()).ok()?;
+    ImageViewMut::with_stride(data, w, h, c, stride).ok()
+}
+
 /// `values` as bytes when `T` is `u8`.
 pub(crate) fn as_u8_slice_mut<T: Element>(values: &mut [T]) -> Option<&mut [u8]> {
     if TypeId::of::<T>() != TypeId::of::<u8>() {

@@ -1,7 +1,9 @@
 //! Blur filters for augmentation: Gaussian (direct or FFT), box (running
 //! sums), motion and directional blur, and the separable and sparse 2-D
-//! convolutions under them; and the box downscale by power-of-two factors
-//! that antialiases a large shrink ([`box_downscale`]). `u8` and `f32`, 1, 3
+//! convolutions under them; and the two downscales that antialias a large
+//! shrink: the box downscale by power-of-two factors ([`box_downscale`])
+//! and the area downscale, the exact mean over a rectangle at any stride
+//! ([`area_downscale`]). `u8` and `f32`, 1, 3
 //! or 4 interleaved channels, every padding mode of [`geom::Padding`].
 //!
 //! ```
@@ -15,6 +17,11 @@
 //! assert_eq!(boxed.width(), 64);
 //! let quarter = filter::box_downscale(src.view(), 4, 4, Padding::Reflect101)?;
 //! assert_eq!((quarter.width(), quarter.height()), (16, 12));
+//! // 64 -> 20 columns (3.2x), each pixel the mean over 3.2 source columns.
+//! let x = filter::AreaAxis::new(20, 1.1, 3.2, 3.2);
+//! let y = filter::AreaAxis::identity(0, 48);
+//! let area = filter::area_downscale(src.view(), x, y, Padding::Reflect101)?;
+//! assert_eq!((area.width(), area.height()), (20, 48));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -40,7 +47,11 @@
 //!
 //! The box downscale sums each block in `f32` and rounds once, when it
 //! stores the mean (exact for `u8` blocks of up to 65536 values; see
-//! [`box_downscale`]); its paths return the same bits too.
+//! [`box_downscale`]); its paths return the same bits too. The area
+//! downscale puts each rectangle's ends on a 1/16-pixel grid, sums `u8`
+//! values in exact integers and divides once in `f32`, which gives the
+//! exact mean correctly rounded (the argument is in [`area_downscale`]'s
+//! module, `area.rs`); `f32` sums run in a fixed order on every path.
 //!
 //! # Code layout
 //!
@@ -48,7 +59,7 @@
 //! Gaussian, sparse 2-D kernels); `kernels/` holds how (the scalar
 //! reference, the generic SIMD path, the downscale's integer and AVX-512
 //! routines, the only `unsafe` in the crate). Each operation (`separable`,
-//! `fft/`, `boxblur`, `sparse`, `downscale`) decides its route once per
+//! `fft/`, `boxblur`, `sparse`, `downscale`, `area`) decides its route once per
 //! call: `element` turns the caller's element type into `u8` or `f32` at
 //! the entry, and the [`Isa`] picks the kernel path.
 //!
@@ -60,6 +71,7 @@
 //! circular convolution). Kernels may be larger than the image.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod area;
 mod axis;
 mod boxblur;
 mod cache;
@@ -74,6 +86,10 @@ mod separable;
 mod sparse;
 mod weights;
 
+pub use area::{
+    AreaAxis, AreaScratch, area_downscale, area_downscale_into, area_downscale_into_with_isa,
+    area_downscale_with_isa,
+};
 pub use downscale::{
     BlockRegion, DownscaleScratch, box_downscale, box_downscale_into, box_downscale_into_with_isa,
     box_downscale_with_isa,

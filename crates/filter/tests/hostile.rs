@@ -673,3 +673,165 @@ proptest! {
         }
     }
 }
+
+/// Area axes with a non-finite or out-of-range centre, step or width, and
+/// widths whose rectangle would be too heavy for the exact `u8` mean:
+/// refused with the axis named, before anything is allocated; a count of
+/// 0, an output too large for an image, a mismatched output and a
+/// non-finite padding constant likewise.
+#[test]
+fn area_downscale_refuses_bad_axes() -> TestResult {
+    use filter::{AreaAxis, AreaScratch};
+    let src = Image::<u8>::from_fn(20, 9, 3, |x, y, c| (x * 9 + y * 5 + c) as u8)?;
+    let good = AreaAxis::new(4, 2.0, 2.5, 2.75);
+    let bad = [
+        (
+            AreaAxis::new(4, f64::NAN, 2.5, 2.75),
+            "area axis x",
+            f64::NAN,
+        ),
+        (
+            AreaAxis::new(4, 2.0, f64::INFINITY, 2.75),
+            "area axis x",
+            f64::INFINITY,
+        ),
+        (
+            AreaAxis::new(4, 2.0, 2.5, f64::NAN),
+            "area axis x",
+            f64::NAN,
+        ),
+        (AreaAxis::new(4, 2.0, 2.5, 0.0), "area axis x", 0.0),
+        (AreaAxis::new(4, 2.0, 2.5, -3.0), "area axis x", -3.0),
+        (AreaAxis::new(4, 2.0, 2.5, 0.06), "area axis x", 0.06),
+        (AreaAxis::new(4, 1e13, 2.5, 2.75), "area axis x", 1e13),
+        (
+            AreaAxis::new(4, 2.0, -1e300, 2.75),
+            "area axis x",
+            2.0 - 3e300,
+        ),
+        (
+            AreaAxis::new(4, 2.0, 2.5, 1e300),
+            "area widths",
+            1e300 * 2.75,
+        ),
+        (
+            AreaAxis::new(4, 2.0, 2.5, 300.0),
+            "area widths",
+            300.0 * 2.75,
+        ),
+    ];
+    let same =
+        |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * b.abs();
+    for (x, what, value) in bad {
+        let mut out = Image::<u8>::new(x.count, good.count, 3)?;
+        let mut scratch = AreaScratch::new();
+        let mut result = None;
+        let info = allocation_counter::measure(|| {
+            result = Some(filter::area_downscale_into(
+                src.view(),
+                out.view_mut(),
+                x,
+                good,
+                Padding::Border,
+                &mut scratch,
+            ));
+        });
+        let e = result
+            .ok_or("not run")?
+            .err()
+            .ok_or(format!("accepted {x:?}"))?;
+        assert!(
+            matches!(e, Error::InvalidParameter { what: w, value: v, .. } if w == what && same(v, value)),
+            "{x:?}: {e:?}"
+        );
+        assert!(info.bytes_max < REFUSAL_BYTES, "{info:?}");
+        // The same axis as y is named as y (the weight check is joint).
+        let e = filter::area_downscale(src.view(), good, x, Padding::Border)
+            .err()
+            .ok_or("accepted as y")?;
+        let what_y = if what == "area widths" {
+            what
+        } else {
+            "area axis y"
+        };
+        assert!(e.to_string().contains(what_y), "{e}");
+    }
+    // Just inside the weight limit: 15 x 15 pixels, (16·15 + 1)² = 58081.
+    let wide = AreaAxis::new(2, 5.0, 8.0, 15.0);
+    let out = filter::area_downscale(src.view(), wide, wide, Padding::Wrap)?;
+    assert_eq!((out.width(), out.height()), (2, 2));
+    // Count 0, an output past the pixel limit: the image error, no allocation.
+    for count in [0usize, 1 << 30] {
+        let mut result = None;
+        let info = allocation_counter::measure(|| {
+            let axis = AreaAxis::new(count, 0.0, 1.0, 1.0);
+            result = Some(filter::area_downscale(
+                src.view(),
+                axis,
+                axis,
+                Padding::Border,
+            ));
+        });
+        let e = result.ok_or("not run")?.err().ok_or("accepted")?;
+        assert!(matches!(e, Error::Geometry(_)), "{e:?}");
+        assert!(info.bytes_max < REFUSAL_BYTES, "{info:?}");
+    }
+    let mut small = Image::<u8>::new(3, 4, 3)?;
+    let e = filter::area_downscale_into(
+        src.view(),
+        small.view_mut(),
+        good,
+        good,
+        Padding::Border,
+        &mut AreaScratch::new(),
+    )
+    .err()
+    .ok_or("accepted a mismatched output")?;
+    assert!(
+        matches!(e, Error::Geometry(geom::Error::ShapeMismatch { .. })),
+        "{e:?}"
+    );
+    for value in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let e = filter::area_downscale(src.view(), good, good, Padding::Constant(value))
+            .err()
+            .ok_or("accepted a non-finite constant")?;
+        assert!(e.to_string().contains("padding constant"), "{e}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any accepted axes, however far outside the source they read and in
+    /// whatever direction, write every output value and nothing past a row.
+    #[test]
+    fn area_downscale_takes_any_axes(
+        (w, h) in (1usize..30, 1usize..30),
+        (count_x, count_y) in (1usize..12, 1usize..12),
+        (first_x, first_y) in (-1e6f64..1e6, -50.0f64..50.0),
+        (step_x, step_y) in (-1e5f64..1e5, -7.0f64..7.0),
+        (width_x, width_y) in (0.0625f64..15.0, 0.0625f64..15.0),
+        padding in padding(),
+    ) {
+        let src = Image::<u8>::from_fn(w, h, 3, |x, y, c| (x * 3 + y * 7 + c) as u8)?;
+        let x = filter::AreaAxis::new(count_x, first_x, step_x, width_x);
+        let y = filter::AreaAxis::new(count_y, first_y, step_y, width_y);
+        let stride = count_x * 3 + 2;
+        let mut buf = vec![77u8; stride * count_y];
+        let dst = geom::ImageViewMut::with_stride(&mut buf, count_x, count_y, 3, stride)?;
+        let result = filter::area_downscale_into(
+            src.view(), dst, x, y, padding, &mut filter::AreaScratch::new(),
+        );
+        let heavy = ((16.0 * width_x + 1.0).floor() * (16.0 * width_y + 1.0).floor()) > 65535.0;
+        match result {
+            Ok(()) => {
+                prop_assert!(!heavy);
+                for row in buf.chunks(stride) {
+                    prop_assert_eq!(&row[count_x * 3..], &[77, 77]);
+                }
+            }
+            Err(e) => prop_assert!(heavy || padding.constant().is_some_and(|v| !v.is_finite()), "{e}"),
+        }
+    }
+}

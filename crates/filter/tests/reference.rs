@@ -240,3 +240,95 @@ fn box_downscale_of_the_largest_exact_blocks_is_correctly_rounded()
     }
     Ok(())
 }
+
+/// The area downscale on the scalar path, packed.
+fn area<T: Element>(
+    src: &Src<T>,
+    x: filter::AreaAxis,
+    y: filter::AreaAxis,
+    padding: Padding,
+) -> Result<Vec<T>, TestCaseError> {
+    Ok(filter::area_downscale_with_isa(Isa::Scalar, src.view()?, x, y, padding)?.into_vec())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `u8`: the exact mean over each rectangle (sixteenths of a pixel,
+    /// padding included) rounded half to even, bit for bit, computed here
+    /// in integers, when the padding constant is an integer; within 0.5 LSB
+    /// plus float noise for a fractional one.
+    #[test]
+    fn area_downscale_u8_is_the_rectangle_mean_rounded_half_to_even(
+        (src, x, y) in u8_images(40).prop_flat_map(|s| {
+            let (w, h) = (s.w, s.h);
+            (Just(s), area_axes(w), area_axes(h))
+        }),
+        padding in paddings(),
+    ) {
+        let got = area(&src, x, y, padding)?;
+        let exact = exact_area_sums(&src.view()?, &x, &y, padding);
+        prop_assert_eq!(got.len(), exact.len());
+        if padding.constant().is_none_or(|v| v.fract() == 0.0) {
+            for (i, (&g, &(n, d))) in got.iter().zip(&exact).enumerate() {
+                prop_assert_eq!(g, round_half_even_u8(n, d), "value {}: {} / {}", i, n, d);
+            }
+        } else {
+            let means: Vec<f64> = exact.iter().map(|&(n, d)| n / d).collect();
+            let err = u8_error(&got, &means);
+            prop_assert!(err <= 0.5 + 1e-4, "error {err}");
+        }
+    }
+
+    /// `f32`: within 1e-5 of the value scale (the sums' rounding).
+    #[test]
+    fn area_downscale_f32_is_within_1e5(
+        (src, x, y) in f32_images(40).prop_flat_map(|s| {
+            let (w, h) = (s.w, s.h);
+            (Just(s), area_axes(w), area_axes(h))
+        }),
+        padding in paddings(),
+    ) {
+        let got = area(&src, x, y, padding)?;
+        let view = src.view()?;
+        let exact: Vec<f64> = exact_area_sums(&view, &x, &y, padding)
+            .iter()
+            .map(|&(n, d)| n / d)
+            .collect();
+        let scale = value_scale(&view, padding);
+        let err = f32_error(&got, &exact);
+        prop_assert!(err <= 1e-5 * scale, "error {err} at scale {scale}");
+    }
+}
+
+/// The lemma the `u8` area mean rests on (module docs of the area
+/// downscale): for integers `N ≤ 255·D` and `D < 2^16`, `N / D` divided
+/// in `f32` and stored by the `u8` rule is `N / D` correctly rounded, half
+/// to even; multiplying by the rounded reciprocal is not (it breaks ties).
+/// Every `N` for `D ≤ 600`, and the three `N` around every half-integer
+/// for larger `D` up to 65535.
+#[test]
+fn f32_division_of_integer_sums_is_correctly_rounded() {
+    let mut reciprocal_misses = 0u64;
+    for d in 1u32..=600 {
+        let inv = 1.0f32 / d as f32;
+        for n in 0..=255 * d {
+            let want = round_half_even_u8(f64::from(n), f64::from(d));
+            assert_eq!(u8::from_f32(n as f32 / d as f32), want, "{n} / {d}");
+            reciprocal_misses += u64::from(u8::from_f32(n as f32 * inv) != want);
+        }
+    }
+    assert!(
+        reciprocal_misses > 0,
+        "the reciprocal was expected to break ties"
+    );
+    for d in (601u32..65536).step_by(3).chain([65534, 65535]) {
+        for k in 0..255u32 {
+            let centre = ((2 * k + 1) * d) / 2;
+            for n in centre - 1..=centre + 1 {
+                let want = round_half_even_u8(f64::from(n), f64::from(d));
+                assert_eq!(u8::from_f32(n as f32 / d as f32), want, "{n} / {d}");
+            }
+        }
+    }
+}

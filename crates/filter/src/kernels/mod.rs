@@ -10,6 +10,7 @@
 //! directional) uses shifted rows of several padded source rows. One kernel,
 //! one specification, one SIMD implementation.
 
+pub(crate) mod area;
 pub(crate) mod downscale;
 pub(crate) mod generic;
 pub(crate) mod scalar;

@@ -283,3 +283,79 @@ pub fn exact_block_means<T: Element>(
 pub fn downscale_factor(log: u32, side: usize) -> usize {
     (1usize << log).min(side.next_power_of_two())
 }
+
+/// The ends of output pixel `i`'s interval on an area axis, in sixteenths
+/// of a source pixel (edge coordinates), from the definition.
+pub fn area_edges(axis: &filter::AreaAxis, i: usize) -> (i64, i64) {
+    let c = axis.first + axis.step * i as f64 + 0.5;
+    (
+        (16.0 * (c - axis.width / 2.0)).round() as i64,
+        (16.0 * (c + axis.width / 2.0)).round() as i64,
+    )
+}
+
+/// Source pixel `j`'s weight in the interval `[e0, e1)` (sixteenths).
+fn overlap(j: i64, (e0, e1): (i64, i64)) -> i64 {
+    ((16 * j + 16).min(e1) - (16 * j).max(e0)).max(0)
+}
+
+/// The exact weighted sum `N` (in `f64`; exact for integer values) and the
+/// total weight `D` of every output value of an area downscale, reading
+/// through the padding rule pixel by pixel.
+pub fn exact_area_sums<T: Element>(
+    src: &ImageView<'_, T>,
+    x: &filter::AreaAxis,
+    y: &filter::AreaAxis,
+    padding: Padding,
+) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for oy in 0..y.count {
+        let ey = area_edges(y, oy);
+        for ox in 0..x.count {
+            let ex = area_edges(x, ox);
+            for ch in 0..src.channels() {
+                let mut n = 0.0;
+                for sy in ey.0.div_euclid(16)..=ey.1.div_euclid(16) {
+                    let wy = overlap(sy, ey);
+                    for sx in ex.0.div_euclid(16)..=ex.1.div_euclid(16) {
+                        let w = wy * overlap(sx, ex);
+                        if w > 0 {
+                            n += w as f64 * at(src, padding, sx, sy, ch);
+                        }
+                    }
+                }
+                out.push((n, ((ex.1 - ex.0) * (ey.1 - ey.0)) as f64));
+            }
+        }
+    }
+    out
+}
+
+/// `n / d` rounded half to even and clamped to 0–255, in integers
+/// (`n` and `d` exact integers).
+pub fn round_half_even_u8(n: f64, d: f64) -> u8 {
+    let (n, d) = (n as i64, d as i64);
+    let (q, r) = (n.div_euclid(d), n.rem_euclid(d));
+    let q = match (2 * r).cmp(&d) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    };
+    q.clamp(0, 255) as u8
+}
+
+/// Random area axes over a source side of `n`: shrinks and stretches,
+/// mirrored or not, starting anywhere from well outside the source,
+/// widths from 1/16 pixel to 15 pixels; some identities.
+pub fn area_axes(n: usize) -> impl Strategy<Value = filter::AreaAxis> {
+    let n = n as f64;
+    prop_oneof![
+        1 => (0usize..4, 1usize..6).prop_map(|(s, k)| filter::AreaAxis::identity(s, k)),
+        6 => (1usize..14, -6.0f64..n + 6.0, 0.2f64..5.0, any::<bool>(), 0.3f64..1.6)
+            .prop_map(|(count, first, step, flip, widen)| {
+                let step = if flip { -step } else { step };
+                let width = (step.abs() * widen).clamp(1.0 / 16.0, 15.0);
+                filter::AreaAxis::new(count, first, step, width)
+            }),
+    ]
+}

@@ -1,0 +1,529 @@
+//! The row kernels of the area downscale (see `crate::area` for the
+//! operation and the arithmetic it promises).
+//!
+//! Per output row: the column sums `Σ wy·v` of the source rows its
+//! interval covers (stored from the first row, then added, in row order),
+//! over the source columns the output's intervals read; then per output
+//! pixel the sum `Σ wx·sum` across its columns, in column order, divided
+//! once by the rectangle's weight.
+//!
+//! * [`integer`]: `u8`, sums in `u32` (exact: below `2^24`, module docs of
+//!   `crate::area`), one `f32` division, rounded half to even.
+//! * [`float`]: any element, sums in `f32` in that order, one division.
+//!
+//! Both run inside [`Isa::vectorize`], so their plain loops (the column
+//! sums are the bulk of the work) compile for the path's instruction set;
+//! the same operations run in the same order on every path.
+
+use crate::area::AreaAxis;
+use geom::{Element, ImageView, ImageViewMut, Isa, Padding};
+
+/// One output pixel's interval on an axis, in sixteenths of a source pixel
+/// (edge coordinates: source pixel `j` covers `[16j, 16j + 16)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    e0: i64,
+    e1: i64,
+}
+
+impl Span {
+    /// The interval `[e0, e1)`, `e1 > e0`.
+    pub(crate) fn new(e0: i64, e1: i64) -> Span {
+        Span { e0, e1 }
+    }
+
+    /// The first source pixel it overlaps.
+    #[inline(always)]
+    fn first(self) -> i64 {
+        self.e0.div_euclid(16)
+    }
+
+    /// One past the last source pixel it overlaps.
+    #[inline(always)]
+    fn end(self) -> i64 {
+        (self.e1 + 15).div_euclid(16)
+    }
+
+    /// Source pixel `j`'s weight: its overlap with the interval.
+    #[inline(always)]
+    fn weight(self, j: i64) -> u32 {
+        ((16 * j + 16).min(self.e1) - (16 * j).max(self.e0)) as u32
+    }
+
+    /// Whether every source pixel it overlaps lies in `0..width`.
+    #[inline(always)]
+    fn is_inside(self, width: usize) -> bool {
+        self.first() >= 0 && self.end() <= width as i64
+    }
+
+    /// The weights' sum, `e1 - e0`.
+    #[inline(always)]
+    fn total(self) -> u32 {
+        (self.e1 - self.e0) as u32
+    }
+}
+
+/// What one call computes: the rows' axis, the padding rule, and each
+/// output column's interval.
+pub(crate) struct AreaCall<'a> {
+    pub y: AreaAxis,
+    pub padding: Padding,
+    pub columns: &'a [Span],
+}
+
+/// The source columns the call's intervals read, `lo..hi` (through the
+/// padding rule for intervals that cross the edge): only those columns
+/// are summed.
+fn column_range(columns: &[Span], width: usize, padding: Padding) -> (usize, usize) {
+    let (mut lo, mut hi) = (usize::MAX, 0usize);
+    for &span in columns {
+        if span.is_inside(width) {
+            lo = lo.min(span.first() as usize);
+            hi = hi.max(span.end() as usize);
+        } else {
+            for x in (span.first()..span.end()).filter_map(|j| padding.index(j, width)) {
+                lo = lo.min(x);
+                hi = hi.max(x + 1);
+            }
+        }
+    }
+    if lo < hi { (lo, hi) } else { (0, 0) }
+}
+
+/// The `u8` route's buffers, grown on first use and reused: one source row
+/// of column sums, and per output row the weighted sums before the
+/// division; per output column its taps, and per output value its
+/// interval's weight (and the part inside the image).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IntegerBuffers {
+    sums: Vec<u32>,
+    acc: Vec<u32>,
+    taps: Vec<Taps>,
+    dx: Vec<f32>,
+    dx_inside: Vec<f32>,
+}
+
+/// An output column's taps when its interval lies inside the image: the
+/// offset of its first column sum, how many, and the first and last
+/// weights (those between are 16); and the same as a fixed number of
+/// weights (`weights`, zeros where a shorter interval is padded out,
+/// starting at `fixed_at`), which the common case sums without branches.
+#[derive(Debug, Clone, Copy, Default)]
+struct Taps {
+    at: usize,
+    count: usize,
+    first: u32,
+    last: u32,
+    inside: bool,
+    fixed_at: usize,
+    weights: [u32; MAX_FIXED],
+}
+
+/// The most taps per output column summed by the branch-free loop
+/// (strides up to 4.4 pixels at the widening the pipeline uses need 6).
+const MAX_FIXED: usize = 8;
+
+/// `u8` on integers (see the module docs).
+pub(crate) fn integer(
+    isa: Isa,
+    src: ImageView<'_, u8>,
+    dst: ImageViewMut<'_, u8>,
+    call: AreaCall<'_>,
+    buffers: &mut IntegerBuffers,
+) {
+    isa.vectorize(Integer {
+        src,
+        dst,
+        call,
+        buffers,
+    });
+}
+
+/// Any element on `f32` sums (see the module docs); `sums` is grown to
+/// one source row and reused.
+pub(crate) fn float<T: Element>(
+    isa: Isa,
+    src: ImageView<'_, T>,
+    dst: ImageViewMut<'_, T>,
+    call: AreaCall<'_>,
+    sums: &mut Vec<f32>,
+) {
+    isa.vectorize(Float {
+        src,
+        dst,
+        call,
+        sums,
+    });
+}
+
+struct Integer<'s, 'd, 'c, 'b> {
+    src: ImageView<'s, u8>,
+    dst: ImageViewMut<'d, u8>,
+    call: AreaCall<'c>,
+    buffers: &'b mut IntegerBuffers,
+}
+
+impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Integer {
+            src,
+            mut dst,
+            call,
+            buffers,
+        } = self;
+        let (w, h, c) = (src.width(), src.height(), src.channels());
+        let (lo, hi) = column_range(call.columns, w, call.padding);
+        let IntegerBuffers {
+            sums,
+            acc,
+            taps,
+            dx,
+            dx_inside,
+        } = buffers;
+        // One value of slack after the sums and the row: three channels are
+        // summed as four lanes (the fourth, the next pixel's, is discarded).
+        sums.resize((hi - lo) * c + 1, 0);
+        acc.resize(call.columns.len() * c + 1, 0);
+        let fill = call.padding.constant();
+        // Per output column, once per call: its taps, and its weight (and
+        // the part inside the image) per value for the division.
+        taps.clear();
+        dx.clear();
+        dx_inside.clear();
+        for &span in call.columns {
+            let (f, e) = (span.first(), span.end());
+            let inside = span.is_inside(w);
+            taps.push(if inside {
+                Taps {
+                    at: (f as usize - lo) * c,
+                    count: (e - f) as usize,
+                    first: span.weight(f),
+                    last: span.weight(e - 1),
+                    inside,
+                    ..Taps::default()
+                }
+            } else {
+                Taps::default()
+            });
+            dx.extend(std::iter::repeat_n(span.total() as f32, c));
+            if fill.is_some() {
+                let outside: u32 = (f..e)
+                    .filter(|&j| call.padding.index(j, w).is_none())
+                    .map(|j| span.weight(j))
+                    .sum();
+                dx_inside.extend(std::iter::repeat_n((span.total() - outside) as f32, c));
+            }
+        }
+        // The fixed layout: every inside column as `fixed` weights from a
+        // start moved left where it would run past the sums (its weights
+        // move right), when the sums are that long.
+        let fixed = taps
+            .iter()
+            .filter(|t| t.inside)
+            .map(|t| t.count)
+            .max()
+            .unwrap_or(0);
+        let fixed = (fixed <= MAX_FIXED && fixed <= hi - lo).then_some(fixed);
+        if let Some(n) = fixed {
+            for t in taps.iter_mut().filter(|t| t.inside) {
+                let first = t.at / c;
+                let start = first.min(hi - lo - n);
+                let shift = first - start;
+                t.fixed_at = start * c;
+                for (k, weight) in t.weights[shift..shift + t.count].iter_mut().enumerate() {
+                    *weight = match k {
+                        0 => t.first,
+                        k if k + 1 == t.count => t.last,
+                        _ => 16,
+                    };
+                }
+            }
+        }
+        let sums = sums.as_mut_slice();
+        let columns = Columns {
+            spans: call.columns,
+            taps,
+            lo,
+            width: w,
+            padding: call.padding,
+        };
+        for oy in 0..dst.height() {
+            let span = call.y.edges(oy);
+            // Column sums of the rows in the image (or mapped into it);
+            // rows read as the constant only count their weight.
+            let mut stored = false;
+            let mut rows_inside = span.total();
+            for j in span.first()..span.end() {
+                let weight = span.weight(j);
+                let Some(r) = call.padding.index(j, h) else {
+                    rows_inside -= weight;
+                    continue;
+                };
+                let row = &src.row(r)[lo * c..hi * c];
+                if stored {
+                    for (s, &v) in sums.iter_mut().zip(row) {
+                        *s += weight * u32::from(v);
+                    }
+                } else {
+                    for (s, &v) in sums.iter_mut().zip(row) {
+                        *s = weight * u32::from(v);
+                    }
+                    stored = true;
+                }
+            }
+            if !stored {
+                sums.fill(0);
+            }
+            match (c, fixed) {
+                (1, Some(n)) => fixed_row::<1>(acc, sums, &columns, n),
+                (3, Some(n)) => fixed_row_rgb(acc, sums, &columns, n),
+                (4, Some(n)) => fixed_row::<4>(acc, sums, &columns, n),
+                (1, None) => weighted_row::<1>(acc, sums, &columns),
+                (3, None) => weighted_row::<3>(acc, sums, &columns),
+                _ => weighted_row::<4>(acc, sums, &columns),
+            }
+            // The divisions, one per value, over the whole row at once:
+            // `d = dx·dy` and `d - dx_inside·dy_inside` are exact in `f32`.
+            let out = dst.row_mut(oy);
+            let dy = span.total() as f32;
+            match fill {
+                None => {
+                    for ((o, &a), &dx) in out.iter_mut().zip(acc.iter()).zip(dx.iter()) {
+                        *o = u8::from_f32(a as f32 / (dx * dy));
+                    }
+                }
+                Some(v) => {
+                    let dy_inside = rows_inside as f32;
+                    let values = out.iter_mut().zip(acc.iter()).zip(dx.iter());
+                    for (((o, &a), &dx), &dx_in) in values.zip(dx_inside.iter()) {
+                        let d = dx * dy;
+                        *o = u8::from_f32((a as f32 + v * (d - dx_in * dy_inside)) / d);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The output columns' intervals and taps, and where their column sums are.
+struct Columns<'a> {
+    spans: &'a [Span],
+    taps: &'a [Taps],
+    /// The source column of the first column sum.
+    lo: usize,
+    /// Source width.
+    width: usize,
+    padding: Padding,
+}
+
+/// [`weighted_row`] with every inside column as `n` fixed weights (the
+/// same integer sums: the added weights are zeros), dispatched to a loop
+/// unrolled for `n`.
+#[inline(always)]
+fn fixed_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
+    match n {
+        1 => fixed_taps::<C, 1>(acc, sums, columns),
+        2 => fixed_taps::<C, 2>(acc, sums, columns),
+        3 => fixed_taps::<C, 3>(acc, sums, columns),
+        4 => fixed_taps::<C, 4>(acc, sums, columns),
+        5 => fixed_taps::<C, 5>(acc, sums, columns),
+        6 => fixed_taps::<C, 6>(acc, sums, columns),
+        7 => fixed_taps::<C, 7>(acc, sums, columns),
+        _ => fixed_taps::<C, 8>(acc, sums, columns),
+    }
+}
+
+/// [`fixed_row`] for three channels, each pixel summed as four lanes.
+#[inline(always)]
+fn fixed_row_rgb(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
+    match n {
+        1 => fixed_taps_rgb::<1>(acc, sums, columns),
+        2 => fixed_taps_rgb::<2>(acc, sums, columns),
+        3 => fixed_taps_rgb::<3>(acc, sums, columns),
+        4 => fixed_taps_rgb::<4>(acc, sums, columns),
+        5 => fixed_taps_rgb::<5>(acc, sums, columns),
+        6 => fixed_taps_rgb::<6>(acc, sums, columns),
+        7 => fixed_taps_rgb::<7>(acc, sums, columns),
+        _ => fixed_taps_rgb::<8>(acc, sums, columns),
+    }
+}
+
+/// Three channels as four lanes: one vector load, multiply and add per
+/// tap instead of three scalar ones. The fourth lane reads the next
+/// pixel's first channel (or the slack value after the sums) and is
+/// stored into the next pixel's slot (or the slack after the row), which
+/// the next column then overwrites.
+#[inline(always)]
+fn fixed_taps_rgb<const N: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
+    for (ox, (taps, &span)) in columns.taps.iter().zip(columns.spans).enumerate() {
+        let out = ox * 3;
+        if taps.inside
+            && let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * 3 + 1)
+            && let Some(dst) = acc.get_mut(out..out + 4)
+        {
+            let mut sum = [0u32; 4];
+            for (t, &weight) in taps.weights[..N].iter().enumerate() {
+                for (s, &v) in sum.iter_mut().zip(&window[t * 3..t * 3 + 4]) {
+                    *s += weight * v;
+                }
+            }
+            dst.copy_from_slice(&sum);
+        } else if let Some(dst) = acc.get_mut(out..out + 3) {
+            border_taps::<3>(dst, sums, columns, span);
+        }
+    }
+}
+
+#[inline(always)]
+fn fixed_taps<const C: usize, const N: usize>(
+    acc: &mut [u32],
+    sums: &[u32],
+    columns: &Columns<'_>,
+) {
+    let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
+    for ((acc, taps), &span) in blocks {
+        if taps.inside {
+            let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * C) else {
+                continue;
+            };
+            let mut sum = [0u32; C];
+            for (pixel, &weight) in window.chunks_exact(C).zip(&taps.weights[..N]) {
+                for (s, &v) in sum.iter_mut().zip(pixel) {
+                    *s += weight * v;
+                }
+            }
+            acc.copy_from_slice(&sum);
+        } else {
+            border_taps::<C>(acc, sums, columns, span);
+        }
+    }
+}
+
+/// A column whose interval crosses the image's edge: each tap through the
+/// padding rule (the constant's taps add nothing here).
+#[inline(always)]
+fn border_taps<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, span: Span) {
+    acc.fill(0);
+    for j in span.first()..span.end() {
+        if let Some(x) = columns.padding.index(j, columns.width) {
+            let weight = span.weight(j);
+            let at = (x - columns.lo) * C;
+            for (a, &s) in acc.iter_mut().zip(&sums[at..at + C]) {
+                *a += weight * s;
+            }
+        }
+    }
+}
+
+/// One output row's weighted sums `Σ wx·sum` from its column sums (columns
+/// read as the padding constant add nothing here; the division adds them).
+#[inline(always)]
+fn weighted_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
+    let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
+    for ((acc, taps), &span) in blocks {
+        if taps.inside {
+            // Inner weights are all 16: first and last apart, one multiply.
+            let at = taps.at;
+            if taps.count == 1 {
+                for (a, &s) in acc.iter_mut().zip(&sums[at..at + C]) {
+                    *a = taps.first * s;
+                }
+            } else {
+                let last = at + (taps.count - 1) * C;
+                let mut inner = [0u32; C];
+                for pixel in sums[at + C..last].chunks_exact(C) {
+                    for (i, &s) in inner.iter_mut().zip(pixel) {
+                        *i += s;
+                    }
+                }
+                for ch in 0..C {
+                    acc[ch] =
+                        taps.first * sums[at + ch] + 16 * inner[ch] + taps.last * sums[last + ch];
+                }
+            }
+        } else {
+            border_taps::<C>(acc, sums, columns, span);
+        }
+    }
+}
+
+struct Float<'s, 'd, 'c, 'b, T> {
+    src: ImageView<'s, T>,
+    dst: ImageViewMut<'d, T>,
+    call: AreaCall<'c>,
+    sums: &'b mut Vec<f32>,
+}
+
+impl<T: Element> pulp::WithSimd for Float<'_, '_, '_, '_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Float {
+            src,
+            mut dst,
+            call,
+            sums,
+        } = self;
+        let (w, h, c) = (src.width(), src.height(), src.channels());
+        let (lo, hi) = column_range(call.columns, w, call.padding);
+        sums.resize((hi - lo) * c, 0.0);
+        let sums = sums.as_mut_slice();
+        let fill = call.padding.constant().unwrap_or(0.0);
+        let columns = Columns {
+            spans: call.columns,
+            taps: &[],
+            lo,
+            width: w,
+            padding: call.padding,
+        };
+        for oy in 0..dst.height() {
+            let span = call.y.edges(oy);
+            // A column read as the constant sums the same weights over the
+            // constant, in the same order.
+            sums.fill(0.0);
+            let mut fill_column = 0.0f32;
+            for j in span.first()..span.end() {
+                let weight = span.weight(j) as f32;
+                fill_column += weight * fill;
+                match call.padding.index(j, h) {
+                    Some(r) => {
+                        let row = &src.row(r)[lo * c..hi * c];
+                        for (s, v) in sums.iter_mut().zip(row) {
+                            *s += weight * v.to_f32();
+                        }
+                    }
+                    None => {
+                        for s in sums.iter_mut() {
+                            *s += weight * fill;
+                        }
+                    }
+                }
+            }
+            let d = span.total() as f32;
+            let out = dst.row_mut(oy);
+            for (o, &span) in out.chunks_exact_mut(c).zip(columns.spans) {
+                let inside = span.is_inside(columns.width);
+                for (ch, o) in o.iter_mut().enumerate() {
+                    let mut acc = 0.0f32;
+                    for j in span.first()..span.end() {
+                        let weight = span.weight(j) as f32;
+                        let value = if inside {
+                            sums[(j as usize - lo) * c + ch]
+                        } else {
+                            match columns.padding.index(j, columns.width) {
+                                Some(x) => sums[(x - lo) * c + ch],
+                                None => fill_column,
+                            }
+                        };
+                        acc += weight * value;
+                    }
+                    *o = T::from_f32(acc / (span.total() as f32 * d));
+                }
+            }
+        }
+    }
+}
