@@ -33,7 +33,6 @@ pub fn augment(e: augment::Error) -> PyErr {
 /// opened or read are `OSError`s (`FileNotFoundError` when missing), a
 /// stopped worker thread `RuntimeError`, the rest (settings, datasets that
 /// do not parse, images that do not decode) `ValueError`.
-#[allow(dead_code)] // bound with the loader
 pub fn load(e: load::Error) -> PyErr {
     let message = e.to_string();
     match &e {

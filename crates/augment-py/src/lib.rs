@@ -11,6 +11,7 @@
 
 mod array;
 mod builder;
+mod dataset;
 mod error;
 mod loader;
 mod pipeline;
@@ -38,6 +39,8 @@ fn _augment(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<loader::Loader>()?;
     m.add_class::<loader::LoaderIter>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset::image_folder, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset::read_image, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

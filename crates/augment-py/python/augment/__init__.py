@@ -49,6 +49,7 @@ from ._augment import (
     PipelineBuilder,
     __version__,
     get_num_threads,
+    read_image,
     set_num_threads,
 )
 
@@ -71,6 +72,15 @@ def log_uniform(low: float, high: float) -> dict:
     return {"log_uniform": (float(low), float(high))}
 
 
+def _rebuild_loader(settings: dict) -> Loader:
+    """Unpickles a :class:`Loader`: its settings, then its epoch."""
+    settings = dict(settings)
+    epoch = settings.pop("epoch", 0)
+    loader = Loader(**settings)
+    loader.set_epoch(epoch)
+    return loader
+
+
 __all__ = [
     "IMAGENET_MEAN",
     "IMAGENET_STD",
@@ -80,5 +90,6 @@ __all__ = [
     "__version__",
     "get_num_threads",
     "log_uniform",
+    "read_image",
     "set_num_threads",
 ]
