@@ -106,3 +106,17 @@ def cli() -> str | None:
         if path.exists():
             return str(path)
     return shutil.which("augment")
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """An ImageFolder tree: 3 classes, 7 PNGs of different sizes."""
+    root = tmp_path / "data"
+    rng = np.random.default_rng(0)
+    for c, (name, n) in enumerate([("cat", 3), ("dog", 2), ("emu", 2)]):
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            h, w = 30 + 7 * i, 40 + 5 * c
+            image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            write_png(root / name / f"{i}.png", image)
+    return root
