@@ -87,7 +87,20 @@ pub fn run_all(ws: &Workspace, o: &Options) -> Result<()> {
     if !python.exists() {
         run(Command::new(&o.python).arg("-m").arg("venv").arg(&venv))?;
     }
-    run(Command::new(&python).args([
+    // What activating the virtualenv does: maturin's PEP 517 hooks run the
+    // `maturin` executable by name, so its folder must come first.
+    let bin = python.parent().unwrap_or(&venv).to_path_buf();
+    let mut paths = vec![bin];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(paths).context("a PATH entry holds a separator")?;
+    let python_cmd = || {
+        let mut cmd = Command::new(&python);
+        cmd.env("PATH", &path).env("VIRTUAL_ENV", &venv);
+        cmd
+    };
+    run(python_cmd().args([
         "-m",
         "pip",
         "install",
@@ -101,7 +114,7 @@ pub fn run_all(ws: &Workspace, o: &Options) -> Result<()> {
     // second download per run; the cargo target directory is the
     // workspace's, so rebuilds are incremental.
     let package = ws.root.join("crates").join("augment-py");
-    run(Command::new(&python)
+    run(python_cmd()
         .args([
             "-m",
             "pip",
@@ -116,7 +129,7 @@ pub fn run_all(ws: &Workspace, o: &Options) -> Result<()> {
         .env("MATURIN_PEP517_ARGS", format!("--profile {}", o.profile)))?;
     // From the tests' folder's parent, so `import augment` finds the
     // installed package, never the source tree's `python/augment`.
-    run(Command::new(&python)
+    run(python_cmd()
         .current_dir(&package)
         .args(["-m", "pytest", "tests", "-ra"])
         .args(&o.pytest_args)

@@ -130,3 +130,21 @@ pub fn to_numpy<'py, T: Element + numpy::Element>(
     };
     Ok(shaped)
 }
+
+/// A size or count argument: a non-negative integer, `ValueError` for a
+/// negative one (where a bare `usize` argument would raise `OverflowError`).
+#[derive(Clone, Copy)]
+pub struct Count(pub usize);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Count {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let value: i128 = obj.extract()?;
+        usize::try_from(value).map(Count).map_err(|_| {
+            PyValueError::new_err(format!(
+                "{value} is invalid: expected a non-negative integer below 2**64"
+            ))
+        })
+    }
+}

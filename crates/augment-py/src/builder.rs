@@ -9,6 +9,7 @@
 //! Nothing is checked until `build()`, which checks what the Rust `build`
 //! checks and raises `ValueError` with its message.
 
+use crate::array::Count;
 use crate::error;
 use crate::pipeline::Pipeline;
 use augment::{Interpolation, Padding, Param, ResizeMethod};
@@ -130,42 +131,42 @@ impl PipelineBuilder {
 
     /// Scale to `width x height` by `method`: "squish" (stretch), "crop" (cover, centred crop) or "pad".
     #[pyo3(signature = (width, height, method = "squish"))]
-    fn resize(&self, width: usize, height: usize, method: &str) -> PyResult<Self> {
+    fn resize(&self, width: Count, height: Count, method: &str) -> PyResult<Self> {
         let method = resize_method(method)?;
-        Ok(self.with(|b| b.resize_with(width, height, method)))
+        Ok(self.with(|b| b.resize_with(width.0, height.0, method)))
     }
 
     /// Keep the centred `width x height` window.
-    fn centre_crop(&self, width: usize, height: usize) -> Self {
-        self.with(|b| b.centre_crop(width, height))
+    fn centre_crop(&self, width: Count, height: Count) -> Self {
+        self.with(|b| b.centre_crop(width.0, height.0))
     }
 
     /// Keep the centred `width x height` window (same as `centre_crop`).
-    fn center_crop(&self, width: usize, height: usize) -> Self {
+    fn center_crop(&self, width: Count, height: Count) -> Self {
         self.centre_crop(width, height)
     }
 
     /// Keep a `width x height` window at a random position.
-    fn random_crop(&self, width: usize, height: usize) -> Self {
-        self.with(|b| b.random_crop(width, height))
+    fn random_crop(&self, width: Count, height: Count) -> Self {
+        self.with(|b| b.random_crop(width.0, height.0))
     }
 
     /// Keep a `width x height` window at fraction `x`, `y` of the room (fastai's `crop_pad`).
     #[pyo3(signature = (width, height, x = P(Param::Fixed(0.5)), y = P(Param::Fixed(0.5))))]
-    fn crop_pad(&self, width: usize, height: usize, x: P, y: P) -> Self {
-        self.with(|b| b.crop_pad(width, height, x.0, y.0))
+    fn crop_pad(&self, width: Count, height: Count, x: P, y: P) -> Self {
+        self.with(|b| b.crop_pad(width.0, height.0, x.0, y.0))
     }
 
     /// torchvision's `RandomResizedCrop`: area fraction `scale`, aspect `ratio`.
     #[pyo3(signature = (width, height, scale = P(Param::Uniform(0.08, 1.0)),
                         ratio = P(Param::LogUniform(3.0 / 4.0, 4.0 / 3.0))))]
-    fn random_resized_crop(&self, width: usize, height: usize, scale: P, ratio: P) -> Self {
-        self.with(|b| b.random_resized_crop_with(width, height, scale.0, ratio.0))
+    fn random_resized_crop(&self, width: Count, height: Count, scale: P, ratio: P) -> Self {
+        self.with(|b| b.random_resized_crop_with(width.0, height.0, scale.0, ratio.0))
     }
 
     /// Zoom by `scale` on a random window, resized to `width x height`.
-    fn zoom_crop(&self, width: usize, height: usize, scale: P) -> Self {
-        self.with(|b| b.zoom_crop(width, height, scale.0))
+    fn zoom_crop(&self, width: Count, height: Count, scale: P) -> Self {
+        self.with(|b| b.zoom_crop(width.0, height.0, scale.0))
     }
 
     /// Mirror left-right with probability `p`.
@@ -329,8 +330,8 @@ impl PipelineBuilder {
     }
 
     /// Refuse outputs of more than this many pixels.
-    fn max_output_pixels(&self, limit: usize) -> Self {
-        self.with(|b| b.max_output_pixels(limit))
+    fn max_output_pixels(&self, limit: Count) -> Self {
+        self.with(|b| b.max_output_pixels(limit.0))
     }
 
     /// Sample a box-downscaled copy where the map shrinks more than 2x (default on).

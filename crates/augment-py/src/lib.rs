@@ -10,6 +10,7 @@
 //! and docstrings; the type stubs are `python/augment/_augment.pyi`.
 
 mod array;
+mod bench;
 mod builder;
 mod dataset;
 mod error;
@@ -21,8 +22,8 @@ use pyo3::prelude::*;
 
 /// Sets the number of threads `Pipeline.apply_batch` uses in this process.
 #[pyfunction]
-fn set_num_threads(n: usize) -> PyResult<()> {
-    pool::set_threads(n)
+fn set_num_threads(n: array::Count) -> PyResult<()> {
+    pool::set_threads(n.0)
 }
 
 /// The number of threads `Pipeline.apply_batch` uses in this process.
@@ -40,6 +41,7 @@ fn _augment(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<loader::LoaderIter>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::image_folder, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_time_apply_batch_in_rust, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::read_image, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -11,6 +11,7 @@
 //! array (the Rust buffer goes back to the loader's pool) and, for
 //! `output="torch"`, wrapped by `torch.from_numpy` without a copy.
 
+use crate::array::Count;
 use crate::error;
 use crate::pipeline::{Pipeline, normalisation, seed};
 use load::{Batch, Dataset, Output, Policy};
@@ -92,6 +93,8 @@ pub struct Loader {
     len: usize,
     images_per_epoch: usize,
     threads: usize,
+    /// The process whose threads serve this loader.
+    pid: u32,
 }
 
 /// The batches of one epoch.
@@ -143,8 +146,8 @@ fn batch_to_python<'py>(
 #[pymethods]
 impl Loader {
     #[new]
-    #[pyo3(signature = (source, pipeline, batch_size = 64, shuffle = true, seed = None,
-                        rank = 0, world_size = 1, threads = None, prefetch = 2,
+    #[pyo3(signature = (source, pipeline, batch_size = Count(64), shuffle = true, seed = None,
+                        rank = Count(0), world_size = Count(1), threads = None, prefetch = Count(2),
                         drop_last = false, output = "numpy", layout = "nchw_f32",
                         mean = None, std = None, orientation = true, policy = "skip"))]
     #[allow(clippy::too_many_arguments)]
@@ -152,13 +155,13 @@ impl Loader {
         py: Python<'_>,
         source: std::path::PathBuf,
         pipeline: &Bound<'_, Pipeline>,
-        batch_size: usize,
+        batch_size: Count,
         shuffle: bool,
         seed: Option<i128>,
-        rank: usize,
-        world_size: usize,
-        threads: Option<usize>,
-        prefetch: usize,
+        rank: Count,
+        world_size: Count,
+        threads: Option<Count>,
+        prefetch: Count,
         drop_last: bool,
         output: &str,
         layout: &str,
@@ -168,6 +171,9 @@ impl Loader {
         policy: &str,
     ) -> PyResult<Self> {
         let seed = seed.map(self::seed).transpose()?;
+        let (batch_size, rank, world_size, prefetch) =
+            (batch_size.0, rank.0, world_size.0, prefetch.0);
+        let threads = threads.map(|t| t.0);
         let torch = match output {
             "numpy" => false,
             "torch" => true,
@@ -266,6 +272,7 @@ impl Loader {
             len: loader.len(),
             images_per_epoch: loader.images_per_epoch(),
             threads: loader.threads(),
+            pid: std::process::id(),
             config,
             inner: Arc::new(Mutex::new(Inner {
                 report: loader.report(),
@@ -307,7 +314,8 @@ impl Loader {
     }
 
     /// Sets the epoch of the next iteration (PyTorch's `set_epoch`).
-    fn set_epoch(&self, py: Python<'_>, epoch: u64) -> PyResult<()> {
+    fn set_epoch(&self, py: Python<'_>, epoch: Count) -> PyResult<()> {
+        let epoch = epoch.0 as u64;
         py.detach(|| {
             let mut inner = lock(&self.inner);
             inner.reclaim()?;
@@ -321,6 +329,15 @@ impl Loader {
 
     /// Starts the current epoch (abandoning any unfinished one).
     fn __iter__(&self, py: Python<'_>) -> PyResult<LoaderIter> {
+        if self.pid != std::process::id() {
+            // A forked child has the loader's memory but none of its
+            // threads: iterating would wait for them forever.
+            return Err(PyRuntimeError::new_err(
+                "this Loader was built in another process and forked into this one, \
+                 without its worker threads: build it in this process, or pass it \
+                 pickled (spawn, forkserver)",
+            ));
+        }
         let (id, batches) = py.detach(|| -> PyResult<_> {
             let mut inner = lock(&self.inner);
             inner.reclaim()?;

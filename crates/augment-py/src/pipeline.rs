@@ -4,7 +4,7 @@
 //! calls the Rust method of the same name, so results are the Rust crate's,
 //! bit for bit: image `k` with seed `s` depends on `(s, k)` alone.
 
-use crate::array::{self, AnyImage, Source};
+use crate::array::{self, AnyImage, Count, Source};
 use crate::builder::PipelineBuilder;
 use crate::error;
 use augment::{BoxFormat, Boxes, Element, MappedPoint, Normalisation, Targets};
@@ -341,8 +341,8 @@ impl Pipeline {
     /// fastai v1's training set of transforms, then cover-resize and random crop.
     #[classmethod]
     #[pyo3(signature = (width, height, *, seed = 0))]
-    fn fastai(_cls: &Bound<'_, PyType>, width: usize, height: usize, seed: i128) -> PyResult<Self> {
-        augment::Pipeline::fastai_default(width, height)
+    fn fastai(_cls: &Bound<'_, PyType>, width: Count, height: Count, seed: i128) -> PyResult<Self> {
+        augment::Pipeline::fastai_default(width.0, height.0)
             .seed(self::seed(seed)?)
             .build()
             .map(Pipeline::from)
@@ -351,8 +351,8 @@ impl Pipeline {
 
     /// fastai's validation pipeline: cover-resize and centre crop.
     #[classmethod]
-    fn fastai_validation(_cls: &Bound<'_, PyType>, width: usize, height: usize) -> PyResult<Self> {
-        augment::Pipeline::fastai_validation(width, height)
+    fn fastai_validation(_cls: &Bound<'_, PyType>, width: Count, height: Count) -> PyResult<Self> {
+        augment::Pipeline::fastai_validation(width.0, height.0)
             .build()
             .map(Pipeline::from)
             .map_err(error::augment)

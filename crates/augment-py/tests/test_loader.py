@@ -120,6 +120,8 @@ def test_loader_errors(folder, tmp_path):
         augment.Loader(tmp_path / "missing", pipeline())
     with pytest.raises(ValueError, match="batch_size"):
         augment.Loader(folder, pipeline(), batch_size=0)
+    with pytest.raises(ValueError, match="non-negative"):
+        augment.Loader(folder, pipeline(), batch_size=-1)
     with pytest.raises(ValueError, match="output"):
         augment.Loader(folder, pipeline(), output="jax")
     with pytest.raises(ValueError, match="layout"):
@@ -134,3 +136,30 @@ def test_loader_errors(folder, tmp_path):
     loader = augment.Loader(folder, pipeline(), threads=0)
     with pytest.raises(ValueError, match="epoch"):
         loader.set_epoch(1 << 30)
+
+
+_FORKED = {}
+
+
+def _iterate_inherited():
+    """In a forked child: iterate the loader the parent left in memory."""
+    try:
+        next(iter(_FORKED["loader"]))
+    except RuntimeError as e:
+        return str(e)
+    return "iterated"
+
+
+def test_a_forked_loader_refuses_instead_of_hanging(folder):
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("fork is POSIX")
+    _FORKED["loader"] = loader = augment.Loader(folder, pipeline(), batch_size=2, threads=1)
+    try:
+        with mp.get_context("fork").Pool(1) as pool:
+            message = pool.apply(_iterate_inherited)
+    finally:
+        _FORKED.clear()
+    assert "another process" in message
+    assert len(epoch(loader)) == 4

@@ -270,6 +270,10 @@ def test_value_errors(photo):
         augment.Pipeline.builder().resize(10, 10, method="fit")
     with pytest.raises(ValueError, match="seed"):
         augment.Pipeline.builder().seed(-1)
+    with pytest.raises(ValueError, match="non-negative"):
+        augment.Pipeline.builder().resize(-1, 5)
+    with pytest.raises(ValueError, match="non-negative"):
+        augment.Pipeline.fastai(224, -224)
     with pytest.raises(ValueError, match="index"):
         p.apply(photo, index=-1)
     with pytest.raises(ValueError, match=r"steps\[0\]"):
@@ -316,3 +320,5 @@ def test_threads_setting():
     augment.set_num_threads(n)
     with pytest.raises(ValueError, match="at least 1"):
         augment.set_num_threads(0)
+    with pytest.raises(ValueError, match="non-negative"):
+        augment.set_num_threads(-2)
