@@ -233,44 +233,46 @@ impl Pipeline {
         out: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let shape = self.batch_shape(sources, first_index)?;
-        let needed = shape
+        shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize / 4)
             .ok_or_else(|| error::too_large("the batch tensor"))?;
-        match out {
+        let fresh;
+        let out = match out {
+            Some(out) => out,
             None => {
-                let mut data = Vec::new();
-                data.try_reserve_exact(needed)
-                    .map_err(|_| error::too_large("the batch tensor"))?;
-                data.resize(needed, 0.0f32);
-                self.batch_into(py, sources, first_index, normalisation, &mut data)?;
-                Ok(PyArray1::from_vec(py, data).reshape(shape)?.into_any())
+                // numpy.zeros is calloc: fresh pages come zeroed from the
+                // system, so no zeroing pass precedes the batch, which
+                // overwrites every value. Too large: numpy's MemoryError.
+                fresh = py
+                    .import("numpy")?
+                    .call_method1("zeros", (shape.to_vec(), "float32"))?;
+                &fresh
             }
-            Some(out) => {
-                let array = out.cast::<PyArrayDyn<f32>>().map_err(|_| {
-                    PyTypeError::new_err("out: expected a float32 numpy array".to_string())
-                })?;
-                if array.shape() != shape {
-                    return Err(PyValueError::new_err(format!(
-                        "out: expected shape {shape:?} (N, C, H, W), got {:?}",
-                        array.shape()
-                    )));
-                }
-                if !array.is_c_contiguous() {
-                    return Err(PyValueError::new_err(
-                        "out: expected a C-contiguous array (np.empty(shape, np.float32))",
-                    ));
-                }
-                let mut writable = array
-                    .try_readwrite()
-                    .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
-                let data = writable
-                    .as_slice_mut()
-                    .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
-                self.batch_into(py, sources, first_index, normalisation, data)?;
-                Ok(out.clone())
-            }
+        };
+        let array = out
+            .cast::<PyArrayDyn<f32>>()
+            .map_err(|_| PyTypeError::new_err("out: expected a float32 numpy array".to_string()))?;
+        if array.shape() != shape {
+            return Err(PyValueError::new_err(format!(
+                "out: expected shape {shape:?} (N, C, H, W), got {:?}",
+                array.shape()
+            )));
         }
+        if !array.is_c_contiguous() {
+            return Err(PyValueError::new_err(
+                "out: expected a C-contiguous array (np.empty(shape, np.float32))",
+            ));
+        }
+        let mut writable = array
+            .try_readwrite()
+            .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        let data = writable
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        self.batch_into(py, sources, first_index, normalisation, data)?;
+        Ok(out.clone())
     }
 }
 
