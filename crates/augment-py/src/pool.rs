@@ -48,11 +48,7 @@ pub fn set_threads(n: usize) -> PyResult<()> {
     }
     let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
     state.threads = Some(n);
-    if let Some((_, pool)) = state.pool.take() {
-        // Threads of this process: dropping the last reference lets them
-        // finish their work and exit.
-        drop(pool);
-    }
+    retire(state.pool.take());
     Ok(())
 }
 
@@ -72,12 +68,7 @@ pub fn get() -> PyResult<Arc<ThreadPool>> {
     if let Some((_, pool)) = state.pool.as_ref().filter(|(owner, _)| *owner == pid) {
         return Ok(Arc::clone(pool));
     }
-    if let Some(stale) = state.pool.take() {
-        // Built before a fork: its threads do not exist in this process.
-        // Leaked rather than torn down, so nothing waits on or signals
-        // threads that are not there.
-        std::mem::forget(stale);
-    }
+    retire(state.pool.take());
     let pool = ThreadPoolBuilder::new()
         .num_threads(wanted(&state))
         .thread_name(|i| format!("augment-{i}"))
@@ -86,4 +77,16 @@ pub fn get() -> PyResult<Arc<ThreadPool>> {
     let pool = Arc::new(pool);
     state.pool = Some((pid, Arc::clone(&pool)));
     Ok(pool)
+}
+
+/// Lets go of a pool. One built in this process is dropped (its threads
+/// finish their work and exit). One built before a fork is leaked: its
+/// threads do not exist here, and tearing it down waits on them forever
+/// (seen in a forked DataLoader-style worker calling `set_num_threads`).
+fn retire(pool: Option<(u32, Arc<ThreadPool>)>) {
+    match pool {
+        Some((pid, pool)) if pid == std::process::id() => drop(pool),
+        Some(stale) => std::mem::forget(stale),
+        None => {}
+    }
 }

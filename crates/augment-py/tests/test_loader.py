@@ -158,7 +158,7 @@ def test_a_forked_loader_refuses_instead_of_hanging(folder):
     _FORKED["loader"] = loader = augment.Loader(folder, pipeline(), batch_size=2, threads=1)
     try:
         with mp.get_context("fork").Pool(1) as pool:
-            message = pool.apply(_iterate_inherited)
+            message = pool.apply_async(_iterate_inherited).get(timeout=120)
     finally:
         _FORKED.clear()
     assert "another process" in message

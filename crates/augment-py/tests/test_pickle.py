@@ -11,6 +11,9 @@ import pytest
 
 import augment
 
+#: A worker that hangs fails the test instead of the run.
+TIMEOUT = 120
+
 
 def make() -> augment.Pipeline:
     return augment.Pipeline.fastai(24, 24, seed=9)
@@ -46,7 +49,7 @@ def test_processes_give_the_same_images(method):
     expected = [work((p, k)) for k in range(4)]
     ctx = mp.get_context(method)
     with ctx.Pool(2) as pool:
-        got = pool.map(work, [(p, k) for k in range(4)])
+        got = pool.map_async(work, [(p, k) for k in range(4)]).get(timeout=TIMEOUT)
     for (a, b), (c, d) in zip(expected, got):
         assert np.array_equal(a, c) and np.array_equal(b, d)
 
@@ -57,6 +60,6 @@ def test_forked_child_sets_its_own_threads():
     augment.set_num_threads(2)
     make().apply_batch([image()] * 4)
     with ctx.Pool(1, initializer=augment.set_num_threads, initargs=(1,)) as pool:
-        assert pool.apply(augment.get_num_threads) == 1
-        a, b = pool.apply(work, ((make(), 5),))
+        assert pool.apply_async(augment.get_num_threads).get(timeout=TIMEOUT) == 1
+        a, b = pool.apply_async(work, ((make(), 5),)).get(timeout=TIMEOUT)
     assert np.array_equal(b, work((make(), 5))[1])

@@ -33,6 +33,7 @@ def run(dataset, workers, context=None):
         num_workers=workers,
         multiprocessing_context=context if workers else None,
         worker_init_fn=augment.torch.worker_init_fn(1) if workers else None,
+        timeout=120 if workers else 0,  # a hung worker fails the test
     )
     return [(x.clone(), y.clone()) for x, y in loader]
 
