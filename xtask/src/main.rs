@@ -11,6 +11,9 @@
 //! - `cargo xtask dataset --out DIR [--n 2000] [--seed S] [--shards N] [--force]`:
 //!   writes a synthetic ImageNet-like dataset (ImageFolder tree, WebDataset
 //!   tar shards, CSV/JSONL lists), byte-identical for a given seed.
+//! - `cargo xtask test`: every test, Rust (`cargo test --workspace`) and
+//!   Python (pytest in a virtualenv it creates, the package built by pip
+//!   with maturin); what CI runs.
 
 mod bench;
 mod criterion;
@@ -18,9 +21,11 @@ mod dataset;
 mod fuzz;
 mod report;
 mod summary;
+mod test;
 mod workspace;
 
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use workspace::Workspace;
 
@@ -102,6 +107,28 @@ enum Task {
         #[arg(long)]
         force: bool,
     },
+    /// Run every test: `cargo test --workspace`, then the Python package's
+    /// pytest suite in a virtualenv (created with pip: maturin, numpy, pytest).
+    Test {
+        /// Only the Python tests.
+        #[arg(long, conflicts_with = "rust_only")]
+        python_only: bool,
+        /// Only the Rust tests.
+        #[arg(long)]
+        rust_only: bool,
+        /// The interpreter that creates the virtualenv.
+        #[arg(long, default_value = "python3", value_name = "PATH")]
+        python: OsString,
+        /// The virtualenv to use, created if missing [default: <target>/py-venv].
+        #[arg(long, value_name = "DIR")]
+        venv: Option<PathBuf>,
+        /// Cargo profile of the extension module.
+        #[arg(long, default_value = "py-test", value_name = "NAME")]
+        profile: String,
+        /// Extra pytest arguments, after `--`.
+        #[arg(last = true)]
+        pytest_args: Vec<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -163,6 +190,24 @@ fn main() -> anyhow::Result<()> {
                 seed,
                 shards,
                 force,
+            },
+        ),
+        Task::Test {
+            python_only,
+            rust_only,
+            python,
+            venv,
+            profile,
+            pytest_args,
+        } => test::run_all(
+            &ws,
+            &test::Options {
+                python_only,
+                rust_only,
+                python,
+                venv,
+                profile,
+                pytest_args,
             },
         ),
     }
@@ -233,6 +278,17 @@ mod tests {
         };
         assert_eq!(targets, ["filter"]);
         assert_eq!(filter.as_deref(), Some("gaussian"));
+        let cli = Cli::try_parse_from(["xtask", "test", "--python-only", "--", "-k", "pickle"])?;
+        let Task::Test {
+            python_only,
+            pytest_args,
+            ..
+        } = cli.command
+        else {
+            anyhow::bail!("parsed as the wrong task");
+        };
+        assert!(python_only);
+        assert_eq!(pytest_args, ["-k", "pickle"]);
         Ok(())
     }
 }

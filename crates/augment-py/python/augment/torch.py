@@ -1,0 +1,143 @@
+"""PyTorch adapters: a ``Dataset`` that replaces torchvision's ``ImageFolder``.
+
+A torchvision script changes in two lines::
+
+    # before
+    from torchvision import datasets, transforms
+    train = datasets.ImageFolder("imagenet/train", transforms.Compose([
+        transforms.RandomResizedCrop(224), transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)]))
+    # after
+    import augment, augment.torch
+    train = augment.torch.ImageFolder("imagenet/train", augment.Pipeline.builder()
+        .random_resized_crop(224, 224).flip_horizontal(p=0.5).seed(42).build())
+
+    loader = torch.utils.data.DataLoader(train, batch_size=256, shuffle=True, num_workers=8)
+
+Item ``i`` is augmented as image ``epoch * 2**40 + i`` of the pipeline, so
+it is a function of (seed, epoch, i) only: ``num_workers`` 0, 1 or 2, fork,
+spawn or forkserver give identical tensors, and no worker repeats another's
+random draws. Call :meth:`ImageFolder.set_epoch` each epoch (as with
+``DistributedSampler``) to draw new augmentations. torch is imported when
+an item is made, never when ``augment`` is.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+from . import IMAGENET_MEAN, IMAGENET_STD, Pipeline
+from ._augment import image_folder, read_image
+
+#: Images per epoch number: item ``i`` of epoch ``e`` is image ``e * EPOCH_STRIDE + i``
+#: (the Rust loader's ``sampler::augment_index`` uses the same stride).
+EPOCH_STRIDE = 1 << 40
+
+try:  # A real base class when torch is installed, so DataLoader sees a Dataset.
+    from torch.utils.data import Dataset as _Base
+except ImportError:  # pragma: no cover - exercised where torch is absent
+    _Base = object  # type: ignore[assignment,misc]
+
+
+class ImageFolder(_Base):  # type: ignore[misc,valid-type]
+    """torchvision's ``ImageFolder`` with an ``augment`` pipeline: ``(tensor, label)`` items.
+
+    Args:
+        root: ``root/<class>/**/<image>``; classes sorted, label = index,
+            files in torchvision's order (hidden files skipped).
+        pipeline: the augmentation; it must give every image one size for
+            batching (end it with a resize or crop).
+        normalise: a float32 CHW tensor normalised by ``mean``/``std``
+            (``ToTensor`` + ``Normalize``); ``False`` gives the uint8 HWC
+            image as a tensor.
+        mean, std: per-channel statistics (default ImageNet's).
+        orientation: apply EXIF orientation (torchvision does not).
+        target_transform: applied to the label, as in torchvision.
+
+    >>> import augment, augment.torch  # doctest: +SKIP
+    >>> ds = augment.torch.ImageFolder("data/train", augment.Pipeline.fastai(224, 224, seed=1))
+    >>> image, label = ds[0]; image.shape
+    torch.Size([3, 224, 224])
+    """
+
+    def __init__(
+        self,
+        root: Union[str, "os.PathLike[str]"],
+        pipeline: Pipeline,
+        normalise: bool = True,
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+        orientation: bool = True,
+        target_transform: Optional[Callable[[int], Any]] = None,
+    ) -> None:
+        self.root = os.fspath(root)
+        self.pipeline = pipeline
+        self.normalise = normalise
+        self.mean = tuple(float(m) for m in mean)
+        self.std = tuple(float(s) for s in std)
+        self.orientation = orientation
+        self.target_transform = target_transform
+        paths, labels, classes = image_folder(self.root)
+        self.samples: List[Tuple[str, int]] = [(os.fspath(p), int(label)) for p, label in zip(paths, labels)]
+        self.targets: List[int] = [label for _, label in self.samples]
+        self.classes: List[str] = list(classes)
+        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draws the augmentations of epoch ``epoch`` (in the main process, before iterating)."""
+        if not 0 <= epoch < 1 << 24:
+            raise ValueError(f"epoch = {epoch} is invalid: expected 0 <= epoch < 2**24")
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def index_of(self, i: int) -> int:
+        """The pipeline image number item ``i`` is augmented as this epoch."""
+        return self.epoch * EPOCH_STRIDE + i
+
+    def __getitem__(self, i: int) -> Tuple[Any, Any]:
+        import torch
+
+        if i < 0:
+            i += len(self.samples)
+        if not 0 <= i < len(self.samples):
+            raise IndexError(f"index {i} out of range for {len(self.samples)} samples")
+        path, label = self.samples[i]
+        image = read_image(path, self.orientation)
+        index = self.index_of(i)
+        if self.normalise:
+            tensor = torch.from_numpy(self.pipeline.apply_batch([image], index, self.mean, self.std)[0])
+        else:
+            tensor = torch.from_numpy(self.pipeline.apply(image, index))
+        if self.target_transform is not None:
+            return tensor, self.target_transform(label)
+        return tensor, label
+
+    def __repr__(self) -> str:
+        return f"augment.torch.ImageFolder({self.root!r}, {len(self)} images, {len(self.classes)} classes, {self.pipeline!r})"
+
+
+def worker_init_fn(threads: int = 1) -> Callable[[int], None]:
+    """A DataLoader ``worker_init_fn`` that holds each worker to ``threads`` threads.
+
+    >>> loader = torch.utils.data.DataLoader(ds, num_workers=8, worker_init_fn=augment.torch.worker_init_fn())  # doctest: +SKIP
+    """
+    return _ThreadsInit(threads)
+
+
+class _ThreadsInit:
+    """A picklable ``worker_init_fn`` (spawn and forkserver pickle it)."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+
+    def __call__(self, _worker_id: int) -> None:
+        from . import set_num_threads
+
+        set_num_threads(self.threads)
+
+
+__all__ = ["EPOCH_STRIDE", "ImageFolder", "worker_init_fn"]

@@ -1,0 +1,605 @@
+//! `augment.Pipeline`: one immutable `augment::Pipeline`, with NumPy in and out.
+//!
+//! Every call that runs the pipeline reads its arrays, releases the GIL and
+//! calls the Rust method of the same name, so results are the Rust crate's,
+//! bit for bit: image `k` with seed `s` depends on `(s, k)` alone.
+
+use crate::array::{self, AnyImage, Count, Source};
+use crate::builder::PipelineBuilder;
+use crate::error;
+use augment::{BoxFormat, Boxes, Element, MappedPoint, Normalisation, Targets};
+use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+
+/// An augmentation pipeline (see the package docstring and `_augment.pyi`).
+#[pyclass(module = "augment", name = "Pipeline", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct Pipeline {
+    pub(crate) inner: augment::Pipeline,
+}
+
+impl From<augment::Pipeline> for Pipeline {
+    fn from(inner: augment::Pipeline) -> Self {
+        Pipeline { inner }
+    }
+}
+
+/// A seed from a Python int: 0 to 2^64 - 1, else `ValueError`.
+pub fn seed(value: i128) -> PyResult<u64> {
+    u64::try_from(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "seed = {value} is invalid: expected an integer in 0..2**64"
+        ))
+    })
+}
+
+/// An image number from a Python int: 0 to 2^64 - 1, else `ValueError`.
+fn index(name: &str, value: i128) -> PyResult<u64> {
+    u64::try_from(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} = {value} is invalid: expected an integer in 0..2**64"
+        ))
+    })
+}
+
+/// Mean or standard deviation: one number or a sequence of 1 to 4.
+fn statistic(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f32>> {
+    if let Ok(v) = obj.extract::<f32>() {
+        return Ok(vec![v]);
+    }
+    obj.extract::<Vec<f32>>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{name}: expected a number or a sequence of numbers"
+        ))
+    })
+}
+
+/// The normalisation `apply_batch` and the loader take.
+pub fn normalisation(mean: &Bound<'_, PyAny>, std: &Bound<'_, PyAny>) -> PyResult<Normalisation> {
+    Normalisation::new(&statistic(mean, "mean")?, &statistic(std, "std")?).map_err(error::augment)
+}
+
+/// An `N x K` array-like of numbers as rows (`K` = 2 for keypoints, 4 for boxes).
+fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<[f64; K]>> {
+    let np = obj.py().import("numpy")?;
+    let a = np
+        .call_method1("asarray", (obj, "float64"))
+        .map_err(|e| PyValueError::new_err(format!("{name}: not an array of numbers: {e}")))?;
+    let a = a.cast_into::<PyArrayDyn<f64>>()?;
+    let shape = a.shape().to_vec();
+    let ok = match shape[..] {
+        [_, k] => k == K,
+        [0] => true,
+        _ => false,
+    };
+    if !ok {
+        return Err(PyValueError::new_err(format!(
+            "{name}: expected an N x {K} array, got shape {shape:?}"
+        )));
+    }
+    let values: Vec<f64> = a.readonly().as_array().iter().copied().collect();
+    Ok(values
+        .chunks_exact(K)
+        .map(|c| {
+            let mut row = [0.0; K];
+            row.copy_from_slice(c);
+            row
+        })
+        .collect())
+}
+
+/// Box formats by their albumentations names: how to read them into the
+/// library's edge-based `[x_min, y_min, x_max, y_max]` and back.
+#[derive(Clone, Copy)]
+enum BboxFormat {
+    /// Pixels, `[x_min, y_min, x_max, y_max]`.
+    PascalVoc,
+    /// Normalised, `[x_min, y_min, x_max, y_max]`.
+    Albumentations,
+    /// Pixels, `[x_min, y_min, width, height]`.
+    Coco,
+    /// Normalised, `[x_centre, y_centre, width, height]`.
+    Yolo,
+}
+
+impl BboxFormat {
+    fn parse(name: &str) -> PyResult<BboxFormat> {
+        Ok(match name {
+            "pascal_voc" => BboxFormat::PascalVoc,
+            "albumentations" => BboxFormat::Albumentations,
+            "coco" => BboxFormat::Coco,
+            "yolo" => BboxFormat::Yolo,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "bbox_format = {name:?} is invalid: expected \"pascal_voc\", \
+                     \"albumentations\", \"coco\" or \"yolo\""
+                )));
+            }
+        })
+    }
+
+    fn library(self) -> BoxFormat {
+        match self {
+            BboxFormat::PascalVoc | BboxFormat::Coco => BoxFormat::PixelXyxy,
+            BboxFormat::Albumentations | BboxFormat::Yolo => BoxFormat::NormalisedXyxy,
+        }
+    }
+
+    fn to_xyxy(self, [a, b, c, d]: [f64; 4]) -> [f64; 4] {
+        match self {
+            BboxFormat::PascalVoc | BboxFormat::Albumentations => [a, b, c, d],
+            BboxFormat::Coco => [a, b, a + c, b + d],
+            BboxFormat::Yolo => [a - c / 2.0, b - d / 2.0, a + c / 2.0, b + d / 2.0],
+        }
+    }
+
+    fn out_of_xyxy(self, [x0, y0, x1, y1]: [f64; 4]) -> [f64; 4] {
+        match self {
+            BboxFormat::PascalVoc | BboxFormat::Albumentations => [x0, y0, x1, y1],
+            BboxFormat::Coco => [x0, y0, x1 - x0, y1 - y0],
+            BboxFormat::Yolo => [(x0 + x1) / 2.0, (y0 + y1) / 2.0, x1 - x0, y1 - y0],
+        }
+    }
+}
+
+/// What `__call__` returns before it becomes a dict.
+struct Called<T> {
+    out: augment::Augmented<T, usize>,
+}
+
+impl Pipeline {
+    fn apply_one<'py, T: Element + numpy::Element>(
+        &self,
+        py: Python<'py>,
+        src: &Source<'py, T>,
+        index: u64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let view = src.view()?;
+        let out = py
+            .detach(|| self.inner.apply(view, index))
+            .map_err(error::augment)?;
+        array::to_numpy(py, out, src.planar)
+    }
+
+    fn call_one<T: Element + numpy::Element>(
+        &self,
+        py: Python<'_>,
+        src: &Source<'_, T>,
+        mask: Option<&Source<'_, u8>>,
+        keypoints: &[(f64, f64)],
+        boxes: Option<&Boxes<usize>>,
+        index: u64,
+    ) -> PyResult<Called<T>> {
+        let view = src.view()?;
+        let mask = mask.map(Source::view).transpose()?;
+        let targets = Targets {
+            mask,
+            keypoints,
+            boxes,
+        };
+        let out = py
+            .detach(|| self.inner.apply_with_targets(view, &targets, index))
+            .map_err(error::augment)?;
+        Ok(Called { out })
+    }
+
+    /// Runs the batch with the GIL released, on this process's pool, into `out`.
+    fn batch_into<T: Element + numpy::Element>(
+        &self,
+        py: Python<'_>,
+        sources: &[Source<'_, T>],
+        first_index: u64,
+        normalisation: &Normalisation,
+        out: &mut [f32],
+    ) -> PyResult<()> {
+        let views = sources
+            .iter()
+            .map(Source::view)
+            .collect::<PyResult<Vec<_>>>()?;
+        let pool = crate::pool::get()?;
+        py.detach(|| {
+            pool.install(|| {
+                self.inner
+                    .apply_batch_into(&views, first_index, normalisation, out)
+            })
+        })
+        .map_err(error::augment)?;
+        Ok(())
+    }
+
+    /// The batch's NCHW shape: image 0's plan gives the size (the Rust
+    /// call checks that every other image agrees).
+    fn batch_shape<T: Element + numpy::Element>(
+        &self,
+        sources: &[Source<'_, T>],
+        first_index: u64,
+    ) -> PyResult<[usize; 4]> {
+        let Some(first) = sources.first() else {
+            return Ok([0; 4]);
+        };
+        let (h, w, c) = first.hwc;
+        let plan = self.inner.plan(w, h, first_index).map_err(error::augment)?;
+        Ok([sources.len(), c, plan.height(), plan.width()])
+    }
+
+    fn batch<'py, T: Element + numpy::Element>(
+        &self,
+        py: Python<'py>,
+        sources: &[Source<'py, T>],
+        first_index: u64,
+        normalisation: &Normalisation,
+        out: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let shape = self.batch_shape(sources, first_index)?;
+        shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize / 4)
+            .ok_or_else(|| error::too_large("the batch tensor"))?;
+        let fresh;
+        let out = match out {
+            Some(out) => out,
+            None => {
+                // numpy.zeros is calloc: fresh pages come zeroed from the
+                // system, so no zeroing pass precedes the batch, which
+                // overwrites every value. Too large: numpy's MemoryError.
+                fresh = py
+                    .import("numpy")?
+                    .call_method1("zeros", (shape.to_vec(), "float32"))?;
+                &fresh
+            }
+        };
+        let array = out
+            .cast::<PyArrayDyn<f32>>()
+            .map_err(|_| PyTypeError::new_err("out: expected a float32 numpy array".to_string()))?;
+        if array.shape() != shape {
+            return Err(PyValueError::new_err(format!(
+                "out: expected shape {shape:?} (N, C, H, W), got {:?}",
+                array.shape()
+            )));
+        }
+        if !array.is_c_contiguous() {
+            return Err(PyValueError::new_err(
+                "out: expected a C-contiguous array (np.empty(shape, np.float32))",
+            ));
+        }
+        let mut writable = array
+            .try_readwrite()
+            .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        let data = writable
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        self.batch_into(py, sources, first_index, normalisation, data)?;
+        Ok(out.clone())
+    }
+}
+
+/// The images of a batch, all of one dtype.
+enum Batch<'py> {
+    U8(Vec<Source<'py, u8>>),
+    F32(Vec<Source<'py, f32>>),
+}
+
+fn batch_sources<'py>(images: &Bound<'py, PyAny>) -> PyResult<Batch<'py>> {
+    let mut u8s = Vec::new();
+    let mut f32s = Vec::new();
+    let iter = images.try_iter().map_err(|_| {
+        PyTypeError::new_err("images: expected a sequence of arrays or an N x H x W x C array")
+    })?;
+    for (i, item) in iter.enumerate() {
+        let item = item?;
+        match array::image(&item, &format!("images[{i}]"))? {
+            AnyImage::U8(s) => u8s.push(s),
+            AnyImage::F32(s) => f32s.push(s),
+        }
+        if !u8s.is_empty() && !f32s.is_empty() {
+            return Err(PyTypeError::new_err(format!(
+                "images[{i}]: a batch needs one dtype, but it mixes uint8 and float32"
+            )));
+        }
+    }
+    Ok(if f32s.is_empty() {
+        Batch::U8(u8s)
+    } else {
+        Batch::F32(f32s)
+    })
+}
+
+/// The keypoints of `__call__`'s result: an N x 2 array (NaN where a
+/// perspective step lost a point) and which of them are inside.
+fn keypoints_out<'py>(
+    py: Python<'py>,
+    points: &[MappedPoint],
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let mut xy = Vec::with_capacity(points.len() * 2);
+    let mut inside = Vec::with_capacity(points.len());
+    for p in points {
+        let (x, y) = p.position().unwrap_or((f64::NAN, f64::NAN));
+        xy.extend([x, y]);
+        inside.push(p.is_inside());
+    }
+    let xy = PyArray1::from_vec(py, xy)
+        .reshape([points.len(), 2])?
+        .into_any();
+    let inside = PyArray1::from_vec(py, inside).into_any();
+    Ok((xy, inside))
+}
+
+#[pymethods]
+impl Pipeline {
+    /// A new builder.
+    #[staticmethod]
+    fn builder() -> PipelineBuilder {
+        PipelineBuilder::from(augment::Pipeline::builder())
+    }
+
+    /// This pipeline as a builder, to extend it.
+    fn to_builder(&self) -> PipelineBuilder {
+        PipelineBuilder::from(augment::PipelineBuilder::from(self.inner.clone()))
+    }
+
+    /// fastai v1's training set of transforms, then cover-resize and random crop.
+    #[classmethod]
+    #[pyo3(signature = (width, height, *, seed = 0))]
+    fn fastai(_cls: &Bound<'_, PyType>, width: Count, height: Count, seed: i128) -> PyResult<Self> {
+        augment::Pipeline::fastai_default(width.0, height.0)
+            .seed(self::seed(seed)?)
+            .build()
+            .map(Pipeline::from)
+            .map_err(error::augment)
+    }
+
+    /// fastai's validation pipeline: cover-resize and centre crop.
+    #[classmethod]
+    fn fastai_validation(_cls: &Bound<'_, PyType>, width: Count, height: Count) -> PyResult<Self> {
+        augment::Pipeline::fastai_validation(width.0, height.0)
+            .build()
+            .map(Pipeline::from)
+            .map_err(error::augment)
+    }
+
+    /// Reads a pipeline file (`*.toml` or `*.json`).
+    #[classmethod]
+    fn load(_cls: &Bound<'_, PyType>, path: std::path::PathBuf) -> PyResult<Self> {
+        augment::Pipeline::load(path)
+            .map(Pipeline::from)
+            .map_err(error::augment)
+    }
+
+    /// Writes the pipeline to a file (`*.toml` or `*.json`).
+    fn save(&self, path: std::path::PathBuf) -> PyResult<()> {
+        self.inner.save(path).map_err(error::augment)
+    }
+
+    /// A pipeline from the JSON form of a pipeline file.
+    #[classmethod]
+    fn from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+        augment::Pipeline::from_json(text)
+            .map(Pipeline::from)
+            .map_err(error::augment)
+    }
+
+    /// A pipeline from the TOML form of a pipeline file.
+    #[classmethod]
+    fn from_toml(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+        augment::Pipeline::from_toml(text)
+            .map(Pipeline::from)
+            .map_err(error::augment)
+    }
+
+    /// The pipeline in the JSON form of a pipeline file.
+    fn to_json(&self) -> PyResult<String> {
+        self.inner.to_json().map_err(error::augment)
+    }
+
+    /// The pipeline in the TOML form of a pipeline file.
+    fn to_toml(&self) -> PyResult<String> {
+        self.inner.to_toml().map_err(error::augment)
+    }
+
+    /// A pipeline from a dict in the pipeline-file form.
+    #[classmethod]
+    fn from_dict(cls: &Bound<'_, PyType>, d: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if !d.is_instance_of::<PyDict>() {
+            return Err(PyTypeError::new_err(format!(
+                "from_dict: expected a dict, got a {}",
+                d.get_type().name()?
+            )));
+        }
+        let json = d.py().import("json")?;
+        let text: String = json
+            .call_method1("dumps", (d,))
+            .map_err(|e| PyValueError::new_err(format!("from_dict: not JSON-like data: {e}")))?
+            .extract()?;
+        Self::from_json(cls, &text)
+    }
+
+    /// The pipeline as a dict in the pipeline-file form.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.to_json()?;
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
+    /// The seed.
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.seed()
+    }
+
+    /// The same pipeline with another seed.
+    #[pyo3(name = "with_seed")]
+    fn with_seed_py(&self, seed: i128) -> PyResult<Self> {
+        Ok(Pipeline::from(
+            self.inner.clone().with_seed(self::seed(seed)?),
+        ))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.steps().len()
+    }
+
+    fn __repr__(&self) -> String {
+        let names: Vec<&str> = self
+            .inner
+            .steps()
+            .iter()
+            .map(|s| s.transform.name())
+            .collect();
+        format!(
+            "augment.Pipeline(steps=[{}], seed={})",
+            names.join(", "),
+            self.inner.seed()
+        )
+    }
+
+    /// Pickles as its JSON text, read back through `Pipeline.from_json`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let text = slf.get().to_json()?;
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, PyTuple::new(slf.py(), [text])?))
+    }
+
+    /// Augments one `H x W` or `H x W x C` `uint8` / `float32` image as image number `index`.
+    #[pyo3(signature = (image, index = 0))]
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+        index: i128,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let index = self::index("index", index)?;
+        match array::image(image, "image")? {
+            AnyImage::U8(s) => self.apply_one(py, &s, index),
+            AnyImage::F32(s) => self.apply_one(py, &s, index),
+        }
+    }
+
+    /// albumentations' calling convention: keyword targets in, a dict out.
+    #[pyo3(signature = (*, image, mask = None, bboxes = None, keypoints = None, labels = None,
+                        bbox_format = "pascal_voc", index = 0))]
+    #[allow(clippy::too_many_arguments)]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+        mask: Option<&Bound<'py, PyAny>>,
+        bboxes: Option<&Bound<'py, PyAny>>,
+        keypoints: Option<&Bound<'py, PyAny>>,
+        labels: Option<&Bound<'py, PyAny>>,
+        bbox_format: &str,
+        index: i128,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let index = self::index("index", index)?;
+        let format = BboxFormat::parse(bbox_format)?;
+        let src = array::image(image, "image")?;
+        let mask = mask.map(|m| array::image_u8(m, "mask")).transpose()?;
+        let points: Vec<(f64, f64)> = match keypoints {
+            Some(k) => rows::<2>(k, "keypoints")?
+                .into_iter()
+                .map(|[x, y]| (x, y))
+                .collect(),
+            None => Vec::new(),
+        };
+        let label_list = match labels {
+            Some(l) => Some(PyList::new(
+                py,
+                l.try_iter()?.collect::<PyResult<Vec<_>>>()?,
+            )?),
+            None => None,
+        };
+        if label_list.is_some() && bboxes.is_none() {
+            return Err(PyValueError::new_err(
+                "labels: given without bboxes (labels are the boxes' labels)",
+            ));
+        }
+        let boxes = match bboxes {
+            Some(b) => {
+                let rows = rows::<4>(b, "bboxes")?;
+                if let Some(l) = label_list.as_ref().filter(|l| l.len() != rows.len()) {
+                    return Err(PyValueError::new_err(format!(
+                        "{} bboxes but {} labels: every box needs one label",
+                        rows.len(),
+                        l.len()
+                    )));
+                }
+                let n = rows.len();
+                let xyxy = rows.into_iter().map(|r| format.to_xyxy(r)).collect();
+                Some(Boxes::new(format.library(), xyxy, (0..n).collect()).map_err(error::augment)?)
+            }
+            None => None,
+        };
+        let result = PyDict::new(py);
+        let (mapped, boxes_out) = match &src {
+            AnyImage::U8(s) => {
+                let c = self.call_one(py, s, mask.as_ref(), &points, boxes.as_ref(), index)?;
+                result.set_item("image", array::to_numpy(py, c.out.image, s.planar)?)?;
+                if let (Some(m), Some(src)) = (c.out.mask, &mask) {
+                    result.set_item("mask", array::to_numpy(py, m, src.planar)?)?;
+                }
+                (c.out.keypoints, c.out.boxes)
+            }
+            AnyImage::F32(s) => {
+                let c = self.call_one(py, s, mask.as_ref(), &points, boxes.as_ref(), index)?;
+                result.set_item("image", array::to_numpy(py, c.out.image, s.planar)?)?;
+                if let (Some(m), Some(src)) = (c.out.mask, &mask) {
+                    result.set_item("mask", array::to_numpy(py, m, src.planar)?)?;
+                }
+                (c.out.keypoints, c.out.boxes)
+            }
+        };
+        if keypoints.is_some() {
+            let (xy, inside) = keypoints_out(py, &mapped)?;
+            result.set_item("keypoints", xy)?;
+            result.set_item("keypoints_inside", inside)?;
+        }
+        if let Some(kept) = boxes_out {
+            let (xyxy, kept) = kept.into_parts();
+            let n = xyxy.len();
+            let flat: Vec<f64> = xyxy
+                .into_iter()
+                .flat_map(|b| format.out_of_xyxy(b))
+                .collect();
+            result.set_item("bboxes", PyArray1::from_vec(py, flat).reshape([n, 4])?)?;
+            if let Some(l) = &label_list {
+                let labels = kept
+                    .iter()
+                    .map(|&i| l.get_item(i))
+                    .collect::<PyResult<Vec<_>>>()?;
+                result.set_item("labels", PyList::new(py, labels)?)?;
+            }
+            result.set_item("bbox_indices", PyArray1::from_vec(py, kept))?;
+        }
+        Ok(result)
+    }
+
+    /// Augments a batch as images `first_index..` into one normalised NCHW float32 array.
+    #[pyo3(signature = (images, first_index = 0, mean = None, std = None, out = None))]
+    fn apply_batch<'py>(
+        &self,
+        py: Python<'py>,
+        images: &Bound<'py, PyAny>,
+        first_index: i128,
+        mean: Option<&Bound<'py, PyAny>>,
+        std: Option<&Bound<'py, PyAny>>,
+        out: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let first_index = self::index("first_index", first_index)?;
+        let normalisation = match (mean, std) {
+            (None, None) => Normalisation::IMAGENET,
+            (Some(m), Some(s)) => normalisation(m, s)?,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "mean and std: give both or neither (neither: ImageNet's)",
+                ));
+            }
+        };
+        match batch_sources(images)? {
+            Batch::U8(s) => self.batch(py, &s, first_index, &normalisation, out),
+            Batch::F32(s) => self.batch(py, &s, first_index, &normalisation, out),
+        }
+    }
+}

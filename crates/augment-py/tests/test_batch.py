@@ -1,0 +1,105 @@
+"""apply_batch: NCHW float32, normalised, into a new array or `out`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import augment
+
+
+@pytest.fixture
+def pipeline() -> augment.Pipeline:
+    return augment.Pipeline.fastai(32, 32, seed=5)
+
+
+def normalised(image: np.ndarray, mean, std) -> np.ndarray:
+    """What the tensor holds for one image: (v / full - mean) / std, CHW."""
+    full = 255.0 if image.dtype == np.uint8 else 1.0
+    chw = image.astype(np.float64).transpose(2, 0, 1) / full
+    return (chw - np.asarray(mean)[:, None, None]) / np.asarray(std)[:, None, None]
+
+
+def test_batch_is_apply_then_normalise(pipeline, photo):
+    images = [photo, photo[:60, :100].copy(), photo[::-1].copy(), photo]
+    t = pipeline.apply_batch(images, first_index=10)
+    assert t.shape == (4, 3, 32, 32) and t.dtype == np.float32 and t.flags.c_contiguous
+    for k, image in enumerate(images):
+        expected = normalised(pipeline.apply(image, index=10 + k), augment.IMAGENET_MEAN, augment.IMAGENET_STD)
+        # apply rounds to uint8, the batch does not: half a step apart at most.
+        assert np.abs(t[k] - expected).max() <= 0.5 / 255 / 0.224 + 1e-5
+
+
+def test_batch_depends_on_index_only(pipeline, photo):
+    whole = pipeline.apply_batch([photo] * 6, first_index=0)
+    split = np.concatenate(
+        [pipeline.apply_batch([photo] * 2, first_index=0), pipeline.apply_batch([photo] * 4, first_index=2)]
+    )
+    assert np.array_equal(whole, split)
+    n = augment.get_num_threads()
+    try:
+        augment.set_num_threads(1)
+        one = pipeline.apply_batch([photo] * 6, first_index=0)
+    finally:
+        augment.set_num_threads(n)
+    assert np.array_equal(whole, one)
+
+
+def test_batch_from_a_4d_array_and_float32(pipeline, photo):
+    stack = np.stack([photo] * 3)
+    assert np.array_equal(pipeline.apply_batch(stack, first_index=1), pipeline.apply_batch(list(stack), first_index=1))
+    f = (photo / 255).astype(np.float32)
+    t = pipeline.apply_batch([f, f], first_index=0, mean=0.5, std=0.25)
+    expected = normalised(pipeline.apply(f, index=1), [0.5] * 3, [0.25] * 3)
+    assert np.abs(t[1] - expected).max() <= 1e-5 * 4
+
+
+def test_batch_gray_and_custom_statistics(pipeline, photo):
+    gray = np.ascontiguousarray(photo[..., 1])
+    t = pipeline.apply_batch([gray, gray], mean=[0.5], std=[0.5])
+    assert t.shape == (2, 1, 32, 32)
+    assert -1.0 - 1e-6 <= t.min() and t.max() <= 1.0 + 1e-6
+
+
+def test_batch_into_out(pipeline, photo):
+    out = np.full((3, 3, 32, 32), np.nan, np.float32)
+    same = pipeline.apply_batch([photo] * 3, first_index=4, out=out)
+    assert same is out
+    assert np.array_equal(out, pipeline.apply_batch([photo] * 3, first_index=4))
+
+
+def test_batch_out_is_checked(pipeline, photo):
+    with pytest.raises(ValueError, match=r"shape \[2, 3, 32, 32\]"):
+        pipeline.apply_batch([photo] * 2, out=np.empty((2, 3, 32, 31), np.float32))
+    with pytest.raises(TypeError, match="float32"):
+        pipeline.apply_batch([photo] * 2, out=np.empty((2, 3, 32, 32), np.float64))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        pipeline.apply_batch([photo] * 2, out=np.empty((2, 3, 32, 64), np.float32)[..., ::2])
+    readonly = np.empty((2, 3, 32, 32), np.float32)
+    readonly.setflags(write=False)
+    with pytest.raises(ValueError, match="out"):
+        pipeline.apply_batch([photo] * 2, out=readonly)
+
+
+def test_batch_errors(pipeline, photo):
+    with pytest.raises(TypeError, match="mixes"):
+        pipeline.apply_batch([photo, photo.astype(np.float32)])
+    with pytest.raises(TypeError, match=r"images\[1\]"):
+        pipeline.apply_batch([photo, photo.astype(np.int32)])
+    with pytest.raises(TypeError, match="sequence"):
+        pipeline.apply_batch(3)
+    with pytest.raises(ValueError, match="batch image 1"):
+        pipeline.apply_batch([photo, np.ascontiguousarray(photo[..., :1])])
+    with pytest.raises(ValueError, match="channel values"):
+        pipeline.apply_batch([np.ascontiguousarray(photo[..., :1])])
+    with pytest.raises(ValueError, match="std"):
+        pipeline.apply_batch([photo], mean=[0, 0, 0], std=[1, 0, 1])
+    with pytest.raises(ValueError, match="both or neither"):
+        pipeline.apply_batch([photo], mean=0.5)
+    unsized = augment.Pipeline.builder().rotate(degrees=5).build()
+    with pytest.raises(ValueError, match="batch image 1"):
+        unsized.apply_batch([photo, photo[:50].copy()])
+
+
+def test_empty_batch(pipeline):
+    assert pipeline.apply_batch([]).shape == (0, 0, 0, 0)

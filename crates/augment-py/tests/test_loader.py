@@ -1,0 +1,165 @@
+"""augment.Loader: batches, epochs, sharding, pickling, reports."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import augment
+from conftest import read_png
+
+
+def pipeline() -> augment.Pipeline:
+    return augment.Pipeline.builder().flip_horizontal(p=0.5).rotate(degrees=(-10, 10)).resize(16, 16).seed(3).build()
+
+
+def epoch(loader):
+    return [(x.copy(), y.copy()) for x, y in loader]
+
+
+def test_batches_shapes_labels_and_len(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=3, threads=2)
+    assert len(loader) == 3 and loader.images_per_epoch == 7
+    assert loader.classes == ["cat", "dog", "emu"]
+    batches = epoch(loader)
+    assert [x.shape for x, _ in batches] == [(3, 3, 16, 16)] * 2 + [(1, 3, 16, 16)]
+    assert all(x.dtype == np.float32 and y.dtype == np.int64 for x, y in batches)
+    labels = np.concatenate([y for _, y in batches])
+    assert sorted(labels.tolist()) == [0, 0, 0, 1, 1, 2, 2]
+    assert loader.report() == {"skipped": [], "replaced": 0}
+
+
+def test_same_batches_on_any_number_of_threads(folder):
+    runs = []
+    for threads in (0, 1, 3):
+        loader = augment.Loader(folder, pipeline(), batch_size=2, threads=threads, prefetch=1 + threads % 2)
+        runs.append(epoch(loader))
+    for other in runs[1:]:
+        for (a, b), (c, d) in zip(runs[0], other):
+            assert np.array_equal(a, c) and np.array_equal(b, d)
+
+
+def test_epochs_differ_and_repeat(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=7, threads=1)
+    e0 = epoch(loader)
+    again = epoch(loader)
+    loader.set_epoch(1)
+    assert loader.epoch == 1
+    e1 = epoch(loader)
+    assert np.array_equal(e0[0][0], again[0][0])
+    assert not np.array_equal(e0[0][0], e1[0][0])
+
+
+def test_shuffle_off_is_folder_order(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=7, shuffle=False, threads=0)
+    (_, labels), = epoch(loader)
+    assert labels.tolist() == [0, 0, 0, 1, 1, 2, 2]
+
+
+def test_ranks_split_like_distributed_sampler(folder):
+    seen = []
+    for rank in range(2):
+        loader = augment.Loader(folder, pipeline(), batch_size=8, rank=rank, world_size=2, threads=1)
+        assert loader.images_per_epoch == 4  # 7 padded to 8, as DistributedSampler pads
+        seen.append(epoch(loader)[0][1])
+    assert sorted(np.concatenate(seen).tolist()).count(0) >= 3
+
+
+def test_drop_last_and_pixels_layout(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=3, drop_last=True, layout="nhwc_u8", threads=1)
+    assert len(loader) == 2
+    batches = epoch(loader)
+    assert [x.shape for x, _ in batches] == [(3, 16, 16, 3)] * 2 and batches[0][0].dtype == np.uint8
+
+
+def test_pixels_are_the_pipeline_on_the_decoded_file(folder):
+    p = augment.Pipeline.builder().resize(16, 16).build()
+    loader = augment.Loader(folder, p, batch_size=7, shuffle=False, layout="nhwc_u8", threads=1)
+    (pixels, _), = epoch(loader)
+    first = read_png(sorted((folder / "cat").iterdir())[0])
+    assert np.array_equal(pixels[0], p.apply(first, index=0))
+    assert np.array_equal(augment.read_image(sorted((folder / "cat").iterdir())[0]), first)
+
+
+def test_abandoned_epoch_and_restart(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=2, threads=2)
+    it = iter(loader)
+    first = next(it)[0].copy()
+    full = epoch(loader)  # abandons `it`
+    assert np.array_equal(first, full[0][0])
+    assert list(it) == []
+
+
+def test_pickles_as_its_settings(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=3, seed=9, threads=1, mean=0.5, std=0.25)
+    loader.set_epoch(2)
+    copy = pickle.loads(pickle.dumps(loader))
+    assert copy.epoch == 2 and len(copy) == len(loader)
+    for (a, b), (c, d) in zip(epoch(loader), epoch(copy)):
+        assert np.array_equal(a, c) and np.array_equal(b, d)
+
+
+def test_bad_files_are_reported(folder):
+    (folder / "cat" / "broken.png").write_bytes(b"not an image at all")
+    loader = augment.Loader(folder, pipeline(), batch_size=4, threads=1)
+    labels = np.concatenate([y for _, y in epoch(loader)])
+    assert len(labels) == 8
+    report = loader.report()
+    assert len(report["skipped"]) == 1 and report["replaced"] >= 1
+    assert report["skipped"][0]["path"].endswith("broken.png")
+    assert "image" in report["skipped"][0]["error"]
+    strict = augment.Loader(folder, pipeline(), batch_size=4, threads=1, shuffle=False, policy="fail")
+    with pytest.raises(ValueError, match="broken.png"):
+        epoch(strict)
+
+
+def test_loader_errors(folder, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        augment.Loader(tmp_path / "missing", pipeline())
+    with pytest.raises(ValueError, match="batch_size"):
+        augment.Loader(folder, pipeline(), batch_size=0)
+    with pytest.raises(ValueError, match="non-negative"):
+        augment.Loader(folder, pipeline(), batch_size=-1)
+    with pytest.raises(ValueError, match="output"):
+        augment.Loader(folder, pipeline(), output="jax")
+    with pytest.raises(ValueError, match="layout"):
+        augment.Loader(folder, pipeline(), layout="nchw_u8")
+    with pytest.raises(ValueError, match="rank"):
+        augment.Loader(folder, pipeline(), rank=2, world_size=2)
+    with pytest.raises(ValueError, match="both or neither"):
+        augment.Loader(folder, pipeline(), mean=0.5)
+    unsized = augment.Pipeline.builder().rotate(degrees=5).build()
+    with pytest.raises(ValueError):
+        augment.Loader(folder, unsized)
+    loader = augment.Loader(folder, pipeline(), threads=0)
+    with pytest.raises(ValueError, match="epoch"):
+        loader.set_epoch(1 << 30)
+
+
+_FORKED = {}
+
+
+def _iterate_inherited():
+    """In a forked child: iterate the loader the parent left in memory."""
+    try:
+        next(iter(_FORKED["loader"]))
+    except RuntimeError as e:
+        return str(e)
+    return "iterated"
+
+
+def test_a_forked_loader_refuses_instead_of_hanging(folder):
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("fork is POSIX")
+    _FORKED["loader"] = loader = augment.Loader(folder, pipeline(), batch_size=2, threads=1)
+    try:
+        with mp.get_context("fork").Pool(1) as pool:
+            message = pool.apply_async(_iterate_inherited).get(timeout=120)
+    finally:
+        _FORKED.clear()
+    assert "another process" in message
+    assert len(epoch(loader)) == 4
