@@ -91,23 +91,26 @@ fn column_range(columns: &[Span], width: usize, padding: Padding) -> (usize, usi
 }
 
 /// The `u8` route's buffers, grown on first use and reused: one source row
-/// of column sums, and per output row the weighted sums before the
-/// division; per output column its taps, and per output value its
-/// interval's weight (and the part inside the image).
+/// of column sums (`u16` where they provably fit, `u32` otherwise), and
+/// per output row the weighted sums before the division; per output column
+/// its taps (and in the fixed layout its first column sum and weights),
+/// and per output value its interval's weight (and the part inside the
+/// image).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct IntegerBuffers {
     sums: Vec<u32>,
+    narrow: Vec<u16>,
     acc: Vec<u32>,
     taps: Vec<Taps>,
+    fixed_at: Vec<usize>,
+    fixed_weights: Vec<u32>,
     dx: Vec<f32>,
     dx_inside: Vec<f32>,
 }
 
 /// An output column's taps when its interval lies inside the image: the
 /// offset of its first column sum, how many, and the first and last
-/// weights (those between are 16); and the same as a fixed number of
-/// weights (`weights`, zeros where a shorter interval is padded out,
-/// starting at `fixed_at`), which the common case sums without branches.
+/// weights (those between are 16).
 #[derive(Debug, Clone, Copy, Default)]
 struct Taps {
     at: usize,
@@ -115,13 +118,23 @@ struct Taps {
     first: u32,
     last: u32,
     inside: bool,
-    fixed_at: usize,
-    weights: [u32; MAX_FIXED],
 }
 
 /// The most taps per output column summed by the branch-free loop
 /// (strides up to 4.4 pixels at the widening the pipeline uses need 6).
 const MAX_FIXED: usize = 8;
+
+/// The largest row weight `dy` whose column sums fit `u16`: a column sum
+/// is at most `255·dy`, and `255·257 = 65535`. The pipeline's area level
+/// reads strides in `[2, 4)` widened 1.1x, so `dy ≤ 16·4.4 + 1 < 72` and
+/// its rows always take the `u16` sums; wider rows take `u32`.
+const MAX_NARROW_WEIGHT: u32 = 257;
+
+/// A column sum as stored: `u16` or `u32`, read as `u32` (the horizontal
+/// pass's sums reach `2^24`).
+trait ColumnSum: Copy + Into<u32> {}
+impl ColumnSum for u16 {}
+impl ColumnSum for u32 {}
 
 /// `u8` on integers (see the module docs).
 pub(crate) fn integer(
@@ -178,14 +191,18 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
         let (lo, hi) = column_range(call.columns, w, call.padding);
         let IntegerBuffers {
             sums,
+            narrow,
             acc,
             taps,
+            fixed_at,
+            fixed_weights,
             dx,
             dx_inside,
         } = buffers;
         // One value of slack after the sums and the row: three channels are
         // summed as four lanes (the fourth, the next pixel's, is discarded).
         sums.resize((hi - lo) * c + 1, 0);
+        narrow.resize((hi - lo) * c + 1, 0);
         acc.resize(call.columns.len() * c + 1, 0);
         let fill = call.padding.constant();
         // Per output column, once per call: its taps, and its weight (and
@@ -203,7 +220,6 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                     first: span.weight(f),
                     last: span.weight(e - 1),
                     inside,
-                    ..Taps::default()
                 }
             } else {
                 Taps::default()
@@ -217,9 +233,11 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                 dx_inside.extend(std::iter::repeat_n((span.total() - outside) as f32, c));
             }
         }
-        // The fixed layout: every inside column as `fixed` weights from a
-        // start moved left where it would run past the sums (its weights
-        // move right), when the sums are that long.
+        // The fixed layout: every column as `fixed` weights from a start
+        // moved left where it would run past the sums (its weights move
+        // right), when the sums are that long. Columns crossing the edge
+        // get zero weights here and are summed again through the padding
+        // rule after the row.
         let fixed = taps
             .iter()
             .filter(|t| t.inside)
@@ -227,13 +245,22 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             .max()
             .unwrap_or(0);
         let fixed = (fixed <= MAX_FIXED && fixed <= hi - lo).then_some(fixed);
+        fixed_at.clear();
+        fixed_weights.clear();
         if let Some(n) = fixed {
-            for t in taps.iter_mut().filter(|t| t.inside) {
+            for t in taps.iter() {
+                let at = fixed_weights.len();
+                fixed_weights.resize(at + n, 0);
+                if !t.inside {
+                    fixed_at.push(0);
+                    continue;
+                }
                 let first = t.at / c;
                 let start = first.min(hi - lo - n);
                 let shift = first - start;
-                t.fixed_at = start * c;
-                for (k, weight) in t.weights[shift..shift + t.count].iter_mut().enumerate() {
+                fixed_at.push(start * c);
+                let weights = &mut fixed_weights[at + shift..at + shift + t.count];
+                for (k, weight) in weights.iter_mut().enumerate() {
                     *weight = match k {
                         0 => t.first,
                         k if k + 1 == t.count => t.last,
@@ -242,10 +269,11 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                 }
             }
         }
-        let sums = sums.as_mut_slice();
         let columns = Columns {
             spans: call.columns,
             taps,
+            fixed_at,
+            fixed_weights,
             lo,
             width: w,
             padding: call.padding,
@@ -254,36 +282,25 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             let span = call.y.edges(oy);
             // Column sums of the rows in the image (or mapped into it);
             // rows read as the constant only count their weight.
-            let mut stored = false;
-            let mut rows_inside = span.total();
-            for j in span.first()..span.end() {
-                let weight = span.weight(j);
-                let Some(r) = call.padding.index(j, h) else {
-                    rows_inside -= weight;
-                    continue;
-                };
-                let row = &src.row(r)[lo * c..hi * c];
-                if stored {
-                    for (s, &v) in sums.iter_mut().zip(row) {
-                        *s += weight * u32::from(v);
-                    }
-                } else {
-                    for (s, &v) in sums.iter_mut().zip(row) {
-                        *s = weight * u32::from(v);
-                    }
-                    stored = true;
+            let rows = (span.first()..span.end())
+                .filter_map(|j| Some((span.weight(j), call.padding.index(j, h)?)));
+            let rows_inside: u32 = rows.clone().map(|(weight, _)| weight).sum();
+            let rows = rows.map(|(weight, r)| (weight, &src.row(r)[lo * c..hi * c]));
+            if let Some(n) = fixed
+                && span.total() <= MAX_NARROW_WEIGHT
+            {
+                column_sums(narrow, rows, |weight, v| weight as u16 * u16::from(v));
+                row_sums(acc, narrow.as_slice(), &columns, c, n);
+            } else {
+                column_sums(sums, rows, |weight, v| weight * u32::from(v));
+                match fixed {
+                    Some(n) => row_sums(acc, sums.as_slice(), &columns, c, n),
+                    None => match c {
+                        1 => weighted_row::<1>(acc, sums, &columns),
+                        3 => weighted_row::<3>(acc, sums, &columns),
+                        _ => weighted_row::<4>(acc, sums, &columns),
+                    },
                 }
-            }
-            if !stored {
-                sums.fill(0);
-            }
-            match (c, fixed) {
-                (1, Some(n)) => fixed_row::<1>(acc, sums, &columns, n),
-                (3, Some(n)) => fixed_row_rgb(acc, sums, &columns, n),
-                (4, Some(n)) => fixed_row::<4>(acc, sums, &columns, n),
-                (1, None) => weighted_row::<1>(acc, sums, &columns),
-                (3, None) => weighted_row::<3>(acc, sums, &columns),
-                _ => weighted_row::<4>(acc, sums, &columns),
             }
             // The divisions, one per value, over the whole row at once:
             // `d = dx·dy` and `d - dx_inside·dy_inside` are exact in `f32`.
@@ -308,10 +325,53 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
     }
 }
 
+/// `sums = Σ weight·row` over `rows` (weight, source row slice), the
+/// first stored and the rest added in order; zeros when no row is read.
+/// `term(weight, v)` is the product in the sums' type (the callers keep
+/// every sum within it).
+#[inline(always)]
+fn column_sums<'r, V: Copy + Default + std::ops::AddAssign>(
+    sums: &mut [V],
+    rows: impl Iterator<Item = (u32, &'r [u8])>,
+    term: impl Fn(u32, u8) -> V,
+) {
+    let mut stored = false;
+    for (weight, row) in rows {
+        if stored {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += term(weight, v);
+            }
+        } else {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s = term(weight, v);
+            }
+            stored = true;
+        }
+    }
+    if !stored {
+        sums.fill(V::default());
+    }
+}
+
+/// One output row's weighted sums in the fixed layout of `n` taps, the
+/// loop unrolled per channel count and `n`.
+#[inline(always)]
+fn row_sums<V: ColumnSum>(acc: &mut [u32], sums: &[V], columns: &Columns<'_>, c: usize, n: usize) {
+    match c {
+        1 => fixed_row::<V, 1>(acc, sums, columns, n),
+        3 => fixed_row_rgb(acc, sums, columns, n),
+        _ => fixed_row::<V, 4>(acc, sums, columns, n),
+    }
+}
+
 /// The output columns' intervals and taps, and where their column sums are.
 struct Columns<'a> {
     spans: &'a [Span],
     taps: &'a [Taps],
+    /// Per output column in the fixed layout: its first column sum.
+    fixed_at: &'a [usize],
+    /// Per output column in the fixed layout: its `n` weights.
+    fixed_weights: &'a [u32],
     /// The source column of the first column sum.
     lo: usize,
     /// Source width.
@@ -323,31 +383,36 @@ struct Columns<'a> {
 /// same integer sums: the added weights are zeros), dispatched to a loop
 /// unrolled for `n`.
 #[inline(always)]
-fn fixed_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
+fn fixed_row<V: ColumnSum, const C: usize>(
+    acc: &mut [u32],
+    sums: &[V],
+    columns: &Columns<'_>,
+    n: usize,
+) {
     match n {
-        1 => fixed_taps::<C, 1>(acc, sums, columns),
-        2 => fixed_taps::<C, 2>(acc, sums, columns),
-        3 => fixed_taps::<C, 3>(acc, sums, columns),
-        4 => fixed_taps::<C, 4>(acc, sums, columns),
-        5 => fixed_taps::<C, 5>(acc, sums, columns),
-        6 => fixed_taps::<C, 6>(acc, sums, columns),
-        7 => fixed_taps::<C, 7>(acc, sums, columns),
-        _ => fixed_taps::<C, 8>(acc, sums, columns),
+        1 => fixed_taps::<V, C, 1>(acc, sums, columns),
+        2 => fixed_taps::<V, C, 2>(acc, sums, columns),
+        3 => fixed_taps::<V, C, 3>(acc, sums, columns),
+        4 => fixed_taps::<V, C, 4>(acc, sums, columns),
+        5 => fixed_taps::<V, C, 5>(acc, sums, columns),
+        6 => fixed_taps::<V, C, 6>(acc, sums, columns),
+        7 => fixed_taps::<V, C, 7>(acc, sums, columns),
+        _ => fixed_taps::<V, C, 8>(acc, sums, columns),
     }
 }
 
 /// [`fixed_row`] for three channels, each pixel summed as four lanes.
 #[inline(always)]
-fn fixed_row_rgb(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
+fn fixed_row_rgb<V: ColumnSum>(acc: &mut [u32], sums: &[V], columns: &Columns<'_>, n: usize) {
     match n {
-        1 => fixed_taps_rgb::<1>(acc, sums, columns),
-        2 => fixed_taps_rgb::<2>(acc, sums, columns),
-        3 => fixed_taps_rgb::<3>(acc, sums, columns),
-        4 => fixed_taps_rgb::<4>(acc, sums, columns),
-        5 => fixed_taps_rgb::<5>(acc, sums, columns),
-        6 => fixed_taps_rgb::<6>(acc, sums, columns),
-        7 => fixed_taps_rgb::<7>(acc, sums, columns),
-        _ => fixed_taps_rgb::<8>(acc, sums, columns),
+        1 => fixed_taps_rgb::<V, 1>(acc, sums, columns),
+        2 => fixed_taps_rgb::<V, 2>(acc, sums, columns),
+        3 => fixed_taps_rgb::<V, 3>(acc, sums, columns),
+        4 => fixed_taps_rgb::<V, 4>(acc, sums, columns),
+        5 => fixed_taps_rgb::<V, 5>(acc, sums, columns),
+        6 => fixed_taps_rgb::<V, 6>(acc, sums, columns),
+        7 => fixed_taps_rgb::<V, 7>(acc, sums, columns),
+        _ => fixed_taps_rgb::<V, 8>(acc, sums, columns),
     }
 }
 
@@ -355,49 +420,67 @@ fn fixed_row_rgb(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize)
 /// tap instead of three scalar ones. The fourth lane reads the next
 /// pixel's first channel (or the slack value after the sums) and is
 /// stored into the next pixel's slot (or the slack after the row), which
-/// the next column then overwrites.
+/// the next column then overwrites. Columns crossing the edge have zero
+/// weights here and are summed again after the row.
 #[inline(always)]
-fn fixed_taps_rgb<const N: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
-    for (ox, (taps, &span)) in columns.taps.iter().zip(columns.spans).enumerate() {
+fn fixed_taps_rgb<V: ColumnSum, const N: usize>(
+    acc: &mut [u32],
+    sums: &[V],
+    columns: &Columns<'_>,
+) {
+    let layout = columns
+        .fixed_at
+        .iter()
+        .zip(columns.fixed_weights.chunks_exact(N));
+    for (ox, (&at, weights)) in layout.enumerate() {
         let out = ox * 3;
-        if taps.inside
-            && let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * 3 + 1)
-            && let Some(dst) = acc.get_mut(out..out + 4)
-        {
-            let mut sum = [0u32; 4];
-            for (t, &weight) in taps.weights[..N].iter().enumerate() {
-                for (s, &v) in sum.iter_mut().zip(&window[t * 3..t * 3 + 4]) {
-                    *s += weight * v;
-                }
+        let (Some(window), Some(dst)) = (sums.get(at..at + N * 3 + 1), acc.get_mut(out..out + 4))
+        else {
+            continue;
+        };
+        let mut sum = [0u32; 4];
+        for (t, &weight) in weights.iter().enumerate() {
+            for (s, &v) in sum.iter_mut().zip(&window[t * 3..t * 3 + 4]) {
+                *s += weight * v.into();
             }
-            dst.copy_from_slice(&sum);
-        } else if let Some(dst) = acc.get_mut(out..out + 3) {
-            border_taps::<3>(dst, sums, columns, span);
         }
+        dst.copy_from_slice(&sum);
     }
+    edge_columns::<V, 3>(acc, sums, columns);
 }
 
 #[inline(always)]
-fn fixed_taps<const C: usize, const N: usize>(
+fn fixed_taps<V: ColumnSum, const C: usize, const N: usize>(
     acc: &mut [u32],
-    sums: &[u32],
+    sums: &[V],
     columns: &Columns<'_>,
 ) {
+    let layout = columns
+        .fixed_at
+        .iter()
+        .zip(columns.fixed_weights.chunks_exact(N));
+    for (acc, (&at, weights)) in acc.chunks_exact_mut(C).zip(layout) {
+        let Some(window) = sums.get(at..at + N * C) else {
+            continue;
+        };
+        let mut sum = [0u32; C];
+        for (pixel, &weight) in window.chunks_exact(C).zip(weights) {
+            for (s, &v) in sum.iter_mut().zip(pixel) {
+                *s += weight * v.into();
+            }
+        }
+        acc.copy_from_slice(&sum);
+    }
+    edge_columns::<V, C>(acc, sums, columns);
+}
+
+/// The columns crossing the image's edge, through the padding rule.
+#[inline(always)]
+fn edge_columns<V: ColumnSum, const C: usize>(acc: &mut [u32], sums: &[V], columns: &Columns<'_>) {
     let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
     for ((acc, taps), &span) in blocks {
-        if taps.inside {
-            let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * C) else {
-                continue;
-            };
-            let mut sum = [0u32; C];
-            for (pixel, &weight) in window.chunks_exact(C).zip(&taps.weights[..N]) {
-                for (s, &v) in sum.iter_mut().zip(pixel) {
-                    *s += weight * v;
-                }
-            }
-            acc.copy_from_slice(&sum);
-        } else {
-            border_taps::<C>(acc, sums, columns, span);
+        if !taps.inside {
+            border_taps::<V, C>(acc, sums, columns, span);
         }
     }
 }
@@ -405,14 +488,19 @@ fn fixed_taps<const C: usize, const N: usize>(
 /// A column whose interval crosses the image's edge: each tap through the
 /// padding rule (the constant's taps add nothing here).
 #[inline(always)]
-fn border_taps<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, span: Span) {
+fn border_taps<V: ColumnSum, const C: usize>(
+    acc: &mut [u32],
+    sums: &[V],
+    columns: &Columns<'_>,
+    span: Span,
+) {
     acc.fill(0);
     for j in span.first()..span.end() {
         if let Some(x) = columns.padding.index(j, columns.width) {
             let weight = span.weight(j);
             let at = (x - columns.lo) * C;
             for (a, &s) in acc.iter_mut().zip(&sums[at..at + C]) {
-                *a += weight * s;
+                *a += weight * s.into();
             }
         }
     }
@@ -445,7 +533,7 @@ fn weighted_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns
                 }
             }
         } else {
-            border_taps::<C>(acc, sums, columns, span);
+            border_taps::<u32, C>(acc, sums, columns, span);
         }
     }
 }
@@ -476,6 +564,8 @@ impl<T: Element> pulp::WithSimd for Float<'_, '_, '_, '_, T> {
         let columns = Columns {
             spans: call.columns,
             taps: &[],
+            fixed_at: &[],
+            fixed_weights: &[],
             lo,
             width: w,
             padding: call.padding,
