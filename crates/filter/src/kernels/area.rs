@@ -8,7 +8,8 @@
 //! once by the rectangle's weight.
 //!
 //! * [`integer`]: `u8`, sums in `u32` (exact: below `2^24`, module docs of
-//!   `crate::area`), one `f32` division, rounded half to even.
+//!   `crate::area`; column sums of a row weight `dy ≤ 257` are summed in
+//!   `u16`, where `255·dy` fits), one `f32` division, rounded half to even.
 //! * [`float`]: any element, sums in `f32` in that order, one division.
 //!
 //! Both run inside [`Isa::vectorize`], so their plain loops (the column
@@ -91,7 +92,8 @@ fn column_range(columns: &[Span], width: usize, padding: Padding) -> (usize, usi
 }
 
 /// The `u8` route's buffers, grown on first use and reused: one source row
-/// of column sums (`u16` where they provably fit, `u32` otherwise), and
+/// of column sums (summed in `u16` where they provably fit, then widened
+/// to `u32` once per row for the pass across the columns), and
 /// per output row the weighted sums before the division; per output column
 /// its taps (and in the fixed layout its first column sum and weights),
 /// and per output value its interval's weight (and the part inside the
@@ -104,6 +106,7 @@ pub(crate) struct IntegerBuffers {
     taps: Vec<Taps>,
     fixed_at: Vec<usize>,
     fixed_weights: Vec<u32>,
+    edges: Vec<usize>,
     dx: Vec<f32>,
     dx_inside: Vec<f32>,
 }
@@ -129,12 +132,6 @@ const MAX_FIXED: usize = 8;
 /// reads strides in `[2, 4)` widened 1.1x, so `dy ≤ 16·4.4 + 1 < 72` and
 /// its rows always take the `u16` sums; wider rows take `u32`.
 const MAX_NARROW_WEIGHT: u32 = 257;
-
-/// A column sum as stored: `u16` or `u32`, read as `u32` (the horizontal
-/// pass's sums reach `2^24`).
-trait ColumnSum: Copy + Into<u32> {}
-impl ColumnSum for u16 {}
-impl ColumnSum for u32 {}
 
 /// `u8` on integers (see the module docs).
 pub(crate) fn integer(
@@ -196,6 +193,7 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             taps,
             fixed_at,
             fixed_weights,
+            edges,
             dx,
             dx_inside,
         } = buffers;
@@ -247,6 +245,8 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
         let fixed = (fixed <= MAX_FIXED && fixed <= hi - lo).then_some(fixed);
         fixed_at.clear();
         fixed_weights.clear();
+        edges.clear();
+        edges.extend((0..taps.len()).filter(|&ox| !taps[ox].inside));
         if let Some(n) = fixed {
             for t in taps.iter() {
                 let at = fixed_weights.len();
@@ -274,6 +274,7 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             taps,
             fixed_at,
             fixed_weights,
+            edges,
             lo,
             width: w,
             padding: call.padding,
@@ -290,7 +291,10 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                 && span.total() <= MAX_NARROW_WEIGHT
             {
                 column_sums(narrow, rows, |weight, v| weight as u16 * u16::from(v));
-                row_sums(acc, narrow.as_slice(), &columns, c, n);
+                for (s, &v) in sums.iter_mut().zip(narrow.iter()) {
+                    *s = u32::from(v);
+                }
+                row_sums(acc, sums.as_slice(), &columns, c, n);
             } else {
                 column_sums(sums, rows, |weight, v| weight * u32::from(v));
                 match fixed {
@@ -356,11 +360,11 @@ fn column_sums<'r, V: Copy + Default + std::ops::AddAssign>(
 /// One output row's weighted sums in the fixed layout of `n` taps, the
 /// loop unrolled per channel count and `n`.
 #[inline(always)]
-fn row_sums<V: ColumnSum>(acc: &mut [u32], sums: &[V], columns: &Columns<'_>, c: usize, n: usize) {
+fn row_sums(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, c: usize, n: usize) {
     match c {
-        1 => fixed_row::<V, 1>(acc, sums, columns, n),
+        1 => fixed_row::<1>(acc, sums, columns, n),
         3 => fixed_row_rgb(acc, sums, columns, n),
-        _ => fixed_row::<V, 4>(acc, sums, columns, n),
+        _ => fixed_row::<4>(acc, sums, columns, n),
     }
 }
 
@@ -372,6 +376,8 @@ struct Columns<'a> {
     fixed_at: &'a [usize],
     /// Per output column in the fixed layout: its `n` weights.
     fixed_weights: &'a [u32],
+    /// The output columns whose intervals cross the image's edge.
+    edges: &'a [usize],
     /// The source column of the first column sum.
     lo: usize,
     /// Source width.
@@ -383,36 +389,31 @@ struct Columns<'a> {
 /// same integer sums: the added weights are zeros), dispatched to a loop
 /// unrolled for `n`.
 #[inline(always)]
-fn fixed_row<V: ColumnSum, const C: usize>(
-    acc: &mut [u32],
-    sums: &[V],
-    columns: &Columns<'_>,
-    n: usize,
-) {
+fn fixed_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
     match n {
-        1 => fixed_taps::<V, C, 1>(acc, sums, columns),
-        2 => fixed_taps::<V, C, 2>(acc, sums, columns),
-        3 => fixed_taps::<V, C, 3>(acc, sums, columns),
-        4 => fixed_taps::<V, C, 4>(acc, sums, columns),
-        5 => fixed_taps::<V, C, 5>(acc, sums, columns),
-        6 => fixed_taps::<V, C, 6>(acc, sums, columns),
-        7 => fixed_taps::<V, C, 7>(acc, sums, columns),
-        _ => fixed_taps::<V, C, 8>(acc, sums, columns),
+        1 => fixed_taps::<C, 1>(acc, sums, columns),
+        2 => fixed_taps::<C, 2>(acc, sums, columns),
+        3 => fixed_taps::<C, 3>(acc, sums, columns),
+        4 => fixed_taps::<C, 4>(acc, sums, columns),
+        5 => fixed_taps::<C, 5>(acc, sums, columns),
+        6 => fixed_taps::<C, 6>(acc, sums, columns),
+        7 => fixed_taps::<C, 7>(acc, sums, columns),
+        _ => fixed_taps::<C, 8>(acc, sums, columns),
     }
 }
 
 /// [`fixed_row`] for three channels, each pixel summed as four lanes.
 #[inline(always)]
-fn fixed_row_rgb<V: ColumnSum>(acc: &mut [u32], sums: &[V], columns: &Columns<'_>, n: usize) {
+fn fixed_row_rgb(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize) {
     match n {
-        1 => fixed_taps_rgb::<V, 1>(acc, sums, columns),
-        2 => fixed_taps_rgb::<V, 2>(acc, sums, columns),
-        3 => fixed_taps_rgb::<V, 3>(acc, sums, columns),
-        4 => fixed_taps_rgb::<V, 4>(acc, sums, columns),
-        5 => fixed_taps_rgb::<V, 5>(acc, sums, columns),
-        6 => fixed_taps_rgb::<V, 6>(acc, sums, columns),
-        7 => fixed_taps_rgb::<V, 7>(acc, sums, columns),
-        _ => fixed_taps_rgb::<V, 8>(acc, sums, columns),
+        1 => fixed_taps_rgb::<1>(acc, sums, columns),
+        2 => fixed_taps_rgb::<2>(acc, sums, columns),
+        3 => fixed_taps_rgb::<3>(acc, sums, columns),
+        4 => fixed_taps_rgb::<4>(acc, sums, columns),
+        5 => fixed_taps_rgb::<5>(acc, sums, columns),
+        6 => fixed_taps_rgb::<6>(acc, sums, columns),
+        7 => fixed_taps_rgb::<7>(acc, sums, columns),
+        _ => fixed_taps_rgb::<8>(acc, sums, columns),
     }
 }
 
@@ -423,11 +424,7 @@ fn fixed_row_rgb<V: ColumnSum>(acc: &mut [u32], sums: &[V], columns: &Columns<'_
 /// the next column then overwrites. Columns crossing the edge have zero
 /// weights here and are summed again after the row.
 #[inline(always)]
-fn fixed_taps_rgb<V: ColumnSum, const N: usize>(
-    acc: &mut [u32],
-    sums: &[V],
-    columns: &Columns<'_>,
-) {
+fn fixed_taps_rgb<const N: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
     let layout = columns
         .fixed_at
         .iter()
@@ -439,20 +436,21 @@ fn fixed_taps_rgb<V: ColumnSum, const N: usize>(
             continue;
         };
         let mut sum = [0u32; 4];
-        for (t, &weight) in weights.iter().enumerate() {
-            for (s, &v) in sum.iter_mut().zip(&window[t * 3..t * 3 + 4]) {
-                *s += weight * v.into();
+        for (t, &weight) in weights.iter().enumerate().take(N) {
+            let pixel = &window[t * 3..t * 3 + 4];
+            for l in 0..4 {
+                sum[l] += weight * pixel[l];
             }
         }
         dst.copy_from_slice(&sum);
     }
-    edge_columns::<V, 3>(acc, sums, columns);
+    edge_columns::<3>(acc, sums, columns);
 }
 
 #[inline(always)]
-fn fixed_taps<V: ColumnSum, const C: usize, const N: usize>(
+fn fixed_taps<const C: usize, const N: usize>(
     acc: &mut [u32],
-    sums: &[V],
+    sums: &[u32],
     columns: &Columns<'_>,
 ) {
     let layout = columns
@@ -466,21 +464,20 @@ fn fixed_taps<V: ColumnSum, const C: usize, const N: usize>(
         let mut sum = [0u32; C];
         for (pixel, &weight) in window.chunks_exact(C).zip(weights) {
             for (s, &v) in sum.iter_mut().zip(pixel) {
-                *s += weight * v.into();
+                *s += weight * v;
             }
         }
         acc.copy_from_slice(&sum);
     }
-    edge_columns::<V, C>(acc, sums, columns);
+    edge_columns::<C>(acc, sums, columns);
 }
 
 /// The columns crossing the image's edge, through the padding rule.
 #[inline(always)]
-fn edge_columns<V: ColumnSum, const C: usize>(acc: &mut [u32], sums: &[V], columns: &Columns<'_>) {
-    let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
-    for ((acc, taps), &span) in blocks {
-        if !taps.inside {
-            border_taps::<V, C>(acc, sums, columns, span);
+fn edge_columns<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
+    for &ox in columns.edges {
+        if let (Some(acc), Some(&span)) = (acc.get_mut(ox * C..ox * C + C), columns.spans.get(ox)) {
+            border_taps::<C>(acc, sums, columns, span);
         }
     }
 }
@@ -488,19 +485,14 @@ fn edge_columns<V: ColumnSum, const C: usize>(acc: &mut [u32], sums: &[V], colum
 /// A column whose interval crosses the image's edge: each tap through the
 /// padding rule (the constant's taps add nothing here).
 #[inline(always)]
-fn border_taps<V: ColumnSum, const C: usize>(
-    acc: &mut [u32],
-    sums: &[V],
-    columns: &Columns<'_>,
-    span: Span,
-) {
+fn border_taps<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, span: Span) {
     acc.fill(0);
     for j in span.first()..span.end() {
         if let Some(x) = columns.padding.index(j, columns.width) {
             let weight = span.weight(j);
             let at = (x - columns.lo) * C;
             for (a, &s) in acc.iter_mut().zip(&sums[at..at + C]) {
-                *a += weight * s.into();
+                *a += weight * s;
             }
         }
     }
@@ -533,7 +525,7 @@ fn weighted_row<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns
                 }
             }
         } else {
-            border_taps::<u32, C>(acc, sums, columns, span);
+            border_taps::<C>(acc, sums, columns, span);
         }
     }
 }
@@ -566,6 +558,7 @@ impl<T: Element> pulp::WithSimd for Float<'_, '_, '_, '_, T> {
             taps: &[],
             fixed_at: &[],
             fixed_weights: &[],
+            edges: &[],
             lo,
             width: w,
             padding: call.padding,
