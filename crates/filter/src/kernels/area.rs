@@ -290,10 +290,7 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             if let Some(n) = fixed
                 && span.total() <= MAX_NARROW_WEIGHT
             {
-                column_sums(narrow, rows, |weight, v| weight as u16 * u16::from(v));
-                for (s, &v) in sums.iter_mut().zip(narrow.iter()) {
-                    *s = u32::from(v);
-                }
+                narrow_column_sums(narrow, sums, rows);
                 row_sums(acc, sums.as_slice(), &columns, c, n);
             } else {
                 column_sums(sums, rows, |weight, v| weight * u32::from(v));
@@ -354,6 +351,71 @@ fn column_sums<'r, V: Copy + Default + std::ops::AddAssign>(
     }
     if !stored {
         sums.fill(V::default());
+    }
+}
+
+/// [`column_sums`] for rows weighing at most [`MAX_NARROW_WEIGHT`] in all:
+/// summed in `u16` two rows per pass, the last pass widening to `u32`
+/// (the same integers, as every partial sum is at most `255·dy ≤ 65535`).
+#[inline(always)]
+fn narrow_column_sums<'r>(
+    narrow: &mut [u16],
+    sums: &mut [u32],
+    rows: impl Iterator<Item = (u32, &'r [u8])>,
+) {
+    let mut rows = rows.peekable();
+    let mut stored = false;
+    while let Some((w0, r0)) = rows.next() {
+        let second = rows.next();
+        let last = rows.peek().is_none();
+        let (w0, w1) = (w0 as u16, second.map_or(0, |(w, _)| w as u16));
+        let r1 = second.map_or(r0, |(_, r)| r);
+        match (stored, second.is_some(), last) {
+            (false, false, false) => {
+                narrow_pass::<false, false, false>(narrow, sums, w0, r0, w1, r1)
+            }
+            (false, false, true) => narrow_pass::<false, false, true>(narrow, sums, w0, r0, w1, r1),
+            (false, true, false) => narrow_pass::<false, true, false>(narrow, sums, w0, r0, w1, r1),
+            (false, true, true) => narrow_pass::<false, true, true>(narrow, sums, w0, r0, w1, r1),
+            (true, false, false) => narrow_pass::<true, false, false>(narrow, sums, w0, r0, w1, r1),
+            (true, false, true) => narrow_pass::<true, false, true>(narrow, sums, w0, r0, w1, r1),
+            (true, true, false) => narrow_pass::<true, true, false>(narrow, sums, w0, r0, w1, r1),
+            (true, true, true) => narrow_pass::<true, true, true>(narrow, sums, w0, r0, w1, r1),
+        }
+        stored = true;
+    }
+    if !stored {
+        sums.fill(0);
+    }
+}
+
+/// One pass of [`narrow_column_sums`]: `w0·r0` (plus `w1·r1` when `TWO`),
+/// added to the `u16` sums so far when `ADD`, into the `u16` sums, or
+/// widened into the `u32` sums when `LAST`.
+#[inline(always)]
+fn narrow_pass<const ADD: bool, const TWO: bool, const LAST: bool>(
+    narrow: &mut [u16],
+    sums: &mut [u32],
+    w0: u16,
+    r0: &[u8],
+    w1: u16,
+    r1: &[u8],
+) {
+    let n = narrow.len().min(sums.len()).min(r0.len()).min(r1.len());
+    let (narrow, sums, r0, r1) = (&mut narrow[..n], &mut sums[..n], &r0[..n], &r1[..n]);
+    for (k, s) in narrow.iter_mut().enumerate() {
+        let mut v = w0 * u16::from(r0[k]);
+        if TWO {
+            v += w1 * u16::from(r1[k]);
+        }
+        if ADD {
+            v += *s;
+        }
+        if LAST {
+            sums[k] = u32::from(v);
+        } else {
+            *s = v;
+        }
     }
 }
 
