@@ -25,7 +25,8 @@
 //! # Arithmetic
 //!
 //! For `u8`, the weighted sum `N = Σ wx·wy·v` is an exact integer (column
-//! sums down the rows, then across the columns, both in `u32`) and the
+//! sums down the rows, then across the columns, both in `u32`; column sums
+//! of rows weighing `dy ≤ 257` in `u16`, where `255·dy` fits) and the
 //! weights sum to `D = (E1x - E0x)·(E1y - E0y)`. The mean is `N / D`,
 //! divided once in `f32` and rounded half to even, which is the exact mean
 //! correctly rounded:

@@ -8,7 +8,8 @@
 //! once by the rectangle's weight.
 //!
 //! * [`integer`]: `u8`, sums in `u32` (exact: below `2^24`, module docs of
-//!   `crate::area`), one `f32` division, rounded half to even.
+//!   `crate::area`; column sums of a row weight `dy ≤ 257` are summed in
+//!   `u16`, where `255·dy` fits), one `f32` division, rounded half to even.
 //! * [`float`]: any element, sums in `f32` in that order, one division.
 //!
 //! Both run inside [`Isa::vectorize`], so their plain loops (the column
@@ -91,23 +92,28 @@ fn column_range(columns: &[Span], width: usize, padding: Padding) -> (usize, usi
 }
 
 /// The `u8` route's buffers, grown on first use and reused: one source row
-/// of column sums, and per output row the weighted sums before the
-/// division; per output column its taps, and per output value its
-/// interval's weight (and the part inside the image).
+/// of column sums (summed in `u16` where they provably fit, then widened
+/// to `u32` once per row for the pass across the columns), and
+/// per output row the weighted sums before the division; per output column
+/// its taps (and in the fixed layout its first column sum and weights),
+/// and per output value its interval's weight (and the part inside the
+/// image).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct IntegerBuffers {
     sums: Vec<u32>,
+    narrow: Vec<u16>,
     acc: Vec<u32>,
     taps: Vec<Taps>,
+    fixed_at: Vec<usize>,
+    fixed_weights: Vec<u32>,
+    edges: Vec<usize>,
     dx: Vec<f32>,
     dx_inside: Vec<f32>,
 }
 
 /// An output column's taps when its interval lies inside the image: the
 /// offset of its first column sum, how many, and the first and last
-/// weights (those between are 16); and the same as a fixed number of
-/// weights (`weights`, zeros where a shorter interval is padded out,
-/// starting at `fixed_at`), which the common case sums without branches.
+/// weights (those between are 16).
 #[derive(Debug, Clone, Copy, Default)]
 struct Taps {
     at: usize,
@@ -115,13 +121,17 @@ struct Taps {
     first: u32,
     last: u32,
     inside: bool,
-    fixed_at: usize,
-    weights: [u32; MAX_FIXED],
 }
 
 /// The most taps per output column summed by the branch-free loop
 /// (strides up to 4.4 pixels at the widening the pipeline uses need 6).
 const MAX_FIXED: usize = 8;
+
+/// The largest row weight `dy` whose column sums fit `u16`: a column sum
+/// is at most `255·dy`, and `255·257 = 65535`. The pipeline's area level
+/// reads strides in `[2, 4)` widened 1.1x, so `dy ≤ 16·4.4 + 1 < 72` and
+/// its rows always take the `u16` sums; wider rows take `u32`.
+const MAX_NARROW_WEIGHT: u32 = 257;
 
 /// `u8` on integers (see the module docs).
 pub(crate) fn integer(
@@ -178,14 +188,19 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
         let (lo, hi) = column_range(call.columns, w, call.padding);
         let IntegerBuffers {
             sums,
+            narrow,
             acc,
             taps,
+            fixed_at,
+            fixed_weights,
+            edges,
             dx,
             dx_inside,
         } = buffers;
         // One value of slack after the sums and the row: three channels are
         // summed as four lanes (the fourth, the next pixel's, is discarded).
         sums.resize((hi - lo) * c + 1, 0);
+        narrow.resize((hi - lo) * c + 1, 0);
         acc.resize(call.columns.len() * c + 1, 0);
         let fill = call.padding.constant();
         // Per output column, once per call: its taps, and its weight (and
@@ -203,7 +218,6 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                     first: span.weight(f),
                     last: span.weight(e - 1),
                     inside,
-                    ..Taps::default()
                 }
             } else {
                 Taps::default()
@@ -217,9 +231,11 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                 dx_inside.extend(std::iter::repeat_n((span.total() - outside) as f32, c));
             }
         }
-        // The fixed layout: every inside column as `fixed` weights from a
-        // start moved left where it would run past the sums (its weights
-        // move right), when the sums are that long.
+        // The fixed layout: every column as `fixed` weights from a start
+        // moved left where it would run past the sums (its weights move
+        // right), when the sums are that long. Columns crossing the edge
+        // get zero weights here and are summed again through the padding
+        // rule after the row.
         let fixed = taps
             .iter()
             .filter(|t| t.inside)
@@ -227,13 +243,24 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             .max()
             .unwrap_or(0);
         let fixed = (fixed <= MAX_FIXED && fixed <= hi - lo).then_some(fixed);
+        fixed_at.clear();
+        fixed_weights.clear();
+        edges.clear();
+        edges.extend((0..taps.len()).filter(|&ox| !taps[ox].inside));
         if let Some(n) = fixed {
-            for t in taps.iter_mut().filter(|t| t.inside) {
+            for t in taps.iter() {
+                let at = fixed_weights.len();
+                fixed_weights.resize(at + n, 0);
+                if !t.inside {
+                    fixed_at.push(0);
+                    continue;
+                }
                 let first = t.at / c;
                 let start = first.min(hi - lo - n);
                 let shift = first - start;
-                t.fixed_at = start * c;
-                for (k, weight) in t.weights[shift..shift + t.count].iter_mut().enumerate() {
+                fixed_at.push(start * c);
+                let weights = &mut fixed_weights[at + shift..at + shift + t.count];
+                for (k, weight) in weights.iter_mut().enumerate() {
                     *weight = match k {
                         0 => t.first,
                         k if k + 1 == t.count => t.last,
@@ -242,10 +269,12 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
                 }
             }
         }
-        let sums = sums.as_mut_slice();
         let columns = Columns {
             spans: call.columns,
             taps,
+            fixed_at,
+            fixed_weights,
+            edges,
             lo,
             width: w,
             padding: call.padding,
@@ -254,36 +283,25 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
             let span = call.y.edges(oy);
             // Column sums of the rows in the image (or mapped into it);
             // rows read as the constant only count their weight.
-            let mut stored = false;
-            let mut rows_inside = span.total();
-            for j in span.first()..span.end() {
-                let weight = span.weight(j);
-                let Some(r) = call.padding.index(j, h) else {
-                    rows_inside -= weight;
-                    continue;
-                };
-                let row = &src.row(r)[lo * c..hi * c];
-                if stored {
-                    for (s, &v) in sums.iter_mut().zip(row) {
-                        *s += weight * u32::from(v);
-                    }
-                } else {
-                    for (s, &v) in sums.iter_mut().zip(row) {
-                        *s = weight * u32::from(v);
-                    }
-                    stored = true;
+            let rows = (span.first()..span.end())
+                .filter_map(|j| Some((span.weight(j), call.padding.index(j, h)?)));
+            let rows_inside: u32 = rows.clone().map(|(weight, _)| weight).sum();
+            let rows = rows.map(|(weight, r)| (weight, &src.row(r)[lo * c..hi * c]));
+            if let Some(n) = fixed
+                && span.total() <= MAX_NARROW_WEIGHT
+            {
+                narrow_column_sums(narrow, sums, rows);
+                row_sums(acc, sums.as_slice(), &columns, c, n);
+            } else {
+                column_sums(sums, rows, |weight, v| weight * u32::from(v));
+                match fixed {
+                    Some(n) => row_sums(acc, sums.as_slice(), &columns, c, n),
+                    None => match c {
+                        1 => weighted_row::<1>(acc, sums, &columns),
+                        3 => weighted_row::<3>(acc, sums, &columns),
+                        _ => weighted_row::<4>(acc, sums, &columns),
+                    },
                 }
-            }
-            if !stored {
-                sums.fill(0);
-            }
-            match (c, fixed) {
-                (1, Some(n)) => fixed_row::<1>(acc, sums, &columns, n),
-                (3, Some(n)) => fixed_row_rgb(acc, sums, &columns, n),
-                (4, Some(n)) => fixed_row::<4>(acc, sums, &columns, n),
-                (1, None) => weighted_row::<1>(acc, sums, &columns),
-                (3, None) => weighted_row::<3>(acc, sums, &columns),
-                _ => weighted_row::<4>(acc, sums, &columns),
             }
             // The divisions, one per value, over the whole row at once:
             // `d = dx·dy` and `d - dx_inside·dy_inside` are exact in `f32`.
@@ -308,10 +326,120 @@ impl pulp::WithSimd for Integer<'_, '_, '_, '_> {
     }
 }
 
+/// `sums = Σ weight·row` over `rows` (weight, source row slice), the
+/// first stored and the rest added in order; zeros when no row is read.
+/// `term(weight, v)` is the product in the sums' type (the callers keep
+/// every sum within it).
+#[inline(always)]
+fn column_sums<'r, V: Copy + Default + std::ops::AddAssign>(
+    sums: &mut [V],
+    rows: impl Iterator<Item = (u32, &'r [u8])>,
+    term: impl Fn(u32, u8) -> V,
+) {
+    let mut stored = false;
+    for (weight, row) in rows {
+        if stored {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += term(weight, v);
+            }
+        } else {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s = term(weight, v);
+            }
+            stored = true;
+        }
+    }
+    if !stored {
+        sums.fill(V::default());
+    }
+}
+
+/// [`column_sums`] for rows weighing at most [`MAX_NARROW_WEIGHT`] in all:
+/// summed in `u16` two rows per pass, the last pass widening to `u32`
+/// (the same integers, as every partial sum is at most `255·dy ≤ 65535`).
+#[inline(always)]
+fn narrow_column_sums<'r>(
+    narrow: &mut [u16],
+    sums: &mut [u32],
+    rows: impl Iterator<Item = (u32, &'r [u8])>,
+) {
+    let mut rows = rows.peekable();
+    let mut stored = false;
+    while let Some((w0, r0)) = rows.next() {
+        let second = rows.next();
+        let last = rows.peek().is_none();
+        let (w0, w1) = (w0 as u16, second.map_or(0, |(w, _)| w as u16));
+        let r1 = second.map_or(r0, |(_, r)| r);
+        match (stored, second.is_some(), last) {
+            (false, false, false) => {
+                narrow_pass::<false, false, false>(narrow, sums, w0, r0, w1, r1)
+            }
+            (false, false, true) => narrow_pass::<false, false, true>(narrow, sums, w0, r0, w1, r1),
+            (false, true, false) => narrow_pass::<false, true, false>(narrow, sums, w0, r0, w1, r1),
+            (false, true, true) => narrow_pass::<false, true, true>(narrow, sums, w0, r0, w1, r1),
+            (true, false, false) => narrow_pass::<true, false, false>(narrow, sums, w0, r0, w1, r1),
+            (true, false, true) => narrow_pass::<true, false, true>(narrow, sums, w0, r0, w1, r1),
+            (true, true, false) => narrow_pass::<true, true, false>(narrow, sums, w0, r0, w1, r1),
+            (true, true, true) => narrow_pass::<true, true, true>(narrow, sums, w0, r0, w1, r1),
+        }
+        stored = true;
+    }
+    if !stored {
+        sums.fill(0);
+    }
+}
+
+/// One pass of [`narrow_column_sums`]: `w0·r0` (plus `w1·r1` when `TWO`),
+/// added to the `u16` sums so far when `ADD`, into the `u16` sums, or
+/// widened into the `u32` sums when `LAST`.
+#[inline(always)]
+fn narrow_pass<const ADD: bool, const TWO: bool, const LAST: bool>(
+    narrow: &mut [u16],
+    sums: &mut [u32],
+    w0: u16,
+    r0: &[u8],
+    w1: u16,
+    r1: &[u8],
+) {
+    let n = narrow.len().min(sums.len()).min(r0.len()).min(r1.len());
+    let (narrow, sums, r0, r1) = (&mut narrow[..n], &mut sums[..n], &r0[..n], &r1[..n]);
+    for (k, s) in narrow.iter_mut().enumerate() {
+        let mut v = w0 * u16::from(r0[k]);
+        if TWO {
+            v += w1 * u16::from(r1[k]);
+        }
+        if ADD {
+            v += *s;
+        }
+        if LAST {
+            sums[k] = u32::from(v);
+        } else {
+            *s = v;
+        }
+    }
+}
+
+/// One output row's weighted sums in the fixed layout of `n` taps, the
+/// loop unrolled per channel count and `n`.
+#[inline(always)]
+fn row_sums(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, c: usize, n: usize) {
+    match c {
+        1 => fixed_row::<1>(acc, sums, columns, n),
+        3 => fixed_row_rgb(acc, sums, columns, n),
+        _ => fixed_row::<4>(acc, sums, columns, n),
+    }
+}
+
 /// The output columns' intervals and taps, and where their column sums are.
 struct Columns<'a> {
     spans: &'a [Span],
     taps: &'a [Taps],
+    /// Per output column in the fixed layout: its first column sum.
+    fixed_at: &'a [usize],
+    /// Per output column in the fixed layout: its `n` weights.
+    fixed_weights: &'a [u32],
+    /// The output columns whose intervals cross the image's edge.
+    edges: &'a [usize],
     /// The source column of the first column sum.
     lo: usize,
     /// Source width.
@@ -355,26 +483,30 @@ fn fixed_row_rgb(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>, n: usize)
 /// tap instead of three scalar ones. The fourth lane reads the next
 /// pixel's first channel (or the slack value after the sums) and is
 /// stored into the next pixel's slot (or the slack after the row), which
-/// the next column then overwrites.
+/// the next column then overwrites. Columns crossing the edge have zero
+/// weights here and are summed again after the row.
 #[inline(always)]
 fn fixed_taps_rgb<const N: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
-    for (ox, (taps, &span)) in columns.taps.iter().zip(columns.spans).enumerate() {
+    let layout = columns
+        .fixed_at
+        .iter()
+        .zip(columns.fixed_weights.chunks_exact(N));
+    for (ox, (&at, weights)) in layout.enumerate() {
         let out = ox * 3;
-        if taps.inside
-            && let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * 3 + 1)
-            && let Some(dst) = acc.get_mut(out..out + 4)
-        {
-            let mut sum = [0u32; 4];
-            for (t, &weight) in taps.weights[..N].iter().enumerate() {
-                for (s, &v) in sum.iter_mut().zip(&window[t * 3..t * 3 + 4]) {
-                    *s += weight * v;
-                }
+        let (Some(window), Some(dst)) = (sums.get(at..at + N * 3 + 1), acc.get_mut(out..out + 4))
+        else {
+            continue;
+        };
+        let mut sum = [0u32; 4];
+        for (t, &weight) in weights.iter().enumerate().take(N) {
+            let pixel = &window[t * 3..t * 3 + 4];
+            for l in 0..4 {
+                sum[l] += weight * pixel[l];
             }
-            dst.copy_from_slice(&sum);
-        } else if let Some(dst) = acc.get_mut(out..out + 3) {
-            border_taps::<3>(dst, sums, columns, span);
         }
+        dst.copy_from_slice(&sum);
     }
+    edge_columns::<3>(acc, sums, columns);
 }
 
 #[inline(always)]
@@ -383,20 +515,30 @@ fn fixed_taps<const C: usize, const N: usize>(
     sums: &[u32],
     columns: &Columns<'_>,
 ) {
-    let blocks = acc.chunks_exact_mut(C).zip(columns.taps).zip(columns.spans);
-    for ((acc, taps), &span) in blocks {
-        if taps.inside {
-            let Some(window) = sums.get(taps.fixed_at..taps.fixed_at + N * C) else {
-                continue;
-            };
-            let mut sum = [0u32; C];
-            for (pixel, &weight) in window.chunks_exact(C).zip(&taps.weights[..N]) {
-                for (s, &v) in sum.iter_mut().zip(pixel) {
-                    *s += weight * v;
-                }
+    let layout = columns
+        .fixed_at
+        .iter()
+        .zip(columns.fixed_weights.chunks_exact(N));
+    for (acc, (&at, weights)) in acc.chunks_exact_mut(C).zip(layout) {
+        let Some(window) = sums.get(at..at + N * C) else {
+            continue;
+        };
+        let mut sum = [0u32; C];
+        for (pixel, &weight) in window.chunks_exact(C).zip(weights) {
+            for (s, &v) in sum.iter_mut().zip(pixel) {
+                *s += weight * v;
             }
-            acc.copy_from_slice(&sum);
-        } else {
+        }
+        acc.copy_from_slice(&sum);
+    }
+    edge_columns::<C>(acc, sums, columns);
+}
+
+/// The columns crossing the image's edge, through the padding rule.
+#[inline(always)]
+fn edge_columns<const C: usize>(acc: &mut [u32], sums: &[u32], columns: &Columns<'_>) {
+    for &ox in columns.edges {
+        if let (Some(acc), Some(&span)) = (acc.get_mut(ox * C..ox * C + C), columns.spans.get(ox)) {
             border_taps::<C>(acc, sums, columns, span);
         }
     }
@@ -476,6 +618,9 @@ impl<T: Element> pulp::WithSimd for Float<'_, '_, '_, '_, T> {
         let columns = Columns {
             spans: call.columns,
             taps: &[],
+            fixed_at: &[],
+            fixed_weights: &[],
+            edges: &[],
             lo,
             width: w,
             padding: call.padding,
