@@ -48,7 +48,7 @@ def walk(root: Path) -> List[Path]:
             continue
         if entry.is_dir():
             found += walk(Path(entry.path))
-        elif entry.name.lower().endswith(IMAGE_EXTENSIONS) and not entry.name.endswith(TARGET_SUFFIXES):
+        elif entry.name.lower().endswith(IMAGE_EXTENSIONS) and not entry.name.lower().endswith(TARGET_SUFFIXES):
             found.append(Path(entry.path))
     return found
 

@@ -56,6 +56,7 @@ def tree(root: Path) -> None:
     write_png(root / "top.png", rng.integers(0, 256, (25, 30, 3), dtype=np.uint8))
     write_png(root / ".hidden.png", np.zeros((4, 4, 3), np.uint8))
     (root / "notes.txt").write_text("not an image")
+    write_png(root / "b" / "z.MASK.png", np.zeros((4, 4, 3), np.uint8))  # named as a target: not an image
 
 
 def test_walk_is_augment_runs_order(tmp_path):
