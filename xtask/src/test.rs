@@ -2,16 +2,19 @@
 //!
 //! 1. `cargo test --workspace` (the Rust crates; none of them needs Python);
 //! 2. a virtualenv (`<target>/py-venv` unless `--venv`), created with the
-//!    `python3` on the path (or `--python`) and given maturin, NumPy and
-//!    pytest by pip;
+//!    `python3` on the path (or `--python`) and given maturin, NumPy,
+//!    pytest and, if pip finds a wheel for the interpreter, Ray with its
+//!    Data extras (`ray[data]`, for the Ray Data test; about 40 s and
+//!    650 MB from PyPI on Python 3.11) by pip;
 //! 3. the package installed into it by `pip install ./crates/augment-py`
 //!    (maturin as the PEP 517 backend, in the `py-test` profile: optimised
 //!    without LTO, which would triple the build on two cores);
 //! 4. pytest over `crates/augment-py/tests`, with `AUGMENT_CLI` naming the
 //!    workspace's `augment` binary for the tests that compare with it.
 //!
-//! Tests whose optional dependency (torch) is missing from the virtualenv
-//! skip and say so; `--venv` can name one that has it.
+//! Tests whose optional dependency (torch, or Ray where it did not
+//! install) is missing from the virtualenv skip and say so; `--venv` can
+//! name one that has it.
 
 use crate::workspace::Workspace;
 use anyhow::{Context, Result, bail};
@@ -110,6 +113,22 @@ pub fn run_all(ws: &Workspace, o: &Options) -> Result<()> {
         "numpy",
         "pytest",
     ]))?;
+    // Ray has no wheel for every interpreter and platform (a new CPython
+    // comes months before it): without it the Ray test skips, saying so,
+    // and the rest still runs.
+    if let Err(e) = run(python_cmd().args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "ray[data]",
+    ])) {
+        eprintln!(
+            "xtask test: no Ray in {} ({e:#}): the Ray Data test will skip",
+            venv.display()
+        );
+    }
     // No build isolation: the maturin just installed builds it, so no
     // second download per run; the cargo target directory is the
     // workspace's, so rebuilds are incremental.

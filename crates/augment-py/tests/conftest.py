@@ -120,3 +120,16 @@ def folder(tmp_path) -> Path:
             image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
             write_png(root / name / f"{i}.png", image)
     return root
+
+
+@pytest.fixture
+def numbered(folder) -> Path:
+    """A CSV list of `folder`'s 7 images whose label is the row number.
+
+    A loader over it returns, as labels, the dataset indices it loaded,
+    so its order can be compared index for index with a sampler's.
+    """
+    files = sorted(p for p in folder.rglob("*.png"))
+    path = folder / "numbered.csv"
+    path.write_text("".join(f"{p.relative_to(folder).as_posix()},{i}\n" for i, p in enumerate(files)))
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import random
 
 import numpy as np
 import pytest
@@ -65,6 +66,51 @@ def test_ranks_split_like_distributed_sampler(folder):
         assert loader.images_per_epoch == 4  # 7 padded to 8, as DistributedSampler pads
         seen.append(epoch(loader)[0][1])
     assert sorted(np.concatenate(seen).tolist()).count(0) >= 3
+
+
+def torch_randperm(n: int, seed: int) -> list:
+    """``torch.randperm(n, generator=torch.Generator().manual_seed(seed))`` on the CPU, written out.
+
+    torch's generator is MT19937 seeded by ``init_genrand`` with the seed's
+    low 32 bits; ``randperm_cpu`` (for ``n`` below ``2**32 // 20``) swaps
+    ``perm[i]`` with ``perm[i + random() % (n - i)]`` for ``i`` in
+    ``0..n-1``. Python's ``random`` is the same MT19937, so its state is set
+    to ``init_genrand``'s and ``getrandbits(32)`` is one 32-bit draw.
+    """
+    state = [seed & 0xFFFFFFFF]
+    for i in range(1, 624):
+        state.append((1812433253 * (state[-1] ^ (state[-1] >> 30)) + i) & 0xFFFFFFFF)
+    mt = random.Random()
+    mt.setstate((3, tuple(state) + (624,), None))
+    perm = list(range(n))
+    for i in range(n - 1):
+        z = mt.getrandbits(32) % (n - i)
+        perm[i], perm[i + z] = perm[i + z], perm[i]
+    return perm
+
+
+def distributed_sampler(n: int, world: int, rank: int, seed: int, epoch: int) -> list:
+    """``DistributedSampler(range(n), world, rank, shuffle=True, seed=seed)`` at ``epoch``, written out."""
+    indices = torch_randperm(n, seed + epoch)
+    total = world * -(-n // world)
+    padding = total - n
+    indices += (indices * -(-padding // n))[:padding]  # torch repeats the start, as often as needed
+    return indices[rank:total:world]
+
+
+def test_the_written_out_randperm_is_torchs():
+    # Printed by torch 2.15: torch.randperm(10, generator=torch.Generator().manual_seed(s)).tolist()
+    assert torch_randperm(10, 0) == [4, 1, 7, 5, 3, 9, 0, 8, 6, 2]
+
+
+def test_loader_indices_are_distributed_samplers_written_out(numbered):
+    for world in (1, 2, 3, 16):
+        for rank in sorted({0, 1 % world, world - 1}):
+            for e in (0, 1, 5):
+                loader = augment.Loader(numbered, pipeline(), batch_size=4, seed=11, rank=rank, world_size=world, threads=0)
+                loader.set_epoch(e)
+                got = np.concatenate([y for _, y in loader]).tolist()
+                assert got == distributed_sampler(7, world, rank, 11, e), (world, rank, e)
 
 
 def test_drop_last_and_pixels_layout(folder):

@@ -95,18 +95,31 @@ def test_loader_gives_tensors(folder):
         assert np.array_equal(a.numpy(), c) and np.array_equal(b.numpy(), d)
 
 
-def test_loader_order_is_distributed_samplers(folder):
-    """Labels in loader order equal the labels of DistributedSampler's indices."""
-    ds = augment.torch.ImageFolder(folder, pipeline())
-    for world in (1, 2, 3):
-        for rank in range(world):
-            for e in (0, 1):
+def test_loader_order_is_distributed_samplers(numbered):
+    """The loader loads DistributedSampler's indices, index for index (labels are row numbers)."""
+    for world in (1, 2, 3, 16):
+        for rank in sorted({0, 1 % world, world - 1}):
+            for e in (0, 1, 5):
                 sampler = torch.utils.data.distributed.DistributedSampler(
-                    range(len(ds)), num_replicas=world, rank=rank, shuffle=True, seed=11
+                    range(7), num_replicas=world, rank=rank, shuffle=True, seed=11
                 )
                 sampler.set_epoch(e)
-                expected = [ds.targets[i] for i in sampler]
-                loader = augment.Loader(folder, pipeline(), batch_size=16, seed=11, rank=rank, world_size=world, threads=0)
+                loader = augment.Loader(numbered, pipeline(), batch_size=4, seed=11, rank=rank, world_size=world, threads=0)
                 loader.set_epoch(e)
                 got = np.concatenate([y for _, y in loader]).tolist()
-                assert got == expected, (world, rank, e)
+                assert got == list(sampler), (world, rank, e)
+
+
+def test_the_written_out_sampler_is_torchs():
+    """test_loader.py's DistributedSampler written out (what runs where torch is absent) is torch's."""
+    from test_loader import distributed_sampler, torch_randperm
+
+    for seed in (0, 1, 11, 2**32 + 3):
+        for n in (1, 2, 7, 100):
+            g = torch.Generator().manual_seed(seed)
+            assert torch_randperm(n, seed) == torch.randperm(n, generator=g).tolist(), (seed, n)
+    for world in (1, 3, 16):
+        for rank in range(world):
+            sampler = torch.utils.data.distributed.DistributedSampler(range(7), num_replicas=world, rank=rank, seed=11)
+            sampler.set_epoch(5)
+            assert distributed_sampler(7, world, rank, 11, 5) == list(sampler), (world, rank)
