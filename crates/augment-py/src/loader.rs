@@ -122,14 +122,17 @@ fn drive(mut loader: load::Loader, tx: SyncSender<load::Result<Batch>>) -> load:
 /// A batch as `(images, labels)` NumPy arrays (or torch tensors).
 fn batch_to_python<'py>(
     py: Python<'py>,
-    batch: &Batch,
+    mut batch: Batch,
     torch: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let shape = batch.shape();
-    let images = if let Some(t) = batch.tensor() {
-        PyArray1::from_slice(py, t).reshape(shape)?.into_any()
-    } else if let Some(p) = batch.pixels() {
-        PyArray1::from_slice(py, p).reshape(shape)?.into_any()
+    // The images move into the array (NumPy frees them through the Vec's
+    // owner): no copy of the batch on the thread that iterates, which the
+    // workers share the cores with.
+    let images = if let Some(t) = batch.take_tensor() {
+        PyArray1::from_vec(py, t).reshape(shape)?.into_any()
+    } else if let Some(p) = batch.take_pixels() {
+        PyArray1::from_vec(py, p).reshape(shape)?.into_any()
     } else {
         return Err(PyRuntimeError::new_err("a batch holds no images"));
     };
@@ -453,7 +456,7 @@ impl LoaderIter {
             slot.as_ref().and_then(|rx| rx.recv().ok())
         });
         match received {
-            Some(Ok(batch)) => batch_to_python(py, &batch, self.torch).map(Some),
+            Some(Ok(batch)) => batch_to_python(py, batch, self.torch).map(Some),
             Some(Err(e)) => Err(error::load(e)),
             None => {
                 // The epoch is over (or was abandoned): give the loader back.

@@ -166,6 +166,51 @@ fn batches_do_not_depend_on_threads_prefetch_or_batch_size() -> TestResult {
     Ok(())
 }
 
+/// Moving each batch's images out (as the Python package hands them to
+/// NumPy) leaves the batch's labels and the following batches as they
+/// were: the loader allocates afresh where it would have reused.
+#[test]
+fn images_moved_out_of_batches_match_the_reused_buffers() -> TestResult {
+    let fx = Fixture::new(11)?;
+    for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
+        let mut loader = builder(fx.folder()?)?
+            .threads(2)
+            .prefetch(1)
+            .batch_size(3)
+            .output(output)
+            .build()?;
+        let (reference, _) = epoch(&mut loader, 1)?;
+        loader.set_epoch(1)?;
+        let per = 3 * SIDE * SIDE;
+        let mut seen = 0;
+        for batch in loader.iter() {
+            let mut batch = batch?;
+            let (tensor, pixels) = (batch.take_tensor(), batch.take_pixels());
+            assert_eq!(tensor.is_some(), matches!(output, Output::Tensor(_)));
+            assert_eq!(pixels.is_some(), output == Output::Pixels);
+            let tensor = tensor.unwrap_or_default();
+            let pixels = pixels.unwrap_or_default();
+            assert_eq!(tensor.len() + pixels.len(), batch.len() * per);
+            for i in 0..batch.len() {
+                let slot = &reference[&batch.positions()[i]];
+                assert_eq!(batch.samples()[i], slot.sample);
+                assert_eq!(batch.labels()[i], slot.label);
+                if tensor.is_empty() {
+                    assert_eq!(pixels[i * per..(i + 1) * per], slot.pixels[..]);
+                } else {
+                    assert_eq!(tensor[i * per..(i + 1) * per], slot.tensor[..]);
+                }
+                seen += 1;
+            }
+            // The second take finds the buffer gone.
+            assert!(batch.take_tensor().is_none_or(|t| t.is_empty()));
+            assert!(batch.take_pixels().is_none_or(|p| p.is_empty()));
+        }
+        assert_eq!(seen, 11);
+    }
+    Ok(())
+}
+
 #[test]
 fn each_image_is_the_pipeline_at_its_augment_index() -> TestResult {
     let fx = Fixture::new(7)?;

@@ -39,14 +39,8 @@ impl Buffers {
     pub fn prepare(&mut self, output: &Output, images: usize, per_image: usize) {
         let values = images * per_image;
         match output {
-            Output::Tensor(_) => {
-                self.tensor.truncate(values);
-                self.tensor.resize(values, 0.0);
-            }
-            Output::Pixels => {
-                self.pixels.truncate(values);
-                self.pixels.resize(values, 0);
-            }
+            Output::Tensor(_) => resize_images(&mut self.tensor, values),
+            Output::Pixels => resize_images(&mut self.pixels, values),
         }
         self.labels.truncate(images);
         self.labels.resize(images, 0);
@@ -54,6 +48,20 @@ impl Buffers {
         self.samples.resize(images, 0);
         self.positions.truncate(images);
         self.positions.resize(images, 0);
+    }
+}
+
+/// Sizes an image buffer to `values`, every value to be overwritten by the
+/// sampler. A buffer moved out of its batch ([`Batch::take_tensor`]) comes
+/// back empty: it is allocated zeroed in one call (pages the allocator maps
+/// fresh are already zero, so nothing is written twice) rather than grown
+/// and filled.
+fn resize_images<T: Copy + Default>(buffer: &mut Vec<T>, values: usize) {
+    if buffer.capacity() < values {
+        *buffer = vec![T::default(); values];
+    } else {
+        buffer.truncate(values);
+        buffer.resize(values, T::default());
     }
 }
 
@@ -139,6 +147,36 @@ impl Batch {
     /// The NHWC `u8` images ([`Output::Pixels`]), else `None`.
     pub fn pixels(&self) -> Option<&[u8]> {
         (self.layout == Layout::Nhwc).then_some(self.buffers.pixels.as_slice())
+    }
+
+    /// Moves the NCHW `f32` images out ([`Output::Tensor`]), else `None`:
+    /// the batch keeps its labels and positions and hands its image buffer
+    /// to a new owner (a NumPy array, say) without a copy. The next batch
+    /// then allocates a fresh buffer instead of reusing this one.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use augment::Pipeline;
+    /// use load::{Dataset, Loader};
+    /// let pipeline = Pipeline::builder().resize(224, 224).build()?;
+    /// let mut loader = Loader::builder(Dataset::image_folder("photos")?, pipeline).build()?;
+    /// for batch in loader.iter() {
+    ///     let mut batch = batch?;
+    ///     let shape = batch.shape();
+    ///     let images: Vec<f32> = batch.take_tensor().expect("NCHW f32 is the default output");
+    ///     assert_eq!(images.len(), shape.iter().product::<usize>());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn take_tensor(&mut self) -> Option<Vec<f32>> {
+        (self.layout == Layout::Nchw).then(|| std::mem::take(&mut self.buffers.tensor))
+    }
+
+    /// Moves the NHWC `u8` images out ([`Output::Pixels`]), else `None`; as
+    /// [`Batch::take_tensor`].
+    pub fn take_pixels(&mut self) -> Option<Vec<u8>> {
+        (self.layout == Layout::Nhwc).then(|| std::mem::take(&mut self.buffers.pixels))
     }
 
     /// One label per image.
