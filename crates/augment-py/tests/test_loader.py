@@ -53,6 +53,34 @@ def test_epochs_differ_and_repeat(folder):
     assert not np.array_equal(e0[0][0], e1[0][0])
 
 
+def test_arrays_python_holds_are_never_refilled(folder):
+    # The loader refills an earlier batch's array only once nothing in
+    # Python references it: batches kept (whole or as a view) keep their
+    # values through later epochs, and what Python does to an array it
+    # let go of (scribbling on it, making it read-only) changes no batch.
+    for layout in ("nchw_f32", "nhwc_u8"):
+        loader = augment.Loader(folder, pipeline(), batch_size=2, threads=2, seed=5, layout=layout)
+        reference = epoch(loader)
+        assert [len(x) for x, _ in reference] == [2, 2, 2, 1]
+        whole, views = [], []
+        for round in range(6):
+            for i, (x, y) in enumerate(loader):
+                assert np.array_equal(x, reference[i][0]) and np.array_equal(y, reference[i][1])
+                if round == 0:
+                    whole.append((i, x))
+                elif round == 1 and i == 0:
+                    views.append((i, x[1:]))
+                elif round == 2 and i == 1:
+                    x.flags.writeable = False
+                else:
+                    x[...] = 0
+        assert len(whole) == 4 and len(views) == 1
+        for i, x in whole:
+            assert np.array_equal(x, reference[i][0])
+        for i, view in views:
+            assert np.array_equal(view, reference[i][0][1:])
+
+
 def test_shuffle_off_is_folder_order(folder):
     loader = augment.Loader(folder, pipeline(), batch_size=7, shuffle=False, threads=0)
     (_, labels), = epoch(loader)
