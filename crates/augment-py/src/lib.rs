@@ -17,6 +17,7 @@ mod error;
 mod loader;
 mod pipeline;
 mod pool;
+mod recycle;
 
 use pyo3::prelude::*;
 

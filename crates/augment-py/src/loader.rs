@@ -15,8 +15,9 @@
 use crate::array::Count;
 use crate::error;
 use crate::pipeline::{Pipeline, normalisation, seed};
+use crate::recycle::Recycled;
 use load::{Batch, Dataset, Output, Policy};
-use numpy::{Element, PyArray1, PyArray4, PyArrayMethods, PyUntypedArrayMethods};
+use numpy::{Element, PyArray1, PyArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -123,64 +124,25 @@ fn drive(mut loader: load::Loader, tx: SyncSender<load::Result<Batch>>) -> load:
     loader
 }
 
-/// NumPy arrays given out for earlier batches, kept to be filled again
-/// once Python holds no reference to them. A fresh array per batch (38.5
-/// MB for 64 NCHW images of 224x224) costs its pages' faults and the
-/// kernel's zeroing on every batch, more than the copy into it; an array
-/// Python still holds (a tensor from `torch.from_numpy`, a view, a list of
-/// batches) is never refilled.
-#[derive(Default)]
-struct Recycled(Mutex<Vec<Py<PyAny>>>);
-
-/// Arrays kept per loader: the one Python holds while it asks for the
-/// next batch, the one being filled, and spares for a loop that keeps a
-/// batch one step longer.
-const RECYCLED_ARRAYS: usize = 4;
-
-impl Recycled {
-    /// An array of `shape` holding `values`: a kept one nobody else
-    /// references, else a new one (kept if there is room).
-    fn array<'py, T: Element + Copy>(
-        &self,
-        py: Python<'py>,
-        shape: [usize; 4],
-        values: &[T],
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Our reference is the only one: refilling it changes nothing any
-        // Python code can see. (pyo3 deprecates reading the count because
-        // free-threaded interpreters defer it; this extension is built for
-        // the GIL interpreter's stable ABI, where it is exact; the other
-        // ways to read it are an `unsafe` FFI call or `sys.getrefcount`.)
-        #[allow(deprecated)]
-        let free = |a: &Py<PyAny>| a.get_refcnt(py) == 1;
-        for array in kept.iter().filter(|a| free(a)) {
-            let Ok(array) = array.bind(py).cast::<PyArray4<T>>() else {
-                continue;
-            };
-            if array.shape() != shape {
-                continue;
-            }
-            // A user may have made it read-only: then it is not refilled.
-            if let Ok(mut view) = array.try_readwrite()
-                && let Ok(slice) = view.as_slice_mut()
-            {
-                slice.copy_from_slice(values);
-                drop(view);
-                return Ok(array.clone().into_any());
-            }
-        }
-        let array = PyArray1::from_slice(py, values).reshape(shape)?;
-        let handle = array.clone().into_any().unbind();
-        if kept.len() < RECYCLED_ARRAYS {
-            kept.push(handle);
-        } else if let Some(slot) = kept.iter_mut().find(|a| free(a)) {
-            // A free array of another shape (an epoch's short last batch,
-            // say) makes room for this one.
-            *slot = handle;
-        }
-        Ok(array.into_any())
+/// A batch's images in a NumPy array: a recycled one, else a new one
+/// kept for recycling.
+fn images_array<'py, T: Element + Copy>(
+    py: Python<'py>,
+    recycled: &Recycled,
+    shape: [usize; 4],
+    values: &[T],
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(array) = recycled.reusable::<T>(py, &shape)
+        && let Ok(mut view) = array.try_readwrite()
+        && let Ok(slice) = view.as_slice_mut()
+    {
+        slice.copy_from_slice(values);
+        drop(view);
+        return Ok(array.into_any());
     }
+    let array = PyArray1::from_slice(py, values).reshape(shape)?.into_any();
+    recycled.keep(py, &array);
+    Ok(array)
 }
 
 /// A batch as `(images, labels)` NumPy arrays (or torch tensors).
@@ -192,9 +154,9 @@ fn batch_to_python<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let shape = batch.shape();
     let images = if let Some(t) = batch.tensor() {
-        recycled.array(py, shape, t)?
+        images_array(py, recycled, shape, t)?
     } else if let Some(p) = batch.pixels() {
-        recycled.array(py, shape, p)?
+        images_array(py, recycled, shape, p)?
     } else {
         return Err(PyRuntimeError::new_err("a batch holds no images"));
     };

@@ -7,6 +7,7 @@
 use crate::array::{self, AnyImage, Count, Source};
 use crate::builder::PipelineBuilder;
 use crate::error;
+use crate::recycle::Recycled;
 use augment::{BoxFormat, Boxes, Element, MappedPoint, Normalisation, Targets};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -18,11 +19,16 @@ use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 #[derive(Clone, PartialEq)]
 pub struct Pipeline {
     pub(crate) inner: augment::Pipeline,
+    /// Arrays `apply_batch` returned without `out=`, to refill.
+    recycled: Recycled,
 }
 
 impl From<augment::Pipeline> for Pipeline {
     fn from(inner: augment::Pipeline) -> Self {
-        Pipeline { inner }
+        Pipeline {
+            inner,
+            recycled: Recycled::default(),
+        }
     }
 }
 
@@ -242,12 +248,21 @@ impl Pipeline {
         let out = match out {
             Some(out) => out,
             None => {
-                // numpy.zeros is calloc: fresh pages come zeroed from the
-                // system, so no zeroing pass precedes the batch, which
-                // overwrites every value. Too large: numpy's MemoryError.
-                fresh = py
-                    .import("numpy")?
-                    .call_method1("zeros", (shape.to_vec(), "float32"))?;
+                // An array returned before that Python has let go of, else
+                // a new one. numpy.zeros is calloc: fresh pages come zeroed
+                // from the system, so no zeroing pass precedes the batch,
+                // which overwrites every value. Too large: numpy's
+                // MemoryError.
+                fresh = match self.recycled.reusable::<f32>(py, &shape) {
+                    Some(array) => array.into_any(),
+                    None => {
+                        let array = py
+                            .import("numpy")?
+                            .call_method1("zeros", (shape.to_vec(), "float32"))?;
+                        self.recycled.keep(py, &array);
+                        array
+                    }
+                };
                 &fresh
             }
         };

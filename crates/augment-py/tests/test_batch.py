@@ -68,6 +68,35 @@ def test_batch_into_out(pipeline, photo):
     assert np.array_equal(out, pipeline.apply_batch([photo] * 3, first_index=4))
 
 
+def test_returned_batches_python_holds_are_never_refilled(pipeline, photo):
+    # Without out=, apply_batch refills an array it returned before only
+    # once nothing in Python references it: kept results, views and
+    # read-only arrays keep their values; what Python does to a result it
+    # let go of changes no later result.
+    images = [photo, photo[::-1].copy()]
+    expected = [pipeline.apply_batch(images, first_index=k, out=np.empty((2, 3, 32, 32), np.float32)) for k in range(8)]
+    kept, views = {}, {}
+    for round in range(3):
+        for k in range(8):
+            t = pipeline.apply_batch(images, first_index=k)
+            assert np.array_equal(t, expected[k])
+            if round == 0 and k % 3 == 0:
+                kept[k] = t
+            elif round == 1 and k == 5:
+                views[k] = t[1:]
+            elif round == 1 and k == 6:
+                t.flags.writeable = False
+            else:
+                t[...] = np.nan
+            del t
+    for k, t in kept.items():
+        assert np.array_equal(t, expected[k])
+    for k, v in views.items():
+        assert np.array_equal(v, expected[k][1:])
+    # Another shape after these: a batch of three.
+    assert np.array_equal(pipeline.apply_batch(images + images[:1], first_index=0)[:2], expected[0])
+
+
 def test_batch_out_is_checked(pipeline, photo):
     with pytest.raises(ValueError, match=r"shape \[2, 3, 32, 32\]"):
         pipeline.apply_batch([photo] * 2, out=np.empty((2, 3, 32, 31), np.float32))
