@@ -7,7 +7,8 @@ same 64 images (the bundled photographs, half 600x400 and half 500x375)
 through fastai's pipeline to 224x224 ImageNet-normalised NCHW float32. The
 Rust side is `augment._augment._time_apply_batch_in_rust`, which times
 `augment::Pipeline::apply_batch` in a Rust loop; the Python side times
-`pipeline.apply_batch(images, first_index)` (a new array each call) and
+`pipeline.apply_batch(images, first_index)` (each result dropped, so the
+pipeline refills the array it returned before) and
 `pipeline.apply_batch(images, first_index, out=out)` with `time.perf_counter`.
 Rounds alternate the sides; the report is the median seconds per batch of
 each and the overhead ratio.

@@ -167,7 +167,9 @@ class Pipeline:
         one output size (end it with a resize or crop). Runs on this
         process's thread pool with the GIL released. ``out``, if given, must
         be a C-contiguous float32 array of exactly the batch's shape; it is
-        filled and returned.
+        filled and returned. Without ``out``, the array returned is new or
+        one this pipeline returned before that nothing references any more
+        (refilling it spares a large batch its fresh pages).
 
         >>> import numpy as np, augment
         >>> p = augment.Pipeline.fastai(32, 32, seed=0)
@@ -289,7 +291,9 @@ class Loader:
     ``layout="nchw_f32"`` gives float32 NCHW normalised by ``mean``/``std``
     (default ImageNet's), ``"nhwc_u8"`` uint8 NHWC pixels; labels are int64.
     ``output="torch"`` wraps both with ``torch.from_numpy`` (no copy).
-    Samples that fail are replaced by the next that loads and listed by
+    A batch's images array is new or one the loader gave out before that
+    nothing references any more (so keeping a batch, or a view or tensor
+    of it, keeps its values). Samples that fail are replaced by the next that loads and listed by
     :meth:`report` (``policy="skip"``), or raise (``policy="fail"``).
     Pickles as its settings and epoch.
 
