@@ -8,7 +8,7 @@
 
 use anyhow::{Context, Result, bail};
 use augment::Image;
-use image::{DynamicImage, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use std::io::{BufWriter, Seek, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,13 +49,25 @@ impl std::error::Error for Interrupted {}
 
 /// Decodes an image file, its format from its content (so a misnamed file
 /// still reads), into 8-bit gray, RGB or RGBA (other layouts converted as
-/// `Image::try_from(DynamicImage)` does). The `image` crate's default
-/// decoding limits apply (512 MiB per allocation).
-pub fn read_image(path: &Path) -> Result<Image<u8>> {
-    Ok(Image::try_from(decode(path)?)?)
+/// `Image::try_from(DynamicImage)` does), turned upright by its EXIF
+/// orientation (JPEG, PNG, WebP) when `orientation` is set, as the loader
+/// and the Python package's `read_image` turn it. The `image` crate's
+/// default decoding limits apply (512 MiB per allocation).
+pub fn read_image(path: &Path, orientation: bool) -> Result<Image<u8>> {
+    let mut decoder = ImageReader::open(path)?
+        .with_guessed_format()?
+        .into_decoder()?;
+    let turn = if orientation {
+        decoder.orientation()?
+    } else {
+        image::metadata::Orientation::NoTransforms
+    };
+    let mut decoded = DynamicImage::from_decoder(decoder)?;
+    decoded.apply_orientation(turn);
+    Ok(Image::try_from(decoded)?)
 }
 
-/// Decodes an image file as it is stored.
+/// Decodes an image file as it is stored (no orientation applied).
 pub fn decode(path: &Path) -> Result<DynamicImage> {
     Ok(ImageReader::open(path)?.with_guessed_format()?.decode()?)
 }

@@ -45,6 +45,12 @@ pub struct RunArgs {
     /// their image, so an existing image means its targets exist too).
     #[arg(long)]
     pub skip_existing: bool,
+    /// Keep the pixels as stored, ignoring the EXIF orientation tag. By
+    /// default photos are turned upright first (as the loader and the
+    /// Python package's `read_image` do), and the targets beside them are
+    /// in the upright image's coordinates.
+    #[arg(long)]
+    pub no_orientation: bool,
     /// Output format by extension (png, jpg, bmp, tiff, webp) [default: the
     /// input's own, or png where it cannot be written].
     #[arg(long, value_name = "EXT")]
@@ -72,6 +78,12 @@ pub struct ApplyArgs {
     /// draws them for its image number `index`.
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub index: u64,
+    /// Keep the pixels as stored, ignoring the EXIF orientation tag. By
+    /// default photos are turned upright first (as the loader and the
+    /// Python package's `read_image` do), and the targets beside them are
+    /// in the upright image's coordinates.
+    #[arg(long)]
+    pub no_orientation: bool,
     /// JPEG quality, 1–100.
     #[arg(long, default_value_t = 90, value_name = "Q",
           value_parser = clap::value_parser!(u8).range(1..=100))]
@@ -177,6 +189,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         pipeline: &pipeline,
         copies: args.copies,
         skip_existing: args.skip_existing,
+        orientation: !args.no_orientation,
         bar: &bar,
         stats: &stats,
     };
@@ -263,7 +276,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Outcome> {
     }
 
     files::handle_ctrl_c()?;
-    let image = files::read_image(&args.input)
+    let image = files::read_image(&args.input, !args.no_orientation)
         .with_context(|| format!("reading {}", args.input.display()))?;
     let targets = sidecars.load()?;
     if let Some(dir) = output.parent() {
@@ -304,6 +317,8 @@ struct Work<'a> {
     pipeline: &'a Pipeline,
     copies: u32,
     skip_existing: bool,
+    /// Whether images are turned upright by their EXIF orientation.
+    orientation: bool,
     bar: &'a ProgressBar,
     stats: &'a Stats,
 }
@@ -329,7 +344,7 @@ impl Work<'_> {
         if todo.is_empty() {
             return;
         }
-        let loaded = files::read_image(&source.path).and_then(|image| {
+        let loaded = files::read_image(&source.path, self.orientation).and_then(|image| {
             let targets = source.sidecars.load()?;
             std::fs::create_dir_all(&source.out_dir)
                 .with_context(|| format!("creating {}", source.out_dir.display()))?;

@@ -231,6 +231,79 @@ fn apply_is_deterministic_and_equals_the_run_output_of_its_index() -> TestResult
     Ok(())
 }
 
+/// A TIFF block (little-endian) with one entry: orientation `value`.
+fn exif_orientation(value: u16) -> Vec<u8> {
+    let mut b = b"II*\0".to_vec();
+    b.extend_from_slice(&8u32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&0x0112u16.to_le_bytes());
+    b.extend_from_slice(&3u16.to_le_bytes());
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&value.to_le_bytes());
+    b.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    b
+}
+
+#[test]
+fn photos_are_turned_upright_by_their_exif_orientation_unless_told_not_to() -> TestResult {
+    use image::ImageEncoder;
+    let dir = tempfile::tempdir()?;
+    let pipeline = dir.path().join("same.toml");
+    std::fs::write(
+        &pipeline,
+        "seed = 1\n[[steps]]\ntransform = { type = \"flip_horizontal\" }\np = 0.0\n",
+    )?;
+    // Stored 40x20 with a red top-left quadrant; orientation 6 says "turn
+    // 90° clockwise to view", which puts the red at the top right of 20x40.
+    let (w, h) = (40u32, 20u32);
+    let stored = image::RgbImage::from_fn(w, h, |x, y| {
+        if x < w / 2 && y < h / 2 {
+            image::Rgb([240, 16, 16])
+        } else {
+            image::Rgb([16, 16, 120])
+        }
+    });
+    let input = dir.path().join("in").join("photo.png");
+    std::fs::create_dir_all(dir.path().join("in"))?;
+    let mut bytes = Vec::new();
+    let mut encoder = image::codecs::png::PngEncoder::new(&mut bytes);
+    encoder.set_exif_metadata(exif_orientation(6))?;
+    encoder.write_image(stored.as_raw(), w, h, image::ExtendedColorType::Rgb8)?;
+    std::fs::write(&input, bytes)?;
+
+    let read =
+        |flag: Option<&str>, name: &str| -> Result<image::RgbImage, Box<dyn std::error::Error>> {
+            let out = dir.path().join(name);
+            let mut command = Command::new(env!("CARGO_BIN_EXE_augment"));
+            command.arg("apply").arg("--pipeline").arg(&pipeline);
+            command.args(flag).arg(&input).arg(&out);
+            let result = command.output()?;
+            assert!(result.status.success(), "{}", text(&result.stderr));
+            Ok(image::open(&out)?.to_rgb8())
+        };
+    let red = |img: &image::RgbImage, x: u32, y: u32| img.get_pixel(x, y)[0] > 128;
+
+    let upright = read(None, "upright.png")?;
+    assert_eq!(upright.dimensions(), (20, 40));
+    assert!(red(&upright, 15, 2) && !red(&upright, 2, 2) && !red(&upright, 15, 30));
+    let as_stored = read(Some("--no-orientation"), "stored.png")?;
+    assert_eq!(as_stored, stored);
+
+    // `run` reads the same way.
+    let out = dir.path().join("run");
+    let result = augment([
+        "run".as_ref(),
+        "--pipeline".as_ref(),
+        pipeline.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        input.as_os_str(),
+    ])?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_eq!(image::open(out.join("photo-0.png"))?.to_rgb8(), upright);
+    Ok(())
+}
+
 #[test]
 fn apply_refuses_to_overwrite_its_input() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -15,9 +15,9 @@ Ray is the engine: ``ray.data.from_items`` lists the files, ``map_batches``
 runs :func:`augment_batch` on the workers (the pipeline travels pickled),
 and the dataset it returns holds one row per output (``name``, ``index``).
 On a cluster, ``photos/`` and ``augmented/`` must be paths every node sees
-(a shared file system). Files are decoded by ``augment.read_image`` with
-``orientation=False`` (the command-line tool ignores EXIF orientation too);
-it reads JPEG, PNG, WebP and BMP as 8-bit RGB, so outputs equal
+(a shared file system). Files are decoded by ``augment.read_image``, turned
+upright by their EXIF orientation as the command-line tool turns them; it
+reads JPEG, PNG, WebP and BMP as 8-bit RGB, so outputs equal
 ``augment run``'s for RGB files of those formats (the tool keeps gray and
 alpha images as 1 or 4 channels, and reads more formats, which would shift
 its numbering).
@@ -60,7 +60,7 @@ def augment_batch(
     names, indices = [], []
     for path, position in zip(batch["path"], batch["position"]):
         path = Path(str(path))
-        image = augment.read_image(path, orientation=False)
+        image = augment.read_image(path)
         folder = Path(out) / path.parent.relative_to(root)
         folder.mkdir(parents=True, exist_ok=True)
         for copy in range(copies):
