@@ -46,12 +46,16 @@ impl Unit {
 }
 
 /// Whether a group measures whole images rather than pixels: everything the
-/// `pipeline` bench target runs, or (when the target is unknown, as when
-/// summarising an existing criterion directory) a group named `pipeline…`.
+/// `pipeline` and `load` bench targets run, or (when the target is unknown,
+/// as when summarising an existing criterion directory) a group named
+/// `pipeline…` or `load…`.
 pub fn is_image_group(bench_target: Option<&str>, group: &str) -> bool {
     match bench_target {
-        Some(target) => target == "pipeline",
-        None => group.to_ascii_lowercase().starts_with("pipeline"),
+        Some(target) => target == "pipeline" || target == "load",
+        None => {
+            let group = group.to_ascii_lowercase();
+            group.starts_with("pipeline") || group.starts_with("load")
+        }
     }
 }
 
@@ -253,6 +257,14 @@ mod tests {
             Some("naive_chain"),
             Some(Throughput::Elements(8)),
         );
+        assert_eq!(Entry::from_measured(&m, None).unit, Unit::Image);
+        // The loader's target and groups count images too.
+        let m = measured(
+            "load_rrc_224",
+            Some("zune_jpeg"),
+            Some(Throughput::Elements(8)),
+        );
+        assert_eq!(Entry::from_measured(&m, Some("load")).unit, Unit::Image);
         assert_eq!(Entry::from_measured(&m, None).unit, Unit::Image);
         // A pixel group in the sample target stays per pixel even if named oddly.
         let m = measured(
