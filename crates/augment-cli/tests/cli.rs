@@ -231,19 +231,6 @@ fn apply_is_deterministic_and_equals_the_run_output_of_its_index() -> TestResult
     Ok(())
 }
 
-/// A TIFF block (little-endian) with one entry: orientation `value`.
-fn exif_orientation(value: u16) -> Vec<u8> {
-    let mut b = b"II*\0".to_vec();
-    b.extend_from_slice(&8u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&0x0112u16.to_le_bytes());
-    b.extend_from_slice(&3u16.to_le_bytes());
-    b.extend_from_slice(&1u32.to_le_bytes());
-    b.extend_from_slice(&value.to_le_bytes());
-    b.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    b
-}
-
 #[test]
 fn photos_are_turned_upright_by_their_exif_orientation_unless_told_not_to() -> TestResult {
     use image::ImageEncoder;
@@ -267,7 +254,7 @@ fn photos_are_turned_upright_by_their_exif_orientation_unless_told_not_to() -> T
     std::fs::create_dir_all(dir.path().join("in"))?;
     let mut bytes = Vec::new();
     let mut encoder = image::codecs::png::PngEncoder::new(&mut bytes);
-    encoder.set_exif_metadata(exif_orientation(6))?;
+    encoder.set_exif_metadata(load::decode::tests_support::exif_orientation(6))?;
     encoder.write_image(stored.as_raw(), w, h, image::ExtendedColorType::Rgb8)?;
     std::fs::write(&input, bytes)?;
 

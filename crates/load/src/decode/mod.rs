@@ -459,9 +459,26 @@ fn image_len(header: &Header, channels: usize) -> Result<usize, DecodeError> {
         .ok_or(DecodeError::OutOfMemory { bytes: usize::MAX })
 }
 
-/// Fixtures for the documentation examples.
+/// Fixtures for the documentation examples and the tests of this crate
+/// and the ones above it.
 #[doc(hidden)]
 pub mod tests_support {
+    /// An EXIF block (little-endian TIFF) with one entry: orientation
+    /// `value`.
+    pub fn exif_orientation(value: u16) -> Vec<u8> {
+        let mut b = b"II".to_vec();
+        b.extend_from_slice(&42u16.to_le_bytes());
+        b.extend_from_slice(&8u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&0x0112u16.to_le_bytes());
+        b.extend_from_slice(&3u16.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&value.to_le_bytes());
+        b.extend_from_slice(&[0, 0]);
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b
+    }
+
     /// A 2x1 RGB PNG: red, blue.
     pub fn tiny_png() -> Vec<u8> {
         let mut out = Vec::new();

@@ -37,20 +37,7 @@ pub fn quadrant(w: usize, h: usize) -> Vec<u8> {
     out
 }
 
-/// A TIFF block (little-endian) with one orientation entry.
-pub fn exif_orientation(value: u16) -> Vec<u8> {
-    let mut b = b"II".to_vec();
-    b.extend_from_slice(&42u16.to_le_bytes());
-    b.extend_from_slice(&8u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&0x0112u16.to_le_bytes());
-    b.extend_from_slice(&3u16.to_le_bytes());
-    b.extend_from_slice(&1u32.to_le_bytes());
-    b.extend_from_slice(&value.to_le_bytes());
-    b.extend_from_slice(&[0, 0]);
-    b.extend_from_slice(&0u32.to_le_bytes());
-    b
-}
+pub use load::decode::tests_support::exif_orientation;
 
 /// JPEG options for [`jpeg`].
 #[derive(Clone, Copy)]
