@@ -178,5 +178,7 @@ pub(crate) fn convolve<T: Sample>(
     }
 }
 
-/// Output rows the vertical pass computes together (they share input loads).
-const GROUP: usize = 4;
+/// Output rows handed to the vertical pass together (they share input
+/// loads): the AVX-512 kernel's group (`kernels::generic`), two groups on
+/// the paths with narrower register files.
+const GROUP: usize = 8;
