@@ -100,28 +100,11 @@ impl<T: Sample> pulp::WithSimd for VerticalRows<'_, '_, '_, T> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let n = self.weights.len();
         let mut i = 0;
         if S::F32_LANES >= 16 {
-            while i + GROUP_WIDE <= self.outs.len() {
-                group::<S, T, GROUP_WIDE>(
-                    simd,
-                    &self.rows[i..i + n + GROUP_WIDE - 1],
-                    self.weights,
-                    &mut self.outs[i..i + GROUP_WIDE],
-                );
-                i += GROUP_WIDE;
-            }
+            i = groups::<S, T, GROUP_WIDE>(simd, self.rows, self.weights, self.outs, i);
         }
-        while i + GROUP <= self.outs.len() {
-            group::<S, T, GROUP>(
-                simd,
-                &self.rows[i..i + n + GROUP - 1],
-                self.weights,
-                &mut self.outs[i..i + GROUP],
-            );
-            i += GROUP;
-        }
+        i = groups::<S, T, GROUP>(simd, self.rows, self.weights, self.outs, i);
         while i < self.outs.len() {
             let terms = row_terms(&self.rows[i..], self.weights);
             WeightedSum {
@@ -132,6 +115,24 @@ impl<T: Sample> pulp::WithSimd for VerticalRows<'_, '_, '_, T> {
             i += 1;
         }
     }
+}
+
+/// Output rows from `i` on in whole groups of `G`; returns the first row
+/// left over.
+#[inline(always)]
+fn groups<S: Simd, T: Sample, const G: usize>(
+    simd: S,
+    rows: &[&[f32]],
+    weights: &[f32],
+    outs: &mut [&mut [T]],
+    mut i: usize,
+) -> usize {
+    let n = weights.len();
+    while i + G <= outs.len() {
+        group::<S, T, G>(simd, &rows[i..i + n + G - 1], weights, &mut outs[i..i + G]);
+        i += G;
+    }
+    i
 }
 
 /// `G` output rows from `n + G - 1` input rows.
