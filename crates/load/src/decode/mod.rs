@@ -37,10 +37,13 @@
 //!
 //! The request can name a region of the stored image and a scale
 //! denominator (1, 2, 4, 8), so a later stage can decode only what a plan
-//! reads, at the DCT scale it needs. Today every decoder returns the whole
-//! image at scale 1, and [`Delivered`] says so: callers map coordinates
-//! through [`Delivered::to_stored`], which stays right when decoders start
-//! honouring the request.
+//! reads, at the DCT scale it needs. Sequential JPEGs (gray, or YCbCr
+//! 4:4:4, 4:2:2, 4:2:0: nearly every photo) are decoded by the in-tree
+//! decoder, which delivers exactly the region asked for, bit-identical to
+//! the same pixels of its whole-image decode; every other file is decoded
+//! whole. The scale is not honoured yet (always 1). [`Delivered`] says
+//! what came back: callers map coordinates through
+//! [`Delivered::to_stored`].
 
 mod bmp;
 mod exif;
@@ -216,6 +219,7 @@ pub enum DecodeError {
 pub struct DecodeBuffer {
     pixels: Vec<u8>,
     scratch: Vec<u8>,
+    jpeg: jpeg::Scratch,
     width: usize,
     height: usize,
 }
@@ -306,8 +310,18 @@ pub fn decode(
     };
     buffer.width = 0;
     buffer.height = 0;
+    let whole = Region {
+        x: 0,
+        y: 0,
+        width: header.width,
+        height: header.height,
+    };
+    let wanted = request.region.unwrap_or(whole);
     let DecodeBuffer {
-        pixels, scratch, ..
+        pixels,
+        scratch,
+        jpeg: jpeg_scratch,
+        ..
     } = buffer;
     // Decode straight into the pixels when nothing turns them afterwards.
     let (stored, tmp) = if orientation == Orientation::Normal {
@@ -318,32 +332,27 @@ pub fn decode(
     // The decoders are other crates: should one panic on a hostile file,
     // the file is corrupt, not the caller's thread.
     let decoded = catch_unwind(AssertUnwindSafe(|| match header.format {
-        Format::Jpeg => jpeg::decode(bytes, &header, scan, stored),
-        Format::Png => png::decode(bytes, &header, stored, tmp),
-        Format::WebP => webp::decode(bytes, &header, stored, tmp),
-        Format::Bmp => bmp::decode(bytes, &header, stored, tmp),
+        Format::Jpeg => jpeg::decode(bytes, &header, scan, wanted, jpeg_scratch, stored),
+        Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| whole),
+        Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| whole),
+        Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| whole),
     }));
-    decoded.unwrap_or_else(|_| {
+    let region = decoded.unwrap_or_else(|_| {
         Err(DecodeError::Corrupt {
             format: header.format,
             what: "the decoder gave up (it panicked)".into(),
         })
     })?;
-    let (w, h) = (header.width as usize, header.height as usize);
+    let (w, h) = (region.width as usize, region.height as usize);
     if orientation != Orientation::Normal {
         pixels::orient(scratch, (w, h), orientation, pixels)?;
     }
-    let (width, height) = orientation.upright_size((header.width, header.height));
+    let (width, height) = orientation.upright_size((region.width, region.height));
     buffer.width = width as usize;
     buffer.height = height as usize;
     Ok(Delivered {
         header,
-        region: Region {
-            x: 0,
-            y: 0,
-            width: header.width,
-            height: header.height,
-        },
+        region,
         scale: 1,
         orientation,
         width,

@@ -126,7 +126,8 @@ impl Request {
 pub struct Delivered {
     /// The file's header.
     pub header: Header,
-    /// The stored pixels decoded (today always the whole image).
+    /// The stored pixels decoded: the requested region for sequential
+    /// JPEGs, the whole image for every other file.
     pub region: Region,
     /// The scale denominator applied (today always 1).
     pub scale: u32,

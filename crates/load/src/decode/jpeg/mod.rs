@@ -1,4 +1,6 @@
-//! JPEG: a marker walk for the header, zune-jpeg for the pixels.
+//! JPEG: a marker walk for the header; the pixels from the in-tree
+//! decoder for the common sequential files (`baseline.rs`: only the
+//! region asked for), from zune-jpeg (the whole image) for the rest.
 //!
 //! The walk reads segments from SOI to the first SOS: the frame header
 //! (SOF0/1 sequential, SOF2 progressive; the lossless, hierarchical and
@@ -11,7 +13,16 @@
 //! `FF` in it is followed by `00` or a restart marker), so the last
 //! `FF D9` after the first SOS is the real end of the image.
 
-use super::{ColorModel, DecodeError, Format, Header, Orientation, exif, fit, image_len};
+mod baseline;
+mod color;
+mod huffman;
+mod idct;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use baseline::Scratch;
+
+use super::{ColorModel, DecodeError, Format, Header, Orientation, Region, exif, fit, image_len};
 use zune_jpeg::JpegDecoder;
 use zune_jpeg::errors::DecodeErrors;
 use zune_jpeg::zune_core::bytestream::ZCursor;
@@ -187,16 +198,33 @@ fn decode_error(e: DecodeErrors) -> DecodeError {
     }
 }
 
-/// Decodes the whole image as RGB into `out` (`3 * width * height` bytes).
+/// Decodes `region` (or more of the image) as RGB into `out` (`3 * width
+/// * height` bytes of what it delivers) and says which region it is.
 pub(super) fn decode(
     bytes: &[u8],
     header: &Header,
     scan: usize,
+    region: Region,
+    scratch: &mut Scratch,
     out: &mut Vec<u8>,
-) -> Result<(), DecodeError> {
+) -> Result<Region, DecodeError> {
     if !has_end(bytes, scan) {
         return Err(truncated("no end-of-image marker after the image data"));
     }
+    if !header.progressive && baseline::decode(bytes, region, scratch, out)? {
+        return Ok(region);
+    }
+    decode_whole(bytes, header, out)?;
+    Ok(Region {
+        x: 0,
+        y: 0,
+        width: header.width,
+        height: header.height,
+    })
+}
+
+/// Decodes the whole image with zune-jpeg.
+fn decode_whole(bytes: &[u8], header: &Header, out: &mut Vec<u8>) -> Result<(), DecodeError> {
     let side = usize::from(u16::MAX);
     let options = DecoderOptions::default()
         .jpeg_set_out_colorspace(ColorSpace::RGB)

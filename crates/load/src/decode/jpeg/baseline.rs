@@ -1,0 +1,548 @@
+//! The in-tree decoder for the common JPEG: sequential Huffman (SOF0,
+//! SOF1), 8-bit, one interleaved scan, gray or YCbCr with 4:4:4, 4:2:2 or
+//! 4:2:0 chroma. It decodes a region of the stored image, doing only the
+//! work the region needs:
+//!
+//! - entropy decoding (which cannot skip: every code's length depends on
+//!   the previous one) runs from the first MCU to the last MCU of the
+//!   region's last MCU row, and stops there;
+//! - coefficients are kept, dequantised and inverse-transformed only for
+//!   the MCUs that cover the region plus the one chroma sample of context
+//!   on each side that fancy upsampling reads;
+//! - upsampling and colour conversion run on the region's pixels only.
+//!
+//! Every step is libjpeg-turbo's default arithmetic (islow IDCT, fancy
+//! upsampling, its colour conversion: `idct.rs`, `color.rs`), and each
+//! output pixel depends only on the coefficients of the blocks around it,
+//! so a region is bit-identical to the same pixels of the whole image
+//! decoded here (`tests.rs` checks it on every cut).
+//!
+//! Everything else (progressive, arithmetic, 12-bit, several scans, CMYK,
+//! RGB-coded files, 4:4:0 or 4:1:1 chroma) returns `None` from [`parse`],
+//! and the caller decodes the whole image with zune-jpeg instead.
+
+use super::color;
+use super::huffman::{Bits, Table};
+use super::idct::{self, GROUP, LANES};
+use crate::decode::{DecodeError, Format, Region, fit};
+use augment::Isa;
+
+/// Zigzag position to natural (row-major) position.
+const NATURAL: [usize; 64] = {
+    let mut table = [0usize; 64];
+    let (mut x, mut y) = (0usize, 0usize);
+    let mut i = 0;
+    while i < 64 {
+        table[i] = y * 8 + x;
+        if (x + y) % 2 == 0 {
+            if x == 7 {
+                y += 1;
+            } else if y == 0 {
+                x += 1;
+            } else {
+                x += 1;
+                y -= 1;
+            }
+        } else if y == 7 {
+            x += 1;
+        } else if x == 0 {
+            y += 1;
+        } else {
+            x -= 1;
+            y += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// A decoder's reusable memory: Huffman tables, coefficients of one MCU
+/// row, component planes of the region, row buffers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scratch {
+    dc: [Table; 4],
+    ac: [Table; 4],
+    coefficients: [Vec<i16>; 3],
+    planes: [Vec<u8>; 3],
+    sums: Vec<i32>,
+    cb: Vec<u8>,
+    cr: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Component {
+    id: u8,
+    h: usize,
+    v: usize,
+    quant: usize,
+    dc: usize,
+    ac: usize,
+}
+
+/// What the headers say, for a file this decoder takes.
+struct Frame {
+    width: usize,
+    height: usize,
+    components: [Component; 3],
+    count: usize,
+    hmax: usize,
+    vmax: usize,
+    restart_interval: usize,
+    /// Byte offset of the first scan's entropy-coded data.
+    data: usize,
+    /// Dequantisation tables in natural order.
+    quant: [[i32; 64]; 4],
+}
+
+fn corrupt(what: &str) -> DecodeError {
+    DecodeError::Corrupt {
+        format: Format::Jpeg,
+        what: what.to_string(),
+    }
+}
+
+fn be16(bytes: &[u8], at: usize) -> Option<usize> {
+    bytes
+        .get(at..at + 2)
+        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+}
+
+/// Reads the segments up to the first scan into `scratch`'s tables;
+/// `None` if the file is not one this decoder takes.
+fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeError> {
+    let mut quant = [[0i32; 64]; 4];
+    let mut have_quant = [false; 4];
+    let mut built = [[false; 4]; 2];
+    let mut components = [Component::default(); 3];
+    let mut count = 0;
+    let mut size = None;
+    let mut restart_interval = 0;
+    let mut adobe_rgb = false;
+    let mut pos = 2;
+    loop {
+        let Some(ff) = bytes
+            .get(pos..)
+            .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+        else {
+            return Ok(None);
+        };
+        pos += ff;
+        while bytes.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let Some(&marker) = bytes.get(pos) else {
+            return Ok(None);
+        };
+        pos += 1;
+        if matches!(marker, 0x00 | 0x01 | 0xD0..=0xD8) {
+            continue;
+        }
+        let Some(len) = be16(bytes, pos).filter(|&l| l >= 2) else {
+            return Ok(None);
+        };
+        let Some(segment) = bytes.get(pos + 2..pos + len) else {
+            return Ok(None);
+        };
+        match marker {
+            0xC0 | 0xC1 => {
+                let [8, h0, h1, w0, w1, n, ref rest @ ..] = *segment else {
+                    return Ok(None);
+                };
+                count = usize::from(n);
+                if !matches!(count, 1 | 3) || rest.len() < 3 * count || size.is_some() {
+                    return Ok(None);
+                }
+                for (c, spec) in components.iter_mut().zip(rest.chunks_exact(3)) {
+                    *c = Component {
+                        id: spec[0],
+                        h: usize::from(spec[1] >> 4),
+                        v: usize::from(spec[1] & 15),
+                        quant: usize::from(spec[2]),
+                        ..Component::default()
+                    };
+                }
+                size = Some((
+                    usize::from(u16::from_be_bytes([w0, w1])),
+                    usize::from(u16::from_be_bytes([h0, h1])),
+                ));
+            }
+            // Progressive, lossless, hierarchical, arithmetic: not here.
+            0xC2..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return Ok(None),
+            0xC4 => {
+                let mut rest = segment;
+                while let [class_id, ref tail @ ..] = *rest {
+                    let (class, id) = (usize::from(class_id >> 4), usize::from(class_id & 15));
+                    let Some(counts) = tail.get(..16) else {
+                        return Err(corrupt("a Huffman table is cut"));
+                    };
+                    let counts: [u8; 16] = std::array::from_fn(|i| counts[i]);
+                    let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+                    let Some(symbols) = tail.get(16..16 + n) else {
+                        return Err(corrupt("a Huffman table is cut"));
+                    };
+                    if class > 1 || id > 3 {
+                        return Err(corrupt("a Huffman table with a bad class or number"));
+                    }
+                    let table = if class == 0 {
+                        &mut scratch.dc[id]
+                    } else {
+                        &mut scratch.ac[id]
+                    };
+                    table.build(&counts, symbols, class == 1).map_err(corrupt)?;
+                    built[class][id] = true;
+                    rest = &tail[16 + n..];
+                }
+            }
+            0xDB => {
+                let mut rest = segment;
+                while let [precision_id, ref tail @ ..] = *rest {
+                    let (wide, id) = (precision_id >> 4 != 0, usize::from(precision_id & 15));
+                    let bytes_per = if wide { 2 } else { 1 };
+                    let Some(values) = tail.get(..64 * bytes_per) else {
+                        return Err(corrupt("a quantisation table is cut"));
+                    };
+                    if id > 3 {
+                        return Err(corrupt("a quantisation table with a bad number"));
+                    }
+                    for (k, &natural) in NATURAL.iter().enumerate() {
+                        quant[id][natural] = if wide {
+                            i32::from(u16::from_be_bytes([values[2 * k], values[2 * k + 1]]))
+                        } else {
+                            i32::from(values[k])
+                        };
+                    }
+                    have_quant[id] = true;
+                    rest = &tail[64 * bytes_per..];
+                }
+            }
+            0xDD => restart_interval = be16(segment, 0).unwrap_or(0),
+            0xEE if segment.starts_with(b"Adobe") && segment.get(11) == Some(&0) => {
+                adobe_rgb = true
+            }
+            0xDA => {
+                let Some((width, height)) = size else {
+                    return Ok(None);
+                };
+                let [n, ref rest @ ..] = *segment else {
+                    return Ok(None);
+                };
+                if usize::from(n) != count || rest.len() < 2 * count + 3 {
+                    return Ok(None);
+                }
+                // Sequential: spectral selection 0..=63, no successive approximation.
+                if rest[2 * count..2 * count + 3] != [0, 63, 0] {
+                    return Ok(None);
+                }
+                for spec in rest[..2 * count].chunks_exact(2) {
+                    let Some(c) = components[..count].iter_mut().find(|c| c.id == spec[0]) else {
+                        return Ok(None);
+                    };
+                    c.dc = usize::from(spec[1] >> 4);
+                    c.ac = usize::from(spec[1] & 15);
+                }
+                let usable = |c: &Component| {
+                    c.quant < 4
+                        && have_quant[c.quant]
+                        && c.dc < 4
+                        && c.ac < 4
+                        && built[0][c.dc]
+                        && built[1][c.ac]
+                        && (1..=4).contains(&c.h)
+                        && (1..=4).contains(&c.v)
+                };
+                if width == 0 || height == 0 || !components[..count].iter().all(usable) {
+                    return Ok(None);
+                }
+                let (hmax, vmax) = if count == 1 {
+                    // One component: one block per MCU whatever its factors.
+                    components[0].h = 1;
+                    components[0].v = 1;
+                    (1, 1)
+                } else {
+                    let [y, cb, cr] = components;
+                    let chroma_ok = (cb.h, cb.v, cr.h, cr.v) == (1, 1, 1, 1);
+                    let luma_ok = matches!((y.h, y.v), (1, 1) | (2, 1) | (2, 2));
+                    // libjpeg reads components named R, G, B as RGB.
+                    let rgb = adobe_rgb || (y.id, cb.id, cr.id) == (b'R', b'G', b'B');
+                    if !chroma_ok || !luma_ok || rgb {
+                        return Ok(None);
+                    }
+                    (y.h, y.v)
+                };
+                return Ok(Some(Frame {
+                    width,
+                    height,
+                    components,
+                    count,
+                    hmax,
+                    vmax,
+                    restart_interval,
+                    data: pos + len,
+                    quant,
+                }));
+            }
+            0xD9 => return Ok(None),
+            _ => {}
+        }
+        pos += len;
+    }
+}
+
+/// Decodes `region` of `bytes` as RGB into `out` (`3 * width * height` of
+/// the region), or returns `Ok(false)` without touching `out` when the
+/// file is not one this decoder takes.
+pub(super) fn decode(
+    bytes: &[u8],
+    region: Region,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> Result<bool, DecodeError> {
+    let Some(frame) = parse(bytes, scratch)? else {
+        return Ok(false);
+    };
+    let (x0, y0) = (region.x as usize, region.y as usize);
+    let (x1, y1) = (x0 + region.width as usize, y0 + region.height as usize);
+    if region.width == 0 || region.height == 0 || x1 > frame.width || y1 > frame.height {
+        return Err(corrupt("the region is not inside the frame"));
+    }
+    let (mcu_w, mcu_h) = (8 * frame.hmax, 8 * frame.vmax);
+    let (mcus_x, mcus_y) = (frame.width.div_ceil(mcu_w), frame.height.div_ceil(mcu_h));
+    // Fancy upsampling reads one chroma sample beyond each side.
+    let (fx, fy) = (frame.hmax, frame.vmax);
+    let context = |lo: usize, hi: usize, f: usize, side: usize| -> (usize, usize) {
+        if f == 1 {
+            (lo, hi)
+        } else {
+            let last = side.div_ceil(f) - 1;
+            let (a, b) = ((lo / f).saturating_sub(1), ((hi - 1) / f + 1).min(last));
+            (lo.min(a * f), hi.max((b + 1) * f))
+        }
+    };
+    let (cx0, cx1) = context(x0, x1, fx, frame.width);
+    let (cy0, cy1) = context(y0, y1, fy, frame.height);
+    let (mx0, mx1) = (cx0 / mcu_w, cx1.div_ceil(mcu_w).min(mcus_x));
+    let (my0, my1) = (cy0 / mcu_h, cy1.div_ceil(mcu_h).min(mcus_y));
+
+    let components = &frame.components[..frame.count];
+    let isa = Isa::selected();
+    // Per component: groups per block row, plane stride and rows.
+    let mut groups = [0usize; 3];
+    for (c, comp) in components.iter().enumerate() {
+        groups[c] = ((mx1 - mx0) * comp.h).div_ceil(LANES);
+        let stride = groups[c] * 8 * LANES;
+        let rows = (my1 - my0) * comp.v * 8;
+        let Scratch {
+            coefficients,
+            planes,
+            ..
+        } = &mut *scratch;
+        fit_i16(&mut coefficients[c], comp.v * groups[c] * GROUP)?;
+        fit(&mut planes[c], stride * rows)?;
+    }
+
+    let mut bits = Bits::new(bytes, frame.data);
+    let mut predictors = [0i32; 3];
+    let mut left_in_interval = frame.restart_interval;
+    for my in 0..my1 {
+        let keep_row = my >= my0;
+        if keep_row {
+            for c in 0..frame.count {
+                scratch.coefficients[c].fill(0);
+            }
+        }
+        // The last row stops after the region's last MCU.
+        let last_mx = if my + 1 == my1 { mx1 } else { mcus_x };
+        for mx in 0..last_mx {
+            if frame.restart_interval > 0 {
+                if left_in_interval == 0 {
+                    if !bits.restart() {
+                        return Err(corrupt("a restart marker is missing"));
+                    }
+                    predictors = [0; 3];
+                    left_in_interval = frame.restart_interval;
+                }
+                left_in_interval -= 1;
+            }
+            let keep = keep_row && (mx0..mx1).contains(&mx);
+            for (c, comp) in components.iter().enumerate() {
+                let (dc, ac) = (&scratch.dc[comp.dc], &scratch.ac[comp.ac]);
+                for by in 0..comp.v {
+                    for bx in 0..comp.h {
+                        if !keep {
+                            bits.skip_block(dc, ac, &mut predictors[c]);
+                            continue;
+                        }
+                        let column = (mx - mx0) * comp.h + bx;
+                        let base = (by * groups[c] + column / LANES) * GROUP + column % LANES;
+                        let Some(block) = scratch.coefficients[c]
+                            .get_mut(base..base + 63 * LANES + 1)
+                            .and_then(|b| <&mut [i16; 63 * LANES + 1]>::try_from(b).ok())
+                        else {
+                            return Err(corrupt("a block outside the coefficient rows"));
+                        };
+                        bits.block(dc, ac, &mut predictors[c], |k, value| {
+                            // The masks prove the index in bounds.
+                            block[(NATURAL[k & 63] & 63) * LANES] = value as i16;
+                        });
+                    }
+                }
+            }
+        }
+        if keep_row {
+            for (c, comp) in components.iter().enumerate() {
+                let stride = groups[c] * 8 * LANES;
+                let row_len = groups[c] * GROUP;
+                for by in 0..comp.v {
+                    let top = ((my - my0) * comp.v + by) * 8;
+                    let Scratch {
+                        coefficients,
+                        planes,
+                        ..
+                    } = &mut *scratch;
+                    let (Some(coeffs), Some(plane)) = (
+                        coefficients[c].get(by * row_len..(by + 1) * row_len),
+                        planes[c].get_mut(top * stride..(top + 8) * stride),
+                    ) else {
+                        return Err(corrupt("a block row outside the planes"));
+                    };
+                    idct::row_of_blocks(isa, coeffs, &frame.quant[comp.quant], plane, stride);
+                }
+            }
+        }
+    }
+
+    let width = x1 - x0;
+    fit(out, 3 * width * (y1 - y0))?;
+    let origin = (mx0 * mcu_w, my0 * mcu_h);
+    let luma_stride = groups[0] * 8 * LANES;
+    if frame.count == 1 {
+        let plane = &scratch.planes[0];
+        idct::on_isa(isa, || {
+            for (y, line) in (y0..y1).zip(out.chunks_exact_mut(3 * width)) {
+                let at = (y - origin.1) * luma_stride + x0 - origin.0;
+                let row = plane
+                    .get(at..at + width)
+                    .ok_or_else(|| corrupt("a row outside the plane"))?;
+                color::gray_to_rgb(row, line);
+            }
+            Ok(())
+        })?;
+        return Ok(true);
+    }
+    let chroma_stride = groups[1] * 8 * LANES;
+    idct::on_isa(isa, || {
+        output_ycc(
+            &frame,
+            scratch,
+            (x0, x1, y0, y1),
+            (mx0, my0),
+            chroma_stride,
+            luma_stride,
+            out,
+        )
+    })?;
+    Ok(true)
+}
+
+/// Upsamples the chroma planes and converts rows `y0..y1`, columns
+/// `x0..x1` to RGB.
+#[inline(always)]
+fn output_ycc(
+    frame: &Frame,
+    scratch: &mut Scratch,
+    (x0, x1, y0, y1): (usize, usize, usize, usize),
+    (mx0, my0): (usize, usize),
+    chroma_stride: usize,
+    luma_stride: usize,
+    out: &mut [u8],
+) -> Result<(), DecodeError> {
+    let (fx, fy) = (frame.hmax, frame.vmax);
+    let width = x1 - x0;
+    let (luma_x, luma_y) = (mx0 * 8 * fx, my0 * 8 * fy);
+    let (chroma_x, chroma_y) = (mx0 * 8, my0 * 8);
+    let (chroma_w, chroma_h) = (frame.width.div_ceil(fx), frame.height.div_ceil(fy));
+    // Chroma columns upsampled for this region, with one neighbour each side.
+    let (c0, c1) = (x0 / fx, (x1 - 1) / fx + 1);
+    let Scratch {
+        planes,
+        sums,
+        cb: cb_row,
+        cr: cr_row,
+        ..
+    } = scratch;
+    let span = (c1 - c0) * fx;
+    sums.resize(c1 - c0 + 2, 0);
+    cb_row.resize(span, 0);
+    cr_row.resize(span, 0);
+    let missing = || corrupt("a row outside the planes");
+    for (y, line) in (y0..y1).zip(out.chunks_exact_mut(3 * width)) {
+        let at = (y - luma_y) * luma_stride + x0 - luma_x;
+        let luma = planes[0].get(at..at + width).ok_or_else(missing)?;
+        for (plane, row) in [(&planes[1], &mut *cb_row), (&planes[2], &mut *cr_row)] {
+            let cy = y / fy;
+            let line_at = |r: usize| -> Result<&[u8], DecodeError> {
+                let start = r.checked_sub(chroma_y).ok_or_else(missing)? * chroma_stride;
+                plane.get(start..start + chroma_stride).ok_or_else(missing)
+            };
+            let nearer = line_at(cy)?;
+            // Columns c0 - 1 ..= c1 (clamped to the image) in chroma-plane coordinates.
+            let column = |c: usize| c.min(chroma_w - 1).saturating_sub(chroma_x);
+            let left = column(c0.saturating_sub(1));
+            let right = column(c1.min(chroma_w - 1));
+            let first = column(c0);
+            let n = c1 - c0;
+            if fy == 2 {
+                let further_row = if y % 2 == 0 {
+                    cy.saturating_sub(1)
+                } else {
+                    (cy + 1).min(chroma_h - 1)
+                };
+                let further = line_at(further_row)?;
+                let (Some(near_span), Some(far_span)) =
+                    (nearer.get(first..first + n), further.get(first..first + n))
+                else {
+                    return Err(missing());
+                };
+                color::column_sums(near_span, far_span, &mut sums[1..=n]);
+                let edge = |c: usize| 3 * i32::from(nearer[c]) + i32::from(further[c]);
+                sums[0] = edge(left);
+                sums[n + 1] = edge(right);
+                color::upsample_h2(sums, 4, row);
+            } else if fx == 2 {
+                let Some(span_row) = nearer.get(first..first + n) else {
+                    return Err(missing());
+                };
+                for (s, &v) in sums[1..=n].iter_mut().zip(span_row) {
+                    *s = i32::from(v);
+                }
+                sums[0] = i32::from(nearer[left]);
+                sums[n + 1] = i32::from(nearer[right]);
+                color::upsample_h2(sums, 1, row);
+            } else {
+                let Some(span_row) = nearer.get(first..first + n) else {
+                    return Err(missing());
+                };
+                row.copy_from_slice(span_row);
+            }
+        }
+        let skip = x0 - c0 * fx;
+        color::ycc_to_rgb(
+            luma,
+            &cb_row[skip..skip + width],
+            &cr_row[skip..skip + width],
+            line,
+        );
+    }
+    Ok(())
+}
+
+/// Makes `v` exactly `len` values, reusing its capacity.
+fn fit_i16(v: &mut Vec<i16>, len: usize) -> Result<(), DecodeError> {
+    if len > v.capacity() {
+        v.clear();
+        v.try_reserve_exact(len)
+            .map_err(|_| DecodeError::OutOfMemory { bytes: 2 * len })?;
+    }
+    v.resize(len, 0);
+    Ok(())
+}

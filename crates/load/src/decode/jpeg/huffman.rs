@@ -1,0 +1,350 @@
+//! Huffman decoding of a sequential scan: code tables with one-lookup
+//! fast paths, and a 64-bit bit reader that unstuffs `FF 00` and stops at
+//! markers.
+//!
+//! Each table resolves codes of up to [`LOOKAHEAD`] bits with one lookup
+//! of the next bits; for AC tables a second lookup also yields the run and
+//! the sign-extended value when code and magnitude bits together fit, so
+//! most coefficients cost one lookup. Longer codes take the canonical
+//! slow path (the `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
+
+/// Bits resolved by one table lookup.
+pub(super) const LOOKAHEAD: u32 = 10;
+
+const ENTRIES: usize = 1 << LOOKAHEAD;
+
+/// One Huffman table (DC or AC), built from a DHT segment's counts and
+/// symbols.
+#[derive(Debug, Clone)]
+pub(super) struct Table {
+    /// `length << 8 | symbol` of the code the next [`LOOKAHEAD`] bits
+    /// start with; length 0 when that code is longer.
+    fast: Vec<u16>,
+    /// AC only: `value << 16 | run << 8 | 0x80 | (code + magnitude bits)`
+    /// where both fit in [`LOOKAHEAD`] bits and the symbol has a value;
+    /// 0 otherwise.
+    fast_ac: Vec<i32>,
+    /// Largest code of each length (1..=16), -1 where none; index 17 is a
+    /// sentinel that ends the walk.
+    maxcode: [i32; 18],
+    /// Index into `symbols` of a code of each length, minus the code.
+    valoff: [i32; 17],
+    symbols: [u8; 256],
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            fast: Vec::new(),
+            fast_ac: Vec::new(),
+            maxcode: [-1; 18],
+            valoff: [0; 17],
+            symbols: [0; 256],
+        }
+    }
+}
+
+/// Why a table or a scan is refused.
+pub(super) type Invalid = &'static str;
+
+/// `v` (`bits` wide, `bits >= 1`) as the signed value it codes (F.2.2.1).
+#[inline(always)]
+fn extend(v: i32, bits: u32) -> i32 {
+    if v < (1 << (bits - 1)) {
+        v - (1 << bits) + 1
+    } else {
+        v
+    }
+}
+
+impl Table {
+    /// Rebuilds this table from `counts` (codes of each length 1..=16)
+    /// and `symbols`, reusing its memory.
+    pub(super) fn build(
+        &mut self,
+        counts: &[u8; 16],
+        symbols: &[u8],
+        ac: bool,
+    ) -> Result<(), Invalid> {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if total > 256 || symbols.len() < total {
+            return Err("a Huffman table has more than 256 codes");
+        }
+        self.fast.clear();
+        self.fast.resize(ENTRIES, 0);
+        self.fast_ac.clear();
+        if ac {
+            self.fast_ac.resize(ENTRIES, 0);
+        }
+        self.maxcode = [-1; 18];
+        self.valoff = [0; 17];
+        self.symbols = [0; 256];
+        self.symbols[..total].copy_from_slice(&symbols[..total]);
+        let mut code: i32 = 0;
+        let mut k: usize = 0;
+        for length in 1..=16u32 {
+            let n = usize::from(counts[length as usize - 1]);
+            self.valoff[length as usize] = k as i32 - code;
+            for _ in 0..n {
+                if code >= 1 << length {
+                    return Err("a Huffman table's codes overflow their lengths");
+                }
+                if length <= LOOKAHEAD {
+                    let shift = LOOKAHEAD - length;
+                    let first = (code as usize) << shift;
+                    let symbol = self.symbols[k];
+                    for p in first..first + (1 << shift) {
+                        self.fast[p] = ((length as u16) << 8) | u16::from(symbol);
+                        let run = i32::from(symbol >> 4);
+                        let size = u32::from(symbol & 15);
+                        if ac && size != 0 && length + size <= LOOKAHEAD {
+                            let raw =
+                                ((p >> (LOOKAHEAD - length - size)) & ((1 << size) - 1)) as i32;
+                            self.fast_ac[p] = (extend(raw, size) << 16)
+                                | (run << 8)
+                                | 0x80
+                                | (length + size) as i32;
+                        }
+                    }
+                }
+                code += 1;
+                k += 1;
+            }
+            self.maxcode[length as usize] = if n > 0 { code - 1 } else { -1 };
+            code <<= 1;
+        }
+        self.maxcode[17] = i32::MAX;
+        Ok(())
+    }
+}
+
+/// A bit reader over entropy-coded data: the next bits left-aligned in a
+/// 64-bit word. At a marker it stops and supplies zero bits, as libjpeg
+/// does, so a damaged scan decodes to something rather than reading on.
+pub(super) struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+    acc: u64,
+    count: u32,
+    at_marker: bool,
+}
+
+impl<'a> Bits<'a> {
+    pub(super) fn new(data: &'a [u8], pos: usize) -> Self {
+        Bits {
+            data,
+            pos,
+            acc: 0,
+            count: 0,
+            at_marker: false,
+        }
+    }
+
+    /// Tops the word up to at least 57 bits: eight bytes at once when none
+    /// of them is `FF` (no stuffing, no marker), byte by byte otherwise.
+    #[inline(always)]
+    pub(super) fn refill(&mut self) {
+        if let Some(bytes) = self.data.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            let w = u64::from_be_bytes(word);
+            // A zero byte in !w is an FF byte in w.
+            let inverted = !w;
+            if inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080 == 0
+            {
+                let take = (63 - self.count) >> 3;
+                self.acc |= (w >> (64 - 8 * take)) << (64 - 8 * take - self.count);
+                self.count += 8 * take;
+                self.pos += take as usize;
+                return;
+            }
+        }
+        self.refill_bytes();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill_bytes(&mut self) {
+        while self.count <= 56 {
+            let mut byte = 0u8;
+            if !self.at_marker
+                && let Some(&b) = self.data.get(self.pos)
+            {
+                if b == 0xFF {
+                    if self.data.get(self.pos + 1) == Some(&0x00) {
+                        byte = 0xFF;
+                        self.pos += 2;
+                    } else {
+                        self.at_marker = true;
+                    }
+                } else {
+                    byte = b;
+                    self.pos += 1;
+                }
+            }
+            self.acc |= u64::from(byte) << (56 - self.count);
+            self.count += 8;
+        }
+    }
+
+    #[inline(always)]
+    fn consume(&mut self, bits: u32) {
+        self.acc <<= bits;
+        self.count = self.count.saturating_sub(bits);
+    }
+
+    /// The next symbol of `table` (needs 16 bits in the word).
+    #[inline(always)]
+    pub(super) fn symbol(&mut self, table: &Table) -> u8 {
+        let entry = table.fast[(self.acc >> (64 - LOOKAHEAD)) as usize];
+        if entry >> 8 != 0 {
+            self.consume(u32::from(entry >> 8));
+            return entry as u8;
+        }
+        self.symbol_slow(table)
+    }
+
+    #[inline(never)]
+    fn symbol_slow(&mut self, table: &Table) -> u8 {
+        for length in LOOKAHEAD as usize + 1..=16 {
+            let code = (self.acc >> (64 - length)) as i32;
+            if code <= table.maxcode[length] {
+                self.consume(length as u32);
+                return table.symbols[((code + table.valoff[length]) & 0xFF) as usize];
+            }
+        }
+        // No code matches (damaged data): drop the bits, end the block.
+        self.consume(16);
+        0
+    }
+
+    /// `size` magnitude bits as a signed value (needs `size` bits in the word).
+    #[inline(always)]
+    pub(super) fn value(&mut self, size: u32) -> i32 {
+        if size == 0 {
+            return 0;
+        }
+        let raw = (self.acc >> (64 - size)) as i32;
+        self.consume(size);
+        extend(raw, size)
+    }
+
+    /// Decodes one block's coefficients (zigzag order) with `dc` and `ac`,
+    /// updating the DC `predictor`; `store(k, value)` receives each nonzero
+    /// coefficient (`k` in zigzag order, the DC always). Damaged data ends the
+    /// block early rather than failing: as libjpeg, the result is some image.
+    #[inline(always)]
+    pub(super) fn block(
+        &mut self,
+        dc: &Table,
+        ac: &Table,
+        predictor: &mut i32,
+        mut store: impl FnMut(usize, i32),
+    ) {
+        if self.count < 32 {
+            self.refill();
+        }
+        let size = u32::from(self.symbol(dc)).min(16);
+        if self.count < 16 {
+            self.refill();
+        }
+        *predictor = predictor.wrapping_add(self.value(size));
+        store(0, *predictor);
+        let mut k = 1usize;
+        while k < 64 {
+            if self.count < 26 {
+                self.refill();
+            }
+            let fast = ac.fast_ac[(self.acc >> (64 - LOOKAHEAD)) as usize];
+            if fast != 0 {
+                self.consume((fast & 0x1F) as u32);
+                k += ((fast >> 8) & 15) as usize;
+                if k > 63 {
+                    break;
+                }
+                store(k, fast >> 16);
+                k += 1;
+                continue;
+            }
+            let rs = self.symbol(ac);
+            let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+            if size == 0 {
+                if run == 15 {
+                    k += 16;
+                    continue;
+                }
+                break;
+            }
+            k += run;
+            if k > 63 {
+                break;
+            }
+            // A long code with a long magnitude can outrun the refill above.
+            if self.count < size {
+                self.refill();
+            }
+            let v = self.value(size);
+            store(k, v);
+            k += 1;
+        }
+    }
+
+    /// Steps over a block without keeping its coefficients (the DC
+    /// predictor still advances).
+    #[inline(always)]
+    pub(super) fn skip_block(&mut self, dc: &Table, ac: &Table, predictor: &mut i32) {
+        if self.count < 32 {
+            self.refill();
+        }
+        let size = u32::from(self.symbol(dc)).min(16);
+        if self.count < 16 {
+            self.refill();
+        }
+        *predictor = predictor.wrapping_add(self.value(size));
+        let mut k = 1usize;
+        while k < 64 {
+            if self.count < 26 {
+                self.refill();
+            }
+            let fast = ac.fast_ac[(self.acc >> (64 - LOOKAHEAD)) as usize];
+            if fast != 0 {
+                self.consume((fast & 0x1F) as u32);
+                k += ((fast >> 8) & 15) as usize + 1;
+                continue;
+            }
+            let rs = self.symbol(ac);
+            let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+            if size == 0 {
+                if run == 15 {
+                    k += 16;
+                    continue;
+                }
+                break;
+            }
+            k += run + 1;
+            if self.count < size {
+                self.refill();
+            }
+            self.consume(size);
+        }
+    }
+
+    /// Moves past the next restart marker, dropping the bits left in the
+    /// interval (its last byte is padded with ones); false if none follows.
+    pub(super) fn restart(&mut self) -> bool {
+        self.acc = 0;
+        self.count = 0;
+        self.at_marker = false;
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        match rest
+            .windows(2)
+            .position(|w| w[0] == 0xFF && (0xD0..=0xD7).contains(&w[1]))
+        {
+            Some(at) => {
+                self.pos += at + 2;
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! The inverse DCT of eight blocks at a time, in the integer arithmetic
+//! of libjpeg's "islow" method (`JDCT_ISLOW`, the default of libjpeg-turbo
+//! and so of Pillow and torchvision): the Loeffler–Ligtenberg–Moschytz
+//! factorisation with 13-bit constants, columns first with two extra bits
+//! of precision (`PASS1_BITS`), then rows, each pass rounding once by
+//! adding half before an arithmetic shift; samples clamped to 0..=255
+//! after the +128 level shift, as libjpeg-turbo's SIMD paths clamp.
+//!
+//! Blocks are processed in groups of [`LANES`] with one block per vector
+//! lane: the group's coefficients are stored coefficient-major
+//! (coefficient `k` of block `b` at `k * LANES + b`), so both passes are
+//! plain lane-wise arithmetic with no transposes, written once as array
+//! code that each instruction set's build vectorises
+//! ([`augment::Isa::vectorize`]). Every path computes the same integers.
+
+use augment::Isa;
+
+/// Blocks per group.
+pub(super) const LANES: usize = 8;
+
+/// Coefficients of one group: 64 per block, coefficient-major.
+pub(super) const GROUP: usize = 64 * LANES;
+
+const CONST_BITS: u32 = 13;
+const PASS1_BITS: u32 = 2;
+
+/// `x` in 13-bit fixed point, rounded.
+const fn fix(x: f64) -> i32 {
+    (x * (1 << CONST_BITS) as f64 + 0.5) as i32
+}
+
+const F0_298: i32 = fix(0.298631336);
+const F0_390: i32 = fix(0.390180644);
+const F0_541: i32 = fix(0.541196100);
+const F0_765: i32 = fix(0.765366865);
+const F0_899: i32 = fix(0.899976223);
+const F1_175: i32 = fix(1.175875602);
+const F1_501: i32 = fix(1.501321110);
+const F1_847: i32 = fix(1.847759065);
+const F1_961: i32 = fix(1.961570560);
+const F2_053: i32 = fix(2.053119869);
+const F2_562: i32 = fix(2.562915447);
+const F3_072: i32 = fix(3.072711026);
+
+/// `(a + 2^(n-1)) >> n`, libjpeg's `DESCALE`.
+#[inline(always)]
+fn descale(a: i32, n: u32) -> i32 {
+    a.wrapping_add(1 << (n - 1)) >> n
+}
+
+/// One 1-D inverse DCT of eight inputs, before the final descaling:
+/// outputs scaled by `2^CONST_BITS`. Wrapping arithmetic: damaged data
+/// gives some values, never an overflow.
+#[inline(always)]
+fn idct_1d(s: [i32; 8]) -> [i32; 8] {
+    // Even part: the rotation by sqrt(2)·c6 on inputs 2 and 6.
+    let z1 = s[2].wrapping_add(s[6]).wrapping_mul(F0_541);
+    let tmp2 = z1.wrapping_add(s[6].wrapping_mul(-F1_847));
+    let tmp3 = z1.wrapping_add(s[2].wrapping_mul(F0_765));
+    let tmp0 = s[0].wrapping_add(s[4]).wrapping_shl(CONST_BITS);
+    let tmp1 = s[0].wrapping_sub(s[4]).wrapping_shl(CONST_BITS);
+    let tmp10 = tmp0.wrapping_add(tmp3);
+    let tmp13 = tmp0.wrapping_sub(tmp3);
+    let tmp11 = tmp1.wrapping_add(tmp2);
+    let tmp12 = tmp1.wrapping_sub(tmp2);
+    // Odd part: inputs 7, 5, 3, 1.
+    let (o0, o1, o2, o3) = (s[7], s[5], s[3], s[1]);
+    let z1 = o0.wrapping_add(o3);
+    let z2 = o1.wrapping_add(o2);
+    let z3 = o0.wrapping_add(o2);
+    let z4 = o1.wrapping_add(o3);
+    let z5 = z3.wrapping_add(z4).wrapping_mul(F1_175);
+    let o0 = o0.wrapping_mul(F0_298);
+    let o1 = o1.wrapping_mul(F2_053);
+    let o2 = o2.wrapping_mul(F3_072);
+    let o3 = o3.wrapping_mul(F1_501);
+    let z1 = z1.wrapping_mul(-F0_899);
+    let z2 = z2.wrapping_mul(-F2_562);
+    let z3 = z3.wrapping_mul(-F1_961).wrapping_add(z5);
+    let z4 = z4.wrapping_mul(-F0_390).wrapping_add(z5);
+    let o0 = o0.wrapping_add(z1).wrapping_add(z3);
+    let o1 = o1.wrapping_add(z2).wrapping_add(z4);
+    let o2 = o2.wrapping_add(z2).wrapping_add(z3);
+    let o3 = o3.wrapping_add(z1).wrapping_add(z4);
+    [
+        tmp10.wrapping_add(o3),
+        tmp11.wrapping_add(o2),
+        tmp12.wrapping_add(o1),
+        tmp13.wrapping_add(o0),
+        tmp13.wrapping_sub(o0),
+        tmp12.wrapping_sub(o1),
+        tmp11.wrapping_sub(o2),
+        tmp10.wrapping_sub(o3),
+    ]
+}
+
+/// The inverse DCT of one group: `coefficients` (quantised, natural
+/// order, coefficient-major), dequantised by `quant` (natural order),
+/// written as [`LANES`] 8x8 blocks side by side: row `y` of block `b` at
+/// `out[y * stride + 8 * b..][..8]`.
+///
+/// Each pass is a loop over the blocks whose body is the scalar
+/// transform: the compiler vectorises it across blocks (one lane each).
+#[inline(always)]
+fn group(coefficients: &[i16; GROUP], quant: &[i32; 64], out: &mut [u8], stride: usize) {
+    // Pass 1: columns, into a workspace with PASS1_BITS more bits,
+    // coefficient-major like the input.
+    let mut work = [0i32; GROUP];
+    for u in 0..8 {
+        for b in 0..LANES {
+            let input = |v: usize| {
+                let k = v * 8 + u;
+                i32::from(coefficients[k * LANES + b]).wrapping_mul(quant[k])
+            };
+            let column = idct_1d([
+                input(0),
+                input(1),
+                input(2),
+                input(3),
+                input(4),
+                input(5),
+                input(6),
+                input(7),
+            ]);
+            for (y, value) in column.into_iter().enumerate() {
+                work[(y * 8 + u) * LANES + b] = descale(value, CONST_BITS - PASS1_BITS);
+            }
+        }
+    }
+    // Pass 2: rows, to samples, then each row of the group stored block
+    // by block.
+    for y in 0..8 {
+        let mut samples = [[0u8; LANES]; 8];
+        for b in 0..LANES {
+            let w = |u: usize| work[(y * 8 + u) * LANES + b];
+            let row = idct_1d([w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7)]);
+            for (x, value) in row.into_iter().enumerate() {
+                let v = descale(value, CONST_BITS + PASS1_BITS + 3);
+                samples[x][b] = (v.wrapping_add(128)).clamp(0, 255) as u8;
+            }
+        }
+        let Some(line) = out.get_mut(y * stride..y * stride + 8 * LANES) else {
+            return;
+        };
+        for (b, block) in line.chunks_exact_mut(8).enumerate() {
+            for (x, px) in block.iter_mut().enumerate() {
+                *px = samples[x][b];
+            }
+        }
+    }
+}
+
+struct Groups<'a> {
+    coefficients: &'a [i16],
+    quant: &'a [i32; 64],
+    out: &'a mut [u8],
+    stride: usize,
+}
+
+impl Groups<'_> {
+    #[inline(always)]
+    fn run(self) {
+        for (g, chunk) in self.coefficients.chunks_exact(GROUP).enumerate() {
+            let Ok(chunk) = <&[i16; GROUP]>::try_from(chunk) else {
+                return;
+            };
+            let Some(out) = self.out.get_mut(g * 8 * LANES..) else {
+                return;
+            };
+            group(chunk, self.quant, out, self.stride);
+        }
+    }
+}
+
+impl pulp::WithSimd for Groups<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        self.run()
+    }
+}
+
+/// Runs a closure compiled for an instruction set (its plain loops
+/// vectorised by that build).
+struct Vectorized<F>(F);
+
+impl<F: FnOnce() -> R, R> pulp::WithSimd for Vectorized<F> {
+    type Output = R;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> R {
+        (self.0)()
+    }
+}
+
+/// `f` compiled for `isa` (plain code for [`Isa::Scalar`]); integer code
+/// whose results are the same on every path.
+#[inline(always)]
+pub(super) fn on_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
+    match isa {
+        Isa::Scalar => f(),
+        _ => isa.vectorize(Vectorized(f)),
+    }
+}
+
+/// Inverse DCT of the groups in `coefficients` (a whole number of
+/// [`GROUP`]s) into one row of blocks: group `g`'s blocks at columns
+/// `64 * g..`, 8 rows of `out` at `stride`, on `isa`'s path.
+pub(super) fn row_of_blocks(
+    isa: Isa,
+    coefficients: &[i16],
+    quant: &[i32; 64],
+    out: &mut [u8],
+    stride: usize,
+) {
+    let op = Groups {
+        coefficients,
+        quant,
+        out,
+        stride,
+    };
+    match isa {
+        Isa::Scalar => op.run(),
+        _ => isa.vectorize(op),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The exact inverse DCT of one block (JPEG's definition, A.3.3), in f64.
+    fn exact(coefficients: &[i32; 64]) -> [f64; 64] {
+        let c = |u: usize| {
+            if u == 0 {
+                std::f64::consts::FRAC_1_SQRT_2
+            } else {
+                1.0
+            }
+        };
+        let mut out = [0.0; 64];
+        for y in 0..8 {
+            for x in 0..8 {
+                let mut s = 0.0;
+                for v in 0..8 {
+                    for u in 0..8 {
+                        s += c(u)
+                            * c(v)
+                            * f64::from(coefficients[v * 8 + u])
+                            * ((2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / 16.0).cos()
+                            * ((2 * y + 1) as f64 * v as f64 * std::f64::consts::PI / 16.0).cos();
+                    }
+                }
+                out[y * 8 + x] = s / 4.0 + 128.0;
+            }
+        }
+        out
+    }
+
+    fn run(isa: Isa, blocks: &[[i16; 64]; LANES], quant: &[i32; 64]) -> Vec<u8> {
+        let mut group = vec![0i16; GROUP];
+        for (b, block) in blocks.iter().enumerate() {
+            for k in 0..64 {
+                group[k * LANES + b] = block[k];
+            }
+        }
+        let stride = 8 * LANES + 3;
+        let mut out = vec![0u8; 8 * stride];
+        row_of_blocks(isa, &group, quant, &mut out, stride);
+        out
+    }
+
+    fn blocks_strategy() -> impl Strategy<Value = ([[i16; 64]; LANES], [i32; 64])> {
+        // Coefficients as an encoder of 8-bit samples makes them: DC within
+        // ±1024, AC within ±1023 after dequantisation, mostly small.
+        let block = prop::collection::vec(
+            prop_oneof![3 => Just(0i16), 2 => -20i16..=20, 1 => -120i16..=120],
+            64,
+        );
+        (
+            prop::collection::vec(block, LANES),
+            prop::collection::vec(1i32..=8, 64),
+        )
+            .prop_map(|(blocks, quant)| {
+                let mut b = [[0i16; 64]; LANES];
+                for (dst, src) in b.iter_mut().zip(blocks) {
+                    dst.copy_from_slice(&src);
+                }
+                let mut q = [0i32; 64];
+                q.copy_from_slice(&quant);
+                (b, q)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn every_path_gives_the_scalar_bits((blocks, quant) in blocks_strategy()) {
+            let reference = run(Isa::Scalar, &blocks, &quant);
+            for isa in Isa::available() {
+                prop_assert_eq!(&run(isa, &blocks, &quant), &reference, "{}", isa.name());
+            }
+        }
+
+        #[test]
+        fn samples_stay_within_one_level_of_the_exact_transform((blocks, quant) in blocks_strategy()) {
+            let out = run(Isa::Scalar, &blocks, &quant);
+            let stride = 8 * LANES + 3;
+            for (b, block) in blocks.iter().enumerate() {
+                let dequantised: [i32; 64] = std::array::from_fn(|k| i32::from(block[k]) * quant[k]);
+                let exact = exact(&dequantised);
+                for y in 0..8 {
+                    for x in 0..8 {
+                        let want = exact[y * 8 + x].clamp(0.0, 255.0);
+                        let got = f64::from(out[y * stride + 8 * b + x]);
+                        prop_assert!((got - want).abs() <= 1.0, "block {b} ({x}, {y}): {got} vs {want}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_dc_only_block_is_flat_at_dc_over_eight_plus_128() {
+        let mut blocks = [[0i16; 64]; LANES];
+        for (b, block) in blocks.iter_mut().enumerate() {
+            block[0] = (b as i16 - 4) * 100;
+        }
+        let out = run(Isa::selected(), &blocks, &[1; 64]);
+        let stride = 8 * LANES + 3;
+        for b in 0..LANES {
+            // DESCALE((dc << 2), 5) = round(dc / 8) with halves up.
+            let want = ((b as i32 - 4) * 100 + 4).div_euclid(8) + 128;
+            for y in 0..8 {
+                for x in 0..8 {
+                    assert_eq!(i32::from(out[y * stride + 8 * b + x]), want.clamp(0, 255));
+                }
+            }
+        }
+    }
+}
