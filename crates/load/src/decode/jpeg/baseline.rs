@@ -381,7 +381,8 @@ pub(super) fn decode(
                             return Err(corrupt("a block outside the coefficient rows"));
                         };
                         bits.block(dc, ac, &mut predictors[c], |k, value| {
-                            // The masks prove the index in bounds.
+                            // Natural order, as the IDCT reads it; the masks
+                            // prove the index in bounds.
                             block[(NATURAL[k & 63] & 63) * LANES] = value as i16;
                         });
                     }
@@ -429,19 +430,56 @@ pub(super) fn decode(
         })?;
         return Ok(true);
     }
-    let chroma_stride = groups[1] * 8 * LANES;
-    idct::on_isa(isa, || {
-        output_ycc(
-            &frame,
-            scratch,
-            (x0, x1, y0, y1),
-            (mx0, my0),
-            chroma_stride,
-            luma_stride,
-            out,
-        )
-    })?;
+    let stage = Output {
+        frame: &frame,
+        scratch,
+        area: (x0, x1, y0, y1),
+        first_mcu: (mx0, my0),
+        chroma_stride: groups[1] * 8 * LANES,
+        luma_stride,
+        out,
+    };
+    match isa {
+        Isa::Scalar => stage.run(),
+        _ => isa.vectorize(stage),
+    }?;
     Ok(true)
+}
+
+/// The output stage's inputs, so that it runs as one function compiled
+/// for the chosen instruction set (a closure called from the dispatcher
+/// would not be).
+struct Output<'a> {
+    frame: &'a Frame,
+    scratch: &'a mut Scratch,
+    area: (usize, usize, usize, usize),
+    first_mcu: (usize, usize),
+    chroma_stride: usize,
+    luma_stride: usize,
+    out: &'a mut [u8],
+}
+
+impl Output<'_> {
+    #[inline(always)]
+    fn run(self) -> Result<(), DecodeError> {
+        output_ycc(
+            self.frame,
+            self.scratch,
+            self.area,
+            self.first_mcu,
+            self.chroma_stride,
+            self.luma_stride,
+            self.out,
+        )
+    }
+}
+
+impl pulp::WithSimd for Output<'_> {
+    type Output = Result<(), DecodeError>;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        self.run()
+    }
 }
 
 /// Upsamples the chroma planes and converts rows `y0..y1`, columns
