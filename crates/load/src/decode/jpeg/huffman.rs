@@ -19,11 +19,11 @@ const ENTRIES: usize = 1 << LOOKAHEAD;
 pub(super) struct Table {
     /// `length << 8 | symbol` of the code the next [`LOOKAHEAD`] bits
     /// start with; length 0 when that code is longer.
-    fast: Vec<u16>,
+    fast: Box<[u16; ENTRIES]>,
     /// AC only: `value << 16 | run << 8 | 0x80 | (code + magnitude bits)`
     /// where both fit in [`LOOKAHEAD`] bits and the symbol has a value;
     /// 0 otherwise.
-    fast_ac: Vec<i32>,
+    fast_ac: Box<[i32; ENTRIES]>,
     /// Largest code of each length (1..=16), -1 where none; index 17 is a
     /// sentinel that ends the walk.
     maxcode: [i32; 18],
@@ -35,8 +35,8 @@ pub(super) struct Table {
 impl Default for Table {
     fn default() -> Self {
         Table {
-            fast: Vec::new(),
-            fast_ac: Vec::new(),
+            fast: Box::new([0; ENTRIES]),
+            fast_ac: Box::new([0; ENTRIES]),
             maxcode: [-1; 18],
             valoff: [0; 17],
             symbols: [0; 256],
@@ -70,12 +70,8 @@ impl Table {
         if total > 256 || symbols.len() < total {
             return Err("a Huffman table has more than 256 codes");
         }
-        self.fast.clear();
-        self.fast.resize(ENTRIES, 0);
-        self.fast_ac.clear();
-        if ac {
-            self.fast_ac.resize(ENTRIES, 0);
-        }
+        self.fast.fill(0);
+        self.fast_ac.fill(0);
         self.maxcode = [-1; 18];
         self.valoff = [0; 17];
         self.symbols = [0; 256];
@@ -118,25 +114,82 @@ impl Table {
     }
 }
 
-/// A bit reader over entropy-coded data: the next bits left-aligned in a
-/// 64-bit word. At a marker it stops and supplies zero bits, as libjpeg
-/// does, so a damaged scan decodes to something rather than reading on.
-pub(super) struct Bits<'a> {
-    data: &'a [u8],
+/// The reader's position and bits, kept apart from the data so that the
+/// slow paths take and return it by value: the hot loop's copy then never
+/// has its address taken and stays in registers.
+#[derive(Debug, Clone, Copy)]
+struct State {
     pos: usize,
     acc: u64,
     count: u32,
     at_marker: bool,
 }
 
+/// A bit reader over entropy-coded data: the next bits left-aligned in a
+/// 64-bit word. At a marker it stops and supplies zero bits, as libjpeg
+/// does, so a damaged scan decodes to something rather than reading on.
+pub(super) struct Bits<'a> {
+    data: &'a [u8],
+    s: State,
+}
+
+/// Tops `s` up byte by byte, unstuffing `FF 00` and stopping at a marker.
+#[cold]
+#[inline(never)]
+fn refill_bytes(data: &[u8], mut s: State) -> State {
+    while s.count <= 56 {
+        let mut byte = 0u8;
+        if !s.at_marker
+            && let Some(&b) = data.get(s.pos)
+        {
+            if b == 0xFF {
+                if data.get(s.pos + 1) == Some(&0x00) {
+                    byte = 0xFF;
+                    s.pos += 2;
+                } else {
+                    s.at_marker = true;
+                }
+            } else {
+                byte = b;
+                s.pos += 1;
+            }
+        }
+        s.acc |= u64::from(byte) << (56 - s.count);
+        s.count += 8;
+    }
+    s
+}
+
+/// A code longer than the lookahead: the canonical walk.
+#[inline(never)]
+fn symbol_slow(table: &Table, mut s: State) -> (State, u8) {
+    for length in LOOKAHEAD as usize + 1..=16 {
+        let code = (s.acc >> (64 - length)) as i32;
+        if code <= table.maxcode[length] {
+            s.acc <<= length;
+            s.count = s.count.saturating_sub(length as u32);
+            return (
+                s,
+                table.symbols[((code + table.valoff[length]) & 0xFF) as usize],
+            );
+        }
+    }
+    // No code matches (damaged data): drop the bits, end the block.
+    s.acc <<= 16;
+    s.count = s.count.saturating_sub(16);
+    (s, 0)
+}
+
 impl<'a> Bits<'a> {
     pub(super) fn new(data: &'a [u8], pos: usize) -> Self {
         Bits {
             data,
-            pos,
-            acc: 0,
-            count: 0,
-            at_marker: false,
+            s: State {
+                pos,
+                acc: 0,
+                count: 0,
+                at_marker: false,
+            },
         }
     }
 
@@ -144,7 +197,8 @@ impl<'a> Bits<'a> {
     /// of them is `FF` (no stuffing, no marker), byte by byte otherwise.
     #[inline(always)]
     pub(super) fn refill(&mut self) {
-        if let Some(bytes) = self.data.get(self.pos..self.pos + 8) {
+        let s = &mut self.s;
+        if let Some(bytes) = self.data.get(s.pos..s.pos + 8) {
             let mut word = [0u8; 8];
             word.copy_from_slice(bytes);
             let w = u64::from_be_bytes(word);
@@ -152,70 +206,43 @@ impl<'a> Bits<'a> {
             let inverted = !w;
             if inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080 == 0
             {
-                let take = (63 - self.count) >> 3;
-                self.acc |= (w >> (64 - 8 * take)) << (64 - 8 * take - self.count);
-                self.count += 8 * take;
-                self.pos += take as usize;
+                let take = (63 - s.count) >> 3;
+                s.acc |= (w >> (64 - 8 * take)) << (64 - 8 * take - s.count);
+                s.count += 8 * take;
+                s.pos += take as usize;
                 return;
             }
         }
-        self.refill_bytes();
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn refill_bytes(&mut self) {
-        while self.count <= 56 {
-            let mut byte = 0u8;
-            if !self.at_marker
-                && let Some(&b) = self.data.get(self.pos)
-            {
-                if b == 0xFF {
-                    if self.data.get(self.pos + 1) == Some(&0x00) {
-                        byte = 0xFF;
-                        self.pos += 2;
-                    } else {
-                        self.at_marker = true;
-                    }
-                } else {
-                    byte = b;
-                    self.pos += 1;
-                }
-            }
-            self.acc |= u64::from(byte) << (56 - self.count);
-            self.count += 8;
-        }
+        self.s = refill_bytes(self.data, self.s);
     }
 
     #[inline(always)]
     fn consume(&mut self, bits: u32) {
-        self.acc <<= bits;
-        self.count = self.count.saturating_sub(bits);
+        self.s.acc <<= bits;
+        self.s.count = self.s.count.saturating_sub(bits);
+    }
+
+    #[inline(always)]
+    fn count(&self) -> u32 {
+        self.s.count
+    }
+
+    #[inline(always)]
+    fn peek(&self) -> usize {
+        (self.s.acc >> (64 - LOOKAHEAD)) as usize
     }
 
     /// The next symbol of `table` (needs 16 bits in the word).
     #[inline(always)]
     pub(super) fn symbol(&mut self, table: &Table) -> u8 {
-        let entry = table.fast[(self.acc >> (64 - LOOKAHEAD)) as usize];
+        let entry = table.fast[self.peek()];
         if entry >> 8 != 0 {
             self.consume(u32::from(entry >> 8));
             return entry as u8;
         }
-        self.symbol_slow(table)
-    }
-
-    #[inline(never)]
-    fn symbol_slow(&mut self, table: &Table) -> u8 {
-        for length in LOOKAHEAD as usize + 1..=16 {
-            let code = (self.acc >> (64 - length)) as i32;
-            if code <= table.maxcode[length] {
-                self.consume(length as u32);
-                return table.symbols[((code + table.valoff[length]) & 0xFF) as usize];
-            }
-        }
-        // No code matches (damaged data): drop the bits, end the block.
-        self.consume(16);
-        0
+        let (s, symbol) = symbol_slow(table, self.s);
+        self.s = s;
+        symbol
     }
 
     /// `size` magnitude bits as a signed value (needs `size` bits in the word).
@@ -224,38 +251,59 @@ impl<'a> Bits<'a> {
         if size == 0 {
             return 0;
         }
-        let raw = (self.acc >> (64 - size)) as i32;
+        let raw = (self.s.acc >> (64 - size)) as i32;
         self.consume(size);
         extend(raw, size)
     }
-
     /// Decodes one block's coefficients (zigzag order) with `dc` and `ac`,
     /// updating the DC `predictor`; `store(k, value)` receives each nonzero
     /// coefficient (`k` in zigzag order, the DC always). Damaged data ends the
     /// block early rather than failing: as libjpeg, the result is some image.
-    #[inline(always)]
+    ///
+    /// Out of line, on a local copy of the reader: inside the caller's
+    /// large loop the bit word would live in memory; here it stays in a
+    /// register through the coefficient loop.
+    #[inline(never)]
     pub(super) fn block(
+        &mut self,
+        dc: &Table,
+        ac: &Table,
+        predictor: &mut i32,
+        store: impl FnMut(usize, i32),
+    ) {
+        let mut local = Bits {
+            data: self.data,
+            s: self.s,
+        };
+        let mut p = *predictor;
+        local.block_here(dc, ac, &mut p, store);
+        *predictor = p;
+        self.s = local.s;
+    }
+
+    #[inline(always)]
+    fn block_here(
         &mut self,
         dc: &Table,
         ac: &Table,
         predictor: &mut i32,
         mut store: impl FnMut(usize, i32),
     ) {
-        if self.count < 32 {
+        if self.count() < 32 {
             self.refill();
         }
         let size = u32::from(self.symbol(dc)).min(16);
-        if self.count < 16 {
+        if self.count() < 16 {
             self.refill();
         }
         *predictor = predictor.wrapping_add(self.value(size));
         store(0, *predictor);
         let mut k = 1usize;
         while k < 64 {
-            if self.count < 26 {
+            if self.count() < 26 {
                 self.refill();
             }
-            let fast = ac.fast_ac[(self.acc >> (64 - LOOKAHEAD)) as usize];
+            let fast = ac.fast_ac[self.peek()];
             if fast != 0 {
                 self.consume((fast & 0x1F) as u32);
                 k += ((fast >> 8) & 15) as usize;
@@ -280,7 +328,7 @@ impl<'a> Bits<'a> {
                 break;
             }
             // A long code with a long magnitude can outrun the refill above.
-            if self.count < size {
+            if self.count() < size {
                 self.refill();
             }
             let v = self.value(size);
@@ -291,22 +339,34 @@ impl<'a> Bits<'a> {
 
     /// Steps over a block without keeping its coefficients (the DC
     /// predictor still advances).
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn skip_block(&mut self, dc: &Table, ac: &Table, predictor: &mut i32) {
-        if self.count < 32 {
+        let mut local = Bits {
+            data: self.data,
+            s: self.s,
+        };
+        let mut p = *predictor;
+        local.skip_here(dc, ac, &mut p);
+        *predictor = p;
+        self.s = local.s;
+    }
+
+    #[inline(always)]
+    fn skip_here(&mut self, dc: &Table, ac: &Table, predictor: &mut i32) {
+        if self.count() < 32 {
             self.refill();
         }
         let size = u32::from(self.symbol(dc)).min(16);
-        if self.count < 16 {
+        if self.count() < 16 {
             self.refill();
         }
         *predictor = predictor.wrapping_add(self.value(size));
         let mut k = 1usize;
         while k < 64 {
-            if self.count < 26 {
+            if self.count() < 26 {
                 self.refill();
             }
-            let fast = ac.fast_ac[(self.acc >> (64 - LOOKAHEAD)) as usize];
+            let fast = ac.fast_ac[self.peek()];
             if fast != 0 {
                 self.consume((fast & 0x1F) as u32);
                 k += ((fast >> 8) & 15) as usize + 1;
@@ -322,7 +382,7 @@ impl<'a> Bits<'a> {
                 break;
             }
             k += run + 1;
-            if self.count < size {
+            if self.count() < size {
                 self.refill();
             }
             self.consume(size);
@@ -332,19 +392,26 @@ impl<'a> Bits<'a> {
     /// Moves past the next restart marker, dropping the bits left in the
     /// interval (its last byte is padded with ones); false if none follows.
     pub(super) fn restart(&mut self) -> bool {
-        self.acc = 0;
-        self.count = 0;
-        self.at_marker = false;
-        let rest = self.data.get(self.pos..).unwrap_or_default();
-        match rest
-            .windows(2)
-            .position(|w| w[0] == 0xFF && (0xD0..=0xD7).contains(&w[1]))
-        {
-            Some(at) => {
-                self.pos += at + 2;
-                true
-            }
-            None => false,
+        let (found, s) = restart(self.data, self.s);
+        self.s = s;
+        found
+    }
+}
+
+#[inline(never)]
+fn restart(data: &[u8], mut s: State) -> (bool, State) {
+    s.acc = 0;
+    s.count = 0;
+    s.at_marker = false;
+    let rest = data.get(s.pos..).unwrap_or_default();
+    match rest
+        .windows(2)
+        .position(|w| w[0] == 0xFF && (0xD0..=0xD7).contains(&w[1]))
+    {
+        Some(at) => {
+            s.pos += at + 2;
+            (true, s)
         }
+        None => (false, s),
     }
 }
