@@ -4,12 +4,14 @@
 //! - `augment`: [`Loader`] on one worker thread, one epoch per iteration
 //!   (read, probe, decode, plan, sample, normalise, batch);
 //! - `augment_2_threads`: the same on two workers;
-//! - `zune_jpeg`: reading and decoding the same files at full size on one
-//!   thread, nothing else ([`load::decode::decode`], which is zune-jpeg
-//!   for JPEG): the decoder's ceiling, which full-size decoding plus any
-//!   augmentation cannot pass. ours / `zune_jpeg` above 1 is the
-//!   augmentation's share; below 1 would mean decoding less than every
-//!   pixel.
+//! - `augment_decode_whole`: reading and decoding the same files at full size on
+//!   one thread, nothing else ([`load::decode::decode`]: the in-tree
+//!   decoder for sequential JPEGs, zune-jpeg for the rest);
+//! - `zune_jpeg`: the same with zune-jpeg for every file, the fastest
+//!   decoder that builds with cargo alone and the loader's peer: the
+//!   ceiling of a loader that decodes every pixel with it. `augment` /
+//!   `zune_jpeg` below 1 means the loader decodes less than every pixel
+//!   (the plan's region) faster than the peer decodes them all.
 //!
 //! Input: `AUGMENT_BENCH_DATA` names a dataset (a folder tree, list file or
 //! shards, e.g. from `cargo xtask dataset --out DIR --n 2000`); without it,
@@ -136,7 +138,7 @@ fn bench(c: &mut Criterion) {
         let mut buffer = DecodeBuffer::new();
         let mut bytes = Vec::new();
         let request = Request::new();
-        g.bench_function("zune_jpeg", |b| {
+        g.bench_function("augment_decode_whole", |b| {
             b.iter(|| {
                 for i in 0..samples.len() {
                     abort_on(samples.read(i, &mut bytes), "reading a sample");
@@ -145,8 +147,35 @@ fn bench(c: &mut Criterion) {
                 }
             })
         });
+        let mut pixels = Vec::new();
+        g.bench_function("zune_jpeg", |b| {
+            b.iter(|| {
+                for i in 0..samples.len() {
+                    abort_on(samples.read(i, &mut bytes), "reading a sample");
+                    zune_decode(&bytes, &mut pixels);
+                    black_box(pixels.first());
+                }
+            })
+        });
         g.finish();
     }
+}
+
+/// Decodes a JPEG as RGB with zune-jpeg (aborting on anything else, as
+/// the dataset holds only JPEGs).
+fn zune_decode(bytes: &[u8], pixels: &mut Vec<u8>) {
+    use zune_jpeg::zune_core::{
+        bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions,
+    };
+    let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    abort_on(decoder.decode_headers(), "reading a JPEG header");
+    let Some(len) = decoder.output_buffer_size() else {
+        eprintln!("load bench: a JPEG without a size");
+        std::process::abort()
+    };
+    pixels.resize(len, 0);
+    abort_on(decoder.decode_into(pixels), "decoding with zune-jpeg");
 }
 
 criterion_group!(benches, bench);
