@@ -1,7 +1,7 @@
-"""The Python `Loader` against the Rust loader and torchvision's DataLoader, images/s.
+"""The Python `Loader` against the Rust loader and PyTorch DataLoaders, images/s.
 
     python crates/augment-py/bench/loader.py DATA --cli target/release/augment \\
-        [--torch-python VENV/bin/python --torchvision-script tv_bench.py] [--rounds 5] [--threads 2]
+        [--torch-python VENV/bin/python [--albumentations]] [--rounds 5] [--threads 2]
 
 One epoch of DATA (an ImageFolder tree) to batches of 64 ImageNet-normalised
 224x224 NCHW float32, through torchvision's RandomResizedCrop(224) and a
@@ -12,11 +12,14 @@ horizontal flip, on `--threads` threads, in three ways:
   `next` to the last batch, as the Rust side times itself;
 - `rust`: `augment load-bench DATA --preset random-resized-crop --threads T
   --batch 64 --size 224 --json`, the same pipeline and loader in Rust;
-- `torchvision` (if `--torch-python` is given): the script named by
-  `--torchvision-script`, which runs `torchvision.datasets.ImageFolder` with
-  `RandomResizedCrop(224)`, `RandomHorizontalFlip()`, `ToTensor()`,
-  `Normalize(...)` under a `DataLoader` of T workers and prints
-  `... <n> images/s`.
+- `torchvision` (if `--torch-python` is given): `peer_loaders.py DATA
+  torchvision` under that interpreter: `torchvision.datasets.ImageFolder`
+  with the v2 `RandomResizedCrop(224)`, `RandomHorizontalFlip()`,
+  `ToImage()`, `ToDtype(float32, scale=True)`, `Normalize(...)` under a
+  `DataLoader` of T workers;
+- `albumentations` (with `--albumentations` too): `peer_loaders.py DATA
+  albumentations`, the same DataLoader over OpenCV decoding and
+  albumentations' RandomResizedCrop, HorizontalFlip, Normalize, ToTensorV2.
 
 Each round runs every side once, alternating, each in its own process (so
 no side keeps threads or warm caches of another's); the report is the
@@ -33,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def python_side(data: str, threads: int, batch: int, size: int, seed: int) -> None:
@@ -63,13 +67,17 @@ def run_rust(args, seed: int) -> float:
     return out["images_per_s"]
 
 
-def run_torchvision(args, seed: int) -> float:
-    cmd = [args.torch_python, args.torchvision_script, args.data, str(args.threads)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    found = re.search(r"([0-9.]+) images/s", out)
-    if not found:
-        raise RuntimeError(f"no images/s in the torchvision script's output: {out!r}")
-    return float(found.group(1))
+def run_peer(peer: str):
+    def run(args, seed: int) -> float:
+        script = str(Path(__file__).with_name("peer_loaders.py"))
+        cmd = [args.torch_python, script, args.data, peer, "--workers", str(args.threads),
+               "--batch", str(args.batch), "--size", str(args.size)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        found = re.search(r"([0-9.]+) images/s", out)
+        if not found:
+            raise RuntimeError(f"no images/s in the {peer} peer's output: {out!r}")
+        return float(found.group(1))
+    return run
 
 
 def main() -> None:
@@ -77,7 +85,8 @@ def main() -> None:
     parser.add_argument("data", help="an ImageFolder tree")
     parser.add_argument("--cli", default="augment", help="the `augment` binary (a release build)")
     parser.add_argument("--torch-python", help="an interpreter with torch and torchvision")
-    parser.add_argument("--torchvision-script", help="the torchvision baseline (prints '<n> images/s')")
+    parser.add_argument("--albumentations", action="store_true",
+                        help="also the OpenCV + albumentations DataLoader (needs them under --torch-python)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="loader threads; torchvision's workers")
     parser.add_argument("--batch", type=int, default=64)
@@ -89,8 +98,10 @@ def main() -> None:
         python_side(args.data, args.threads, args.batch, args.size, args.seed)
         return
     sides = {"python": run_python, "rust": run_rust}
-    if args.torch_python and args.torchvision_script:
-        sides["torchvision"] = run_torchvision
+    if args.torch_python:
+        sides["torchvision"] = run_peer("torchvision")
+        if args.albumentations:
+            sides["albumentations"] = run_peer("albumentations")
     figures = {name: [] for name in sides}
     for r in range(args.rounds):
         # Alternate which side goes first, so none always runs on a cooler machine.
@@ -103,9 +114,10 @@ def main() -> None:
     for name, value in medians.items():
         print(f"  {name:12} {value:8.1f}   all: {', '.join(f'{v:.1f}' for v in figures[name])}")
     print(f"python / rust {medians['python'] / medians['rust']:.3f}")
-    if "torchvision" in medians:
-        print(f"python / torchvision {medians['python'] / medians['torchvision']:.2f}, "
-              f"rust / torchvision {medians['rust'] / medians['torchvision']:.2f}")
+    for peer in ("torchvision", "albumentations"):
+        if peer in medians:
+            print(f"python / {peer} {medians['python'] / medians[peer]:.2f}, "
+                  f"rust / {peer} {medians['rust'] / medians[peer]:.2f}")
 
 
 if __name__ == "__main__":
