@@ -2,7 +2,7 @@
 
     python peer_loaders.py DATA {torchvision,albumentations} [--workers 2] [--batch 64] [--size 224]
 
-Prints one line ending in "<n> images/s" (what `loader.py --torchvision-script`
+Prints one line ending in "<n> images/s" (what `loader.py --torch-python`
 reads). Both produce 224x224 NCHW float32 batches, ImageNet-normalised, with
 RandomResizedCrop(224) (scale 0.08-1, ratio 3/4-4/3) and a horizontal flip:
 
