@@ -417,17 +417,14 @@ pub(super) fn decode(
     let origin = (mx0 * mcu_w, my0 * mcu_h);
     let luma_stride = groups[0] * 8 * LANES;
     if frame.count == 1 {
-        let plane = &scratch.planes[0];
-        idct::on_isa(isa, || {
-            for (y, line) in (y0..y1).zip(out.chunks_exact_mut(3 * width)) {
-                let at = (y - origin.1) * luma_stride + x0 - origin.0;
-                let row = plane
-                    .get(at..at + width)
-                    .ok_or_else(|| corrupt("a row outside the plane"))?;
-                color::gray_to_rgb(row, line);
-            }
-            Ok(())
-        })?;
+        // Gray is rare and a copy: plain code.
+        for (y, line) in (y0..y1).zip(out.chunks_exact_mut(3 * width)) {
+            let at = (y - origin.1) * luma_stride + x0 - origin.0;
+            let row = scratch.planes[0]
+                .get(at..at + width)
+                .ok_or_else(|| corrupt("a row outside the plane"))?;
+            color::gray_to_rgb(row, line);
+        }
         return Ok(true);
     }
     let stage = Output {

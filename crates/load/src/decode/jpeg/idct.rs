@@ -180,28 +180,6 @@ impl pulp::WithSimd for Groups<'_> {
     }
 }
 
-/// Runs a closure compiled for an instruction set (its plain loops
-/// vectorised by that build).
-struct Vectorized<F>(F);
-
-impl<F: FnOnce() -> R, R> pulp::WithSimd for Vectorized<F> {
-    type Output = R;
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> R {
-        (self.0)()
-    }
-}
-
-/// `f` compiled for `isa` (plain code for [`Isa::Scalar`]); integer code
-/// whose results are the same on every path.
-#[inline(always)]
-pub(super) fn on_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
-    match isa {
-        Isa::Scalar => f(),
-        _ => isa.vectorize(Vectorized(f)),
-    }
-}
-
 /// Inverse DCT of the groups in `coefficients` (a whole number of
 /// [`GROUP`]s) into one row of blocks: group `g`'s blocks at columns
 /// `64 * g..`, 8 rows of `out` at `stride`, on `isa`'s path.
