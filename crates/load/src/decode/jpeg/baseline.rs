@@ -233,10 +233,15 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
                 if rest[2 * count..2 * count + 3] != [0, 63, 0] {
                     return Ok(None);
                 }
-                for spec in rest[..2 * count].chunks_exact(2) {
-                    let Some(c) = components[..count].iter_mut().find(|c| c.id == spec[0]) else {
+                // The MCU interleaves blocks in the scan's order: this
+                // decoder takes the frame's order only.
+                for (c, spec) in components[..count]
+                    .iter_mut()
+                    .zip(rest[..2 * count].chunks_exact(2))
+                {
+                    if c.id != spec[0] {
                         return Ok(None);
-                    };
+                    }
                     c.dc = usize::from(spec[1] >> 4);
                     c.ac = usize::from(spec[1] & 15);
                 }
