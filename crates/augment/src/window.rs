@@ -14,10 +14,12 @@
 //! - box level (blocks `k`): the same taps in level pixels, then the
 //!   blocks holding them, so the window starts on the block grid and the
 //!   level built from it is the image's level, moved;
-//! - area level: on an axis on the output grid, the widened footprints
-//!   (`first + step·i ± width/2`, plus [`MARGIN`]) in pixels of the box
-//!   level (or source), then their blocks; on a kept axis, exactly the
-//!   source pixels the level keeps.
+//! - area level: on a kept axis (shrunk 2x or less), exactly the source
+//!   pixels the level keeps; on an axis on the output grid, the whole
+//!   side (its footprints' ends are rounded to sixteenths of a pixel, and
+//!   with crop sides and output sizes small integers many are exact ties
+//!   of that grid, which a position moved by the origin would round the
+//!   other way).
 //!
 //! Where the reads cross an edge of the image, the window runs to that
 //! edge, so the padding rule sees the same edge; for `Reflect`,
@@ -26,14 +28,17 @@
 //!
 //! Running on a window moves the map by `-origin` (`sampling::moved`) and
 //! the level by whole blocks (`Level::shifted`). The levels are the
-//! image's, pixel for pixel, and a kept axis's map is the same `f64`; but
-//! an affine or projective map evaluated in the window's coordinates
-//! rounds each position on a finer grid than in the image's, so a
-//! position can move in its last bits (a relative `2^-52`, ~1e-13 pixel).
-//! That changes a bilinear weight `fx = (x - floor(x)) as f32` by one
-//! `f32` step where the exact value lies that close to a rounding tie, and
-//! an area-level footprint end only at an exact tie of its 1/16-pixel
-//! grid. What that does to outputs is stated on [`Pipeline::read_window`].
+//! image's, pixel for pixel, and a kept axis's map is the same `f64`
+//! (so an area-level plan, every crop or resize shrinking an axis more
+//! than 2x, gives the same bits); but an affine or projective map
+//! evaluated in the window's coordinates rounds each position on a finer
+//! grid than in the image's, so a position can move in its last bits (a
+//! relative `2^-52`, ~1e-13 pixel). That changes a bilinear weight
+//! `fx = (x - floor(x)) as f32` by one `f32` step only where the exact
+//! value lies that close to a rounding boundary of `f32`, and the taps
+//! only where a position lies that close to an integer (where the weight
+//! of the tap that changes is ~1e-13). What that does to outputs is stated
+//! on [`Pipeline::read_window`].
 
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
@@ -143,10 +148,7 @@ impl Pipeline {
             Padding::Reflect | Padding::Reflect101 | Padding::Wrap
         );
         let (columns, rows) = match level {
-            Some(Level::Area(area)) => (
-                area_axis(&area.x, area.pre.0, w, far),
-                area_axis(&area.y, area.pre.1, h, far),
-            ),
+            Some(Level::Area(area)) => (area_axis(&area.x, w), area_axis(&area.y, h)),
             level => {
                 let (kx, ky) = match level {
                     Some(Level::Box { kx, ky }) => (kx, ky),
@@ -258,18 +260,16 @@ fn taps_axis(lo: f64, hi: f64, k: usize, side: usize, far: bool) -> (usize, usiz
 }
 
 /// The source pixels one axis of an area level reads.
-fn area_axis(axis: &LevelAxis, k: usize, side: usize, far: bool) -> (usize, usize) {
+fn area_axis(axis: &LevelAxis, side: usize) -> (usize, usize) {
     match *axis {
         // The level keeps exactly these (the whole side if the taps cross
         // an edge), and the window must hold the same.
         LevelAxis::Kept { start, count, .. } => (start.min(side), (start + count).min(side)),
-        LevelAxis::Area(a) => {
-            let last = a.first + a.step * a.count.saturating_sub(1) as f64;
-            let half = 0.5 * a.width;
-            let lo = (a.first.min(last) - half - MARGIN).floor();
-            let hi = (a.first.max(last) + half + MARGIN).ceil() + 1.0;
-            blocks(lo, hi, k, side, far)
-        }
+        // The whole side: the footprints' ends, `first + step·i ± width/2`
+        // rounded to sixteenths, are often exact ties of that grid (crop
+        // sides and output sizes are small integers), so moving `first` by
+        // the window's origin would round some of them the other way.
+        LevelAxis::Area(_) => (0, side),
     }
 }
 

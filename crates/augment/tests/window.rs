@@ -364,3 +364,49 @@ fn short_windows_are_refused() -> TestResult {
     assert!(refused > 20);
     Ok(())
 }
+
+/// Small sources and outputs: crop sides and output sizes are small
+/// integers, so many area-level footprint ends fall exactly on ties of
+/// their 1/16-pixel grid, and moved positions would round them the other
+/// way (the reason area axes take the whole side). Every output the same.
+#[test]
+fn small_sources_with_exact_ties_match() -> TestResult {
+    let src = Image::<u8>::from_fn(103, 87, 3, |x, y, c| {
+        ((x * 7 + y * 13 + c * 50) % 251) as u8
+    })?;
+    let norm = Normalisation::IMAGENET;
+    let pipelines = [
+        Pipeline::builder()
+            .random_resized_crop(24, 24)
+            .flip_horizontal(0.5)
+            .brightness(-0.2..=0.2, 0.5)
+            .seed(5)
+            .build()?,
+        Pipeline::builder()
+            .rotate(-20.0..=20.0, 0.5)
+            .random_resized_crop(16, 12)
+            .seed(6)
+            .build()?,
+    ];
+    for pipeline in pipelines {
+        for k in 0..300u64 {
+            let plan = pipeline.plan(103, 87, k)?;
+            let win = pipeline.read_window(&plan);
+            let len = 3 * plan.width() * plan.height();
+            let (mut a, mut b) = (vec![0.0; len], vec![0.0; len]);
+            pipeline.apply_tensor(src.view(), k, &norm, &mut a)?;
+            pipeline.apply_tensor_window(crop(&src, win)?, (win.x, win.y), &plan, &norm, &mut b)?;
+            assert!(a == b, "{k}: {win:?} {plan:?}");
+            let full = pipeline.apply_plan(src.view(), &plan)?;
+            let mut out = Image::<u8>::new(plan.width(), plan.height(), 3)?;
+            pipeline.apply_plan_window_into(
+                crop(&src, win)?,
+                (win.x, win.y),
+                &plan,
+                out.view_mut(),
+            )?;
+            assert!(full == out, "{k}: {win:?}");
+        }
+    }
+    Ok(())
+}
