@@ -4,8 +4,9 @@
 //! the decoded window to [`Pipeline::apply_plan_window_into`] or
 //! [`Pipeline::apply_tensor_window`].
 //!
-//! The window, per axis, in source pixels:
-//! - no level (nearest, or bilinear without antialiasing or shrink): the
+//! The window, per axis, in source pixels (the whole image for nearest
+//! interpolation: see below):
+//! - no level (bilinear without antialiasing or shrink): the
 //!   taps `floor(x)` and `floor(x) + 1` of every position, bounded by the
 //!   positions of the output's corners (an affine or projective map takes
 //!   the output rectangle to a convex quadrilateral; a projective map with
@@ -37,14 +38,18 @@
 //! `fx = (x - floor(x)) as f32` by one `f32` step only where the exact
 //! value lies that close to a rounding boundary of `f32`, and the taps
 //! only where a position lies that close to an integer (where the weight
-//! of the tap that changes is ~1e-13). What that does to outputs is stated
-//! on [`Pipeline::read_window`].
+//! of the tap that changes is ~1e-13). Nearest sampling has no such
+//! slack: its tap `floor(x + 0.5)` jumps to the other neighbour where a
+//! position lies on a half-pixel, and crops put many positions exactly
+//! there; so it reads the whole image. What moved positions do to outputs
+//! is stated on [`Pipeline::read_window`].
 
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::plan::Plan;
 use crate::pyramid::{Level, LevelAxis};
 use geom::{ImageView, Map, Padding};
+use sample::Interpolation;
 
 /// Pixels added to each side of the taps the corners' positions bound:
 /// far more than the rounding by which the sampler's evaluation of a
@@ -114,15 +119,26 @@ impl Pipeline {
     ///
     /// Given only these pixels, [`Pipeline::apply_plan_window_into`] and
     /// [`Pipeline::apply_tensor_window`] compute the output of
-    /// [`Pipeline::apply_plan_into`] and [`Pipeline::apply_tensor`]:
-    /// bit for bit when the window is the whole image, and when its origin
-    /// is `(0, 0)`; otherwise the map's positions, evaluated in the
-    /// window's coordinates, can round differently in their last bits (see
-    /// the module docs), so a `u8` value can differ by 1 where the exact
-    /// value lies within ~1e-5 of a rounding tie, and an `f32` value by
-    /// about one `f32` step of the value range (~1e-7 relative). Measured
-    /// on the presets and on rotating, perspective and displacement
-    /// pipelines over a photograph (`tests/window.rs`): see there.
+    /// [`Pipeline::apply_plan_into`] and [`Pipeline::apply_tensor`]. The
+    /// same bits when the window is the whole image or its origin is
+    /// `(0, 0)`, and for every plan on the area level whose axes are all
+    /// kept or whole (the levels are the image's, and a kept axis's map is
+    /// the same `f64`). Otherwise an affine or projective map's positions,
+    /// evaluated in the window's coordinates, can round differently in
+    /// their last bits (see the module docs of `window.rs`), which can
+    /// change a bilinear weight by one `f32` step: a `u8` value by at most
+    /// 1, and only where the exact value lies within ~1e-5 of a rounding
+    /// tie; an `f32` value by about one `f32` step of the value range.
+    /// Measured over 5,040 plans of the presets and of rotating, zooming,
+    /// perspective, elastic and cropping pipelines in every padding mode on
+    /// a 600x400 photograph (`tests/window.rs`, 120 plans per case),
+    /// 3.2e8 values each: no `u8` value differed; 24 `f32` image values
+    /// differed, by at most 3.0e-8; 3 normalised tensor values, by at most
+    /// 1.2e-7.
+    ///
+    /// Random-resized crops to 224x224 from 500x375 read 46% of the image
+    /// on average (995 of 1,000 windows are smaller than the image);
+    /// computing the window takes ~0.1 µs.
     ///
     /// ```
     /// use augment::{Image, Pipeline};
@@ -140,7 +156,16 @@ impl Pipeline {
     pub(crate) fn read_window_at(&self, plan: &Plan, level: Option<Level>) -> Window {
         let (w, h) = plan.source_size();
         let whole = Window::whole(w, h);
-        if plan.width() == 0 || plan.height() == 0 || w == 0 || h == 0 {
+        // Nearest reads `floor(x + 0.5)`, and crops put many positions
+        // exactly on half-pixels, where a position moved by the origin
+        // would round to the other neighbour: a different pixel, not a
+        // last-bit change. So nearest reads the whole image.
+        if plan.width() == 0
+            || plan.height() == 0
+            || w == 0
+            || h == 0
+            || self.interpolation == Interpolation::Nearest
+        {
             return whole;
         }
         let far = matches!(

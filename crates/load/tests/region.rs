@@ -97,7 +97,29 @@ fn region_decoding_gives_the_batches_of_whole_images() -> TestResult {
             };
             let (on, off) = (run(&mut make(true)?)?, run(&mut make(false)?)?);
             assert_eq!(on.len(), 32);
-            assert!(on == off, "region decoding changed a batch");
+            // Whole-image decoders (every format today) deliver the whole
+            // image, and the batches are the same bits. A decoder that
+            // honours the region gives them within the bound stated on
+            // `augment::Pipeline::read_window`: u8 by at most 1, f32 by
+            // about one f32 step, on very few values.
+            let (mut values, mut differ) = (0, 0);
+            for (a, b) in on.iter().zip(&off) {
+                assert_eq!((a.0, a.1), (b.0, b.1), "labels and samples");
+                for (x, y) in a.2.iter().zip(&b.2) {
+                    assert!((x - y).abs() <= 1e-6, "tensor {x} against {y}");
+                    values += 1;
+                    differ += usize::from(x != y);
+                }
+                for (x, y) in a.3.iter().zip(&b.3) {
+                    assert!(x.abs_diff(*y) <= 1, "pixel {x} against {y}");
+                    values += 1;
+                    differ += usize::from(x != y);
+                }
+            }
+            assert!(
+                differ * 10_000 <= values,
+                "{differ} of {values} values differ"
+            );
         }
     }
     Ok(())
