@@ -52,8 +52,11 @@ fn pipelines() -> Res<Vec<Pipeline>> {
     ])
 }
 
-/// Every batch of two epochs, flattened: labels, samples, values.
-fn run(loader: &mut Loader) -> Res<Vec<(i64, usize, Vec<f32>, Vec<u8>)>> {
+/// One image of a batch: label, sample, tensor values, pixels.
+type Slot = (i64, usize, Vec<f32>, Vec<u8>);
+
+/// Every batch of two epochs, flattened.
+fn run(loader: &mut Loader) -> Res<Vec<Slot>> {
     let mut all = Vec::new();
     for e in 0..2 {
         loader.set_epoch(e)?;
