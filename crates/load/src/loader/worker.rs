@@ -297,7 +297,11 @@ fn load_one(
             decode(&scratch.file, &request, &mut scratch.decoded).map_err(decode_error)?;
         let (x, y, _, _) = delivered.upright_window().ok_or_else(|| {
             decode_error(DecodeError::Request {
-                what: format!("delivered at scale {}, asked for 1", delivered.scale),
+                what: format!(
+                    "the decoder delivered {}x{} at scale {} for stored region {:?} \
+                     (asked for scale 1)",
+                    delivered.width, delivered.height, delivered.scale, delivered.region
+                ),
             })
         })?;
         Some((plan, (x as usize, y as usize)))
