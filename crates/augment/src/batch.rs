@@ -15,7 +15,9 @@
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::pixel;
-use crate::sampling::{Sink, with_scratch};
+use crate::plan::Plan;
+use crate::pyramid::Level;
+use crate::sampling::{Sink, check_source, with_scratch};
 use geom::{Element, ImageView, ImageViewMut};
 use rayon::prelude::*;
 use sample::ChannelAffine;
@@ -347,7 +349,29 @@ impl Pipeline {
         out: &mut [f32],
     ) -> Result<(usize, usize)> {
         let plan = self.plan(src.width(), src.height(), index)?;
-        let (w, h, c) = (plan.width(), plan.height(), src.channels());
+        let (w, h) = (plan.width(), plan.height());
+        check_source(&src, &plan, (w, h))?;
+        self.apply_tensor_window(src, (0, 0), &plan, normalisation, out)?;
+        Ok((w, h))
+    }
+
+    /// [`Pipeline::apply_tensor`] with a drawn `plan` (for image `index`,
+    /// [`Pipeline::plan`]`(width, height, index)`), given only a window of
+    /// the source: the pixels `origin .. origin + (window.width(),
+    /// window.height())` of the `plan.source_size()` image. The window must
+    /// lie inside that image and hold [`Pipeline::read_window`]
+    /// ([`Error::WindowOutside`], [`Error::WindowTooSmall`] otherwise); the
+    /// planes are those of the whole image, within the bound stated there.
+    /// `out` must hold `channels * width * height` values.
+    pub fn apply_tensor_window<T: Element>(
+        &self,
+        window: ImageView<'_, T>,
+        origin: (usize, usize),
+        plan: &Plan,
+        normalisation: &Normalisation,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let (w, h, c) = (plan.width(), plan.height(), window.channels());
         let needed = c.saturating_mul(w).saturating_mul(h);
         if out.len() != needed {
             return Err(Error::TensorLength {
@@ -357,8 +381,8 @@ impl Pipeline {
             });
         }
         let affine = normalisation.channel_affine(c, T::FULL_SCALE)?;
-        self.tensor_image(src, index, &affine, out, (w, h))?;
-        Ok((w, h))
+        let (src, origin, level) = self.place(window, origin, plan)?;
+        self.tensor_image(src, origin, plan, level, &affine, out, (w, h))
     }
 
     /// The batch's NCHW shape, from image 0's plan; checks every image's
@@ -419,7 +443,13 @@ impl Pipeline {
             .enumerate()
             .for_each(|(k, (chunk, src))| {
                 let index = first_index.wrapping_add(k as u64);
-                if let Err(e) = self.tensor_image(*src, index, &affine, chunk, (w, h)) {
+                let image = self
+                    .plan(src.width(), src.height(), index)
+                    .and_then(|plan| {
+                        let level = self.level(&plan, plan.source_size());
+                        self.tensor_image(*src, (0, 0), &plan, level, &affine, chunk, (w, h))
+                    });
+                if let Err(e) = image {
                     let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
                     if slot.as_ref().is_none_or(|(at, _)| k < *at) {
                         *slot = Some((k, e));
@@ -438,20 +468,23 @@ impl Pipeline {
     /// One image into its CHW planes: the sampling pass with lighting and
     /// normalisation fused, a clamp to the sample type's range where
     /// [`Pipeline::apply`] would clamp, then the pixel steps per plane.
+    /// `src` is the part of the image `plan` was drawn for at `origin`,
+    /// `level` in its coordinates (see `Pipeline::sample_into`).
+    #[allow(clippy::too_many_arguments)]
     fn tensor_image<T: Element>(
         &self,
         src: ImageView<'_, T>,
-        index: u64,
+        origin: (usize, usize),
+        plan: &Plan,
+        level: Option<Level>,
         normalisation: &ChannelAffine,
         out: &mut [f32],
         (w, h): (usize, usize),
     ) -> Result<()> {
-        let plan = self.plan(src.width(), src.height(), index)?;
         let channels = src.channels();
         let full_scale = f64::from(T::FULL_SCALE);
         let (gain, offset) = plan.value_affine();
         let lit = gain != 1.0 || offset != 0.0;
-        let level = self.level(&plan, (src.width(), src.height()));
         with_scratch(|scratch| {
             let sink = Sink::Planes {
                 out: &mut *out,
@@ -459,7 +492,7 @@ impl Pipeline {
                 height: h,
                 normalisation,
             };
-            self.sample_into(src, &plan, level, sink, scratch)?;
+            self.sample_into(src, origin, plan, level, sink, scratch)?;
             let out_of_range = self
                 .padding
                 .constant()

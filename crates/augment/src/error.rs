@@ -150,6 +150,23 @@ pub enum Error {
         /// The batch's shape, `[n, c, h, w]`.
         shape: [usize; 4],
     },
+    /// A window of the source given to a window call does not lie inside
+    /// the image the plan was drawn for.
+    #[error("window {given} is not inside the {}x{} image the plan was drawn for", image.0, image.1)]
+    WindowOutside {
+        /// The window given.
+        given: crate::Window,
+        /// The plan's source (width, height).
+        image: (usize, usize),
+    },
+    /// A window of the source lacks pixels the plan's sampling pass reads.
+    #[error("window {given} does not hold {needed}, the part of the source the plan reads")]
+    WindowTooSmall {
+        /// The window given.
+        given: crate::Window,
+        /// What [`crate::Pipeline::read_window`] asks for.
+        needed: crate::Window,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -43,6 +43,7 @@ mod pyramid;
 mod sampling;
 mod targets;
 mod transform;
+mod window;
 
 pub use batch::{Normalisation, Tensor};
 pub use builder::PipelineBuilder;
@@ -55,6 +56,7 @@ pub use plan::Plan;
 pub use sample::{ChannelAffine, Interpolation};
 pub use targets::{BoxFormat, Boxes, MappedPoint};
 pub use transform::{MAX_OUTPUT_SIDE, ResizeMethod, Transform};
+pub use window::Window;
 
 /// The lower-level crates, for users who need maps or kernels directly.
 pub mod raw {

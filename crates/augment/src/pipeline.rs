@@ -4,7 +4,7 @@ use crate::builder::PipelineBuilder;
 use crate::error::{Error, Result};
 use crate::pixel;
 use crate::plan::{Frame, Plan};
-use crate::sampling::{Sink, with_scratch};
+use crate::sampling::{Sink, check_source, with_scratch};
 use crate::targets::{Boxes, MappedPoint};
 use crate::transform::Transform;
 use geom::{Element, Image, ImageView, ImageViewMut, Map, Padding, Point};
@@ -182,12 +182,49 @@ impl Pipeline {
     pub fn apply_plan_into<T: Element>(
         &self,
         src: ImageView<'_, T>,
-        mut dst: ImageViewMut<'_, T>,
+        dst: ImageViewMut<'_, T>,
         plan: &Plan,
     ) -> Result<()> {
-        let level = self.level(plan, (src.width(), src.height()));
+        check_source(&src, plan, (dst.width(), dst.height()))?;
+        self.apply_plan_window_into(src, (0, 0), plan, dst)
+    }
+
+    /// [`Pipeline::apply_plan_into`] given only a window of the source:
+    /// the pixels `origin .. origin + (window.width(), window.height())` of
+    /// the `plan.source_size()` image the plan was drawn for. The window
+    /// must lie inside that image and hold [`Pipeline::read_window`]
+    /// ([`Error::WindowOutside`], [`Error::WindowTooSmall`] otherwise); the
+    /// output is that of the whole image, within the bound stated there.
+    ///
+    /// ```
+    /// use augment::{Image, Pipeline};
+    /// let photo = Image::<u8>::from_fn(400, 300, 3, |x, y, c| (x ^ y ^ c) as u8)?;
+    /// let pipeline = Pipeline::builder().random_resized_crop(64, 64).seed(5).build()?;
+    /// let plan = pipeline.plan(400, 300, 0)?;
+    /// let w = pipeline.read_window(&plan);
+    /// let window = photo.view().crop(w.x, w.y, w.width, w.height)?;
+    /// let mut out = Image::<u8>::new(64, 64, 3)?;
+    /// pipeline.apply_plan_window_into(window, (w.x, w.y), &plan, out.view_mut())?;
+    /// assert_eq!((out.width(), out.height()), (64, 64));
+    /// # Ok::<(), augment::Error>(())
+    /// ```
+    pub fn apply_plan_window_into<T: Element>(
+        &self,
+        window: ImageView<'_, T>,
+        origin: (usize, usize),
+        plan: &Plan,
+        mut dst: ImageViewMut<'_, T>,
+    ) -> Result<()> {
+        let (src, origin, level) = self.place(window, origin, plan)?;
         with_scratch(|scratch| {
-            self.sample_into(src, plan, level, Sink::Image(dst.reborrow()), scratch)
+            self.sample_into(
+                src,
+                origin,
+                plan,
+                level,
+                Sink::Image(dst.reborrow()),
+                scratch,
+            )
         })?;
         pixel::run(plan.pixel_ops(), dst, &mut None)
     }
@@ -218,7 +255,7 @@ impl Pipeline {
     ) -> Result<Augmented<T, L>> {
         let plan = self.plan(src.width(), src.height(), index)?;
         let mut image = self.output_for(&plan, src.channels())?;
-        let level = self.level(&plan, (src.width(), src.height()));
+        let level = self.level(&plan, plan.source_size());
         // One map for the image and the mask. The image's error, if any,
         // is reported before the mask's.
         let mask = with_scratch(|scratch| {
@@ -228,7 +265,7 @@ impl Pipeline {
                 .map(|mask| self.sample_mask(mask, &plan, &map))
                 .transpose();
             let sink = Sink::Image(image.view_mut());
-            self.sample_with_map(src, &plan, map, level, sink, scratch)
+            self.sample_with_map(src, (0, 0), &plan, map, level, sink, scratch)
                 .and_then(|()| pixel::run(plan.pixel_ops(), image.view_mut(), &mut None))
                 .and(mask)
         })?;

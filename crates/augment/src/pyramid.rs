@@ -64,6 +64,28 @@ pub(crate) enum Level {
     Area(AreaLevel),
 }
 
+impl Level {
+    /// This level for a window of the source whose top-left pixel is
+    /// `origin`, which must lie on the level's block grid and hold every
+    /// pixel the level reads (as [`crate::Pipeline::read_window`] makes
+    /// it): box blocks are unchanged (the window's blocks are the image's);
+    /// the area level's axes move by the origin, counted in pixels of what
+    /// they read. A kept axis moves its first pixel and its map's offset by
+    /// the same integer, so the map left to sample, `offset - start`, is
+    /// the same `f64` as for the whole image (both differences are exact:
+    /// the offset lies at or past the window's start).
+    pub(crate) fn shifted(self, (ox, oy): (usize, usize)) -> Level {
+        match self {
+            Level::Box { .. } => self,
+            Level::Area(area) => Level::Area(AreaLevel {
+                pre: area.pre,
+                x: area.x.shifted(ox, area.pre.0),
+                y: area.y.shifted(oy, area.pre.1),
+            }),
+        }
+    }
+}
+
 /// The area level of an axis-aligned map: an optional power-of-two box
 /// level first (blocks `pre`, `(1, 1)` for none), then the area stage on
 /// each axis.
@@ -128,6 +150,28 @@ impl LevelAxis {
         // positions far outside the image are the box level's business.
         (axis.width <= 4.0 * AREA_WIDEN && axis.first.abs() < 1e9 && last.abs() < 1e9)
             .then_some((k, LevelAxis::Area(axis)))
+    }
+
+    /// This axis for a window starting at source pixel `origin`, a
+    /// multiple of the box block `k` (see [`Level::shifted`]).
+    fn shifted(self, origin: usize, k: usize) -> LevelAxis {
+        match self {
+            LevelAxis::Area(axis) => LevelAxis::Area(AreaAxis {
+                first: axis.first - (origin / k.max(1)) as f64,
+                ..axis
+            }),
+            LevelAxis::Kept {
+                start,
+                count,
+                scale,
+                offset,
+            } => LevelAxis::Kept {
+                start: start.saturating_sub(origin),
+                count,
+                scale,
+                offset: offset - origin as f64,
+            },
+        }
     }
 
     /// The area stage's axis.

@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::pipeline::Pipeline;
 use crate::plan::Plan;
 use crate::pyramid::{self, AreaLevel, Level};
-use geom::{Element, Grid, Image, ImageView, ImageViewMut, Map};
+use geom::{Affine, Element, Grid, Image, ImageView, ImageViewMut, Map, Projective};
 use sample::{ChannelAffine, Interpolation, WarpOptions};
 use std::any::Any;
 use std::cell::RefCell;
@@ -167,28 +167,35 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 
 impl Pipeline {
     /// The sampling pass: `src` through `plan`'s pull map into `sink`, from
-    /// the antialiasing `level` if one is given, with the sink's value affine (see the module doc). The sizes
-    /// are checked before the map is built, so a plan that does not fit
-    /// builds no grid. Pixel steps are the caller's.
+    /// the antialiasing `level` if one is given, with the sink's value
+    /// affine (see the module doc). `src` is the part of the image the plan
+    /// was drawn for whose top-left pixel is `origin` (the whole image at
+    /// `(0, 0)`), and `level` is in its coordinates ([`Level::shifted`]).
+    /// The sizes are checked before the map is built, so a plan that does
+    /// not fit builds no grid. Pixel steps are the caller's.
     pub(crate) fn sample_into<T: Element>(
         &self,
         src: ImageView<'_, T>,
+        origin: (usize, usize),
         plan: &Plan,
         level: Option<Level>,
         sink: Sink<'_, T>,
         scratch: &mut Scratch,
     ) -> Result<()> {
-        check_sizes(plan, (src.width(), src.height()), sink.size())?;
+        check_sizes(plan, origin, (src.width(), src.height()), sink.size())?;
         let map = scratch.pull_map(plan)?;
-        self.sample_with_map(src, plan, map, level, sink, scratch)
+        self.sample_with_map(src, origin, plan, map, level, sink, scratch)
     }
 
     /// [`Pipeline::sample_into`] with `plan`'s pull map already built (in
-    /// `src`'s coordinates, say by [`Scratch::pull_map`], to share it with
-    /// a mask); its grid, if it is one, goes back to `scratch`.
+    /// the coordinates of the whole image, say by [`Scratch::pull_map`], to
+    /// share it with a mask); it is moved onto `src` by `-origin` here. Its
+    /// grid, if it is one, goes back to `scratch`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn sample_with_map<T: Element>(
         &self,
         src: ImageView<'_, T>,
+        origin: (usize, usize),
         plan: &Plan,
         map: Map,
         level: Option<Level>,
@@ -196,10 +203,11 @@ impl Pipeline {
         scratch: &mut Scratch,
     ) -> Result<()> {
         let output = sink.size();
-        if let Err(e) = check_sizes(plan, (src.width(), src.height()), output) {
+        if let Err(e) = check_sizes(plan, origin, (src.width(), src.height()), output) {
             scratch.keep(map);
             return Err(e);
         }
+        let map = moved(map, origin)?;
         let options = WarpOptions {
             interpolation: self.interpolation,
             padding: self.padding,
@@ -350,9 +358,47 @@ impl Pipeline {
     }
 }
 
-/// Error unless `plan` was drawn for a `source` (width, height) image and
-/// has the `output` size.
-fn check_sizes(plan: &Plan, source: (usize, usize), output: (usize, usize)) -> Result<()> {
+/// `map` (pull positions in the whole image) moved onto a window whose
+/// top-left pixel is `origin`: each position less `origin`. The identity
+/// at `(0, 0)`, so a whole image samples through the plan's own map, bit
+/// for bit. Otherwise the translation changes the matrix's constant column
+/// (exactly: it is at or past the window's start) but the sampler's `f64`
+/// evaluation of a position then rounds on a finer grid than the whole
+/// image's, so a position can differ in its last bits (see
+/// [`Pipeline::read_window`] for what that does to the output).
+pub(crate) fn moved(map: Map, origin: (usize, usize)) -> Result<Map> {
+    if origin == (0, 0) {
+        return Ok(map);
+    }
+    let (x, y) = (origin.0 as f64, origin.1 as f64);
+    Ok(match map {
+        Map::Affine(m) => {
+            let [[a, b, c], [d, e, f]] = m.rows();
+            Map::Affine(Affine::new(a, b, c - x, d, e, f - y))
+        }
+        // Row by row rather than through `Projective::then`, which
+        // rescales the whole matrix.
+        Map::Projective(p) => {
+            let [[a, b, c], [d, e, f], [g, h, k]] = p.matrix();
+            Map::Projective(Projective::new([
+                [a - x * g, b - x * h, c - x * k],
+                [d - y * g, e - y * h, f - y * k],
+                [g, h, k],
+            ])?)
+        }
+        grid => grid.then_affine(&Affine::translate(-x, -y)),
+    })
+}
+
+/// Error unless `plan` has the `output` size and a `window` (width,
+/// height) whose top-left pixel is `origin` lies inside the image `plan`
+/// was drawn for (whole-image calls check the size first: [`check_source`]).
+fn check_sizes(
+    plan: &Plan,
+    origin: (usize, usize),
+    window: (usize, usize),
+    output: (usize, usize),
+) -> Result<()> {
     if output != (plan.width(), plan.height()) {
         return Err(geom::Error::ShapeMismatch {
             left: format!("output {}x{}", output.0, output.1),
@@ -360,14 +406,35 @@ fn check_sizes(plan: &Plan, source: (usize, usize), output: (usize, usize)) -> R
         }
         .into());
     }
-    if source != plan.source_size() {
+    let source = plan.source_size();
+    let fits = |o: usize, len: usize, side: usize| o.checked_add(len).is_some_and(|e| e <= side);
+    let inside = fits(origin.0, window.0, source.0) && fits(origin.1, window.1, source.1);
+    if !inside {
         return Err(geom::Error::ShapeMismatch {
-            left: format!("source {}x{}", source.0, source.1),
-            right: format!(
-                "plan drawn for {}x{}",
-                plan.source_size().0,
-                plan.source_size().1
+            left: format!(
+                "source window {}x{} at ({}, {})",
+                window.0, window.1, origin.0, origin.1
             ),
+            right: format!("plan drawn for {}x{}", source.0, source.1),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Error unless `plan` has the `output` size and `src` the size of the
+/// image `plan` was drawn for (a whole-image call).
+pub(crate) fn check_source<T: Element>(
+    src: &ImageView<'_, T>,
+    plan: &Plan,
+    output: (usize, usize),
+) -> Result<()> {
+    check_sizes(plan, (0, 0), (0, 0), output)?;
+    let (source, given) = (plan.source_size(), (src.width(), src.height()));
+    if given != source {
+        return Err(geom::Error::ShapeMismatch {
+            left: format!("source {}x{}", given.0, given.1),
+            right: format!("plan drawn for {}x{}", source.0, source.1),
         }
         .into());
     }

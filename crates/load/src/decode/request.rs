@@ -165,4 +165,17 @@ impl Delivered {
             f64::from(self.region.y) + b * s + (s - 1.0) / 2.0,
         )
     }
+
+    /// The rectangle `(x, y, width, height)` of the upright picture (as
+    /// the delivered `orientation` shows the whole stored image) that the
+    /// delivered pixels are, at scale 1: the stored `region` turned. `None`
+    /// at another scale, or if the delivered size is not the region's.
+    pub fn upright_window(&self) -> Option<(u32, u32, u32, u32)> {
+        let r = self.region;
+        let stored = (self.header.width, self.header.height);
+        let upright = self
+            .orientation
+            .upright_rect((r.x, r.y, r.width, r.height), stored);
+        (self.scale == 1 && (upright.2, upright.3) == (self.width, self.height)).then_some(upright)
+    }
 }

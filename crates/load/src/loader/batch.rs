@@ -8,10 +8,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub enum Output {
     /// NCHW `f32`, normalised: each image sampled straight into its planes
     /// by [`augment::Pipeline::apply_tensor`] (conversion, lighting and
-    /// normalisation fused into the one sampling pass).
+    /// normalisation fused into the one sampling pass), or with region
+    /// decoding by [`augment::Pipeline::apply_tensor_window`].
     Tensor(Normalisation),
     /// NHWC `u8`: each image augmented by
-    /// [`augment::Pipeline::apply_plan_into`], pixels as the pipeline
+    /// [`augment::Pipeline::apply_plan_window_into`] (the whole image, or
+    /// with region decoding the window delivered), pixels as the pipeline
     /// leaves them (for a GPU-side normalisation).
     Pixels,
 }

@@ -17,6 +17,7 @@ pub struct LoaderBuilder {
     pub(super) request: Request,
     pub(super) max_file_bytes: u64,
     pub(super) drop_last_batch: bool,
+    pub(super) region_decoding: bool,
 }
 
 impl LoaderBuilder {
@@ -114,6 +115,19 @@ impl LoaderBuilder {
         self
     }
 
+    /// Decode only the part of each image its augmentation reads (default
+    /// on): the worker reads the header, draws the image's plan, asks the
+    /// decoder for [`augment::Pipeline::read_window`] turned to stored
+    /// pixels, and samples from what it delivered (a decoder may deliver
+    /// more, or the whole image). Batches are those of decoding whole
+    /// images, within the bound `read_window` states; off decodes every
+    /// image whole.
+    #[must_use]
+    pub fn region_decoding(mut self, on: bool) -> Self {
+        self.region_decoding = on;
+        self
+    }
+
     /// Refuse files (or members) larger than this (default 256 MiB).
     #[must_use]
     pub fn max_file_bytes(mut self, limit: u64) -> Self {
@@ -156,6 +170,7 @@ impl LoaderBuilder {
             max_file_bytes: self.max_file_bytes,
             sampling: self.sampling,
             drop_last_batch: self.drop_last_batch,
+            region_decoding: self.region_decoding,
             size,
         };
         if let Output::Tensor(n) = &config.output {

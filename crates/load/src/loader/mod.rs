@@ -71,6 +71,8 @@ pub(crate) struct Config {
     pub max_file_bytes: u64,
     pub sampling: Sampling,
     pub drop_last_batch: bool,
+    /// Ask decoders for only the region a plan reads.
+    pub region_decoding: bool,
     /// Output width and height of every image.
     pub size: (usize, usize),
 }
@@ -217,6 +219,7 @@ impl Loader {
             request: Request::new().max_pixels(DEFAULT_MAX_PIXELS),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             drop_last_batch: false,
+            region_decoding: true,
         }
     }
 

@@ -4,7 +4,7 @@
 use super::batch::Output;
 use super::report::{Counters, Skipped};
 use super::{Policy, Shared, State};
-use crate::decode::{DecodeBuffer, decode};
+use crate::decode::{DecodeBuffer, DecodeError, Orientation, Region, Request, decode, probe};
 use crate::error::{Error, SampleName};
 use crate::sampler::augment_index;
 use crate::source::OpenShard;
@@ -278,41 +278,79 @@ fn load_one(
     )?;
     let t1 = Instant::now();
     Counters::add(&shared.counters.read, t1 - t0);
-    decode(&scratch.file, &c.request, &mut scratch.decoded).map_err(|source| Error::Decode {
+    let decode_error = |source| Error::Decode {
         sample: name(),
         source,
-    })?;
-    let t2 = Instant::now();
-    Counters::add(&shared.counters.decode, t2 - t1);
+    };
     let augment_error = |e: augment::Error| Error::Augment {
         sample: name(),
         source: Arc::new(e),
     };
-    let view = scratch.decoded.view().ok_or_else(|| Error::Decode {
-        sample: name(),
-        source: crate::decode::DecodeError::Empty,
-    })?;
+    let pipeline = &shared.pipeline;
+    // With region decoding, the plan is drawn from the header's upright
+    // size before decoding (the same plan `apply_tensor` draws from the
+    // decoded image's size), so the decoder is asked only for its window.
+    let planned = if c.region_decoding {
+        let (plan, request) = plan_region(pipeline, &c.request, &scratch.file, index)
+            .map_err(|e| e.named(decode_error, augment_error))?;
+        let delivered =
+            decode(&scratch.file, &request, &mut scratch.decoded).map_err(decode_error)?;
+        let (x, y, _, _) = delivered.upright_window().ok_or_else(|| {
+            decode_error(DecodeError::Request {
+                what: format!(
+                    "the decoder delivered {}x{} at scale {} for stored region {:?} \
+                     (asked for scale 1)",
+                    delivered.width, delivered.height, delivered.scale, delivered.region
+                ),
+            })
+        })?;
+        Some((plan, (x as usize, y as usize)))
+    } else {
+        decode(&scratch.file, &c.request, &mut scratch.decoded).map_err(decode_error)?;
+        None
+    };
+    let t2 = Instant::now();
+    Counters::add(&shared.counters.decode, t2 - t1);
+    let view = scratch
+        .decoded
+        .view()
+        .ok_or_else(|| decode_error(DecodeError::Empty))?;
     let per = c.per_image();
     let (w, h) = c.size;
-    match &c.output {
-        Output::Tensor(normalisation) => {
+    match (&c.output, planned) {
+        (Output::Tensor(normalisation), Some((plan, origin))) => {
             scratch.tensor.resize(per, 0.0);
-            shared
-                .pipeline
+            pipeline
+                .apply_tensor_window(
+                    view,
+                    origin,
+                    &plan,
+                    normalisation,
+                    &mut scratch.tensor[..per],
+                )
+                .map_err(augment_error)?;
+        }
+        (Output::Tensor(normalisation), None) => {
+            scratch.tensor.resize(per, 0.0);
+            pipeline
                 .apply_tensor(view, index, normalisation, &mut scratch.tensor[..per])
                 .map_err(augment_error)?;
         }
-        Output::Pixels => {
+        (Output::Pixels, planned) => {
             scratch.pixels.resize(per, 0);
-            let plan = shared
-                .pipeline
-                .plan(view.width(), view.height(), index)
-                .map_err(augment_error)?;
+            let (plan, origin) = match planned {
+                Some(placed) => placed,
+                None => (
+                    pipeline
+                        .plan(view.width(), view.height(), index)
+                        .map_err(augment_error)?,
+                    (0, 0),
+                ),
+            };
             let dst = ImageViewMut::new(&mut scratch.pixels[..per], w, h, 3)
                 .map_err(|e| augment_error(e.into()))?;
-            shared
-                .pipeline
-                .apply_plan_into(view, dst, &plan)
+            pipeline
+                .apply_plan_window_into(view, origin, &plan, dst)
                 .map_err(augment_error)?;
         }
     }
@@ -322,4 +360,70 @@ fn load_one(
         value: sample.to_string(),
         expected: "an index below the dataset's length",
     })
+}
+
+/// Why [`plan_region`] failed: the header or the plan.
+enum PlanError {
+    Decode(DecodeError),
+    Augment(augment::Error),
+}
+
+impl PlanError {
+    fn named(
+        self,
+        decode: impl FnOnce(DecodeError) -> Error,
+        augment: impl FnOnce(augment::Error) -> Error,
+    ) -> Error {
+        match self {
+            PlanError::Decode(e) => decode(e),
+            PlanError::Augment(e) => augment(e),
+        }
+    }
+}
+
+/// Image `index`'s plan for the file `bytes`, drawn from its header's
+/// upright size (as `request` turns it), and the request for only the
+/// stored pixels the plan reads: [`augment::Pipeline::read_window`] turned
+/// back through the orientation; the whole image when that is all of it.
+fn plan_region(
+    pipeline: &augment::Pipeline,
+    request: &Request,
+    bytes: &[u8],
+    index: u64,
+) -> Result<(augment::Plan, Request), PlanError> {
+    let header = probe(bytes).map_err(PlanError::Decode)?;
+    let orientation = if request.orientation {
+        header.orientation
+    } else {
+        Orientation::Normal
+    };
+    let stored = (header.width, header.height);
+    let (uw, uh) = orientation.upright_size(stored);
+    let plan = pipeline
+        .plan(uw as usize, uh as usize, index)
+        .map_err(PlanError::Augment)?;
+    let window = pipeline.read_window(&plan);
+    if window.area() >= (uw as usize).saturating_mul(uh as usize) {
+        return Ok((plan, *request));
+    }
+    // Inside the upright image, so every side fits in u32.
+    let side = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    let (x, y, width, height) = orientation.stored_rect(
+        (
+            side(window.x),
+            side(window.y),
+            side(window.width),
+            side(window.height),
+        ),
+        stored,
+    );
+    Ok((
+        plan,
+        request.region(Region {
+            x,
+            y,
+            width,
+            height,
+        }),
+    ))
 }
