@@ -48,13 +48,24 @@ impl std::fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 /// Decodes an image file, its format from its content (so a misnamed file
-/// still reads), into 8-bit gray, RGB or RGBA (other layouts converted as
-/// `Image::try_from(DynamicImage)` does), turned upright by its EXIF
+/// still reads), into 8-bit gray, RGB or RGBA, turned upright by its EXIF
 /// orientation (JPEG, PNG, WebP) when `orientation` is set, as the loader
-/// and the Python package's `read_image` turn it. The `image` crate's
-/// default decoding limits apply (512 MiB per allocation).
+/// and the Python package's `read_image` turn it.
+///
+/// JPEGs go through the loader's decoder (`load::decode`), so `augment run`
+/// sees the pixels the loader and `augment.read_image` see (libjpeg-turbo's,
+/// on sequential files) and a gray JPEG stays one channel. Other formats go
+/// through the `image` crate, which keeps their channels (gray, RGBA) and
+/// reads more formats than the loader (TIFF); its default decoding limits
+/// apply (512 MiB per allocation).
 pub fn read_image(path: &Path, orientation: bool) -> Result<Image<u8>> {
-    let mut decoder = ImageReader::open(path)?
+    let bytes = std::fs::read(path)?;
+    if let Ok(header) = load::decode::probe(&bytes)
+        && header.format == load::decode::Format::Jpeg
+    {
+        return read_jpeg(&bytes, header.color, orientation);
+    }
+    let mut decoder = ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()?
         .into_decoder()?;
     let turn = if orientation {
@@ -65,6 +76,26 @@ pub fn read_image(path: &Path, orientation: bool) -> Result<Image<u8>> {
     let mut decoded = DynamicImage::from_decoder(decoder)?;
     decoded.apply_orientation(turn);
     Ok(Image::try_from(decoded)?)
+}
+
+/// A JPEG through the loader's decoder: RGB, or one channel for a gray file
+/// (the decoder repeats gray in R, G and B, so taking R loses nothing).
+fn read_jpeg(
+    bytes: &[u8],
+    color: load::decode::ColorModel,
+    orientation: bool,
+) -> Result<Image<u8>> {
+    use load::decode::{ColorModel, DecodeBuffer, Request, decode};
+    let mut buffer = DecodeBuffer::new();
+    let delivered = decode(bytes, &Request::new().orientation(orientation), &mut buffer)?;
+    let (width, height) = (delivered.width as usize, delivered.height as usize);
+    let rgb = buffer.as_slice();
+    let (channels, pixels) = if color == ColorModel::Gray {
+        (1, rgb.iter().step_by(3).copied().collect())
+    } else {
+        (3, rgb.to_vec())
+    };
+    Ok(Image::from_vec(width, height, channels, pixels)?)
 }
 
 /// Decodes an image file as it is stored (no orientation applied).

@@ -292,6 +292,52 @@ fn photos_are_turned_upright_by_their_exif_orientation_unless_told_not_to() -> T
 }
 
 #[test]
+fn jpegs_are_read_by_the_loaders_decoder_and_gray_stays_gray() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let pipeline = dir.path().join("same.toml");
+    std::fs::write(
+        &pipeline,
+        "seed = 1\n[[steps]]\ntransform = { type = \"flip_horizontal\" }\np = 0.0\n",
+    )?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("colour.jpg"), 61, 45, 2)?;
+    let gray = image::GrayImage::from_fn(37, 29, |x, y| image::Luma([(x * 7 + y * 3) as u8]));
+    gray.save(input.join("gray.jpg"))?;
+
+    let out = dir.path().join("out");
+    let result = augment([
+        "run".as_ref(),
+        "--pipeline".as_ref(),
+        pipeline.as_os_str(),
+        "--format".as_ref(),
+        "png".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        input.as_os_str(),
+    ])?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+
+    let loader_pixels = |name: &str| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+        let bytes = std::fs::read(input.join(name))?;
+        let mut buffer = load::decode::DecodeBuffer::new();
+        load::decode::decode(&bytes, &load::decode::Request::new(), &mut buffer)?;
+        Ok(buffer.as_slice().to_vec())
+    };
+    let colour = image::open(out.join("colour-0.png"))?;
+    assert_eq!(colour.color(), image::ColorType::Rgb8);
+    assert_eq!(colour.as_bytes(), loader_pixels("colour.jpg")?);
+    let written_gray = image::open(out.join("gray-0.png"))?;
+    assert_eq!(
+        written_gray.color(),
+        image::ColorType::L8,
+        "one channel in, one out"
+    );
+    let loader_gray: Vec<u8> = loader_pixels("gray.jpg")?.into_iter().step_by(3).collect();
+    assert_eq!(written_gray.as_bytes(), loader_gray);
+    Ok(())
+}
+
+#[test]
 fn apply_refuses_to_overwrite_its_input() -> TestResult {
     let dir = tempfile::tempdir()?;
     let photo = dir.path().join("photo.png");
