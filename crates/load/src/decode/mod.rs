@@ -39,9 +39,12 @@
 //! denominator (1, 2, 4, 8), so a later stage can decode only what a plan
 //! reads, at the DCT scale it needs. Sequential JPEGs (gray, or YCbCr
 //! 4:4:4, 4:2:2, 4:2:0: nearly every photo) are decoded by the in-tree
-//! decoder, which delivers exactly the region asked for, bit-identical to
-//! the same pixels of its whole-image decode; every other file is decoded
-//! whole. The scale is not honoured yet (always 1). [`Delivered`] says
+//! decoder, which honours both: at scale 1 it delivers exactly the region
+//! asked for, bit-identical to the same pixels of its whole-image decode;
+//! at scale 1/2, 1/4 or 1/8 it runs libjpeg-turbo's reduced inverse DCTs
+//! (`scale_denom`) and delivers the region widened to multiples of the
+//! scale, bit-identical to the same pixels of its whole scaled decode.
+//! Every other file is decoded whole at full size. [`Delivered`] says
 //! what came back: callers map coordinates through
 //! [`Delivered::to_stored`].
 
@@ -332,28 +335,36 @@ pub fn decode(
     // The decoders are other crates: should one panic on a hostile file,
     // the file is corrupt, not the caller's thread.
     let decoded = catch_unwind(AssertUnwindSafe(|| match header.format {
-        Format::Jpeg => jpeg::decode(bytes, &header, scan, wanted, jpeg_scratch, stored),
-        Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| whole),
-        Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| whole),
-        Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| whole),
+        Format::Jpeg => jpeg::decode(
+            bytes,
+            &header,
+            scan,
+            (wanted, request.scale),
+            jpeg_scratch,
+            stored,
+        ),
+        Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
     }));
-    let region = decoded.unwrap_or_else(|_| {
+    let (region, scale) = decoded.unwrap_or_else(|_| {
         Err(DecodeError::Corrupt {
             format: header.format,
             what: "the decoder gave up (it panicked)".into(),
         })
     })?;
-    let (w, h) = (region.width as usize, region.height as usize);
+    let (stored_w, stored_h) = (region.width.div_ceil(scale), region.height.div_ceil(scale));
     if orientation != Orientation::Normal {
-        pixels::orient(scratch, (w, h), orientation, pixels)?;
+        let size = (stored_w as usize, stored_h as usize);
+        pixels::orient(scratch, size, orientation, pixels)?;
     }
-    let (width, height) = orientation.upright_size((region.width, region.height));
+    let (width, height) = orientation.upright_size((stored_w, stored_h));
     buffer.width = width as usize;
     buffer.height = height as usize;
     Ok(Delivered {
         header,
         region,
-        scale: 1,
+        scale,
         orientation,
         width,
         height,

@@ -129,7 +129,8 @@ pub struct Delivered {
     /// The stored pixels decoded: the requested region for sequential
     /// JPEGs, the whole image for every other file.
     pub region: Region,
-    /// The scale denominator applied (today always 1).
+    /// The scale denominator applied: the requested one for sequential
+    /// JPEGs the in-tree decoder takes, 1 for every other file.
     pub scale: u32,
     /// The orientation applied to the pixels ([`Orientation::Normal`] when
     /// the request turned it off or the file has none).
@@ -166,16 +167,19 @@ impl Delivered {
         )
     }
 
-    /// The rectangle `(x, y, width, height)` of the upright picture (as
-    /// the delivered `orientation` shows the whole stored image) that the
-    /// delivered pixels are, at scale 1: the stored `region` turned. `None`
-    /// at another scale, or if the delivered size is not the region's.
+    /// The rectangle `(x, y, width, height)` of the upright picture at the
+    /// delivered scale (the whole stored image decoded at `1 / scale`,
+    /// `ceil(width / scale) x ceil(height / scale)`, then turned by the
+    /// delivered `orientation`) that the delivered pixels are. `None` if
+    /// the delivered size is not the region's at that scale.
     pub fn upright_window(&self) -> Option<(u32, u32, u32, u32)> {
-        let r = self.region;
-        let stored = (self.header.width, self.header.height);
-        let upright = self
-            .orientation
-            .upright_rect((r.x, r.y, r.width, r.height), stored);
-        (self.scale == 1 && (upright.2, upright.3) == (self.width, self.height)).then_some(upright)
+        let (r, s) = (self.region, self.scale.max(1));
+        let stored = (
+            self.header.width.div_ceil(s),
+            self.header.height.div_ceil(s),
+        );
+        let scaled = (r.x / s, r.y / s, r.width.div_ceil(s), r.height.div_ceil(s));
+        let upright = self.orientation.upright_rect(scaled, stored);
+        ((upright.2, upright.3) == (self.width, self.height)).then_some(upright)
     }
 }

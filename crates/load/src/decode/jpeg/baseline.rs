@@ -293,27 +293,73 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
     }
 }
 
-/// Decodes `region` of `bytes` as RGB into `out` (`3 * width * height` of
-/// the region), or returns `Ok(false)` without touching `out` when the
-/// file is not one this decoder takes.
+/// The side of component `comp`'s blocks when luma blocks shrink to
+/// `luma` samples: libjpeg-turbo grows a subsampled component's blocks
+/// (up to 8) while that still divides evenly, so that 4:2:0 chroma at
+/// scale 1/2 decodes 8x8 and needs no upsampling.
+fn block_side(frame: &Frame, comp: &Component, luma: usize) -> usize {
+    let mut side = luma;
+    while side < 8
+        && (frame.hmax * luma).is_multiple_of(comp.h * side * 2)
+        && (frame.vmax * luma).is_multiple_of(comp.v * side * 2)
+    {
+        side *= 2;
+    }
+    side
+}
+
+/// Decodes `region` of `bytes` at scale `1 / scale` (1, 2, 4 or 8, as
+/// libjpeg-turbo's `scale_denom`: reduced inverse DCTs, the image
+/// `ceil(width / scale)` wide) as RGB into `out`, and returns the stored
+/// region delivered: `region` widened to multiples of `scale` (clipped to
+/// the image), its pixels `3 * ceil(width / scale) * ceil(height / scale)`
+/// bytes of `out`. `Ok(None)`, without touching `out`, when the file is
+/// not one this decoder takes.
 pub(super) fn decode(
     bytes: &[u8],
     region: Region,
+    scale: usize,
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
-) -> Result<bool, DecodeError> {
+) -> Result<Option<Region>, DecodeError> {
     let Some(frame) = parse(bytes, scratch)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    let (x0, y0) = (region.x as usize, region.y as usize);
-    let (x1, y1) = (x0 + region.width as usize, y0 + region.height as usize);
-    if region.width == 0 || region.height == 0 || x1 > frame.width || y1 > frame.height {
+    let (rx, ry) = (region.x as usize, region.y as usize);
+    let (rx1, ry1) = (rx + region.width as usize, ry + region.height as usize);
+    if region.width == 0 || region.height == 0 || rx1 > frame.width || ry1 > frame.height {
         return Err(corrupt("the region is not inside the frame"));
     }
-    let (mcu_w, mcu_h) = (8 * frame.hmax, 8 * frame.vmax);
-    let (mcus_x, mcus_y) = (frame.width.div_ceil(mcu_w), frame.height.div_ceil(mcu_h));
-    // Fancy upsampling reads one chroma sample beyond each side.
-    let (fx, fy) = (frame.hmax, frame.vmax);
+    if !matches!(scale, 1 | 2 | 4 | 8) {
+        return Err(corrupt("the scale is not 1, 2, 4 or 8"));
+    }
+    // From here on, sizes are the scaled image's.
+    let (image_w, image_h) = (frame.width.div_ceil(scale), frame.height.div_ceil(scale));
+    let (x0, y0) = (rx / scale, ry / scale);
+    let (x1, y1) = (rx1.div_ceil(scale), ry1.div_ceil(scale));
+    let delivered = Region {
+        x: (x0 * scale) as u32,
+        y: (y0 * scale) as u32,
+        width: ((x1 * scale).min(frame.width) - x0 * scale) as u32,
+        height: ((y1 * scale).min(frame.height) - y0 * scale) as u32,
+    };
+    let luma_side = 8 / scale;
+    let components = &frame.components[..frame.count];
+    let sides: [usize; 3] = std::array::from_fn(|c| match components.get(c) {
+        Some(comp) => block_side(&frame, comp, luma_side),
+        None => luma_side,
+    });
+    let (mcu_w, mcu_h) = (luma_side * frame.hmax, luma_side * frame.vmax);
+    let (mcus_x, mcus_y) = (image_w.div_ceil(mcu_w), image_h.div_ceil(mcu_h));
+    // Chroma samples per luma sample along each axis, after the IDCT;
+    // libjpeg-turbo's fancy upsampling reads one chroma sample beyond each
+    // side, except at scale 1/8, where it replicates.
+    let (fx, fy) = if frame.count == 3 {
+        (mcu_w / sides[1], mcu_h / sides[1])
+    } else {
+        (1, 1)
+    };
+    let fancy = luma_side > 1;
     let context = |lo: usize, hi: usize, f: usize, side: usize| -> (usize, usize) {
         if f == 1 {
             (lo, hi)
@@ -323,19 +369,18 @@ pub(super) fn decode(
             (lo.min(a * f), hi.max((b + 1) * f))
         }
     };
-    let (cx0, cx1) = context(x0, x1, fx, frame.width);
-    let (cy0, cy1) = context(y0, y1, fy, frame.height);
+    let (cx0, cx1) = context(x0, x1, fx, image_w);
+    let (cy0, cy1) = context(y0, y1, fy, image_h);
     let (mx0, mx1) = (cx0 / mcu_w, cx1.div_ceil(mcu_w).min(mcus_x));
     let (my0, my1) = (cy0 / mcu_h, cy1.div_ceil(mcu_h).min(mcus_y));
 
-    let components = &frame.components[..frame.count];
     let isa = Isa::selected();
     // Per component: groups per block row, plane stride and rows.
     let mut groups = [0usize; 3];
     for (c, comp) in components.iter().enumerate() {
         groups[c] = ((mx1 - mx0) * comp.h).div_ceil(LANES);
-        let stride = groups[c] * 8 * LANES;
-        let rows = (my1 - my0) * comp.v * 8;
+        let stride = groups[c] * sides[c] * LANES;
+        let rows = (my1 - my0) * comp.v * sides[c];
         let Scratch {
             coefficients,
             planes,
@@ -396,10 +441,11 @@ pub(super) fn decode(
         }
         if keep_row {
             for (c, comp) in components.iter().enumerate() {
-                let stride = groups[c] * 8 * LANES;
+                let side = sides[c];
+                let stride = groups[c] * side * LANES;
                 let row_len = groups[c] * GROUP;
                 for by in 0..comp.v {
-                    let top = ((my - my0) * comp.v + by) * 8;
+                    let top = ((my - my0) * comp.v + by) * side;
                     let Scratch {
                         coefficients,
                         planes,
@@ -407,11 +453,16 @@ pub(super) fn decode(
                     } = &mut *scratch;
                     let (Some(coeffs), Some(plane)) = (
                         coefficients[c].get(by * row_len..(by + 1) * row_len),
-                        planes[c].get_mut(top * stride..(top + 8) * stride),
+                        planes[c].get_mut(top * stride..(top + side) * stride),
                     ) else {
                         return Err(corrupt("a block row outside the planes"));
                     };
-                    idct::row_of_blocks(isa, coeffs, &frame.quant[comp.quant], plane, stride);
+                    let quant = &frame.quant[comp.quant];
+                    if side == 8 {
+                        idct::row_of_blocks(isa, coeffs, quant, plane, stride);
+                    } else {
+                        idct::row_of_reduced_blocks(side, coeffs, quant, plane, stride);
+                    }
                 }
             }
         }
@@ -420,7 +471,7 @@ pub(super) fn decode(
     let width = x1 - x0;
     fit(out, 3 * width * (y1 - y0))?;
     let origin = (mx0 * mcu_w, my0 * mcu_h);
-    let luma_stride = groups[0] * 8 * LANES;
+    let luma_stride = groups[0] * luma_side * LANES;
     if frame.count == 1 {
         // Gray is rare and a copy: plain code.
         for (y, line) in (y0..y1).zip(out.chunks_exact_mut(3 * width)) {
@@ -430,14 +481,19 @@ pub(super) fn decode(
                 .ok_or_else(|| corrupt("a row outside the plane"))?;
             color::gray_to_rgb(row, line);
         }
-        return Ok(true);
+        return Ok(Some(delivered));
     }
     let stage = Output {
-        frame: &frame,
+        geometry: Geometry {
+            factors: (fx, fy),
+            fancy,
+            luma_origin: origin,
+            chroma_origin: (mx0 * sides[1], my0 * sides[1]),
+            chroma_size: (image_w.div_ceil(fx), image_h.div_ceil(fy)),
+        },
         scratch,
         area: (x0, x1, y0, y1),
-        first_mcu: (mx0, my0),
-        chroma_stride: groups[1] * 8 * LANES,
+        chroma_stride: groups[1] * sides[1] * LANES,
         luma_stride,
         out,
     };
@@ -445,17 +501,29 @@ pub(super) fn decode(
         Isa::Scalar => stage.run(),
         _ => isa.vectorize(stage),
     }?;
-    Ok(true)
+    Ok(Some(delivered))
+}
+
+/// Where the decoded planes sit, for the output stage.
+struct Geometry {
+    /// Chroma upsampling factors (1 or 2 per axis).
+    factors: (usize, usize),
+    /// libjpeg-turbo's fancy (triangle) upsampling, or replication.
+    fancy: bool,
+    /// Image coordinates of the luma and chroma planes' first samples.
+    luma_origin: (usize, usize),
+    chroma_origin: (usize, usize),
+    /// The chroma image's size (libjpeg's `downsampled_width` and height).
+    chroma_size: (usize, usize),
 }
 
 /// The output stage's inputs, so that it runs as one function compiled
 /// for the chosen instruction set (a closure called from the dispatcher
 /// would not be).
 struct Output<'a> {
-    frame: &'a Frame,
+    geometry: Geometry,
     scratch: &'a mut Scratch,
     area: (usize, usize, usize, usize),
-    first_mcu: (usize, usize),
     chroma_stride: usize,
     luma_stride: usize,
     out: &'a mut [u8],
@@ -465,10 +533,9 @@ impl Output<'_> {
     #[inline(always)]
     fn run(self) -> Result<(), DecodeError> {
         output_ycc(
-            self.frame,
+            &self.geometry,
             self.scratch,
             self.area,
-            self.first_mcu,
             self.chroma_stride,
             self.luma_stride,
             self.out,
@@ -488,19 +555,18 @@ impl pulp::WithSimd for Output<'_> {
 /// `x0..x1` to RGB.
 #[inline(always)]
 fn output_ycc(
-    frame: &Frame,
+    geometry: &Geometry,
     scratch: &mut Scratch,
     (x0, x1, y0, y1): (usize, usize, usize, usize),
-    (mx0, my0): (usize, usize),
     chroma_stride: usize,
     luma_stride: usize,
     out: &mut [u8],
 ) -> Result<(), DecodeError> {
-    let (fx, fy) = (frame.hmax, frame.vmax);
+    let (fx, fy) = geometry.factors;
     let width = x1 - x0;
-    let (luma_x, luma_y) = (mx0 * 8 * fx, my0 * 8 * fy);
-    let (chroma_x, chroma_y) = (mx0 * 8, my0 * 8);
-    let (chroma_w, chroma_h) = (frame.width.div_ceil(fx), frame.height.div_ceil(fy));
+    let (luma_x, luma_y) = geometry.luma_origin;
+    let (chroma_x, chroma_y) = geometry.chroma_origin;
+    let (chroma_w, chroma_h) = geometry.chroma_size;
     // Chroma columns upsampled for this region, with one neighbour each side.
     let (c0, c1) = (x0 / fx, (x1 - 1) / fx + 1);
     let Scratch {
@@ -531,7 +597,16 @@ fn output_ycc(
             let right = column(c1.min(chroma_w - 1));
             let first = column(c0);
             let n = c1 - c0;
-            if fy == 2 {
+            if !geometry.fancy && fx == 2 {
+                // Scale 1/8 (4:2:2 only: 4:2:0 chroma needs no upsampling
+                // there): each chroma sample covers two luma columns.
+                let Some(span_row) = nearer.get(first..first + n) else {
+                    return Err(missing());
+                };
+                for (pair, &v) in row.chunks_exact_mut(2).zip(span_row) {
+                    pair.fill(v);
+                }
+            } else if fy == 2 {
                 let further_row = if y % 2 == 0 {
                     cy.saturating_sub(1)
                 } else {

@@ -202,6 +202,138 @@ pub(super) fn row_of_blocks(
     }
 }
 
+const F0_211: i32 = fix(0.211164243);
+const F0_509: i32 = fix(0.509795579);
+const F0_601: i32 = fix(0.601344887);
+const F0_720: i32 = fix(0.720959822);
+const F0_850: i32 = fix(0.850430095);
+const F1_061: i32 = fix(1.061594337);
+const F1_272: i32 = fix(1.272758580);
+const F1_451: i32 = fix(1.451774981);
+const F2_172: i32 = fix(2.172734803);
+const F3_624: i32 = fix(3.624509785);
+
+/// A sample from a row-pass value scaled by `2^n`: descaled, level
+/// shifted and clamped as the full transform's.
+#[inline(always)]
+fn sample(value: i32, n: u32) -> u8 {
+    descale(value, n).wrapping_add(128).clamp(0, 255) as u8
+}
+
+/// libjpeg's 8-to-4 step: the four averages of adjacent pairs of the
+/// 8-point inverse DCT of `s`, scaled by `2^(CONST_BITS + 1)` (input 4
+/// is not needed).
+#[inline(always)]
+fn reduce_4(s: [i32; 8]) -> [i32; 4] {
+    let tmp0 = s[0].wrapping_shl(CONST_BITS + 1);
+    let tmp2 = s[2]
+        .wrapping_mul(F1_847)
+        .wrapping_add(s[6].wrapping_mul(-F0_765));
+    let (tmp10, tmp12) = (tmp0.wrapping_add(tmp2), tmp0.wrapping_sub(tmp2));
+    let (z1, z2, z3, z4) = (s[7], s[5], s[3], s[1]);
+    let odd0 = z1
+        .wrapping_mul(-F0_211)
+        .wrapping_add(z2.wrapping_mul(F1_451))
+        .wrapping_add(z3.wrapping_mul(-F2_172))
+        .wrapping_add(z4.wrapping_mul(F1_061));
+    let odd2 = z1
+        .wrapping_mul(-F0_509)
+        .wrapping_add(z2.wrapping_mul(-F0_601))
+        .wrapping_add(z3.wrapping_mul(F0_899))
+        .wrapping_add(z4.wrapping_mul(F2_562));
+    [
+        tmp10.wrapping_add(odd2),
+        tmp12.wrapping_add(odd0),
+        tmp12.wrapping_sub(odd0),
+        tmp10.wrapping_sub(odd2),
+    ]
+}
+
+/// libjpeg's 8-to-2 step: the two averages of four outputs, scaled by
+/// `2^(CONST_BITS + 2)` (only inputs 0 and the odd ones are needed).
+#[inline(always)]
+fn reduce_2(s: [i32; 8]) -> [i32; 2] {
+    let tmp10 = s[0].wrapping_shl(CONST_BITS + 2);
+    let tmp0 = s[7]
+        .wrapping_mul(-F0_720)
+        .wrapping_add(s[5].wrapping_mul(F0_850))
+        .wrapping_add(s[3].wrapping_mul(-F1_272))
+        .wrapping_add(s[1].wrapping_mul(F3_624));
+    [tmp10.wrapping_add(tmp0), tmp10.wrapping_sub(tmp0)]
+}
+
+/// The reduced inverse DCT of one block (coefficient `k` at
+/// `coefficients[k * LANES]`) into `size x size` samples at `out[y *
+/// stride + x]`: libjpeg's `jpeg_idct_4x4`, `jpeg_idct_2x2` and
+/// `jpeg_idct_1x1` (jidctred.c), which a decode at scale 1/2, 1/4 and
+/// 1/8 uses for blocks that shrink to 4, 2 and 1 samples.
+fn reduced_block(
+    size: usize,
+    coefficients: &[i16],
+    quant: &[i32; 64],
+    out: &mut [u8],
+    stride: usize,
+) {
+    let input = |k: usize| i32::from(coefficients[k * LANES]).wrapping_mul(quant[k]);
+    let mut put = |y: usize, x: usize, value: u8| {
+        if let Some(px) = out.get_mut(y * stride + x) {
+            *px = value;
+        }
+    };
+    match size {
+        4 => {
+            let mut work = [[0i32; 8]; 4];
+            for u in [0, 1, 2, 3, 5, 6, 7] {
+                let column = reduce_4(std::array::from_fn(|v| input(v * 8 + u)));
+                for (y, value) in column.into_iter().enumerate() {
+                    work[y][u] = descale(value, CONST_BITS - PASS1_BITS + 1);
+                }
+            }
+            for (y, row) in work.into_iter().enumerate() {
+                for (x, value) in reduce_4(row).into_iter().enumerate() {
+                    put(y, x, sample(value, CONST_BITS + PASS1_BITS + 3 + 1));
+                }
+            }
+        }
+        2 => {
+            let mut work = [[0i32; 8]; 2];
+            for u in [0, 1, 3, 5, 7] {
+                let column = reduce_2(std::array::from_fn(|v| input(v * 8 + u)));
+                for (y, value) in column.into_iter().enumerate() {
+                    work[y][u] = descale(value, CONST_BITS - PASS1_BITS + 2);
+                }
+            }
+            for (y, row) in work.into_iter().enumerate() {
+                for (x, value) in reduce_2(row).into_iter().enumerate() {
+                    put(y, x, sample(value, CONST_BITS + PASS1_BITS + 3 + 2));
+                }
+            }
+        }
+        _ => put(0, 0, sample(input(0), 3)),
+    }
+}
+
+/// Like [`row_of_blocks`] for blocks that shrink to `size x size`
+/// samples (4, 2 or 1): group `g`'s blocks at columns `size * LANES * g..`,
+/// `size` rows of `out` at `stride`. Plain code: at these scales the
+/// entropy decoding dominates.
+pub(super) fn row_of_reduced_blocks(
+    size: usize,
+    coefficients: &[i16],
+    quant: &[i32; 64],
+    out: &mut [u8],
+    stride: usize,
+) {
+    for (g, chunk) in coefficients.chunks_exact(GROUP).enumerate() {
+        for b in 0..LANES {
+            let Some(block_out) = out.get_mut((g * LANES + b) * size..) else {
+                return;
+            };
+            reduced_block(size, &chunk[b..], quant, block_out, stride);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +423,53 @@ mod tests {
                         let want = exact[y * 8 + x].clamp(0.0, 255.0);
                         let got = f64::from(out[y * stride + 8 * b + x]);
                         prop_assert!((got - want).abs() <= 1.0, "block {b} ({x}, {y}): {got} vs {want}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The reduced transforms' outputs: each is an average of adjacent
+    /// samples of the exact 8x8 inverse DCT (pairs for 4x4, quads for 2x2,
+    /// all 64 for 1x1), up to the rounding of 13-bit constants.
+    fn reduced_run(size: usize, blocks: &[[i16; 64]; LANES], quant: &[i32; 64]) -> Vec<u8> {
+        let mut group = vec![0i16; GROUP];
+        for (b, block) in blocks.iter().enumerate() {
+            for k in 0..64 {
+                group[k * LANES + b] = block[k];
+            }
+        }
+        let stride = size * LANES + 3;
+        let mut out = vec![0u8; size * stride];
+        row_of_reduced_blocks(size, &group, quant, &mut out, stride);
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn reduced_samples_are_block_means_of_the_exact_transform(
+            (blocks, quant) in blocks_strategy(),
+            size in prop_oneof![Just(4usize), Just(2), Just(1)],
+        ) {
+            let out = reduced_run(size, &blocks, &quant);
+            let stride = size * LANES + 3;
+            let n = 8 / size;
+            for (b, block) in blocks.iter().enumerate() {
+                let dequantised: [i32; 64] = std::array::from_fn(|k| i32::from(block[k]) * quant[k]);
+                let exact = exact(&dequantised);
+                for y in 0..size {
+                    for x in 0..size {
+                        let mut sum = 0.0;
+                        for yy in 0..n {
+                            for xx in 0..n {
+                                sum += exact[(y * n + yy) * 8 + x * n + xx];
+                            }
+                        }
+                        let want = (sum / (n * n) as f64).clamp(0.0, 255.0);
+                        let got = f64::from(out[y * stride + size * b + x]);
+                        // The 1x1 transform is exact up to its one rounding.
+                        let tolerance = if size == 1 { 0.5 + 1e-9 } else { 1.0 };
+                        prop_assert!((got - want).abs() <= tolerance, "size {size} block {b} ({x}, {y}): {got} vs {want}");
                     }
                 }
             }

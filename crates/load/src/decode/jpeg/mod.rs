@@ -198,29 +198,35 @@ fn decode_error(e: DecodeErrors) -> DecodeError {
     }
 }
 
-/// Decodes `region` (or more of the image) as RGB into `out` (`3 * width
-/// * height` bytes of what it delivers) and says which region it is.
+/// Decodes `region` (or more of the image) as RGB into `out` at scale
+/// `1 / scale` (or a larger scale), and says which stored region and
+/// which scale it delivered: the in-tree decoder honours both (widening
+/// the region to multiples of the scale); zune-jpeg decodes the whole
+/// image at full size.
 pub(super) fn decode(
     bytes: &[u8],
     header: &Header,
     scan: usize,
-    region: Region,
+    (region, scale): (Region, u32),
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
-) -> Result<Region, DecodeError> {
+) -> Result<(Region, u32), DecodeError> {
     if !has_end(bytes, scan) {
         return Err(truncated("no end-of-image marker after the image data"));
     }
-    if !header.progressive && baseline::decode(bytes, region, scratch, out)? {
-        return Ok(region);
+    if !header.progressive
+        && let Some(delivered) = baseline::decode(bytes, region, scale as usize, scratch, out)?
+    {
+        return Ok((delivered, scale));
     }
     decode_whole(bytes, header, out)?;
-    Ok(Region {
+    let whole = Region {
         x: 0,
         y: 0,
         width: header.width,
         height: header.height,
-    })
+    };
+    Ok((whole, 1))
 }
 
 /// Decodes the whole image with zune-jpeg.

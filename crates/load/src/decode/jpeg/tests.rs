@@ -1,5 +1,6 @@
 //! The in-tree decoder against zune-jpeg (the whole-image decoder it
-//! stands in for), and its regions against its own whole image.
+//! stands in for), its regions against its own whole image, and its
+//! scaled decodes against the full-size one and their own regions.
 
 use super::baseline;
 use crate::decode::{DecodeBuffer, Region, Request, decode};
@@ -78,8 +79,9 @@ fn the_in_tree_decoder_takes_every_sample_and_stays_close_to_zune_jpeg() -> Resu
             height: header.height,
         };
         let mut ours = Vec::new();
-        assert!(
-            baseline::decode(bytes, region, &mut scratch, &mut ours)?,
+        assert_eq!(
+            baseline::decode(bytes, region, 1, &mut scratch, &mut ours)?,
+            Some(region),
             "{name}: not taken by the in-tree decoder"
         );
         let mut zune = Vec::new();
@@ -143,6 +145,137 @@ fn every_region_is_bit_identical_to_the_same_pixels_of_the_whole_image() -> Resu
     Ok(())
 }
 
+/// The whole image of `bytes` decoded at `1 / scale`.
+fn whole_scaled(bytes: &[u8], scale: u32) -> Result<(Vec<u8>, usize, usize)> {
+    let mut buffer = DecodeBuffer::new();
+    let delivered = decode(bytes, &Request::new().scale(scale), &mut buffer)?;
+    assert_eq!(delivered.scale, scale);
+    Ok((
+        buffer.as_slice().to_vec(),
+        delivered.width as usize,
+        delivered.height as usize,
+    ))
+}
+
+#[test]
+fn a_scaled_decode_stays_near_block_means_of_the_full_decode() -> Result {
+    for (name, bytes) in samples() {
+        let (full, w, h) = whole(&bytes)?;
+        let (full, w, h) = (full.as_slice().to_vec(), w as usize, h as usize);
+        for scale in [2usize, 4, 8] {
+            let (small, sw, sh) = whole_scaled(&bytes, scale as u32)?;
+            assert_eq!((sw, sh), (w.div_ceil(scale), h.div_ceil(scale)), "{name}");
+            // Compare the pixels whose blocks lie inside the image with the
+            // mean of the full decode over their block: the reduced IDCT
+            // is that mean of the exact transform (up to rounding), and
+            // chroma upsampling differs only near colour edges.
+            let (mut sum, mut n, mut worst) = (0.0, 0usize, 0.0f64);
+            for y in 0..h / scale {
+                for x in 0..w / scale {
+                    for c in 0..3 {
+                        let mut mean = 0.0;
+                        for yy in 0..scale {
+                            for xx in 0..scale {
+                                mean += f64::from(
+                                    full[3 * ((y * scale + yy) * w + x * scale + xx) + c],
+                                );
+                            }
+                        }
+                        mean /= (scale * scale) as f64;
+                        let diff = (f64::from(small[3 * (y * sw + x) + c]) - mean).abs();
+                        sum += diff;
+                        n += 1;
+                        worst = worst.max(diff);
+                    }
+                }
+            }
+            if n > 0 {
+                let mean = sum / n as f64;
+                // Subsampled chroma differs more: the scaled decode
+                // reconstructs it at its own (reduced) resolution, 4:2:2
+                // at half the luma's across (libjpeg-turbo's choice, which
+                // this decoder matches bit for bit: checked against
+                // OpenCV's IMREAD_REDUCED_COLOR_{2,4,8}).
+                let (mean_bound, worst_bound) = if name.contains("444") || name.contains("gray") {
+                    (0.7, 6.0)
+                } else {
+                    (7.0, 32.0)
+                };
+                assert!(
+                    mean < mean_bound && worst < worst_bound,
+                    "{name} at 1/{scale}: mean {mean:.2}, worst {worst:.1}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_scaled_region_is_bit_identical_to_the_same_pixels_of_the_whole_scaled_image() -> Result {
+    for (name, bytes) in samples() {
+        let header = crate::decode::probe(&bytes)?;
+        let (w, h) = (header.width as usize, header.height as usize);
+        for scale in [2usize, 4, 8] {
+            let (full, sw, _) = whole_scaled(&bytes, scale as u32)?;
+            let mut buffer = DecodeBuffer::new();
+            let mut regions = vec![(0, 0, w, h), (0, 0, 1, 1), (w - 1, h - 1, 1, 1)];
+            for (fx0, fy0, fx1, fy1) in [(1, 3, 7, 5), (0, 5, 3, 8), (4, 0, 8, 2), (2, 2, 6, 6)] {
+                let (x0, y0) = (w * fx0 / 8 + 1, h * fy0 / 8);
+                let x0 = x0.min(w - 1);
+                let (x1, y1) = ((w * fx1 / 8).max(x0 + 1), (h * fy1 / 8).max(y0 + 1));
+                regions.push((x0, y0, x1 - x0, y1 - y0));
+            }
+            for (x, y, rw, rh) in regions {
+                let region = Region {
+                    x: x as u32,
+                    y: y as u32,
+                    width: rw as u32,
+                    height: rh as u32,
+                };
+                let request = Request::new().region(region).scale(scale as u32);
+                let delivered = decode(&bytes, &request, &mut buffer)?;
+                // The region widened to multiples of the scale, clipped.
+                let (dx, dy) = (x / scale * scale, y / scale * scale);
+                let (dx1, dy1) = (
+                    ((x + rw).div_ceil(scale) * scale).min(w),
+                    ((y + rh).div_ceil(scale) * scale).min(h),
+                );
+                let want_region = Region {
+                    x: dx as u32,
+                    y: dy as u32,
+                    width: (dx1 - dx) as u32,
+                    height: (dy1 - dy) as u32,
+                };
+                assert_eq!(delivered.region, want_region, "{name} at 1/{scale}");
+                let (ow, oh) = (delivered.width as usize, delivered.height as usize);
+                assert_eq!(
+                    (ow, oh),
+                    ((dx1 - dx).div_ceil(scale), (dy1 - dy).div_ceil(scale))
+                );
+                assert_eq!(
+                    delivered.upright_window(),
+                    Some((
+                        (dx / scale) as u32,
+                        (dy / scale) as u32,
+                        ow as u32,
+                        oh as u32
+                    ))
+                );
+                for row in 0..oh {
+                    let want = &full[3 * ((dy / scale + row) * sw + dx / scale)..][..3 * ow];
+                    let got = &buffer.as_slice()[3 * row * ow..][..3 * ow];
+                    assert_eq!(
+                        got, want,
+                        "{name} at 1/{scale}: region {region:?}, row {row}"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn cut_and_damaged_files_give_errors_or_pixels_never_a_panic() {
     for (name, bytes) in samples().into_iter().take(12) {
@@ -153,8 +286,10 @@ fn cut_and_damaged_files_give_errors_or_pixels_never_a_panic() {
         let mut damaged = bytes.clone();
         for i in (bytes.len() / 3..bytes.len() - 2).step_by(11) {
             damaged[i] ^= 0x5A;
-            let result = decode(&damaged, &Request::new(), &mut buffer);
-            assert!(result.is_ok() || result.is_err(), "{name}");
+            for scale in [1, 2, 8] {
+                let result = decode(&damaged, &Request::new().scale(scale), &mut buffer);
+                assert!(result.is_ok() || result.is_err(), "{name}");
+            }
         }
     }
 }
