@@ -49,7 +49,7 @@ pub use batch::{Normalisation, Tensor};
 pub use builder::PipelineBuilder;
 pub use error::{Error, Result};
 pub use file::{MAX_PIPELINE_FILE_BYTES, PipelineFormat};
-pub use geom::{Element, Image, ImageView, ImageViewMut, Isa, Padding, Point, Shape};
+pub use geom::{Affine, Element, Image, ImageView, ImageViewMut, Isa, Padding, Point, Shape};
 pub use param::Param;
 pub use pipeline::{Augmented, Pipeline, Step, Targets};
 pub use plan::Plan;

@@ -200,8 +200,19 @@ impl Plan {
 
     /// How many source pixels one output pixel spans along each source axis
     /// near the output centre: the length of each row of the pull map's
-    /// Jacobian. `None` where the centre has no source position.
-    pub(crate) fn source_footprint(&self) -> Option<(f64, f64)> {
+    /// Jacobian. `None` where the centre has no source position. Above 2
+    /// the sampling pass antialiases (reads a downscaled level); a loader
+    /// can decode at `1 / d` for any `d` up to the smaller of the two and
+    /// still have the output's resolution ([`Plan::with_source`]).
+    ///
+    /// ```
+    /// use augment::Pipeline;
+    /// let pipeline = Pipeline::builder().resize(100, 50).build()?;
+    /// let plan = pipeline.plan(400, 300, 0)?;
+    /// assert_eq!(plan.source_footprint(), Some((4.0, 6.0)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn source_footprint(&self) -> Option<(f64, f64)> {
         let (cx, cy) = (
             (self.width as f64 - 1.0) / 2.0,
             (self.height as f64 - 1.0) / 2.0,
@@ -233,6 +244,42 @@ impl Plan {
             }
             _ => None,
         }
+    }
+
+    /// This plan reading a resampled copy of its source instead: `to_source`
+    /// takes the copy's pixel positions to the source's (pixel centres at
+    /// integers in both) and `size` is the copy's size. The map is composed
+    /// with `to_source`, so the copy is still sampled once; output size,
+    /// value affine and pixel steps are unchanged. A loader that decodes a
+    /// JPEG at scale 1/2 (pixel `i` covering source pixels `2i` and
+    /// `2i + 1`) passes `Affine::new(2.0, 0.0, 0.5, 0.0, 2.0, 0.5)`.
+    ///
+    /// ```
+    /// use augment::{Affine, Pipeline};
+    /// let pipeline = Pipeline::builder().resize(100, 75).build()?;
+    /// let plan = pipeline.plan(400, 300, 0)?;
+    /// let half = plan.clone().with_source((200, 150), Affine::new(2.0, 0.0, 0.5, 0.0, 2.0, 0.5))?;
+    /// assert_eq!(half.source_size(), (200, 150));
+    /// assert_eq!(half.source_footprint(), Some((2.0, 2.0)));
+    /// // The copy's pixel (1.5, 1.5) is the source's (3.5, 3.5): same output point.
+    /// assert_eq!(half.map_point(1.5, 1.5), plan.map_point(3.5, 3.5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_source(self, size: (usize, usize), to_source: Affine) -> Result<Plan> {
+        let step = Homography::Affine(to_source.check_finite()?);
+        let back = step.inverse()?;
+        let mut plan = self;
+        plan.source = size;
+        // The first map applied to source points is the first segment's,
+        // or the plan's own when no displacement step fired.
+        if let Some(first) = plan.segments.first_mut() {
+            first.forward = step.then(&first.forward);
+            first.pull = first.pull.then(&back);
+        } else {
+            plan.forward = step.then(&plan.forward);
+            plan.pull = plan.pull.then(&back);
+        }
+        Ok(plan)
     }
 
     /// The pull map the sampler takes: output pixel to source position.

@@ -18,6 +18,7 @@ pub struct LoaderBuilder {
     pub(super) max_file_bytes: u64,
     pub(super) drop_last_batch: bool,
     pub(super) region_decoding: bool,
+    pub(super) scaled_decoding: bool,
 }
 
 impl LoaderBuilder {
@@ -128,6 +129,25 @@ impl LoaderBuilder {
         self
     }
 
+    /// Decode at a reduced scale where the augmentation shrinks enough
+    /// (default on): for an affine plan whose footprint
+    /// ([`augment::Plan::source_footprint`]) is at least `d` source pixels
+    /// per output pixel on both axes, a sequential JPEG is decoded at
+    /// `1 / d` (`d` = 2, 4 or 8, the largest that fits: libjpeg-turbo's
+    /// reduced inverse DCTs, so the image still has the output's
+    /// resolution) and sampled through the plan composed with that scale
+    /// ([`augment::Plan::with_source`]). The scaled decode stands in for
+    /// the pyramid levels the full decode would be averaged into, so
+    /// outputs differ from full decoding by the difference of the two
+    /// low-pass filters: on photos, a mean of about 1 level of 255 (see
+    /// `tests/scaled.rs` for the bound kept). Off, every image is decoded
+    /// at full size.
+    #[must_use]
+    pub fn scaled_decoding(mut self, on: bool) -> Self {
+        self.scaled_decoding = on;
+        self
+    }
+
     /// Refuse files (or members) larger than this (default 256 MiB).
     #[must_use]
     pub fn max_file_bytes(mut self, limit: u64) -> Self {
@@ -171,6 +191,7 @@ impl LoaderBuilder {
             sampling: self.sampling,
             drop_last_batch: self.drop_last_batch,
             region_decoding: self.region_decoding,
+            scaled_decoding: self.scaled_decoding,
             size,
         };
         if let Output::Tensor(n) = &config.output {

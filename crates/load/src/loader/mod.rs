@@ -73,6 +73,8 @@ pub(crate) struct Config {
     pub drop_last_batch: bool,
     /// Ask decoders for only the region a plan reads.
     pub region_decoding: bool,
+    /// Ask decoders for a reduced scale where the plan shrinks enough.
+    pub scaled_decoding: bool,
     /// Output width and height of every image.
     pub size: (usize, usize),
 }
@@ -220,6 +222,7 @@ impl Loader {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             drop_last_batch: false,
             region_decoding: true,
+            scaled_decoding: true,
         }
     }
 

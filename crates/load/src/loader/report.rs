@@ -48,6 +48,11 @@ pub struct Stats {
     pub augment: Duration,
     /// Copying into the batch and bookkeeping.
     pub batch: Duration,
+    /// Pixels the decoders delivered (what region and scaled decoding
+    /// saved shows against the images' own pixels).
+    pub decoded_pixels: u64,
+    /// Images decoded at a reduced scale (1/2, 1/4 or 1/8).
+    pub scaled_decodes: u64,
 }
 
 impl Stats {
@@ -67,6 +72,8 @@ pub(crate) struct Counters {
     pub decode: AtomicU64,
     pub augment: AtomicU64,
     pub batch: AtomicU64,
+    pub decoded_pixels: AtomicU64,
+    pub scaled_decodes: AtomicU64,
 }
 
 impl Counters {
@@ -86,6 +93,8 @@ impl Counters {
             decode: ns(&self.decode),
             augment: ns(&self.augment),
             batch: ns(&self.batch),
+            decoded_pixels: self.decoded_pixels.load(Ordering::Relaxed),
+            scaled_decodes: self.scaled_decodes.load(Ordering::Relaxed),
         }
     }
 }

@@ -1,0 +1,122 @@
+//! Scaled decoding: where a plan shrinks a sequential JPEG by at least
+//! 2x on both axes, the loader decodes it at 1/2, 1/4 or 1/8 and samples
+//! the smaller image through the plan composed with the scale. The
+//! outputs then differ from decoding at full size by the difference of
+//! two low-pass filters (the reduced inverse DCT against the pyramid's
+//! block means and area averages). The bound kept, on photographs in
+//! every orientation and subsampling, against the same loader decoding
+//! at full size: a mean absolute difference below 2.5 levels of 255 per
+//! image and below 1.5 over all images (measured: at most 1.9 and 1.25;
+//! single pixels at sharp edges differ by up to about 64), with every
+//! image decoded at a reduced scale where its plan allows.
+
+mod common;
+
+use augment::Pipeline;
+use common::*;
+use load::{Dataset, Loader, Output};
+
+/// The bundled photograph at `w x h`.
+fn photo(w: u32, h: u32) -> Res<Vec<u8>> {
+    let photo = image::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../augment-cli/assets/coffee.png"
+    ))?
+    .to_rgb8();
+    let resized = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
+    Ok(resized.into_raw())
+}
+
+fn dataset(dir: &std::path::Path) -> Res<()> {
+    use jpeg_encoder::{ColorType, SamplingFactor};
+    let cases = [
+        (640, 480, SamplingFactor::R_4_2_0, ColorType::Rgb, 1),
+        (1000, 750, SamplingFactor::R_4_2_0, ColorType::Rgb, 6),
+        (777, 555, SamplingFactor::R_4_2_2, ColorType::Rgb, 3),
+        (901, 601, SamplingFactor::R_4_4_4, ColorType::Rgb, 8),
+        (533, 799, SamplingFactor::R_4_2_0, ColorType::Rgb, 5),
+        (700, 500, SamplingFactor::R_4_2_0, ColorType::Luma, 2),
+    ];
+    for (i, (w, h, sampling, color, orientation)) in cases.into_iter().enumerate() {
+        let mut px = photo(w, h)?;
+        if color == ColorType::Luma {
+            px = px.chunks_exact(3).map(|p| p[1]).collect();
+        }
+        let options = Jpeg {
+            quality: 90,
+            sampling,
+            color,
+            orientation: Some(orientation),
+            ..Jpeg::default()
+        };
+        let bytes = jpeg(&px, w as usize, h as usize, options)?;
+        write(&dir.join(format!("{}/{i}.jpg", ["a", "b"][i % 2])), &bytes)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn scaled_decoding_stays_within_its_bound_of_full_size_decoding() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    dataset(dir.path())?;
+    let pipelines = [
+        Pipeline::builder()
+            .random_resized_crop(96, 96)
+            .flip_horizontal(0.5)
+            .seed(3)
+            .build()?,
+        Pipeline::fastai_default(112, 112).seed(4).build()?,
+        Pipeline::builder().resize(150, 120).seed(5).build()?,
+    ];
+    // Pipelines whose every plan is affine and shrinks at least 2x here
+    // (so every image scales), and the fastai preset, whose perspective
+    // warps and mild zooms keep some images at full size.
+    for (pipeline, all_scale) in pipelines.into_iter().zip([true, false, true]) {
+        let make = |scaled: bool| {
+            Loader::builder(Dataset::image_folder(dir.path())?, pipeline.clone())
+                .batch_size(4)
+                .threads(2)
+                .output(Output::Pixels)
+                .scaled_decoding(scaled)
+                .build()
+        };
+        let (mut on, mut off) = (make(true)?, make(false)?);
+        let (mut total, mut n) = (0.0, 0);
+        for e in 0..4 {
+            on.set_epoch(e)?;
+            off.set_epoch(e)?;
+            for (a, b) in on.iter().zip(off.iter()) {
+                let (a, b) = (a?, b?);
+                let (pa, pb) = (a.pixels().ok_or("pixels")?, b.pixels().ok_or("pixels")?);
+                let per = pa.len() / a.len();
+                for (i, (x, y)) in pa.chunks_exact(per).zip(pb.chunks_exact(per)).enumerate() {
+                    let (mean, _) = difference(x, y);
+                    assert!(
+                        mean < 2.5,
+                        "sample {} of epoch {e}: mean difference {mean:.3}",
+                        a.samples()[i]
+                    );
+                    total += mean;
+                    n += 1;
+                }
+            }
+        }
+        let overall = total / f64::from(n);
+        assert!(
+            overall < 1.5,
+            "mean difference {overall:.3} over {n} images"
+        );
+        let (scaled, full) = (on.stats(), off.stats());
+        assert_eq!((scaled.images, full.images), (24, 24));
+        assert_eq!(full.scaled_decodes, 0);
+        if all_scale {
+            assert_eq!(scaled.scaled_decodes, 24);
+            // At least 1/2 on both axes: at most a quarter of the pixels
+            // (plus the widening of regions to whole scaled pixels).
+            assert!(scaled.decoded_pixels * 4 <= full.decoded_pixels + 24 * 2000);
+        } else {
+            assert!(scaled.scaled_decodes > 0 && scaled.decoded_pixels < full.decoded_pixels);
+        }
+    }
+    Ok(())
+}
