@@ -66,6 +66,13 @@ pub struct LoadBenchArgs {
     /// Print one JSON object instead of the table (and no progress bar).
     #[arg(long)]
     pub json: bool,
+    /// Decode whole images, not only the region each plan reads.
+    #[arg(long)]
+    pub no_region_decoding: bool,
+    /// Decode at full size even where a plan shrinks enough for a reduced
+    /// JPEG scale (1/2, 1/4, 1/8).
+    #[arg(long)]
+    pub no_scaled_decoding: bool,
 }
 
 /// The pipelines `load-bench` can run.
@@ -123,6 +130,13 @@ struct Report {
     stages: Stages,
     skipped: usize,
     failures: u64,
+    /// Pixels the decoders delivered per image (regions and reduced
+    /// scales make it smaller than the files' own).
+    decoded_pixels_per_image: f64,
+    /// Images decoded at a reduced scale.
+    scaled_decodes: u64,
+    region_decoding: bool,
+    scaled_decoding: bool,
     build: &'static str,
 }
 
@@ -158,6 +172,8 @@ pub fn load_bench(args: &LoadBenchArgs) -> Result<Outcome> {
     let mut builder = Loader::builder(dataset, pipeline)
         .batch_size(args.batch as usize)
         .prefetch(args.prefetch as usize)
+        .region_decoding(!args.no_region_decoding)
+        .scaled_decoding(!args.no_scaled_decoding)
         .output(output);
     if let Some(threads) = args.threads {
         builder = builder.threads(usize::from(threads));
@@ -220,6 +236,10 @@ pub fn load_bench(args: &LoadBenchArgs) -> Result<Outcome> {
         },
         skipped: skipped.len(),
         failures: stats.failures,
+        decoded_pixels_per_image: stats.decoded_pixels as f64 / stats.images.max(1) as f64,
+        scaled_decodes: stats.scaled_decodes,
+        region_decoding: !args.no_region_decoding,
+        scaled_decoding: !args.no_scaled_decoding,
         build: if cfg!(debug_assertions) {
             "debug"
         } else {
@@ -259,6 +279,13 @@ fn print_table(r: &Report, args: &LoadBenchArgs) {
     println!(
         "thread time per image: read {:.3} ms, decode {:.3} ms, augment {:.3} ms, batch {:.3} ms",
         s.read_ms, s.decode_ms, s.augment_ms, s.batch_ms
+    );
+    println!(
+        "decoded {:.0} pixels per image (region decoding {}, scaled decoding {}: {} images scaled)",
+        r.decoded_pixels_per_image,
+        if r.region_decoding { "on" } else { "off" },
+        if r.scaled_decoding { "on" } else { "off" },
+        r.scaled_decodes
     );
     if r.skipped > 0 {
         println!("skipped {} samples (named on stderr)", r.skipped);

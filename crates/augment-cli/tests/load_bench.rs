@@ -97,6 +97,50 @@ fn every_source_kind_reports_json() -> TestResult {
 }
 
 #[test]
+fn region_and_scaled_decoding_can_be_turned_off_and_are_reported() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    dataset(dir.path())?;
+    let folder = dir.path().join("folder");
+    let folder = folder.to_string_lossy();
+    let run = |flags: &[&str]| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+        let mut args = vec![
+            "load-bench",
+            &folder,
+            "--json",
+            "--batch",
+            "3",
+            "--size",
+            "4",
+        ];
+        args.extend_from_slice(flags);
+        let out = augment(&args)?;
+        assert!(out.status.success(), "{flags:?}: {}", text(&out.stderr));
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let on = run(&[])?;
+    let off = run(&["--no-region-decoding", "--no-scaled-decoding"])?;
+    assert_eq!(
+        (&on["region_decoding"], &on["scaled_decoding"]),
+        (&true.into(), &true.into())
+    );
+    assert_eq!(
+        (&off["region_decoding"], &off["scaled_decoding"]),
+        (&false.into(), &false.into())
+    );
+    // Every crop of these 48..53 x 40 photos shrinks at least 2.5x to 4x4.
+    assert_eq!(on["scaled_decodes"], 6);
+    assert_eq!(off["scaled_decodes"], 0);
+    let pixels = |r: &serde_json::Value| r["decoded_pixels_per_image"].as_f64().unwrap_or(0.0);
+    // Whole images: (48 + 53) / 2 x 40 on average.
+    assert!((pixels(&off) - 50.5 * 40.0).abs() < 1e-9, "{off}");
+    assert!(
+        pixels(&on) > 0.0 && pixels(&on) * 4.0 <= pixels(&off),
+        "{on}"
+    );
+    Ok(())
+}
+
+#[test]
 fn table_limit_preset_and_pixels() -> TestResult {
     let dir = tempfile::tempdir()?;
     dataset(dir.path())?;
