@@ -21,6 +21,8 @@
 //! RGB-coded files, 4:4:0 or 4:1:1 chroma) returns `None` from [`parse`],
 //! and the caller decodes the whole image with zune-jpeg instead.
 
+mod progressive;
+
 use super::color;
 use super::huffman::{Bits, Table};
 use super::idct::{self, GROUP, LANES};
@@ -67,6 +69,9 @@ pub(crate) struct Scratch {
     sums: Vec<i32>,
     cb: Vec<u8>,
     cr: Vec<u8>,
+    /// Progressive files: every block's coefficients down to the last
+    /// MCU row needed, per component, natural order.
+    stored: [Vec<i16>; 3],
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -88,10 +93,16 @@ struct Frame {
     hmax: usize,
     vmax: usize,
     restart_interval: usize,
-    /// Byte offset of the first scan's entropy-coded data.
+    /// Byte offset of the first scan's entropy-coded data (sequential), or
+    /// of the first SOS segment's length field (progressive: the scans are
+    /// read by `progressive.rs`).
     data: usize,
     /// Dequantisation tables in natural order.
     quant: [[i32; 64]; 4],
+    /// Progressive Huffman (SOF2).
+    progressive: bool,
+    /// Which DC and AC tables the segments before the first scan defined.
+    built: [[bool; 4]; 2],
 }
 
 fn corrupt(what: &str) -> DecodeError {
@@ -118,6 +129,7 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
     let mut size = None;
     let mut restart_interval = 0;
     let mut adobe_rgb = false;
+    let mut progressive = false;
     let mut pos = 2;
     loop {
         let Some(ff) = bytes
@@ -144,7 +156,8 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
             return Ok(None);
         };
         match marker {
-            0xC0 | 0xC1 => {
+            0xC0..=0xC2 => {
+                progressive = marker == 0xC2;
                 let [8, h0, h1, w0, w1, n, ref rest @ ..] = *segment else {
                     return Ok(None);
                 };
@@ -166,55 +179,10 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
                     usize::from(u16::from_be_bytes([h0, h1])),
                 ));
             }
-            // Progressive, lossless, hierarchical, arithmetic: not here.
-            0xC2..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return Ok(None),
-            0xC4 => {
-                let mut rest = segment;
-                while let [class_id, ref tail @ ..] = *rest {
-                    let (class, id) = (usize::from(class_id >> 4), usize::from(class_id & 15));
-                    let Some(counts) = tail.get(..16) else {
-                        return Err(corrupt("a Huffman table is cut"));
-                    };
-                    let counts: [u8; 16] = std::array::from_fn(|i| counts[i]);
-                    let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
-                    let Some(symbols) = tail.get(16..16 + n) else {
-                        return Err(corrupt("a Huffman table is cut"));
-                    };
-                    if class > 1 || id > 3 {
-                        return Err(corrupt("a Huffman table with a bad class or number"));
-                    }
-                    let table = if class == 0 {
-                        &mut scratch.dc[id]
-                    } else {
-                        &mut scratch.ac[id]
-                    };
-                    table.build(&counts, symbols, class == 1).map_err(corrupt)?;
-                    built[class][id] = true;
-                    rest = &tail[16 + n..];
-                }
-            }
-            0xDB => {
-                let mut rest = segment;
-                while let [precision_id, ref tail @ ..] = *rest {
-                    let (wide, id) = (precision_id >> 4 != 0, usize::from(precision_id & 15));
-                    let bytes_per = if wide { 2 } else { 1 };
-                    let Some(values) = tail.get(..64 * bytes_per) else {
-                        return Err(corrupt("a quantisation table is cut"));
-                    };
-                    if id > 3 {
-                        return Err(corrupt("a quantisation table with a bad number"));
-                    }
-                    for (k, &natural) in NATURAL.iter().enumerate() {
-                        quant[id][natural] = if wide {
-                            i32::from(u16::from_be_bytes([values[2 * k], values[2 * k + 1]]))
-                        } else {
-                            i32::from(values[k])
-                        };
-                    }
-                    have_quant[id] = true;
-                    rest = &tail[64 * bytes_per..];
-                }
-            }
+            // Lossless, hierarchical, arithmetic: not here.
+            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return Ok(None),
+            0xC4 => read_dht(segment, scratch, &mut built)?,
+            0xDB => read_dqt(segment, &mut quant, &mut have_quant)?,
             0xDD => restart_interval = be16(segment, 0).unwrap_or(0),
             0xEE if segment.starts_with(b"Adobe") && segment.get(11) == Some(&0) => {
                 adobe_rgb = true
@@ -223,35 +191,37 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
                 let Some((width, height)) = size else {
                     return Ok(None);
                 };
-                let [n, ref rest @ ..] = *segment else {
-                    return Ok(None);
-                };
-                if usize::from(n) != count || rest.len() < 2 * count + 3 {
-                    return Ok(None);
-                }
-                // Sequential: spectral selection 0..=63, no successive approximation.
-                if rest[2 * count..2 * count + 3] != [0, 63, 0] {
-                    return Ok(None);
-                }
-                // The MCU interleaves blocks in the scan's order: this
-                // decoder takes the frame's order only.
-                for (c, spec) in components[..count]
-                    .iter_mut()
-                    .zip(rest[..2 * count].chunks_exact(2))
-                {
-                    if c.id != spec[0] {
+                if !progressive {
+                    let [n, ref rest @ ..] = *segment else {
+                        return Ok(None);
+                    };
+                    if usize::from(n) != count || rest.len() < 2 * count + 3 {
                         return Ok(None);
                     }
-                    c.dc = usize::from(spec[1] >> 4);
-                    c.ac = usize::from(spec[1] & 15);
+                    // Sequential: spectral selection 0..=63, no successive approximation.
+                    if rest[2 * count..2 * count + 3] != [0, 63, 0] {
+                        return Ok(None);
+                    }
+                    // The MCU interleaves blocks in the scan's order: this
+                    // decoder takes the frame's order only.
+                    for (c, spec) in components[..count]
+                        .iter_mut()
+                        .zip(rest[..2 * count].chunks_exact(2))
+                    {
+                        if c.id != spec[0] {
+                            return Ok(None);
+                        }
+                        c.dc = usize::from(spec[1] >> 4);
+                        c.ac = usize::from(spec[1] & 15);
+                    }
                 }
+                // A progressive file's scans name their tables one by one
+                // (`progressive.rs` checks them).
                 let usable = |c: &Component| {
                     c.quant < 4
                         && have_quant[c.quant]
-                        && c.dc < 4
-                        && c.ac < 4
-                        && built[0][c.dc]
-                        && built[1][c.ac]
+                        && (progressive
+                            || (c.dc < 4 && c.ac < 4 && built[0][c.dc] && built[1][c.ac]))
                         && (1..=4).contains(&c.h)
                         && (1..=4).contains(&c.v)
                 };
@@ -282,8 +252,10 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
                     hmax,
                     vmax,
                     restart_interval,
-                    data: pos + len,
+                    data: if progressive { pos } else { pos + len },
                     quant,
+                    progressive,
+                    built,
                 }));
             }
             0xD9 => return Ok(None),
@@ -291,6 +263,67 @@ fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>, DecodeErr
         }
         pos += len;
     }
+}
+
+/// Builds the Huffman tables of a DHT segment into `scratch`.
+pub(super) fn read_dht(
+    segment: &[u8],
+    scratch: &mut Scratch,
+    built: &mut [[bool; 4]; 2],
+) -> Result<(), DecodeError> {
+    let mut rest = segment;
+    while let [class_id, ref tail @ ..] = *rest {
+        let (class, id) = (usize::from(class_id >> 4), usize::from(class_id & 15));
+        let Some(counts) = tail.get(..16) else {
+            return Err(corrupt("a Huffman table is cut"));
+        };
+        let counts: [u8; 16] = std::array::from_fn(|i| counts[i]);
+        let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        let Some(symbols) = tail.get(16..16 + n) else {
+            return Err(corrupt("a Huffman table is cut"));
+        };
+        if class > 1 || id > 3 {
+            return Err(corrupt("a Huffman table with a bad class or number"));
+        }
+        let table = if class == 0 {
+            &mut scratch.dc[id]
+        } else {
+            &mut scratch.ac[id]
+        };
+        table.build(&counts, symbols, class == 1).map_err(corrupt)?;
+        built[class][id] = true;
+        rest = &tail[16 + n..];
+    }
+    Ok(())
+}
+
+/// Reads the quantisation tables of a DQT segment, in natural order.
+pub(super) fn read_dqt(
+    segment: &[u8],
+    quant: &mut [[i32; 64]; 4],
+    have: &mut [bool; 4],
+) -> Result<(), DecodeError> {
+    let mut rest = segment;
+    while let [precision_id, ref tail @ ..] = *rest {
+        let (wide, id) = (precision_id >> 4 != 0, usize::from(precision_id & 15));
+        let bytes_per = if wide { 2 } else { 1 };
+        let Some(values) = tail.get(..64 * bytes_per) else {
+            return Err(corrupt("a quantisation table is cut"));
+        };
+        if id > 3 {
+            return Err(corrupt("a quantisation table with a bad number"));
+        }
+        for (k, &natural) in NATURAL.iter().enumerate() {
+            quant[id][natural] = if wide {
+                i32::from(u16::from_be_bytes([values[2 * k], values[2 * k + 1]]))
+            } else {
+                i32::from(values[k])
+            };
+        }
+        have[id] = true;
+        rest = &tail[64 * bytes_per..];
+    }
+    Ok(())
 }
 
 /// The side of component `comp`'s blocks when luma blocks shrink to
@@ -390,80 +423,71 @@ pub(super) fn decode(
         fit(&mut planes[c], stride * rows)?;
     }
 
-    let mut bits = Bits::new(bytes, frame.data);
-    let mut predictors = [0i32; 3];
-    let mut left_in_interval = frame.restart_interval;
-    for my in 0..my1 {
-        let keep_row = my >= my0;
-        if keep_row {
-            for c in 0..frame.count {
-                scratch.coefficients[c].fill(0);
-            }
+    let rows = Rows {
+        sides,
+        groups,
+        first: my0,
+        isa,
+    };
+    if frame.progressive {
+        let quant = progressive::decode_scans(bytes, &frame, my1, scratch)?;
+        for my in my0..my1 {
+            progressive::gather_row(&frame, scratch, my, (mx0, mx1), &groups)?;
+            rows.transform(&frame, scratch, my, &quant)?;
         }
-        // The last row stops after the region's last MCU.
-        let last_mx = if my + 1 == my1 { mx1 } else { mcus_x };
-        for mx in 0..last_mx {
-            if frame.restart_interval > 0 {
-                if left_in_interval == 0 {
-                    if !bits.restart() {
-                        return Err(corrupt("a restart marker is missing"));
-                    }
-                    predictors = [0; 3];
-                    left_in_interval = frame.restart_interval;
+    } else {
+        let quant = std::array::from_fn(|c| frame.quant[frame.components[c].quant & 3]);
+        let mut bits = Bits::new(bytes, frame.data);
+        let mut predictors = [0i32; 3];
+        let mut left_in_interval = frame.restart_interval;
+        for my in 0..my1 {
+            let keep_row = my >= my0;
+            if keep_row {
+                for c in 0..frame.count {
+                    scratch.coefficients[c].fill(0);
                 }
-                left_in_interval -= 1;
             }
-            let keep = keep_row && (mx0..mx1).contains(&mx);
-            for (c, comp) in components.iter().enumerate() {
-                let (dc, ac) = (&scratch.dc[comp.dc], &scratch.ac[comp.ac]);
-                for by in 0..comp.v {
-                    for bx in 0..comp.h {
-                        if !keep {
-                            bits.skip_block(dc, ac, &mut predictors[c]);
-                            continue;
+            // The last row stops after the region's last MCU.
+            let last_mx = if my + 1 == my1 { mx1 } else { mcus_x };
+            for mx in 0..last_mx {
+                if frame.restart_interval > 0 {
+                    if left_in_interval == 0 {
+                        if !bits.restart() {
+                            return Err(corrupt("a restart marker is missing"));
                         }
-                        let column = (mx - mx0) * comp.h + bx;
-                        let base = (by * groups[c] + column / LANES) * GROUP + column % LANES;
-                        let Some(block) = scratch.coefficients[c]
-                            .get_mut(base..base + 63 * LANES + 1)
-                            .and_then(|b| <&mut [i16; 63 * LANES + 1]>::try_from(b).ok())
-                        else {
-                            return Err(corrupt("a block outside the coefficient rows"));
-                        };
-                        bits.block(dc, ac, &mut predictors[c], |k, value| {
-                            // Natural order, as the IDCT reads it; the masks
-                            // prove the index in bounds.
-                            block[(NATURAL[k & 63] & 63) * LANES] = value as i16;
-                        });
+                        predictors = [0; 3];
+                        left_in_interval = frame.restart_interval;
+                    }
+                    left_in_interval -= 1;
+                }
+                let keep = keep_row && (mx0..mx1).contains(&mx);
+                for (c, comp) in components.iter().enumerate() {
+                    let (dc, ac) = (&scratch.dc[comp.dc], &scratch.ac[comp.ac]);
+                    for by in 0..comp.v {
+                        for bx in 0..comp.h {
+                            if !keep {
+                                bits.skip_block(dc, ac, &mut predictors[c]);
+                                continue;
+                            }
+                            let column = (mx - mx0) * comp.h + bx;
+                            let base = (by * groups[c] + column / LANES) * GROUP + column % LANES;
+                            let Some(block) = scratch.coefficients[c]
+                                .get_mut(base..base + 63 * LANES + 1)
+                                .and_then(|b| <&mut [i16; 63 * LANES + 1]>::try_from(b).ok())
+                            else {
+                                return Err(corrupt("a block outside the coefficient rows"));
+                            };
+                            bits.block(dc, ac, &mut predictors[c], |k, value| {
+                                // Natural order, as the IDCT reads it; the
+                                // masks prove the index in bounds.
+                                block[(NATURAL[k & 63] & 63) * LANES] = value as i16;
+                            });
+                        }
                     }
                 }
             }
-        }
-        if keep_row {
-            for (c, comp) in components.iter().enumerate() {
-                let side = sides[c];
-                let stride = groups[c] * side * LANES;
-                let row_len = groups[c] * GROUP;
-                for by in 0..comp.v {
-                    let top = ((my - my0) * comp.v + by) * side;
-                    let Scratch {
-                        coefficients,
-                        planes,
-                        ..
-                    } = &mut *scratch;
-                    let (Some(coeffs), Some(plane)) = (
-                        coefficients[c].get(by * row_len..(by + 1) * row_len),
-                        planes[c].get_mut(top * stride..(top + side) * stride),
-                    ) else {
-                        return Err(corrupt("a block row outside the planes"));
-                    };
-                    let quant = &frame.quant[comp.quant];
-                    if side == 8 {
-                        idct::row_of_blocks(isa, coeffs, quant, plane, stride);
-                    } else {
-                        idct::row_of_reduced_blocks(side, coeffs, quant, plane, stride);
-                    }
-                }
+            if keep_row {
+                rows.transform(&frame, scratch, my, &quant)?;
             }
         }
     }
@@ -502,6 +526,54 @@ pub(super) fn decode(
         _ => isa.vectorize(stage),
     }?;
     Ok(Some(delivered))
+}
+
+/// The inverse DCT of one MCU row's coefficients (in `scratch`'s
+/// group layout) into the component planes.
+struct Rows {
+    /// Block side per component (8, or reduced by the scale).
+    sides: [usize; 3],
+    /// Groups of [`LANES`] blocks per block row, per component.
+    groups: [usize; 3],
+    /// The first MCU row the planes hold.
+    first: usize,
+    isa: Isa,
+}
+
+impl Rows {
+    fn transform(
+        &self,
+        frame: &Frame,
+        scratch: &mut Scratch,
+        my: usize,
+        quant: &[[i32; 64]; 3],
+    ) -> Result<(), DecodeError> {
+        for (c, comp) in frame.components[..frame.count].iter().enumerate() {
+            let side = self.sides[c];
+            let stride = self.groups[c] * side * LANES;
+            let row_len = self.groups[c] * GROUP;
+            for by in 0..comp.v {
+                let top = ((my - self.first) * comp.v + by) * side;
+                let Scratch {
+                    coefficients,
+                    planes,
+                    ..
+                } = &mut *scratch;
+                let (Some(coeffs), Some(plane)) = (
+                    coefficients[c].get(by * row_len..(by + 1) * row_len),
+                    planes[c].get_mut(top * stride..(top + side) * stride),
+                ) else {
+                    return Err(corrupt("a block row outside the planes"));
+                };
+                if side == 8 {
+                    idct::row_of_blocks(self.isa, coeffs, &quant[c], plane, stride);
+                } else {
+                    idct::row_of_reduced_blocks(side, coeffs, &quant[c], plane, stride);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Where the decoded planes sit, for the output stage.

@@ -245,6 +245,31 @@ impl<'a> Bits<'a> {
         symbol
     }
 
+    /// Tops the word up if it holds fewer than `n` bits (`n <= 57`).
+    #[inline(always)]
+    pub(super) fn ensure(&mut self, n: u32) {
+        if self.s.count < n {
+            self.refill();
+        }
+    }
+
+    /// The next `n` bits (`n <= 16`, held in the word) as a number.
+    #[inline(always)]
+    pub(super) fn bits(&mut self, n: u32) -> u32 {
+        if n == 0 {
+            return 0;
+        }
+        let v = (self.s.acc >> (64 - n)) as u32;
+        self.consume(n);
+        v
+    }
+
+    /// The offset of the next byte not yet in the word: a marker that ends
+    /// the scan lies there or after.
+    pub(super) fn position(&self) -> usize {
+        self.s.pos
+    }
+
     /// `size` magnitude bits as a signed value (needs `size` bits in the word).
     #[inline(always)]
     pub(super) fn value(&mut self, size: u32) -> i32 {

@@ -214,9 +214,7 @@ pub(super) fn decode(
     if !has_end(bytes, scan) {
         return Err(truncated("no end-of-image marker after the image data"));
     }
-    if !header.progressive
-        && let Some(delivered) = baseline::decode(bytes, region, scale as usize, scratch, out)?
-    {
+    if let Some(delivered) = baseline::decode(bytes, region, scale as usize, scratch, out)? {
         return Ok((delivered, scale));
     }
     decode_whole(bytes, header, out)?;

@@ -8,6 +8,16 @@ use crate::decode::{DecodeBuffer, Region, Request, decode};
 /// Sequential JPEGs of the bundled photos in every subsampling and with
 /// restart intervals, plus gray.
 fn samples() -> Vec<(String, Vec<u8>)> {
+    encoded(false)
+}
+
+/// The same images as [`samples`], progressive (the encoder's spectral
+/// selection and successive approximation), in the same order.
+fn progressive_samples() -> Vec<(String, Vec<u8>)> {
+    encoded(true)
+}
+
+fn encoded(progressive: bool) -> Vec<(String, Vec<u8>)> {
     use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
     let photo = image::open(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -34,6 +44,7 @@ fn samples() -> Vec<(String, Vec<u8>)> {
                 let mut bytes = Vec::new();
                 let mut encoder = Encoder::new(&mut bytes, 87);
                 encoder.set_sampling_factor(factor);
+                encoder.set_progressive(progressive);
                 if restart > 0 {
                     encoder.set_restart_interval(restart);
                 }
@@ -47,7 +58,9 @@ fn samples() -> Vec<(String, Vec<u8>)> {
         }
         let gray = image::imageops::grayscale(&small);
         let mut bytes = Vec::new();
-        if Encoder::new(&mut bytes, 80)
+        let mut encoder = Encoder::new(&mut bytes, 80);
+        encoder.set_progressive(progressive);
+        if encoder
             .encode(gray.as_raw(), w as u16, h as u16, ColorType::Luma)
             .is_ok()
         {
@@ -276,9 +289,53 @@ fn every_scaled_region_is_bit_identical_to_the_same_pixels_of_the_whole_scaled_i
     Ok(())
 }
 
+/// A progressive file holds the coefficients its sequential twin holds
+/// (the same encoder, quality and subsampling), so every scale and region
+/// of it decodes to the same bits.
+#[test]
+fn progressive_files_decode_to_the_pixels_of_their_sequential_twins() -> Result {
+    let (sequential, progressive) = (samples(), progressive_samples());
+    assert_eq!(sequential.len(), progressive.len());
+    for ((name, seq), (_, prog)) in sequential.iter().zip(&progressive) {
+        assert!(crate::decode::probe(prog)?.progressive, "{name}");
+        assert_ne!(seq, prog, "{name}: the same bytes");
+        let header = crate::decode::probe(prog)?;
+        let (w, h) = (header.width, header.height);
+        for scale in [1u32, 2, 4, 8] {
+            for region in [
+                Region {
+                    x: 0,
+                    y: 0,
+                    width: w,
+                    height: h,
+                },
+                Region {
+                    x: w / 3,
+                    y: h / 2,
+                    width: (w / 2).max(1),
+                    height: (h / 3).max(1),
+                },
+            ] {
+                let request = Request::new().scale(scale).region(region);
+                let (mut a, mut b) = (DecodeBuffer::new(), DecodeBuffer::new());
+                let da = decode(seq, &request, &mut a)?;
+                let db = decode(prog, &request, &mut b)?;
+                assert_eq!((db.scale, db.region), (scale, da.region), "{name}");
+                assert_eq!(
+                    a.as_slice(),
+                    b.as_slice(),
+                    "{name} at 1/{scale}, {region:?}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn cut_and_damaged_files_give_errors_or_pixels_never_a_panic() {
-    for (name, bytes) in samples().into_iter().take(12) {
+    let progressive = progressive_samples().into_iter().take(12);
+    for (name, bytes) in samples().into_iter().take(12).chain(progressive) {
         let mut buffer = DecodeBuffer::new();
         for cut in (0..bytes.len()).step_by(7) {
             let _ = decode(&bytes[..cut], &Request::new(), &mut buffer);
