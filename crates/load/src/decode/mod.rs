@@ -37,8 +37,9 @@
 //!
 //! The request can name a region of the stored image and a scale
 //! denominator (1, 2, 4, 8), so a later stage can decode only what a plan
-//! reads, at the DCT scale it needs. Sequential JPEGs (gray, or YCbCr
-//! 4:4:4, 4:2:2, 4:2:0: nearly every photo) are decoded by the in-tree
+//! reads, at the DCT scale it needs. Huffman-coded JPEGs, sequential or
+//! progressive (gray, or YCbCr 4:4:4, 4:2:2, 4:2:0: nearly every photo),
+//! are decoded by the in-tree
 //! decoder, which honours both: at scale 1 it delivers exactly the region
 //! asked for, bit-identical to the same pixels of its whole-image decode;
 //! at scale 1/2, 1/4 or 1/8 it runs libjpeg-turbo's reduced inverse DCTs

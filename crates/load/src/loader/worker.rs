@@ -478,13 +478,12 @@ fn plan_decode(
     })
 }
 
-/// Whether the file is one the decoders scale: a sequential 8-bit JPEG in
-/// gray or YCbCr (others would come back whole at full size, after a
-/// scaled plan had asked for a window of the scaled image).
+/// Whether the file is one the decoders scale: an 8-bit JPEG in gray or
+/// YCbCr (one the in-tree decoder refuses comes back whole at full size,
+/// and the worker plans again for it).
 fn scales(header: &crate::decode::Header) -> bool {
     use crate::decode::{ColorModel, Format};
     header.format == Format::Jpeg
-        && !header.progressive
         && header.bit_depth == 8
         && matches!(header.color, ColorModel::Gray | ColorModel::Rgb)
 }

@@ -1,25 +1,29 @@
-//! The in-tree decoder for the common JPEG: sequential Huffman (SOF0,
-//! SOF1), 8-bit, one interleaved scan, gray or YCbCr with 4:4:4, 4:2:2 or
-//! 4:2:0 chroma. It decodes a region of the stored image, doing only the
-//! work the region needs:
+//! The in-tree decoder for the common JPEG: Huffman-coded, sequential
+//! (SOF0, SOF1: one interleaved scan in the frame's order) or progressive
+//! (SOF2, `progressive.rs`), 8-bit, gray or YCbCr with 4:4:4, 4:2:2 or
+//! 4:2:0 chroma. It decodes a region of the stored image at scale 1/1,
+//! 1/2, 1/4 or 1/8, doing only the work the region needs:
 //!
 //! - entropy decoding (which cannot skip: every code's length depends on
 //!   the previous one) runs from the first MCU to the last MCU of the
-//!   region's last MCU row, and stops there;
+//!   region's last MCU row, and stops there (each scan of a progressive
+//!   file stops after that row);
 //! - coefficients are kept, dequantised and inverse-transformed only for
 //!   the MCUs that cover the region plus the one chroma sample of context
 //!   on each side that fancy upsampling reads;
 //! - upsampling and colour conversion run on the region's pixels only.
 //!
-//! Every step is libjpeg-turbo's default arithmetic (islow IDCT, fancy
-//! upsampling, its colour conversion: `idct.rs`, `color.rs`), and each
-//! output pixel depends only on the coefficients of the blocks around it,
-//! so a region is bit-identical to the same pixels of the whole image
-//! decoded here (`tests.rs` checks it on every cut).
+//! Every step is libjpeg-turbo's default arithmetic (islow IDCT and its
+//! reduced IDCTs for scaled decoding, fancy upsampling, its colour
+//! conversion: `idct.rs`, `color.rs`), and each output pixel depends only
+//! on the coefficients of the blocks around it, so a region is
+//! bit-identical to the same pixels of the whole image decoded here
+//! (`tests.rs` checks it on every cut).
 //!
-//! Everything else (progressive, arithmetic, 12-bit, several scans, CMYK,
-//! RGB-coded files, 4:4:0 or 4:1:1 chroma) returns `None` from [`parse`],
-//! and the caller decodes the whole image with zune-jpeg instead.
+//! Everything else (arithmetic coding, 12-bit, a sequential file in
+//! several scans or in another component order, CMYK, RGB-coded files,
+//! 4:4:0 or 4:1:1 chroma) returns `None` from [`parse`], and the caller
+//! decodes the whole image with zune-jpeg instead.
 
 mod progressive;
 

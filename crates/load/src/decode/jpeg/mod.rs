@@ -1,6 +1,7 @@
 //! JPEG: a marker walk for the header; the pixels from the in-tree
-//! decoder for the common sequential files (`baseline.rs`: only the
-//! region asked for), from zune-jpeg (the whole image) for the rest.
+//! decoder for the common files, sequential and progressive
+//! (`baseline.rs`: only the region and at the scale asked for), from
+//! zune-jpeg (the whole image) for the rest.
 //!
 //! The walk reads segments from SOI to the first SOS: the frame header
 //! (SOF0/1 sequential, SOF2 progressive; the lossless, hierarchical and
