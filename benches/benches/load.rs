@@ -6,7 +6,8 @@
 //! - `augment_2_threads`: the same on two workers;
 //! - `augment_decode_whole`: reading and decoding the same files at full size on
 //!   one thread, nothing else ([`load::decode::decode`]: the in-tree
-//!   decoder for sequential JPEGs, zune-jpeg for the rest);
+//!   decoder for sequential and progressive JPEGs, zune-jpeg for the
+//!   rest);
 //! - `zune_jpeg`: the same with zune-jpeg for every file, the fastest
 //!   decoder that builds with cargo alone and the loader's peer: the
 //!   ceiling of a loader that decodes every pixel with it. `augment` /
