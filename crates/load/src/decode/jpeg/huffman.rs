@@ -24,6 +24,13 @@ pub(super) struct Table {
     /// where both fit in [`LOOKAHEAD`] bits and the symbol has a value;
     /// 0 otherwise.
     fast_ac: Box<[i32; ENTRIES]>,
+    /// AC only, for stepping over blocks: the codes (with their magnitude
+    /// bits) that the next [`LOOKAHEAD`] bits hold completely, as
+    /// `eob << 16 | positions << 8 | bits`: the bits they take, the
+    /// coefficient positions they advance (`run + 1` each, 16 for a zero
+    /// run) and whether the last is the end of the block; 0 where the
+    /// first code does not fit.
+    skip: Box<[u32; ENTRIES]>,
     /// Largest code of each length (1..=16), -1 where none; index 17 is a
     /// sentinel that ends the walk.
     maxcode: [i32; 18],
@@ -37,6 +44,7 @@ impl Default for Table {
         Table {
             fast: Box::new([0; ENTRIES]),
             fast_ac: Box::new([0; ENTRIES]),
+            skip: Box::new([0; ENTRIES]),
             maxcode: [-1; 18],
             valoff: [0; 17],
             symbols: [0; 256],
@@ -110,7 +118,53 @@ impl Table {
             code <<= 1;
         }
         self.maxcode[17] = i32::MAX;
+        if ac {
+            self.build_skip();
+        }
         Ok(())
+    }
+
+    /// Fills [`Table::skip`] from the one-code table: each entry chains
+    /// lookups of the bits left after the codes before.
+    fn build_skip(&mut self) {
+        for (p, entry) in self.skip.iter_mut().enumerate() {
+            let (mut used, mut positions, mut eob) = (0u32, 0u32, false);
+            while used < LOOKAHEAD {
+                let rest = (p << used) & (ENTRIES - 1);
+                let fast = self.fast[rest];
+                let length = u32::from(fast >> 8);
+                if length == 0 || length > LOOKAHEAD - used {
+                    break;
+                }
+                let (run, size) = (u32::from((fast as u8) >> 4), u32::from(fast & 15));
+                if size == 0 {
+                    match run {
+                        15 => {
+                            used += length;
+                            positions += 16;
+                            continue;
+                        }
+                        0 => {
+                            used += length;
+                            eob = true;
+                        }
+                        // Not a baseline symbol: left to the one-code path.
+                        _ => {}
+                    }
+                    break;
+                }
+                if length + size > LOOKAHEAD - used {
+                    break;
+                }
+                used += length + size;
+                positions += run + 1;
+            }
+            *entry = if used == 0 {
+                0
+            } else {
+                u32::from(eob) << 16 | positions << 8 | used
+            };
+        }
     }
 }
 
@@ -390,6 +444,17 @@ impl<'a> Bits<'a> {
         while k < 64 {
             if self.count() < 26 {
                 self.refill();
+            }
+            // Several codes at once, when they all end inside the block.
+            let skip = ac.skip[self.peek()];
+            let positions = ((skip >> 8) & 0xFF) as usize;
+            if skip != 0 && k + positions <= 63 {
+                self.consume(skip & 0x1F);
+                k += positions;
+                if skip & 0x1_0000 != 0 {
+                    break;
+                }
+                continue;
             }
             let fast = ac.fast_ac[self.peek()];
             if fast != 0 {
