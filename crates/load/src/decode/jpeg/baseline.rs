@@ -572,7 +572,7 @@ impl Rows {
                 if side == 8 {
                     idct::row_of_blocks(self.isa, coeffs, &quant[c], plane, stride);
                 } else {
-                    idct::row_of_reduced_blocks(side, coeffs, &quant[c], plane, stride);
+                    idct::row_of_reduced_blocks(self.isa, side, coeffs, &quant[c], plane, stride);
                 }
             }
         }

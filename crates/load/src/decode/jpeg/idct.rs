@@ -262,75 +262,145 @@ fn reduce_2(s: [i32; 8]) -> [i32; 2] {
     [tmp10.wrapping_add(tmp0), tmp10.wrapping_sub(tmp0)]
 }
 
-/// The reduced inverse DCT of one block (coefficient `k` at
-/// `coefficients[k * LANES]`) into `size x size` samples at `out[y *
-/// stride + x]`: libjpeg's `jpeg_idct_4x4`, `jpeg_idct_2x2` and
-/// `jpeg_idct_1x1` (jidctred.c), which a decode at scale 1/2, 1/4 and
-/// 1/8 uses for blocks that shrink to 4, 2 and 1 samples.
-fn reduced_block(
+/// The reduced inverse DCT of one group of [`LANES`] blocks into blocks
+/// of `size x size` samples (4, 2 or 1): libjpeg's `jpeg_idct_4x4`,
+/// `jpeg_idct_2x2` and `jpeg_idct_1x1` (jidctred.c), which a decode at
+/// scale 1/2, 1/4 and 1/8 uses for blocks that shrink to 4, 2 and 1
+/// samples. Block `b`'s samples go to `out[y * stride + size * b..]`. As
+/// in [`group`], each pass is a loop over the blocks whose body is the
+/// scalar transform, which each instruction set's build vectorises.
+// The loops over `b` are the vectorised dimension: one block per lane,
+// indexing several arrays by the lane.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn reduced_group(
     size: usize,
-    coefficients: &[i16],
+    coefficients: &[i16; GROUP],
     quant: &[i32; 64],
     out: &mut [u8],
     stride: usize,
 ) {
-    let input = |k: usize| i32::from(coefficients[k * LANES]).wrapping_mul(quant[k]);
-    let mut put = |y: usize, x: usize, value: u8| {
-        if let Some(px) = out.get_mut(y * stride + x) {
-            *px = value;
-        }
-    };
+    let input = |k: usize, b: usize| i32::from(coefficients[k * LANES + b]).wrapping_mul(quant[k]);
     match size {
         4 => {
-            let mut work = [[0i32; 8]; 4];
+            let mut work = [[[0i32; LANES]; 8]; 4];
             for u in [0, 1, 2, 3, 5, 6, 7] {
-                let column = reduce_4(std::array::from_fn(|v| input(v * 8 + u)));
-                for (y, value) in column.into_iter().enumerate() {
-                    work[y][u] = descale(value, CONST_BITS - PASS1_BITS + 1);
+                for b in 0..LANES {
+                    let column = reduce_4(std::array::from_fn(|v| input(v * 8 + u, b)));
+                    for (y, value) in column.into_iter().enumerate() {
+                        work[y][u][b] = descale(value, CONST_BITS - PASS1_BITS + 1);
+                    }
                 }
             }
-            for (y, row) in work.into_iter().enumerate() {
-                for (x, value) in reduce_4(row).into_iter().enumerate() {
-                    put(y, x, sample(value, CONST_BITS + PASS1_BITS + 3 + 1));
+            for (y, row) in work.iter().enumerate() {
+                let mut samples = [[0u8; LANES]; 4];
+                for b in 0..LANES {
+                    let values = reduce_4(std::array::from_fn(|u| row[u][b]));
+                    for (x, value) in values.into_iter().enumerate() {
+                        samples[x][b] = sample(value, CONST_BITS + PASS1_BITS + 3 + 1);
+                    }
+                }
+                let Some(line) = out.get_mut(y * stride..y * stride + 4 * LANES) else {
+                    return;
+                };
+                for (b, block) in line.chunks_exact_mut(4).enumerate() {
+                    for (x, px) in block.iter_mut().enumerate() {
+                        *px = samples[x][b];
+                    }
                 }
             }
         }
         2 => {
-            let mut work = [[0i32; 8]; 2];
+            let mut work = [[[0i32; LANES]; 8]; 2];
             for u in [0, 1, 3, 5, 7] {
-                let column = reduce_2(std::array::from_fn(|v| input(v * 8 + u)));
-                for (y, value) in column.into_iter().enumerate() {
-                    work[y][u] = descale(value, CONST_BITS - PASS1_BITS + 2);
+                for b in 0..LANES {
+                    let column = reduce_2(std::array::from_fn(|v| input(v * 8 + u, b)));
+                    for (y, value) in column.into_iter().enumerate() {
+                        work[y][u][b] = descale(value, CONST_BITS - PASS1_BITS + 2);
+                    }
                 }
             }
-            for (y, row) in work.into_iter().enumerate() {
-                for (x, value) in reduce_2(row).into_iter().enumerate() {
-                    put(y, x, sample(value, CONST_BITS + PASS1_BITS + 3 + 2));
+            for (y, row) in work.iter().enumerate() {
+                let mut samples = [[0u8; LANES]; 2];
+                for b in 0..LANES {
+                    let values = reduce_2(std::array::from_fn(|u| row[u][b]));
+                    for (x, value) in values.into_iter().enumerate() {
+                        samples[x][b] = sample(value, CONST_BITS + PASS1_BITS + 3 + 2);
+                    }
+                }
+                let Some(line) = out.get_mut(y * stride..y * stride + 2 * LANES) else {
+                    return;
+                };
+                for (b, block) in line.chunks_exact_mut(2).enumerate() {
+                    for (x, px) in block.iter_mut().enumerate() {
+                        *px = samples[x][b];
+                    }
                 }
             }
         }
-        _ => put(0, 0, sample(input(0), 3)),
+        _ => {
+            let Some(line) = out.get_mut(..LANES) else {
+                return;
+            };
+            for (b, px) in line.iter_mut().enumerate() {
+                *px = sample(input(0, b), 3);
+            }
+        }
+    }
+}
+
+struct ReducedGroups<'a> {
+    size: usize,
+    coefficients: &'a [i16],
+    quant: &'a [i32; 64],
+    out: &'a mut [u8],
+    stride: usize,
+}
+
+impl ReducedGroups<'_> {
+    #[inline(always)]
+    fn run(self) {
+        for (g, chunk) in self.coefficients.chunks_exact(GROUP).enumerate() {
+            let Ok(chunk) = <&[i16; GROUP]>::try_from(chunk) else {
+                return;
+            };
+            let Some(out) = self.out.get_mut(g * self.size * LANES..) else {
+                return;
+            };
+            reduced_group(self.size, chunk, self.quant, out, self.stride);
+        }
+    }
+}
+
+impl pulp::WithSimd for ReducedGroups<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        self.run()
     }
 }
 
 /// Like [`row_of_blocks`] for blocks that shrink to `size x size`
 /// samples (4, 2 or 1): group `g`'s blocks at columns `size * LANES * g..`,
-/// `size` rows of `out` at `stride`. Plain code: at these scales the
-/// entropy decoding dominates.
+/// `size` rows of `out` at `stride`, on `isa`'s path.
 pub(super) fn row_of_reduced_blocks(
+    isa: Isa,
     size: usize,
     coefficients: &[i16],
     quant: &[i32; 64],
     out: &mut [u8],
     stride: usize,
 ) {
-    for (g, chunk) in coefficients.chunks_exact(GROUP).enumerate() {
-        for b in 0..LANES {
-            let Some(block_out) = out.get_mut((g * LANES + b) * size..) else {
-                return;
-            };
-            reduced_block(size, &chunk[b..], quant, block_out, stride);
-        }
+    let op = ReducedGroups {
+        size,
+        coefficients,
+        quant,
+        out,
+        stride,
+    };
+    match isa {
+        Isa::Scalar => op.run(),
+        _ => isa.vectorize(op),
     }
 }
 
@@ -432,7 +502,12 @@ mod tests {
     /// The reduced transforms' outputs: each is an average of adjacent
     /// samples of the exact 8x8 inverse DCT (pairs for 4x4, quads for 2x2,
     /// all 64 for 1x1), up to the rounding of 13-bit constants.
-    fn reduced_run(size: usize, blocks: &[[i16; 64]; LANES], quant: &[i32; 64]) -> Vec<u8> {
+    fn reduced_run(
+        isa: Isa,
+        size: usize,
+        blocks: &[[i16; 64]; LANES],
+        quant: &[i32; 64],
+    ) -> Vec<u8> {
         let mut group = vec![0i16; GROUP];
         for (b, block) in blocks.iter().enumerate() {
             for k in 0..64 {
@@ -441,17 +516,28 @@ mod tests {
         }
         let stride = size * LANES + 3;
         let mut out = vec![0u8; size * stride];
-        row_of_reduced_blocks(size, &group, quant, &mut out, stride);
+        row_of_reduced_blocks(isa, size, &group, quant, &mut out, stride);
         out
     }
 
     proptest! {
         #[test]
+        fn every_path_gives_the_scalar_bits_when_reduced(
+            (blocks, quant) in blocks_strategy(),
+            size in prop_oneof![Just(4usize), Just(2), Just(1)],
+        ) {
+            let reference = reduced_run(Isa::Scalar, size, &blocks, &quant);
+            for isa in Isa::available() {
+                prop_assert_eq!(&reduced_run(isa, size, &blocks, &quant), &reference, "{}", isa.name());
+            }
+        }
+
+        #[test]
         fn reduced_samples_are_block_means_of_the_exact_transform(
             (blocks, quant) in blocks_strategy(),
             size in prop_oneof![Just(4usize), Just(2), Just(1)],
         ) {
-            let out = reduced_run(size, &blocks, &quant);
+            let out = reduced_run(Isa::Scalar, size, &blocks, &quant);
             let stride = size * LANES + 3;
             let n = 8 / size;
             for (b, block) in blocks.iter().enumerate() {
