@@ -43,6 +43,8 @@ struct Config {
     std: Py<PyAny>,
     orientation: bool,
     policy: String,
+    region_decoding: bool,
+    scaled_decoding: bool,
 }
 
 type Received = Option<load::Result<Batch>>;
@@ -176,7 +178,8 @@ impl Loader {
     #[pyo3(signature = (source, pipeline, batch_size = Count(64), shuffle = true, seed = None,
                         rank = Count(0), world_size = Count(1), threads = None, prefetch = Count(2),
                         drop_last = false, output = "numpy", layout = "nchw_f32",
-                        mean = None, std = None, orientation = true, policy = "skip"))]
+                        mean = None, std = None, orientation = true, policy = "skip",
+                        region_decoding = true, scaled_decoding = true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -196,6 +199,8 @@ impl Loader {
         std: Option<Py<PyAny>>,
         orientation: bool,
         policy: &str,
+        region_decoding: bool,
+        scaled_decoding: bool,
     ) -> PyResult<Self> {
         let seed = seed.map(self::seed).transpose()?;
         let (batch_size, rank, world_size, prefetch) =
@@ -266,7 +271,9 @@ impl Loader {
                     .drop_last_batch(drop_last)
                     .output(out)
                     .policy(policy_value)
-                    .orientation(orientation);
+                    .orientation(orientation)
+                    .region_decoding(region_decoding)
+                    .scaled_decoding(scaled_decoding);
                 if let Some(s) = seed {
                     b = b.seed(s);
                 }
@@ -293,6 +300,8 @@ impl Loader {
             std,
             orientation,
             policy: policy.to_string(),
+            region_decoding,
+            scaled_decoding,
         };
         Ok(Loader {
             classes: loader.classes().to_vec(),
@@ -461,6 +470,8 @@ impl Loader {
         kwargs.set_item("std", c.std.bind(py))?;
         kwargs.set_item("orientation", c.orientation)?;
         kwargs.set_item("policy", &c.policy)?;
+        kwargs.set_item("region_decoding", c.region_decoding)?;
+        kwargs.set_item("scaled_decoding", c.scaled_decoding)?;
         kwargs.set_item("epoch", lock(&slf.get().inner).epoch)?;
         let rebuild = py.import("augment")?.getattr("_rebuild_loader")?;
         PyTuple::new(

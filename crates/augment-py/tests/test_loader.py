@@ -175,6 +175,17 @@ def test_pickles_as_its_settings(folder):
         assert np.array_equal(a, c) and np.array_equal(b, d)
 
 
+def test_decoding_switches_pickle_and_leave_whole_image_formats_alone(folder):
+    # PNGs are decoded whole at full size either way: the same batches.
+    plain = augment.Loader(folder, pipeline(), batch_size=3, seed=4, threads=1)
+    whole = augment.Loader(folder, pipeline(), batch_size=3, seed=4, threads=1, region_decoding=False, scaled_decoding=False)
+    settings = pickle.loads(pickle.dumps(whole)).__reduce__()[1][0]
+    assert (settings["region_decoding"], settings["scaled_decoding"]) == (False, False)
+    assert plain.__reduce__()[1][0]["scaled_decoding"] is True
+    for (a, b), (c, d) in zip(epoch(plain), epoch(whole)):
+        assert np.array_equal(a, c) and np.array_equal(b, d)
+
+
 def test_bad_files_are_reported(folder):
     (folder / "cat" / "broken.png").write_bytes(b"not an image at all")
     loader = augment.Loader(folder, pipeline(), batch_size=4, threads=1)

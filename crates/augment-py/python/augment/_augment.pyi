@@ -297,6 +297,14 @@ class Loader:
     :meth:`report` (``policy="skip"``), or raise (``policy="fail"``).
     Pickles as its settings and epoch.
 
+    Each image's augmentation is drawn from its header before decoding, so
+    JPEGs are decoded only where it reads (``region_decoding``: outputs
+    as decoding whole images, u8 values by at most 1 on very few pixels)
+    and, where it shrinks an image 2x or more, at 1/2, 1/4 or 1/8 scale
+    (``scaled_decoding``: the decoder's reduced inverse DCT stands in for
+    the antialiasing of a full decode, a mean difference of about 1 level
+    of 255). Turn both off for the pixels of decoding every image whole.
+
     >>> import augment  # doctest: +SKIP
     >>> loader = augment.Loader("imagenet/train", augment.Pipeline.fastai(224, 224), batch_size=256, seed=42)
     >>> for epoch in range(90):
@@ -323,6 +331,8 @@ class Loader:
         std: Optional[Statistic] = None,
         orientation: bool = True,
         policy: Literal["skip", "fail"] = "skip",
+        region_decoding: bool = True,
+        scaled_decoding: bool = True,
     ) -> None: ...
     def __len__(self) -> int:
         """Batches per epoch (this rank's)."""
