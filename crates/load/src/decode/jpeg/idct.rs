@@ -150,7 +150,10 @@ fn group(coefficients: &[i16; GROUP], quant: &[i32; 64], out: &mut [u8], stride:
     }
 }
 
+/// One row of blocks' groups and where their samples go.
 struct Groups<'a> {
+    /// Samples per block side: 8, or 4, 2, 1 for the reduced transforms.
+    size: usize,
     coefficients: &'a [i16],
     quant: &'a [i32; 64],
     out: &'a mut [u8],
@@ -164,10 +167,14 @@ impl Groups<'_> {
             let Ok(chunk) = <&[i16; GROUP]>::try_from(chunk) else {
                 return;
             };
-            let Some(out) = self.out.get_mut(g * 8 * LANES..) else {
+            let Some(out) = self.out.get_mut(g * self.size * LANES..) else {
                 return;
             };
-            group(chunk, self.quant, out, self.stride);
+            if self.size == 8 {
+                group(chunk, self.quant, out, self.stride);
+            } else {
+                reduced_group(self.size, chunk, self.quant, out, self.stride);
+            }
         }
     }
 }
@@ -181,16 +188,20 @@ impl pulp::WithSimd for Groups<'_> {
 }
 
 /// Inverse DCT of the groups in `coefficients` (a whole number of
-/// [`GROUP`]s) into one row of blocks: group `g`'s blocks at columns
-/// `64 * g..`, 8 rows of `out` at `stride`, on `isa`'s path.
+/// [`GROUP`]s) into one row of blocks of `size x size` samples (8 for the
+/// full transform; 4, 2 or 1 for the reduced ones of a scaled decode):
+/// group `g`'s blocks at columns `size * LANES * g..`, `size` rows of
+/// `out` at `stride`, on `isa`'s path.
 pub(super) fn row_of_blocks(
     isa: Isa,
+    size: usize,
     coefficients: &[i16],
     quant: &[i32; 64],
     out: &mut [u8],
     stride: usize,
 ) {
     let op = Groups {
+        size,
         coefficients,
         quant,
         out,
@@ -349,61 +360,6 @@ fn reduced_group(
     }
 }
 
-struct ReducedGroups<'a> {
-    size: usize,
-    coefficients: &'a [i16],
-    quant: &'a [i32; 64],
-    out: &'a mut [u8],
-    stride: usize,
-}
-
-impl ReducedGroups<'_> {
-    #[inline(always)]
-    fn run(self) {
-        for (g, chunk) in self.coefficients.chunks_exact(GROUP).enumerate() {
-            let Ok(chunk) = <&[i16; GROUP]>::try_from(chunk) else {
-                return;
-            };
-            let Some(out) = self.out.get_mut(g * self.size * LANES..) else {
-                return;
-            };
-            reduced_group(self.size, chunk, self.quant, out, self.stride);
-        }
-    }
-}
-
-impl pulp::WithSimd for ReducedGroups<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        self.run()
-    }
-}
-
-/// Like [`row_of_blocks`] for blocks that shrink to `size x size`
-/// samples (4, 2 or 1): group `g`'s blocks at columns `size * LANES * g..`,
-/// `size` rows of `out` at `stride`, on `isa`'s path.
-pub(super) fn row_of_reduced_blocks(
-    isa: Isa,
-    size: usize,
-    coefficients: &[i16],
-    quant: &[i32; 64],
-    out: &mut [u8],
-    stride: usize,
-) {
-    let op = ReducedGroups {
-        size,
-        coefficients,
-        quant,
-        out,
-        stride,
-    };
-    match isa {
-        Isa::Scalar => op.run(),
-        _ => isa.vectorize(op),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,7 +402,7 @@ mod tests {
         }
         let stride = 8 * LANES + 3;
         let mut out = vec![0u8; 8 * stride];
-        row_of_blocks(isa, &group, quant, &mut out, stride);
+        row_of_blocks(isa, 8, &group, quant, &mut out, stride);
         out
     }
 
@@ -516,7 +472,7 @@ mod tests {
         }
         let stride = size * LANES + 3;
         let mut out = vec![0u8; size * stride];
-        row_of_reduced_blocks(isa, size, &group, quant, &mut out, stride);
+        row_of_blocks(isa, size, &group, quant, &mut out, stride);
         out
     }
 
