@@ -280,9 +280,6 @@ fn reduce_2(s: [i32; 8]) -> [i32; 2] {
 /// samples. Block `b`'s samples go to `out[y * stride + size * b..]`. As
 /// in [`group`], each pass is a loop over the blocks whose body is the
 /// scalar transform, which each instruction set's build vectorises.
-// The loops over `b` are the vectorised dimension: one block per lane,
-// indexing several arrays by the lane.
-#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn reduced_group(
     size: usize,
@@ -291,70 +288,78 @@ fn reduced_group(
     out: &mut [u8],
     stride: usize,
 ) {
-    let input = |k: usize, b: usize| i32::from(coefficients[k * LANES + b]).wrapping_mul(quant[k]);
     match size {
-        4 => {
-            let mut work = [[[0i32; LANES]; 8]; 4];
-            for u in [0, 1, 2, 3, 5, 6, 7] {
-                for b in 0..LANES {
-                    let column = reduce_4(std::array::from_fn(|v| input(v * 8 + u, b)));
-                    for (y, value) in column.into_iter().enumerate() {
-                        work[y][u][b] = descale(value, CONST_BITS - PASS1_BITS + 1);
-                    }
-                }
-            }
-            for (y, row) in work.iter().enumerate() {
-                let mut samples = [[0u8; LANES]; 4];
-                for b in 0..LANES {
-                    let values = reduce_4(std::array::from_fn(|u| row[u][b]));
-                    for (x, value) in values.into_iter().enumerate() {
-                        samples[x][b] = sample(value, CONST_BITS + PASS1_BITS + 3 + 1);
-                    }
-                }
-                let Some(line) = out.get_mut(y * stride..y * stride + 4 * LANES) else {
-                    return;
-                };
-                for (b, block) in line.chunks_exact_mut(4).enumerate() {
-                    for (x, px) in block.iter_mut().enumerate() {
-                        *px = samples[x][b];
-                    }
-                }
-            }
-        }
-        2 => {
-            let mut work = [[[0i32; LANES]; 8]; 2];
-            for u in [0, 1, 3, 5, 7] {
-                for b in 0..LANES {
-                    let column = reduce_2(std::array::from_fn(|v| input(v * 8 + u, b)));
-                    for (y, value) in column.into_iter().enumerate() {
-                        work[y][u][b] = descale(value, CONST_BITS - PASS1_BITS + 2);
-                    }
-                }
-            }
-            for (y, row) in work.iter().enumerate() {
-                let mut samples = [[0u8; LANES]; 2];
-                for b in 0..LANES {
-                    let values = reduce_2(std::array::from_fn(|u| row[u][b]));
-                    for (x, value) in values.into_iter().enumerate() {
-                        samples[x][b] = sample(value, CONST_BITS + PASS1_BITS + 3 + 2);
-                    }
-                }
-                let Some(line) = out.get_mut(y * stride..y * stride + 2 * LANES) else {
-                    return;
-                };
-                for (b, block) in line.chunks_exact_mut(2).enumerate() {
-                    for (x, px) in block.iter_mut().enumerate() {
-                        *px = samples[x][b];
-                    }
-                }
-            }
-        }
+        // Column 4 is not needed for 4x4 output; columns 2, 4, 6 not for 2x2.
+        4 => reduced_passes(
+            coefficients,
+            quant,
+            out,
+            stride,
+            &[0, 1, 2, 3, 5, 6, 7],
+            reduce_4,
+            1,
+        ),
+        2 => reduced_passes(
+            coefficients,
+            quant,
+            out,
+            stride,
+            &[0, 1, 3, 5, 7],
+            reduce_2,
+            2,
+        ),
         _ => {
             let Some(line) = out.get_mut(..LANES) else {
                 return;
             };
             for (b, px) in line.iter_mut().enumerate() {
-                *px = sample(input(0, b), 3);
+                *px = sample(i32::from(coefficients[b]).wrapping_mul(quant[0]), 3);
+            }
+        }
+    }
+}
+
+/// The two passes of a reduced transform to `N x N` samples: `reduce`
+/// (libjpeg's 8-to-`N` step, its outputs scaled `2^shift` more than the
+/// full transform's) on the `columns` it reads, then on each of the `N`
+/// rows, one block per lane.
+// The loops over `b` are the vectorised dimension: one block per lane,
+// indexing several arrays by the lane.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn reduced_passes<const N: usize>(
+    coefficients: &[i16; GROUP],
+    quant: &[i32; 64],
+    out: &mut [u8],
+    stride: usize,
+    columns: &[usize],
+    reduce: impl Fn([i32; 8]) -> [i32; N],
+    shift: u32,
+) {
+    let input = |k: usize, b: usize| i32::from(coefficients[k * LANES + b]).wrapping_mul(quant[k]);
+    let mut work = [[[0i32; LANES]; 8]; N];
+    for &u in columns {
+        for b in 0..LANES {
+            let column = reduce(std::array::from_fn(|v| input(v * 8 + u, b)));
+            for (y, value) in column.into_iter().enumerate() {
+                work[y][u][b] = descale(value, CONST_BITS - PASS1_BITS + shift);
+            }
+        }
+    }
+    for (y, row) in work.iter().enumerate() {
+        let mut samples = [[0u8; LANES]; N];
+        for b in 0..LANES {
+            let values = reduce(std::array::from_fn(|u| row[u][b]));
+            for (x, value) in values.into_iter().enumerate() {
+                samples[x][b] = sample(value, CONST_BITS + PASS1_BITS + 3 + shift);
+            }
+        }
+        let Some(line) = out.get_mut(y * stride..y * stride + N * LANES) else {
+            return;
+        };
+        for (b, block) in line.chunks_exact_mut(N).enumerate() {
+            for (x, px) in block.iter_mut().enumerate() {
+                *px = samples[x][b];
             }
         }
     }
