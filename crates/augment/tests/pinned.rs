@@ -392,9 +392,9 @@ const PINNED: &[&str] = &[
     "busy #3: 40x32 gain 0.920383 offset 0.078950 (-18.941992,5.730588) (29.417180,25.801045) grid 84b2edff2f22eecf",
     "busy #4: 40x32 gain 1.000000 offset 0.029476 (-10.063266,-1.013847) (26.877965,22.657514) grid 4c26c2a23eab743f",
     "busy #5: 40x32 gain 1.000000 offset -0.162885 (-15.793207,37.799414) (29.008643,15.526497) grid ac2ed4981fffc8a4",
-    "busy tensor #3: fe8e199c39b9471c",
+    "busy tensor #3: 3263f7ac00163be5",
     "busy tensor #4: 9ab3cf0a5587bdd1",
-    "busy tensor #5: 51b5e52120deab34",
+    "busy tensor #5: 5228ff3181d95165",
 ];
 
 #[test]

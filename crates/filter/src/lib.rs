@@ -29,8 +29,8 @@
 //!
 //! Every filter is a sum of weighted, shifted rows in `f32` (the box blur
 //! excepted: running sums, see [`box_blur_into`]). The scalar reference
-//! (`kernels::scalar`) is the specification: products and sums are separate
-//! `f32` roundings (no FMA) in a documented order, separable filters keep the
+//! (`kernels::scalar`) is the specification: each tap is one fused
+//! multiply-add (`f32::mul_add`, one rounding) in a documented order, separable filters keep the
 //! horizontal pass in `f32` (never rounded to `u8`), and the store rounds `u8`
 //! half to even. The SIMD paths (AVX-512, AVX2, NEON, chosen at run time by
 //! [`Isa::selected`]) vectorise across output pixels and keep that order, so

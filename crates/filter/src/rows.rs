@@ -30,8 +30,8 @@ pub(crate) struct RowCache<E> {
     row_len: usize,
     /// Distance between slots: `row_len` rounded up to a whole cache line.
     stride: usize,
-    /// Where slot 0 starts in `data`: its first cache-line boundary, so
-    /// every slot starts on one and the SIMD loads of a row never split.
+    /// Where slot 0 starts in `data`: chosen so that element `aligned` of
+    /// every slot sits on a cache-line boundary.
     base: usize,
     data: Vec<E>,
     keys: Vec<usize>,
@@ -40,14 +40,18 @@ pub(crate) struct RowCache<E> {
 }
 
 impl<E: Copy + Default> RowCache<E> {
-    /// Room for a window of `window` padded rows over `rows` source rows.
-    pub(crate) fn new(row_len: usize, window: usize, rows: usize) -> Self {
+    /// Room for a window of `window` padded rows over `rows` source rows,
+    /// each row's element `aligned` on a cache line (the first element of
+    /// the image part of a padded row, so its stores and most of its loads
+    /// stay within one line).
+    pub(crate) fn new(row_len: usize, window: usize, rows: usize, aligned: usize) -> Self {
         let by_key = window > rows;
         let slots = if by_key { rows + 1 } else { window.max(1) };
         let line = (64 / std::mem::size_of::<E>().max(1)).max(1);
         let stride = row_len.div_ceil(line) * line;
         let data = vec![E::default(); slots * stride + line];
-        let base = data.as_ptr().align_offset(64).min(line);
+        let first_line = data.as_ptr().align_offset(64).min(line);
+        let base = (first_line + line - aligned % line) % line;
         RowCache {
             row_len,
             stride,
@@ -92,4 +96,40 @@ pub(crate) fn row_key(padding: Padding, p: usize, before: usize, rows: usize) ->
     padding
         .index(p as i64 - before as i64, rows)
         .unwrap_or(rows)
+}
+
+/// A row of `f32` whose element `aligned` starts on a cache line: the
+/// padded source row of a filter, placed so the image part (after the
+/// left padding) is written and read with whole-line vector accesses
+/// instead of accesses that straddle two lines.
+pub(crate) struct AlignedRow {
+    data: Vec<f32>,
+    start: usize,
+    len: usize,
+}
+
+impl AlignedRow {
+    /// Floats per cache line.
+    const LINE: usize = 16;
+
+    /// A zeroed row of `len` floats whose element `aligned` is on a line.
+    pub(crate) fn new(len: usize, aligned: usize) -> Self {
+        let data = vec![0.0f32; len + Self::LINE];
+        // Element `aligned` lands on a line when `start + aligned` does.
+        let first_line = data.as_ptr().align_offset(64).min(Self::LINE);
+        let start = (first_line + Self::LINE - aligned % Self::LINE) % Self::LINE;
+        AlignedRow { data, start, len }
+    }
+
+    /// The row.
+    #[inline]
+    pub(crate) fn row(&self) -> &[f32] {
+        &self.data[self.start..self.start + self.len]
+    }
+
+    /// The row, writable.
+    #[inline]
+    pub(crate) fn row_mut(&mut self) -> &mut [f32] {
+        &mut self.data[self.start..self.start + self.len]
+    }
 }

@@ -7,7 +7,8 @@
 //!    does not map into the image, and only those, take the `Constant` value).
 //! 2. Horizontal pass, for every padded row: `H[e] = Σ_t kx[t] · P[e + c·t]`,
 //!    `t = 0 ..= 2·radius_x` left to right, as a weighted sum of shifted rows
-//!    (`kernels::scalar`): `f32`, no FMA, never rounded to the sample type.
+//!    (`kernels::scalar`): `f32`, one fused multiply-add per tap, never
+//!    rounded to the sample type.
 //! 3. Vertical pass: `out[y][e] = T::from_f32(Σ_t ky[t] · H[y + t][e])`,
 //!    `t` top to bottom, same arithmetic.
 //!
@@ -19,7 +20,7 @@ use crate::axis::Axis;
 use crate::element::{Filter, Sample};
 use crate::fft;
 use crate::kernels::{self, Term};
-use crate::rows::{RowCache, axis_map, row_key};
+use crate::rows::{AlignedRow, RowCache, axis_map, row_key};
 use geom::{ImageView, ImageViewMut, Isa, Padding};
 
 /// Computes padded-row horizontal passes into caller-provided rows.
@@ -29,7 +30,7 @@ struct Horizontal<'a, T> {
     axis: Axis<'a>,
     map: Vec<Option<usize>>,
     fill: f32,
-    padded: Vec<f32>,
+    padded: AlignedRow,
     scratch: Vec<f32>,
 }
 
@@ -42,7 +43,7 @@ impl<'a, T: Sample> Horizontal<'a, T> {
             axis,
             map: axis_map(padding, w, axis.before, axis.after()),
             fill: padding.constant().unwrap_or(0.0),
-            padded: vec![0.0; (w + axis.weights.len() - 1) * c],
+            padded: AlignedRow::new((w + axis.weights.len() - 1) * c, axis.before * c),
             scratch: Vec::new(),
         }
     }
@@ -60,12 +61,12 @@ impl<'a, T: Sample> Horizontal<'a, T> {
                 &self.map,
                 self.axis.before,
                 self.fill,
-                &mut self.padded,
+                self.padded.row_mut(),
             );
         } else {
-            self.padded.fill(self.fill);
+            self.padded.row_mut().fill(self.fill);
         }
-        let padded = &self.padded;
+        let padded = self.padded.row();
         let terms: Vec<Term<'_>> = self
             .axis
             .weights
@@ -115,7 +116,7 @@ pub(crate) fn convolve<T: Sample>(
         // Streaming: horizontal rows enter a window as the output rows
         // advance, GROUP output rows at a time.
         let window = ky.len() + GROUP - 1;
-        let mut cache = RowCache::<f32>::new(row_len, window, h);
+        let mut cache = RowCache::<f32>::new(row_len, window, h, 0);
         let mut slots = vec![0usize; window];
         // One iterator over the output rows: `rows_mut().skip(y)` would walk
         // y rows again for every group.

@@ -6,9 +6,16 @@
 //! taps in the kernel's order (row by row, left to right), summed as a
 //! weighted sum of shifted rows (`kernels::scalar`). Cost per pixel is the
 //! number of taps.
+//!
+//! Output rows are computed in pairs: the taps of a line kernel sit at the
+//! same column in consecutive rows, which the upper output reads at `dy`
+//! and the lower at `dy - 1` from the same padded row, so a pair loads each
+//! such column once (`kernels::weighted_sum_pair`; 19 loads per output
+//! vector instead of 25 for `L = 15` at 30°). Each output still sums its
+//! own taps in the kernel's order, so the bits are those of single rows.
 
 use crate::element::{Filter, Sample};
-use crate::kernels::{self, Term};
+use crate::kernels::{self, SharedTerm, Term};
 use crate::rows::{RowCache, axis_map, row_key};
 use crate::weights::Kernel2d;
 use geom::{ImageView, ImageViewMut, Isa, Padding};
@@ -38,12 +45,17 @@ fn convolve_2d_into<T: Sample>(
     let map = axis_map(padding, w, rx, rx);
     let fill = padding.constant().unwrap_or(0.0);
     let padded_len = (w + 2 * rx) * c;
-    let window = 2 * ry + 1;
-    let mut cache = RowCache::<f32>::new(padded_len, window, h);
+    // Output rows go in pairs: row y reads padded rows y .. y + 2·ry, row
+    // y + 1 one further.
+    let window = 2 * ry + 2;
+    let mut cache = RowCache::<f32>::new(padded_len, window, h, rx * c);
     let mut slots = vec![0usize; window];
     let mut scratch = Vec::new();
-    for y in 0..h {
-        for (t, slot) in slots.iter_mut().enumerate() {
+    let schedule = pair_schedule(kernel);
+    let mut dst_rows = dst.rows_mut();
+    for y in (0..h).step_by(2) {
+        let count = 2.min(h - y);
+        for (t, slot) in slots.iter_mut().enumerate().take(window - 2 + count) {
             let key = row_key(padding, y + t, ry, h);
             *slot = cache.fill(y + t, key, |key, out| {
                 if key < h {
@@ -53,17 +65,79 @@ fn convolve_2d_into<T: Sample>(
                 }
             });
         }
-        let terms: Vec<Term<'_>> = kernel
-            .taps()
-            .iter()
-            .map(|tap| {
-                let row = cache.row(slots[(tap.dy + ry as i32) as usize]);
-                Term {
-                    src: &row[(tap.dx + rx as i32) as usize * c..],
+        let column = |dx: i32| (dx + rx as i32) as usize * c;
+        if count == 2 {
+            let shared: Vec<SharedTerm<'_>> = schedule
+                .iter()
+                .map(|step| SharedTerm {
+                    src: &cache.row(slots[step.row])[column(step.dx)..],
+                    weights: step.weights,
+                })
+                .collect();
+            let (Some(top), Some(bottom)) = (dst_rows.next(), dst_rows.next()) else {
+                return;
+            };
+            kernels::weighted_sum_pair(isa, &shared, &mut scratch, [top, bottom]);
+        } else {
+            let terms: Vec<Term<'_>> = kernel
+                .taps()
+                .iter()
+                .map(|tap| Term {
+                    src: &cache.row(slots[(tap.dy + ry as i32) as usize])[column(tap.dx)..],
                     weight: tap.weight,
-                }
+                })
+                .collect();
+            let Some(out) = dst_rows.next() else {
+                return;
+            };
+            kernels::weighted_sum(isa, &terms, &mut scratch, out);
+        }
+    }
+}
+
+/// One shared load of a pair of output rows: window row `row` (0 is the
+/// upper output's top row) at column offset `dx`, and its weight in each
+/// output.
+struct PairStep {
+    row: usize,
+    dx: i32,
+    weights: [Option<f32>; 2],
+}
+
+/// The loads of a pair of output rows, window row by window row and left
+/// to right: the upper output takes tap `(dx, dy)` from window row
+/// `dy + ry`, the lower from `dy + ry + 1`, so each output meets its taps
+/// in the kernel's order (row by row, left to right) and a column both
+/// outputs read in a window row is loaded once.
+fn pair_schedule(kernel: &Kernel2d) -> Vec<PairStep> {
+    let ry = kernel.radius_y() as i32;
+    let mut steps: Vec<PairStep> = Vec::with_capacity(2 * kernel.taps().len());
+    for row in 0..=2 * ry + 1 {
+        let upper = kernel.taps().iter().filter(|t| t.dy + ry == row);
+        let lower = kernel.taps().iter().filter(|t| t.dy + ry + 1 == row);
+        let mut merged: Vec<PairStep> = upper
+            .map(|t| PairStep {
+                row: row as usize,
+                dx: t.dx,
+                weights: [Some(t.weight), None],
             })
             .collect();
-        kernels::weighted_sum(isa, &terms, &mut scratch, dst.row_mut(y));
+        for t in lower {
+            match merged
+                .iter_mut()
+                .find(|s| s.dx == t.dx && s.weights[1].is_none())
+            {
+                Some(step) => step.weights[1] = Some(t.weight),
+                None => merged.push(PairStep {
+                    row: row as usize,
+                    dx: t.dx,
+                    weights: [None, Some(t.weight)],
+                }),
+            }
+        }
+        // Stable: taps of one output at one column keep their order.
+        merged.sort_by_key(|s| s.dx);
+        steps.extend(merged);
     }
+    steps
 }

@@ -159,6 +159,29 @@ proptest! {
         all_paths_agree(&src, &move |isa, s, d| filter::motion_blur_into_with_isa(isa, s, d, length, angle, padding))?;
     }
 
+    /// Rows long enough for every block width of the kernels that compute
+    /// two output rows at once (up to 8 vectors of 16 lanes), few rows.
+    #[test]
+    fn motion_wide_rows(
+        src in sized_images(any::<u8>(), 40..=200, 1..=7), length in 0.0f32..25.0,
+        angle in -360.0f32..360.0, padding in paddings()
+    ) {
+        all_paths_agree(&src, &move |isa, s, d| filter::motion_blur_into_with_isa(isa, s, d, length, angle, padding))?;
+    }
+
+    #[test]
+    fn sparse_f32_wide_rows(
+        src in sized_images(
+            prop_oneof![8 => -100.0f32..400.0, 1 => Just(f32::NAN), 1 => Just(f32::INFINITY)],
+            40..=200,
+            1..=7,
+        ),
+        kernel in taps(),
+        padding in paddings()
+    ) {
+        all_paths_agree(&src, &move |isa, s, d| filter::convolve_2d_into_with_isa(isa, s, d, &kernel, padding))?;
+    }
+
     #[test]
     fn directional_f32(
         src in f32_images(40), along in 0.5f32..5.0, across in 0.3f32..1.5, angle in -180.0f32..180.0,

@@ -2,12 +2,12 @@
 //! NEON): equals [`super::scalar::weighted_sum`] bit for bit.
 //!
 //! Vectorised across output elements `e`; for each block of elements the
-//! terms are visited in the scalar order, one `mul` and one `add` per term
-//! and lane, never fused. Several independent accumulators per block hide
+//! terms are visited in the scalar order, one fused multiply-add per term
+//! and lane, as the reference. Several independent accumulators per block hide
 //! the add latency without changing any element's order of operations.
 
 use super::scalar;
-use super::terms::{Term, common_len, row_terms};
+use super::terms::{SharedTerm, Term, common_len, row_terms, terms_of};
 use crate::element::Sample;
 use pulp::Simd;
 
@@ -65,10 +65,84 @@ fn block<S: Simd, const V: usize>(simd: S, terms: &[Term<'_>], e: usize) -> [S::
             // base + e + j * lanes (j < V) lie inside term.src; the read is
             // unaligned and `S::f32s` is plain old data.
             let x = unsafe { base.add(e + j * lanes).cast::<S::f32s>().read_unaligned() };
-            *a = simd.add_f32s(*a, simd.mul_f32s(w, x));
+            *a = simd.mul_add_f32s(w, x, *a);
         }
     }
     acc
+}
+
+/// [`super::weighted_sum_pair`] as a pulp operation.
+pub(crate) struct WeightedSumPair<'t, 's, 'o, T> {
+    pub shared: &'t [SharedTerm<'s>],
+    pub outs: [&'o mut [T]; 2],
+}
+
+impl<T: Sample> pulp::WithSimd for WeightedSumPair<'_, '_, '_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let shared = self.shared;
+        let [top, bottom] = self.outs;
+        let n = shared
+            .iter()
+            .map(|t| t.src.len())
+            .fold(top.len().min(bottom.len()), usize::min);
+        let lanes = S::F32_LANES;
+        let mut e = 0;
+        while S::F32_LANES >= 16 && e + 8 * lanes <= n {
+            let [a, b] = pair_block::<S, 8>(simd, shared, e);
+            store(&a, &mut top[e..e + 8 * lanes]);
+            store(&b, &mut bottom[e..e + 8 * lanes]);
+            e += 8 * lanes;
+        }
+        while e + 4 * lanes <= n {
+            let [a, b] = pair_block::<S, 4>(simd, shared, e);
+            store(&a, &mut top[e..e + 4 * lanes]);
+            store(&b, &mut bottom[e..e + 4 * lanes]);
+            e += 4 * lanes;
+        }
+        while e + lanes <= n {
+            let [a, b] = pair_block::<S, 1>(simd, shared, e);
+            store(&a, &mut top[e..e + lanes]);
+            store(&b, &mut bottom[e..e + lanes]);
+            e += lanes;
+        }
+        for (k, out) in [top, bottom].into_iter().enumerate() {
+            let terms = terms_of(shared, k);
+            for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
+                *o = T::store(scalar::weighted_sum_at(&terms, i));
+            }
+        }
+    }
+}
+
+/// `V` vectors of both rows' sums for elements `e .. e + V * lanes`; each
+/// shared term is loaded once and feeds the rows it has a weight for, in
+/// the shared order, so each row sees its own terms in order.
+///
+/// The caller guarantees `e + V * lanes` is within every term's values.
+#[inline(always)]
+fn pair_block<S: Simd, const V: usize>(
+    simd: S,
+    shared: &[SharedTerm<'_>],
+    e: usize,
+) -> [[S::f32s; V]; 2] {
+    let mut top = [simd.splat_f32s(0.0); V];
+    let mut bottom = [simd.splat_f32s(0.0); V];
+    for term in shared {
+        let x = load_rows::<S, V>(simd, term.src, e);
+        match term.weights {
+            [Some(a), Some(b)] => {
+                update::<S, V>(simd, &mut top, a, &x);
+                update::<S, V>(simd, &mut bottom, b, &x);
+            }
+            [Some(a), None] => update::<S, V>(simd, &mut top, a, &x),
+            [None, Some(b)] => update::<S, V>(simd, &mut bottom, b, &x),
+            [None, None] => {}
+        }
+    }
+    [top, bottom]
 }
 
 /// Output rows processed together by [`VerticalRows`] on paths with 16
@@ -238,11 +312,11 @@ fn load_rows<S: Simd, const V: usize>(simd: S, row: &[f32], e: usize) -> [S::f32
     x
 }
 
-/// `acc += weight · x`, one multiply and one add per lane.
+/// `acc = weight · x + acc`, one fused multiply-add per lane.
 #[inline(always)]
 fn update<S: Simd, const V: usize>(simd: S, acc: &mut [S::f32s; V], weight: f32, x: &[S::f32s; V]) {
     let w = simd.splat_f32s(weight);
     for (a, &x) in acc.iter_mut().zip(x) {
-        *a = simd.add_f32s(*a, simd.mul_f32s(w, x));
+        *a = simd.mul_add_f32s(w, x, *a);
     }
 }

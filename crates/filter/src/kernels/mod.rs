@@ -16,7 +16,7 @@ pub(crate) mod generic;
 pub(crate) mod scalar;
 mod terms;
 
-pub(crate) use terms::{Term, row_terms};
+pub(crate) use terms::{SharedTerm, Term, row_terms};
 
 use crate::element::Sample;
 use geom::Isa;
@@ -34,6 +34,29 @@ pub(crate) fn weighted_sum<T: Sample>(
     match isa {
         Isa::Scalar => scalar::weighted_sum(terms, scratch, out),
         _ => isa.vectorize(generic::WeightedSum { terms, out }),
+    }
+}
+
+/// Two output rows whose terms share loads: output `k` is exactly
+/// [`weighted_sum`] of `terms_of(shared, k)` (the shared terms that carry a
+/// weight for it, in order). The SIMD path loads each shared term once for
+/// both rows: a 2-D kernel's taps at the same column in consecutive rows
+/// (`dy` for the upper output, `dy + 1` for the lower) read the same
+/// padded row, so a pair of outputs needs fewer loads than two single rows.
+#[inline]
+pub(crate) fn weighted_sum_pair<T: Sample>(
+    isa: Isa,
+    shared: &[SharedTerm<'_>],
+    scratch: &mut Vec<f32>,
+    outs: [&mut [T]; 2],
+) {
+    match isa {
+        Isa::Scalar => {
+            for (k, out) in outs.into_iter().enumerate() {
+                scalar::weighted_sum(&terms::terms_of(shared, k), scratch, out);
+            }
+        }
+        _ => isa.vectorize(generic::WeightedSumPair { shared, outs }),
     }
 }
 

@@ -25,3 +25,24 @@ pub(crate) fn row_terms<'a>(rows: &[&'a [f32]], weights: &[f32]) -> Vec<Term<'a>
         .map(|(&src, &weight)| Term { src, weight })
         .collect()
 }
+
+/// One load of two output rows' weighted sums ([`super::weighted_sum_pair`]):
+/// the values `src` are a term of output row 0 with `weights[0]`, of output
+/// row 1 with `weights[1]`, or of both.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SharedTerm<'a> {
+    /// Values; element `e` of either output reads `src[e]`.
+    pub src: &'a [f32],
+    /// The weight in each output row's sum, `None` where the row does not
+    /// take this term.
+    pub weights: [Option<f32>; 2],
+}
+
+/// The terms of output row `k` of a pair, in the pair's order.
+#[inline]
+pub(crate) fn terms_of<'a>(shared: &[SharedTerm<'a>], k: usize) -> Vec<Term<'a>> {
+    shared
+        .iter()
+        .filter_map(|t| t.weights[k].map(|weight| Term { src: t.src, weight }))
+        .collect()
+}

@@ -53,9 +53,18 @@ pub fn images<T: Element + std::fmt::Debug>(
     values: impl Strategy<Value = T> + Clone + 'static,
     max_side: usize,
 ) -> impl Strategy<Value = Src<T>> {
+    sized_images(values, 1..=max_side, 1..=max_side)
+}
+
+/// Images whose width and height are drawn from the given ranges.
+pub fn sized_images<T: Element + std::fmt::Debug>(
+    values: impl Strategy<Value = T> + Clone + 'static,
+    widths: std::ops::RangeInclusive<usize>,
+    heights: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = Src<T>> {
     (
-        1..=max_side,
-        1..=max_side,
+        widths,
+        heights,
         prop_oneof![Just(1usize), Just(3), Just(4)],
         0usize..4,
     )
