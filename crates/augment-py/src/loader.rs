@@ -64,6 +64,8 @@ struct Inner {
     runs: u64,
     /// The report as of the last time the loader was idle.
     report: load::Report,
+    /// The stage figures as of the last time the loader was idle.
+    stats: load::Stats,
 }
 
 impl Inner {
@@ -82,6 +84,7 @@ impl Inner {
                 PyRuntimeError::new_err("the loader's driver thread panicked".to_string())
             })?;
             self.report = loader.report();
+            self.stats = loader.stats();
             self.idle = Some(loader);
         }
         Ok(())
@@ -313,6 +316,7 @@ impl Loader {
             config,
             inner: Arc::new(Mutex::new(Inner {
                 report: loader.report(),
+                stats: loader.stats(),
                 idle: Some(loader),
                 running: None,
                 epoch: 0,
@@ -382,6 +386,7 @@ impl Loader {
                 return Err(PyRuntimeError::new_err("the loader is not available"));
             };
             inner.report = loader.report();
+            inner.stats = loader.stats();
             let (tx, rx) = sync_channel(0);
             let handle = std::thread::Builder::new()
                 .name("augment-loader".into())
@@ -435,6 +440,30 @@ impl Loader {
         let d = PyDict::new(py);
         d.set_item("skipped", skipped)?;
         d.set_item("replaced", report.replaced)?;
+        Ok(d)
+    }
+
+    /// What the loader did over its lifetime: images delivered, failed
+    /// attempts, thread seconds per stage (read, decode, augment, batch),
+    /// pixels the decoders delivered and images decoded at a reduced scale
+    /// (what region and scaled decoding saved).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = {
+            let inner = lock(&self.inner);
+            match &inner.idle {
+                Some(loader) => loader.stats(),
+                None => inner.stats,
+            }
+        };
+        let d = PyDict::new(py);
+        d.set_item("images", stats.images)?;
+        d.set_item("failures", stats.failures)?;
+        d.set_item("read_seconds", stats.read.as_secs_f64())?;
+        d.set_item("decode_seconds", stats.decode.as_secs_f64())?;
+        d.set_item("augment_seconds", stats.augment.as_secs_f64())?;
+        d.set_item("batch_seconds", stats.batch.as_secs_f64())?;
+        d.set_item("decoded_pixels", stats.decoded_pixels)?;
+        d.set_item("scaled_decodes", stats.scaled_decodes)?;
         Ok(d)
     }
 

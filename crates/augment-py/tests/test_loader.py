@@ -186,6 +186,20 @@ def test_decoding_switches_pickle_and_leave_whole_image_formats_alone(folder):
         assert np.array_equal(a, c) and np.array_equal(b, d)
 
 
+def test_stats_count_images_and_decoded_pixels(folder):
+    loader = augment.Loader(folder, pipeline(), batch_size=3, threads=2)
+    assert loader.stats()["images"] == 0
+    epoch(loader)
+    stats = loader.stats()
+    assert stats["images"] == 7 and stats["failures"] == 0 and stats["scaled_decodes"] == 0
+    # PNGs are decoded whole: every pixel of every image, once.
+    pixels = sum(read_png(p).shape[0] * read_png(p).shape[1] for p in folder.rglob("*.png"))
+    assert stats["decoded_pixels"] == pixels
+    assert stats["decode_seconds"] > 0 and stats["augment_seconds"] > 0
+    epoch(loader)
+    assert loader.stats()["images"] == 14
+
+
 def test_bad_files_are_reported(folder):
     (folder / "cat" / "broken.png").write_bytes(b"not an image at all")
     loader = augment.Loader(folder, pipeline(), batch_size=4, threads=1)
