@@ -269,7 +269,7 @@ fn crossover(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(2));
-    for radius in [12usize, 16, 20, 24, 28, 32, 40, 48] {
+    for radius in [12usize, 16, 20, 24, 28, 32, 40, 48, 56, 64] {
         let k = or_abort(filter::gaussian_kernel(radius as f32 / 3.0, Some(radius)));
         for (id, method) in [
             ("augment_direct", Method::Direct),

@@ -31,10 +31,17 @@ pub enum Method {
 /// r = 20: 12.2 / 17.3, r = 24: 15.1 / 19.1, r = 28: 17.1 / 17.2,
 /// r = 32: 19.7 / 17.3, r = 40: 24.2 / 17.6. The direct cost grows by about
 /// 0.3 ns per pixel per unit of radius and axis, the FFT's stays near 8.5
-/// per axis, so they cross near r = 28; σ = 10 (r = 30) already takes the
-/// FFT. Re-measure with `cargo bench -p augment-benches --bench filter --
-/// crossover`.
-pub const FFT_CROSSOVER_RADIUS: usize = 30;
+/// per axis, so they cross near r = 28.
+///
+/// Re-measured after the direct sums became fused multiply-adds (one
+/// instruction per tap instead of two), on the Xeon's AVX2 path (forced),
+/// criterion wall time in ms (direct / FFT): r = 24: 7.49 / 11.52, r = 28:
+/// 8.76 / 11.01, r = 32: 10.04 / 10.87, r = 40: 12.43 / 11.12, r = 48:
+/// 15.06 / 11.21: direct grows by about 0.31 ms per unit of radius, the FFT
+/// stays near 11, and they cross near r = 35. σ = 10 (r = 30) now stays
+/// direct (and correctly rounded). Re-measure with `cargo bench -p
+/// augment-benches --bench filter -- crossover`.
+pub const FFT_CROSSOVER_RADIUS: usize = 34;
 
 /// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
 /// runs 16 lanes wide while the FFT gains little from it.
@@ -51,7 +58,12 @@ pub const FFT_CROSSOVER_RADIUS: usize = 30;
 /// 13.5–14.5, so they now cross near r = 36. The limit stays at 40: from
 /// 36 to 39 the FFT would save at most 5% while giving up the direct
 /// path's correct rounding (the FFT is within 1 LSB).
-pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
+///
+/// Re-measured after the direct sums became fused multiply-adds, criterion
+/// wall time in ms (direct / FFT): r = 32: 7.71 / 11.23, r = 40: 9.76 /
+/// 11.19, r = 48: 11.85 / 11.32, r = 56: 13.78 / 13.30, r = 64: 16.37 /
+/// 12.78: they cross near r = 46.
+pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 46;
 
 /// The radius from which [`Method::Auto`] uses the FFT on the `isa` path.
 ///
