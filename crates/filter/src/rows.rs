@@ -47,11 +47,10 @@ impl<E: Copy + Default> RowCache<E> {
     pub(crate) fn new(row_len: usize, window: usize, rows: usize, aligned: usize) -> Self {
         let by_key = window > rows;
         let slots = if by_key { rows + 1 } else { window.max(1) };
-        let line = (64 / std::mem::size_of::<E>().max(1)).max(1);
+        let line = line_len::<E>();
         let stride = row_len.div_ceil(line) * line;
         let data = vec![E::default(); slots * stride + line];
-        let first_line = data.as_ptr().align_offset(64).min(line);
-        let base = (first_line + line - aligned % line) % line;
+        let base = aligned_start(&data, aligned);
         RowCache {
             row_len,
             stride,
@@ -109,15 +108,10 @@ pub(crate) struct AlignedRow {
 }
 
 impl AlignedRow {
-    /// Floats per cache line.
-    const LINE: usize = 16;
-
     /// A zeroed row of `len` floats whose element `aligned` is on a line.
     pub(crate) fn new(len: usize, aligned: usize) -> Self {
-        let data = vec![0.0f32; len + Self::LINE];
-        // Element `aligned` lands on a line when `start + aligned` does.
-        let first_line = data.as_ptr().align_offset(64).min(Self::LINE);
-        let start = (first_line + Self::LINE - aligned % Self::LINE) % Self::LINE;
+        let data = vec![0.0f32; len + line_len::<f32>()];
+        let start = aligned_start(&data, aligned);
         AlignedRow { data, start, len }
     }
 
@@ -132,4 +126,17 @@ impl AlignedRow {
     pub(crate) fn row_mut(&mut self) -> &mut [f32] {
         &mut self.data[self.start..self.start + self.len]
     }
+}
+
+/// Elements of `E` in a 64-byte cache line.
+fn line_len<E>() -> usize {
+    (64 / std::mem::size_of::<E>().max(1)).max(1)
+}
+
+/// Where in `data` (less than one line in) a row must start for its
+/// element `aligned` to sit on a cache line; `data` has a line to spare.
+fn aligned_start<E>(data: &[E], aligned: usize) -> usize {
+    let line = line_len::<E>();
+    let first_line = data.as_ptr().align_offset(64).min(line);
+    (first_line + line - aligned % line) % line
 }
