@@ -69,6 +69,13 @@ struct Inner {
 }
 
 impl Inner {
+    /// Keeps what `loader` has to say (report and stats) for the time it
+    /// is away running an epoch.
+    fn remember(&mut self, loader: &load::Loader) {
+        self.report = loader.report();
+        self.stats = loader.stats();
+    }
+
     /// Takes the loader back from a running epoch, abandoning what is left of it.
     fn reclaim(&mut self) -> PyResult<()> {
         if let Some(run) = self.running.take() {
@@ -83,8 +90,7 @@ impl Inner {
             let loader = run.handle.join().map_err(|_| {
                 PyRuntimeError::new_err("the loader's driver thread panicked".to_string())
             })?;
-            self.report = loader.report();
-            self.stats = loader.stats();
+            self.remember(&loader);
             self.idle = Some(loader);
         }
         Ok(())
@@ -385,8 +391,7 @@ impl Loader {
             let Some(loader) = inner.idle.take() else {
                 return Err(PyRuntimeError::new_err("the loader is not available"));
             };
-            inner.report = loader.report();
-            inner.stats = loader.stats();
+            inner.remember(&loader);
             let (tx, rx) = sync_channel(0);
             let handle = std::thread::Builder::new()
                 .name("augment-loader".into())
