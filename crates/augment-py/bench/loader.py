@@ -21,6 +21,11 @@ horizontal flip, on `--threads` threads, in three ways:
   albumentations`, the same DataLoader over OpenCV decoding and
   albumentations' RandomResizedCrop, HorizontalFlip, Normalize, ToTensorV2.
 
+With `--epochs N` the python and rust sides each run N epochs in their one
+process, so a fresh interpreter's one-off start (first touch of the arrays'
+fresh memory, NumPy's thread pool starting) weighs on the figure as it
+would on a longer dataset; the peers run one epoch.
+
 Each round runs every side once, alternating, each in its own process (so
 no side keeps threads or warm caches of another's); the report is the
 median images/s of each side and the ratio python / rust. Seeds differ per
@@ -39,15 +44,17 @@ import time
 from pathlib import Path
 
 
-def python_side(data: str, threads: int, batch: int, size: int, seed: int) -> None:
+def python_side(data: str, threads: int, batch: int, size: int, seed: int, epochs: int) -> None:
     import augment
 
     pipeline = augment.Pipeline.builder().random_resized_crop(size, size).flip_horizontal(p=0.5).seed(seed).build()
     loader = augment.Loader(data, pipeline, batch_size=batch, threads=threads, seed=seed)
     images = 0
     start = time.perf_counter()
-    for x, _ in loader:
-        images += x.shape[0]
+    for epoch in range(epochs):
+        loader.set_epoch(epoch)
+        for x, _ in loader:
+            images += x.shape[0]
     seconds = time.perf_counter() - start
     skipped = len(loader.report()["skipped"])
     print(json.dumps({"images": images, "seconds": seconds, "images_per_s": images / seconds, "skipped": skipped}))
@@ -55,14 +62,15 @@ def python_side(data: str, threads: int, batch: int, size: int, seed: int) -> No
 
 def run_python(args, seed: int) -> float:
     cmd = [sys.executable, __file__, "--python-side", args.data, "--threads", str(args.threads),
-           "--batch", str(args.batch), "--size", str(args.size), "--seed", str(seed)]
+           "--batch", str(args.batch), "--size", str(args.size), "--seed", str(seed), "--epochs", str(args.epochs)]
     out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     return out["images_per_s"]
 
 
 def run_rust(args, seed: int) -> float:
     cmd = [args.cli, "load-bench", args.data, "--preset", "random-resized-crop", "--threads", str(args.threads),
-           "--batch", str(args.batch), "--size", str(args.size), "--seed", str(seed), "--json"]
+           "--batch", str(args.batch), "--size", str(args.size), "--seed", str(seed), "--epochs", str(args.epochs),
+           "--json"]
     out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     return out["images_per_s"]
 
@@ -92,10 +100,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=1,
+                        help="epochs the python and rust sides each run in their one process (peers run one)")
     parser.add_argument("--python-side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.python_side:
-        python_side(args.data, args.threads, args.batch, args.size, args.seed)
+        python_side(args.data, args.threads, args.batch, args.size, args.seed, args.epochs)
         return
     sides = {"python": run_python, "rust": run_rust}
     if args.torch_python:

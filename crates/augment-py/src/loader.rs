@@ -7,20 +7,22 @@
 //! then gives the loader back. Starting another epoch, or exhausting the
 //! iterator, takes it back: an unfinished epoch is abandoned by dropping
 //! its channel, as dropping `Batches` abandons it in Rust. The batches are
-//! the Rust loader's, value for value; each is copied once into a NumPy
-//! array (the Rust buffer goes back to the loader's pool), an earlier
-//! batch's array where Python no longer references it ([`Recycled`]), and,
-//! for `output="torch"`, wrapped by `torch.from_numpy` without a copy.
+//! the Rust loader's, value for value. Its images stay in the buffers the
+//! workers augmented them into (`per_image_buffers`) until each batch is
+//! copied once, without the GIL, into a NumPy array (the Rust buffers go
+//! back to the loader's pool): an earlier batch's array where Python no
+//! longer references it ([`Recycled`]), and, for `output="torch"`, wrapped
+//! by `torch.from_numpy` without a copy.
 
 use crate::array::Count;
 use crate::error;
 use crate::pipeline::{Pipeline, normalisation, seed};
 use crate::recycle::Recycled;
-use load::{Batch, Dataset, Output, Policy};
-use numpy::{Element, PyArray1, PyArrayMethods};
+use load::{Batch, Dataset, Layout, Output, Policy};
+use numpy::{Element, PyArray, PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PySlice, PyTuple};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -136,22 +138,37 @@ fn drive(mut loader: load::Loader, tx: SyncSender<load::Result<Batch>>) -> load:
 }
 
 /// A batch's images in a NumPy array: a recycled one, else a new one
-/// kept for recycling.
-fn images_array<'py, T: Element + Copy>(
+/// kept for recycling; `fill` writes them, without the GIL. An epoch's
+/// short last batch takes the leading images of a recycled full-size
+/// array, as a view (which keeps that array from being refilled while it
+/// lives), rather than a new array.
+fn images_array<'py, T: Element + Copy + Send>(
     py: Python<'py>,
     recycled: &Recycled,
     shape: [usize; 4],
-    values: &[T],
+    fill: impl FnOnce(&mut [T]) -> load::Result<()> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(array) = recycled.reusable::<T>(py, &shape)
+    let values = shape.iter().product::<usize>();
+    if let Some(array) = recycled.reusable_leading::<T>(py, &shape)
         && let Ok(mut view) = array.try_readwrite()
         && let Ok(slice) = view.as_slice_mut()
+        && let Some(dst) = slice.get_mut(..values)
     {
-        slice.copy_from_slice(values);
+        py.detach(|| fill(dst)).map_err(error::load)?;
         drop(view);
-        return Ok(array.into_any());
+        if array.shape()[0] == shape[0] {
+            return Ok(array.into_any());
+        }
+        let leading = PySlice::new(py, 0, isize::try_from(shape[0])?, 1);
+        return array.get_item(leading);
     }
-    let array = PyArray1::from_slice(py, values).reshape(shape)?.into_any();
+    let array = PyArray::<T, _>::zeros(py, shape, false);
+    {
+        let mut view = array.readwrite();
+        let dst = view.as_slice_mut()?;
+        py.detach(|| fill(dst)).map_err(error::load)?;
+    }
+    let array = array.into_any();
     recycled.keep(py, &array);
     Ok(array)
 }
@@ -164,12 +181,9 @@ fn batch_to_python<'py>(
     torch: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let shape = batch.shape();
-    let images = if let Some(t) = batch.tensor() {
-        images_array(py, recycled, shape, t)?
-    } else if let Some(p) = batch.pixels() {
-        images_array(py, recycled, shape, p)?
-    } else {
-        return Err(PyRuntimeError::new_err("a batch holds no images"));
+    let images = match batch.layout() {
+        Layout::Nchw => images_array(py, recycled, shape, |dst| batch.copy_tensor_into(dst))?,
+        Layout::Nhwc => images_array(py, recycled, shape, |dst| batch.copy_pixels_into(dst))?,
     };
     let labels = PyArray1::from_slice(py, batch.labels()).into_any();
     if torch {
@@ -282,7 +296,10 @@ impl Loader {
                     .policy(policy_value)
                     .orientation(orientation)
                     .region_decoding(region_decoding)
-                    .scaled_decoding(scaled_decoding);
+                    .scaled_decoding(scaled_decoding)
+                    // Each batch is copied into a NumPy array: that copy
+                    // is then the only one.
+                    .per_image_buffers(true);
                 if let Some(s) = seed {
                     b = b.seed(s);
                 }

@@ -54,11 +54,34 @@ impl Recycled {
         py: Python<'py>,
         shape: &[usize],
     ) -> Option<Bound<'py, PyArrayDyn<T>>> {
+        self.find(py, |s| s == shape)
+    }
+
+    /// As [`Recycled::reusable`], or else one with more images (`shape[0]`
+    /// is the first axis) of the same size, whose leading ones the caller
+    /// fills.
+    pub fn reusable_leading<'py, T: Element>(
+        &self,
+        py: Python<'py>,
+        shape: &[usize],
+    ) -> Option<Bound<'py, PyArrayDyn<T>>> {
+        self.reusable(py, shape).or_else(|| {
+            self.find(py, |s| {
+                s.len() == shape.len() && s.first() > shape.first() && s[1..] == shape[1..]
+            })
+        })
+    }
+
+    fn find<'py, T: Element>(
+        &self,
+        py: Python<'py>,
+        fits: impl Fn(&[usize]) -> bool,
+    ) -> Option<Bound<'py, PyArrayDyn<T>>> {
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         kept.iter()
             .filter(|a| only_ours(py, a))
             .filter_map(|a| a.bind(py).cast::<PyArrayDyn<T>>().ok())
-            .find(|a| a.shape() == shape && a.is_c_contiguous() && a.try_readwrite().is_ok())
+            .find(|a| fits(a.shape()) && a.is_c_contiguous() && a.try_readwrite().is_ok())
             .cloned()
     }
 

@@ -81,6 +81,19 @@ def test_arrays_python_holds_are_never_refilled(folder):
             assert np.array_equal(view, reference[i][0][1:])
 
 
+def test_a_short_last_batch_fills_a_free_full_array(folder):
+    # Batches of 2 over 7 images: the last holds 1. With the earlier
+    # batches let go of, it is the leading image of a full batch's array
+    # (no new array), and right.
+    for layout in ("nchw_f32", "nhwc_u8"):
+        loader = augment.Loader(folder, pipeline(), batch_size=2, threads=1, seed=5, layout=layout)
+        reference = epoch(loader)
+        for x, _ in loader:
+            last = x
+        assert last.shape[0] == 1 and np.array_equal(last, reference[-1][0])
+        assert last.base is not None and last.base.shape == (2, *last.shape[1:])
+
+
 def test_shuffle_off_is_folder_order(folder):
     loader = augment.Loader(folder, pipeline(), batch_size=7, shuffle=False, threads=0)
     (_, labels), = epoch(loader)

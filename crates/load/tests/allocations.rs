@@ -85,7 +85,10 @@ fn inner_allocations(
 #[test]
 fn an_epoch_allocates_only_inside_the_decoders_and_the_pipeline() -> TestResult {
     let (_dir, dataset) = dataset()?;
-    for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
+    let settings = [Output::Tensor(Normalisation::IMAGENET), Output::Pixels]
+        .into_iter()
+        .flat_map(|output| [(output, false), (output, true)]);
+    for (output, per_image_buffers) in settings {
         // No shrink beyond 2x: the u8 path's antialiasing level (an
         // `augment` allocation per image, see the crate docs) stays off.
         let pipeline = Pipeline::builder()
@@ -97,6 +100,7 @@ fn an_epoch_allocates_only_inside_the_decoders_and_the_pipeline() -> TestResult 
             .threads(0)
             .batch_size(5)
             .output(output)
+            .per_image_buffers(per_image_buffers)
             .build()?;
         for epoch in 0..2 {
             loader.set_epoch(epoch)?;
@@ -127,7 +131,7 @@ fn an_epoch_allocates_only_inside_the_decoders_and_the_pipeline() -> TestResult 
         assert_eq!(
             info.count_total,
             decoding + augmenting,
-            "{output:?}: the epoch allocated {} times; alone, its decoders {decoding}, \
+            "{output:?}, per-image buffers {per_image_buffers}: the epoch allocated {} times; alone, its decoders {decoding}, \
              the pipeline {augmenting}",
             info.count_total
         );

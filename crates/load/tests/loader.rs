@@ -211,6 +211,75 @@ fn images_moved_out_of_batches_match_the_reused_buffers() -> TestResult {
     Ok(())
 }
 
+/// With each image in its own buffer (the Python package's setting), the
+/// one copy out of a batch gives the images of the contiguous batches,
+/// over two epochs (buffers swapped back and forth), a short last batch,
+/// and samples the skip policy replaced.
+#[test]
+fn per_image_buffers_copy_out_the_same_batches() -> TestResult {
+    let fx = Fixture::new(12)?;
+    let dataset = fx.folder()?;
+    spoil(&fx)?;
+    for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
+        let run = |per_image_buffers| -> Res<_> {
+            builder(dataset.clone())?
+                .threads(2)
+                .prefetch(2)
+                .batch_size(5)
+                .output(output)
+                .per_image_buffers(per_image_buffers)
+                .build()
+                .map_err(Into::into)
+        };
+        let mut contiguous = run(false)?;
+        let mut staged = run(true)?;
+        let per = 3 * SIDE * SIDE;
+        for e in [2, 3] {
+            let (reference, _) = epoch(&mut contiguous, e)?;
+            staged.set_epoch(e)?;
+            let mut seen = 0;
+            let mut sizes = Vec::new();
+            for batch in staged.iter() {
+                let batch = batch?;
+                sizes.push(batch.len());
+                assert!(batch.tensor().is_none() && batch.pixels().is_none());
+                let values = batch.len() * per;
+                let (mut tensor, mut pixels) = (vec![f32::NAN; values], vec![0u8; values]);
+                let copied = (
+                    batch.copy_tensor_into(&mut tensor),
+                    batch.copy_pixels_into(&mut pixels),
+                );
+                match output {
+                    Output::Tensor(_) => assert!(copied.0.is_ok() && copied.1.is_err()),
+                    Output::Pixels => assert!(copied.0.is_err() && copied.1.is_ok()),
+                }
+                // A destination of another length is refused.
+                assert!(batch.copy_tensor_into(&mut tensor[1..]).is_err());
+                assert!(batch.copy_pixels_into(&mut pixels[1..]).is_err());
+                for i in 0..batch.len() {
+                    let slot = &reference[&batch.positions()[i]];
+                    assert_eq!(batch.samples()[i], slot.sample);
+                    assert_eq!(batch.labels()[i], slot.label);
+                    match output {
+                        Output::Tensor(_) => {
+                            assert_eq!(tensor[i * per..(i + 1) * per], slot.tensor[..]);
+                        }
+                        Output::Pixels => {
+                            assert_eq!(pixels[i * per..(i + 1) * per], slot.pixels[..]);
+                        }
+                    }
+                    seen += 1;
+                }
+            }
+            assert_eq!((seen, sizes), (12, vec![5, 5, 2]), "epoch {e}");
+        }
+        // Six bad samples replaced in each of the two epochs.
+        assert_eq!(staged.report().replaced, 12);
+        assert_eq!(contiguous.report().replaced, 12);
+    }
+    Ok(())
+}
+
 #[test]
 fn each_image_is_the_pipeline_at_its_augment_index() -> TestResult {
     let fx = Fixture::new(7)?;

@@ -1,5 +1,7 @@
 //! The batches a loader hands out, and the pool their buffers return to.
 
+use super::Config;
+use crate::error::{Error, Result};
 use augment::Normalisation;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -28,21 +30,36 @@ impl Default for Output {
 /// each slot. Reused from batch to batch.
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
+    /// The batch's images, one after the other, unless each has its own
+    /// buffer (the `staged_*` ones, with [`Config::per_image_buffers`]).
     pub tensor: Vec<f32>,
     pub pixels: Vec<u8>,
+    /// One buffer per image, swapped with the worker's scratch rather
+    /// than copied; only the first `labels.len()` belong to the batch.
+    pub staged_tensor: Vec<Vec<f32>>,
+    pub staged_pixels: Vec<Vec<u8>>,
     pub labels: Vec<i64>,
     pub samples: Vec<usize>,
     pub positions: Vec<u64>,
 }
 
 impl Buffers {
-    /// Sizes every buffer for `images` images of `per_image` values,
-    /// keeping capacity (allocating only the first time a size is reached).
-    pub fn prepare(&mut self, output: &Output, images: usize, per_image: usize) {
-        let values = images * per_image;
-        match output {
-            Output::Tensor(_) => resize_images(&mut self.tensor, values),
-            Output::Pixels => resize_images(&mut self.pixels, values),
+    /// Sizes every buffer for `images` images, keeping capacity
+    /// (allocating only the first time a size is reached).
+    pub fn prepare(&mut self, config: &Config, images: usize) {
+        let values = images * config.per_image();
+        match (config.output, config.per_image_buffers) {
+            (Output::Tensor(_), false) => resize_images(&mut self.tensor, values),
+            (Output::Pixels, false) => resize_images(&mut self.pixels, values),
+            // Grown only: a short last batch keeps the others' buffers
+            // for the next epoch.
+            (Output::Tensor(_), true) if self.staged_tensor.len() < images => {
+                self.staged_tensor.resize_with(images, Vec::new);
+            }
+            (Output::Pixels, true) if self.staged_pixels.len() < images => {
+                self.staged_pixels.resize_with(images, Vec::new);
+            }
+            (_, true) => {}
         }
         self.labels.truncate(images);
         self.labels.resize(images, 0);
@@ -115,6 +132,8 @@ pub struct Batch {
     pub(crate) buffers: Buffers,
     pub(crate) shape: [usize; 4],
     pub(crate) layout: Layout,
+    /// Each image in its own buffer ([`crate::LoaderBuilder::per_image_buffers`]).
+    pub(crate) staged: bool,
     pub(crate) epoch: u64,
     pub(crate) index: usize,
     pub(crate) pool: Arc<Pool>,
@@ -141,14 +160,93 @@ impl Batch {
         self.layout
     }
 
-    /// The NCHW `f32` images ([`Output::Tensor`]), else `None`.
+    /// The NCHW `f32` images ([`Output::Tensor`]), else `None`; `None`
+    /// too when each image has its own buffer
+    /// ([`crate::LoaderBuilder::per_image_buffers`]: use
+    /// [`Batch::copy_tensor_into`]).
     pub fn tensor(&self) -> Option<&[f32]> {
-        (self.layout == Layout::Nchw).then_some(self.buffers.tensor.as_slice())
+        (self.layout == Layout::Nchw && !self.staged).then_some(self.buffers.tensor.as_slice())
     }
 
-    /// The NHWC `u8` images ([`Output::Pixels`]), else `None`.
+    /// The NHWC `u8` images ([`Output::Pixels`]), else `None`; as
+    /// [`Batch::tensor`].
     pub fn pixels(&self) -> Option<&[u8]> {
-        (self.layout == Layout::Nhwc).then_some(self.buffers.pixels.as_slice())
+        (self.layout == Layout::Nhwc && !self.staged).then_some(self.buffers.pixels.as_slice())
+    }
+
+    /// Copies the NCHW `f32` images into `dst`, which holds exactly
+    /// `shape().iter().product()` values: the one copy a consumer that
+    /// must own the batch's memory (a NumPy array) makes, whether the
+    /// images are contiguous or each in its own buffer.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use augment::Pipeline;
+    /// use load::{Dataset, Loader};
+    /// let pipeline = Pipeline::builder().resize(224, 224).build()?;
+    /// let mut loader = Loader::builder(Dataset::image_folder("photos")?, pipeline)
+    ///     .per_image_buffers(true)
+    ///     .build()?;
+    /// let mut mine = Vec::new();
+    /// for batch in loader.iter() {
+    ///     let batch = batch?;
+    ///     mine.resize(batch.shape().iter().product(), 0.0);
+    ///     batch.copy_tensor_into(&mut mine)?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn copy_tensor_into(&self, dst: &mut [f32]) -> Result<()> {
+        if self.layout != Layout::Nchw {
+            return Err(self.copy_error("NCHW f32 images", "the loader's output is NHWC u8"));
+        }
+        self.copy_into(dst, &self.buffers.tensor, &self.buffers.staged_tensor)
+    }
+
+    /// Copies the NHWC `u8` images into `dst`; as [`Batch::copy_tensor_into`].
+    pub fn copy_pixels_into(&self, dst: &mut [u8]) -> Result<()> {
+        if self.layout != Layout::Nhwc {
+            return Err(self.copy_error("NHWC u8 images", "the loader's output is NCHW f32"));
+        }
+        self.copy_into(dst, &self.buffers.pixels, &self.buffers.staged_pixels)
+    }
+
+    fn copy_into<T: Copy + Default>(
+        &self,
+        dst: &mut [T],
+        contiguous: &[T],
+        staged: &[Vec<T>],
+    ) -> Result<()> {
+        let values: usize = self.shape.iter().product();
+        if dst.len() != values {
+            return Err(Error::Setting {
+                setting: "batch copy destination length",
+                value: dst.len().to_string(),
+                expected: "the batch's shape().iter().product() values",
+            });
+        }
+        if !self.staged {
+            dst.copy_from_slice(&contiguous[..values]);
+            return Ok(());
+        }
+        let per = values / self.shape[0].max(1);
+        for (image, out) in dst.chunks_exact_mut(per.max(1)).enumerate() {
+            // A delivered batch has every slot filled; a buffer of another
+            // length could only be one no sample reached, so it reads as 0.
+            match staged.get(image).filter(|s| s.len() == per) {
+                Some(values) => out.copy_from_slice(values),
+                None => out.fill(T::default()),
+            }
+        }
+        Ok(())
+    }
+
+    fn copy_error(&self, what: &'static str, why: &str) -> Error {
+        Error::Setting {
+            setting: what,
+            value: why.into(),
+            expected: "the copy that matches the loader's output",
+        }
     }
 
     /// Moves the NCHW `f32` images out ([`Output::Tensor`]), else `None`:
@@ -172,13 +270,15 @@ impl Batch {
     /// # }
     /// ```
     pub fn take_tensor(&mut self) -> Option<Vec<f32>> {
-        (self.layout == Layout::Nchw).then(|| std::mem::take(&mut self.buffers.tensor))
+        (self.layout == Layout::Nchw && !self.staged)
+            .then(|| std::mem::take(&mut self.buffers.tensor))
     }
 
     /// Moves the NHWC `u8` images out ([`Output::Pixels`]), else `None`; as
     /// [`Batch::take_tensor`].
     pub fn take_pixels(&mut self) -> Option<Vec<u8>> {
-        (self.layout == Layout::Nhwc).then(|| std::mem::take(&mut self.buffers.pixels))
+        (self.layout == Layout::Nhwc && !self.staged)
+            .then(|| std::mem::take(&mut self.buffers.pixels))
     }
 
     /// One label per image.

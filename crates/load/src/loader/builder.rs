@@ -19,6 +19,7 @@ pub struct LoaderBuilder {
     pub(super) drop_last_batch: bool,
     pub(super) region_decoding: bool,
     pub(super) scaled_decoding: bool,
+    pub(super) per_image_buffers: bool,
 }
 
 impl LoaderBuilder {
@@ -148,6 +149,19 @@ impl LoaderBuilder {
         self
     }
 
+    /// Keep each image of a batch in its own buffer (default off): a
+    /// worker hands its finished image over by swapping buffers instead of
+    /// copying it into the batch, and the batch's images are read with
+    /// [`Batch::copy_tensor_into`] / [`Batch::copy_pixels_into`] (while
+    /// [`Batch::tensor`] and [`Batch::pixels`] give `None`). For a consumer
+    /// that copies every batch into memory of its own anyway (the Python
+    /// loader fills NumPy arrays), this makes that copy the only one.
+    #[must_use]
+    pub fn per_image_buffers(mut self, on: bool) -> Self {
+        self.per_image_buffers = on;
+        self
+    }
+
     /// Refuse files (or members) larger than this (default 256 MiB).
     #[must_use]
     pub fn max_file_bytes(mut self, limit: u64) -> Self {
@@ -193,6 +207,7 @@ impl LoaderBuilder {
             region_decoding: self.region_decoding,
             scaled_decoding: self.scaled_decoding,
             size,
+            per_image_buffers: self.per_image_buffers,
         };
         if let Output::Tensor(n) = &config.output {
             n.channel_affine(3, 255.0).map_err(|e| Error::Setting {

@@ -77,6 +77,9 @@ pub(crate) struct Config {
     pub scaled_decoding: bool,
     /// Output width and height of every image.
     pub size: (usize, usize),
+    /// Each image of a batch in its own buffer, swapped in from the
+    /// worker's scratch.
+    pub per_image_buffers: bool,
 }
 
 impl Config {
@@ -223,6 +226,7 @@ impl Loader {
             drop_last_batch: false,
             region_decoding: true,
             scaled_decoding: true,
+            per_image_buffers: false,
         }
     }
 
@@ -367,8 +371,7 @@ fn prepare_slot(shared: &Shared, slot: usize, generation: u64, batch: usize, ima
         let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
         slot.generation = generation;
         slot.batch = batch;
-        slot.buffers
-            .prepare(&c.output, batch_len(c, images, batch), c.per_image());
+        slot.buffers.prepare(c, batch_len(c, images, batch));
     }
 }
 
@@ -473,8 +476,7 @@ impl Iterator for Batches<'_> {
             if refill {
                 slot.generation = self.generation;
                 slot.batch = next;
-                slot.buffers
-                    .prepare(&c.output, batch_len(c, images, next), c.per_image());
+                slot.buffers.prepare(c, batch_len(c, images, next));
             } else {
                 slot.batch = usize::MAX;
             }
@@ -497,6 +499,7 @@ impl Iterator for Batches<'_> {
             buffers,
             shape,
             layout,
+            staged: c.per_image_buffers,
             epoch,
             index: b,
             pool: Arc::clone(&shared.pool),

@@ -116,15 +116,25 @@ pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
         if slot.generation == generation && slot.batch == b {
             let per = c.per_image();
             let buffers = &mut slot.buffers;
-            let copied = match c.output {
-                Output::Tensor(_) => buffers
+            let copied = match (c.output, c.per_image_buffers) {
+                (Output::Tensor(_), false) => buffers
                     .tensor
                     .get_mut(off * per..(off + 1) * per)
                     .map(|dst| dst.copy_from_slice(&scratch.tensor[..per])),
-                Output::Pixels => buffers
+                (Output::Pixels, false) => buffers
                     .pixels
                     .get_mut(off * per..(off + 1) * per)
                     .map(|dst| dst.copy_from_slice(&scratch.pixels[..per])),
+                // The slot's old buffer becomes the scratch, sized again by
+                // the next load.
+                (Output::Tensor(_), true) => buffers.staged_tensor.get_mut(off).map(|dst| {
+                    scratch.tensor.truncate(per);
+                    std::mem::swap(dst, &mut scratch.tensor);
+                }),
+                (Output::Pixels, true) => buffers.staged_pixels.get_mut(off).map(|dst| {
+                    scratch.pixels.truncate(per);
+                    std::mem::swap(dst, &mut scratch.pixels);
+                }),
             };
             if copied.is_some() {
                 buffers.labels[off] = label;
