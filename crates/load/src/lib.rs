@@ -63,6 +63,7 @@
 
 pub mod decode;
 mod error;
+mod kernels;
 mod loader;
 pub mod sampler;
 pub mod source;

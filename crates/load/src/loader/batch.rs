@@ -211,7 +211,7 @@ impl Batch {
         self.copy_into(dst, &self.buffers.pixels, &self.buffers.staged_pixels)
     }
 
-    fn copy_into<T: Copy + Default>(
+    fn copy_into<T: bytemuck::Pod + Default>(
         &self,
         dst: &mut [T],
         contiguous: &[T],
@@ -226,7 +226,7 @@ impl Batch {
             });
         }
         if !self.staged {
-            dst.copy_from_slice(&contiguous[..values]);
+            crate::kernels::copy_streaming(dst, &contiguous[..values]);
             return Ok(());
         }
         let per = values / self.shape[0].max(1);
@@ -234,7 +234,7 @@ impl Batch {
             // A delivered batch has every slot filled; a buffer of another
             // length could only be one no sample reached, so it reads as 0.
             match staged.get(image).filter(|s| s.len() == per) {
-                Some(values) => out.copy_from_slice(values),
+                Some(values) => crate::kernels::copy_streaming(out, values),
                 None => out.fill(T::default()),
             }
         }
