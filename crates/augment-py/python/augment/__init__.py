@@ -43,6 +43,10 @@ from __future__ import annotations
 
 from typing import Tuple
 
+# Every array the extension hands out is NumPy's: without NumPy, fail here
+# with the usual ImportError rather than at the first array.
+import numpy  # noqa: F401
+
 from ._augment import (
     Loader,
     Pipeline,
