@@ -13,16 +13,14 @@
 /// Copies below this many bytes use ordinary stores.
 const STREAM_MIN_BYTES: usize = 64 * 1024;
 
-/// Copies `src` into `dst` (`copy_from_slice` when the lengths differ in
-/// bytes would panic: callers pass equal lengths; here the common prefix
-/// is copied). With AVX2 and at least 64 KiB, the stores are
-/// non-temporal; the values copied are the same either way.
+/// Copies `src` into `dst` (their common prefix: callers pass equal
+/// lengths). With AVX2 and at least 64 KiB, the stores are non-temporal;
+/// the values copied are the same either way.
 pub(crate) fn copy_streaming<T: bytemuck::Pod>(dst: &mut [T], src: &[T]) {
     let n = dst.len().min(src.len());
     let (dst, src) = (&mut dst[..n], &src[..n]);
-    let bytes = std::mem::size_of_val(dst);
     #[cfg(target_arch = "x86_64")]
-    if bytes >= STREAM_MIN_BYTES && std::is_x86_feature_detected!("avx2") {
+    if size_of_val(dst) >= STREAM_MIN_BYTES && std::is_x86_feature_detected!("avx2") {
         let (dst, src) = (
             bytemuck::cast_slice_mut::<T, u8>(dst),
             bytemuck::cast_slice::<T, u8>(src),
@@ -31,7 +29,6 @@ pub(crate) fn copy_streaming<T: bytemuck::Pod>(dst: &mut [T], src: &[T]) {
         unsafe { x86::copy_avx2(dst, src) };
         return;
     }
-    let _ = bytes;
     dst.copy_from_slice(src);
 }
 

@@ -115,6 +115,15 @@ impl Pool {
     }
 }
 
+/// The error of a batch copy that cannot be made.
+fn copy_error(what: &'static str, why: &str) -> Error {
+    Error::Setting {
+        setting: what,
+        value: why.into(),
+        expected: "the copy that matches the loader's output",
+    }
+}
+
 /// The memory layout of a batch's images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -198,7 +207,10 @@ impl Batch {
     /// ```
     pub fn copy_tensor_into(&self, dst: &mut [f32]) -> Result<()> {
         if self.layout != Layout::Nchw {
-            return Err(self.copy_error("NCHW f32 images", "the loader's output is NHWC u8"));
+            return Err(copy_error(
+                "NCHW f32 images",
+                "the loader's output is NHWC u8",
+            ));
         }
         self.copy_into(dst, &self.buffers.tensor, &self.buffers.staged_tensor)
     }
@@ -206,7 +218,10 @@ impl Batch {
     /// Copies the NHWC `u8` images into `dst`; as [`Batch::copy_tensor_into`].
     pub fn copy_pixels_into(&self, dst: &mut [u8]) -> Result<()> {
         if self.layout != Layout::Nhwc {
-            return Err(self.copy_error("NHWC u8 images", "the loader's output is NCHW f32"));
+            return Err(copy_error(
+                "NHWC u8 images",
+                "the loader's output is NCHW f32",
+            ));
         }
         self.copy_into(dst, &self.buffers.pixels, &self.buffers.staged_pixels)
     }
@@ -226,7 +241,11 @@ impl Batch {
             });
         }
         if !self.staged {
-            crate::kernels::copy_streaming(dst, &contiguous[..values]);
+            // Sized by the loader for the batch.
+            let images = contiguous
+                .get(..values)
+                .ok_or_else(|| copy_error("batch images", "fewer values than the shape"))?;
+            crate::kernels::copy_streaming(dst, images);
             return Ok(());
         }
         let per = values / self.shape[0].max(1);
@@ -239,14 +258,6 @@ impl Batch {
             }
         }
         Ok(())
-    }
-
-    fn copy_error(&self, what: &'static str, why: &str) -> Error {
-        Error::Setting {
-            setting: what,
-            value: why.into(),
-            expected: "the copy that matches the loader's output",
-        }
     }
 
     /// Moves the NCHW `f32` images out ([`Output::Tensor`]), else `None`:
