@@ -21,10 +21,11 @@ horizontal flip, on `--threads` threads, in three ways:
   albumentations`, the same DataLoader over OpenCV decoding and
   albumentations' RandomResizedCrop, HorizontalFlip, Normalize, ToTensorV2.
 
-With `--epochs N` the python and rust sides each run N epochs in their one
-process, so a fresh interpreter's one-off start (first touch of the arrays'
-fresh memory, NumPy's thread pool starting) weighs on the figure as it
-would on a longer dataset; the peers run one epoch.
+With `--epochs N` every side runs N epochs in its one process, so a fresh
+interpreter's one-off start (first touch of the arrays' fresh memory,
+NumPy's thread pool starting) weighs on the figure as it would on a
+longer dataset; the DataLoader peers start their workers again each epoch,
+as they do by default.
 
 Each round runs every side once, alternating, each in its own process (so
 no side keeps threads or warm caches of another's); the report is the
@@ -79,7 +80,7 @@ def run_peer(peer: str):
     def run(args, seed: int) -> float:
         script = str(Path(__file__).with_name("peer_loaders.py"))
         cmd = [args.torch_python, script, args.data, peer, "--workers", str(args.threads),
-               "--batch", str(args.batch), "--size", str(args.size)]
+               "--batch", str(args.batch), "--size", str(args.size), "--epochs", str(args.epochs)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         found = re.search(r"([0-9.]+) images/s", out)
         if not found:
@@ -101,7 +102,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=1,
-                        help="epochs the python and rust sides each run in their one process (peers run one)")
+                        help="epochs each side runs in its one process")
     parser.add_argument("--python-side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.python_side:

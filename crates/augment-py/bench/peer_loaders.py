@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--epochs", type=int, default=1,
+                        help="epochs in this one process (workers start again each epoch, as by default)")
     args = parser.parse_args()
 
     import torch
@@ -103,9 +105,10 @@ def main() -> None:
     )
     start = time.perf_counter()
     n = 0
-    for images, _labels in loader:
-        assert images.dtype == torch.float32 and images.shape[1:] == (3, args.size, args.size)
-        n += images.shape[0]
+    for _epoch in range(args.epochs):
+        for images, _labels in loader:
+            assert images.dtype == torch.float32 and images.shape[1:] == (3, args.size, args.size)
+            n += images.shape[0]
     seconds = time.perf_counter() - start
     print(f"{args.peer} workers={args.workers}: {n} images in {seconds:.2f} s: {n / seconds:.1f} images/s")
 
