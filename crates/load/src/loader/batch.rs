@@ -85,17 +85,24 @@ fn resize_images<T: Copy + Default>(buffer: &mut Vec<T>, values: usize) {
 }
 
 /// Buffers returned by dropped batches, waiting for the next batch. It
-/// keeps at most one set: the loader's memory is its `prefetch` batches
-/// being built, plus this one.
+/// keeps at most [`Pool::KEEP`] sets: the loader's memory is its
+/// `prefetch` batches being built, plus these.
 #[derive(Debug)]
 pub(crate) struct Pool {
-    free: Mutex<Option<Buffers>>,
+    free: Mutex<Vec<Buffers>>,
 }
 
 impl Pool {
+    /// Sets kept. A consumer that holds one batch while the next is
+    /// delivered (the Python loader's hand-over thread does) returns two in
+    /// a row now and then, as threads are scheduled; keeping one dropped
+    /// the second, and the batch after allocated its buffers afresh and
+    /// faulted their pages in again (about 16 MB an epoch there).
+    const KEEP: usize = 2;
+
     pub fn new() -> Pool {
         Pool {
-            free: Mutex::new(None),
+            free: Mutex::new(Vec::with_capacity(Self::KEEP)),
         }
     }
 
@@ -103,14 +110,14 @@ impl Pool {
         self.free
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .take()
+            .pop()
             .unwrap_or_default()
     }
 
     fn put(&self, buffers: Buffers) {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        if free.is_none() {
-            *free = Some(buffers);
+        if free.len() < Self::KEEP {
+            free.push(buffers);
         }
     }
 }

@@ -7,7 +7,7 @@
 //! of the consumer by `prefetch` batches; batches are delivered in order.
 //!
 //! **Memory.** The loader holds `prefetch` batch buffers being filled and
-//! one returned by a dropped [`Batch`], plus per thread: the file's bytes,
+//! up to two returned by dropped [`Batch`]es, plus per thread: the file's bytes,
 //! the decoded image and one augmented image. Every buffer keeps its
 //! capacity, so once each has held its largest size the steady state
 //! allocates nothing per image in the loader (the decoders' internal
