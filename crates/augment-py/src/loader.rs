@@ -359,7 +359,8 @@ impl Loader {
         self.images_per_epoch
     }
 
-    /// The class names (folder datasets), index = label.
+    /// The class names (folder datasets, list files labelled by name),
+    /// index = label.
     #[getter]
     fn classes(&self) -> Vec<String> {
         self.classes.clone()

@@ -94,6 +94,17 @@ def test_a_short_last_batch_fills_a_free_full_array(folder):
         assert last.base is not None and last.base.shape == (2, *last.shape[1:])
 
 
+def test_a_list_file_labelled_by_class_name(folder, tmp_path):
+    # A CSV as many datasets ship it: a header, then path and class name.
+    rows = [(p, p.parent.name) for p in sorted(folder.rglob("*.png"))]
+    listing = tmp_path / "train.csv"
+    listing.write_text("image,label\n" + "".join(f"{p},{name}\n" for p, name in rows))
+    loader = augment.Loader(listing, pipeline(), batch_size=len(rows), shuffle=False, threads=1)
+    assert loader.classes == sorted({name for _, name in rows})
+    (_, labels), = epoch(loader)
+    assert labels.tolist() == [loader.classes.index(name) for _, name in rows]
+
+
 def test_shuffle_off_is_folder_order(folder):
     loader = augment.Loader(folder, pipeline(), batch_size=7, shuffle=False, threads=0)
     (_, labels), = epoch(loader)

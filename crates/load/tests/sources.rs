@@ -198,6 +198,61 @@ fn list_files_csv_and_json_lines() -> TestResult {
     Ok(())
 }
 
+/// Class names as labels (as many CSV datasets give them): classes sorted
+/// by name, label = position, as for a folder; with or without a header.
+#[test]
+fn list_files_with_class_names() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let cases = [
+        (
+            "names.csv",
+            "image_id,label\na.jpg,dog\nb.jpg,cat\nc.jpg,dog\nd.jpg,ant\n",
+        ),
+        (
+            "no-header.csv",
+            "a.jpg,dog\nb.jpg,cat\nc.jpg,dog\nd.jpg,ant\n",
+        ),
+        (
+            "names.jsonl",
+            "{\"path\": \"a.jpg\", \"label\": \"dog\"}\n{\"path\": \"b.jpg\", \"label\": \"cat\"}\n\
+             {\"path\": \"c.jpg\", \"label\": \"dog\"}\n{\"path\": \"d.jpg\", \"label\": \"ant\"}\n",
+        ),
+    ];
+    for (file, text) in cases {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text)?;
+        let d = Dataset::list_file(&path)?;
+        assert_eq!(d.classes(), ["ant", "cat", "dog"], "{file}");
+        assert_eq!(labels(&d), [2, 1, 2, 0], "{file}");
+        assert_eq!(d.len(), 4, "{file}: the header is not a sample");
+    }
+    // Among names, a label that reads as a number is a name too.
+    let mixed = dir.path().join("mixed.csv");
+    std::fs::write(&mixed, "a.jpg,b10\nb.jpg,7\nc.jpg,b10\n")?;
+    let d = Dataset::list_file(&mixed)?;
+    assert_eq!(
+        (d.classes(), labels(&d)),
+        (&["7".to_string(), "b10".into()][..], vec![1, 0, 1])
+    );
+    // Integer labels give no class names.
+    let numbers = dir.path().join("numbers.csv");
+    std::fs::write(&numbers, "path,label\na.jpg,4\n")?;
+    assert!(Dataset::list_file(&numbers)?.classes().is_empty());
+    // JSON lines do not mix the two.
+    let json = dir.path().join("mixed.jsonl");
+    std::fs::write(
+        &json,
+        "{\"path\": \"a.jpg\", \"label\": \"cat\"}\n{\"path\": \"b.jpg\", \"label\": 3}\n",
+    )?;
+    match Dataset::list_file(&json) {
+        Err(e @ Error::List { line: 2, .. }) => {
+            assert!(e.to_string().contains("class name"), "{e}")
+        }
+        other => return Err(format!("{other:?}").into()),
+    }
+    Ok(())
+}
+
 #[test]
 fn list_file_errors_name_the_line() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -343,7 +343,7 @@ class Loader:
         """Images this rank loads per epoch."""
     @property
     def classes(self) -> List[str]:
-        """Class names of a folder dataset; the label is the index."""
+        """Class names of a folder dataset or of a list file labelled by name; the label is the index."""
     @property
     def threads(self) -> int:
         """Worker threads (0: batches are built on the iterating thread)."""

@@ -1,4 +1,5 @@
-//! List files: CSV `path,label` lines or JSON lines `{"path": ..., "label": ...}`.
+//! List files: CSV `path,label` lines or JSON lines `{"path": ..., "label": ...}`,
+//! labels given as integers or as class names.
 
 use super::{Dataset, Entry, Location, SourceKind};
 use crate::error::{Error, Result};
@@ -35,35 +36,64 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
             .iter()
             .any(|j| e.eq_ignore_ascii_case(j))
     }) || text.trim_start().starts_with('{');
-    let mut entries = Vec::new();
-    let mut first = true;
+    let bad = |line: usize, what: String| Error::List {
+        path: path.to_path_buf(),
+        line,
+        what,
+    };
+    let mut rows: Vec<(usize, String, Label)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let bad = |what: String| Error::List {
-            path: path.to_path_buf(),
-            line: i + 1,
-            what,
-        };
         let (file, label) = if json {
-            json_line(line).map_err(bad)?
+            json_line(line).map_err(|e| bad(i + 1, e))?
         } else {
-            match csv_line(line) {
-                Ok(pair) => pair,
-                // A first line whose label is not a number is a header.
-                Err(CsvError::Label(_)) if first => {
-                    first = false;
-                    continue;
-                }
-                Err(e) => return Err(bad(e.to_string())),
+            csv_line(line).map_err(|e| bad(i + 1, e.to_string()))?
+        };
+        rows.push((i + 1, file, label));
+    }
+    if !json
+        && let Some(((_, file, label), rest)) = rows.split_first()
+        && is_header(file, label, rest)
+    {
+        rows.remove(0);
+    }
+    let names = rows
+        .first()
+        .is_some_and(|(_, _, label)| matches!(label, Label::Name(_)));
+    let mut classes: Vec<String> = Vec::new();
+    if names {
+        classes = rows.iter().map(|(_, _, label)| label.text()).collect();
+        classes.sort_unstable();
+        classes.dedup();
+    }
+    let mut entries = Vec::with_capacity(rows.len());
+    for (line, file, label) in rows {
+        if file.is_empty() {
+            return Err(bad(line, "empty path".into()));
+        }
+        let label = match (label, names) {
+            (Label::Number(n), false) => n,
+            (Label::Name(name), false) => {
+                return Err(bad(
+                    line,
+                    format!("label {name:?} is not an integer (the first sample's label is)"),
+                ));
+            }
+            (Label::Number(n), true) if json => {
+                return Err(bad(
+                    line,
+                    format!("label {n} is an integer (the first sample's label is a class name)"),
+                ));
+            }
+            // A CSV label that reads as a number is a name among names.
+            (label, true) => {
+                let at = classes.binary_search(&label.text()).unwrap_or_default();
+                i64::try_from(at).unwrap_or(i64::MAX)
             }
         };
-        first = false;
-        if file.is_empty() {
-            return Err(bad("empty path".into()));
-        }
         entries.push(Entry {
             location: Location::File(base.join(file)),
             label,
@@ -76,32 +106,67 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
     }
     Ok(Dataset {
         entries,
-        classes: Vec::new(),
+        classes,
         shards: Arc::from(Vec::<PathBuf>::new()),
         kind: SourceKind::List,
         origin: path.to_path_buf(),
     })
 }
 
-fn json_line(line: &str) -> std::result::Result<(String, i64), String> {
+/// A sample's label as the list gives it: an integer, or a class name
+/// (turned into the name's position among the list's sorted names).
+#[derive(Debug, Clone, PartialEq)]
+enum Label {
+    Number(i64),
+    Name(String),
+}
+
+impl Label {
+    fn parse(text: &str) -> Label {
+        text.parse::<i64>()
+            .map_or_else(|_| Label::Name(text.to_string()), Label::Number)
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Label::Number(n) => n.to_string(),
+            Label::Name(name) => name.clone(),
+        }
+    }
+}
+
+/// Whether a CSV list's first line is a header: its label is not an
+/// integer, and either there are later lines and all their labels are
+/// (integer labels under a header, such as `path,label`) or its path could
+/// not be an image's (no `.` and no folder separator: `image_id,label`
+/// above `cats/1.jpg,cat`).
+fn is_header(file: &str, label: &Label, rest: &[(usize, String, Label)]) -> bool {
+    matches!(label, Label::Name(_))
+        && (!file.contains(['.', '/', '\\'])
+            || (!rest.is_empty() && rest.iter().all(|(_, _, l)| matches!(l, Label::Number(_)))))
+}
+
+fn json_line(line: &str) -> std::result::Result<(String, Label), String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
     let path = value
         .get("path")
         .and_then(|p| p.as_str())
         .ok_or("no \"path\" string")?;
-    let label = value
-        .get("label")
-        .ok_or("no \"label\"")?
-        .as_i64()
-        .ok_or("\"label\" is not an integer")?;
+    let label = match value.get("label").ok_or("no \"label\"")? {
+        serde_json::Value::String(name) => Label::Name(name.clone()),
+        number => Label::Number(
+            number
+                .as_i64()
+                .ok_or("\"label\" is neither an integer nor a class name")?,
+        ),
+    };
     Ok((path.to_string(), label))
 }
 
 #[derive(Debug)]
 enum CsvError {
     NoComma,
-    Label(String),
     Quote,
 }
 
@@ -109,7 +174,6 @@ impl std::fmt::Display for CsvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CsvError::NoComma => f.write_str("expected path,label"),
-            CsvError::Label(l) => write!(f, "label {l:?} is not an integer"),
             CsvError::Quote => f.write_str("unterminated or misplaced quote in the path"),
         }
     }
@@ -117,7 +181,7 @@ impl std::fmt::Display for CsvError {
 
 /// `path,label`, the path bare (the label follows the last comma) or
 /// quoted with `""` for a quote inside.
-fn csv_line(line: &str) -> std::result::Result<(String, i64), CsvError> {
+fn csv_line(line: &str) -> std::result::Result<(String, Label), CsvError> {
     let (path, label) = if let Some(quoted) = line.strip_prefix('"') {
         let mut path = String::new();
         let mut chars = quoted.char_indices();
@@ -141,11 +205,7 @@ fn csv_line(line: &str) -> std::result::Result<(String, i64), CsvError> {
         let (path, label) = line.rsplit_once(',').ok_or(CsvError::NoComma)?;
         (path.trim().to_string(), label)
     };
-    let label = label.trim();
-    let label = label
-        .parse::<i64>()
-        .map_err(|_| CsvError::Label(label.to_string()))?;
-    Ok((path, label))
+    Ok((path, Label::parse(label.trim())))
 }
 
 #[cfg(test)]
@@ -155,22 +215,62 @@ mod tests {
     #[test]
     fn csv_fields() {
         let ok = |l: &str| csv_line(l).ok();
-        assert_eq!(ok("a/b.jpg,3"), Some(("a/b.jpg".into(), 3)));
-        assert_eq!(ok(" a,b.jpg , -2 "), Some(("a,b.jpg".into(), -2)));
-        assert_eq!(ok("\"x\"\"y,z.png\",7"), Some(("x\"y,z.png".into(), 7)));
-        assert!(matches!(csv_line("path,label"), Err(CsvError::Label(_))));
+        let n = Label::Number;
+        assert_eq!(ok("a/b.jpg,3"), Some(("a/b.jpg".into(), n(3))));
+        assert_eq!(ok(" a,b.jpg , -2 "), Some(("a,b.jpg".into(), n(-2))));
+        assert_eq!(ok("\"x\"\"y,z.png\",7"), Some(("x\"y,z.png".into(), n(7))));
+        assert_eq!(
+            ok("path,label"),
+            Some(("path".into(), Label::Name("label".into())))
+        );
+        assert_eq!(
+            ok("cats/a.jpg, tabby cat "),
+            Some(("cats/a.jpg".into(), Label::Name("tabby cat".into())))
+        );
         assert!(matches!(csv_line("nocomma"), Err(CsvError::NoComma)));
         assert!(matches!(csv_line("\"open,3"), Err(CsvError::Quote)));
         assert!(matches!(csv_line("\"a\"x,3"), Err(CsvError::Quote)));
     }
 
     #[test]
+    fn headers() {
+        let name = |s: &str| Label::Name(s.into());
+        let row = |file: &str, label: Label| (2, file.to_string(), label);
+        // Above integer labels, any first line with a name label.
+        assert!(is_header(
+            "a.jpg",
+            &name("label"),
+            &[row("b.jpg", Label::Number(1))]
+        ));
+        // Above names, only a first line that names no file.
+        assert!(is_header(
+            "image_id",
+            &name("label"),
+            &[row("b.jpg", name("cat"))]
+        ));
+        assert!(is_header("path", &name("class"), &[]));
+        assert!(!is_header(
+            "a.jpg",
+            &name("cat"),
+            &[row("b.jpg", name("dog"))]
+        ));
+        let mixed = [row("b.jpg", Label::Number(7)), row("c.jpg", name("b10"))];
+        assert!(!is_header("a.jpg", &name("b10"), &mixed));
+        assert!(!is_header("cats/a", &name("cat"), &[]));
+        assert!(!is_header("path", &Label::Number(3), &[]));
+    }
+
+    #[test]
     fn json_fields() {
         assert_eq!(
             json_line(r#"{"path": "a.jpg", "label": 4}"#),
-            Ok(("a.jpg".into(), 4))
+            Ok(("a.jpg".into(), Label::Number(4)))
         );
-        assert!(json_line(r#"{"path": "a.jpg", "label": "4"}"#).is_err());
+        assert_eq!(
+            json_line(r#"{"path": "a.jpg", "label": "4"}"#),
+            Ok(("a.jpg".into(), Label::Name("4".into())))
+        );
+        assert!(json_line(r#"{"path": "a.jpg", "label": 1.5}"#).is_err());
         assert!(json_line(r#"{"label": 4}"#).is_err());
         assert!(json_line("[1]").is_err());
     }

@@ -109,10 +109,16 @@ impl Dataset {
         folder::index(root.as_ref())
     }
 
-    /// A list file: CSV lines `path,label` (a first line whose label is not
-    /// an integer is a header and skipped; a path with commas may be
+    /// A list file: CSV lines `path,label` (a path with commas may be
     /// quoted, `"a,b.jpg",3`, or left bare: the label is after the last
-    /// comma), or JSON lines `{"path": "...", "label": 3}`. JSON lines are
+    /// comma), or JSON lines `{"path": "...", "label": 3}`. Labels are
+    /// integers, or class names throughout (`cats/1.jpg,cat`, `"label":
+    /// "cat"`): then [`Dataset::classes`] are the names sorted and a label
+    /// is its name's position, as for a folder (in CSV, a name that reads
+    /// as a number is a name among the others). A CSV first line is a
+    /// header, and skipped, when its label is not an integer and either the
+    /// labels below it all are or its path names no file (no `.` and no
+    /// folder separator: `image_id,label`). JSON lines are
     /// recognised by the extension `.jsonl`, `.ndjson` or `.json`, or by a
     /// first line starting with `{`. Relative paths are relative to the
     /// list file's folder; blank lines are skipped. Files are not opened
@@ -193,8 +199,8 @@ impl Dataset {
         self.entries.is_empty()
     }
 
-    /// Class names, label `i` being `classes()[i]` (folder datasets;
-    /// empty for list files and shards, whose labels are given).
+    /// Class names, label `i` being `classes()[i]` (folder datasets, and
+    /// list files labelled by name; empty where labels are integers).
     pub fn classes(&self) -> &[String] {
         &self.classes
     }
