@@ -3,6 +3,7 @@
 
 use super::{Dataset, Entry, Location, SourceKind};
 use crate::error::{Error, Result};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -63,11 +64,15 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
     let names = rows
         .first()
         .is_some_and(|(_, _, label)| matches!(label, Label::Name(_)));
-    let mut classes: Vec<String> = Vec::new();
+    // Each distinct name once, sorted, then numbered in that order.
+    let mut positions: BTreeMap<String, i64> = BTreeMap::new();
     if names {
-        classes = rows.iter().map(|(_, _, label)| label.text()).collect();
-        classes.sort_unstable();
-        classes.dedup();
+        for (_, _, label) in &rows {
+            positions.entry(label.text()).or_insert(0);
+        }
+        for (position, value) in (0..).zip(positions.values_mut()) {
+            *value = position;
+        }
     }
     let mut entries = Vec::with_capacity(rows.len());
     for (line, file, label) in rows {
@@ -89,10 +94,7 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
                 ));
             }
             // A CSV label that reads as a number is a name among names.
-            (label, true) => {
-                let at = classes.binary_search(&label.text()).unwrap_or_default();
-                i64::try_from(at).unwrap_or(i64::MAX)
-            }
+            (label, true) => positions.get(&label.text()).copied().unwrap_or_default(),
         };
         entries.push(Entry {
             location: Location::File(base.join(file)),
@@ -106,7 +108,7 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
     }
     Ok(Dataset {
         entries,
-        classes,
+        classes: positions.into_keys().collect(),
         shards: Arc::from(Vec::<PathBuf>::new()),
         kind: SourceKind::List,
         origin: path.to_path_buf(),
