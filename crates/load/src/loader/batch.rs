@@ -213,32 +213,31 @@ impl Batch {
     /// # }
     /// ```
     pub fn copy_tensor_into(&self, dst: &mut [f32]) -> Result<()> {
-        if self.layout != Layout::Nchw {
-            return Err(copy_error(
-                "NCHW f32 images",
-                "the loader's output is NHWC u8",
-            ));
-        }
-        self.copy_into(dst, &self.buffers.tensor, &self.buffers.staged_tensor)
+        let b = &self.buffers;
+        self.copy_into(Layout::Nchw, dst, &b.tensor, &b.staged_tensor)
     }
 
     /// Copies the NHWC `u8` images into `dst`; as [`Batch::copy_tensor_into`].
     pub fn copy_pixels_into(&self, dst: &mut [u8]) -> Result<()> {
-        if self.layout != Layout::Nhwc {
-            return Err(copy_error(
-                "NHWC u8 images",
-                "the loader's output is NCHW f32",
-            ));
-        }
-        self.copy_into(dst, &self.buffers.pixels, &self.buffers.staged_pixels)
+        let b = &self.buffers;
+        self.copy_into(Layout::Nhwc, dst, &b.pixels, &b.staged_pixels)
     }
 
+    /// The copy out of the batch's images if they are in `layout`.
     fn copy_into<T: bytemuck::Pod + Default>(
         &self,
+        layout: Layout,
         dst: &mut [T],
         contiguous: &[T],
         staged: &[Vec<T>],
     ) -> Result<()> {
+        if self.layout != layout {
+            let (what, why) = match layout {
+                Layout::Nchw => ("NCHW f32 images", "the loader's output is NHWC u8"),
+                Layout::Nhwc => ("NHWC u8 images", "the loader's output is NCHW f32"),
+            };
+            return Err(copy_error(what, why));
+        }
         let values: usize = self.shape.iter().product();
         if dst.len() != values {
             return Err(Error::Setting {
