@@ -188,6 +188,16 @@ impl Plan {
         self.forward.apply(p.0, p.1)
     }
 
+    /// The forward map when it is one perspective map (no displacement):
+    /// the only kind of plan that can send a source point beyond the
+    /// horizon.
+    pub(crate) fn projective_forward(&self) -> Option<Projective> {
+        match (self.segments.is_empty(), self.forward) {
+            (true, Homography::Projective(p)) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The source position output point `o` reads, without jitter noise.
     pub(crate) fn pull_point(&self, o: Point) -> Option<Point> {
         let mut q = self.pull.apply(o.0, o.1)?;

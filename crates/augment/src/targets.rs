@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::plan::Plan;
-use geom::Point;
+use geom::{Point, Projective};
 
 /// Where one keypoint went. Nothing is dropped: a point that leaves the
 /// output is reported with where it would be.
@@ -227,8 +227,20 @@ impl Plan {
     /// Bounds `[x_min, y_min, x_max, y_max]` (plane) of the mapped outline
     /// of the plane rectangle `r`, sampled `per_edge` times per edge
     /// (corners only when 1: affine and projective maps keep edges straight).
-    /// `None` if any outline point is lost.
+    /// A perspective map sends the part of `r` beyond its horizon nowhere:
+    /// then the bounds are those of the part in front of it
+    /// ([`bounds_in_front`]). `None` if nothing of `r` is in front,
+    /// or if an outline point of a displaced map is lost.
     fn outline_bounds(&self, r: [f64; 4], per_edge: usize) -> Option<[f64; 4]> {
+        self.sampled_outline_bounds(r, per_edge).or_else(|| {
+            let map = self.projective_forward()?;
+            bounds_in_front(&map, r)
+        })
+    }
+
+    /// [`Plan::outline_bounds`] from `per_edge` mapped points per edge;
+    /// `None` if any is lost.
+    fn sampled_outline_bounds(&self, r: [f64; 4], per_edge: usize) -> Option<[f64; 4]> {
         let [x0, y0, x1, y1] = r;
         let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
         let mut bounds = [
@@ -256,4 +268,55 @@ impl Plan {
         }
         Some(bounds)
     }
+}
+
+/// Bounds of the image under `map` of the part of rectangle `r` (plane
+/// coordinates) in front of the horizon. Straight edges stay straight under
+/// a perspective map, so that part is the polygon `r` cut by the line
+/// `w = margin` (`w` the map's denominator; `margin` a hair above where
+/// [`Projective::apply`] gives up), and its image's bounds are its
+/// vertices'. Points just in front of the horizon land far out, so the
+/// bounds run off the output on that side, as the outline of a box that
+/// reaches far beyond the horizon's side would: clipping to the output
+/// then keeps what is seen. `None` if all of `r` is behind.
+fn bounds_in_front(map: &Projective, r: [f64; 4]) -> Option<[f64; 4]> {
+    let [_, _, [g, h, i]] = map.matrix();
+    let margin = 1e-9 * (g.abs() + h.abs() + i.abs());
+    let w = |(x, y): Point| g * x + h * y + i - margin;
+    let [x0, y0, x1, y1] = r;
+    let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)];
+    let mut bounds = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let mut any = false;
+    for (k, &a) in corners.iter().enumerate() {
+        let b = corners[(k + 1) % 4];
+        let (wa, wb) = (w(a), w(b));
+        let mut vertices = [None, None];
+        if wa >= 0.0 {
+            vertices[0] = Some(a);
+        }
+        if (wa >= 0.0) != (wb >= 0.0) {
+            let t = wa / (wa - wb);
+            vertices[1] = Some((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t));
+        }
+        for v in vertices.into_iter().flatten() {
+            let Some((x, y)) = map.apply(v.0, v.1) else {
+                continue;
+            };
+            if x.is_finite() && y.is_finite() {
+                bounds = [
+                    bounds[0].min(x),
+                    bounds[1].min(y),
+                    bounds[2].max(x),
+                    bounds[3].max(y),
+                ];
+                any = true;
+            }
+        }
+    }
+    any.then_some(bounds)
 }

@@ -301,3 +301,74 @@ fn points_beyond_the_horizon_are_lost_not_invented() -> TestResult {
     assert_eq!(far[2], MappedPoint::Lost);
     Ok(())
 }
+
+#[test]
+fn boxes_reaching_beyond_a_perspective_horizon_keep_what_is_seen() -> TestResult {
+    // fastai's perspective warp puts the horizon a few thousand pixels out:
+    // a box reaching that far used to vanish whole when a corner was lost.
+    let (w, h) = (512, 512);
+    let pipeline = Pipeline::fastai_default(224, 224).build()?;
+    let everything = Boxes::new(
+        BoxFormat::PixelXyxy,
+        vec![[-5000.0, -5000.0, 5000.0, 5000.0]],
+        vec![0u8],
+    )?;
+    let right_part = [100.0, -5000.0, 5000.0, 400.0];
+    let partly = Boxes::new(BoxFormat::PixelXyxy, vec![right_part], vec![1u8])?;
+    let region = Image::<u8>::from_fn(w, h, 1, |x, y, _| u8::from(x >= 100 && y < 400))?;
+    let mut lost = 0;
+    for k in 0..64 {
+        let plan = pipeline.plan(w, h, k)?;
+        let corners = [
+            (5000.0, 5000.0),
+            (-5000.0, 5000.0),
+            (5000.0, -5000.0),
+            (-5000.0, -5000.0),
+        ];
+        if corners.iter().any(|&(x, y)| plan.map_point(x, y).is_none()) {
+            lost += 1;
+        }
+        let (ow, oh) = (plan.width() as f64, plan.height() as f64);
+        // The box holds the whole source and far around it: all of the output.
+        let all = plan.map_boxes(&everything, 0.0)?;
+        assert_eq!(all.boxes(), &[[0.0, 0.0, ow, oh]], "#{k}");
+
+        // It covers at least what its part inside the source became, and
+        // stays inside the output.
+        let seen = pipeline.apply_mask(region.view(), &plan)?;
+        let mut ones = [f64::INFINITY, f64::INFINITY, 0.0f64, 0.0f64];
+        for y in 0..seen.height() {
+            for x in 0..seen.width() {
+                if seen.pixel(x, y)[0] == 1 {
+                    let (x, y) = (x as f64, y as f64);
+                    ones = [
+                        ones[0].min(x),
+                        ones[1].min(y),
+                        ones[2].max(x + 1.0),
+                        ones[3].max(y + 1.0),
+                    ];
+                }
+            }
+        }
+        let mapped = plan.map_boxes(&partly, 0.0)?;
+        let b = mapped.boxes().first().ok_or(format!("#{k}: box dropped"))?;
+        assert!(
+            b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= ow && b[3] <= oh,
+            "#{k}: {b:?}"
+        );
+        if ones[0] < ones[2] {
+            assert!(
+                b[0] <= ones[0] + 1.0
+                    && b[1] <= ones[1] + 1.0
+                    && b[2] >= ones[2] - 1.0
+                    && b[3] >= ones[3] - 1.0,
+                "#{k}: box {b:?} misses the region seen at {ones:?}"
+            );
+        }
+    }
+    assert!(
+        lost > 0,
+        "no plan sent a corner beyond the horizon: the test tests nothing"
+    );
+    Ok(())
+}
