@@ -17,8 +17,8 @@ and the dataset it returns holds one row per output (``name``, ``index``).
 On a cluster, ``photos/`` and ``augmented/`` must be paths every node sees
 (a shared file system). Files are decoded by ``augment.read_image``, turned
 upright by their EXIF orientation as the command-line tool turns them; it
-reads JPEG, PNG, WebP and BMP as 8-bit RGB, so outputs equal
-``augment run``'s for RGB files of those formats (the tool keeps gray and
+reads JPEG, PNG, WebP, BMP, TIFF and Netpbm as 8-bit RGB, so outputs
+equal ``augment run``'s for RGB files of those formats (the tool keeps gray and
 alpha images as 1 or 4 channels, and reads more formats, which would shift
 its numbering).
 """
@@ -35,7 +35,7 @@ import numpy as np
 import augment
 
 #: The formats ``augment.read_image`` decodes.
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".ppm", ".pgm")
 #: Files beside an image that ``augment run`` takes as its targets, not as images.
 TARGET_SUFFIXES = (".mask.png", ".boxes.json", ".points.json")
 

@@ -46,7 +46,7 @@
 //!   `ImageFolder` layout, a CSV or JSON-lines list file, or WebDataset tar
 //!   shards (`train-{0000..0099}.tar`), each sample read by index.
 //! - [`decode`]: [`decode::probe`] reads a header (size, EXIF orientation),
-//!   [`decode::decode`] gives 8-bit RGB from JPEG, PNG, WebP and BMP,
+//!   [`decode::decode`] gives 8-bit RGB from JPEG, PNG, WebP, BMP, TIFF and Netpbm,
 //!   sniffed by magic bytes, refusing decompression bombs first.
 //! - [`sampler`]: the epoch order, `torch.randperm` and
 //!   `DistributedSampler` index for index, and the augmentation index of

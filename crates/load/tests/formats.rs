@@ -335,6 +335,150 @@ fn bmp_rgb_rgba_and_gray() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn tiff_and_netpbm_every_depth_and_colour() -> TestResult {
+    use image::ExtendedColorType as C;
+    use image::codecs::pnm::{PnmSubtype, SampleEncoding};
+    let (w, h) = (7, 5);
+    let src = gradient(w, h);
+    let rgba: Vec<u8> = src
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 99])
+        .collect();
+    let gray: Vec<u8> = (0..w * h).map(|i| (i * 7) as u8).collect();
+    let replicated = |g: &[u8]| -> Vec<u8> { g.iter().flat_map(|&g| [g, g, g]).collect() };
+    // 16-bit samples spread over the whole range, native order as `image`
+    // encoders take them, and what they round to.
+    let wide: Vec<u16> = (0..w * h * 3)
+        .map(|i| (i as u32 * 65535 / 104) as u16)
+        .collect();
+    let wide_bytes: Vec<u8> = wide.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let rounded: Vec<u8> = wide
+        .iter()
+        .map(|&v| ((u32::from(v) * 255 + 32767) / 65535) as u8)
+        .collect();
+    let wide_gray = &wide[..w * h];
+    let wide_gray_bytes: Vec<u8> = wide_gray.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    // PBM by hand, as the format defines it: a bit 1 is ink (black), rows
+    // packed from the high bit and padded to whole bytes.
+    let ink = |x: usize, y: usize| (x + y).is_multiple_of(3);
+    let mut pbm = format!("P4\n{w} {h}\n").into_bytes();
+    for y in 0..h {
+        let mut row = [0u8; 1];
+        for x in 0..w {
+            row[x / 8] |= u8::from(ink(x, y)) << (7 - x % 8);
+        }
+        pbm.extend_from_slice(&row);
+    }
+    let bits: Vec<u8> = (0..w * h)
+        .map(|i| if ink(i % w, i / w) { 0 } else { 255 })
+        .collect();
+    let cases = [
+        (
+            "tiff rgb",
+            Format::Tiff,
+            tiff(&src, w, h, C::Rgb8)?,
+            src.clone(),
+        ),
+        (
+            "tiff rgba",
+            Format::Tiff,
+            tiff(&rgba, w, h, C::Rgba8)?,
+            src.clone(),
+        ),
+        (
+            "tiff gray",
+            Format::Tiff,
+            tiff(&gray, w, h, C::L8)?,
+            replicated(&gray),
+        ),
+        (
+            "tiff rgb16",
+            Format::Tiff,
+            tiff(&wide_bytes, w, h, C::Rgb16)?,
+            rounded.clone(),
+        ),
+        (
+            "tiff gray16",
+            Format::Tiff,
+            tiff(&wide_gray_bytes, w, h, C::L16)?,
+            replicated(&rounded[..w * h]),
+        ),
+        (
+            "tiff by hand",
+            Format::Tiff,
+            tiff_oriented(&src, w, h, 1),
+            src.clone(),
+        ),
+        (
+            "ppm",
+            Format::Pnm,
+            pnm(
+                &src,
+                w,
+                h,
+                C::Rgb8,
+                PnmSubtype::Pixmap(SampleEncoding::Binary),
+            )?,
+            src.clone(),
+        ),
+        (
+            "ppm ascii",
+            Format::Pnm,
+            pnm(
+                &src,
+                w,
+                h,
+                C::Rgb8,
+                PnmSubtype::Pixmap(SampleEncoding::Ascii),
+            )?,
+            src.clone(),
+        ),
+        (
+            "pgm",
+            Format::Pnm,
+            pnm(
+                &gray,
+                w,
+                h,
+                C::L8,
+                PnmSubtype::Graymap(SampleEncoding::Binary),
+            )?,
+            replicated(&gray),
+        ),
+        (
+            "pgm 16",
+            Format::Pnm,
+            // By hand: `image` writes no 16-bit PGM. Samples big-endian.
+            format!("P5\n{w} {h}\n65535\n")
+                .into_bytes()
+                .into_iter()
+                .chain(wide_gray.iter().flat_map(|v| v.to_be_bytes()))
+                .collect(),
+            replicated(&rounded[..w * h]),
+        ),
+        ("pbm", Format::Pnm, pbm, replicated(&bits)),
+        (
+            "pam rgba",
+            Format::Pnm,
+            pnm(&rgba, w, h, C::Rgba8, PnmSubtype::ArbitraryMap)?,
+            src.clone(),
+        ),
+    ];
+    for (name, format, file, expected) in cases {
+        let header = probe(&file)?;
+        assert_eq!(
+            (header.format, header.width, header.height),
+            (format, w as u32, h as u32),
+            "{name}"
+        );
+        let (rgb, ww, hh) = decoded(&file, &Request::new())?;
+        assert_eq!((ww, hh), (w, h), "{name}");
+        assert_eq!(rgb, expected, "{name}");
+    }
+    Ok(())
+}
+
 /// Where the red quadrant lands: (left, top) halves of the upright image.
 fn red_corner(rgb: &[u8], w: usize, h: usize) -> (bool, bool) {
     let at = |x: usize, y: usize| rgb[3 * (y * w + x)] > 128;
@@ -386,6 +530,7 @@ fn exif_orientation_applied_and_switched_off() -> TestResult {
                     Some(value),
                 )?,
             ),
+            ("tiff", tiff_oriented(&src, w, h, value)),
         ];
         for (name, file) in files {
             let header = probe(&file)?;

@@ -40,6 +40,20 @@ fn samples() -> Res<Vec<(Format, Vec<u8>)>> {
             include_bytes!("fixtures/lossy-alpha-orientation6.webp").to_vec(),
         ),
         (Format::Bmp, bmp(&px, w, h, image::ExtendedColorType::Rgb8)?),
+        (
+            Format::Tiff,
+            tiff(&px, w, h, image::ExtendedColorType::Rgb8)?,
+        ),
+        (
+            Format::Pnm,
+            pnm(
+                &px,
+                w,
+                h,
+                image::ExtendedColorType::Rgb8,
+                image::codecs::pnm::PnmSubtype::Pixmap(image::codecs::pnm::SampleEncoding::Binary),
+            )?,
+        ),
     ])
 }
 
@@ -62,9 +76,21 @@ fn readme_rows() -> TestResult {
         run(b"GIF89a\x01\x00\x01\x00"),
         Err(DecodeError::UnsupportedFormat { format: "GIF" })
     );
-    assert_eq!(
+    assert!(matches!(
         run(b"II*\x00\x08\x00\x00\x00"),
-        Err(DecodeError::UnsupportedFormat { format: "TIFF" })
+        Err(DecodeError::Truncated {
+            format: Format::Tiff,
+            ..
+        } | DecodeError::Corrupt {
+            format: Format::Tiff,
+            ..
+        })
+    ));
+    assert_eq!(
+        run(b"\x00\x00\x00\x0cjP  \r\n\x87\n"),
+        Err(DecodeError::UnsupportedFormat {
+            format: "JPEG 2000"
+        })
     );
     for (format, file) in samples()? {
         // Cut in the middle of the image data.
@@ -124,11 +150,16 @@ fn bombs_are_refused_before_allocating() -> TestResult {
     bmp[18..22].copy_from_slice(&1_000_000i32.to_le_bytes());
     bmp[22..26].copy_from_slice(&(-1_000_000i32).to_le_bytes());
 
+    let tiff = tiff_oriented(&gradient(1, 1), 1_000_000, 1_000_000, 1);
+    let pnm = b"P6\n1000000 1000000\n255\n\x00\x00\x00".to_vec();
+
     for (format, file) in [
         (Format::Jpeg, jpg),
         (Format::Png, png),
         (Format::WebP, webp),
         (Format::Bmp, bmp),
+        (Format::Tiff, tiff),
+        (Format::Pnm, pnm),
     ] {
         let header = probe(&file)?;
         assert!(header.pixels() > 1 << 28, "{format}");
@@ -173,7 +204,7 @@ proptest! {
 
     #[test]
     fn mutated_files_never_panic(
-        which in 0usize..6,
+        which in 0usize..8,
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
         cut in any::<prop::sample::Index>(),
         cut_it in any::<bool>(),
@@ -196,7 +227,7 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let _ = attempt(&bytes);
-        for magic in [&b"\xff\xd8\xff"[..], b"\x89PNG\r\n\x1a\n", b"RIFF\0\0\0\0WEBPVP8 ", b"BM"] {
+        for magic in [&b"\xff\xd8\xff"[..], b"\x89PNG\r\n\x1a\n", b"RIFF\0\0\0\0WEBPVP8 ", b"BM", b"II*\0", b"MM\0*", b"P6 ", b"P7\n"] {
             let mut b = magic.to_vec();
             b.extend_from_slice(&bytes);
             let _ = attempt(&b);

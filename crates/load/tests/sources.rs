@@ -42,6 +42,8 @@ fn image_folder_order_labels_and_filters() -> TestResult {
         "dog/.cache/z.png",
         "dog/notes.txt",
         "dog/scan.tiff",
+        "dog/photo.ppm",
+        "dog/anim.gif",
         "cat/1.Png",
         "cat/2.webp",
         "cat/3.bmp",
@@ -63,11 +65,13 @@ fn image_folder_order_labels_and_filters() -> TestResult {
             "cat/3.bmp",
             "dog/A.JPG",
             "dog/b.png",
+            "dog/photo.ppm",
+            "dog/scan.tiff",
             "dog/sub/x.png",
             "dog/sub c/y.jpeg",
         ]
     );
-    assert_eq!(labels(&d), [0, 0, 0, 1, 1, 1, 1]);
+    assert_eq!(labels(&d), [0, 0, 0, 1, 1, 1, 1, 1, 1]);
     let mut bytes = Vec::new();
     d.read(0, &mut bytes)?;
     assert_eq!(bytes, png);
@@ -338,6 +342,8 @@ fn webdataset_shards() -> TestResult {
             &webp_lossless(&gradient(2, 2), 2, 2, image::ExtendedColorType::Rgb8)?,
         ),
         ("d.cls", b"1"),
+        ("e.tif", &png),
+        ("e.cls", b"2"),
         ("d.seg.png", &png), // key "d", extension "seg.png": not an image of the sample
     ])?;
     write(&dir.path().join("train-00.tar"), &first)?;
@@ -345,7 +351,7 @@ fn webdataset_shards() -> TestResult {
     let pattern = format!("{}/train-{{00..01}}.tar", dir.path().display());
     let d = Dataset::open(&pattern)?;
     assert_eq!(d.kind(), SourceKind::Shards);
-    assert_eq!(labels(&d), [3, 5, 9, 1]);
+    assert_eq!(labels(&d), [3, 5, 9, 1, 2]);
     assert_eq!(
         names(&d, dir.path()),
         [
@@ -353,6 +359,7 @@ fn webdataset_shards() -> TestResult {
             "train-00.tar:b.PNG",
             format!("train-00.tar:{long}.jpg").as_str(),
             "train-01.tar:d.webp",
+            "train-01.tar:e.tif",
         ]
     );
     let mut bytes = Vec::new();

@@ -378,7 +378,7 @@ class LoaderIter(Iterator[Tuple[Any, Any]]):
     def __next__(self) -> Tuple[Any, Any]: ...
 
 def read_image(path: PathLike, orientation: bool = True) -> npt.NDArray[np.uint8]:
-    """Decodes a JPEG, PNG, WebP or BMP file to an ``H x W x 3`` uint8 array (RGB).
+    """Decodes a JPEG, PNG, WebP, BMP, TIFF or Netpbm file to an ``H x W x 3`` uint8 array (RGB).
 
     The loader's decoders: gray is replicated, alpha dropped, 16 bits
     rounded to 8, EXIF orientation applied unless ``orientation=False``

@@ -1,4 +1,5 @@
-//! BMP: the file and DIB headers read here, the `image` crate for pixels.
+//! BMP: the file and DIB headers read here, the `image` crate for pixels
+//! ([`super::via_image`]).
 //!
 //! After the 14-byte file header (`BM`, size, pixel offset) comes the DIB
 //! header, whose first field is its own size: 12 bytes (OS/2 `BITMAPCOREHEADER`,
@@ -6,9 +7,7 @@
 //! signed 32-bit width and height, a negative height meaning rows stored
 //! top-down). Bitmaps have no EXIF.
 
-use super::pixels::{Layout, to_rgb};
-use super::{ColorModel, DecodeError, Format, Header, Orientation, fit};
-use image::ImageDecoder;
+use super::{ColorModel, DecodeError, Format, Header, Orientation, via_image};
 use std::io::Cursor;
 
 fn truncated(what: &str) -> DecodeError {
@@ -70,54 +69,13 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
-fn decode_error(e: image::ImageError) -> DecodeError {
-    match e {
-        image::ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            truncated("the pixel data ends early")
-        }
-        image::ImageError::Unsupported(u) => DecodeError::Unsupported {
-            format: Format::Bmp,
-            what: u.to_string(),
-        },
-        image::ImageError::Limits(_) => DecodeError::OutOfMemory { bytes: usize::MAX },
-        other => corrupt(other.to_string()),
-    }
-}
-
 pub(super) fn decode(
     bytes: &[u8],
     header: &Header,
     out: &mut Vec<u8>,
     tmp: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
-    let decoder = image::codecs::bmp::BmpDecoder::new(Cursor::new(bytes)).map_err(decode_error)?;
-    if decoder.dimensions() != (header.width, header.height) {
-        return Err(corrupt("the decoder read another size".into()));
-    }
-    let channels = match decoder.color_type() {
-        image::ColorType::L8 => 1,
-        image::ColorType::La8 => 2,
-        image::ColorType::Rgb8 => 3,
-        image::ColorType::Rgba8 => 4,
-        other => {
-            return Err(DecodeError::Unsupported {
-                format: Format::Bmp,
-                what: format!("pixel type {other:?}"),
-            });
-        }
-    };
-    let len = usize::try_from(decoder.total_bytes())
-        .map_err(|_| DecodeError::OutOfMemory { bytes: usize::MAX })?;
-    let pixels = header.width as usize * header.height as usize;
-    if len != pixels * channels {
-        return Err(corrupt("unexpected decoded layout".into()));
-    }
-    if channels == 3 {
-        fit(out, len)?;
-        return decoder.read_image(out).map_err(decode_error);
-    }
-    fit(tmp, len)?;
-    decoder.read_image(tmp).map_err(decode_error)?;
-    let layout = Layout { channels, bytes: 1 };
-    to_rgb(tmp, layout, pixels, out)
+    let decoder = image::codecs::bmp::BmpDecoder::new(Cursor::new(bytes))
+        .map_err(|e| via_image::decode_error(Format::Bmp, e))?;
+    via_image::read_rgb(Format::Bmp, decoder, header, out, tmp)
 }

@@ -1,9 +1,10 @@
 //! Image files to 8-bit RGB: [`probe`] reads a header, [`decode`] the pixels.
 //!
 //! The format is sniffed from the first bytes, never taken from the file
-//! name: JPEG (`FF D8 FF`), PNG (its 8-byte signature), WebP (`RIFF....WEBP`)
-//! and BMP (`BM`). GIF, TIFF, AVIF, HEIC, JPEG XL, JPEG 2000 and QOI are
-//! recognised and refused by name.
+//! name: JPEG (`FF D8 FF`), PNG (its 8-byte signature), WebP (`RIFF....WEBP`),
+//! BMP (`BM`), TIFF (`II*\0`, `MM\0*`) and Netpbm (`P1` to `P7`): with
+//! them every extension torchvision's `ImageFolder` takes. GIF, AVIF, HEIC,
+//! JPEG XL, JPEG 2000 and QOI are recognised and refused by name.
 //!
 //! What every decode delivers, whatever the file holds:
 //!
@@ -26,7 +27,7 @@
 //!   (plain `Image.open(...).convert("RGB")`) does **not** apply it, so
 //!   turn it off to match torchvision on rotated phone photos. The
 //!   orientation is read from JPEG's APP1 `Exif`, PNG's `eXIf` chunk (before
-//!   the image data) and WebP's `EXIF` chunk.
+//!   the image data), WebP's `EXIF` chunk and TIFF's Orientation tag.
 //!
 //! A header over the pixel limit ([`Request::max_pixels`], default
 //! [`DEFAULT_MAX_PIXELS`]) is refused before anything is decoded or
@@ -55,7 +56,10 @@ mod jpeg;
 mod orientation;
 mod pixels;
 mod png;
+mod pnm;
 mod request;
+mod tiff;
+mod via_image;
 mod webp;
 
 use augment::ImageView;
@@ -81,6 +85,10 @@ pub enum Format {
     WebP,
     /// Windows bitmap.
     Bmp,
+    /// TIFF (the first image; 8 or 16 bits per sample).
+    Tiff,
+    /// Netpbm: PBM, PGM, PPM and PAM.
+    Pnm,
 }
 
 impl fmt::Display for Format {
@@ -90,6 +98,8 @@ impl fmt::Display for Format {
             Format::Png => "PNG",
             Format::WebP => "WebP",
             Format::Bmp => "BMP",
+            Format::Tiff => "TIFF",
+            Format::Pnm => "Netpbm",
         })
     }
 }
@@ -161,7 +171,7 @@ pub enum DecodeError {
         start: String,
     },
     /// A known image format this loader does not decode.
-    #[error("{format} files are not supported (JPEG, PNG, WebP and BMP are)")]
+    #[error("{format} files are not supported (JPEG, PNG, WebP, BMP, TIFF and Netpbm are)")]
     UnsupportedFormat {
         /// The format's name.
         format: &'static str,
@@ -285,6 +295,8 @@ fn probe_inner(bytes: &[u8]) -> Result<(Header, usize), DecodeError> {
         Format::Png => png::probe(bytes).map(|h| (h, 0)),
         Format::WebP => webp::probe(bytes).map(|h| (h, 0)),
         Format::Bmp => bmp::probe(bytes).map(|h| (h, 0)),
+        Format::Tiff => tiff::probe(bytes).map(|h| (h, 0)),
+        Format::Pnm => pnm::probe(bytes).map(|h| (h, 0)),
     }
 }
 
@@ -347,6 +359,8 @@ pub fn decode(
         Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::Tiff => tiff::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::Pnm => pnm::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
     }));
     let (region, scale) = decoded.unwrap_or_else(|_| {
         Err(DecodeError::Corrupt {
@@ -397,7 +411,8 @@ fn sniff(bytes: &[u8]) -> Result<Format, DecodeError> {
         ] => Ok(Format::WebP),
         [b'B', b'M', ..] => Ok(Format::Bmp),
         [b'G', b'I', b'F', b'8', ..] => unsupported("GIF"),
-        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => unsupported("TIFF"),
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => Ok(Format::Tiff),
+        [b'P', b'1'..=b'7', space, ..] if space.is_ascii_whitespace() => Ok(Format::Pnm),
         [0xFF, 0x0A, ..] | [0, 0, 0, 0x0C, b'J', b'X', b'L', b' ', ..] => unsupported("JPEG XL"),
         [0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', ..] | [0xFF, 0x4F, 0xFF, 0x51, ..] => {
             unsupported("JPEG 2000")

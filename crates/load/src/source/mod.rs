@@ -21,9 +21,13 @@ use std::sync::Arc;
 pub use braces::expand as expand_braces;
 
 /// File extensions (compared case-insensitively) that folder datasets and
-/// WebDataset shards take as images. The decoder itself sniffs the format
-/// from the bytes, so a PNG named `.jpg` still decodes.
-pub const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "bmp"];
+/// WebDataset shards take as images: torchvision's `IMG_EXTENSIONS`, so an
+/// `ImageFolder` tree gives the same samples. The decoder itself sniffs the
+/// format from the bytes, so a PNG named `.jpg` still decodes, and a list
+/// file may name any file it decodes (`.pbm`, `.pam` too).
+pub const IMAGE_EXTENSIONS: [&str; 9] = [
+    "jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "ppm", "pgm",
+];
 
 /// Largest file (or tar member) a sample may be, unless set otherwise:
 /// 256 MiB, far above any photograph, so a stray video or archive is

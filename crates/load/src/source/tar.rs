@@ -24,9 +24,6 @@ const MAX_META: u64 = 1 << 20;
 /// Largest label member (`.cls`, `.json`) read.
 const MAX_LABEL: u64 = 1 << 16;
 
-/// The image extensions a WebDataset sample's member may have.
-const IMAGE: [&str; 5] = ["jpg", "jpeg", "png", "webp", "bmp"];
-
 /// One sample being gathered: members sharing a key.
 #[derive(Default)]
 struct Pending {
@@ -280,7 +277,7 @@ pub(super) fn index(path: &Path, shard: usize, entries: &mut Vec<Entry>) -> Resu
             }
             let ext = ext.to_ascii_lowercase();
             let label_kind = matches!(ext.as_str(), "cls" | "json");
-            if IMAGE.contains(&ext.as_str()) && pending.image.is_none() {
+            if super::IMAGE_EXTENSIONS.contains(&ext.as_str()) && pending.image.is_none() {
                 // A cut image is indexed; reading it fails its sample later.
                 pending.image = Some((data_at, size, name.clone()));
             } else if label_kind {

@@ -156,3 +156,70 @@ pub fn write(path: &Path, bytes: &[u8]) -> Res<()> {
     std::fs::write(path, bytes)?;
     Ok(())
 }
+
+/// A TIFF through `image`'s encoder (uncompressed, one strip).
+pub fn tiff(data: &[u8], w: usize, h: usize, color: image::ExtendedColorType) -> Res<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::ImageEncoder::write_image(
+        image::codecs::tiff::TiffEncoder::new(&mut out),
+        data,
+        w as u32,
+        h as u32,
+        color,
+    )?;
+    Ok(out.into_inner())
+}
+
+/// A little-endian, uncompressed, 8-bit RGB TIFF written by hand, with the
+/// Orientation tag `orientation` (which `image`'s encoder does not write).
+pub fn tiff_oriented(rgb: &[u8], w: usize, h: usize, orientation: u16) -> Vec<u8> {
+    // Header, then the IFD at 8: 11 entries of 12 bytes between a count and
+    // the next-IFD offset; BitsPerSample's three values and the pixels follow.
+    let entries: u16 = 11;
+    let ifd_len = 2 + 12 * entries as usize + 4;
+    let bits_at = (8 + ifd_len) as u32;
+    let pixels_at = bits_at + 6;
+    let mut out = b"II*\0".to_vec();
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(&entries.to_le_bytes());
+    let mut entry = |tag: u16, kind: u16, count: u32, value: u32| {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&value.to_le_bytes());
+    };
+    let (short, long) = (3, 4);
+    entry(256, long, 1, w as u32); // ImageWidth
+    entry(257, long, 1, h as u32); // ImageLength
+    entry(258, short, 3, bits_at); // BitsPerSample: 8, 8, 8 at bits_at
+    entry(259, short, 1, 1); // Compression: none
+    entry(262, short, 1, 2); // PhotometricInterpretation: RGB
+    entry(273, long, 1, pixels_at); // StripOffsets
+    entry(274, short, 1, u32::from(orientation)); // Orientation
+    entry(277, short, 1, 3); // SamplesPerPixel
+    entry(278, long, 1, h as u32); // RowsPerStrip
+    entry(279, long, 1, (w * h * 3) as u32); // StripByteCounts
+    entry(284, short, 1, 1); // PlanarConfiguration: chunky
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for _ in 0..3 {
+        out.extend_from_slice(&8u16.to_le_bytes());
+    }
+    out.extend_from_slice(rgb);
+    out
+}
+
+/// A Netpbm file through `image`'s encoder: `subtype` picks PBM, PGM, PPM
+/// or PAM.
+pub fn pnm(
+    data: &[u8],
+    w: usize,
+    h: usize,
+    color: image::ExtendedColorType,
+    subtype: image::codecs::pnm::PnmSubtype,
+) -> Res<Vec<u8>> {
+    let mut out = Vec::new();
+    image::codecs::pnm::PnmEncoder::new(&mut out)
+        .with_subtype(subtype)
+        .encode(data, w as u32, h as u32, color)?;
+    Ok(out)
+}
