@@ -179,6 +179,21 @@ fn list_files_csv_and_json_lines() -> TestResult {
             "sniffed.txt",
             "{\"path\": \"img/a.jpg\", \"label\": 3}\n{\"path\": \"img/b, c.png\", \"label\": 7}",
         ),
+        // Excel's byte-order mark; a header naming its columns among others.
+        (
+            "excel.csv",
+            "\u{feff}id,Label,fold,file_name\r\n1,3,0,img/a.jpg\r\n2,7,1,\"img/b, c.png\"\r\n",
+        ),
+        (
+            "label-first.csv",
+            "label,path\n3,img/a.jpg\n7,img/b, c.png\n",
+        ),
+        ("tabs.tsv", "img/a.jpg\t3\nimg/b, c.png\t7\n"),
+        ("caffe.txt", "img/a.jpg 3\nimg/b, c.png   7\n"),
+        (
+            "array.json",
+            "[{\"image\": \"img/a.jpg\", \"category_id\": 3},\n {\"image\": \"img/b, c.png\", \"category_id\": 7}]",
+        ),
     ];
     for (file, text) in cases {
         let path = root.join("lists").join(file);

@@ -279,8 +279,9 @@ class PipelineBuilder:
 class Loader:
     """Loads, augments and batches a dataset on worker threads: an iterable of ``(images, labels)``.
 
-    ``source`` is an ImageFolder tree (``root/<class>/*.jpg``), a CSV or
-    JSON-lines list file, or WebDataset tar shards
+    ``source`` is an ImageFolder tree (``root/<class>/*.jpg``), a list file
+    (CSV ``path,label`` or with a header naming those columns among others,
+    TSV, ``path label`` text lines, JSON lines or a JSON array), or WebDataset tar shards
     (``"shards/train-{0000..0099}.tar"``). Epoch ``e`` is shuffled as
     ``torch.randperm(n, generator=torch.Generator().manual_seed(seed + e))``
     and split as ``DistributedSampler(num_replicas=world_size, rank=rank)``;

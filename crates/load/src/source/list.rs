@@ -1,5 +1,7 @@
-//! List files: CSV `path,label` lines or JSON lines `{"path": ..., "label": ...}`,
-//! labels given as integers or as class names.
+//! List files: CSV `path,label` lines (or a header naming those columns
+//! among others; TSV alike), `path label` text lines, JSON lines
+//! `{"path": ..., "label": ...}` or a JSON array of such objects, labels
+//! given as integers or as class names. CSV is read by the `csv` crate.
 
 use super::{Dataset, Entry, Location, SourceKind};
 use crate::error::{Error, Result};
@@ -31,31 +33,45 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
             + 1,
         what: "not UTF-8 text".into(),
     })?;
+    // Excel's "CSV UTF-8" starts with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let base = path.parent().unwrap_or(Path::new(""));
-    let json = path.extension().is_some_and(|e| {
-        ["jsonl", "ndjson", "json"]
-            .iter()
-            .any(|j| e.eq_ignore_ascii_case(j))
-    }) || text.trim_start().starts_with('{');
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let bad = |line: usize, what: String| Error::List {
         path: path.to_path_buf(),
         line,
         what,
     };
-    let mut rows: Vec<(usize, String, Label)> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let (file, label) = if json {
-            json_line(line).map_err(|e| bad(i + 1, e))?
+    let start = text.trim_start();
+    let json = ["jsonl", "ndjson", "json"].contains(&extension.as_str())
+        || start.starts_with('{')
+        || start.starts_with('[');
+    let mut rows: Vec<(usize, String, Label)> = if json {
+        json_rows(text).map_err(|(line, what)| bad(line, what))?
+    } else if extension == "txt" {
+        whitespace_rows(text).map_err(|(line, what)| bad(line, what))?
+    } else {
+        let delimiter = if extension == "tsv" { b'\t' } else { b',' };
+        let (rows, named) =
+            delimited_rows(text, delimiter).map_err(|(line, what)| bad(line, what))?;
+        if named {
+            // The header named its columns and is gone already.
+            rows
         } else {
-            csv_line(line).map_err(|e| bad(i + 1, e.to_string()))?
-        };
-        rows.push((i + 1, file, label));
-    }
-    if !json
+            let mut rows = rows;
+            if let Some(((_, file, label), rest)) = rows.split_first()
+                && is_header(file, label, rest)
+            {
+                rows.remove(0);
+            }
+            rows
+        }
+    };
+    if extension == "txt"
         && let Some(((_, file, label), rest)) = rows.split_first()
         && is_header(file, label, rest)
     {
@@ -148,90 +164,272 @@ fn is_header(file: &str, label: &Label, rest: &[(usize, String, Label)]) -> bool
             || (!rest.is_empty() && rest.iter().all(|(_, _, l)| matches!(l, Label::Number(_)))))
 }
 
+/// A sample as a list gives it: its line (or position in a JSON array),
+/// path and label.
+type Row = (usize, String, Label);
+
+/// A list's problem: the line and what is wrong there.
+type RowError = (usize, String);
+
+/// Keys a JSON sample's path may go by, tried in this order.
+const PATH_KEYS: [&str; 8] = [
+    "path",
+    "file",
+    "filename",
+    "file_name",
+    "filepath",
+    "file_path",
+    "image",
+    "image_path",
+];
+
+/// Keys (and CSV header names) a sample's label may go by.
+const LABEL_KEYS: [&str; 7] = [
+    "label",
+    "cls",
+    "class",
+    "class_name",
+    "category",
+    "category_id",
+    "target",
+];
+
+/// The samples of JSON lines, or of one JSON array of objects.
+fn json_rows(text: &str) -> std::result::Result<Vec<Row>, RowError> {
+    if text.trim_start().starts_with('[') {
+        let values: Vec<serde_json::Value> = serde_json::from_str(text)
+            .map_err(|e| (e.line(), format!("not a JSON array of objects: {e}")))?;
+        // An array has no line per sample: errors name the sample's
+        // position from 1 instead.
+        return values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                json_sample(v)
+                    .map(|(p, l)| (i + 1, p, l))
+                    .map_err(|e| (i + 1, e))
+            })
+            .collect();
+    }
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (file, label) = json_line(line).map_err(|e| (i + 1, e))?;
+        rows.push((i + 1, file, label));
+    }
+    Ok(rows)
+}
+
 fn json_line(line: &str) -> std::result::Result<(String, Label), String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
-    let path = value
-        .get("path")
-        .and_then(|p| p.as_str())
-        .ok_or("no \"path\" string")?;
-    let label = match value.get("label").ok_or("no \"label\"")? {
+    json_sample(&value)
+}
+
+fn json_sample(value: &serde_json::Value) -> std::result::Result<(String, Label), String> {
+    let object = value.as_object().ok_or("not a JSON object")?;
+    let path = PATH_KEYS
+        .iter()
+        .find_map(|k| object.get(*k))
+        .ok_or_else(|| format!("no path (a string under one of {PATH_KEYS:?})"))?
+        .as_str()
+        .ok_or("the path is not a string")?;
+    let label = LABEL_KEYS
+        .iter()
+        .find_map(|k| object.get(*k))
+        .ok_or_else(|| format!("no label (under one of {LABEL_KEYS:?})"))?;
+    let label = match label {
         serde_json::Value::String(name) => Label::Name(name.clone()),
         number => Label::Number(
             number
                 .as_i64()
-                .ok_or("\"label\" is neither an integer nor a class name")?,
+                .ok_or("the label is neither an integer nor a class name")?,
         ),
     };
     Ok((path.to_string(), label))
 }
 
-#[derive(Debug)]
-enum CsvError {
-    NoComma,
-    Quote,
-}
-
-impl std::fmt::Display for CsvError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CsvError::NoComma => f.write_str("expected path,label"),
-            CsvError::Quote => f.write_str("unterminated or misplaced quote in the path"),
+/// `path label` lines (Caffe's and many datasets' `.txt` lists): the label
+/// is the last word, the path all before it (so it may hold spaces).
+fn whitespace_rows(text: &str) -> std::result::Result<Vec<Row>, RowError> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
         }
+        let (file, label) = line
+            .rsplit_once(char::is_whitespace)
+            .ok_or((i + 1, "expected a path and a label".to_string()))?;
+        rows.push((i + 1, file.trim_end().to_string(), Label::parse(label)));
     }
+    Ok(rows)
 }
 
-/// `path,label`, the path bare (the label follows the last comma) or
-/// quoted with `""` for a quote inside.
-fn csv_line(line: &str) -> std::result::Result<(String, Label), CsvError> {
-    let (path, label) = if let Some(quoted) = line.strip_prefix('"') {
-        let mut path = String::new();
-        let mut chars = quoted.char_indices();
-        let rest = loop {
-            match chars.next() {
-                Some((_, '"')) => match chars.clone().next() {
-                    Some((_, '"')) => {
-                        chars.next();
-                        path.push('"');
-                    }
-                    Some((at, _)) => break &quoted[at..],
-                    None => break "",
-                },
-                Some((_, c)) => path.push(c),
-                None => return Err(CsvError::Quote),
+/// CSV (or TSV) rows as `(line, path, label)`, and whether a header named
+/// the columns (then it is not among the rows). A first row naming a path
+/// column ([`PATH_KEYS`]) and a label column ([`LABEL_KEYS`]) is such a
+/// header, whatever the other columns (`path,label,split`, `label,path`).
+/// Otherwise the label is the last field and the path all the fields
+/// before it, so an unquoted comma in a path survives; whether a first row
+/// is a header is then [`is_header`]'s call.
+fn delimited_rows(text: &str, delimiter: u8) -> std::result::Result<(Vec<Row>, bool), RowError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let line_of = |r: &csv::StringRecord| r.position().map_or(0, |p| p.line() as usize);
+    let mut records = reader.records();
+    let mut rows = Vec::new();
+    let Some(first) = records.next() else {
+        return Ok((rows, false));
+    };
+    let first = first.map_err(|e| (1, e.to_string()))?;
+    let column = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| first.iter().position(|f| f.trim().eq_ignore_ascii_case(k)))
+    };
+    let named = column(&PATH_KEYS).zip(column(&LABEL_KEYS));
+    // Under a two-column header the other field is all the rest, as with
+    // no header: `path,label` above `a, b.jpg,3` keeps the comma.
+    let label_first = match named {
+        Some((p, l)) if first.len() == 2 => Some(l < p),
+        _ => None,
+    };
+    let joiner = char::from(delimiter).to_string();
+    let mut take = |record: &csv::StringRecord| -> std::result::Result<(), RowError> {
+        let line = line_of(record);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            return Ok(());
+        }
+        let open_quote = record
+            .position()
+            .and_then(|p| text.get(p.byte() as usize..))
+            .is_some_and(|rest| rest.trim_start().starts_with('"'))
+            && record.iter().any(|f| f.contains('\n') || record.len() < 2);
+        if open_quote {
+            return Err((
+                line,
+                "unterminated quote: the quoted path runs on to the end of the list".into(),
+            ));
+        }
+        let fields: Vec<&str> = record.iter().collect();
+        let (file, label) = match (named, label_first) {
+            (_, Some(true)) if fields.len() >= 2 => (fields[1..].join(&joiner), fields[0]),
+            (Some((p, l)), None) => match (record.get(p), record.get(l)) {
+                (Some(file), Some(label)) => (file.to_string(), label),
+                _ => {
+                    return Err((
+                        line,
+                        format!(
+                            "{} fields, fewer than the header's path and label columns ({} and {})",
+                            record.len(),
+                            p + 1,
+                            l + 1
+                        ),
+                    ));
+                }
+            },
+            _ if fields.len() >= 2 => {
+                let (label, path) = fields.split_last().unwrap_or((&"", &[]));
+                (path.join(&joiner), *label)
+            }
+            _ => {
+                return Err((
+                    line,
+                    format!(
+                        "expected path{}label",
+                        if delimiter == b'\t' { "<tab>" } else { "," }
+                    ),
+                ));
             }
         };
-        let label = rest.trim_start().strip_prefix(',').ok_or(CsvError::Quote)?;
-        (path, label)
-    } else {
-        let (path, label) = line.rsplit_once(',').ok_or(CsvError::NoComma)?;
-        (path.trim().to_string(), label)
+        rows.push((line, file.trim().to_string(), Label::parse(label.trim())));
+        Ok(())
     };
-    Ok((path, Label::parse(label.trim())))
+    if named.is_none() {
+        take(&first)?;
+    }
+    for record in records {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            (line, e.to_string())
+        })?;
+        take(&record)?;
+    }
+    Ok((rows, named.is_some()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn csv(text: &str) -> Option<(Vec<(String, Label)>, bool)> {
+        delimited_rows(text, b',')
+            .ok()
+            .map(|(rows, named)| (rows.into_iter().map(|(_, f, l)| (f, l)).collect(), named))
+    }
+
     #[test]
     fn csv_fields() {
-        let ok = |l: &str| csv_line(l).ok();
         let n = Label::Number;
-        assert_eq!(ok("a/b.jpg,3"), Some(("a/b.jpg".into(), n(3))));
-        assert_eq!(ok(" a,b.jpg , -2 "), Some(("a,b.jpg".into(), n(-2))));
-        assert_eq!(ok("\"x\"\"y,z.png\",7"), Some(("x\"y,z.png".into(), n(7))));
+        let name = |s: &str| Label::Name(s.into());
+        let one = |f: &str, l: Label| Some((vec![(f.to_string(), l)], false));
+        assert_eq!(csv("a/b.jpg,3"), one("a/b.jpg", n(3)));
+        // An unquoted comma stays in the path: the label is the last field.
+        assert_eq!(csv(" a,b.jpg , -2 "), one("a,b.jpg", n(-2)));
+        assert_eq!(csv("\"x\"\"y,z.png\",7"), one("x\"y,z.png", n(7)));
+        assert_eq!(csv("path,label\n"), Some((vec![], true)));
         assert_eq!(
-            ok("path,label"),
-            Some(("path".into(), Label::Name("label".into())))
+            csv("cats/a.jpg, tabby cat "),
+            one("cats/a.jpg", name("tabby cat"))
         );
+        assert!(csv("nocomma").is_none());
+        // A header naming its columns picks them, whatever else is there.
+        let picked = Some((
+            vec![("a.jpg".to_string(), n(1)), ("b.jpg".to_string(), n(0))],
+            true,
+        ));
         assert_eq!(
-            ok("cats/a.jpg, tabby cat "),
-            Some(("cats/a.jpg".into(), Label::Name("tabby cat".into())))
+            csv("Path,Label,split\na.jpg,1,train\nb.jpg,0,val\n"),
+            picked
         );
-        assert!(matches!(csv_line("nocomma"), Err(CsvError::NoComma)));
-        assert!(matches!(csv_line("\"open,3"), Err(CsvError::Quote)));
-        assert!(matches!(csv_line("\"a\"x,3"), Err(CsvError::Quote)));
+        assert_eq!(csv("label,filename\n1,a.jpg\n0,b.jpg\n"), picked);
+        assert_eq!(
+            csv("id,image,class,fold\n7,a.jpg,1,0\n8,b.jpg,0,1\n"),
+            picked
+        );
+        assert!(
+            csv("path,label,split\na.jpg\n").is_none(),
+            "a short row is an error"
+        );
+        // Windows line ends, blank lines.
+        assert_eq!(
+            csv("a.jpg,1\r\n\r\nb.jpg,0\r\n").map(|(r, _)| r.len()),
+            Some(2)
+        );
+        let tsv = delimited_rows("path\tlabel\nx, y.jpg\t4\n", b'\t').ok();
+        assert_eq!(
+            tsv.map(|(r, _)| r[0].1.clone()),
+            Some("x, y.jpg".to_string())
+        );
+    }
+
+    #[test]
+    fn whitespace_lists() {
+        let rows = whitespace_rows("n01440764/a b.JPEG 0\n\nval/x.jpg\t65\n").ok();
+        assert_eq!(
+            rows,
+            Some(vec![
+                (1, "n01440764/a b.JPEG".to_string(), Label::Number(0)),
+                (3, "val/x.jpg".to_string(), Label::Number(65)),
+            ])
+        );
+        assert_eq!(whitespace_rows("lonely\n").err().map(|e| e.0), Some(1));
     }
 
     #[test]
@@ -272,8 +470,24 @@ mod tests {
             json_line(r#"{"path": "a.jpg", "label": "4"}"#),
             Ok(("a.jpg".into(), Label::Name("4".into())))
         );
+        assert_eq!(
+            json_line(r#"{"file_name": "a.jpg", "category_id": 4, "id": 9}"#),
+            Ok(("a.jpg".into(), Label::Number(4)))
+        );
         assert!(json_line(r#"{"path": "a.jpg", "label": 1.5}"#).is_err());
         assert!(json_line(r#"{"label": 4}"#).is_err());
+        assert!(json_line(r#"{"path": 3, "label": 4}"#).is_err());
         assert!(json_line("[1]").is_err());
+        let array = json_rows(
+            r#"[{"image": "a.jpg", "class": "cat"}, {"image": "b.jpg", "class": "dog"}]"#,
+        );
+        assert_eq!(
+            array.map(|r| r.into_iter().map(|(i, f, _)| (i, f)).collect::<Vec<_>>()),
+            Ok(vec![(1, "a.jpg".to_string()), (2, "b.jpg".to_string())])
+        );
+        assert_eq!(
+            json_rows(r#"[{"image": "a.jpg"}]"#).err().map(|e| e.0),
+            Some(1)
+        );
     }
 }
