@@ -63,3 +63,33 @@ def test_forked_child_sets_its_own_threads():
         assert pool.apply_async(augment.get_num_threads).get(timeout=TIMEOUT) == 1
         a, b = pool.apply_async(work, ((make(), 5),)).get(timeout=TIMEOUT)
     assert np.array_equal(b, work((make(), 5))[1])
+
+
+def _epoch_worker(dataset, requests, answers):
+    """A process that outlives epochs, as a persistent DataLoader worker does."""
+    for _ in iter(requests.get, None):
+        answers.put((dataset.epoch, dataset.index_of(3)))
+
+
+@pytest.mark.parametrize("method", methods())
+def test_a_worker_started_once_sees_every_set_epoch(folder, method):
+    import augment.torch  # the adapter needs no torch until an item is made
+
+    ds = augment.torch.ImageFolder(folder, make())
+    context = mp.get_context(method)
+    requests, answers = context.Queue(), context.Queue()
+    worker = context.Process(target=_epoch_worker, args=(ds, requests, answers), daemon=True)
+    worker.start()
+    try:
+        for epoch in (0, 1, 5):
+            ds.set_epoch(epoch)
+            requests.put(True)
+            assert answers.get(timeout=TIMEOUT) == (epoch, epoch * augment.torch.EPOCH_STRIDE + 3)
+    finally:
+        requests.put(None)
+        worker.join(TIMEOUT)
+    # Pickled for elsewhere, the dataset carries its epoch as a number.
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy.epoch == 5 and copy.index_of(3) == ds.index_of(3)
+    copy.set_epoch(6)
+    assert ds.epoch == 5, "a copy from pickle has its own epoch"

@@ -79,6 +79,30 @@ def test_workers_0_1_2_give_identical_tensors(folder, method):
             assert torch.equal(a, c) and torch.equal(b, d)
 
 
+@pytest.mark.parametrize("method", methods())
+def test_persistent_workers_draw_each_epoch(folder, method):
+    """set_epoch reaches workers that live across epochs (persistent_workers=True)."""
+    ds = augment.torch.ImageFolder(folder, pipeline())
+    loader = torch.utils.data.DataLoader(
+        ds,
+        batch_size=3,
+        num_workers=2,
+        persistent_workers=True,
+        multiprocessing_context=mp.get_context(method),
+        worker_init_fn=augment.torch.worker_init_fn(1),
+        timeout=120,
+    )
+    for epoch in (0, 1, 2):
+        ds.set_epoch(epoch)
+        got = [x for x, _ in loader]
+        want = [x for x, _ in run(ds, 0)]
+        assert all(torch.equal(a, b) for a, b in zip(got, want)), f"epoch {epoch}"
+        if epoch:
+            assert not torch.equal(got[0], first[0])
+        else:
+            first = got
+
+
 def test_dataset_pickles(folder):
     ds = augment.torch.ImageFolder(folder, pipeline())
     copy = pickle.loads(pickle.dumps(ds))

@@ -18,13 +18,17 @@ Item ``i`` is augmented as image ``epoch * 2**40 + i`` of the pipeline, so
 it is a function of (seed, epoch, i) only: ``num_workers`` 0, 1 or 2, fork,
 spawn or forkserver give identical tensors, and no worker repeats another's
 random draws. Call :meth:`ImageFolder.set_epoch` each epoch (as with
-``DistributedSampler``) to draw new augmentations. torch is imported when
-an item is made, never when ``augment`` is.
+``DistributedSampler``) to draw new augmentations; the epoch lives in
+shared memory, so workers that outlive an epoch (``persistent_workers=True``)
+see it too. torch is imported when an item is made, never when ``augment``
+is.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from multiprocessing.context import get_spawning_popen
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from . import IMAGENET_MEAN, IMAGENET_STD, Pipeline
@@ -83,13 +87,42 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         self.targets: List[int] = [label for _, label in self.samples]
         self.classes: List[str] = list(classes)
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
-        self.epoch = 0
+        # Shared with the DataLoader's workers, which get it when they
+        # start (fork, spawn, forkserver): a persistent worker keeps its copy
+        # of the dataset across epochs, and must still see set_epoch.
+        self._epoch = multiprocessing.RawValue("q", 0)
+
+    @property
+    def epoch(self) -> int:
+        """The epoch whose augmentations items are drawn from."""
+        return int(self._epoch.value)
+
+    @epoch.setter
+    def epoch(self, epoch: int) -> None:
+        self.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
-        """Draws the augmentations of epoch ``epoch`` (in the main process, before iterating)."""
+        """Draws the augmentations of epoch ``epoch`` (in the main process, before iterating).
+
+        Workers see it, persistent ones included: the epoch is in memory the
+        main process shares with the workers it starts.
+        """
         if not 0 <= epoch < 1 << 24:
             raise ValueError(f"epoch = {epoch} is invalid: expected 0 <= epoch < 2**24")
-        self.epoch = epoch
+        self._epoch.value = epoch
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if get_spawning_popen() is None:
+            # Pickled for elsewhere (a file, Ray, another machine): the
+            # number, as shared memory only passes to a process being started.
+            state["_epoch"] = self.epoch
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if isinstance(state["_epoch"], int):
+            state["_epoch"] = multiprocessing.RawValue("q", state["_epoch"])
+        self.__dict__.update(state)
 
     def __len__(self) -> int:
         return len(self.samples)

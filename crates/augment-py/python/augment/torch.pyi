@@ -34,7 +34,7 @@ class ImageFolder:
         target_transform: Optional[Callable[[int], Any]] = None,
     ) -> None: ...
     def set_epoch(self, epoch: int) -> None:
-        """Draws the augmentations of epoch ``epoch``."""
+        """Draws the augmentations of epoch ``epoch``, in DataLoader workers too (persistent ones included)."""
     def __len__(self) -> int: ...
     def index_of(self, i: int) -> int:
         """The pipeline image number item ``i`` is augmented as this epoch."""
