@@ -302,41 +302,7 @@ fn webp_lossless_lossy_and_alpha() -> TestResult {
 }
 
 #[test]
-fn bmp_rgb_rgba_and_gray() -> TestResult {
-    let (w, h) = (7, 5);
-    let src = gradient(w, h);
-    let rgba: Vec<u8> = src
-        .chunks_exact(3)
-        .flat_map(|p| [p[0], p[1], p[2], 99])
-        .collect();
-    let gray: Vec<u8> = (0..w * h).map(|i| (i * 7) as u8).collect();
-    let replicated: Vec<u8> = gray.iter().flat_map(|&g| [g, g, g]).collect();
-    for (name, file, expected) in [
-        (
-            "rgb",
-            bmp(&src, w, h, image::ExtendedColorType::Rgb8)?,
-            src.clone(),
-        ),
-        (
-            "rgba",
-            bmp(&rgba, w, h, image::ExtendedColorType::Rgba8)?,
-            src.clone(),
-        ),
-        (
-            "gray",
-            bmp(&gray, w, h, image::ExtendedColorType::L8)?,
-            replicated,
-        ),
-    ] {
-        assert_eq!(probe(&file)?.format, Format::Bmp, "{name}");
-        let (rgb, ww, hh) = decoded(&file, &Request::new())?;
-        assert_eq!((ww, hh, rgb), (w, h, expected), "{name}");
-    }
-    Ok(())
-}
-
-#[test]
-fn tiff_and_netpbm_every_depth_and_colour() -> TestResult {
+fn bmp_tiff_and_netpbm_every_depth_and_colour() -> TestResult {
     use image::ExtendedColorType as C;
     use image::codecs::pnm::{PnmSubtype, SampleEncoding};
     let (w, h) = (7, 5);
@@ -374,6 +340,24 @@ fn tiff_and_netpbm_every_depth_and_colour() -> TestResult {
         .map(|i| if ink(i % w, i / w) { 0 } else { 255 })
         .collect();
     let cases = [
+        (
+            "bmp rgb",
+            Format::Bmp,
+            bmp(&src, w, h, C::Rgb8)?,
+            src.clone(),
+        ),
+        (
+            "bmp rgba",
+            Format::Bmp,
+            bmp(&rgba, w, h, C::Rgba8)?,
+            src.clone(),
+        ),
+        (
+            "bmp gray",
+            Format::Bmp,
+            bmp(&gray, w, h, C::L8)?,
+            replicated(&gray),
+        ),
         (
             "tiff rgb",
             Format::Tiff,

@@ -8,7 +8,7 @@
 //! top-down). Bitmaps have no EXIF.
 
 use super::{ColorModel, DecodeError, Format, Header, Orientation, via_image};
-use std::io::Cursor;
+use image::codecs::bmp::BmpDecoder;
 
 fn truncated(what: &str) -> DecodeError {
     DecodeError::Truncated {
@@ -75,7 +75,5 @@ pub(super) fn decode(
     out: &mut Vec<u8>,
     tmp: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
-    let decoder = image::codecs::bmp::BmpDecoder::new(Cursor::new(bytes))
-        .map_err(|e| via_image::decode_error(Format::Bmp, e))?;
-    via_image::read_rgb(Format::Bmp, decoder, header, out, tmp)
+    via_image::decode(Format::Bmp, bytes, BmpDecoder::new, header, out, tmp)
 }

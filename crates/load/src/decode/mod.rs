@@ -56,13 +56,12 @@ mod jpeg;
 mod orientation;
 mod pixels;
 mod png;
-mod pnm;
 mod request;
-mod tiff;
 mod via_image;
 mod webp;
 
 use augment::ImageView;
+use image::codecs::{pnm::PnmDecoder, tiff::TiffDecoder};
 use std::fmt;
 
 pub use orientation::Orientation;
@@ -295,8 +294,8 @@ fn probe_inner(bytes: &[u8]) -> Result<(Header, usize), DecodeError> {
         Format::Png => png::probe(bytes).map(|h| (h, 0)),
         Format::WebP => webp::probe(bytes).map(|h| (h, 0)),
         Format::Bmp => bmp::probe(bytes).map(|h| (h, 0)),
-        Format::Tiff => tiff::probe(bytes).map(|h| (h, 0)),
-        Format::Pnm => pnm::probe(bytes).map(|h| (h, 0)),
+        Format::Tiff => via_image::probe(Format::Tiff, bytes, TiffDecoder::new).map(|h| (h, 0)),
+        Format::Pnm => via_image::probe(Format::Pnm, bytes, PnmDecoder::new).map(|h| (h, 0)),
     }
 }
 
@@ -359,8 +358,12 @@ pub fn decode(
         Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
-        Format::Tiff => tiff::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
-        Format::Pnm => pnm::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::Tiff => {
+            via_image::decode(Format::Tiff, bytes, TiffDecoder::new, &header, stored, tmp)
+                .map(|()| (whole, 1))
+        }
+        Format::Pnm => via_image::decode(Format::Pnm, bytes, PnmDecoder::new, &header, stored, tmp)
+            .map(|()| (whole, 1)),
     }));
     let (region, scale) = decoded.unwrap_or_else(|_| {
         Err(DecodeError::Corrupt {

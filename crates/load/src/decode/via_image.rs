@@ -1,15 +1,51 @@
-//! Pixels through an `image` crate decoder (BMP, TIFF, PNM): its samples,
-//! 8 or 16 bits, gray or colour, with or without alpha, to packed RGB by the
+//! Formats read through an `image` crate decoder: its samples, 8 or 16
+//! bits, gray or colour, with or without alpha, to packed RGB by the
 //! shared conversions.
+//!
+//! - BMP: the header read in `bmp`, the pixels here.
+//! - TIFF (`II*\0` or `MM\0*`): the decoder reads the first image's
+//!   directory for the header (size, samples, the Orientation tag) and
+//!   decodes its pixels, with any compression the `tiff` crate knows; float
+//!   samples are refused by name.
+//! - Netpbm (`P1` to `P7`: PBM, PGM, PPM, PAM): the decoder reads the text
+//!   header and the samples; bitmaps come as black and white.
 
 use super::pixels::{Layout, to_rgb};
 use super::{ColorModel, DecodeError, Format, Header, Orientation, fit};
-use image::{ColorType, ImageDecoder};
+use image::{ColorType, ImageDecoder, ImageResult};
+use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// The header of `bytes` as `open`'s decoder reads it; a panic in that
+/// decoder is the file's `Corrupt` error.
+pub(super) fn probe<'a, D: ImageDecoder>(
+    format: Format,
+    bytes: &'a [u8],
+    open: impl FnOnce(Cursor<&'a [u8]>) -> ImageResult<D>,
+) -> Result<Header, DecodeError> {
+    guarded(format, || {
+        let decoder = open(Cursor::new(bytes)).map_err(|e| decode_error(format, e))?;
+        header(format, decoder)
+    })
+}
+
+/// All of `bytes`' pixels as packed RGB into `out`, by `open`'s decoder
+/// (`tmp` holds other layouts on the way).
+pub(super) fn decode<'a, D: ImageDecoder>(
+    format: Format,
+    bytes: &'a [u8],
+    open: impl FnOnce(Cursor<&'a [u8]>) -> ImageResult<D>,
+    header: &Header,
+    out: &mut Vec<u8>,
+    tmp: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    let decoder = open(Cursor::new(bytes)).map_err(|e| decode_error(format, e))?;
+    read_rgb(format, decoder, header, out, tmp)
+}
 
 /// `read` run so that a panic in another crate's decoder on a hostile
 /// file is that file's `Corrupt` error, not the caller's thread's end.
-pub(super) fn guarded<T>(
+fn guarded<T>(
     format: Format,
     read: impl FnOnce() -> Result<T, DecodeError>,
 ) -> Result<T, DecodeError> {
@@ -22,7 +58,7 @@ pub(super) fn guarded<T>(
 }
 
 /// The error a decoder's failure becomes, for `format`.
-pub(super) fn decode_error(format: Format, e: image::ImageError) -> DecodeError {
+fn decode_error(format: Format, e: image::ImageError) -> DecodeError {
     match e {
         image::ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             DecodeError::Truncated {
@@ -65,10 +101,7 @@ fn layout_of(format: Format, color: ColorType) -> Result<(Layout, ColorModel), D
 }
 
 /// The header an `image` decoder reports: size, pixel type, orientation.
-pub(super) fn header<D: ImageDecoder>(
-    format: Format,
-    mut decoder: D,
-) -> Result<Header, DecodeError> {
+fn header<D: ImageDecoder>(format: Format, mut decoder: D) -> Result<Header, DecodeError> {
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(DecodeError::Corrupt {
@@ -95,7 +128,7 @@ pub(super) fn header<D: ImageDecoder>(
 
 /// Decodes all of `decoder`'s pixels as packed RGB into `out` (`tmp` holds
 /// other layouts on the way); `header` is what probing the same bytes said.
-pub(super) fn read_rgb<D: ImageDecoder>(
+fn read_rgb<D: ImageDecoder>(
     format: Format,
     decoder: D,
     header: &Header,
