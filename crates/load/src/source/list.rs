@@ -336,7 +336,24 @@ fn delimited_rows(text: &str, delimiter: u8) -> std::result::Result<(Vec<Row>, b
             },
             _ if fields.len() >= 2 => {
                 let (label, path) = fields.split_last().unwrap_or((&"", &[]));
-                (path.join(&joiner), *label)
+                let path = path.join(&joiner);
+                // `a.jpg,0,train` with no header: the first field is an
+                // image, the fields before the last are not: an extra
+                // column, not a comma in a path.
+                if fields.len() > 2
+                    && super::is_image_name(fields[0].trim())
+                    && !super::is_image_name(path.trim())
+                {
+                    return Err((
+                        line,
+                        format!(
+                            "{} fields and no header naming the path and label columns \
+                             (add one, such as path,label,...)",
+                            fields.len()
+                        ),
+                    ));
+                }
+                (path, *label)
             }
             _ => {
                 return Err((
@@ -389,6 +406,14 @@ mod tests {
             one("cats/a.jpg", name("tabby cat"))
         );
         assert!(csv("nocomma").is_none());
+        assert!(
+            csv("a.jpg,0,train").is_none(),
+            "an extra column needs a header"
+        );
+        assert_eq!(
+            csv("a,b.jpg,2").map(|(r, _)| r[0].0.clone()),
+            Some("a,b.jpg".into())
+        );
         // A header naming its columns picks them, whatever else is there.
         let picked = Some((
             vec![("a.jpg".to_string(), n(1)), ("b.jpg".to_string(), n(0))],
