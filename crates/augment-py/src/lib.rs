@@ -15,6 +15,7 @@ mod builder;
 mod dataset;
 mod error;
 mod loader;
+mod masks;
 mod pipeline;
 mod pool;
 mod recycle;

@@ -7,6 +7,7 @@
 use crate::array::{self, AnyImage, Count, Source};
 use crate::builder::PipelineBuilder;
 use crate::error;
+use crate::masks;
 use crate::recycle::Recycled;
 use augment::{BoxFormat, Boxes, Element, MappedPoint, Normalisation, Targets};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
@@ -494,14 +495,15 @@ impl Pipeline {
     }
 
     /// albumentations' calling convention: keyword targets in, a dict out.
-    #[pyo3(signature = (*, image, mask = None, bboxes = None, keypoints = None, labels = None,
-                        bbox_format = "pascal_voc", index = 0))]
+    #[pyo3(signature = (*, image, mask = None, masks = None, bboxes = None, keypoints = None,
+                        labels = None, bbox_format = "pascal_voc", index = 0))]
     #[allow(clippy::too_many_arguments)]
     fn __call__<'py>(
         &self,
         py: Python<'py>,
         image: &Bound<'py, PyAny>,
         mask: Option<&Bound<'py, PyAny>>,
+        masks: Option<&Bound<'py, PyAny>>,
         bboxes: Option<&Bound<'py, PyAny>>,
         keypoints: Option<&Bound<'py, PyAny>>,
         labels: Option<&Bound<'py, PyAny>>,
@@ -511,7 +513,18 @@ impl Pipeline {
         let index = self::index("index", index)?;
         let format = BboxFormat::parse(bbox_format)?;
         let src = array::image(image, "image")?;
-        let mask = mask.map(|m| array::image_u8(m, "mask")).transpose()?;
+        // uint8 masks of 1, 3 or 4 channels go with the image; any other
+        // by byte planes after it (`masks`).
+        let with_image = |m: &Bound<'py, PyAny>| {
+            m.cast::<numpy::PyArrayDyn<u8>>().is_ok_and(|a| {
+                use numpy::PyUntypedArrayMethods;
+                matches!(a.shape(), [_, _] | [_, _, 1 | 3 | 4])
+            })
+        };
+        let (mask, other_mask) = match mask {
+            Some(m) if with_image(m) => (Some(array::image_u8(m, "mask")?), None),
+            other => (None, other),
+        };
         let points: Vec<(f64, f64)> = match keypoints {
             Some(k) => rows::<2>(k, "keypoints")?
                 .into_iter()
@@ -566,6 +579,31 @@ impl Pipeline {
                 (c.out.keypoints, c.out.boxes)
             }
         };
+        if other_mask.is_some() || masks.is_some() {
+            let (h, w, _) = match &src {
+                AnyImage::U8(s) => s.hwc,
+                AnyImage::F32(s) => s.hwc,
+            };
+            let plan = py
+                .detach(|| self.inner.plan(w, h, index))
+                .map_err(error::augment)?;
+            if let Some(m) = other_mask {
+                result.set_item("mask", masks::warp(py, &self.inner, m, &plan, "mask")?)?;
+            }
+            if let Some(list) = masks {
+                let out = PyList::empty(py);
+                for (i, m) in list.try_iter()?.enumerate() {
+                    out.append(masks::warp(
+                        py,
+                        &self.inner,
+                        &m?,
+                        &plan,
+                        &format!("masks[{i}]"),
+                    )?)?;
+                }
+                result.set_item("masks", out)?;
+            }
+        }
         if keypoints.is_some() {
             let (xy, inside) = keypoints_out(py, &mapped)?;
             result.set_item("keypoints", xy)?;

@@ -203,6 +203,40 @@ def test_call_with_targets(photo):
     assert np.array_equal(out["image"], p.apply(photo, index=0))
 
 
+@pytest.mark.parametrize(
+    "dtype", [np.bool_, np.int8, np.uint16, np.int32, np.int64, np.uint64, np.float32, np.float64]
+)
+def test_masks_of_every_dtype_move_whole(photo, dtype):
+    """Each element lands where a warped map of source positions says, in its dtype."""
+    p = augment.Pipeline.builder().rotate(degrees=(-30, 30)).zoom(scale=(1.0, 1.3)).resize(60, 45).seed(3).build()
+    h, w = photo.shape[:2]
+    rng = np.random.default_rng(1)
+    if dtype is np.bool_:
+        mask = rng.integers(0, 2, (h, w)).astype(bool)
+    else:
+        mask = (rng.integers(0, 100, (h, w)) * 1000 + 3).astype(dtype)
+        if dtype is np.int8:
+            mask = rng.integers(-128, 128, (h, w)).astype(np.int8)
+    # Source positions as an int64 mask (above the fill, so never confused).
+    position = np.arange(h * w, dtype=np.int64).reshape(h, w) + 1000
+    for index in range(4):
+        where = p(image=photo, mask=position, index=index)["mask"]
+        outside = where == 0
+        want = np.where(outside, np.zeros((), dtype), mask.reshape(-1)[np.where(outside, 0, where - 1000)])
+        got = p(image=photo, mask=mask, index=index)["mask"]
+        assert got.dtype == mask.dtype and got.shape == (45, 60)
+        assert np.array_equal(got, want)
+        # Channels and the masks list move the same way.
+        both = p(image=photo, masks=[mask, np.stack([mask, mask], -1)], index=index)["masks"]
+        assert np.array_equal(both[0], want) and np.array_equal(both[1], np.stack([want, want], -1))
+    # The fill is a value of the dtype, or refused.
+    filled = augment.Pipeline.builder().zoom(scale=0.5).mask_fill(7).build()
+    out = filled(image=photo, mask=np.full((h, w), 9, np.int32))["mask"]
+    assert out.dtype == np.int32 and set(np.unique(out)) == {7, 9}
+    with pytest.raises(ValueError, match="fill 300 is not a value of dtype int8"):
+        augment.Pipeline.builder().mask_fill(300).build()(image=photo, mask=mask.astype(np.int8))
+
+
 def test_call_box_formats_agree(photo):
     p = augment.Pipeline.builder().rotate(degrees=(-20, 20)).resize(64, 64).seed(1).build()
     h, w = photo.shape[:2]
@@ -238,8 +272,8 @@ def test_type_errors(photo):
         p.apply(photo.astype(np.float64))
     with pytest.raises(TypeError, match="list"):
         p.apply([[1, 2], [3, 4]])
-    with pytest.raises(TypeError, match="mask.*uint8"):
-        p(image=photo, mask=np.zeros(photo.shape[:2], np.float32))
+    with pytest.raises(TypeError, match="mask.*bool, integer or float.*object"):
+        p(image=photo, mask=np.zeros(photo.shape[:2], object))
     with pytest.raises(TypeError):
         augment.Pipeline.builder().rotate(degrees="ten")
     with pytest.raises(TypeError, match="dict"):

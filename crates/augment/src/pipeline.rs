@@ -119,6 +119,12 @@ impl Pipeline {
         self.seed
     }
 
+    /// The value a warped mask takes outside its source
+    /// ([`PipelineBuilder::mask_fill`](crate::PipelineBuilder::mask_fill)).
+    pub fn mask_fill(&self) -> f32 {
+        self.mask_fill
+    }
+
     /// The same pipeline with another seed.
     #[must_use]
     pub fn with_seed(mut self, seed: u64) -> Self {

@@ -127,7 +127,8 @@ class Pipeline:
         self,
         *,
         image: ImageArray,
-        mask: Optional[npt.NDArray[np.uint8]] = None,
+        mask: Optional[npt.NDArray[Any]] = None,
+        masks: Optional[Sequence[npt.NDArray[Any]]] = None,
         bboxes: Optional[npt.ArrayLike] = None,
         keypoints: Optional[npt.ArrayLike] = None,
         labels: Optional[Sequence[Any]] = None,
@@ -137,7 +138,10 @@ class Pipeline:
         """albumentations' calling convention: targets follow the image through one draw.
 
         Returns a dict with ``image``; ``mask`` (sampled nearest, the
-        pipeline's ``mask_fill`` outside) if given; for ``bboxes`` (N x 4 in
+        pipeline's ``mask_fill`` outside) if given, and ``masks`` (a list, the
+        same way) if given: ``H x W`` or ``H x W x C`` of any bool, integer or
+        float dtype, returned in that dtype, every element moved whole (class
+        maps of int64, 16-bit instance ids, soft float masks); for ``bboxes`` (N x 4 in
         ``bbox_format``): ``bboxes`` still visible (clipped, same format),
         ``bbox_indices`` (which input boxes they are) and ``labels`` (theirs,
         if ``labels`` was given); for ``keypoints`` (N x 2, pixel centres at
