@@ -68,6 +68,20 @@ pub fn warp<'py>(
         Some(fill)
     };
     let (ow, oh) = (plan.width(), plan.height());
+    // The plan holds the output to the pixel limit; a mask's bytes per
+    // pixel are held to those of four float64 channels, so a 1 x 1 mask of
+    // a million channels cannot ask for a million output images.
+    let limit = pipeline.max_output_pixels().saturating_mul(32);
+    if (ow * oh)
+        .checked_mul(planes)
+        .is_none_or(|bytes| bytes > limit)
+    {
+        return Err(PyValueError::new_err(format!(
+            "{what}: {planes} bytes per pixel at {ow}x{oh} is over the output limit \
+             ({} pixels of at most 32 bytes)",
+            pipeline.max_output_pixels()
+        )));
+    }
     let out = py.detach(|| warp_planes(pipeline, bytes, (w, h), planes, plan, fill.as_deref()));
     let out = out.map_err(error::augment)?;
     let flat = PyArray1::from_vec(py, out);

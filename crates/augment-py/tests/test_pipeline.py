@@ -235,6 +235,12 @@ def test_masks_of_every_dtype_move_whole(photo, dtype):
     assert out.dtype == np.int32 and set(np.unique(out)) == {7, 9}
     with pytest.raises(ValueError, match="fill 300 is not a value of dtype int8"):
         augment.Pipeline.builder().mask_fill(300).build()(image=photo, mask=mask.astype(np.int8))
+    # One-hot masks of many channels go too; bytes per pixel are bounded.
+    onehot = np.eye(80, dtype=np.uint8)[np.zeros((h, w), np.int64)]
+    assert p(image=photo, mask=onehot)["mask"].shape == (45, 60, 80)
+    tiny = augment.Pipeline.builder().resize(60, 45).max_output_pixels(60 * 45).build()
+    with pytest.raises(ValueError, match="over the output limit"):
+        tiny(image=photo, mask=np.zeros((h, w, 5), np.float64))
 
 
 def test_call_box_formats_agree(photo):
