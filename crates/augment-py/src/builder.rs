@@ -136,31 +136,42 @@ impl PipelineBuilder {
         Ok(self.with(|b| b.resize_with(width.0, height.0, method)))
     }
 
-    /// Keep the centred `width x height` window.
-    fn centre_crop(&self, width: Count, height: Count) -> Self {
+    /// Keep the centred `width x height` window (square when `height` is
+    /// omitted, as torchvision's `CenterCrop(224)`).
+    #[pyo3(signature = (width, height = None))]
+    fn centre_crop(&self, width: Count, height: Option<Count>) -> Self {
+        let height = height.unwrap_or(width);
         self.with(|b| b.centre_crop(width.0, height.0))
     }
 
     /// Keep the centred `width x height` window (same as `centre_crop`).
-    fn center_crop(&self, width: Count, height: Count) -> Self {
+    #[pyo3(signature = (width, height = None))]
+    fn center_crop(&self, width: Count, height: Option<Count>) -> Self {
         self.centre_crop(width, height)
     }
 
-    /// Keep a `width x height` window at a random position.
-    fn random_crop(&self, width: Count, height: Count) -> Self {
+    /// Keep a `width x height` window at a random position (square when
+    /// `height` is omitted).
+    #[pyo3(signature = (width, height = None))]
+    fn random_crop(&self, width: Count, height: Option<Count>) -> Self {
+        let height = height.unwrap_or(width);
         self.with(|b| b.random_crop(width.0, height.0))
     }
 
-    /// Keep a `width x height` window at fraction `x`, `y` of the room (fastai's `crop_pad`).
-    #[pyo3(signature = (width, height, x = P(Param::Fixed(0.5)), y = P(Param::Fixed(0.5))))]
-    fn crop_pad(&self, width: Count, height: Count, x: P, y: P) -> Self {
+    /// Keep a `width x height` window at fraction `x`, `y` of the room
+    /// (fastai's `crop_pad`; square when `height` is omitted).
+    #[pyo3(signature = (width, height = None, x = P(Param::Fixed(0.5)), y = P(Param::Fixed(0.5))))]
+    fn crop_pad(&self, width: Count, height: Option<Count>, x: P, y: P) -> Self {
+        let height = height.unwrap_or(width);
         self.with(|b| b.crop_pad(width.0, height.0, x.0, y.0))
     }
 
-    /// torchvision's `RandomResizedCrop`: area fraction `scale`, aspect `ratio`.
-    #[pyo3(signature = (width, height, scale = P(Param::Uniform(0.08, 1.0)),
+    /// torchvision's `RandomResizedCrop`: area fraction `scale`, aspect
+    /// `ratio`; square when `height` is omitted (`random_resized_crop(224)`).
+    #[pyo3(signature = (width, height = None, scale = P(Param::Uniform(0.08, 1.0)),
                         ratio = P(Param::LogUniform(3.0 / 4.0, 4.0 / 3.0))))]
-    fn random_resized_crop(&self, width: Count, height: Count, scale: P, ratio: P) -> Self {
+    fn random_resized_crop(&self, width: Count, height: Option<Count>, scale: P, ratio: P) -> Self {
+        let height = height.unwrap_or(width);
         self.with(|b| b.random_resized_crop_with(width.0, height.0, scale.0, ratio.0))
     }
 

@@ -60,6 +60,12 @@ def test_parameter_forms():
     assert steps[1]["transform"]["degrees"] == 3.0  # (a, a) is fixed, as Rust's a..=a
     assert steps[2]["transform"]["scale"] == {"log_uniform": [0.8, 1.25]}
     assert steps[3]["transform"]["ratio"] == {"log_uniform": [0.75, 4 / 3]}
+    # One size is a square, as torchvision's RandomResizedCrop(224) and CenterCrop(224).
+    square = augment.Pipeline.builder().random_resized_crop(32).center_crop(24).random_crop(16).crop_pad(8).build()
+    sizes = [(s["transform"]["width"], s["transform"]["height"]) for s in square.to_dict()["steps"]]
+    assert sizes == [(32, 32), (24, 24), (16, 16), (8, 8)]
+    with pytest.raises(TypeError):
+        augment.Pipeline.builder().resize(224)  # torchvision's Resize(256) keeps the aspect: no guessing
 
 
 def test_every_builder_method_builds():

@@ -205,18 +205,22 @@ class PipelineBuilder:
         """Appends a step written as in pipeline files: ``{"type": "rotate", "degrees": [-10, 10]}``."""
     def resize(self, width: int, height: int, method: Literal["squish", "crop", "pad"] = "squish") -> PipelineBuilder:
         """Scale to ``width x height``: stretch (``squish``), cover and crop the centre, or fit and pad."""
-    def centre_crop(self, width: int, height: int) -> PipelineBuilder:
-        """Keep the centred ``width x height`` window."""
-    def center_crop(self, width: int, height: int) -> PipelineBuilder:
+    def centre_crop(self, width: int, height: Optional[int] = None) -> PipelineBuilder:
+        """Keep the centred ``width x height`` window (square without ``height``, as ``CenterCrop(224)``)."""
+    def center_crop(self, width: int, height: Optional[int] = None) -> PipelineBuilder:
         """Same as :meth:`centre_crop`."""
-    def random_crop(self, width: int, height: int) -> PipelineBuilder:
-        """Keep a ``width x height`` window at a random position."""
-    def crop_pad(self, width: int, height: int, x: Param = 0.5, y: Param = 0.5) -> PipelineBuilder:
-        """Keep a ``width x height`` window at fraction ``x``, ``y`` of the room (fastai's ``crop_pad``)."""
+    def random_crop(self, width: int, height: Optional[int] = None) -> PipelineBuilder:
+        """Keep a ``width x height`` window at a random position (square without ``height``)."""
+    def crop_pad(self, width: int, height: Optional[int] = None, x: Param = 0.5, y: Param = 0.5) -> PipelineBuilder:
+        """Keep a ``width x height`` window at fraction ``x``, ``y`` of the room (fastai's ``crop_pad``; square without ``height``)."""
     def random_resized_crop(
-        self, width: int, height: int, scale: Param = (0.08, 1.0), ratio: Param = {"log_uniform": (0.75, 4 / 3)}
+        self,
+        width: int,
+        height: Optional[int] = None,
+        scale: Param = (0.08, 1.0),
+        ratio: Param = {"log_uniform": (0.75, 4 / 3)},
     ) -> PipelineBuilder:
-        """torchvision's ``RandomResizedCrop``: area fraction ``scale``, aspect ``ratio``."""
+        """torchvision's ``RandomResizedCrop``: area fraction ``scale``, aspect ``ratio``; square without ``height``."""
     def zoom_crop(self, width: int, height: int, scale: Param) -> PipelineBuilder:
         """Zoom by ``scale`` on a random window, resized to ``width x height``."""
     def flip_horizontal(self, p: float = 1.0) -> PipelineBuilder:
