@@ -27,9 +27,90 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
+/// A `source` argument read: a path (folder, list file, shard pattern),
+/// samples given one by one, or shard files.
+enum SourceSpec {
+    Path(std::path::PathBuf),
+    Samples(Vec<(std::path::PathBuf, load::SampleLabel)>),
+    Shards(Vec<std::path::PathBuf>),
+}
+
+/// Reads `source`: a `str` or path-like is a folder, list file or shard
+/// pattern; a sequence of `(path, label)` pairs (labels integers or class
+/// names) is the samples themselves; a sequence of `.tar` paths is shards.
+/// Also says how the source reads in messages.
+fn source_spec(source: &Bound<'_, PyAny>) -> PyResult<(SourceSpec, String)> {
+    let os = source.py().import("os")?;
+    let fspath = |o: &Bound<'_, PyAny>| -> PyResult<std::path::PathBuf> {
+        os.call_method1("fspath", (o,))?.extract()
+    };
+    if source.is_instance_of::<pyo3::types::PyString>() || source.hasattr("__fspath__")? {
+        let path = fspath(source)?;
+        let text = path.to_string_lossy().into_owned();
+        return Ok((SourceSpec::Path(path), text));
+    }
+    let invalid = || {
+        pyo3::exceptions::PyTypeError::new_err(
+            "source: expected a path (folder, list file, shard pattern), a sequence of \
+             (path, label) pairs, or a sequence of .tar shard paths",
+        )
+    };
+    let mut samples = Vec::new();
+    let mut shards = Vec::new();
+    for item in source.try_iter().map_err(|_| invalid())? {
+        let item = item?;
+        if item.is_instance_of::<pyo3::types::PyString>() || item.hasattr("__fspath__")? {
+            shards.push(fspath(&item)?);
+            continue;
+        }
+        let pair: Vec<Bound<'_, PyAny>> = item
+            .try_iter()
+            .map_err(|_| invalid())?
+            .collect::<PyResult<_>>()?;
+        let [path, label] = &pair[..] else {
+            return Err(invalid());
+        };
+        let label = match label.extract::<String>() {
+            Ok(name) => load::SampleLabel::Name(name),
+            Err(_) => load::SampleLabel::Index(label.extract::<i64>().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "source: sample {}'s label {label} is neither an integer nor a class name",
+                    samples.len()
+                ))
+            })?),
+        };
+        samples.push((fspath(path)?, label));
+    }
+    match (samples.is_empty(), shards.is_empty()) {
+        (false, true) => {
+            let text = format!("<{} samples>", samples.len());
+            Ok((SourceSpec::Samples(samples), text))
+        }
+        (true, false) => {
+            let tar = |p: &std::path::PathBuf| {
+                p.extension().is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+            };
+            if let Some(other) = shards.iter().find(|p| !tar(p)) {
+                return Err(PyValueError::new_err(format!(
+                    "source: {} is not a .tar shard: a sequence of paths names shards; \
+                     give images as (path, label) pairs",
+                    other.display()
+                )));
+            }
+            let text = format!("<{} shards>", shards.len());
+            Ok((SourceSpec::Shards(shards), text))
+        }
+        (true, true) => Err(PyValueError::new_err("source: the sequence is empty")),
+        (false, false) => Err(invalid()),
+    }
+}
+
 /// What the loader was built from: what it pickles as.
 struct Config {
-    source: String,
+    /// The `source` argument as given (a path, or a sequence of samples).
+    source: Py<PyAny>,
+    /// How it reads in messages.
+    source_text: String,
     pipeline: Pipeline,
     batch_size: usize,
     shuffle: bool,
@@ -206,7 +287,7 @@ impl Loader {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        source: std::path::PathBuf,
+        source: &Bound<'_, PyAny>,
         pipeline: &Bound<'_, Pipeline>,
         batch_size: Count,
         shuffle: bool,
@@ -282,10 +363,14 @@ impl Loader {
             }
         };
         let rust_pipeline = pipeline.get().inner.clone();
-        let spec = source.clone();
+        let (spec, source_text) = source_spec(source)?;
         let loader = py
             .detach(move || {
-                let dataset = Dataset::open(&spec)?;
+                let dataset = match spec {
+                    SourceSpec::Path(path) => Dataset::open(&path)?,
+                    SourceSpec::Samples(samples) => Dataset::from_samples("samples", samples)?,
+                    SourceSpec::Shards(paths) => Dataset::shard_files(paths)?,
+                };
                 let mut b = load::Loader::builder(dataset, rust_pipeline)
                     .batch_size(batch_size)
                     .shuffle(shuffle)
@@ -310,7 +395,8 @@ impl Loader {
             })
             .map_err(error::load)?;
         let config = Config {
-            source: source.to_string_lossy().into_owned(),
+            source: source.clone().unbind(),
+            source_text,
             pipeline: pipeline.get().clone(),
             batch_size,
             shuffle,
@@ -493,7 +579,7 @@ impl Loader {
     fn __repr__(&self) -> String {
         format!(
             "augment.Loader({:?}, batch_size={}, threads={}, batches={}, classes={})",
-            self.config.source,
+            self.config.source_text,
             self.config.batch_size,
             self.threads,
             self.len,
@@ -506,7 +592,7 @@ impl Loader {
         let py = slf.py();
         let c = &slf.get().config;
         let kwargs = PyDict::new(py);
-        kwargs.set_item("source", &c.source)?;
+        kwargs.set_item("source", c.source.bind(py))?;
         kwargs.set_item("pipeline", Py::new(py, c.pipeline.clone())?)?;
         kwargs.set_item("batch_size", c.batch_size)?;
         kwargs.set_item("shuffle", c.shuffle)?;

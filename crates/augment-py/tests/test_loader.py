@@ -105,6 +105,32 @@ def test_a_list_file_labelled_by_class_name(folder, tmp_path):
     assert labels.tolist() == [loader.classes.index(name) for _, name in rows]
 
 
+def test_samples_given_in_code(folder, tmp_path):
+    """A data frame's columns as the source: (path, label) pairs, labels numbers or names."""
+    paths = sorted(folder.rglob("*.png"))
+    from_folder = epoch(augment.Loader(folder, pipeline(), batch_size=7, shuffle=False, threads=1))
+    named = [(p, p.parent.name) for p in paths]
+    loader = augment.Loader(named, pipeline(), batch_size=7, shuffle=False, threads=1)
+    assert loader.classes == ["cat", "dog", "emu"]
+    (images, labels), = epoch(loader)
+    assert labels.tolist() == from_folder[0][1].tolist()
+    assert np.array_equal(images, from_folder[0][0]), "the same files give the same batch"
+    numbered = [(str(p), np.int64(i)) for i, p in enumerate(paths)]
+    copy = pickle.loads(pickle.dumps(augment.Loader(numbered, pipeline(), batch_size=7, shuffle=False)))
+    (_, labels), = epoch(copy)
+    assert labels.tolist() == list(range(7)) and copy.classes == []
+    with pytest.raises(ValueError, match="mixed"):
+        augment.Loader([(paths[0], 1), (paths[1], "dog")], pipeline())
+    with pytest.raises(ValueError, match="neither an integer nor a class name"):
+        augment.Loader([(paths[0], 1.5)], pipeline())
+    with pytest.raises(ValueError, match="not a .tar shard"):
+        augment.Loader([str(p) for p in paths], pipeline())
+    with pytest.raises(ValueError, match="empty"):
+        augment.Loader([], pipeline())
+    with pytest.raises(TypeError, match="pairs"):
+        augment.Loader(7, pipeline())
+
+
 def test_shuffle_off_is_folder_order(folder):
     loader = augment.Loader(folder, pipeline(), batch_size=7, shuffle=False, threads=0)
     (_, labels), = epoch(loader)

@@ -72,7 +72,7 @@ pub use error::{Error, Result, SampleName};
 pub use loader::{
     Batch, Batches, Layout, Loader, LoaderBuilder, Output, Policy, Report, Skipped, Stats,
 };
-pub use source::{Dataset, SourceKind};
+pub use source::{Dataset, SampleLabel, SourceKind};
 
 // The README's Rust examples are doc tests of this crate, the top of the
 // library stack, so they may use the pipeline and the loader alike and keep

@@ -489,3 +489,37 @@ fn open_picks_the_source_kind() -> TestResult {
     assert_eq!(kind(dir.path().join("one.TAR"))?, SourceKind::Shards);
     Ok(())
 }
+
+#[test]
+fn samples_given_in_code() -> TestResult {
+    use load::SampleLabel::{Index, Name};
+    let named = Dataset::from_samples(
+        "frame",
+        vec![
+            ("x/3.png".into(), Name("emu".into())),
+            ("x/1.png".into(), Name("cat".into())),
+            ("x/2.png".into(), Name("emu".into())),
+        ],
+    )?;
+    assert_eq!(named.classes(), ["cat", "emu"]);
+    assert_eq!(labels(&named), [1, 0, 1]);
+    assert_eq!(named.kind(), SourceKind::List);
+    let numbered = Dataset::from_samples("frame", vec![("a.png".into(), Index(7))])?;
+    assert_eq!((labels(&numbered), numbered.classes().len()), (vec![7], 0));
+    let mixed = Dataset::from_samples(
+        "frame",
+        vec![
+            ("a.png".into(), Index(1)),
+            ("b.png".into(), Name("dog".into())),
+        ],
+    );
+    assert!(
+        matches!(mixed, Err(Error::List { line: 2, .. })),
+        "{mixed:?}"
+    );
+    assert!(matches!(
+        Dataset::from_samples("frame", vec![]),
+        Err(Error::NoSamples { .. })
+    ));
+    Ok(())
+}

@@ -289,7 +289,10 @@ class Loader:
 
     ``source`` is an ImageFolder tree (``root/<class>/*.jpg``), a list file
     (CSV ``path,label`` or with a header naming those columns among others,
-    TSV, ``path label`` text lines, JSON lines or a JSON array), or WebDataset tar shards
+    TSV, ``path label`` text lines, JSON lines or a JSON array), the samples
+    themselves as a sequence of ``(path, label)`` pairs (labels integers or
+    class names: ``list(zip(df.path, df.label))``), a sequence of ``.tar``
+    shard paths, or WebDataset tar shards
     (``"shards/train-{0000..0099}.tar"``). Epoch ``e`` is shuffled as
     ``torch.randperm(n, generator=torch.Generator().manual_seed(seed + e))``
     and split as ``DistributedSampler(num_replicas=world_size, rank=rank)``;
@@ -324,7 +327,7 @@ class Loader:
 
     def __init__(
         self,
-        source: PathLike,
+        source: Union[PathLike, Sequence[Tuple[PathLike, Union[int, str]]], Sequence[PathLike]],
         pipeline: Pipeline,
         batch_size: int = 64,
         shuffle: bool = True,

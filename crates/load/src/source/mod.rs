@@ -64,6 +64,16 @@ struct Entry {
     label: i64,
 }
 
+/// A sample's label as a caller gives it: a number, or a class name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SampleLabel {
+    /// The label itself.
+    Index(i64),
+    /// A class name: labels are the names' positions among the distinct
+    /// names sorted, as for a folder's classes.
+    Name(String),
+}
+
 /// Which kind of source a dataset was indexed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -96,6 +106,73 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Samples given one by one (a data frame's columns, a list built in
+    /// code): files and their labels, in the order given. Labels are all
+    /// numbers or all class names (sorted into [`Dataset::classes`], label =
+    /// position, as for a folder); mixing them, or no sample, is an error.
+    /// `origin` names the samples in errors and reports.
+    ///
+    /// ```
+    /// use load::{Dataset, SampleLabel};
+    /// let d = Dataset::from_samples(
+    ///     "in code",
+    ///     vec![
+    ///         ("b.jpg".into(), SampleLabel::Name("dog".into())),
+    ///         ("a.jpg".into(), SampleLabel::Name("cat".into())),
+    ///     ],
+    /// )?;
+    /// assert_eq!(d.classes(), ["cat", "dog"]);
+    /// assert_eq!((d.label(0), d.label(1)), (Some(1), Some(0)));
+    /// # Ok::<(), load::Error>(())
+    /// ```
+    pub fn from_samples(
+        origin: impl Into<PathBuf>,
+        samples: Vec<(PathBuf, SampleLabel)>,
+    ) -> Result<Dataset> {
+        let origin = origin.into();
+        let names = matches!(samples.first(), Some((_, SampleLabel::Name(_))));
+        let mut positions: std::collections::BTreeMap<&str, i64> = Default::default();
+        for (i, (_, label)) in samples.iter().enumerate() {
+            match (label, names) {
+                (SampleLabel::Name(n), true) => {
+                    positions.insert(n, 0);
+                }
+                (SampleLabel::Index(_), false) => {}
+                _ => {
+                    return Err(Error::List {
+                        path: origin.clone(),
+                        line: i + 1,
+                        what: "numbers and class names mixed as labels (the first sample's kind throughout)".into(),
+                    });
+                }
+            }
+        }
+        for (position, value) in (0..).zip(positions.values_mut()) {
+            *value = position;
+        }
+        let entries: Vec<Entry> = samples
+            .iter()
+            .map(|(path, label)| Entry {
+                location: Location::File(path.clone()),
+                label: match label {
+                    SampleLabel::Index(n) => *n,
+                    SampleLabel::Name(n) => positions.get(n.as_str()).copied().unwrap_or_default(),
+                },
+            })
+            .collect();
+        if entries.is_empty() {
+            return Err(Error::NoSamples { path: origin });
+        }
+        let classes = positions.into_keys().map(str::to_string).collect();
+        Ok(Dataset {
+            entries,
+            classes,
+            shards: Arc::from(Vec::<PathBuf>::new()),
+            kind: SourceKind::List,
+            origin,
+        })
+    }
+
     /// A folder tree in torchvision's `ImageFolder` layout: one subfolder
     /// per class; classes sorted by name, label = position in that order;
     /// every image below a class folder (at any depth) belongs to it.
