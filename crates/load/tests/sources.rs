@@ -411,13 +411,13 @@ fn shard_errors_name_shard_and_member() -> TestResult {
     )?;
     expect(
         "badcls.tar",
-        &shard(&[("a.jpg", &jpg), ("a.cls", b"three")])?,
-        &["a.cls", "three"],
+        &shard(&[("a.jpg", &jpg), ("a.cls", b" \n")])?,
+        &["a.cls", "empty"],
     )?;
     expect(
         "badjson.tar",
-        &shard(&[("a.jpg", &jpg), ("a.json", br#"{"label": "x"}"#)])?,
-        &["a.json", "not an integer"],
+        &shard(&[("a.jpg", &jpg), ("a.json", br#"{"label": 1.5}"#)])?,
+        &["a.json", "neither an integer nor a class name"],
     )?;
     let mut garbled = shard(&[("a.jpg", &jpg), ("a.cls", b"1")])?;
     garbled[0] ^= 0x55; // first header's name: checksum no longer matches
@@ -487,6 +487,40 @@ fn open_picks_the_source_kind() -> TestResult {
     assert_eq!(kind(dir.path().join("folder"))?, SourceKind::Folder);
     assert_eq!(kind(dir.path().join("list.csv"))?, SourceKind::List);
     assert_eq!(kind(dir.path().join("one.TAR"))?, SourceKind::Shards);
+    Ok(())
+}
+
+#[test]
+fn shards_labelled_by_class_name() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let jpg = jpeg(&gradient(8, 8), 8, 8, Jpeg::default())?;
+    let first = shard(&[
+        ("a.jpg", &jpg),
+        ("a.cls", b"tabby cat\n"),
+        ("b.jpg", &jpg),
+        ("b.json", br#"{"label": "dog"}"#),
+    ])?;
+    let second = shard(&[("c.jpg", &jpg), ("c.cls", b"ant")])?;
+    write(&dir.path().join("n-0.tar"), &first)?;
+    write(&dir.path().join("n-1.tar"), &second)?;
+    let d = Dataset::open(format!("{}/n-{{0..1}}.tar", dir.path().display()))?;
+    // Names across every shard, sorted: ant, dog, tabby cat.
+    assert_eq!(d.classes(), ["ant", "dog", "tabby cat"]);
+    assert_eq!(labels(&d), [2, 1, 0]);
+    // A shard of numbers after one of names: refused, naming the shard.
+    write(
+        &dir.path().join("n-2.tar"),
+        &shard(&[("d.jpg", &jpg), ("d.cls", b"4")])?,
+    )?;
+    match Dataset::open(format!("{}/n-{{0..2}}.tar", dir.path().display())) {
+        Err(e @ Error::Shard { .. }) => {
+            assert!(
+                e.to_string().contains("n-2.tar") && e.to_string().contains("mixed"),
+                "{e}"
+            )
+        }
+        other => return Err(format!("mixed labels: {other:?}").into()),
+    }
     Ok(())
 }
 

@@ -74,6 +74,46 @@ pub enum SampleLabel {
     Name(String),
 }
 
+const MIXED_LABELS: &str =
+    "numbers and class names mixed as labels (the first sample's kind throughout)";
+
+/// Entries from `(location, label)` samples: numbers stay, class names
+/// become their positions among the distinct names sorted (returned, as a
+/// folder's classes). `Err(i)`: sample `i` is of another kind than the
+/// first.
+fn number_labels(
+    samples: impl IntoIterator<Item = (Location, SampleLabel)>,
+) -> std::result::Result<(Vec<Entry>, Vec<String>), usize> {
+    let samples: Vec<(Location, SampleLabel)> = samples.into_iter().collect();
+    let names = matches!(samples.first(), Some((_, SampleLabel::Name(_))));
+    let mut positions: std::collections::BTreeMap<String, i64> = Default::default();
+    for (i, (_, label)) in samples.iter().enumerate() {
+        match (label, names) {
+            (SampleLabel::Name(n), true) => {
+                if !positions.contains_key(n) {
+                    positions.insert(n.clone(), 0);
+                }
+            }
+            (SampleLabel::Index(_), false) => {}
+            _ => return Err(i),
+        }
+    }
+    for (position, value) in (0..).zip(positions.values_mut()) {
+        *value = position;
+    }
+    let entries = samples
+        .into_iter()
+        .map(|(location, label)| Entry {
+            location,
+            label: match label {
+                SampleLabel::Index(n) => n,
+                SampleLabel::Name(n) => positions.get(&n).copied().unwrap_or_default(),
+            },
+        })
+        .collect();
+    Ok((entries, positions.into_keys().collect()))
+}
+
 /// Which kind of source a dataset was indexed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -130,40 +170,19 @@ impl Dataset {
         samples: Vec<(PathBuf, SampleLabel)>,
     ) -> Result<Dataset> {
         let origin = origin.into();
-        let names = matches!(samples.first(), Some((_, SampleLabel::Name(_))));
-        let mut positions: std::collections::BTreeMap<&str, i64> = Default::default();
-        for (i, (_, label)) in samples.iter().enumerate() {
-            match (label, names) {
-                (SampleLabel::Name(n), true) => {
-                    positions.insert(n, 0);
-                }
-                (SampleLabel::Index(_), false) => {}
-                _ => {
-                    return Err(Error::List {
-                        path: origin.clone(),
-                        line: i + 1,
-                        what: "numbers and class names mixed as labels (the first sample's kind throughout)".into(),
-                    });
-                }
-            }
-        }
-        for (position, value) in (0..).zip(positions.values_mut()) {
-            *value = position;
-        }
-        let entries: Vec<Entry> = samples
-            .iter()
-            .map(|(path, label)| Entry {
-                location: Location::File(path.clone()),
-                label: match label {
-                    SampleLabel::Index(n) => *n,
-                    SampleLabel::Name(n) => positions.get(n.as_str()).copied().unwrap_or_default(),
-                },
-            })
-            .collect();
+        let (entries, classes) = number_labels(
+            samples
+                .into_iter()
+                .map(|(path, label)| (Location::File(path), label)),
+        )
+        .map_err(|at| Error::List {
+            path: origin.clone(),
+            line: at + 1,
+            what: MIXED_LABELS.into(),
+        })?;
         if entries.is_empty() {
             return Err(Error::NoSamples { path: origin });
         }
-        let classes = positions.into_keys().map(str::to_string).collect();
         Ok(Dataset {
             entries,
             classes,
@@ -234,16 +253,29 @@ impl Dataset {
             .map(|p| p.as_ref().to_path_buf())
             .collect();
         let origin = shards.first().cloned().unwrap_or_default();
-        let mut entries = Vec::new();
+        let mut samples = Vec::new();
+        let mut firsts = Vec::with_capacity(shards.len());
         for (i, shard) in shards.iter().enumerate() {
-            tar::index(shard, i, &mut entries)?;
+            firsts.push(samples.len());
+            tar::index(shard, i, &mut samples)?;
         }
+        let (entries, classes) = number_labels(samples).map_err(|at| {
+            // Name the shard and member the mismatch is in.
+            let shard = firsts
+                .partition_point(|&first| first <= at)
+                .saturating_sub(1);
+            Error::Shard {
+                path: shards[shard].clone(),
+                member: format!("sample {}", at + 1),
+                what: MIXED_LABELS.into(),
+            }
+        })?;
         if entries.is_empty() {
             return Err(Error::NoSamples { path: origin });
         }
         Ok(Dataset {
             entries,
-            classes: Vec::new(),
+            classes,
             shards: shards.into(),
             kind: SourceKind::Shards,
             origin,

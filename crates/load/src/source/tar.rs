@@ -12,7 +12,7 @@
 //! (`.cls`, `.json`) are read during indexing; images are located
 //! (offset, length) and read later by offset.
 
-use super::{Entry, Location, is_hidden};
+use super::{Location, SampleLabel, is_hidden};
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -29,8 +29,8 @@ const MAX_LABEL: u64 = 1 << 16;
 struct Pending {
     key: String,
     image: Option<(u64, u64, String)>,
-    cls: Option<std::result::Result<i64, String>>,
-    json: Option<std::result::Result<i64, String>>,
+    cls: Option<std::result::Result<SampleLabel, String>>,
+    json: Option<std::result::Result<SampleLabel, String>>,
     label_member: String,
 }
 
@@ -187,27 +187,41 @@ fn split_name(name: &str) -> Option<(&str, &str)> {
     Some((&name[..dot], &name[dot + 1..]))
 }
 
-fn parse_cls(data: &[u8]) -> std::result::Result<i64, String> {
+/// A `.cls` member: a decimal integer, or a class name.
+fn parse_cls(data: &[u8]) -> std::result::Result<SampleLabel, String> {
     let text = std::str::from_utf8(data).map_err(|_| "not text".to_string())?;
-    text.trim()
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty".into());
+    }
+    Ok(text
         .parse()
-        .map_err(|_| format!("{:?} is not a decimal integer", text.trim()))
+        .map_or_else(|_| SampleLabel::Name(text.to_string()), SampleLabel::Index))
 }
 
-fn parse_json(data: &[u8]) -> std::result::Result<i64, String> {
+/// A `.json` member's `"label"` (or `"cls"`): an integer, or a class name.
+fn parse_json(data: &[u8]) -> std::result::Result<SampleLabel, String> {
     let value: serde_json::Value =
         serde_json::from_slice(data).map_err(|e| format!("not JSON: {e}"))?;
     let label = value
         .get("label")
         .or_else(|| value.get("cls"))
         .ok_or("no \"label\" or \"cls\" field")?;
-    label
-        .as_i64()
-        .ok_or_else(|| format!("label {label} is not an integer"))
+    match label {
+        serde_json::Value::String(name) => Ok(SampleLabel::Name(name.clone())),
+        other => other
+            .as_i64()
+            .map(SampleLabel::Index)
+            .ok_or_else(|| format!("label {label} is neither an integer nor a class name")),
+    }
 }
 
 /// Indexes shard `path` (number `shard`), appending its samples.
-pub(super) fn index(path: &Path, shard: usize, entries: &mut Vec<Entry>) -> Result<()> {
+pub(super) fn index(
+    path: &Path,
+    shard: usize,
+    entries: &mut Vec<(Location, SampleLabel)>,
+) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut r = Reader {
@@ -318,7 +332,12 @@ pub(super) fn index(path: &Path, shard: usize, entries: &mut Vec<Entry>) -> Resu
 }
 
 /// Ends the pending sample: one entry if it has an image.
-fn flush(path: &Path, shard: usize, pending: &mut Pending, entries: &mut Vec<Entry>) -> Result<()> {
+fn flush(
+    path: &Path,
+    shard: usize,
+    pending: &mut Pending,
+    entries: &mut Vec<(Location, SampleLabel)>,
+) -> Result<()> {
     let p = std::mem::take(pending);
     let Some((offset, len, name)) = p.image else {
         return Ok(());
@@ -343,15 +362,15 @@ fn flush(path: &Path, shard: usize, pending: &mut Pending, entries: &mut Vec<Ent
             ));
         }
     };
-    entries.push(Entry {
-        location: Location::Member {
+    entries.push((
+        Location::Member {
             shard,
             offset,
             len,
             name: name.into_boxed_str(),
         },
         label,
-    });
+    ));
     Ok(())
 }
 
@@ -374,9 +393,17 @@ mod tests {
             pax(b"20 path=long/name.x\n11 size=99\n"),
             (Some("long/name.x".into()), Some(99))
         );
-        assert_eq!(parse_cls(b" 12\n"), Ok(12));
-        assert!(parse_cls(b"twelve").is_err());
-        assert_eq!(parse_json(br#"{"cls": 3}"#), Ok(3));
+        assert_eq!(parse_cls(b" 12\n"), Ok(SampleLabel::Index(12)));
+        assert_eq!(
+            parse_cls(b"tabby cat\n"),
+            Ok(SampleLabel::Name("tabby cat".into()))
+        );
+        assert!(parse_cls(b" \n").is_err());
+        assert_eq!(parse_json(br#"{"cls": 3}"#), Ok(SampleLabel::Index(3)));
+        assert_eq!(
+            parse_json(br#"{"label": "cat"}"#),
+            Ok(SampleLabel::Name("cat".into()))
+        );
         assert!(parse_json(br#"{"label": 1.5}"#).is_err());
     }
 }
