@@ -6,8 +6,7 @@
 use super::{Dataset, Entry, Location, SourceKind};
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 /// Largest list file read: 4 GiB (about 50 million lines of ImageNet paths).
 const MAX_LIST_BYTES: u64 = 4 << 30;
@@ -117,18 +116,13 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
             label,
         });
     }
-    if entries.is_empty() {
-        return Err(Error::NoSamples {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(Dataset {
+    Dataset::of(
         entries,
-        classes: positions.into_keys().collect(),
-        shards: Arc::from(Vec::<PathBuf>::new()),
-        kind: SourceKind::List,
-        origin: path.to_path_buf(),
-    })
+        positions.into_keys().collect(),
+        Vec::new(),
+        SourceKind::List,
+        path.to_path_buf(),
+    )
 }
 
 /// A sample's label as the list gives it: an integer, or a class name

@@ -180,14 +180,26 @@ impl Dataset {
             line: at + 1,
             what: MIXED_LABELS.into(),
         })?;
+        Dataset::of(entries, classes, Vec::new(), SourceKind::List, origin)
+    }
+
+    /// A dataset of `entries`; [`Error::NoSamples`] naming `origin` if
+    /// there are none.
+    fn of(
+        entries: Vec<Entry>,
+        classes: Vec<String>,
+        shards: Vec<PathBuf>,
+        kind: SourceKind,
+        origin: PathBuf,
+    ) -> Result<Dataset> {
         if entries.is_empty() {
             return Err(Error::NoSamples { path: origin });
         }
         Ok(Dataset {
             entries,
             classes,
-            shards: Arc::from(Vec::<PathBuf>::new()),
-            kind: SourceKind::List,
+            shards: shards.into(),
+            kind,
             origin,
         })
     }
@@ -270,16 +282,7 @@ impl Dataset {
                 what: MIXED_LABELS.into(),
             }
         })?;
-        if entries.is_empty() {
-            return Err(Error::NoSamples { path: origin });
-        }
-        Ok(Dataset {
-            entries,
-            classes,
-            shards: shards.into(),
-            kind: SourceKind::Shards,
-            origin,
-        })
+        Dataset::of(entries, classes, shards, SourceKind::Shards, origin)
     }
 
     /// The source `spec` names: a folder ([`Dataset::image_folder`]), a
