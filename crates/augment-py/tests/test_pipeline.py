@@ -232,6 +232,10 @@ def test_masks_of_every_dtype_move_whole(photo, dtype):
         got = p(image=photo, mask=mask, index=index)["mask"]
         assert got.dtype == mask.dtype and got.shape == (45, 60)
         assert np.array_equal(got, want)
+        # A uint8 mask (warped with the image) lands where the byte planes do.
+        small = (np.arange(h * w) % 200 + 1).astype(np.uint8).reshape(h, w)
+        with_image = p(image=photo, mask=small, index=index)["mask"]
+        assert np.array_equal(with_image, p(image=photo, mask=small.astype(np.int32), index=index)["mask"])
         # Channels and the masks list move the same way.
         both = p(image=photo, masks=[mask, np.stack([mask, mask], -1)], index=index)["masks"]
         assert np.array_equal(both[0], want) and np.array_equal(both[1], np.stack([want, want], -1))
