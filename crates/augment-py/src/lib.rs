@@ -19,6 +19,7 @@ mod masks;
 mod pipeline;
 mod pool;
 mod recycle;
+mod targets;
 
 use pyo3::prelude::*;
 
