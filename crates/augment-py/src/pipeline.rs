@@ -9,7 +9,7 @@ use crate::builder::PipelineBuilder;
 use crate::error;
 use crate::masks;
 use crate::recycle::Recycled;
-use crate::targets::{BboxFormat, keypoints_out, rows};
+use crate::targets::{BboxFormat, box_rows, keypoints_out, rows};
 use augment::{Boxes, Element, Normalisation, Targets};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -442,9 +442,11 @@ impl Pipeline {
                 "labels: given without bboxes (labels are the boxes' labels)",
             ));
         }
+        let mut box_extras = None;
         let boxes = match bboxes {
             Some(b) => {
-                let rows = rows::<4>(b, "bboxes")?;
+                let (rows, extras) = box_rows(b)?;
+                box_extras = extras;
                 if let Some(l) = label_list.as_ref().filter(|l| l.len() != rows.len()) {
                     return Err(PyValueError::new_err(format!(
                         "{} bboxes but {} labels: every box needs one label",
@@ -514,7 +516,27 @@ impl Pipeline {
                 .into_iter()
                 .flat_map(|b| format.out_of_xyxy(b))
                 .collect();
-            result.set_item("bboxes", PyArray1::from_vec(py, flat).reshape([n, 4])?)?;
+            match &box_extras {
+                // Boxes with values appended come back as tuples with them.
+                Some(extras) => {
+                    let rows = flat
+                        .chunks_exact(4)
+                        .zip(&kept)
+                        .map(|(b, &i)| {
+                            let values: Vec<Bound<'_, PyAny>> = b
+                                .iter()
+                                .map(|&v| pyo3::types::PyFloat::new(py, v).into_any())
+                                .chain(extras[i].iter())
+                                .collect();
+                            PyTuple::new(py, values)
+                        })
+                        .collect::<PyResult<Vec<_>>>()?;
+                    result.set_item("bboxes", PyList::new(py, rows)?)?;
+                }
+                None => {
+                    result.set_item("bboxes", PyArray1::from_vec(py, flat).reshape([n, 4])?)?;
+                }
+            }
             if let Some(l) = &label_list {
                 let labels = kept
                     .iter()

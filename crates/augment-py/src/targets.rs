@@ -5,6 +5,7 @@ use augment::{BoxFormat, MappedPoint};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 /// An `N x K` array-like of numbers as rows (`K` = 2 for keypoints, 4 for boxes).
 pub fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<[f64; K]>> {
@@ -33,6 +34,45 @@ pub fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<
             row
         })
         .collect())
+}
+
+/// Boxes as albumentations takes them: rows of four coordinates, each
+/// optionally followed by values of the caller's (class labels appended to
+/// the box, `[x_min, y_min, x_max, y_max, "cat"]`), returned as tuples of
+/// those values per row (`None` when no row has any).
+#[allow(clippy::type_complexity)]
+pub fn box_rows<'py>(
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<(Vec<[f64; 4]>, Option<Vec<Bound<'py, PyTuple>>>)> {
+    if let Ok(rows) = rows::<4>(obj, "bboxes") {
+        return Ok((rows, None));
+    }
+    let mut coordinates = Vec::new();
+    let mut extras = Vec::new();
+    let not_rows = |e: PyErr| PyValueError::new_err(format!("bboxes: not rows of numbers: {e}"));
+    for (i, row) in obj.try_iter().map_err(not_rows)?.enumerate() {
+        let items: Vec<Bound<'py, PyAny>> = row?
+            .try_iter()
+            .map_err(not_rows)?
+            .collect::<PyResult<_>>()?;
+        if items.len() < 4 {
+            return Err(PyValueError::new_err(format!(
+                "bboxes: box {i} has {} values: a box is x_min, y_min, x_max, y_max (then any labels)",
+                items.len()
+            )));
+        }
+        let mut box_ = [0.0; 4];
+        for (v, item) in box_.iter_mut().zip(&items) {
+            *v = item.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "bboxes: box {i}'s coordinate {item} is not a number"
+                ))
+            })?;
+        }
+        coordinates.push(box_);
+        extras.push(PyTuple::new(obj.py(), &items[4..])?);
+    }
+    Ok((coordinates, Some(extras)))
 }
 
 /// Box formats by their albumentations names: how to read them into the

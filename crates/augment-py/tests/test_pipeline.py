@@ -253,6 +253,21 @@ def test_masks_of_every_dtype_move_whole(photo, dtype):
         tiny(image=photo, mask=np.zeros((h, w, 5), np.float64))
 
 
+def test_boxes_with_labels_appended_keep_them(photo):
+    """albumentations' habit: [x_min, y_min, x_max, y_max, label, ...] per box."""
+    p = augment.Pipeline.builder().flip_horizontal(p=1.0).resize(60, 45).build()
+    boxes = [[10, 20, 40, 60], [100, 0, 120, 10], [0, 0, 5, 5]]
+    plain = p(image=photo, bboxes=boxes)
+    tagged = p(image=photo, bboxes=[b + ["cat", i] for i, b in enumerate(boxes)], labels=["a", "b", "c"])
+    assert [tuple(b[4:]) for b in tagged["bboxes"]] == [("cat", i) for i in plain["bbox_indices"]]
+    assert np.array_equal(np.array([b[:4] for b in tagged["bboxes"]]), plain["bboxes"])
+    assert tagged["labels"] == [["a", "b", "c"][i] for i in plain["bbox_indices"]]
+    with pytest.raises(ValueError, match="box 1 has 3 values"):
+        p(image=photo, bboxes=[[1, 2, 3, 4], [1, 2, 3]])
+    with pytest.raises(ValueError, match="not a number"):
+        p(image=photo, bboxes=[["a", 2, 3, 4, "cat"]])
+
+
 def test_call_box_formats_agree(photo):
     p = augment.Pipeline.builder().rotate(degrees=(-20, 20)).resize(64, 64).seed(1).build()
     h, w = photo.shape[:2]

@@ -142,7 +142,9 @@ class Pipeline:
         same way) if given: ``H x W`` or ``H x W x C`` of any bool, integer or
         float dtype, returned in that dtype, every element moved whole (class
         maps of int64, 16-bit instance ids, soft float masks); for ``bboxes`` (N x 4 in
-        ``bbox_format``): ``bboxes`` still visible (clipped, same format),
+        ``bbox_format``, or rows with values after the four coordinates,
+        such as class labels, which come back with their boxes as tuples):
+        ``bboxes`` still visible (clipped, same format),
         ``bbox_indices`` (which input boxes they are) and ``labels`` (theirs,
         if ``labels`` was given); for ``keypoints`` (N x 2, pixel centres at
         integers): ``keypoints`` (every point in input order, NaN where a
