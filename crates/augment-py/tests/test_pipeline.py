@@ -347,7 +347,7 @@ def test_value_errors(photo):
         p(image=photo, bboxes=[[0, 0, 1, 1]], bbox_format="xywh")
     with pytest.raises(ValueError, match="labels"):
         p(image=photo, bboxes=[[0, 0, 1, 1]], labels=[1, 2])
-    with pytest.raises(ValueError, match="N x 4"):
+    with pytest.raises(ValueError, match="box 0 has 3 values: a box is x_min, y_min, x_max, y_max"):
         p(image=photo, bboxes=[[0, 0, 1]])
     with pytest.raises(ValueError, match="box 0"):
         p(image=photo, bboxes=[[5, 5, 1, 1]])
