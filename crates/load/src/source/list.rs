@@ -49,28 +49,25 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
     let json = ["jsonl", "ndjson", "json"].contains(&extension.as_str())
         || start.starts_with('{')
         || start.starts_with('[');
-    let mut rows: Vec<(usize, String, Label)> = if json {
-        json_rows(text).map_err(|(line, what)| bad(line, what))?
+    // Whether a first line may still be a header (JSON has none; a CSV
+    // header that named its columns is gone already).
+    let (mut rows, header_open) = if json {
+        (
+            json_rows(text).map_err(|(line, what)| bad(line, what))?,
+            false,
+        )
     } else if extension == "txt" {
-        whitespace_rows(text).map_err(|(line, what)| bad(line, what))?
+        (
+            whitespace_rows(text).map_err(|(line, what)| bad(line, what))?,
+            true,
+        )
     } else {
         let delimiter = if extension == "tsv" { b'\t' } else { b',' };
         let (rows, named) =
             delimited_rows(text, delimiter).map_err(|(line, what)| bad(line, what))?;
-        if named {
-            // The header named its columns and is gone already.
-            rows
-        } else {
-            let mut rows = rows;
-            if let Some(((_, file, label), rest)) = rows.split_first()
-                && is_header(file, label, rest)
-            {
-                rows.remove(0);
-            }
-            rows
-        }
+        (rows, !named)
     };
-    if extension == "txt"
+    if header_open
         && let Some(((_, file, label), rest)) = rows.split_first()
         && is_header(file, label, rest)
     {
