@@ -9,7 +9,7 @@ use crate::builder::PipelineBuilder;
 use crate::error;
 use crate::masks;
 use crate::recycle::Recycled;
-use crate::targets::{BboxFormat, box_rows, keypoints_out, rows};
+use crate::targets::{BboxFormat, Points, box_rows, keypoints_out, point_rows};
 use augment::{Boxes, Element, Normalisation, Targets};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -423,12 +423,9 @@ impl Pipeline {
             Some(m) if with_image(m) => (Some(array::image_u8(m, "mask")?), None),
             other => (None, other),
         };
-        let points: Vec<(f64, f64)> = match keypoints {
-            Some(k) => rows::<2>(k, "keypoints")?
-                .into_iter()
-                .map(|[x, y]| (x, y))
-                .collect(),
-            None => Vec::new(),
+        let points = match keypoints {
+            Some(k) => point_rows(k)?,
+            None => Points::none(),
         };
         let label_list = match labels {
             Some(l) => Some(PyList::new(
@@ -463,7 +460,7 @@ impl Pipeline {
         let result = PyDict::new(py);
         let (mapped, boxes_out) = match &src {
             AnyImage::U8(s) => {
-                let c = self.call_one(py, s, mask.as_ref(), &points, boxes.as_ref(), index)?;
+                let c = self.call_one(py, s, mask.as_ref(), &points.xy, boxes.as_ref(), index)?;
                 result.set_item("image", array::to_numpy(py, c.out.image, s.planar)?)?;
                 if let (Some(m), Some(src)) = (c.out.mask, &mask) {
                     result.set_item("mask", array::to_numpy(py, m, src.planar)?)?;
@@ -471,7 +468,7 @@ impl Pipeline {
                 (c.out.keypoints, c.out.boxes)
             }
             AnyImage::F32(s) => {
-                let c = self.call_one(py, s, mask.as_ref(), &points, boxes.as_ref(), index)?;
+                let c = self.call_one(py, s, mask.as_ref(), &points.xy, boxes.as_ref(), index)?;
                 result.set_item("image", array::to_numpy(py, c.out.image, s.planar)?)?;
                 if let (Some(m), Some(src)) = (c.out.mask, &mask) {
                     result.set_item("mask", array::to_numpy(py, m, src.planar)?)?;
@@ -505,7 +502,7 @@ impl Pipeline {
             }
         }
         if keypoints.is_some() {
-            let (xy, inside) = keypoints_out(py, &mapped)?;
+            let (xy, inside) = keypoints_out(py, &mapped, &points)?;
             result.set_item("keypoints", xy)?;
             result.set_item("keypoints_inside", inside)?;
         }

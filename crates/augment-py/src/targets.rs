@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-/// An `N x K` array-like of numbers as rows (`K` = 2 for keypoints, 4 for boxes).
+/// An `N x K` array-like of numbers as rows (`K` = 4 for boxes).
 pub fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<[f64; K]>> {
     let np = obj.py().import("numpy")?;
     let a = np
@@ -129,21 +129,78 @@ impl BboxFormat {
     }
 }
 
-/// The keypoints of `__call__`'s result: an N x 2 array (NaN where a
-/// perspective step lost a point) and which of them are inside.
+/// Keypoints as given: each row `x, y`, then values of the caller's carried
+/// unchanged (COCO's visibility flag in `x, y, v`, a point's class).
+pub struct Points {
+    pub xy: Vec<(f64, f64)>,
+    /// The `width - 2` values after each point, row by row.
+    carried: Vec<f64>,
+    /// Values per row, at least 2.
+    width: usize,
+}
+
+impl Points {
+    pub fn none() -> Points {
+        Points {
+            xy: Vec::new(),
+            carried: Vec::new(),
+            width: 2,
+        }
+    }
+}
+
+/// Keypoints from an `N x K` array-like of numbers, `K >= 2` ([`Points`]).
+pub fn point_rows(obj: &Bound<'_, PyAny>) -> PyResult<Points> {
+    let np = obj.py().import("numpy")?;
+    let a = np
+        .call_method1("asarray", (obj, "float64"))
+        .map_err(|e| PyValueError::new_err(format!("keypoints: not an array of numbers: {e}")))?;
+    let a = a.cast_into::<PyArrayDyn<f64>>()?;
+    let shape = a.shape().to_vec();
+    let width = match shape[..] {
+        [_, k] if k >= 2 => k,
+        [0] => 2,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "keypoints: expected an N x 2 array (or N x K, K > 2, with values after x, y), \
+                 got shape {shape:?}"
+            )));
+        }
+    };
+    let values: Vec<f64> = a.readonly().as_array().iter().copied().collect();
+    let mut points = Vec::with_capacity(values.len() / width);
+    let mut extras = Vec::with_capacity(values.len() / width * (width - 2));
+    for row in values.chunks_exact(width) {
+        points.push((row[0], row[1]));
+        extras.extend_from_slice(&row[2..]);
+    }
+    Ok(Points {
+        xy: points,
+        carried: extras,
+        width,
+    })
+}
+
+/// The keypoints of `__call__`'s result: an `N x K` array, `x, y` (NaN
+/// where a perspective step lost a point) followed by the `K - 2` values
+/// each row came with ([`Points`]), and which points are inside.
 pub fn keypoints_out<'py>(
     py: Python<'py>,
     points: &[MappedPoint],
+    given: &Points,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let mut xy = Vec::with_capacity(points.len() * 2);
+    let (width, extras) = (given.width, &given.carried);
+    let carried = width - 2;
+    let mut xy = Vec::with_capacity(points.len() * width);
     let mut inside = Vec::with_capacity(points.len());
-    for p in points {
+    for (i, p) in points.iter().enumerate() {
         let (x, y) = p.position().unwrap_or((f64::NAN, f64::NAN));
         xy.extend([x, y]);
+        xy.extend_from_slice(&extras[i * carried..(i + 1) * carried]);
         inside.push(p.is_inside());
     }
     let xy = PyArray1::from_vec(py, xy)
-        .reshape([points.len(), 2])?
+        .reshape([points.len(), width])?
         .into_any();
     let inside = PyArray1::from_vec(py, inside).into_any();
     Ok((xy, inside))

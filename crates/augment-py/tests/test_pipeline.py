@@ -209,6 +209,26 @@ def test_call_with_targets(photo):
     assert np.array_equal(out["image"], p.apply(photo, index=0))
 
 
+def test_keypoints_with_values_after_x_y_keep_them(photo):
+    """COCO's x, y, v rows: the point moves, the values after it ride along, in order."""
+    p = augment.Pipeline.builder().rotate(degrees=(-40, 40)).zoom(scale=(1.0, 1.5)).resize(60, 45).seed(5).build()
+    xy = [[0, 0], [119, 89], [60.5, 30.25], [-500, 7]]
+    visibility = [2, 1, 0, 2]
+    with_v = [[x, y, v, 10 * i] for i, ((x, y), v) in enumerate(zip(xy, visibility))]
+    for index in range(8):
+        plain = p(image=photo, keypoints=xy, index=index)
+        carried = p(image=photo, keypoints=np.array(with_v, np.float32), index=index)
+        assert carried["keypoints"].shape == (4, 4)
+        np.testing.assert_array_equal(carried["keypoints"][:, :2], plain["keypoints"])
+        np.testing.assert_array_equal(carried["keypoints"][:, 2], visibility)
+        np.testing.assert_array_equal(carried["keypoints"][:, 3], [0, 10, 20, 30])
+        np.testing.assert_array_equal(carried["keypoints_inside"], plain["keypoints_inside"])
+    assert p(image=photo, keypoints=np.zeros((0, 3)))["keypoints"].shape == (0, 3)
+    for bad in ([[1.0]], [1.0, 2.0], [[[1, 2]]]):
+        with pytest.raises(ValueError, match="keypoints: expected an N x 2 array"):
+            p(image=photo, keypoints=bad)
+
+
 @pytest.mark.parametrize(
     "dtype", [np.bool_, np.int8, np.uint16, np.int32, np.int64, np.uint64, np.float32, np.float64]
 )

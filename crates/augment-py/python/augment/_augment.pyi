@@ -147,8 +147,10 @@ class Pipeline:
         ``bboxes`` still visible (clipped, same format),
         ``bbox_indices`` (which input boxes they are) and ``labels`` (theirs,
         if ``labels`` was given); for ``keypoints`` (N x 2, pixel centres at
-        integers): ``keypoints`` (every point in input order, NaN where a
-        perspective step lost it) and ``keypoints_inside`` (bool, N).
+        integers, or N x K with values after ``x, y`` such as COCO's
+        visibility, carried unchanged): ``keypoints`` (every point in input
+        order, NaN where a perspective step lost it, its values after it)
+        and ``keypoints_inside`` (bool, N).
 
         >>> import numpy as np, augment
         >>> p = augment.Pipeline.builder().flip_horizontal().build()
