@@ -93,3 +93,16 @@ def test_a_worker_started_once_sees_every_set_epoch(folder, method):
     assert copy.epoch == 5 and copy.index_of(3) == ds.index_of(3)
     copy.set_epoch(6)
     assert ds.epoch == 5, "a copy from pickle has its own epoch"
+
+
+def test_the_adapter_takes_torchvisions_transform_keyword(folder):
+    import augment.torch  # the adapter needs no torch until an item is made
+
+    by_name = augment.torch.ImageFolder(folder, transform=make())
+    assert by_name.pipeline == make() and by_name.samples == augment.torch.ImageFolder(folder, make()).samples
+    with pytest.raises(TypeError, match="not both"):
+        augment.torch.ImageFolder(folder, make(), transform=make())
+    with pytest.raises(TypeError, match="must be an augment.Pipeline, got NoneType"):
+        augment.torch.ImageFolder(folder)
+    with pytest.raises(TypeError, match="got function"):
+        augment.torch.ImageFolder(folder, transform=lambda image: image)

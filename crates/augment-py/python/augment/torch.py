@@ -51,7 +51,8 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         root: ``root/<class>/**/<image>``; classes sorted, label = index,
             files in torchvision's order (hidden files skipped).
         pipeline: the augmentation; it must give every image one size for
-            batching (end it with a resize or crop).
+            batching (end it with a resize or crop). Also taken as
+            ``transform=``, torchvision's name for it.
         normalise: a float32 CHW tensor normalised by ``mean``/``std``
             (``ToTensor`` + ``Normalize``); ``False`` gives the uint8 HWC
             image as a tensor.
@@ -68,13 +69,23 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
     def __init__(
         self,
         root: Union[str, "os.PathLike[str]"],
-        pipeline: Pipeline,
+        pipeline: Optional[Pipeline] = None,
         normalise: bool = True,
         mean: Sequence[float] = IMAGENET_MEAN,
         std: Sequence[float] = IMAGENET_STD,
         orientation: bool = True,
         target_transform: Optional[Callable[[int], Any]] = None,
+        *,
+        transform: Optional[Pipeline] = None,
     ) -> None:
+        if pipeline is not None and transform is not None:
+            raise TypeError("ImageFolder: give pipeline or transform (the same thing), not both")
+        pipeline = pipeline if pipeline is not None else transform
+        if not isinstance(pipeline, Pipeline):
+            raise TypeError(
+                "ImageFolder: pipeline (or transform) must be an augment.Pipeline, "
+                f"got {type(pipeline).__name__}"
+            )
         self.root = os.fspath(root)
         self.pipeline = pipeline
         self.normalise = normalise

@@ -26,12 +26,14 @@ class ImageFolder:
     def __init__(
         self,
         root: Union[str, "os.PathLike[str]"],
-        pipeline: Pipeline,
+        pipeline: Optional[Pipeline] = None,
         normalise: bool = True,
         mean: Sequence[float] = ...,
         std: Sequence[float] = ...,
         orientation: bool = True,
         target_transform: Optional[Callable[[int], Any]] = None,
+        *,
+        transform: Optional[Pipeline] = None,
     ) -> None: ...
     def set_epoch(self, epoch: int) -> None:
         """Draws the augmentations of epoch ``epoch``, in DataLoader workers too (persistent ones included)."""
