@@ -6,7 +6,8 @@
 //! the loader, iterates it and hands batches over a rendezvous channel,
 //! then gives the loader back. Starting another epoch, or exhausting the
 //! iterator, takes it back: an unfinished epoch is abandoned by dropping
-//! its channel, as dropping `Batches` abandons it in Rust. The batches are
+//! its channel, as dropping `Batches` abandons it in Rust, and its
+//! iterator raises from then on instead of ending the epoch early. The batches are
 //! the Rust loader's, value for value. Its images stay in the buffers the
 //! workers augmented them into (`per_image_buffers`) until each batch is
 //! copied once, without the GIL, into a NumPy array (the Rust buffers go
@@ -132,11 +133,22 @@ struct Config {
 
 type Received = Option<load::Result<Batch>>;
 
+/// Where an epoch's batches come from, as its iterator sees it.
+enum Channel {
+    Open(Receiver<load::Result<Batch>>),
+    /// Every batch was delivered.
+    Ended,
+    /// A later `iter()` or `set_epoch` took the loader back mid-epoch.
+    Abandoned,
+}
+
+type SharedChannel = Arc<Mutex<Channel>>;
+
 /// One epoch's driver and the channel its batches come through.
 struct Running {
     id: u64,
     handle: JoinHandle<load::Loader>,
-    batches: Arc<Mutex<Option<Receiver<load::Result<Batch>>>>>,
+    batches: SharedChannel,
 }
 
 struct Inner {
@@ -164,12 +176,11 @@ impl Inner {
         if let Some(run) = self.running.take() {
             // Dropping the receiver makes the driver's next send fail, so
             // it stops and returns the loader.
-            drop(
-                run.batches
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take(),
-            );
+            let mut channel = run.batches.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Channel::Open(_) = *channel {
+                *channel = Channel::Abandoned;
+            }
+            drop(channel);
             let loader = run.handle.join().map_err(|_| {
                 PyRuntimeError::new_err("the loader's driver thread panicked".to_string())
             })?;
@@ -200,7 +211,7 @@ pub struct Loader {
 pub struct LoaderIter {
     id: u64,
     inner: Arc<Mutex<Inner>>,
-    batches: Arc<Mutex<Option<Receiver<load::Result<Batch>>>>>,
+    batches: SharedChannel,
     recycled: Arc<Recycled>,
     torch: bool,
 }
@@ -503,7 +514,7 @@ impl Loader {
                 .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
             inner.runs += 1;
             let id = inner.runs;
-            let batches = Arc::new(Mutex::new(Some(rx)));
+            let batches = Arc::new(Mutex::new(Channel::Open(rx)));
             inner.running = Some(Running {
                 id,
                 handle,
@@ -626,11 +637,27 @@ impl LoaderIter {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let received: Received = py.detach(|| {
-            let slot = self.batches.lock().unwrap_or_else(PoisonError::into_inner);
-            slot.as_ref().and_then(|rx| rx.recv().ok())
+        let received: PyResult<Received> = py.detach(|| {
+            let mut channel = self.batches.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*channel {
+                Channel::Open(rx) => match rx.recv() {
+                    Ok(batch) => Ok(Some(batch)),
+                    Err(_) => {
+                        *channel = Channel::Ended;
+                        Ok(None)
+                    }
+                },
+                Channel::Ended => Ok(None),
+                // Silently ending would cut the caller's epoch short
+                // (`zip(loader, loader)` would give nothing).
+                Channel::Abandoned => Err(PyRuntimeError::new_err(
+                    "this iterator's epoch was abandoned: a later iter() of its Loader (or \
+                     set_epoch) took the loader over, and a Loader runs one epoch at a time; \
+                     build a second Loader to read two streams at once",
+                )),
+            }
         });
-        match received {
+        match received? {
             Some(Ok(batch)) => batch_to_python(py, &batch, &self.recycled, self.torch).map(Some),
             Some(Err(e)) => Err(error::load(e)),
             None => {

@@ -213,7 +213,17 @@ def test_abandoned_epoch_and_restart(folder):
     first = next(it)[0].copy()
     full = epoch(loader)  # abandons `it`
     assert np.array_equal(first, full[0][0])
-    assert list(it) == []
+    # An abandoned iterator says so rather than ending its epoch early
+    # (zip(loader, loader) would silently give nothing).
+    with pytest.raises(RuntimeError, match="abandoned"):
+        next(it)
+    with pytest.raises(RuntimeError, match="abandoned"):
+        list(zip(loader, loader))
+    # One that ran to its end stays ended, whatever starts after it.
+    done = iter(loader)
+    assert len(list(done)) == len(loader)
+    again = iter(loader)
+    assert list(done) == [] and len(list(again)) == len(loader)
 
 
 def test_pickles_as_its_settings(folder):

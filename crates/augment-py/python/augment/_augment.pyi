@@ -353,7 +353,12 @@ class Loader:
     def __len__(self) -> int:
         """Batches per epoch (this rank's)."""
     def __iter__(self) -> LoaderIter:
-        """Runs the current epoch; starting another iteration abandons an unfinished one."""
+        """Runs the current epoch; starting another iteration abandons an unfinished one.
+
+        A Loader runs one epoch at a time: ``next()`` on an abandoned
+        iterator raises ``RuntimeError`` (build a second Loader to read two
+        streams at once).
+        """
     @property
     def images_per_epoch(self) -> int:
         """Images this rank loads per epoch."""
