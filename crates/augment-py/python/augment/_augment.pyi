@@ -302,7 +302,9 @@ class Loader:
     and split as ``DistributedSampler(num_replicas=world_size, rank=rank)``;
     the sample at global position ``k`` is augmented as image
     ``e * 2**40 + k`` of ``pipeline`` with ``seed`` (default: the pipeline's),
-    so batches are the same on any number of threads.
+    so batches are the same on any number of threads (``threads``: worker
+    threads, default all cores; 0 builds each batch on the thread that
+    asks for it, as ``num_workers=0``).
 
     ``layout="nchw_f32"`` gives float32 NCHW normalised by ``mean``/``std``
     (default ImageNet's), ``"nhwc_u8"`` uint8 NHWC pixels; labels are int64.
