@@ -37,6 +37,11 @@ pub(super) struct Table {
     /// Index into `symbols` of a code of each length, minus the code.
     valoff: [i32; 17],
     symbols: [u8; 256],
+    /// What the table was last built from (class, counts, symbols), empty
+    /// if nothing or a build failed: most JPEGs carry the standard tables
+    /// (or their encoder's), so the next image's are usually the same and
+    /// need no rebuilding.
+    built_from: Vec<u8>,
 }
 
 impl Default for Table {
@@ -48,6 +53,7 @@ impl Default for Table {
             maxcode: [-1; 18],
             valoff: [0; 17],
             symbols: [0; 256],
+            built_from: Vec::new(),
         }
     }
 }
@@ -78,6 +84,11 @@ impl Table {
         if total > 256 || symbols.len() < total {
             return Err("a Huffman table has more than 256 codes");
         }
+        let source = [&[u8::from(ac)][..], counts, &symbols[..total]];
+        if self.built_from.iter().eq(source.iter().copied().flatten()) {
+            return Ok(());
+        }
+        self.built_from.clear();
         self.fast.fill(0);
         self.fast_ac.fill(0);
         self.maxcode = [-1; 18];
@@ -121,6 +132,7 @@ impl Table {
         if ac {
             self.build_skip();
         }
+        self.built_from.extend(source.iter().copied().flatten());
         Ok(())
     }
 

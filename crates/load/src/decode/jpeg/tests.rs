@@ -123,6 +123,59 @@ fn the_in_tree_decoder_takes_every_sample_and_stays_close_to_zune_jpeg() -> Resu
 }
 
 #[test]
+fn one_scratch_decodes_images_with_other_huffman_tables_as_a_fresh_one() -> Result {
+    // A scratch keeps its built tables for the next image with the same
+    // ones: standard, optimised (each image its own) and progressive files
+    // (tables redefined between scans), in turn, must each decode as with
+    // a fresh scratch.
+    use jpeg_encoder::{ColorType, Encoder};
+    let mut files = Vec::new();
+    for ((name, bytes), (_, progressive)) in samples().into_iter().zip(progressive_samples()) {
+        let header = crate::decode::probe(&bytes)?;
+        let pixels = baseline::decode(
+            &bytes,
+            Region {
+                x: 0,
+                y: 0,
+                width: header.width,
+                height: header.height,
+            },
+            1,
+            &mut baseline::Scratch::default(),
+            &mut Vec::new(),
+        )?;
+        if pixels.is_none() {
+            continue;
+        }
+        let (w, h) = (header.width as u16, header.height as u16);
+        let mut rgb = Vec::new();
+        super::decode_whole(&bytes, &header, &mut rgb)?;
+        let mut optimised = Vec::new();
+        let mut encoder = Encoder::new(&mut optimised, 90);
+        encoder.set_optimized_huffman_tables(true);
+        if rgb.len() == usize::from(w) * usize::from(h) * 3 {
+            encoder.encode(&rgb, w, h, ColorType::Rgb)?;
+            files.push((format!("{name} optimised"), optimised));
+        }
+        files.push((name.clone(), bytes));
+        files.push((format!("{name} progressive"), progressive));
+    }
+    assert!(files.len() >= 30, "{} files", files.len());
+    let mut shared = DecodeBuffer::new();
+    for round in 0..2 {
+        for (name, bytes) in &files {
+            let (fresh, _, _) = whole(bytes)?;
+            decode(bytes, &Request::new(), &mut shared)?;
+            assert!(
+                shared.as_slice() == fresh.as_slice(),
+                "{name} (round {round}): differs after the images before it"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn every_region_is_bit_identical_to_the_same_pixels_of_the_whole_image() -> Result {
     for (name, bytes) in samples() {
         let (full, w, h) = whole(&bytes)?;
