@@ -71,15 +71,27 @@ fn source_spec(source: &Bound<'_, PyAny>) -> PyResult<(SourceSpec, String)> {
         let [path, label] = &pair[..] else {
             return Err(invalid());
         };
+        // An integer, a class name, or a float that is an integer (a
+        // pandas column of labels with a missing value is float).
         let label = match label.extract::<String>() {
-            Ok(name) => load::SampleLabel::Name(name),
-            Err(_) => load::SampleLabel::Index(label.extract::<i64>().map_err(|_| {
-                PyValueError::new_err(format!(
-                    "source: sample {}'s label {label} is neither an integer nor a class name",
-                    samples.len()
-                ))
-            })?),
-        };
+            Ok(name) => Some(load::SampleLabel::Name(name)),
+            Err(_) => label
+                .extract::<i64>()
+                .map(load::SampleLabel::Index)
+                .ok()
+                .or_else(|| {
+                    label
+                        .extract::<f64>()
+                        .ok()
+                        .and_then(load::SampleLabel::from_float)
+                }),
+        }
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "source: sample {}'s label {label} is neither an integer nor a class name",
+                samples.len()
+            ))
+        })?;
         samples.push((fspath(path)?, label));
     }
     match (samples.is_empty(), shards.is_empty()) {

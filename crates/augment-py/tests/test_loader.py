@@ -123,6 +123,16 @@ def test_samples_given_in_code(folder, tmp_path):
         augment.Loader([(paths[0], 1), (paths[1], "dog")], pipeline())
     with pytest.raises(ValueError, match="neither an integer nor a class name"):
         augment.Loader([(paths[0], 1.5)], pipeline())
+    # A float column of integer labels (pandas makes one where a value is
+    # missing) gives the integers, from code and from the CSV it writes.
+    floats = [(p, np.float64(i % 3)) for i, p in enumerate(paths)]
+    (_, labels), = epoch(augment.Loader(floats, pipeline(), batch_size=7, shuffle=False))
+    assert labels.tolist() == [i % 3 for i in range(7)]
+    listing = tmp_path / "floats.csv"
+    listing.write_text("path,label\n" + "".join(f"{p},{10.0 * i}\n" for i, p in enumerate(paths)))
+    listed = augment.Loader(listing, pipeline(), batch_size=7, shuffle=False)
+    (_, labels), = epoch(listed)
+    assert labels.tolist() == [10 * i for i in range(7)] and listed.classes == []
     with pytest.raises(ValueError, match="not a .tar shard"):
         augment.Loader([str(p) for p in paths], pipeline())
     with pytest.raises(ValueError, match="empty"):

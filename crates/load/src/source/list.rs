@@ -132,8 +132,7 @@ enum Label {
 
 impl Label {
     fn parse(text: &str) -> Label {
-        text.parse::<i64>()
-            .map_or_else(|_| Label::Name(text.to_string()), Label::Number)
+        super::integer_label(text).map_or_else(|| Label::Name(text.to_string()), Label::Number)
     }
 
     fn text(&self) -> String {
@@ -237,6 +236,7 @@ fn json_sample(value: &serde_json::Value) -> std::result::Result<(String, Label)
         number => Label::Number(
             number
                 .as_i64()
+                .or_else(|| number.as_f64().and_then(super::integral))
                 .ok_or("the label is neither an integer nor a class name")?,
         ),
     };
@@ -388,6 +388,14 @@ mod tests {
         let name = |s: &str| Label::Name(s.into());
         let one = |f: &str, l: Label| Some((vec![(f.to_string(), l)], false));
         assert_eq!(csv("a/b.jpg,3"), one("a/b.jpg", n(3)));
+        // A float column's integers (pandas writes 3 as 3.0 there) are
+        // numbers, not class names sorted as text ("10.0" < "3.0").
+        assert_eq!(csv("a.jpg,3.0"), one("a.jpg", n(3)));
+        assert_eq!(csv("a.jpg,-1.0"), one("a.jpg", n(-1)));
+        assert_eq!(csv("a.jpg,1e1"), one("a.jpg", n(10)));
+        assert_eq!(csv("a.jpg,0.5"), one("a.jpg", name("0.5")));
+        assert_eq!(csv("a.jpg,inf"), one("a.jpg", name("inf")));
+        assert_eq!(csv("a.jpg,NaN"), one("a.jpg", name("NaN")));
         // An unquoted comma stays in the path: the label is the last field.
         assert_eq!(csv(" a,b.jpg , -2 "), one("a,b.jpg", n(-2)));
         assert_eq!(csv("\"x\"\"y,z.png\",7"), one("x\"y,z.png", n(7)));
@@ -491,6 +499,10 @@ mod tests {
             Ok(("a.jpg".into(), Label::Number(4)))
         );
         assert!(json_line(r#"{"path": "a.jpg", "label": 1.5}"#).is_err());
+        assert_eq!(
+            json_line(r#"{"path": "a.jpg", "label": 4.0}"#),
+            Ok(("a.jpg".into(), Label::Number(4)))
+        );
         assert!(json_line(r#"{"label": 4}"#).is_err());
         assert!(json_line(r#"{"path": 3, "label": 4}"#).is_err());
         assert!(json_line("[1]").is_err());

@@ -74,6 +74,43 @@ pub enum SampleLabel {
     Name(String),
 }
 
+/// An integer label written as text: `3`, or `3.0` (`3.`, `3e1`) as a
+/// float column is written (pandas writes an integer column with a missing
+/// value as floats); `None` for anything else, fractions included.
+pub(crate) fn integer_label(text: &str) -> Option<i64> {
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n);
+    }
+    // Only decimal notation: f64's parser also takes "inf" and "NaN",
+    // which are class names here.
+    let decimal = text.bytes().any(|b| b.is_ascii_digit())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    text.parse().ok().filter(|_| decimal).and_then(integral)
+}
+
+/// `v` as an integer label if it is one exactly (below 2^53, where every
+/// integer is a float).
+pub(crate) fn integral(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0).then_some(v as i64)
+}
+
+impl SampleLabel {
+    /// A float that is an integer exactly (`3.0`, as a float column holds
+    /// integer labels) as [`SampleLabel::Index`]; `None` for a fraction,
+    /// NaN, infinity or beyond 2^53.
+    ///
+    /// ```
+    /// use load::SampleLabel;
+    /// assert_eq!(SampleLabel::from_float(3.0), Some(SampleLabel::Index(3)));
+    /// assert_eq!(SampleLabel::from_float(0.5), None);
+    /// ```
+    pub fn from_float(v: f64) -> Option<SampleLabel> {
+        integral(v).map(SampleLabel::Index)
+    }
+}
+
 const MIXED_LABELS: &str =
     "numbers and class names mixed as labels (the first sample's kind throughout)";
 

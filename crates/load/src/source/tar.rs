@@ -194,9 +194,8 @@ fn parse_cls(data: &[u8]) -> std::result::Result<SampleLabel, String> {
     if text.is_empty() {
         return Err("empty".into());
     }
-    Ok(text
-        .parse()
-        .map_or_else(|_| SampleLabel::Name(text.to_string()), SampleLabel::Index))
+    Ok(super::integer_label(text)
+        .map_or_else(|| SampleLabel::Name(text.to_string()), SampleLabel::Index))
 }
 
 /// A `.json` member's `"label"` (or `"cls"`): an integer, or a class name.
@@ -211,6 +210,7 @@ fn parse_json(data: &[u8]) -> std::result::Result<SampleLabel, String> {
         serde_json::Value::String(name) => Ok(SampleLabel::Name(name.clone())),
         other => other
             .as_i64()
+            .or_else(|| other.as_f64().and_then(super::integral))
             .map(SampleLabel::Index)
             .ok_or_else(|| format!("label {label} is neither an integer nor a class name")),
     }
@@ -394,6 +394,8 @@ mod tests {
             (Some("long/name.x".into()), Some(99))
         );
         assert_eq!(parse_cls(b" 12\n"), Ok(SampleLabel::Index(12)));
+        assert_eq!(parse_cls(b"12.0"), Ok(SampleLabel::Index(12)));
+        assert_eq!(parse_json(br#"{"label": 3.0}"#), Ok(SampleLabel::Index(3)));
         assert_eq!(
             parse_cls(b"tabby cat\n"),
             Ok(SampleLabel::Name("tabby cat".into()))
