@@ -169,20 +169,9 @@ struct Inner {
     running: Option<Running>,
     epoch: u64,
     runs: u64,
-    /// The report as of the last time the loader was idle.
-    report: load::Report,
-    /// The stage figures as of the last time the loader was idle.
-    stats: load::Stats,
 }
 
 impl Inner {
-    /// Keeps what `loader` has to say (report and stats) for the time it
-    /// is away running an epoch.
-    fn remember(&mut self, loader: &load::Loader) {
-        self.report = loader.report();
-        self.stats = loader.stats();
-    }
-
     /// Takes the loader back from a running epoch, abandoning what is left of it.
     fn reclaim(&mut self) -> PyResult<()> {
         if let Some(run) = self.running.take() {
@@ -196,7 +185,6 @@ impl Inner {
             let loader = run.handle.join().map_err(|_| {
                 PyRuntimeError::new_err("the loader's driver thread panicked".to_string())
             })?;
-            self.remember(&loader);
             self.idle = Some(loader);
         }
         Ok(())
@@ -216,6 +204,8 @@ pub struct Loader {
     pid: u32,
     /// Image arrays to refill, shared by its epochs' iterators.
     recycled: Arc<Recycled>,
+    /// Its report and stats, readable while an epoch runs.
+    monitor: load::Monitor,
 }
 
 /// The batches of one epoch.
@@ -445,10 +435,9 @@ impl Loader {
             threads: loader.threads(),
             pid: std::process::id(),
             recycled: Arc::default(),
+            monitor: loader.monitor(),
             config,
             inner: Arc::new(Mutex::new(Inner {
-                report: loader.report(),
-                stats: loader.stats(),
                 idle: Some(loader),
                 running: None,
                 epoch: 0,
@@ -518,7 +507,6 @@ impl Loader {
             let Some(loader) = inner.idle.take() else {
                 return Err(PyRuntimeError::new_err("the loader is not available"));
             };
-            inner.remember(&loader);
             let (tx, rx) = sync_channel(0);
             let handle = std::thread::Builder::new()
                 .name("augment-loader".into())
@@ -546,13 +534,7 @@ impl Loader {
     /// The samples that failed and were replaced (skip policy): a dict
     /// with `skipped` (a list of dicts) and `replaced` (a count).
     fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let report = {
-            let inner = lock(&self.inner);
-            match &inner.idle {
-                Some(loader) => loader.report(),
-                None => inner.report.clone(),
-            }
-        };
+        let report = self.monitor.report();
         let skipped = PyList::empty(py);
         for s in &report.skipped {
             let d = PyDict::new(py);
@@ -580,13 +562,7 @@ impl Loader {
     /// pixels the decoders delivered and images decoded at a reduced scale
     /// (what region and scaled decoding saved).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = {
-            let inner = lock(&self.inner);
-            match &inner.idle {
-                Some(loader) => loader.stats(),
-                None => inner.stats,
-            }
-        };
+        let stats = self.monitor.stats();
         let d = PyDict::new(py);
         d.set_item("images", stats.images)?;
         d.set_item("failures", stats.failures)?;

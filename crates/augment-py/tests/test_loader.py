@@ -268,6 +268,19 @@ def test_stats_count_images_and_decoded_pixels(folder):
     assert stats["decode_seconds"] > 0 and stats["augment_seconds"] > 0
     epoch(loader)
     assert loader.stats()["images"] == 14
+    # Read mid-epoch, the figures are live: the delivered batch is counted
+    # (the previous stop gave those of the last finished epoch).
+    it = iter(loader)
+    next(it)
+    assert 14 + 3 <= loader.stats()["images"] <= 21
+
+
+def test_a_bad_file_is_reported_before_the_epoch_ends(folder):
+    (folder / "cat" / "broken.png").write_bytes(b"not an image at all")
+    loader = augment.Loader(folder, pipeline(), batch_size=8, shuffle=False, threads=1)
+    it = iter(loader)
+    next(it)  # the one batch holds every sample, the broken one replaced
+    assert [s["path"].endswith("broken.png") for s in loader.report()["skipped"]] == [True]
 
 
 def test_bad_files_are_reported(folder):

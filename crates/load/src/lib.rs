@@ -70,7 +70,7 @@ pub mod source;
 
 pub use error::{Error, Result, SampleName};
 pub use loader::{
-    Batch, Batches, Layout, Loader, LoaderBuilder, Output, Policy, Report, Skipped, Stats,
+    Batch, Batches, Layout, Loader, LoaderBuilder, Monitor, Output, Policy, Report, Skipped, Stats,
 };
 pub use source::{Dataset, SampleLabel, SourceKind};
 

@@ -595,3 +595,29 @@ fn stats_count_every_stage() -> TestResult {
     assert!(stats.per_image().iter().all(|d| !d.is_zero()), "{stats:?}");
     Ok(())
 }
+
+#[test]
+fn a_monitor_reads_the_figures_while_an_epoch_runs() -> TestResult {
+    let fx = Fixture::new(12)?;
+    let dataset = fx.folder()?;
+    let bad = spoil(&fx)?;
+    let mut loader = builder(dataset)?.batch_size(4).threads(2).build()?;
+    let monitor = loader.monitor();
+    let mut seen = Vec::new();
+    for batch in loader.iter() {
+        let batch = batch?;
+        // Every image of the delivered batches is counted by now, and
+        // the failures met so far are in the report.
+        let stats = monitor.stats();
+        seen.push((batch.len(), stats.images, monitor.report().skipped.len()));
+    }
+    let mut delivered = 0;
+    for &(n, images, _) in &seen {
+        delivered += n as u64;
+        assert!(images >= delivered, "{seen:?}");
+    }
+    assert_eq!(seen.last().map(|s| s.2), Some(bad.len()), "{seen:?}");
+    assert_eq!(monitor.stats().images, loader.stats().images);
+    assert_eq!(monitor.report().replaced, loader.report().replaced);
+    Ok(())
+}

@@ -378,8 +378,9 @@ class Loader:
     def report(self) -> Dict[str, Any]:
         """Skipped samples: ``{"skipped": [{"index", "path", "member", "epoch", "position", "error"}], "replaced": n}``.
 
-        Up to date whenever no epoch is running (after an iteration ran to
-        its end); during an epoch, as of its start.
+        Live: during an epoch it holds the failures met so far (workers
+        run ahead of the batches delivered, so it may name samples of
+        batches not yet delivered).
         """
     def stats(self) -> Dict[str, Any]:
         """What the loader did over its lifetime: ``{"images", "failures",
@@ -389,8 +390,8 @@ class Loader:
         Seconds are thread time summed over the workers. ``decoded_pixels``
         against the images' own pixels shows what region and scaled decoding
         saved; ``scaled_decodes`` counts JPEGs decoded at 1/2, 1/4 or 1/8.
-        Up to date whenever no epoch is running; during an epoch, as of its
-        start.
+        Live: read during an epoch, figures as of that moment (the workers
+        run ahead of the batches delivered).
         """
     def __reduce__(self) -> Tuple[Any, ...]: ...
 

@@ -36,7 +36,7 @@ mod worker;
 
 pub use batch::{Batch, Layout, Output};
 pub use builder::LoaderBuilder;
-pub use report::{Report, Skipped, Stats};
+pub use report::{Monitor, Report, Skipped, Stats};
 
 use crate::decode::{DEFAULT_MAX_PIXELS, Request};
 use crate::error::{Error, Result};
@@ -141,8 +141,8 @@ pub(crate) struct Shared {
     pub pool: Arc<Pool>,
     /// Samples known to fail (skip policy): not tried again.
     pub bad: Vec<AtomicBool>,
-    pub report: Mutex<Report>,
-    pub counters: Counters,
+    pub report: Arc<Mutex<Report>>,
+    pub counters: Arc<Counters>,
     /// Set when the loader drops: workers abandon their sample.
     pub stop: AtomicBool,
     /// `State::generation`, readable without the lock (a worker checks it
@@ -298,16 +298,37 @@ impl Loader {
 
     /// The failures recorded so far (skip policy).
     pub fn report(&self) -> Report {
-        self.shared
-            .report
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.monitor().report()
     }
 
     /// Thread time per stage so far.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
+    }
+
+    /// A handle on [`Loader::report`] and [`Loader::stats`] that another
+    /// thread can read while an epoch runs (its iterator borrows the
+    /// loader), figures as of that moment.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use augment::Pipeline;
+    /// use load::{Dataset, Loader};
+    /// let pipeline = Pipeline::builder().resize(224, 224).build()?;
+    /// let mut loader = Loader::builder(Dataset::image_folder("photos")?, pipeline).build()?;
+    /// let monitor = loader.monitor();
+    /// for batch in loader.iter() {
+    ///     batch?;
+    ///     eprintln!("{} images so far", monitor.stats().images);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn monitor(&self) -> Monitor {
+        Monitor {
+            report: Arc::clone(&self.shared.report),
+            counters: Arc::clone(&self.shared.counters),
+        }
     }
 
     /// Runs the current epoch: an iterator of its batches, in order. The

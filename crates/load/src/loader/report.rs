@@ -64,6 +64,28 @@ impl Stats {
     }
 }
 
+/// A loader's report and stats, live: see [`crate::Loader::monitor`].
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    pub(crate) report: std::sync::Arc<std::sync::Mutex<Report>>,
+    pub(crate) counters: std::sync::Arc<Counters>,
+}
+
+impl Monitor {
+    /// The failures recorded so far (skip policy).
+    pub fn report(&self) -> Report {
+        self.report
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Thread time per stage so far.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub images: AtomicU64,
