@@ -7,14 +7,21 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-/// An `N x K` array-like of numbers as rows (`K` = 4 for boxes).
-pub fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<[f64; K]>> {
+/// An array-like of numbers as `f64` values in C order, and its shape.
+fn numbers(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, Vec<usize>)> {
     let np = obj.py().import("numpy")?;
     let a = np
         .call_method1("asarray", (obj, "float64"))
         .map_err(|e| PyValueError::new_err(format!("{name}: not an array of numbers: {e}")))?;
     let a = a.cast_into::<PyArrayDyn<f64>>()?;
     let shape = a.shape().to_vec();
+    let values = a.readonly().as_array().iter().copied().collect();
+    Ok((values, shape))
+}
+
+/// An `N x K` array-like of numbers as rows (`K` = 4 for boxes).
+pub fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<[f64; K]>> {
+    let (values, shape) = numbers(obj, name)?;
     let ok = match shape[..] {
         [_, k] => k == K,
         [0] => true,
@@ -25,7 +32,6 @@ pub fn rows<const K: usize>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<
             "{name}: expected an N x {K} array, got shape {shape:?}"
         )));
     }
-    let values: Vec<f64> = a.readonly().as_array().iter().copied().collect();
     Ok(values
         .chunks_exact(K)
         .map(|c| {
@@ -151,12 +157,7 @@ impl Points {
 
 /// Keypoints from an `N x K` array-like of numbers, `K >= 2` ([`Points`]).
 pub fn point_rows(obj: &Bound<'_, PyAny>) -> PyResult<Points> {
-    let np = obj.py().import("numpy")?;
-    let a = np
-        .call_method1("asarray", (obj, "float64"))
-        .map_err(|e| PyValueError::new_err(format!("keypoints: not an array of numbers: {e}")))?;
-    let a = a.cast_into::<PyArrayDyn<f64>>()?;
-    let shape = a.shape().to_vec();
+    let (values, shape) = numbers(obj, "keypoints")?;
     let width = match shape[..] {
         [_, k] if k >= 2 => k,
         [0] => 2,
@@ -167,7 +168,6 @@ pub fn point_rows(obj: &Bound<'_, PyAny>) -> PyResult<Points> {
             )));
         }
     };
-    let values: Vec<f64> = a.readonly().as_array().iter().copied().collect();
     let mut points = Vec::with_capacity(values.len() / width);
     let mut extras = Vec::with_capacity(values.len() / width * (width - 2));
     for row in values.chunks_exact(width) {
