@@ -7,13 +7,13 @@
 //! then gives the loader back. Starting another epoch, or exhausting the
 //! iterator, takes it back: an unfinished epoch is abandoned by dropping
 //! its channel, as dropping `Batches` abandons it in Rust, and its
-//! iterator raises from then on instead of ending the epoch early. The batches are
-//! the Rust loader's, value for value. Its images stay in the buffers the
-//! workers augmented them into (`per_image_buffers`) until each batch is
-//! copied once, without the GIL, into a NumPy array (the Rust buffers go
-//! back to the loader's pool): an earlier batch's array where Python no
-//! longer references it ([`Recycled`]), and, for `output="torch"`, wrapped
-//! by `torch.from_numpy` without a copy.
+//! iterator raises from then on instead of ending the epoch early. The
+//! batches are the Rust loader's, value for value. Its images stay in the
+//! buffers the workers augmented them into (`per_image_buffers`) until
+//! each batch is copied once, without the GIL, into a NumPy array (the
+//! Rust buffers go back to the loader's pool): an earlier batch's array
+//! where Python no longer references it ([`Recycled`]), and, for
+//! `output="torch"`, wrapped by `torch.from_numpy` without a copy.
 
 use crate::array::Count;
 use crate::error;

@@ -196,7 +196,12 @@ pub fn keypoints_out<'py>(
     for (i, p) in points.iter().enumerate() {
         let (x, y) = p.position().unwrap_or((f64::NAN, f64::NAN));
         xy.extend([x, y]);
-        xy.extend_from_slice(&extras[i * carried..(i + 1) * carried]);
+        // One mapped point per given one: the range is always there.
+        xy.extend_from_slice(
+            extras
+                .get(i * carried..(i + 1) * carried)
+                .unwrap_or_default(),
+        );
         inside.push(p.is_inside());
     }
     let xy = PyArray1::from_vec(py, xy)
