@@ -225,15 +225,21 @@ impl Param {
         let positive = !matches!(self, Param::LogUniform(..)) || a > 0.0;
         let ok = a.is_finite() && b.is_finite() && a <= b && a >= min && b <= max && positive;
         if ok {
-            Ok(())
-        } else {
-            Err(Error::InvalidParameter {
-                transform,
-                parameter,
-                value: self.to_string(),
-                expected,
-            })
+            return Ok(());
         }
+        // Reversed bounds are the mistake to name: "finite, within ±3600"
+        // for (10, -10) would send the caller looking in the wrong place.
+        let expected = if a > b {
+            "a range (low, high) with low <= high"
+        } else {
+            expected
+        };
+        Err(Error::InvalidParameter {
+            transform,
+            parameter,
+            value: self.to_string(),
+            expected,
+        })
     }
 }
 
@@ -299,7 +305,16 @@ mod tests {
     fn check_rejects_nan_reversed_and_out_of_range() {
         let check = |p: Param| p.check("t", "x", -1.0, 1.0, "in -1..=1");
         assert!(check(Param::Uniform(-0.5, 0.5)).is_ok());
-        assert!(check(Param::Uniform(0.5, -0.5)).is_err());
+        let reversed = check(Param::Uniform(0.5, -0.5)).map_err(|e| e.to_string());
+        assert!(
+            reversed.as_ref().is_err_and(|e| e.contains("low <= high")),
+            "{reversed:?}"
+        );
+        let outside = check(Param::Uniform(-0.5, 2.0)).map_err(|e| e.to_string());
+        assert!(
+            outside.as_ref().is_err_and(|e| e.contains("in -1..=1")),
+            "{outside:?}"
+        );
         assert!(check(Param::Fixed(f64::NAN)).is_err());
         assert!(check(Param::Fixed(2.0)).is_err());
         assert!(check(Param::LogUniform(0.0, 0.5)).is_err());
