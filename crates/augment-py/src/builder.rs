@@ -55,9 +55,17 @@ impl<'a, 'py> FromPyObject<'a, 'py> for P {
                 ))),
             };
         }
-        match obj.extract::<(f64, f64)>() {
-            Ok((low, high)) => Ok(P(Param::from(low..=high))),
-            Err(_) => Err(PyTypeError::new_err(format!(
+        // A tuple, or any other sequence of two numbers (a list from a
+        // config file, a NumPy array).
+        let pair = obj.extract::<(f64, f64)>().ok().or_else(|| {
+            match obj.extract::<Vec<f64>>().ok().as_deref() {
+                Some(&[low, high]) => Some((low, high)),
+                _ => None,
+            }
+        });
+        match pair {
+            Some((low, high)) => Ok(P(Param::from(low..=high))),
+            None => Err(PyTypeError::new_err(format!(
                 "parameter {}: {expected}",
                 obj.repr()?
             ))),

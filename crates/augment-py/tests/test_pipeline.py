@@ -66,6 +66,17 @@ def test_parameter_forms():
     assert sizes == [(32, 32), (24, 24), (16, 16), (8, 8)]
     with pytest.raises(TypeError):
         augment.Pipeline.builder().resize(224)  # torchvision's Resize(256) keeps the aspect: no guessing
+    # A range may come as any two-number sequence (a list from a config
+    # file, a NumPy array), and reversed bounds are named as the mistake.
+    as_tuple = augment.Pipeline.builder().rotate(degrees=(-10, 10)).random_resized_crop(32, scale=(0.2, 1.0)).build()
+    for pair, scale in (([-10, 10], [0.2, 1.0]), (np.array([-10.0, 10.0]), np.array([0.2, 1.0]))):
+        same = augment.Pipeline.builder().rotate(degrees=pair).random_resized_crop(32, scale=scale).build()
+        assert same == as_tuple
+    with pytest.raises(ValueError, match="low <= high"):
+        augment.Pipeline.builder().rotate(degrees=(10, -10)).build()
+    for bad in ([1.0], [1.0, 2.0, 3.0], "ab", [1.0, "x"]):
+        with pytest.raises(TypeError, match="a \\(low, high\\) pair"):
+            augment.Pipeline.builder().rotate(degrees=bad)
 
 
 def test_every_builder_method_builds():
