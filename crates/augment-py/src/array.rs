@@ -75,12 +75,20 @@ pub fn image_u8<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Source<'py
 
 /// `TypeError` naming what `obj` is: its dtype for an array, its type otherwise.
 fn wrong_type(obj: &Bound<'_, PyAny>, what: &str, expected: &str) -> PyErr {
+    let type_name = obj
+        .get_type()
+        .fully_qualified_name()
+        .map_or_else(|_| "another type".to_string(), |n| n.to_string());
+    let numpy = obj.is_instance_of::<numpy::PyUntypedArray>();
     let found = match obj.getattr("dtype") {
-        Ok(dtype) if obj.hasattr("shape").unwrap_or(false) => format!("an array of dtype {dtype}"),
-        _ => match obj.get_type().name() {
-            Ok(name) => format!("a {name}"),
-            Err(_) => "another type".to_string(),
-        },
+        Ok(dtype) if numpy => format!("an array of dtype {dtype}"),
+        // A torch tensor (or another library's array) looks like one but
+        // is not a NumPy array: say what it is and how to hand it over.
+        Ok(dtype) if obj.hasattr("shape").unwrap_or(false) => format!(
+            "a {type_name} of dtype {dtype}: pass a NumPy array, H x W x C (a torch \
+             tensor: .numpy(), and .permute(1, 2, 0) first if it is C x H x W)"
+        ),
+        _ => format!("a {type_name}"),
     };
     PyTypeError::new_err(format!("{what}: expected {expected}, got {found}"))
 }

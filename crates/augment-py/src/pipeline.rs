@@ -57,7 +57,10 @@ fn statistic(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f32>> {
     if let Ok(v) = obj.extract::<f32>() {
         return Ok(vec![v]);
     }
-    obj.extract::<Vec<f32>>().map_err(|_| {
+    // A torch tensor or NumPy array of values reads through its list.
+    let listed = obj.call_method0("tolist").ok();
+    let values = listed.as_ref().unwrap_or(obj);
+    values.extract::<Vec<f32>>().map_err(|_| {
         PyTypeError::new_err(format!(
             "{name}: expected a number or a sequence of numbers"
         ))

@@ -61,6 +61,30 @@ def test_batch_gray_and_custom_statistics(pipeline, photo):
     assert -1.0 - 1e-6 <= t.min() and t.max() <= 1.0 + 1e-6
 
 
+class _ArrayLike:
+    """Stands in for a torch tensor or another library's array: values with
+    a dtype, a shape and tolist(), but not a NumPy array."""
+
+    def __init__(self, values, dtype="lib.uint8"):
+        self.values, self.dtype, self.shape = values, dtype, np.shape(values)
+
+    def tolist(self):
+        return list(self.values)
+
+
+def test_statistics_and_images_from_other_array_libraries(pipeline, photo):
+    # Statistics read through tolist() (a torch tensor of means), the same
+    # as the list.
+    given = pipeline.apply_batch([photo], mean=_ArrayLike([0.5, 0.4, 0.3]), std=np.array([0.2, 0.25, 0.3]))
+    assert np.array_equal(given, pipeline.apply_batch([photo], mean=[0.5, 0.4, 0.3], std=[0.2, 0.25, 0.3]))
+    # An image that is not a NumPy array is refused saying what it is and
+    # how to pass it (no silent reading of a C x H x W tensor as H x W x C).
+    with pytest.raises(TypeError, match=r"_ArrayLike of dtype lib.uint8: pass a NumPy array, H x W x C"):
+        pipeline.apply(_ArrayLike(photo))
+    with pytest.raises(TypeError, match="got an array of dtype int16$"):
+        pipeline.apply(photo.astype(np.int16))
+
+
 def test_batch_into_out(pipeline, photo):
     out = np.full((3, 3, 32, 32), np.nan, np.float32)
     same = pipeline.apply_batch([photo] * 3, first_index=4, out=out)
