@@ -19,6 +19,7 @@ mod masks;
 mod pipeline;
 mod pool;
 mod recycle;
+mod source;
 mod targets;
 
 use pyo3::prelude::*;
