@@ -234,9 +234,7 @@ fn json_sample(value: &serde_json::Value) -> std::result::Result<(String, Label)
     let label = match label {
         serde_json::Value::String(name) => Label::Name(name.clone()),
         number => Label::Number(
-            number
-                .as_i64()
-                .or_else(|| number.as_f64().and_then(super::integral))
+            super::json_integer(number)
                 .ok_or("the label is neither an integer nor a class name")?,
         ),
     };

@@ -96,6 +96,14 @@ pub(crate) fn integral(v: f64) -> Option<i64> {
     (v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0).then_some(v as i64)
 }
 
+/// A JSON number as an integer label: an integer, or a float that is one
+/// exactly (`3.0`).
+pub(crate) fn json_integer(number: &serde_json::Value) -> Option<i64> {
+    number
+        .as_i64()
+        .or_else(|| number.as_f64().and_then(integral))
+}
+
 impl SampleLabel {
     /// A float that is an integer exactly (`3.0`, as a float column holds
     /// integer labels) as [`SampleLabel::Index`]; `None` for a fraction,

@@ -208,9 +208,7 @@ fn parse_json(data: &[u8]) -> std::result::Result<SampleLabel, String> {
         .ok_or("no \"label\" or \"cls\" field")?;
     match label {
         serde_json::Value::String(name) => Ok(SampleLabel::Name(name.clone())),
-        other => other
-            .as_i64()
-            .or_else(|| other.as_f64().and_then(super::integral))
+        other => super::json_integer(other)
             .map(SampleLabel::Index)
             .ok_or_else(|| format!("label {label} is neither an integer nor a class name")),
     }
