@@ -55,17 +55,11 @@ impl<'a, 'py> FromPyObject<'a, 'py> for P {
                 ))),
             };
         }
-        // A tuple, or any other sequence of two numbers (a list from a
-        // config file, a NumPy array).
-        let pair = obj.extract::<(f64, f64)>().ok().or_else(|| {
-            match obj.extract::<Vec<f64>>().ok().as_deref() {
-                Some(&[low, high]) => Some((low, high)),
-                _ => None,
-            }
-        });
-        match pair {
-            Some((low, high)) => Ok(P(Param::from(low..=high))),
-            None => Err(PyTypeError::new_err(format!(
+        // Any sequence of two numbers: a tuple, a list from a config file,
+        // a NumPy array.
+        match obj.extract::<Vec<f64>>().ok().as_deref() {
+            Some(&[low, high]) => Ok(P(Param::from(low..=high))),
+            _ => Err(PyTypeError::new_err(format!(
                 "parameter {}: {expected}",
                 obj.repr()?
             ))),
