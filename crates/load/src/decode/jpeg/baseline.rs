@@ -243,7 +243,8 @@ pub(super) fn decode(
             }
             // The last row stops after the region's last MCU.
             let last_mx = if my + 1 == my1 { mx1 } else { mcus_x };
-            for mx in 0..last_mx {
+            let mut mx = 0;
+            while mx < last_mx {
                 if frame.restart_interval > 0 {
                     if left_in_interval == 0 {
                         if !bits.restart() {
@@ -254,15 +255,27 @@ pub(super) fn decode(
                     }
                     left_in_interval -= 1;
                 }
-                let keep = keep_row && (mx0..mx1).contains(&mx);
+                if !(keep_row && (mx0..mx1).contains(&mx)) {
+                    // The MCUs up to the region (or to the row's end) are
+                    // stepped over in one call, within one restart interval.
+                    let end = if keep_row && mx < mx0 { mx0 } else { last_mx };
+                    let mut run = end - mx;
+                    if frame.restart_interval > 0 {
+                        run = run.min(left_in_interval + 1);
+                        left_in_interval -= run - 1;
+                    }
+                    let tables: [_; 3] = std::array::from_fn(|c| {
+                        let comp = &components[c.min(components.len() - 1)];
+                        (&scratch.dc[comp.dc], &scratch.ac[comp.ac], comp.h * comp.v)
+                    });
+                    bits.skip_mcus(run, &tables[..components.len()], &mut predictors);
+                    mx += run;
+                    continue;
+                }
                 for (c, comp) in components.iter().enumerate() {
                     let (dc, ac) = (&scratch.dc[comp.dc], &scratch.ac[comp.ac]);
                     for by in 0..comp.v {
                         for bx in 0..comp.h {
-                            if !keep {
-                                bits.skip_block(dc, ac, &mut predictors[c]);
-                                continue;
-                            }
                             let column = (mx - mx0) * comp.h + bx;
                             let base = (by * groups[c] + column / LANES) * GROUP + column % LANES;
                             let Some(block) = scratch.coefficients[c]
@@ -279,6 +292,7 @@ pub(super) fn decode(
                         }
                     }
                 }
+                mx += 1;
             }
             if keep_row {
                 rows.transform(&frame, scratch, my, &quant)?;

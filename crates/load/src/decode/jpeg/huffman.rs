@@ -13,6 +13,13 @@ pub(super) const LOOKAHEAD: u32 = 10;
 
 const ENTRIES: usize = 1 << LOOKAHEAD;
 
+/// Bits resolved by one lookup when stepping over a block: wider than
+/// [`LOOKAHEAD`], since a skipped block needs no symbols, only how far its
+/// codes reach, and a wider window covers more codes per lookup.
+const SKIP_LOOKAHEAD: u32 = 12;
+
+const SKIP_ENTRIES: usize = 1 << SKIP_LOOKAHEAD;
+
 /// One Huffman table (DC or AC), built from a DHT segment's counts and
 /// symbols.
 #[derive(Debug, Clone)]
@@ -25,12 +32,12 @@ pub(super) struct Table {
     /// 0 otherwise.
     fast_ac: Box<[i32; ENTRIES]>,
     /// AC only, for stepping over blocks: the codes (with their magnitude
-    /// bits) that the next [`LOOKAHEAD`] bits hold completely, as
+    /// bits) that the next [`SKIP_LOOKAHEAD`] bits hold completely, as
     /// `eob << 16 | positions << 8 | bits`: the bits they take, the
     /// coefficient positions they advance (`run + 1` each, 16 for a zero
     /// run) and whether the last is the end of the block; 0 where the
     /// first code does not fit.
-    skip: Box<[u32; ENTRIES]>,
+    skip: Box<[u32; SKIP_ENTRIES]>,
     /// Largest code of each length (1..=16), -1 where none; index 17 is a
     /// sentinel that ends the walk.
     maxcode: [i32; 18],
@@ -49,7 +56,7 @@ impl Default for Table {
         Table {
             fast: Box::new([0; ENTRIES]),
             fast_ac: Box::new([0; ENTRIES]),
-            skip: Box::new([0; ENTRIES]),
+            skip: Box::new([0; SKIP_ENTRIES]),
             maxcode: [-1; 18],
             valoff: [0; 17],
             symbols: [0; 256],
@@ -141,11 +148,11 @@ impl Table {
     fn build_skip(&mut self) {
         for (p, entry) in self.skip.iter_mut().enumerate() {
             let (mut used, mut positions, mut eob) = (0u32, 0u32, false);
-            while used < LOOKAHEAD {
-                let rest = (p << used) & (ENTRIES - 1);
-                let fast = self.fast[rest];
+            while used < SKIP_LOOKAHEAD {
+                let rest = (p << used) & (SKIP_ENTRIES - 1);
+                let fast = self.fast[rest >> (SKIP_LOOKAHEAD - LOOKAHEAD)];
                 let length = u32::from(fast >> 8);
-                if length == 0 || length > LOOKAHEAD - used {
+                if length == 0 || length > SKIP_LOOKAHEAD - used {
                     break;
                 }
                 let (run, size) = (u32::from((fast as u8) >> 4), u32::from(fast & 15));
@@ -165,7 +172,7 @@ impl Table {
                     }
                     break;
                 }
-                if length + size > LOOKAHEAD - used {
+                if length + size > SKIP_LOOKAHEAD - used {
                     break;
                 }
                 used += length + size;
@@ -428,17 +435,32 @@ impl<'a> Bits<'a> {
         }
     }
 
-    /// Steps over a block without keeping its coefficients (the DC
-    /// predictor still advances).
+    /// Steps over `mcus` MCUs without keeping their coefficients; the DC
+    /// predictors still advance. `components` gives each component's DC
+    /// and AC tables and its blocks per MCU, in scan order.
+    ///
+    /// One call for the whole run, so that the reader stays in registers
+    /// from block to block (see [`Bits::block`]).
     #[inline(never)]
-    pub(super) fn skip_block(&mut self, dc: &Table, ac: &Table, predictor: &mut i32) {
+    pub(super) fn skip_mcus(
+        &mut self,
+        mcus: usize,
+        components: &[(&Table, &Table, usize)],
+        predictors: &mut [i32; 3],
+    ) {
         let mut local = Bits {
             data: self.data,
             s: self.s,
         };
-        let mut p = *predictor;
-        local.skip_here(dc, ac, &mut p);
-        *predictor = p;
+        let mut p = *predictors;
+        for _ in 0..mcus {
+            for (&(dc, ac, blocks), predictor) in components.iter().zip(p.iter_mut()) {
+                for _ in 0..blocks {
+                    local.skip_here(dc, ac, predictor);
+                }
+            }
+        }
+        *predictors = p;
         self.s = local.s;
     }
 
@@ -458,7 +480,7 @@ impl<'a> Bits<'a> {
                 self.refill();
             }
             // Several codes at once, when they all end inside the block.
-            let skip = ac.skip[self.peek()];
+            let skip = ac.skip[(self.s.acc >> (64 - SKIP_LOOKAHEAD)) as usize];
             let positions = ((skip >> 8) & 0xFF) as usize;
             if skip != 0 && k + positions <= 63 {
                 self.consume(skip & 0x1F);
