@@ -120,11 +120,11 @@ pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
                 (Output::Tensor(_), false) => buffers
                     .tensor
                     .get_mut(off * per..(off + 1) * per)
-                    .map(|dst| dst.copy_from_slice(&scratch.tensor[..per])),
+                    .map(|dst| crate::kernels::copy_streaming(dst, &scratch.tensor[..per])),
                 (Output::Pixels, false) => buffers
                     .pixels
                     .get_mut(off * per..(off + 1) * per)
-                    .map(|dst| dst.copy_from_slice(&scratch.pixels[..per])),
+                    .map(|dst| crate::kernels::copy_streaming(dst, &scratch.pixels[..per])),
                 // The slot's old buffer becomes the scratch, sized again by
                 // the next load.
                 (Output::Tensor(_), true) => buffers.staged_tensor.get_mut(off).map(|dst| {
