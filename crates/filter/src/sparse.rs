@@ -141,3 +141,69 @@ fn pair_schedule(kernel: &Kernel2d) -> Vec<PairStep> {
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weights::Tap;
+    use crate::{directional_kernel, motion_kernel};
+
+    /// Output `k`'s taps as the pair schedule gives them: `(dx, dy, weight)`.
+    fn taps_of(kernel: &Kernel2d, k: usize) -> Vec<(i32, i32, u32)> {
+        let ry = kernel.radius_y() as i32;
+        pair_schedule(kernel)
+            .iter()
+            .filter_map(|s| s.weights[k].map(|w| (s.dx, s.row as i32 - ry - k as i32, w.to_bits())))
+            .collect()
+    }
+
+    /// Both outputs of a pair meet exactly the kernel's taps, in the
+    /// kernel's order: the specification's order of summation. The scalar
+    /// path takes its terms from the same schedule, so the path tests alone
+    /// would not see a reordering.
+    #[test]
+    fn each_output_of_a_pair_takes_the_kernels_taps_in_order() -> crate::Result<()> {
+        let mut kernels = vec![directional_kernel(4.0, 0.7, 33.0)?];
+        for (length, angle) in [
+            (15.0, 30.0),
+            (15.0, 0.0),
+            (9.0, 45.0),
+            (21.0, 77.0),
+            (7.0, -120.0),
+        ] {
+            kernels.push(motion_kernel(length, angle)?);
+        }
+        // Scattered taps, several in one row, negative weights.
+        kernels.push(Kernel2d::from_taps(
+            [
+                (3, -2, 0.25),
+                (-1, -2, 0.5),
+                (0, 0, 1.0),
+                (2, 1, -0.75),
+                (-3, 1, 2.0),
+                (0, 2, 0.125),
+            ]
+            .map(|(dx, dy, weight)| Tap { dx, dy, weight }),
+        )?);
+        for kernel in &kernels {
+            let want: Vec<(i32, i32, u32)> = kernel
+                .taps()
+                .iter()
+                .map(|t| (t.dx, t.dy, t.weight.to_bits()))
+                .collect();
+            assert_eq!(taps_of(kernel, 0), want, "upper output");
+            assert_eq!(taps_of(kernel, 1), want, "lower output");
+        }
+        Ok(())
+    }
+
+    /// A line kernel's pair shares loads: 19 per output instead of 25 for
+    /// `L = 15` at 30°, the figure the module's documentation gives.
+    #[test]
+    fn a_pair_of_rows_shares_loads() -> crate::Result<()> {
+        let kernel = motion_kernel(15.0, 30.0)?;
+        assert_eq!(kernel.taps().len(), 25);
+        assert_eq!(pair_schedule(&kernel).len(), 2 * 19);
+        Ok(())
+    }
+}
