@@ -149,6 +149,11 @@ def test_batch_errors(pipeline, photo):
         pipeline.apply_batch([photo], mean=[0, 0, 0], std=[1, 0, 1])
     with pytest.raises(ValueError, match="both or neither"):
         pipeline.apply_batch([photo], mean=0.5)
+    # mmcv's statistics are in 0..255 units; uint8 images are scaled to 0..1 first.
+    with pytest.raises(ValueError, match="divide statistics given in 0..=255 units by 255"):
+        pipeline.apply_batch([photo], mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+    as_float = pipeline.apply_batch([photo.astype(np.float32)], mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+    assert as_float.shape[0] == 1
     unsized = augment.Pipeline.builder().rotate(degrees=5).build()
     with pytest.raises(ValueError, match="batch image 1"):
         unsized.apply_batch([photo, photo[:50].copy()])

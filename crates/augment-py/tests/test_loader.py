@@ -312,6 +312,8 @@ def test_loader_errors(folder, tmp_path):
         augment.Loader(folder, pipeline(), rank=2, world_size=2)
     with pytest.raises(ValueError, match="both or neither"):
         augment.Loader(folder, pipeline(), mean=0.5)
+    with pytest.raises(ValueError, match="0..=255 units"):
+        augment.Loader(folder, pipeline(), mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
     unsized = augment.Pipeline.builder().rotate(degrees=5).build()
     with pytest.raises(ValueError):
         augment.Loader(folder, unsized)

@@ -112,6 +112,17 @@ impl Normalisation {
     /// of `channels` channels whose full intensity is `full_scale` (255 for
     /// `u8`, 1 for `f32`): `scale = 1 / (full_scale * std)` and
     /// `offset = -mean / std`, each computed in `f64` and rounded once.
+    /// Refused for integer images (`full_scale` above 1) when a mean is
+    /// above 1: their statistics are in 0..=1 units, and such a mean is
+    /// one in 0..=255 units.
+    ///
+    /// ```
+    /// use augment::Normalisation;
+    /// let mmcv = Normalisation::new(&[123.675, 116.28, 103.53], &[58.395, 57.12, 57.375])?;
+    /// assert!(mmcv.channel_affine(3, 255.0).is_err()); // u8: 0..=1 units expected
+    /// assert!(mmcv.channel_affine(3, 1.0).is_ok()); // f32 images in the caller's units
+    /// # Ok::<(), augment::Error>(())
+    /// ```
     pub fn channel_affine(&self, channels: usize, full_scale: f32) -> Result<ChannelAffine> {
         let fits =
             self.values == 1 || self.values == channels || (self.values == 3 && channels == 4);
@@ -119,6 +130,28 @@ impl Normalisation {
             return Err(Error::NormalisationChannels {
                 values: self.values,
                 channels,
+            });
+        }
+        // An integer image's values are scaled to 0..=1 before normalising,
+        // so a mean above 1 lies beyond every value the image can hold:
+        // statistics in 0..=255 units (mmcv's mean 123.675, std 58.395)
+        // given where 0..=1 ones belong, which would turn every image into
+        // values near -2 without a word.
+        if full_scale > 1.0
+            && let Some((channel, (&mean, &std))) = self
+                .mean()
+                .iter()
+                .zip(self.std())
+                .enumerate()
+                .find(|(_, (m, _))| **m > 1.0)
+        {
+            return Err(Error::InvalidNormalisation {
+                channel,
+                mean,
+                std,
+                expected: "a mean in 0..=1 units for 8-bit images, whose values are scaled to \
+                           0..=1 before normalising (as torchvision's ToTensor does): divide \
+                           statistics given in 0..=255 units by 255",
             });
         }
         let mut affine = ChannelAffine::IDENTITY;

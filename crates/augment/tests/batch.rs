@@ -296,6 +296,21 @@ fn batches_refuse_what_does_not_fit() -> TestResult {
     }
     assert!(Normalisation::new(&[0.5, 0.5], &[1.0]).is_err());
 
+    // Statistics in 0..=255 units for 8-bit images, whose values are
+    // scaled to 0..=1 first: refused naming the channel, not every value
+    // near -2. Float images are in the caller's units.
+    let mmcv = Normalisation::new(&[0.4, 116.28, 103.53], &[0.2, 57.12, 57.375])?;
+    let units = pipeline.apply_batch(&[rgb.view()], 0, &mmcv, &mut tensor);
+    assert!(
+        matches!(
+            &units,
+            Err(Error::InvalidNormalisation { channel: 1, expected, .. }) if expected.contains("255")
+        ),
+        "{units:?}"
+    );
+    let float = photo::<f32>(40, 30, 3, 0);
+    pipeline.apply_batch(&[float.view()], 0, &mmcv, &mut tensor)?;
+
     let mut empty = Tensor::new();
     pipeline.apply_batch::<u8>(&[], 0, &Normalisation::IMAGENET, &mut empty)?;
     assert_eq!(empty.shape(), [0; 4]);

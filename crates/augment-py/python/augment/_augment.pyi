@@ -170,7 +170,9 @@ class Pipeline:
 
         Values are ``(v / full - mean[c]) / std[c]`` (``full`` = 255 for
         uint8, 1 for float32); ``mean`` and ``std`` default to ImageNet's and
-        are one number or one per channel. The images may differ in size
+        are one number or one per channel, in 0..1 units for uint8 images (a
+        mean above 1, such as mmcv's 123.675, is a ValueError: divide 0..255
+        statistics by 255). The images may differ in size
         but must share dtype and channels, and the pipeline must give them
         one output size (end it with a resize or crop). Runs on this
         process's thread pool with the GIL released. ``out``, if given, must
@@ -307,7 +309,8 @@ class Loader:
     asks for it, as ``num_workers=0``).
 
     ``layout="nchw_f32"`` gives float32 NCHW normalised by ``mean``/``std``
-    (default ImageNet's), ``"nhwc_u8"`` uint8 NHWC pixels; labels are int64.
+    (default ImageNet's, in 0..1 units: pixels are scaled to 0..1 first),
+    ``"nhwc_u8"`` uint8 NHWC pixels; labels are int64.
     ``output="torch"`` wraps both with ``torch.from_numpy`` (no copy).
     A batch's images array is new or one the loader gave out before that
     nothing references any more (so keeping a batch, or a view or tensor

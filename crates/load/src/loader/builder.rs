@@ -213,7 +213,7 @@ impl LoaderBuilder {
             n.channel_affine(3, 255.0).map_err(|e| Error::Setting {
                 setting: "output normalisation",
                 value: e.to_string(),
-                expected: "statistics for 1 or 3 channels",
+                expected: "statistics for 1 or 3 channels, in 0..=1 units",
             })?;
         }
         let bad = (0..self.dataset.len())
