@@ -48,6 +48,7 @@ fn _augment(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench::_time_apply_batch_in_rust, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::read_image, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::check_normalisation, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

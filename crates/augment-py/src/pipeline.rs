@@ -72,6 +72,22 @@ pub fn normalisation(mean: &Bound<'_, PyAny>, std: &Bound<'_, PyAny>) -> PyResul
     Normalisation::new(&statistic(mean, "mean")?, &statistic(std, "std")?).map_err(error::augment)
 }
 
+/// Checks `mean` and `std` as `apply_batch` takes them for 8-bit images of
+/// `channels` channels, raising what it would raise: `augment.torch.ImageFolder`
+/// checks its statistics when it is built instead of at its first item.
+#[pyfunction]
+#[pyo3(name = "_check_normalisation")]
+pub fn check_normalisation(
+    mean: &Bound<'_, PyAny>,
+    std: &Bound<'_, PyAny>,
+    channels: usize,
+) -> PyResult<()> {
+    normalisation(mean, std)?
+        .channel_affine(channels, 255.0)
+        .map(drop)
+        .map_err(error::augment)
+}
+
 /// What `__call__` returns before it becomes a dict.
 struct Called<T> {
     out: augment::Augmented<T, usize>,

@@ -55,6 +55,16 @@ def test_items(folder):
         ds[7]
 
 
+def test_statistics_are_checked_when_built(folder):
+    mmcv = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+    with pytest.raises(ValueError, match="0..=255 units"):
+        augment.torch.ImageFolder(folder, pipeline(), **mmcv)
+    with pytest.raises(ValueError, match="std"):
+        augment.torch.ImageFolder(folder, pipeline(), mean=[0.5, 0.5, 0.5], std=[0.2, 0.0, 0.2])
+    # Not normalising: the statistics are not used.
+    assert augment.torch.ImageFolder(folder, pipeline(), normalise=False, **mmcv)[0][0].dtype == torch.uint8
+
+
 def test_epochs(folder):
     ds = augment.torch.ImageFolder(folder, pipeline())
     a = ds[0][0]

@@ -415,3 +415,6 @@ def read_image(path: PathLike, orientation: bool = True) -> npt.NDArray[np.uint8
 
 def image_folder(root: PathLike) -> Tuple[List[str], List[int], List[str]]:
     """``(paths, labels, classes)`` of an ImageFolder tree, in torchvision's order."""
+
+def _check_normalisation(mean: Statistic, std: Statistic, channels: int) -> None:
+    """Raises what ``apply_batch`` would for ``mean``/``std`` on uint8 images of ``channels`` channels."""

@@ -32,7 +32,7 @@ from multiprocessing.context import get_spawning_popen
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from . import IMAGENET_MEAN, IMAGENET_STD, Pipeline
-from ._augment import image_folder, read_image
+from ._augment import _check_normalisation, image_folder, read_image
 
 #: Images per epoch number: item ``i`` of epoch ``e`` is image ``e * EPOCH_STRIDE + i``
 #: (the Rust loader's ``sampler::augment_index`` uses the same stride).
@@ -91,6 +91,9 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         self.normalise = normalise
         self.mean = tuple(float(m) for m in mean)
         self.std = tuple(float(s) for s in std)
+        if normalise:
+            # Refused here rather than at the first item, in a worker.
+            _check_normalisation(self.mean, self.std, 3)
         self.orientation = orientation
         self.target_transform = target_transform
         paths, labels, classes = image_folder(self.root)
