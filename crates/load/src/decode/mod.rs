@@ -64,6 +64,7 @@ use augment::ImageView;
 use image::codecs::{pnm::PnmDecoder, tiff::TiffDecoder};
 use std::fmt;
 
+pub use jpeg::SeekIndex;
 pub use orientation::Orientation;
 pub use request::{Delivered, Region, Request};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -316,6 +317,31 @@ pub fn decode(
     request: &Request,
     buffer: &mut DecodeBuffer,
 ) -> Result<Delivered, DecodeError> {
+    decode_inner(bytes, request, buffer, None)
+}
+
+/// As [`decode`], keeping in `index` where the MCU rows of a sequential
+/// JPEG start, and using what it already knows: decoding the same file
+/// again (the next epoch's random crop, say) jumps to the region's first
+/// row and from its right edge to the next row instead of reading the
+/// codes between. The pixels are the same bits as [`decode`]'s. Other
+/// formats, progressive JPEGs and JPEGs with restart intervals leave
+/// `index` empty; an index made from other bytes is started again.
+pub fn decode_with_index(
+    bytes: &[u8],
+    request: &Request,
+    buffer: &mut DecodeBuffer,
+    index: &mut SeekIndex,
+) -> Result<Delivered, DecodeError> {
+    decode_inner(bytes, request, buffer, Some(index))
+}
+
+fn decode_inner(
+    bytes: &[u8],
+    request: &Request,
+    buffer: &mut DecodeBuffer,
+    index: Option<&mut SeekIndex>,
+) -> Result<Delivered, DecodeError> {
     let (header, scan) = probe_inner(bytes)?;
     request.check(&header)?;
     let orientation = if request.orientation {
@@ -354,6 +380,7 @@ pub fn decode(
             (wanted, request.scale),
             jpeg_scratch,
             stored,
+            index,
         ),
         Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),

@@ -32,6 +32,7 @@ mod progressive;
 use super::color;
 use super::huffman::{Bits, Table};
 use super::idct::{self, GROUP, LANES};
+use super::seek::SeekIndex;
 use crate::decode::{DecodeError, Format, Region, fit};
 use augment::Isa;
 use output::{Geometry, Output};
@@ -141,13 +142,16 @@ fn block_side(frame: &Frame, comp: &Component, luma: usize) -> usize {
 /// region delivered: `region` widened to multiples of `scale` (clipped to
 /// the image), its pixels `3 * ceil(width / scale) * ceil(height / scale)`
 /// bytes of `out`. `Ok(None)`, without touching `out`, when the file is
-/// not one this decoder takes.
+/// not one this decoder takes. With an `index` (sequential files without
+/// restart intervals), rows whose start it knows are jumped to instead of
+/// read, and the starts read on the way are added to it.
 pub(super) fn decode(
     bytes: &[u8],
     region: Region,
     scale: usize,
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
+    index: Option<&mut SeekIndex>,
 ) -> Result<Option<Region>, DecodeError> {
     let Some(frame) = parse(bytes, scratch)? else {
         return Ok(None);
@@ -234,7 +238,22 @@ pub(super) fn decode(
         let mut bits = Bits::new(bytes, frame.data);
         let mut predictors = [0i32; 3];
         let mut left_in_interval = frame.restart_interval;
-        for my in 0..my1 {
+        // A row's start is its bit position and DC predictors only when no
+        // restart interval counts MCUs across rows.
+        let mut index = index.filter(|_| frame.restart_interval == 0);
+        let mut first_row = 0;
+        if let Some(index) = index.as_deref_mut() {
+            index.open(bytes, frame.data, mcus_y);
+            if let Some((row, start)) = index.at_or_before(my0) {
+                bits.seek(start.pos as usize, u32::from(start.read_bits));
+                predictors = start.dc.map(i32::from);
+                first_row = row;
+            }
+        }
+        for my in first_row..my1 {
+            if let Some(index) = index.as_deref_mut() {
+                index.record(my, bits.tell(), predictors);
+            }
             let keep_row = my >= my0;
             if keep_row {
                 for c in 0..frame.count {
@@ -254,6 +273,15 @@ pub(super) fn decode(
                         left_in_interval = frame.restart_interval;
                     }
                     left_in_interval -= 1;
+                }
+                if keep_row
+                    && mx >= mx1
+                    && let Some(next) = index.as_deref().and_then(|i| i.get(my + 1))
+                {
+                    // Past the region, with the next row's start known.
+                    bits.seek(next.pos as usize, u32::from(next.read_bits));
+                    predictors = next.dc.map(i32::from);
+                    break;
                 }
                 if !(keep_row && (mx0..mx1).contains(&mx)) {
                     // The MCUs up to the region (or to the row's end) are

@@ -18,10 +18,12 @@ mod baseline;
 mod color;
 mod huffman;
 mod idct;
+mod seek;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use baseline::Scratch;
+pub use seek::SeekIndex;
 
 use super::{ColorModel, DecodeError, Format, Header, Orientation, Region, exif, fit, image_len};
 use zune_jpeg::JpegDecoder;
@@ -211,11 +213,12 @@ pub(super) fn decode(
     (region, scale): (Region, u32),
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
+    index: Option<&mut SeekIndex>,
 ) -> Result<(Region, u32), DecodeError> {
     if !has_end(bytes, scan) {
         return Err(truncated("no end-of-image marker after the image data"));
     }
-    if let Some(delivered) = baseline::decode(bytes, region, scale as usize, scratch, out)? {
+    if let Some(delivered) = baseline::decode(bytes, region, scale as usize, scratch, out, index)? {
         return Ok((delivered, scale));
     }
     decode_whole(bytes, header, out)?;

@@ -93,7 +93,7 @@ fn the_in_tree_decoder_takes_every_sample_and_stays_close_to_zune_jpeg() -> Resu
         };
         let mut ours = Vec::new();
         assert_eq!(
-            baseline::decode(bytes, region, 1, &mut scratch, &mut ours)?,
+            baseline::decode(bytes, region, 1, &mut scratch, &mut ours, None)?,
             Some(region),
             "{name}: not taken by the in-tree decoder"
         );
@@ -143,6 +143,7 @@ fn one_scratch_decodes_images_with_other_huffman_tables_as_a_fresh_one() -> Resu
             1,
             &mut baseline::Scratch::default(),
             &mut Vec::new(),
+            None,
         )?;
         if pixels.is_none() {
             continue;
@@ -402,4 +403,61 @@ fn cut_and_damaged_files_give_errors_or_pixels_never_a_panic() {
             }
         }
     }
+}
+
+#[test]
+fn decoding_through_a_seek_index_gives_the_bits_of_decoding_without_one() -> Result {
+    use crate::decode::{SeekIndex, decode_with_index};
+    let samples = samples();
+    let mut other = SeekIndex::new();
+    for (name, bytes) in &samples {
+        let (_, w, h) = whole(bytes)?;
+        let (w, h) = (w as usize, h as usize);
+        let (mut plain, mut indexed) = (DecodeBuffer::new(), DecodeBuffer::new());
+        let mut index = SeekIndex::new();
+        // Regions low, high, right, left and whole, at every scale, so the
+        // index is used before it knows every row, after, and to jump from
+        // a region's right edge to the next row.
+        let fractions = [
+            (5, 6, 8, 8),
+            (0, 0, 2, 1),
+            (1, 3, 7, 5),
+            (6, 1, 8, 7),
+            (0, 5, 3, 8),
+            (0, 0, 8, 8),
+            (2, 2, 6, 6),
+        ];
+        for (step, (fx0, fy0, fx1, fy1)) in fractions.into_iter().enumerate() {
+            let (x0, y0) = (w * fx0 / 8, h * fy0 / 8);
+            let (x1, y1) = ((w * fx1 / 8).max(x0 + 1), (h * fy1 / 8).max(y0 + 1));
+            let region = Region {
+                x: x0 as u32,
+                y: y0 as u32,
+                width: (x1 - x0) as u32,
+                height: (y1 - y0) as u32,
+            };
+            let request = Request::new()
+                .region(region)
+                .scale([1, 2, 1, 8, 4, 1, 1][step]);
+            let want = decode(bytes, &request, &mut plain)?;
+            let got = decode_with_index(bytes, &request, &mut indexed, &mut index)?;
+            assert_eq!(got, want, "{name}: {region:?}");
+            assert_eq!(indexed.as_slice(), plain.as_slice(), "{name}: {region:?}");
+            // An index of another file is started again, not used.
+            let got = decode_with_index(bytes, &request, &mut indexed, &mut other)?;
+            assert_eq!(got, want, "{name}: {region:?} with another file's index");
+            assert_eq!(indexed.as_slice(), plain.as_slice(), "{name}: {region:?}");
+        }
+        // Only sequential files without restart intervals keep row starts;
+        // after a whole decode, every row's.
+        let rows = h.div_ceil(if name.contains("420") { 16 } else { 8 });
+        let expected = if name.contains("restart 3") { 0 } else { rows };
+        assert_eq!(index.rows(), expected, "{name}");
+    }
+    for (name, bytes) in progressive_samples().iter().take(4) {
+        let mut index = SeekIndex::new();
+        decode_with_index(bytes, &Request::new(), &mut DecodeBuffer::new(), &mut index)?;
+        assert_eq!(index.rows(), 0, "{name}");
+    }
+    Ok(())
 }
