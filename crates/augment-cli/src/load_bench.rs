@@ -73,6 +73,10 @@ pub struct LoadBenchArgs {
     /// JPEG scale (1/2, 1/4, 1/8).
     #[arg(long)]
     pub no_scaled_decoding: bool,
+    /// Keep no JPEG row starts from one epoch to the next (every epoch
+    /// then reads the Huffman codes before each region, as the first does).
+    #[arg(long)]
+    pub no_seek_index: bool,
 }
 
 /// The pipelines `load-bench` can run.
@@ -137,6 +141,8 @@ struct Report {
     scaled_decodes: u64,
     region_decoding: bool,
     scaled_decoding: bool,
+    /// Bytes of JPEG row starts kept for the next epoch, at the end.
+    seek_index_bytes: u64,
     build: &'static str,
 }
 
@@ -174,6 +180,11 @@ pub fn load_bench(args: &LoadBenchArgs) -> Result<Outcome> {
         .prefetch(args.prefetch as usize)
         .region_decoding(!args.no_region_decoding)
         .scaled_decoding(!args.no_scaled_decoding)
+        .seek_index_bytes(if args.no_seek_index {
+            0
+        } else {
+            load::DEFAULT_SEEK_INDEX_BYTES
+        })
         .output(output);
     if let Some(threads) = args.threads {
         builder = builder.threads(usize::from(threads));
@@ -240,6 +251,7 @@ pub fn load_bench(args: &LoadBenchArgs) -> Result<Outcome> {
         scaled_decodes: stats.scaled_decodes,
         region_decoding: !args.no_region_decoding,
         scaled_decoding: !args.no_scaled_decoding,
+        seek_index_bytes: stats.seek_index_bytes,
         build: if cfg!(debug_assertions) {
             "debug"
         } else {
@@ -287,6 +299,12 @@ fn print_table(r: &Report, args: &LoadBenchArgs) {
         if r.scaled_decoding { "on" } else { "off" },
         r.scaled_decodes
     );
+    if r.seek_index_bytes > 0 {
+        println!(
+            "JPEG row starts kept for the next epoch: {:.1} KiB",
+            r.seek_index_bytes as f64 / 1024.0
+        );
+    }
     if r.skipped > 0 {
         println!("skipped {} samples (named on stderr)", r.skipped);
     }

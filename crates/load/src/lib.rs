@@ -70,7 +70,8 @@ pub mod source;
 
 pub use error::{Error, Result, SampleName};
 pub use loader::{
-    Batch, Batches, Layout, Loader, LoaderBuilder, Monitor, Output, Policy, Report, Skipped, Stats,
+    Batch, Batches, DEFAULT_SEEK_INDEX_BYTES, Layout, Loader, LoaderBuilder, Monitor, Output,
+    Policy, Report, Skipped, Stats,
 };
 pub use source::{Dataset, SampleLabel, SourceKind};
 

@@ -208,3 +208,33 @@ fn stored_regions_turned_upright_sample_like_the_whole_image() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn row_starts_kept_from_an_earlier_epoch_give_the_same_batches() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    for i in 0..16 {
+        let (bytes, ext) = image_file(i)?;
+        let class = ["a", "b"][i % 2];
+        write(&dir.path().join(format!("{class}/{i:03}.{ext}")), &bytes)?;
+    }
+    for pipeline in pipelines()? {
+        let make = |budget: usize| {
+            Loader::builder(Dataset::image_folder(dir.path())?, pipeline.clone())
+                .batch_size(5)
+                .threads(2)
+                .output(Output::Pixels)
+                .seek_index_bytes(budget)
+                .build()
+        };
+        let (mut kept, mut none) = (make(load::DEFAULT_SEEK_INDEX_BYTES)?, make(0)?);
+        // Two epochs: the second decodes through the first's row starts.
+        let (a, b) = (run(&mut kept)?, run(&mut none)?);
+        assert_eq!(a.len(), 32);
+        assert!(a == b, "batches differ with row starts kept");
+        // The eight JPEGs keep theirs (at most 12 bytes per 8 or 16 rows).
+        let held = kept.stats().seek_index_bytes;
+        assert!((8 * 12..=8 * 12 * 20).contains(&held), "{held} bytes held");
+        assert_eq!(none.stats().seek_index_bytes, 0);
+    }
+    Ok(())
+}

@@ -32,6 +32,7 @@
 mod batch;
 mod builder;
 mod report;
+mod seek;
 mod worker;
 
 pub use batch::{Batch, Layout, Output};
@@ -42,6 +43,9 @@ use crate::decode::{DEFAULT_MAX_PIXELS, Request};
 use crate::error::{Error, Result};
 use crate::sampler::{EpochOrder, MAX_EPOCHS, Sampling};
 use crate::source::{DEFAULT_MAX_FILE_BYTES, Dataset};
+
+/// [`LoaderBuilder::seek_index_bytes`]' default: 256 MiB.
+pub const DEFAULT_SEEK_INDEX_BYTES: usize = 256 << 20;
 use augment::Pipeline;
 use batch::{Buffers, Pool};
 use report::Counters;
@@ -141,6 +145,8 @@ pub(crate) struct Shared {
     pub pool: Arc<Pool>,
     /// Samples known to fail (skip policy): not tried again.
     pub bad: Vec<AtomicBool>,
+    /// Where each JPEG's MCU rows start, from earlier epochs.
+    pub seek: Arc<seek::SeekIndexes>,
     pub report: Arc<Mutex<Report>>,
     pub counters: Arc<Counters>,
     /// Set when the loader drops: workers abandon their sample.
@@ -227,6 +233,7 @@ impl Loader {
             region_decoding: true,
             scaled_decoding: true,
             per_image_buffers: false,
+            seek_index_bytes: DEFAULT_SEEK_INDEX_BYTES,
         }
     }
 
@@ -303,7 +310,7 @@ impl Loader {
 
     /// Thread time per stage so far.
     pub fn stats(&self) -> Stats {
-        self.shared.counters.snapshot()
+        self.shared.counters.snapshot(&self.shared.seek)
     }
 
     /// A handle on [`Loader::report`] and [`Loader::stats`] that another
@@ -328,6 +335,7 @@ impl Loader {
         Monitor {
             report: Arc::clone(&self.shared.report),
             counters: Arc::clone(&self.shared.counters),
+            seek: Arc::clone(&self.shared.seek),
         }
     }
 

@@ -53,6 +53,9 @@ pub struct Stats {
     pub decoded_pixels: u64,
     /// Images decoded at a reduced scale (1/2, 1/4 or 1/8).
     pub scaled_decodes: u64,
+    /// Bytes held now by the JPEG row starts kept for the next epoch
+    /// ([`crate::LoaderBuilder::seek_index_bytes`]).
+    pub seek_index_bytes: u64,
 }
 
 impl Stats {
@@ -69,6 +72,7 @@ impl Stats {
 pub struct Monitor {
     pub(crate) report: std::sync::Arc<std::sync::Mutex<Report>>,
     pub(crate) counters: std::sync::Arc<Counters>,
+    pub(crate) seek: std::sync::Arc<super::seek::SeekIndexes>,
 }
 
 impl Monitor {
@@ -82,7 +86,7 @@ impl Monitor {
 
     /// Thread time per stage so far.
     pub fn stats(&self) -> Stats {
-        self.counters.snapshot()
+        self.counters.snapshot(&self.seek)
     }
 }
 
@@ -106,7 +110,7 @@ impl Counters {
         );
     }
 
-    pub fn snapshot(&self) -> Stats {
+    pub fn snapshot(&self, seek: &super::seek::SeekIndexes) -> Stats {
         let ns = |c: &AtomicU64| Duration::from_nanos(c.load(Ordering::Relaxed));
         Stats {
             images: self.images.load(Ordering::Relaxed),
@@ -117,6 +121,7 @@ impl Counters {
             batch: ns(&self.batch),
             decoded_pixels: self.decoded_pixels.load(Ordering::Relaxed),
             scaled_decodes: self.scaled_decodes.load(Ordering::Relaxed),
+            seek_index_bytes: seek.held() as u64,
         }
     }
 }

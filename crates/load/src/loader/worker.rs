@@ -4,7 +4,9 @@
 use super::batch::Output;
 use super::report::{Counters, Skipped};
 use super::{Policy, Shared, State};
-use crate::decode::{DecodeBuffer, DecodeError, Orientation, Region, Request, decode, probe};
+use crate::decode::{
+    DecodeBuffer, DecodeError, Orientation, Region, Request, decode, decode_with_index, probe,
+};
 use crate::error::{Error, SampleName};
 use crate::sampler::augment_index;
 use crate::source::OpenShard;
@@ -303,8 +305,20 @@ fn load_one(
     let planned = if c.region_decoding || c.scaled_decoding {
         let planned = plan_decode(pipeline, c, &scratch.file, index)
             .map_err(|e| e.named(decode_error, augment_error))?;
-        let delivered =
-            decode(&scratch.file, &planned.request, &mut scratch.decoded).map_err(decode_error)?;
+        let delivered = match shared.seek.take(sample) {
+            Some(mut index) => {
+                let delivered = decode_with_index(
+                    &scratch.file,
+                    &planned.request,
+                    &mut scratch.decoded,
+                    &mut index,
+                );
+                shared.seek.put(sample, index);
+                delivered
+            }
+            None => decode(&scratch.file, &planned.request, &mut scratch.decoded),
+        }
+        .map_err(decode_error)?;
         let plan = if delivered.scale == planned.request.scale {
             if delivered.scale > 1 {
                 shared
