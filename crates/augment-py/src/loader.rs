@@ -52,6 +52,7 @@ struct Config {
     policy: String,
     region_decoding: bool,
     scaled_decoding: bool,
+    seek_index_bytes: usize,
 }
 
 type Received = Option<load::Result<Batch>>;
@@ -207,7 +208,8 @@ impl Loader {
                         rank = Count(0), world_size = Count(1), threads = None, prefetch = Count(2),
                         drop_last = false, output = "numpy", layout = "nchw_f32",
                         mean = None, std = None, orientation = true, policy = "skip",
-                        region_decoding = true, scaled_decoding = true))]
+                        region_decoding = true, scaled_decoding = true,
+                        seek_index_bytes = Count(load::DEFAULT_SEEK_INDEX_BYTES)))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -229,7 +231,9 @@ impl Loader {
         policy: &str,
         region_decoding: bool,
         scaled_decoding: bool,
+        seek_index_bytes: Count,
     ) -> PyResult<Self> {
+        let seek_index_bytes = seek_index_bytes.0;
         let seed = seed.map(self::seed).transpose()?;
         let (batch_size, rank, world_size, prefetch) =
             (batch_size.0, rank.0, world_size.0, prefetch.0);
@@ -306,6 +310,7 @@ impl Loader {
                     .orientation(orientation)
                     .region_decoding(region_decoding)
                     .scaled_decoding(scaled_decoding)
+                    .seek_index_bytes(seek_index_bytes)
                     // Each batch is copied into a NumPy array: that copy
                     // is then the only one.
                     .per_image_buffers(true);
@@ -338,6 +343,7 @@ impl Loader {
             policy: policy.to_string(),
             region_decoding,
             scaled_decoding,
+            seek_index_bytes,
         };
         Ok(Loader {
             classes: loader.classes().to_vec(),
@@ -483,6 +489,7 @@ impl Loader {
         d.set_item("batch_seconds", stats.batch.as_secs_f64())?;
         d.set_item("decoded_pixels", stats.decoded_pixels)?;
         d.set_item("scaled_decodes", stats.scaled_decodes)?;
+        d.set_item("seek_index_bytes", stats.seek_index_bytes)?;
         Ok(d)
     }
 
@@ -520,6 +527,7 @@ impl Loader {
         kwargs.set_item("policy", &c.policy)?;
         kwargs.set_item("region_decoding", c.region_decoding)?;
         kwargs.set_item("scaled_decoding", c.scaled_decoding)?;
+        kwargs.set_item("seek_index_bytes", c.seek_index_bytes)?;
         kwargs.set_item("epoch", lock(&slf.get().inner).epoch)?;
         let rebuild = py.import("augment")?.getattr("_rebuild_loader")?;
         PyTuple::new(

@@ -256,6 +256,23 @@ def test_decoding_switches_pickle_and_leave_whole_image_formats_alone(folder):
         assert np.array_equal(a, c) and np.array_equal(b, d)
 
 
+def test_the_seek_index_budget_is_a_setting_that_pickles_and_shows_in_stats(folder):
+    # Row starts are kept for sequential JPEGs only (the Rust tests check
+    # their bits); PNGs keep none, and the budget travels with the settings.
+    kept = augment.Loader(folder, pipeline(), batch_size=3, seed=4, threads=1)
+    none = augment.Loader(folder, pipeline(), batch_size=3, seed=4, threads=1, seek_index_bytes=0)
+    assert kept.__reduce__()[1][0]["seek_index_bytes"] == 256 << 20
+    assert pickle.loads(pickle.dumps(none)).__reduce__()[1][0]["seek_index_bytes"] == 0
+    for e in range(2):
+        kept.set_epoch(e)
+        none.set_epoch(e)
+        for (a, b), (c, d) in zip(epoch(kept), epoch(none)):
+            assert np.array_equal(a, c) and np.array_equal(b, d)
+    assert kept.stats()["seek_index_bytes"] == 0 == none.stats()["seek_index_bytes"]
+    with pytest.raises((ValueError, OverflowError, TypeError)):
+        augment.Loader(folder, pipeline(), seek_index_bytes=-1)
+
+
 def test_stats_count_images_and_decoded_pixels(folder):
     loader = augment.Loader(folder, pipeline(), batch_size=3, threads=2)
     assert loader.stats()["images"] == 0
