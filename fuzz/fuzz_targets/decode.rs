@@ -1,0 +1,37 @@
+//! Image files (`load::decode`): arbitrary bytes decoded whole and as a
+//! region at two scales, without and with a seek index.
+//!
+//! Asserts:
+//! - no panic, no out-of-bounds access (AddressSanitizer) on any bytes,
+//!   under a pixel limit of 2^20 (how a loader reads files it does not
+//!   trust);
+//! - a decode through a `SeekIndex` (built by the decodes before it, from
+//!   the same bytes, however damaged) gives the plain decode's pixels, or
+//!   fails as it does.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use load::decode::{DecodeBuffer, Region, Request, SeekIndex, decode, decode_with_index, probe};
+
+fuzz_target!(|data: &[u8]| {
+    let whole = Request::new().max_pixels(1 << 20);
+    let mut plain = DecodeBuffer::new();
+    let Ok(header) = probe(data) else {
+        let _ = decode(data, &whole, &mut plain);
+        return;
+    };
+    let (w, h) = (header.width, header.height);
+    let lower_right = whole.region(Region {
+        x: w / 2,
+        y: h / 2,
+        width: w - w / 2,
+        height: h - h / 2,
+    });
+    let (mut indexed, mut index) = (DecodeBuffer::new(), SeekIndex::new());
+    for request in [whole, lower_right, lower_right.scale(2), lower_right] {
+        let a = decode(data, &request, &mut plain).map(|_| plain.as_slice());
+        let b =
+            decode_with_index(data, &request, &mut indexed, &mut index).map(|_| indexed.as_slice());
+        assert_eq!(a.ok(), b.ok(), "{request:?}");
+    }
+});
