@@ -2,8 +2,13 @@
 //! ImageNet-normalised NCHW `f32`, images per second.
 //!
 //! - `augment`: [`Loader`] on one worker thread, one epoch per iteration
-//!   (read, probe, decode, plan, sample, normalise, batch);
+//!   (read, probe, decode, plan, sample, normalise, batch), the loader
+//!   kept across iterations as across a training run's epochs (so JPEGs
+//!   are decoded from the row starts kept by the epochs before:
+//!   [`load::LoaderBuilder::seek_index_bytes`]);
 //! - `augment_2_threads`: the same on two workers;
+//! - `augment_2_threads_first_epoch`: two workers keeping no row starts,
+//!   every epoch as the first;
 //! - `augment_decode_whole`: reading and decoding the same files at full size on
 //!   one thread, nothing else ([`load::decode::decode`]: the in-tree
 //!   decoder for sequential and progressive JPEGs, zune-jpeg for the
@@ -115,13 +120,18 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group(group_name);
         g.throughput(Throughput::Elements(images));
         g.sample_size(10);
-        for (name, threads) in [("augment", 1), ("augment_2_threads", 2)] {
+        for (name, threads, seek_index_bytes) in [
+            ("augment", 1, load::DEFAULT_SEEK_INDEX_BYTES),
+            ("augment_2_threads", 2, load::DEFAULT_SEEK_INDEX_BYTES),
+            ("augment_2_threads_first_epoch", 2, 0),
+        ] {
             let dataset = abort_on(Dataset::open(&root), "opening the dataset");
             let mut loader = abort_on(
                 Loader::builder(dataset, pipeline.clone())
                     .batch_size(BATCH)
                     .threads(threads)
                     .output(Output::Tensor(Normalisation::IMAGENET))
+                    .seek_index_bytes(seek_index_bytes)
                     .build(),
                 "building the loader",
             );
