@@ -422,14 +422,18 @@ impl<'a> Bits<'a> {
                 break;
             }
             k += run;
-            if k > 63 {
-                break;
-            }
             // A long code with a long magnitude can outrun the refill above.
             if self.count() < size {
                 self.refill();
             }
+            // Read before the check, as libjpeg (and `skip_here`) do: a
+            // damaged block whose run overshoots still takes its magnitude
+            // bits, so decoding a block and stepping over it leave the
+            // reader at the same bit.
             let v = self.value(size);
+            if k > 63 {
+                break;
+            }
             store(k, v);
             k += 1;
         }
