@@ -52,6 +52,17 @@ fn pipelines() -> Res<Vec<Pipeline>> {
     ])
 }
 
+/// A folder of [`image_file`] 0 to 15 in two classes.
+fn sixteen_images() -> Res<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    for i in 0..16 {
+        let (bytes, ext) = image_file(i)?;
+        let class = ["a", "b"][i % 2];
+        write(&dir.path().join(format!("{class}/{i:03}.{ext}")), &bytes)?;
+    }
+    Ok(dir)
+}
+
 /// One image of a batch: label, sample, tensor values, pixels.
 type Slot = (i64, usize, Vec<f32>, Vec<u8>);
 
@@ -81,12 +92,7 @@ fn run(loader: &mut Loader) -> Res<Vec<Slot>> {
 
 #[test]
 fn region_decoding_gives_the_batches_of_whole_images() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    for i in 0..16 {
-        let (bytes, ext) = image_file(i)?;
-        let class = ["a", "b"][i % 2];
-        write(&dir.path().join(format!("{class}/{i:03}.{ext}")), &bytes)?;
-    }
+    let dir = sixteen_images()?;
     for pipeline in pipelines()? {
         for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
             let make = |on: bool| {
@@ -211,12 +217,7 @@ fn stored_regions_turned_upright_sample_like_the_whole_image() -> TestResult {
 
 #[test]
 fn row_starts_kept_from_an_earlier_epoch_give_the_same_batches() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    for i in 0..16 {
-        let (bytes, ext) = image_file(i)?;
-        let class = ["a", "b"][i % 2];
-        write(&dir.path().join(format!("{class}/{i:03}.{ext}")), &bytes)?;
-    }
+    let dir = sixteen_images()?;
     for pipeline in pipelines()? {
         let make = |budget: usize| {
             Loader::builder(Dataset::image_folder(dir.path())?, pipeline.clone())
