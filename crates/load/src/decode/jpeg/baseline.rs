@@ -245,14 +245,13 @@ pub(super) fn decode(
         if let Some(index) = index.as_deref_mut() {
             index.open(bytes, frame.data, mcus_y);
             if let Some((row, start)) = index.at_or_before(my0) {
-                bits.seek(start.pos as usize, u32::from(start.read_bits));
-                predictors = start.dc.map(i32::from);
+                start.resume(&mut bits, &mut predictors);
                 first_row = row;
             }
         }
         for my in first_row..my1 {
             if let Some(index) = index.as_deref_mut() {
-                index.record(my, bits.tell(), predictors);
+                index.record(my, || bits.tell(), predictors);
             }
             let keep_row = my >= my0;
             if keep_row {
@@ -279,8 +278,7 @@ pub(super) fn decode(
                     && let Some(next) = index.as_deref().and_then(|i| i.get(my + 1))
                 {
                     // Past the region, with the next row's start known.
-                    bits.seek(next.pos as usize, u32::from(next.read_bits));
-                    predictors = next.dc.map(i32::from);
+                    next.resume(&mut bits, &mut predictors);
                     break;
                 }
                 if !(keep_row && (mx0..mx1).contains(&mx)) {

@@ -11,6 +11,7 @@
 //! keeps it and jumps: to the region's first row, and from the region's
 //! right edge to the next row.
 
+use super::huffman::Bits;
 use std::hash::{DefaultHasher, Hasher};
 
 /// The start of one MCU row: what [`super::huffman::Bits::tell`] gave and
@@ -21,6 +22,14 @@ pub(super) struct RowStart {
     pub pos: u32,
     pub dc: [i16; 3],
     pub read_bits: u8,
+}
+
+impl RowStart {
+    /// Puts the reader and the DC predictors where the row starts.
+    pub fn resume(&self, bits: &mut Bits<'_>, predictors: &mut [i32; 3]) {
+        bits.seek(self.pos as usize, u32::from(self.read_bits));
+        *predictors = self.dc.map(i32::from);
+    }
 }
 
 /// The starts of a JPEG's MCU rows as far as decoding has read, kept
@@ -103,13 +112,18 @@ impl SeekIndex {
         Some((last, self.starts[last]))
     }
 
-    /// Records the start of row `row` if it is the next one unknown and
-    /// fits; rows must be recorded in order.
-    pub(super) fn record(&mut self, row: usize, at: Option<(usize, u32)>, dc: [i32; 3]) {
+    /// Records the start of row `row` (`at` says where the reader is) if
+    /// it is the next one unknown and fits; rows must be recorded in order.
+    pub(super) fn record(
+        &mut self,
+        row: usize,
+        at: impl FnOnce() -> Option<(usize, u32)>,
+        dc: [i32; 3],
+    ) {
         if row != self.starts.len() {
             return;
         }
-        let Some((pos, read_bits)) = at else {
+        let Some((pos, read_bits)) = at() else {
             return;
         };
         let (Ok(pos), Ok(d0), Ok(d1), Ok(d2)) = (
