@@ -7,7 +7,10 @@
 //! - entropy decoding (which cannot skip: every code's length depends on
 //!   the previous one) runs from the first MCU to the last MCU of the
 //!   region's last MCU row, and stops there (each scan of a progressive
-//!   file stops after that row);
+//!   file stops after that row); a restart interval wholly outside the
+//!   region is not read at all (the next restart marker is found by
+//!   scanning bytes), and a [`SeekIndex`] from an earlier decode of the
+//!   file jumps to the rows it knows;
 //! - coefficients are kept, dequantised and inverse-transformed only for
 //!   the MCUs that cover the region plus the one chroma sample of context
 //!   on each side that fancy upsampling reads;
@@ -289,6 +292,15 @@ pub(super) fn decode(
                     if frame.restart_interval > 0 {
                         run = run.min(left_in_interval + 1);
                         left_in_interval -= run - 1;
+                        if left_in_interval == 0 {
+                            // The run ends its restart interval, and the
+                            // next one starts after the next restart
+                            // marker, which the next MCU scans for (coded
+                            // data cannot hold one): its codes need not
+                            // be read.
+                            mx += run;
+                            continue;
+                        }
                     }
                     let tables: [_; 3] = std::array::from_fn(|c| {
                         let comp = &components[c.min(components.len() - 1)];
