@@ -493,13 +493,24 @@ fn damaged_size(bytes: &[u8]) -> (u32, u32) {
 fn a_damaged_scan_decodes_its_regions_as_the_same_pixels_of_its_whole_image() -> Result {
     let (w, h) = (16usize, 40usize);
     let gray: Vec<u8> = (0..w * h).map(|i| ((i * 37) % 251) as u8).collect();
+    // Without restart intervals, and with one every MCU (where intervals
+    // outside the region are found by scanning for their markers).
+    for restart in [0u16, 1] {
+        damaged_regions(&gray, (w, h), restart)?;
+    }
+    Ok(())
+}
+
+/// `gray` encoded (with a restart marker every `restart` MCUs, if any),
+/// then damaged one byte of its scan at a time: each copy that decodes
+/// gives its lower-right region as the same pixels of its whole image.
+fn damaged_regions(gray: &[u8], (w, h): (usize, usize), restart: u16) -> Result {
     let mut bytes = Vec::new();
-    jpeg_encoder::Encoder::new(&mut bytes, 75).encode(
-        &gray,
-        w as u16,
-        h as u16,
-        jpeg_encoder::ColorType::Luma,
-    )?;
+    let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, 75);
+    if restart > 0 {
+        encoder.set_restart_interval(restart);
+    }
+    encoder.encode(gray, w as u16, h as u16, jpeg_encoder::ColorType::Luma)?;
     let scan = bytes
         .windows(2)
         .rposition(|m| m == [0xFF, 0xDA])
@@ -527,7 +538,10 @@ fn a_damaged_scan_decodes_its_regions_as_the_same_pixels_of_its_whole_image() ->
             for row in 0..20 {
                 let want = &full[3 * ((20 + row) * w + 8)..][..3 * 8];
                 let got = &part.as_slice()[3 * row * 8..][..3 * 8];
-                assert_eq!(got, want, "byte {at} ^ {flip:#x}, row {row}");
+                assert_eq!(
+                    got, want,
+                    "restart {restart}: byte {at} ^ {flip:#x}, row {row}"
+                );
             }
             compared += 1;
         }
