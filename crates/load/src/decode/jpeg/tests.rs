@@ -396,6 +396,14 @@ fn cut_and_damaged_files_give_errors_or_pixels_never_a_panic() {
         }
         let mut damaged = bytes.clone();
         let mut indexed = DecodeBuffer::new();
+        // The intact file's lower-right quarter, asked of every damaged copy.
+        let (w, h) = crate::decode::probe(&bytes).map_or((1, 1), |h| (h.width, h.height));
+        let tail = Request::new().region(Region {
+            x: w / 2,
+            y: h / 2,
+            width: w - w / 2,
+            height: h - h / 2,
+        });
         for i in (bytes.len() / 3..bytes.len() - 2).step_by(11) {
             damaged[i] ^= 0x5A;
             for scale in [1, 2, 8] {
@@ -405,13 +413,6 @@ fn cut_and_damaged_files_give_errors_or_pixels_never_a_panic() {
             // Row starts read from damaged data lead to the same pixels
             // (or the same error) as reading it all again.
             let mut index = crate::decode::SeekIndex::new();
-            let (w, h) = damaged_size(&bytes);
-            let tail = Request::new().region(Region {
-                x: w / 2,
-                y: h / 2,
-                width: w - w / 2,
-                height: h - h / 2,
-            });
             for request in [Request::new(), tail, tail] {
                 let plain = decode(&damaged, &request, &mut buffer).map(|_| buffer.as_slice());
                 let with =
@@ -478,11 +479,6 @@ fn decoding_through_a_seek_index_gives_the_bits_of_decoding_without_one() -> Res
         assert_eq!(index.rows(), 0, "{name}");
     }
     Ok(())
-}
-
-/// The stored size of an intact sample (its damaged copies keep the header).
-fn damaged_size(bytes: &[u8]) -> (u32, u32) {
-    crate::decode::probe(bytes).map_or((1, 1), |h| (h.width, h.height))
 }
 
 /// Damaged data, where a run can overshoot the block: stepping over a
