@@ -67,6 +67,7 @@ mod kernels;
 mod loader;
 pub mod sampler;
 pub mod source;
+mod steer;
 
 pub use error::{Error, Result, SampleName};
 pub use loader::{
@@ -74,6 +75,7 @@ pub use loader::{
     Policy, Report, Skipped, Stats,
 };
 pub use source::{Dataset, SampleLabel, SourceKind};
+pub use steer::FileAugmenter;
 
 // The README's Rust examples are doc tests of this crate, the top of the
 // library stack, so they may use the pipeline and the loader alike and keep

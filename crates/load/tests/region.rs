@@ -239,3 +239,81 @@ fn row_starts_kept_from_an_earlier_epoch_give_the_same_batches() -> TestResult {
     }
     Ok(())
 }
+
+/// `FileAugmenter`, one file at a time, makes the loader's images bit for
+/// bit: the same plan from the header, the same region and scale asked
+/// of the decoder, the same sampling; with steering on or off.
+#[test]
+fn file_augmenter_makes_the_loaders_images() -> TestResult {
+    use load::sampler::augment_index;
+    use load::{FileAugmenter, SampleName};
+    let dir = sixteen_images()?;
+    let norm = Normalisation::IMAGENET;
+    for pipeline in pipelines()? {
+        for (region, scaled) in [(true, true), (true, false), (false, true), (false, false)] {
+            let loader = |output| {
+                Loader::builder(Dataset::image_folder(dir.path())?, pipeline.clone())
+                    .batch_size(5)
+                    .threads(2)
+                    .output(output)
+                    .shuffle(false)
+                    .region_decoding(region)
+                    .scaled_decoding(scaled)
+                    .build()
+            };
+            let tensors = run(&mut loader(Output::Tensor(norm))?)?;
+            let pixels = run(&mut loader(Output::Pixels)?)?;
+            let dataset = Dataset::image_folder(dir.path())?;
+            let mut augmenter = FileAugmenter::new(pipeline.clone())
+                .region_decoding(region)
+                .scaled_decoding(scaled);
+            let (mut tensor, mut rgb) = (Vec::new(), Vec::new());
+            for (k, (t, p)) in tensors.iter().zip(&pixels).enumerate() {
+                let (epoch, position) = ((k / 16) as u64, k % 16);
+                assert_eq!(t.1, position, "no shuffle: position k is sample k");
+                let path = dataset.name(position).ok_or("no name")?.path;
+                let bytes = std::fs::read(&path)?;
+                let name = SampleName::file(&path);
+                let index = augment_index(epoch, position as u64);
+                let size = augmenter.tensor(&name, &bytes, index, &norm, &mut tensor)?;
+                assert_eq!(size, (SIDE, SIDE));
+                assert!(tensor == t.2, "{}: tensor of image {index}", path.display());
+                augmenter.pixels(&name, &bytes, index, &mut rgb)?;
+                assert!(rgb == p.3, "{}: pixels of image {index}", path.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `FileAugmenter`'s errors name the sample, as the loader's do.
+#[test]
+fn file_augmenter_errors_name_the_sample() -> TestResult {
+    use load::{Error, FileAugmenter, SampleName};
+    let (bytes, _) = image_file(0)?;
+    let mut augmenter = FileAugmenter::new(pipelines()?.remove(0));
+    let name = SampleName::file("cut.jpg");
+    let mut out = Vec::new();
+    let error = augmenter
+        .tensor(
+            &name,
+            &bytes[..bytes.len() / 3],
+            0,
+            &Normalisation::IMAGENET,
+            &mut out,
+        )
+        .err()
+        .ok_or("a third of a JPEG made an image")?;
+    assert!(
+        matches!(&error, Error::Decode { sample, .. } if *sample == name),
+        "{error}"
+    );
+    assert!(error.to_string().starts_with("cut.jpg: "), "{error}");
+    let tiny = FileAugmenter::new(pipelines()?.remove(0)).max_pixels(100);
+    let error = { tiny }
+        .pixels(&name, &bytes, 0, &mut Vec::new())
+        .err()
+        .ok_or("the pixel limit let a bigger image through")?;
+    assert!(matches!(error, Error::Decode { .. }), "{error}");
+    Ok(())
+}

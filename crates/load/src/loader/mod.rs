@@ -90,6 +90,15 @@ impl Config {
     pub fn per_image(&self) -> usize {
         3 * self.size.0 * self.size.1
     }
+
+    /// What decoders are asked for before each plan narrows it.
+    pub fn steering(&self) -> crate::steer::Steering {
+        crate::steer::Steering {
+            request: self.request,
+            region: self.region_decoding,
+            scaled: self.scaled_decoding,
+        }
+    }
 }
 
 /// One batch of the prefetch window: how many of its images are still
