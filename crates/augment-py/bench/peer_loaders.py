@@ -1,6 +1,6 @@
 """The peers of the loader benchmark: PyTorch DataLoaders over an ImageFolder tree.
 
-    python peer_loaders.py DATA {torchvision,albumentations} [--workers 2] [--batch 64] [--size 224]
+    python peer_loaders.py DATA {torchvision,albumentations,augment-dataset} [--workers 2] [--batch 64] [--size 224]
 
 Prints one line ending in "<n> images/s" (what `loader.py --torch-python`
 reads). Both produce 224x224 NCHW float32 batches, ImageNet-normalised, with
@@ -12,7 +12,11 @@ RandomResizedCrop(224) (scale 0.08-1, ratio 3/4-4/3) and a horizontal flip:
 - `albumentations`: the same files decoded by OpenCV (`cv2.imread`, BGR to
   RGB), albumentations' RandomResizedCrop, HorizontalFlip and Normalize,
   then `ToTensorV2`. OpenCV's own threads are turned off in each worker, as
-  albumentations' documentation advises for DataLoader workers.
+  albumentations' documentation advises for DataLoader workers;
+- `augment-dataset`: this package's `augment.torch.ImageFolder` (the
+  two-line change from torchvision) with `random_resized_crop(224, 224)`
+  and `flip_horizontal(p=0.5)`, in the same DataLoader: what a torchvision
+  script gains without moving to `augment.Loader`.
 
 Needs torch and torchvision (and albumentations with opencv-python-headless
 for the second); never imported by the package or its tests.
@@ -69,6 +73,14 @@ class AlbumentationsFolder:
         return self.transform(image=image)["image"], label
 
 
+def augment_dataset(root: str, size: int):
+    import augment
+    import augment.torch
+
+    pipeline = augment.Pipeline.builder().random_resized_crop(size, size).flip_horizontal(p=0.5).seed(0).build()
+    return augment.torch.ImageFolder(root, pipeline)
+
+
 def no_opencv_threads(_worker: int) -> None:
     import cv2
 
@@ -78,7 +90,7 @@ def no_opencv_threads(_worker: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data", help="an ImageFolder tree")
-    parser.add_argument("peer", choices=["torchvision", "albumentations"])
+    parser.add_argument("peer", choices=["torchvision", "albumentations", "augment-dataset"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=224)
@@ -91,6 +103,8 @@ def main() -> None:
     torch.set_num_threads(1)
     if args.peer == "torchvision":
         dataset, init = torchvision_dataset(args.data, args.size), None
+    elif args.peer == "augment-dataset":
+        dataset, init = augment_dataset(args.data, args.size), None
     else:
         dataset, init = AlbumentationsFolder(args.data, args.size), no_opencv_threads
         if args.workers == 0:

@@ -5,6 +5,7 @@
 
 use crate::error;
 use load::decode::{DecodeBuffer, Request, decode};
+use load::source::{DEFAULT_MAX_FILE_BYTES, read_file};
 use load::{Dataset, SampleName};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -45,13 +46,8 @@ pub fn read_image<'py>(
     orientation: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (pixels, h, w) = py.detach(|| {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            error::load(load::Error::Read {
-                sample: SampleName::file(&path),
-                what: e.to_string(),
-                source: Some(std::sync::Arc::new(e)),
-            })
-        })?;
+        let mut bytes = Vec::new();
+        read_file(&path, &mut bytes, DEFAULT_MAX_FILE_BYTES).map_err(error::load)?;
         let mut buffer = DecodeBuffer::new();
         let request = Request::new().orientation(orientation);
         let delivered = decode(&bytes, &request, &mut buffer).map_err(|e| {

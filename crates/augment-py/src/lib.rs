@@ -14,6 +14,7 @@ mod bench;
 mod builder;
 mod dataset;
 mod error;
+mod file;
 mod loader;
 mod masks;
 mod pipeline;
@@ -42,6 +43,8 @@ fn _augment(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pipeline::Pipeline>()?;
     m.add_class::<builder::PipelineBuilder>()?;
     m.add_class::<loader::Loader>()?;
+    m.add_class::<file::FileAugmenter>()?;
+    m.add_function(wrap_pyfunction!(file::rebuild, m)?)?;
     m.add_class::<loader::LoaderIter>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::image_folder, m)?)?;

@@ -44,7 +44,7 @@ pub fn seed(value: i128) -> PyResult<u64> {
 }
 
 /// An image number from a Python int: 0 to 2^64 - 1, else `ValueError`.
-fn index(name: &str, value: i128) -> PyResult<u64> {
+pub(crate) fn index(name: &str, value: i128) -> PyResult<u64> {
     u64::try_from(value).map_err(|_| {
         PyValueError::new_err(format!(
             "{name} = {value} is invalid: expected an integer in 0..2**64"

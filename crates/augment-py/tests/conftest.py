@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -133,3 +134,26 @@ def numbered(folder) -> Path:
     path = folder / "numbered.csv"
     path.write_text("".join(f"{p.relative_to(folder).as_posix()},{i}\n" for i, p in enumerate(files)))
     return path
+
+
+@pytest.fixture
+def jpegs(tmp_path) -> Path:
+    """An ImageFolder tree of 6 JPEGs (written by the `augment` tool), 150 to 250 pixels wide."""
+    tool = cli()
+    if tool is None:
+        pytest.skip("no `augment` binary to write JPEGs: set AUGMENT_CLI or `cargo build -p augment-cli`")
+    import augment  # here, so that fixtures without JPEGs need no built package
+
+    root = tmp_path / "jpegs"
+    identity = tmp_path / "identity.json"
+    augment.Pipeline.builder().build().save(identity)
+    y, x = np.mgrid[0:200, 0:250]
+    for i in range(6):
+        h, w = 120 + 16 * i, 150 + 20 * i
+        image = np.stack([(x * (2 + i) + y) % 256, (x * y // 31) % 256, (255 - x - 2 * y) % 256], axis=-1)
+        png = tmp_path / f"{i}.png"
+        write_png(png, image[:h, :w].astype(np.uint8))
+        out = root / "ab"[i % 2] / f"{i}.jpg"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([tool, "apply", "--pipeline", str(identity), str(png), str(out)], check=True)
+    return root

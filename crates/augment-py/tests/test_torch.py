@@ -55,6 +55,24 @@ def test_items(folder):
         ds[7]
 
 
+def test_items_are_the_loaders_images(jpegs):
+    """Items are made as augment.Loader makes them (region and scaled decoding included)."""
+    p = augment.Pipeline.builder().random_resized_crop(24, 24).flip_horizontal(p=0.5).seed(3).build()
+    ds = augment.torch.ImageFolder(jpegs, p)
+    loader = augment.Loader(jpegs, p, batch_size=4, shuffle=False, threads=1)
+    for epoch in (0, 1):
+        ds.set_epoch(epoch)
+        loader.set_epoch(epoch)
+        want = np.concatenate([x.copy() for x, _ in loader])
+        got = run(ds, 0)
+        assert np.array_equal(torch.cat([x for x, _ in got]).numpy(), want), epoch
+    # torchvision scripts assign the transform (say, for a validation split).
+    ds.transform = augment.Pipeline.builder().resize(8, 8).build()
+    assert ds.pipeline == ds.transform and ds[0][0].shape == (3, 8, 8)
+    with pytest.raises(TypeError, match="augment.Pipeline"):
+        ds.transform = lambda image: image
+
+
 def test_statistics_are_checked_when_built(folder):
     mmcv = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
     with pytest.raises(ValueError, match="0..=255 units"):

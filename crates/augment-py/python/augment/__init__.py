@@ -48,6 +48,7 @@ from typing import Tuple
 import numpy  # noqa: F401
 
 from ._augment import (
+    FileAugmenter,
     Loader,
     Pipeline,
     PipelineBuilder,
@@ -88,6 +89,7 @@ def _rebuild_loader(settings: dict) -> Loader:
 __all__ = [
     "IMAGENET_MEAN",
     "IMAGENET_STD",
+    "FileAugmenter",
     "Loader",
     "Pipeline",
     "PipelineBuilder",

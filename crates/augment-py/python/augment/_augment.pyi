@@ -290,6 +290,57 @@ class PipelineBuilder:
     def build(self) -> Pipeline:
         """Checks every step and setting (``ValueError`` with the Rust message) and returns the pipeline."""
 
+class FileAugmenter:
+    """Encoded images to augmented arrays, one at a time, each made as :class:`Loader` makes it.
+
+    The plan for image ``index`` is drawn from the file's header before any
+    pixel is decoded; the decoder is asked for only the region the plan
+    reads, at the largest DCT scale (1/2, 1/4, 1/8) that keeps the
+    output's resolution; the window it delivers is sampled once. The
+    result is :class:`Loader`'s image for the same file, pipeline and image
+    number, bit for bit (``Loader`` images sample ``k`` of epoch ``e`` of an
+    unshuffled dataset as image ``e * 2**40 + k``). For a ``Dataset`` of
+    your own (a list of paths, bytes from a database); what
+    ``augment.torch.ImageFolder`` reads with.
+
+    ``file`` is a path (``str`` or ``os.PathLike``) or the file's bytes
+    (``bytes``, or any buffer of bytes, copied once). Errors: ``OSError``
+    if the file cannot be read (or is over ``max_file_bytes``),
+    ``ValueError`` if it does not decode or the pipeline refuses it, both
+    naming the file. The GIL is released while it works, and threads may
+    share one ``FileAugmenter``. It pickles.
+
+    >>> import augment
+    >>> aug = augment.FileAugmenter(augment.Pipeline.builder().random_resized_crop(224, 224).seed(1).build())
+    >>> x = aug.tensor("photo.jpg", index=7)  # doctest: +SKIP
+    >>> x.shape, x.dtype  # doctest: +SKIP
+    ((3, 224, 224), dtype('float32'))
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        orientation: bool = True,
+        region_decoding: bool = True,
+        scaled_decoding: bool = True,
+        max_file_bytes: int = 268435456,
+    ) -> None: ...
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline images go through."""
+    def tensor(
+        self,
+        file: Union[PathLike, bytes, bytearray, memoryview],
+        index: int = 0,
+        mean: Optional[Statistic] = None,
+        std: Optional[Statistic] = None,
+    ) -> npt.NDArray[np.float32]:
+        """Image ``index`` from ``file`` as a ``3 x H x W`` float32 array, normalised as ``apply_batch`` normalises."""
+    def pixels(self, file: Union[PathLike, bytes, bytearray, memoryview], index: int = 0) -> npt.NDArray[np.uint8]:
+        """Image ``index`` from ``file`` as an ``H x W x 3`` uint8 array (RGB)."""
+    def __reduce__(self) -> Tuple[Any, ...]: ...
+
 class Loader:
     """Loads, augments and batches a dataset on worker threads: an iterable of ``(images, labels)``.
 

@@ -15,7 +15,11 @@ A torchvision script changes in two lines::
     loader = torch.utils.data.DataLoader(train, batch_size=256, shuffle=True, num_workers=8)
 
 Item ``i`` is augmented as image ``epoch * 2**40 + i`` of the pipeline, so
-it is a function of (seed, epoch, i) only: ``num_workers`` 0, 1 or 2, fork,
+it is a function of (seed, epoch, i) only, and it is made as
+``augment.Loader`` makes it (an :class:`augment.FileAugmenter`: the plan
+drawn from the header, only the region it reads decoded, at the largest
+DCT scale that keeps the output's resolution), the same tensor as that
+sample's in ``augment.Loader(root, pipeline, shuffle=False)``'s epoch. So ``num_workers`` 0, 1 or 2, fork,
 spawn or forkserver give identical tensors, and no worker repeats another's
 random draws. Call :meth:`ImageFolder.set_epoch` each epoch (as with
 ``DistributedSampler``) to draw new augmentations; the epoch lives in
@@ -31,8 +35,8 @@ import os
 from multiprocessing.context import get_spawning_popen
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
-from . import IMAGENET_MEAN, IMAGENET_STD, Pipeline
-from ._augment import _check_normalisation, image_folder, read_image
+from . import IMAGENET_MEAN, IMAGENET_STD, FileAugmenter, Pipeline
+from ._augment import _check_normalisation, image_folder
 
 #: Images per epoch number: item ``i`` of epoch ``e`` is image ``e * EPOCH_STRIDE + i``
 #: (the Rust loader's ``sampler::augment_index`` uses the same stride).
@@ -59,6 +63,10 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         mean, std: per-channel statistics (default ImageNet's).
         orientation: apply EXIF orientation (torchvision does not).
         target_transform: applied to the label, as in torchvision.
+        region_decoding, scaled_decoding: decode only the part of each
+            image its augmentation reads, at a reduced scale where it
+            shrinks enough (both on, as in ``augment.Loader``); off,
+            every image is decoded whole at full size.
 
     >>> import augment, augment.torch  # doctest: +SKIP
     >>> ds = augment.torch.ImageFolder("data/train", augment.Pipeline.fastai(224, 224, seed=1))
@@ -77,6 +85,8 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         target_transform: Optional[Callable[[int], Any]] = None,
         *,
         transform: Optional[Pipeline] = None,
+        region_decoding: bool = True,
+        scaled_decoding: bool = True,
     ) -> None:
         if pipeline is not None and transform is not None:
             raise TypeError("ImageFolder: give pipeline or transform (the same thing), not both")
@@ -87,6 +97,9 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
                 f"got {type(pipeline).__name__}"
             )
         self.root = os.fspath(root)
+        self.orientation = orientation
+        self.region_decoding = region_decoding
+        self.scaled_decoding = scaled_decoding
         self.pipeline = pipeline
         self.normalise = normalise
         self.mean = tuple(float(m) for m in mean)
@@ -94,7 +107,6 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         if normalise:
             # Refused here rather than at the first item, in a worker.
             _check_normalisation(self.mean, self.std, 3)
-        self.orientation = orientation
         self.target_transform = target_transform
         paths, labels, classes = image_folder(self.root)
         self.samples: List[Tuple[str, int]] = [(os.fspath(p), int(label)) for p, label in zip(paths, labels)]
@@ -105,6 +117,26 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         # start (fork, spawn, forkserver): a persistent worker keeps its copy
         # of the dataset across epochs, and must still see set_epoch.
         self._epoch = multiprocessing.RawValue("q", 0)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The augmentation; assigning another (or to ``transform``) applies it from the next item on."""
+        return self.augmenter.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline: Pipeline) -> None:
+        if not isinstance(pipeline, Pipeline):
+            raise TypeError(f"ImageFolder: pipeline must be an augment.Pipeline, got {type(pipeline).__name__}")
+        #: What items are made with (see :class:`augment.FileAugmenter`).
+        self.augmenter = FileAugmenter(
+            pipeline,
+            orientation=self.orientation,
+            region_decoding=self.region_decoding,
+            scaled_decoding=self.scaled_decoding,
+        )
+
+    #: torchvision's name for the pipeline.
+    transform = pipeline
 
     @property
     def epoch(self) -> int:
@@ -153,12 +185,11 @@ class ImageFolder(_Base):  # type: ignore[misc,valid-type]
         if not 0 <= i < len(self.samples):
             raise IndexError(f"index {i} out of range for {len(self.samples)} samples")
         path, label = self.samples[i]
-        image = read_image(path, self.orientation)
         index = self.index_of(i)
         if self.normalise:
-            tensor = torch.from_numpy(self.pipeline.apply_batch([image], index, self.mean, self.std)[0])
+            tensor = torch.from_numpy(self.augmenter.tensor(path, index, self.mean, self.std))
         else:
-            tensor = torch.from_numpy(self.pipeline.apply(image, index))
+            tensor = torch.from_numpy(self.augmenter.pixels(path, index))
         if self.target_transform is not None:
             return tensor, self.target_transform(label)
         return tensor, label

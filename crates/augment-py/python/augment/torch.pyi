@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from . import Pipeline
+from . import FileAugmenter, Pipeline
 
 EPOCH_STRIDE: int
 
@@ -14,10 +14,14 @@ class ImageFolder:
 
     root: str
     pipeline: Pipeline
+    transform: Pipeline
+    augmenter: FileAugmenter
     normalise: bool
     mean: Tuple[float, ...]
     std: Tuple[float, ...]
     orientation: bool
+    region_decoding: bool
+    scaled_decoding: bool
     samples: List[Tuple[str, int]]
     targets: List[int]
     classes: List[str]
@@ -34,6 +38,8 @@ class ImageFolder:
         target_transform: Optional[Callable[[int], Any]] = None,
         *,
         transform: Optional[Pipeline] = None,
+        region_decoding: bool = True,
+        scaled_decoding: bool = True,
     ) -> None: ...
     def set_epoch(self, epoch: int) -> None:
         """Draws the augmentations of epoch ``epoch``, in DataLoader workers too (persistent ones included)."""

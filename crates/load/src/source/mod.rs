@@ -430,41 +430,7 @@ impl Dataset {
             source: source.map(Arc::new),
         };
         match &entry.location {
-            Location::File(path) => {
-                let mut file = File::open(path).map_err(|e| fail(e.to_string(), Some(e)))?;
-                let meta = file.metadata().map_err(|e| fail(e.to_string(), Some(e)))?;
-                let too_large = |len: u64| {
-                    fail(
-                        format!("{len} bytes exceeds the limit of {max_bytes} bytes per sample"),
-                        None,
-                    )
-                };
-                if !meta.is_file() {
-                    // A pipe or device has no length: read to its end, within the limit.
-                    out.clear();
-                    let read = file
-                        .take(max_bytes.saturating_add(1))
-                        .read_to_end(out)
-                        .map_err(|e| fail(e.to_string(), Some(e)))?;
-                    return match read as u64 > max_bytes {
-                        true => Err(too_large(read as u64)),
-                        false => Ok(()),
-                    };
-                }
-                let len = meta.len();
-                if len > max_bytes {
-                    return Err(too_large(len));
-                }
-                fill(out, len).map_err(|what| fail(what, None))?;
-                file.read_exact(out).map_err(|e| {
-                    let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                        "the file shrank while being read".to_string()
-                    } else {
-                        e.to_string()
-                    };
-                    fail(what, Some(e))
-                })
-            }
+            Location::File(path) => read_file(path, out, max_bytes),
             Location::Member {
                 shard, offset, len, ..
             } => {
@@ -502,6 +468,62 @@ impl Dataset {
 }
 
 /// Makes `out` exactly `len` bytes, reusing its capacity.
+/// Reads the file at `path` into `out` (its capacity reused), refusing
+/// files over `max_bytes` ([`DEFAULT_MAX_FILE_BYTES`] is the loader's
+/// default) with [`Error::Read`] naming the path, as the loader reads a
+/// sample from a folder or list file.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("a.bin");
+/// std::fs::write(&path, [1u8, 2, 3])?;
+/// let mut bytes = Vec::new();
+/// load::source::read_file(&path, &mut bytes, 3)?;
+/// assert_eq!(bytes, [1, 2, 3]);
+/// assert!(load::source::read_file(&path, &mut bytes, 2).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_file(path: &Path, out: &mut Vec<u8>, max_bytes: u64) -> Result<()> {
+    let fail = |what: String, source: Option<std::io::Error>| Error::Read {
+        sample: SampleName::file(path),
+        what,
+        source: source.map(Arc::new),
+    };
+    let mut file = File::open(path).map_err(|e| fail(e.to_string(), Some(e)))?;
+    let meta = file.metadata().map_err(|e| fail(e.to_string(), Some(e)))?;
+    let too_large = |len: u64| {
+        fail(
+            format!("{len} bytes exceeds the limit of {max_bytes} bytes per sample"),
+            None,
+        )
+    };
+    if !meta.is_file() {
+        // A pipe or device has no length: read to its end, within the limit.
+        out.clear();
+        let read = file
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(out)
+            .map_err(|e| fail(e.to_string(), Some(e)))?;
+        return match read as u64 > max_bytes {
+            true => Err(too_large(read as u64)),
+            false => Ok(()),
+        };
+    }
+    let len = meta.len();
+    if len > max_bytes {
+        return Err(too_large(len));
+    }
+    fill(out, len).map_err(|what| fail(what, None))?;
+    file.read_exact(out).map_err(|e| {
+        let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            "the file shrank while being read".to_string()
+        } else {
+            e.to_string()
+        };
+        fail(what, Some(e))
+    })
+}
+
 fn fill(out: &mut Vec<u8>, len: u64) -> std::result::Result<(), String> {
     let len = usize::try_from(len).map_err(|_| format!("{len} bytes do not fit in memory"))?;
     if len > out.capacity() {
