@@ -11,7 +11,7 @@ use crate::masks;
 use crate::recycle::Recycled;
 use crate::targets::{BboxFormat, Points, box_rows, keypoints_out, point_rows};
 use augment::{Boxes, Element, Normalisation, Targets};
-use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
@@ -155,15 +155,18 @@ impl Pipeline {
 
     /// The batch's NCHW shape: image 0's plan gives the size (the Rust
     /// call checks that every other image agrees).
+    /// The NCHW shape of the batch; for no sources, that of `empty`'s
+    /// images (an `0 x H x W x C` array's `(H, W, C)`), or all zeros
+    /// when nothing says what the images would be.
     fn batch_shape<T: Element + numpy::Element>(
         &self,
         sources: &[Source<'_, T>],
         first_index: u64,
+        empty: Option<(usize, usize, usize)>,
     ) -> PyResult<[usize; 4]> {
-        let Some(first) = sources.first() else {
+        let Some((h, w, c)) = sources.first().map(|first| first.hwc).or(empty) else {
             return Ok([0; 4]);
         };
-        let (h, w, c) = first.hwc;
         let plan = self.inner.plan(w, h, first_index).map_err(error::augment)?;
         Ok([sources.len(), c, plan.height(), plan.width()])
     }
@@ -175,8 +178,9 @@ impl Pipeline {
         first_index: u64,
         normalisation: &Normalisation,
         out: Option<&Bound<'py, PyAny>>,
+        empty: Option<(usize, usize, usize)>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let shape = self.batch_shape(sources, first_index)?;
+        let shape = self.batch_shape(sources, first_index, empty)?;
         shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
@@ -586,9 +590,27 @@ impl Pipeline {
                 ));
             }
         };
+        // An empty N x H x W (x C) array still says what its images are,
+        // so its batch has their output shape; an empty list does not.
+        let empty = images
+            .cast::<PyUntypedArray>()
+            .ok()
+            .filter(|a| a.shape().first() == Some(&0))
+            .and_then(|a| match *a.shape() {
+                [_, h, w] => Some((h, w, 1)),
+                [_, h, w, c] => Some((h, w, c)),
+                _ => None,
+            });
+        let float = images
+            .cast::<PyArrayDyn<f32>>()
+            .is_ok_and(|a| a.shape().first() == Some(&0));
         match batch_sources(images)? {
-            Batch::U8(s) => self.batch(py, &s, first_index, &normalisation, out),
-            Batch::F32(s) => self.batch(py, &s, first_index, &normalisation, out),
+            Batch::U8(s) if float => {
+                debug_assert!(s.is_empty());
+                self.batch::<f32>(py, &[], first_index, &normalisation, out, empty)
+            }
+            Batch::U8(s) => self.batch(py, &s, first_index, &normalisation, out, empty),
+            Batch::F32(s) => self.batch(py, &s, first_index, &normalisation, out, empty),
         }
     }
 }

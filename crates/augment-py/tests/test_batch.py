@@ -160,4 +160,16 @@ def test_batch_errors(pipeline, photo):
 
 
 def test_empty_batch(pipeline):
+    # An empty list says nothing of its images' channels or size.
     assert pipeline.apply_batch([]).shape == (0, 0, 0, 0)
+    # An empty N x H x W x C array does: its batch has their output shape,
+    # as the last, empty slice of a batch loop's array would.
+    photos = np.zeros((5, 90, 120, 3), np.uint8)
+    shape = pipeline.apply_batch(photos[:1]).shape[1:]
+    for empty in (photos[:0], photos[:0].astype(np.float32)):
+        got = pipeline.apply_batch(empty, first_index=3)
+        assert got.shape == (0, *shape) and got.dtype == np.float32
+        assert pipeline.apply_batch(empty, out=np.empty((0, *shape), np.float32)).shape == (0, *shape)
+    assert pipeline.apply_batch(np.zeros((0, 90, 120), np.uint8), mean=0.5, std=0.25).shape == (0, 1, *shape[1:])
+    with pytest.raises(ValueError):
+        pipeline.apply_batch(photos[:0], out=np.empty((0, 0, 0, 0), np.float32))

@@ -179,7 +179,9 @@ class Pipeline:
         be a C-contiguous float32 array of exactly the batch's shape; it is
         filled and returned. Without ``out``, the array returned is new or
         one this pipeline returned before that nothing references any more
-        (refilling it spares a large batch its fresh pages).
+        (refilling it spares a large batch its fresh pages). An empty
+        ``0 x H x W x C`` array gives the ``(0, C, h, w)`` its images would;
+        an empty list, which says nothing of them, ``(0, 0, 0, 0)``.
 
         >>> import numpy as np, augment
         >>> p = augment.Pipeline.fastai(32, 32, seed=0)
