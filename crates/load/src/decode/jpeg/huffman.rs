@@ -405,10 +405,10 @@ impl<'a> Bits<'a> {
             if fast != 0 {
                 self.consume((fast & 0x1F) as u32);
                 k += ((fast >> 8) & 15) as usize;
-                if k > 63 {
-                    break;
-                }
-                store(k, fast >> 16);
+                // A run past the last coefficient (damaged data) lands on
+                // it, as in libjpeg, whose zigzag table maps positions
+                // 64..=78 to 63; the loop then ends.
+                store(k.min(63), fast >> 16);
                 k += 1;
                 continue;
             }
@@ -426,15 +426,12 @@ impl<'a> Bits<'a> {
             if self.count() < size {
                 self.refill();
             }
-            // Read before the check, as libjpeg (and `skip_here`) do: a
-            // damaged block whose run overshoots still takes its magnitude
-            // bits, so decoding a block and stepping over it leave the
-            // reader at the same bit.
+            // As libjpeg: a damaged block whose run overshoots still takes
+            // its magnitude bits (so decoding a block and stepping over it
+            // leave the reader at the same bit) and stores the value at
+            // the last coefficient.
             let v = self.value(size);
-            if k > 63 {
-                break;
-            }
-            store(k, v);
+            store(k.min(63), v);
             k += 1;
         }
     }
@@ -576,5 +573,75 @@ fn restart(data: &[u8], mut s: State) -> (bool, State) {
             (true, s)
         }
         None => (false, s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `bits` (a string of 0s and 1s, padded with 0s) as scan bytes, with
+    /// an FF stuffed as encoders do.
+    fn scan(bits: &str) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for chunk in bits.as_bytes().chunks(8) {
+            let byte = chunk
+                .iter()
+                .enumerate()
+                .fold(0u8, |b, (i, &c)| b | (u8::from(c == b'1') << (7 - i)));
+            bytes.push(byte);
+            if byte == 0xFF {
+                bytes.push(0);
+            }
+        }
+        bytes.extend([0; 8]);
+        bytes
+    }
+
+    /// A damaged block whose zero run overshoots position 63: libjpeg
+    /// (whose zigzag table maps positions 64..=78 to 63) reads the
+    /// magnitude bits and stores the value at the last coefficient, on
+    /// the fast path (code and magnitude within one lookup) and the slow
+    /// one (a code longer than the lookahead) alike.
+    #[test]
+    fn a_run_past_the_block_lands_on_the_last_coefficient() -> Result<(), Invalid> {
+        let mut dc = Table::default();
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        dc.build(&counts, &[0x00], false)?;
+        for length in [1usize, 12] {
+            // Symbols 0xF1 (run 15, one magnitude bit) and 0x00 (EOB).
+            let mut counts = [0u8; 16];
+            counts[length - 1] = 2;
+            let mut ac = Table::default();
+            ac.build(&counts, &[0xF1, 0x00], true)?;
+            let (f1, eob) = if length == 1 {
+                ("0".to_string(), "1")
+            } else {
+                ("0".repeat(12), "000000000001")
+            };
+            // DC size 0; four runs of 15 with values 1, -1, 1, 1 (the last
+            // overshoots to 64); then an EOB the block must not read.
+            let bits = format!("0{f1}1{f1}0{f1}1{f1}1{eob}");
+            let data = scan(&bits);
+            let mut reader = Bits::new(&data, 0);
+            let (mut predictor, mut stored) = (0, Vec::new());
+            reader.block(&dc, &ac, &mut predictor, |k, v| stored.push((k, v)));
+            assert_eq!(
+                stored,
+                [(0, 0), (16, 1), (32, -1), (48, 1), (63, 1)],
+                "code length {length}"
+            );
+            // The reader stops after the overshooting value's bit, where
+            // stepping over the block stops too.
+            let mut skipper = Bits::new(&data, 0);
+            let mut predictors = [0; 3];
+            skipper.skip_mcus(1, &[(&dc, &ac, 1)], &mut predictors);
+            let at = |b: &Bits| (b.s.pos, b.s.count, b.s.acc);
+            assert_eq!(at(&reader), at(&skipper), "code length {length}");
+            assert_eq!(predictors[0], predictor);
+            assert_eq!(reader.symbol(&ac), 0x00, "the EOB after the block");
+        }
+        Ok(())
     }
 }

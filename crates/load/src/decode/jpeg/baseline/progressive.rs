@@ -294,11 +294,11 @@ fn ac_first(
         let rs = bits.symbol(table);
         let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
         if size != 0 {
+            // A run past the last coefficient (damaged data) still takes
+            // its magnitude bits and lands on the last coefficient, as in
+            // libjpeg (whose zigzag table maps positions 64..=78 to 63).
             k += run;
-            if k > 63 {
-                break;
-            }
-            block[NATURAL[k] & 63] = bits.value(size).wrapping_shl(al) as i16;
+            block[NATURAL[k.min(63)] & 63] = bits.value(size).wrapping_shl(al) as i16;
             k += 1;
         } else if run == 15 {
             k += 16;
@@ -359,8 +359,10 @@ fn ac_refine(
                 }
                 k += 1;
             }
-            if new != 0 && k <= 63 {
-                block[NATURAL[k] & 63] = new;
+            if new != 0 {
+                // Past the band's end only in damaged data: as libjpeg,
+                // position 64 is coefficient 63.
+                block[NATURAL[k.min(63)] & 63] = new;
             }
             k += 1;
         }
