@@ -310,6 +310,13 @@ pub(super) fn decode(
                     mx += run;
                     continue;
                 }
+                if bits.exhausted() {
+                    // Past a marker in the data (damaged or cut): as
+                    // libjpeg, the rest of the restart interval is left
+                    // all zeros, uniform gray.
+                    mx += 1;
+                    continue;
+                }
                 for (c, comp) in components.iter().enumerate() {
                     let (dc, ac) = (&scratch.dc[comp.dc], &scratch.ac[comp.ac]);
                     for by in 0..comp.v {

@@ -196,6 +196,9 @@ struct State {
     acc: u64,
     count: u32,
     at_marker: bool,
+    /// Zero bits supplied past a marker (or the data's end), at the
+    /// bottom of the word: fewer than `count` while real bits are left.
+    padded: u32,
 }
 
 /// A bit reader over entropy-coded data: the next bits left-aligned in a
@@ -211,23 +214,26 @@ pub(super) struct Bits<'a> {
 #[inline(never)]
 fn refill_bytes(data: &[u8], mut s: State) -> State {
     while s.count <= 56 {
-        let mut byte = 0u8;
+        let mut byte = None;
         if !s.at_marker
             && let Some(&b) = data.get(s.pos)
         {
             if b == 0xFF {
                 if data.get(s.pos + 1) == Some(&0x00) {
-                    byte = 0xFF;
+                    byte = Some(0xFF);
                     s.pos += 2;
                 } else {
                     s.at_marker = true;
                 }
             } else {
-                byte = b;
+                byte = Some(b);
                 s.pos += 1;
             }
         }
-        s.acc |= u64::from(byte) << (56 - s.count);
+        match byte {
+            Some(byte) => s.acc |= u64::from(byte) << (56 - s.count),
+            None => s.padded += 8,
+        }
         s.count += 8;
     }
     s
@@ -247,9 +253,11 @@ fn symbol_slow(table: &Table, mut s: State) -> (State, u8) {
             );
         }
     }
-    // No code matches (damaged data): drop the bits, end the block.
-    s.acc <<= 16;
-    s.count = s.count.saturating_sub(16);
+    // No code matches (damaged data): as libjpeg, whose walk stops at a
+    // sentinel length of 17, drop 17 bits and take symbol 0 (a DC
+    // difference of 0, or the end of the block).
+    s.acc <<= 17;
+    s.count = s.count.saturating_sub(17);
     (s, 0)
 }
 
@@ -262,8 +270,17 @@ impl<'a> Bits<'a> {
                 acc: 0,
                 count: 0,
                 at_marker: false,
+                padded: 0,
             },
         }
+    }
+
+    /// Whether the reader has handed out zero bits past a marker (or the
+    /// data's end): libjpeg then leaves every later MCU of the restart
+    /// interval all zeros (uniform gray), and so must its callers.
+    #[inline(always)]
+    pub(super) fn exhausted(&self) -> bool {
+        self.s.count < self.s.padded
     }
 
     /// Tops the word up to at least 57 bits: eight bytes at once when none
@@ -305,7 +322,7 @@ impl<'a> Bits<'a> {
         (self.s.acc >> (64 - LOOKAHEAD)) as usize
     }
 
-    /// The next symbol of `table` (needs 16 bits in the word).
+    /// The next symbol of `table` (needs 17 bits in the word).
     #[inline(always)]
     pub(super) fn symbol(&mut self, table: &Table) -> u8 {
         let entry = table.fast[self.peek()];
@@ -523,7 +540,7 @@ impl<'a> Bits<'a> {
     /// by stepping back over them: a `00` after an `FF` is the stuffing of
     /// that `FF` (data bytes never follow an `FF` otherwise).
     pub(super) fn tell(&self) -> Option<(usize, u32)> {
-        if self.s.at_marker {
+        if self.s.at_marker || self.s.padded > 0 {
             return None;
         }
         let mut pos = self.s.pos;
@@ -544,6 +561,7 @@ impl<'a> Bits<'a> {
             acc: 0,
             count: 0,
             at_marker: false,
+            padded: 0,
         };
         self.refill();
         self.consume(read_bits.min(7));
@@ -563,6 +581,7 @@ fn restart(data: &[u8], mut s: State) -> (bool, State) {
     s.acc = 0;
     s.count = 0;
     s.at_marker = false;
+    s.padded = 0;
     let rest = data.get(s.pos..).unwrap_or_default();
     match rest
         .windows(2)
@@ -642,6 +661,32 @@ mod tests {
             assert_eq!(predictors[0], predictor);
             assert_eq!(reader.symbol(&ac), 0x00, "the EOB after the block");
         }
+        Ok(())
+    }
+
+    /// Bits that match no code (damaged data): libjpeg's canonical walk
+    /// stops at its sentinel length 17, having read 17 bits, and takes
+    /// symbol 0 (here the end of the block).
+    #[test]
+    fn bits_matching_no_code_take_17_bits_and_end_the_block() -> Result<(), Invalid> {
+        let mut dc = Table::default();
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        dc.build(&counts, &[0x00], false)?;
+        // Two 12-bit codes, 0...00 and 0...01: a 1 starts no code.
+        let mut counts = [0u8; 16];
+        counts[11] = 2;
+        let mut ac = Table::default();
+        ac.build(&counts, &[0xF1, 0x00], true)?;
+        // DC size 0, then ones (no code), then the next block's DC.
+        let data = scan(&format!("0{}0", "1".repeat(17)));
+        let mut reader = Bits::new(&data, 0);
+        let (mut predictor, mut stored) = (0, Vec::new());
+        reader.block(&dc, &ac, &mut predictor, |k, v| stored.push((k, v)));
+        assert_eq!(stored, [(0, 0)]);
+        // 1 + 17 bits read: 2 bits into the third data byte, which is at
+        // offset 3 (the second, FF, is stuffed with a 00).
+        assert_eq!(reader.tell(), Some((3, 2)));
         Ok(())
     }
 }

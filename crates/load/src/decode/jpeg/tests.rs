@@ -545,3 +545,51 @@ fn damaged_regions(gray: &[u8], (w, h): (usize, usize), restart: u16) -> Result 
     assert!(compared > 100, "{compared} damaged files decoded");
     Ok(())
 }
+
+/// A scan cut short by a marker (here an EOI where data should go on):
+/// libjpeg leaves every MCU after the one the data ran out in all zeros,
+/// uniform gray, rather than decoding the zero bits it supplies; so must
+/// ours, in a whole decode and a region alike.
+#[test]
+fn a_scan_cut_by_a_marker_ends_in_uniform_gray() -> Result {
+    let (w, h) = (64usize, 64usize);
+    let gray: Vec<u8> = (0..w * h).map(|i| (200 + (i % w) / 8) as u8).collect();
+    let mut bytes = Vec::new();
+    jpeg_encoder::Encoder::new(&mut bytes, 90).encode(
+        &gray,
+        w as u16,
+        h as u16,
+        jpeg_encoder::ColorType::Luma,
+    )?;
+    let scan = bytes
+        .windows(2)
+        .rposition(|m| m == [0xFF, 0xDA])
+        .ok_or("no scan")?
+        + 10;
+    let mut cut = bytes[..scan + (bytes.len() - scan) / 3].to_vec();
+    cut.extend([0xFF, 0xD9]);
+    let mut out = DecodeBuffer::new();
+    decode(&cut, &Request::new(), &mut out)?;
+    let px = out.as_slice();
+    let row = |y: usize| &px[3 * w * y..3 * w * (y + 1)];
+    assert!(row(0).iter().all(|&v| v >= 190), "the first row decodes");
+    for y in h - 16..h {
+        assert!(
+            row(y).iter().all(|&v| v == 128),
+            "row {y}: {:?}",
+            &row(y)[..6]
+        );
+    }
+    let region = Region {
+        x: 16,
+        y: 40,
+        width: 32,
+        height: 24,
+    };
+    let mut part = DecodeBuffer::new();
+    decode(&cut, &Request::new().region(region), &mut part)?;
+    for (r, got) in part.as_slice().chunks_exact(3 * 32).enumerate() {
+        assert_eq!(got, &row(40 + r)[3 * 16..3 * 48], "region row {r}");
+    }
+    Ok(())
+}

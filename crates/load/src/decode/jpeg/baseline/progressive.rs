@@ -210,6 +210,7 @@ fn scan(
         let Ok(block) = <&mut [i16; 64]>::try_from(block) else {
             return;
         };
+
         match (s.ss, s.ah) {
             (0, 0) => dc_first(bits, &dc[s.dc[i] & 3], block, &mut predictors[i], s.al),
             (0, _) => dc_refine(bits, block, s.al),
@@ -225,6 +226,12 @@ fn scan(
             for mx in 0..mcus_x {
                 if !restart(&mut bits, &mut predictors, &mut eobrun) {
                     return Err(missing());
+                }
+                if bits.exhausted() {
+                    // Past a marker in the data (damaged or cut): as
+                    // libjpeg, the rest of the restart interval leaves its
+                    // MCUs as they are.
+                    continue;
                 }
                 for (i, &c) in s.components[..s.count].iter().enumerate() {
                     let comp = &frame.components[c];
@@ -252,6 +259,9 @@ fn scan(
             for bx in 0..blocks_w {
                 if !restart(&mut bits, &mut predictors, &mut eobrun) {
                     return Err(missing());
+                }
+                if bits.exhausted() {
+                    continue;
                 }
                 let at = (by * width + bx) * 64;
                 let block = stored[c].get_mut(at..at + 64).ok_or_else(outside)?;
