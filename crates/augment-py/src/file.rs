@@ -4,8 +4,7 @@
 //! largest scale it allows). What `augment.torch.ImageFolder` reads with.
 
 use crate::error;
-use crate::pipeline::{Pipeline, index, normalisation};
-use augment::Normalisation;
+use crate::pipeline::{Pipeline, given_normalisation, index};
 use load::source::{DEFAULT_MAX_FILE_BYTES, read_file};
 use load::{FileAugmenter as Augmenter, SampleName};
 use numpy::{PyArray1, PyArrayMethods};
@@ -147,15 +146,7 @@ impl FileAugmenter {
         std: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let index = self::index("index", index)?;
-        let normalisation = match (mean, std) {
-            (None, None) => Normalisation::IMAGENET,
-            (Some(m), Some(s)) => normalisation(m, s)?,
-            _ => {
-                return Err(PyValueError::new_err(
-                    "mean and std: give both or neither (neither: ImageNet's)",
-                ));
-            }
-        };
+        let normalisation = given_normalisation(mean, std)?;
         let mut out = Vec::new();
         let (w, h) = self.run(py, file, &mut out, |a, name, bytes, out| {
             a.tensor(name, bytes, index, &normalisation, out)

@@ -72,6 +72,21 @@ pub fn normalisation(mean: &Bound<'_, PyAny>, std: &Bound<'_, PyAny>) -> PyResul
     Normalisation::new(&statistic(mean, "mean")?, &statistic(std, "std")?).map_err(error::augment)
 }
 
+/// `mean` and `std` as keyword arguments take them: both or neither
+/// (ImageNet's).
+pub fn given_normalisation(
+    mean: Option<&Bound<'_, PyAny>>,
+    std: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Normalisation> {
+    match (mean, std) {
+        (None, None) => Ok(Normalisation::IMAGENET),
+        (Some(m), Some(s)) => normalisation(m, s),
+        _ => Err(PyValueError::new_err(
+            "mean and std: give both or neither (neither: ImageNet's)",
+        )),
+    }
+}
+
 /// Checks `mean` and `std` as `apply_batch` takes them for 8-bit images of
 /// `channels` channels, raising what it would raise: `augment.torch.ImageFolder`
 /// checks its statistics when it is built instead of at its first item.
@@ -581,15 +596,7 @@ impl Pipeline {
         out: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let first_index = self::index("first_index", first_index)?;
-        let normalisation = match (mean, std) {
-            (None, None) => Normalisation::IMAGENET,
-            (Some(m), Some(s)) => normalisation(m, s)?,
-            _ => {
-                return Err(PyValueError::new_err(
-                    "mean and std: give both or neither (neither: ImageNet's)",
-                ));
-            }
-        };
+        let normalisation = given_normalisation(mean, std)?;
         // An empty N x H x W (x C) array still says what its images are,
         // so its batch has their output shape; an empty list does not.
         let empty = images

@@ -617,6 +617,15 @@ mod tests {
         bytes
     }
 
+    /// A table whose codes all have `length` bits, for `symbols` in order.
+    fn table(length: usize, symbols: &[u8], ac: bool) -> Result<Table, Invalid> {
+        let mut counts = [0u8; 16];
+        counts[length - 1] = symbols.len() as u8;
+        let mut table = Table::default();
+        table.build(&counts, symbols, ac)?;
+        Ok(table)
+    }
+
     /// A damaged block whose zero run overshoots position 63: libjpeg
     /// (whose zigzag table maps positions 64..=78 to 63) reads the
     /// magnitude bits and stores the value at the last coefficient, on
@@ -624,16 +633,10 @@ mod tests {
     /// one (a code longer than the lookahead) alike.
     #[test]
     fn a_run_past_the_block_lands_on_the_last_coefficient() -> Result<(), Invalid> {
-        let mut dc = Table::default();
-        let mut counts = [0u8; 16];
-        counts[0] = 1;
-        dc.build(&counts, &[0x00], false)?;
+        let dc = table(1, &[0x00], false)?;
         for length in [1usize, 12] {
             // Symbols 0xF1 (run 15, one magnitude bit) and 0x00 (EOB).
-            let mut counts = [0u8; 16];
-            counts[length - 1] = 2;
-            let mut ac = Table::default();
-            ac.build(&counts, &[0xF1, 0x00], true)?;
+            let ac = table(length, &[0xF1, 0x00], true)?;
             let (f1, eob) = if length == 1 {
                 ("0".to_string(), "1")
             } else {
@@ -669,15 +672,9 @@ mod tests {
     /// symbol 0 (here the end of the block).
     #[test]
     fn bits_matching_no_code_take_17_bits_and_end_the_block() -> Result<(), Invalid> {
-        let mut dc = Table::default();
-        let mut counts = [0u8; 16];
-        counts[0] = 1;
-        dc.build(&counts, &[0x00], false)?;
+        let dc = table(1, &[0x00], false)?;
         // Two 12-bit codes, 0...00 and 0...01: a 1 starts no code.
-        let mut counts = [0u8; 16];
-        counts[11] = 2;
-        let mut ac = Table::default();
-        ac.build(&counts, &[0xF1, 0x00], true)?;
+        let ac = table(12, &[0xF1, 0x00], true)?;
         // DC size 0, then ones (no code), then the next block's DC.
         let data = scan(&format!("0{}0", "1".repeat(17)));
         let mut reader = Bits::new(&data, 0);
