@@ -1,0 +1,92 @@
+//! The bit reader and block decoding on hand-made scans: damaged data
+//! read as libjpeg reads it.
+
+use super::*;
+
+/// `bits` (a string of 0s and 1s, padded with 0s) as scan bytes, with
+/// an FF stuffed as encoders do.
+fn scan(bits: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for chunk in bits.as_bytes().chunks(8) {
+        let byte = chunk
+            .iter()
+            .enumerate()
+            .fold(0u8, |b, (i, &c)| b | (u8::from(c == b'1') << (7 - i)));
+        bytes.push(byte);
+        if byte == 0xFF {
+            bytes.push(0);
+        }
+    }
+    bytes.extend([0; 8]);
+    bytes
+}
+
+/// A table whose codes all have `length` bits, for `symbols` in order.
+fn table(length: usize, symbols: &[u8], ac: bool) -> Result<Table, Invalid> {
+    let mut counts = [0u8; 16];
+    counts[length - 1] = symbols.len() as u8;
+    let mut table = Table::default();
+    table.build(&counts, symbols, ac)?;
+    Ok(table)
+}
+
+/// A damaged block whose zero run overshoots position 63: libjpeg
+/// (whose zigzag table maps positions 64..=78 to 63) reads the
+/// magnitude bits and stores the value at the last coefficient, on
+/// the fast path (code and magnitude within one lookup) and the slow
+/// one (a code longer than the lookahead) alike.
+#[test]
+fn a_run_past_the_block_lands_on_the_last_coefficient() -> Result<(), Invalid> {
+    let dc = table(1, &[0x00], false)?;
+    for length in [1usize, 12] {
+        // Symbols 0xF1 (run 15, one magnitude bit) and 0x00 (EOB).
+        let ac = table(length, &[0xF1, 0x00], true)?;
+        let (f1, eob) = if length == 1 {
+            ("0".to_string(), "1")
+        } else {
+            ("0".repeat(12), "000000000001")
+        };
+        // DC size 0; four runs of 15 with values 1, -1, 1, 1 (the last
+        // overshoots to 64); then an EOB the block must not read.
+        let bits = format!("0{f1}1{f1}0{f1}1{f1}1{eob}");
+        let data = scan(&bits);
+        let mut reader = Bits::new(&data, 0);
+        let (mut predictor, mut stored) = (0, Vec::new());
+        reader.block(&dc, &ac, &mut predictor, |k, v| stored.push((k, v)));
+        assert_eq!(
+            stored,
+            [(0, 0), (16, 1), (32, -1), (48, 1), (63, 1)],
+            "code length {length}"
+        );
+        // The reader stops after the overshooting value's bit, where
+        // stepping over the block stops too.
+        let mut skipper = Bits::new(&data, 0);
+        let mut predictors = [0; 3];
+        skipper.skip_mcus(1, &[(&dc, &ac, 1)], &mut predictors);
+        let at = |b: &Bits| (b.s.pos, b.s.count, b.s.acc);
+        assert_eq!(at(&reader), at(&skipper), "code length {length}");
+        assert_eq!(predictors[0], predictor);
+        assert_eq!(reader.symbol(&ac), 0x00, "the EOB after the block");
+    }
+    Ok(())
+}
+
+/// Bits that match no code (damaged data): libjpeg's canonical walk
+/// stops at its sentinel length 17, having read 17 bits, and takes
+/// symbol 0 (here the end of the block).
+#[test]
+fn bits_matching_no_code_take_17_bits_and_end_the_block() -> Result<(), Invalid> {
+    let dc = table(1, &[0x00], false)?;
+    // Two 12-bit codes, 0...00 and 0...01: a 1 starts no code.
+    let ac = table(12, &[0xF1, 0x00], true)?;
+    // DC size 0, then ones (no code), then the next block's DC.
+    let data = scan(&format!("0{}0", "1".repeat(17)));
+    let mut reader = Bits::new(&data, 0);
+    let (mut predictor, mut stored) = (0, Vec::new());
+    reader.block(&dc, &ac, &mut predictor, |k, v| stored.push((k, v)));
+    assert_eq!(stored, [(0, 0)]);
+    // 1 + 17 bits read: 2 bits into the third data byte, which is at
+    // offset 3 (the second, FF, is stuffed with a 00).
+    assert_eq!(reader.tell(), Some((3, 2)));
+    Ok(())
+}
