@@ -44,6 +44,8 @@ pub(super) struct Table {
     /// Index into `symbols` of a code of each length, minus the code.
     valoff: [i32; 17],
     symbols: [u8; 256],
+    /// The largest symbol: a DC table's must be at most 15.
+    largest: u8,
     /// What the table was last built from (class, counts, symbols), empty
     /// if nothing or a build failed: most JPEGs carry the standard tables
     /// (or their encoder's), so the next image's are usually the same and
@@ -60,6 +62,7 @@ impl Default for Table {
             maxcode: [-1; 18],
             valoff: [0; 17],
             symbols: [0; 256],
+            largest: 0,
             built_from: Vec::new(),
         }
     }
@@ -102,6 +105,7 @@ impl Table {
         self.valoff = [0; 17];
         self.symbols = [0; 256];
         self.symbols[..total].copy_from_slice(&symbols[..total]);
+        self.largest = symbols[..total].iter().copied().max().unwrap_or(0);
         let mut code: i32 = 0;
         let mut k: usize = 0;
         for length in 1..=16u32 {
@@ -141,6 +145,13 @@ impl Table {
         }
         self.built_from.extend(source.iter().copied().flatten());
         Ok(())
+    }
+
+    /// Whether the table can code DC differences: as libjpeg, which
+    /// refuses a scan whose DC table has a symbol over 15 (a difference
+    /// of more than 15 bits).
+    pub(super) fn fits_dc(&self) -> bool {
+        self.largest <= 15
     }
 
     /// Fills [`Table::skip`] from the one-code table: each entry chains

@@ -593,3 +593,42 @@ fn a_scan_cut_by_a_marker_ends_in_uniform_gray() -> Result {
     }
     Ok(())
 }
+
+/// A DC table with a symbol over 15 (a difference of more than 15 bits,
+/// which no 8-bit image has) makes libjpeg refuse the scan that uses it;
+/// so does ours, sequential or progressive, rather than decode garbage.
+#[test]
+fn a_dc_table_with_a_symbol_over_15_is_refused() -> Result {
+    let gray: Vec<u8> = (0..32 * 24).map(|i| (i * 7 % 256) as u8).collect();
+    for progressive in [false, true] {
+        let mut bytes = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, 80);
+        encoder.set_progressive(progressive);
+        encoder.encode(&gray, 32, 24, jpeg_encoder::ColorType::Luma)?;
+        decode(&bytes, &Request::new(), &mut DecodeBuffer::new())?;
+        // Every DC table's last symbol becomes 16.
+        let mut at = 2;
+        let mut changed = 0;
+        while at + 4 <= bytes.len() && bytes[at] == 0xFF && bytes[at + 1] != 0xDA {
+            let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+            if bytes[at + 1] == 0xC4 {
+                let mut t = at + 4;
+                while t < at + 2 + len {
+                    let n: usize = bytes[t + 1..t + 17].iter().map(|&c| usize::from(c)).sum();
+                    if bytes[t] >> 4 == 0 && n > 0 {
+                        bytes[t + 16 + n] = 16;
+                        changed += 1;
+                    }
+                    t += 17 + n;
+                }
+            }
+            at += 2 + len;
+        }
+        assert!(changed > 0, "no DC table found");
+        let error = decode(&bytes, &Request::new(), &mut DecodeBuffer::new())
+            .err()
+            .ok_or("a DC symbol of 16 decoded")?;
+        assert!(error.to_string().contains("over 15"), "{error}");
+    }
+    Ok(())
+}

@@ -121,6 +121,13 @@ pub(super) fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>
                 if width == 0 || height == 0 || !components[..count].iter().all(usable) {
                     return Ok(None);
                 }
+                if !progressive
+                    && !components[..count]
+                        .iter()
+                        .all(|c| scratch.dc[c.dc].fits_dc())
+                {
+                    return Err(corrupt(DC_SYMBOL_OVER_15));
+                }
                 let (hmax, vmax) = if count == 1 {
                     // One component: one block per MCU whatever its factors.
                     components[0].h = 1;
@@ -157,6 +164,10 @@ pub(super) fn parse(bytes: &[u8], scratch: &mut Scratch) -> Result<Option<Frame>
         pos += len;
     }
 }
+
+/// Why a scan whose DC table codes differences of more than 15 bits is
+/// refused (as libjpeg refuses it).
+pub(super) const DC_SYMBOL_OVER_15: &str = "a scan's DC Huffman table has a symbol over 15";
 
 /// Builds the Huffman tables of a DHT segment into `scratch`.
 pub(super) fn read_dht(

@@ -182,6 +182,9 @@ fn scan(
         }
     }
     let Scratch { dc, ac, stored, .. } = scratch;
+    if s.ss == 0 && s.ah == 0 && !s.dc[..s.count].iter().all(|&t| dc[t & 3].fits_dc()) {
+        return Err(corrupt(super::parse::DC_SYMBOL_OVER_15));
+    }
     let mut bits = Bits::new(bytes, data);
     let mut predictors = [0i32; 3];
     let mut eobrun = 0u32;
