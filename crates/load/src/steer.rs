@@ -24,6 +24,14 @@ pub(crate) struct Steering {
     pub scaled: bool,
 }
 
+impl Steering {
+    /// Whether the plan narrows the request at all (else images are
+    /// decoded whole, and a seek index has nothing to skip).
+    pub fn steers(&self) -> bool {
+        self.region || self.scaled
+    }
+}
+
 /// A decoded image's plan, and where the decoded window sits in the
 /// (upright, possibly scaled) image the plan was drawn on.
 pub(crate) struct Placed {
@@ -45,7 +53,7 @@ pub(crate) fn decode_placed(
     seek: Option<&mut SeekIndex>,
     decoded: &mut DecodeBuffer,
 ) -> std::result::Result<Placed, StepError> {
-    if !(steering.region || steering.scaled) {
+    if !steering.steers() {
         decode(bytes, &steering.request, decoded).map_err(StepError::Decode)?;
         if decoded.view().is_none() {
             return Err(StepError::Decode(DecodeError::Empty));
@@ -85,9 +93,6 @@ pub(crate) fn decode_placed(
             ),
         })
     })?;
-    if decoded.view().is_none() {
-        return Err(StepError::Decode(DecodeError::Empty));
-    }
     Ok(Placed {
         plan,
         origin: (x as usize, y as usize),

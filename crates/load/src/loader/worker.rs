@@ -290,8 +290,7 @@ fn load_one(
     Counters::add(&shared.counters.read, t1 - t0);
     let pipeline = &shared.pipeline;
     let steering = c.steering();
-    let steered = steering.region || steering.scaled;
-    let mut seek = if steered {
+    let mut seek = if steering.steers() {
         shared.seek.take(sample)
     } else {
         None
