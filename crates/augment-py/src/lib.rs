@@ -15,6 +15,7 @@ mod builder;
 mod dataset;
 mod error;
 mod file;
+mod lent;
 mod loader;
 mod masks;
 mod pipeline;
@@ -46,6 +47,7 @@ fn _augment(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<file::FileAugmenter>()?;
     m.add_function(wrap_pyfunction!(file::rebuild, m)?)?;
     m.add_class::<loader::LoaderIter>()?;
+    m.add_class::<lent::LentImages>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::image_folder, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_time_apply_batch_in_rust, m)?)?;

@@ -8,23 +8,22 @@
 //! iterator, takes it back: an unfinished epoch is abandoned by dropping
 //! its channel, as dropping `Batches` abandons it in Rust, and its
 //! iterator raises from then on instead of ending the epoch early. The
-//! batches are the Rust loader's, value for value. Its images stay in the
-//! buffers the workers augmented them into (`per_image_buffers`) until
-//! each batch is copied once, without the GIL, into a NumPy array (the
-//! Rust buffers go back to the loader's pool): an earlier batch's array
-//! where Python no longer references it ([`Recycled`]), and, for
-//! `output="torch"`, wrapped by `torch.from_numpy` without a copy.
+//! batches are the Rust loader's, value for value. Each batch's images
+//! reach Python as a NumPy array over the batch's own buffer, which the
+//! workers augmented them into ([`images_array`]): no copy, and the buffer
+//! goes back to the loader's pool once Python lets go of the array; for
+//! `output="torch"`, `torch.from_numpy` wraps it, again without a copy.
 
 use crate::array::Count;
 use crate::error;
+use crate::lent::images_array;
 use crate::pipeline::{Pipeline, normalisation, seed};
-use crate::recycle::Recycled;
 use crate::source::{SourceSpec, source_spec};
-use load::{Batch, Dataset, Layout, Output, Policy};
-use numpy::{Element, PyArray, PyArray1, PyArrayMethods, PyUntypedArrayMethods};
+use load::{Batch, Dataset, Output, Policy};
+use numpy::PyArray1;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySlice, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -114,8 +113,6 @@ pub struct Loader {
     threads: usize,
     /// The process whose threads serve this loader.
     pid: u32,
-    /// Image arrays to refill, shared by its epochs' iterators.
-    recycled: Arc<Recycled>,
     /// Its report and stats, readable while an epoch runs.
     monitor: load::Monitor,
 }
@@ -126,7 +123,6 @@ pub struct LoaderIter {
     id: u64,
     inner: Arc<Mutex<Inner>>,
     batches: SharedChannel,
-    recycled: Arc<Recycled>,
     torch: bool,
 }
 
@@ -143,55 +139,11 @@ fn drive(mut loader: load::Loader, tx: SyncSender<load::Result<Batch>>) -> load:
     loader
 }
 
-/// A batch's images in a NumPy array: a recycled one, else a new one
-/// kept for recycling; `fill` writes them, without the GIL. An epoch's
-/// short last batch takes the leading images of a recycled full-size
-/// array, as a view (which keeps that array from being refilled while it
-/// lives), rather than a new array.
-fn images_array<'py, T: Element + Copy + Send>(
-    py: Python<'py>,
-    recycled: &Recycled,
-    shape: [usize; 4],
-    fill: impl FnOnce(&mut [T]) -> load::Result<()> + Send,
-) -> PyResult<Bound<'py, PyAny>> {
-    let values = shape.iter().product::<usize>();
-    if let Some(array) = recycled.reusable_leading::<T>(py, &shape)
-        && let Ok(mut view) = array.try_readwrite()
-        && let Ok(slice) = view.as_slice_mut()
-        && let Some(dst) = slice.get_mut(..values)
-    {
-        py.detach(|| fill(dst)).map_err(error::load)?;
-        drop(view);
-        if array.shape()[0] == shape[0] {
-            return Ok(array.into_any());
-        }
-        let leading = PySlice::new(py, 0, isize::try_from(shape[0])?, 1);
-        return array.get_item(leading);
-    }
-    let array = PyArray::<T, _>::zeros(py, shape, false);
-    {
-        let mut view = array.readwrite();
-        let dst = view.as_slice_mut()?;
-        py.detach(|| fill(dst)).map_err(error::load)?;
-    }
-    let array = array.into_any();
-    recycled.keep(py, &array);
-    Ok(array)
-}
-
-/// A batch as `(images, labels)` NumPy arrays (or torch tensors).
-fn batch_to_python<'py>(
-    py: Python<'py>,
-    batch: &Batch,
-    recycled: &Recycled,
-    torch: bool,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let shape = batch.shape();
-    let images = match batch.layout() {
-        Layout::Nchw => images_array(py, recycled, shape, |dst| batch.copy_tensor_into(dst))?,
-        Layout::Nhwc => images_array(py, recycled, shape, |dst| batch.copy_pixels_into(dst))?,
-    };
+/// A batch as `(images, labels)` NumPy arrays (or torch tensors); the
+/// images array is the batch's own buffer ([`images_array`]).
+fn batch_to_python(py: Python<'_>, batch: Batch, torch: bool) -> PyResult<Bound<'_, PyTuple>> {
     let labels = PyArray1::from_slice(py, batch.labels()).into_any();
+    let images = images_array(py, batch)?;
     if torch {
         let torch = py.import("torch")?;
         let images = torch.call_method1("from_numpy", (images,))?;
@@ -310,10 +262,7 @@ impl Loader {
                     .orientation(orientation)
                     .region_decoding(region_decoding)
                     .scaled_decoding(scaled_decoding)
-                    .seek_index_bytes(seek_index_bytes)
-                    // Each batch is copied into a NumPy array: that copy
-                    // is then the only one.
-                    .per_image_buffers(true);
+                    .seek_index_bytes(seek_index_bytes);
                 if let Some(s) = seed {
                     b = b.seed(s);
                 }
@@ -351,7 +300,6 @@ impl Loader {
             images_per_epoch: loader.images_per_epoch(),
             threads: loader.threads(),
             pid: std::process::id(),
-            recycled: Arc::default(),
             monitor: loader.monitor(),
             config,
             inner: Arc::new(Mutex::new(Inner {
@@ -443,7 +391,6 @@ impl Loader {
             id,
             inner: Arc::clone(&self.inner),
             batches,
-            recycled: Arc::clone(&self.recycled),
             torch: self.config.output == "torch",
         })
     }
@@ -565,7 +512,7 @@ impl LoaderIter {
             }
         });
         match received? {
-            Some(Ok(batch)) => batch_to_python(py, &batch, &self.recycled, self.torch).map(Some),
+            Some(Ok(batch)) => batch_to_python(py, batch, self.torch).map(Some),
             Some(Err(e)) => Err(error::load(e)),
             None => {
                 // The epoch is over (or was abandoned): give the loader back.

@@ -4,8 +4,8 @@
 //! A batch is large (64 NCHW `f32` images of 224x224 are 38.5 MB) and a
 //! fresh array costs a page fault and the kernel's zeroing per 4 KB page on
 //! first touch: measured, more than the work of filling it. So
-//! `Loader` batches and `Pipeline.apply_batch` without `out=` refill an
-//! array they gave out before, but only one that nothing in Python
+//! `Pipeline.apply_batch` without `out=` refills an array it gave out
+//! before, but only one that nothing in Python
 //! references any more (our own reference is its only one): an array held
 //! by a variable, a list, a view, a tensor from `torch.from_numpy` or a
 //! buffer export is never refilled, and one made read-only is skipped.
@@ -54,34 +54,11 @@ impl Recycled {
         py: Python<'py>,
         shape: &[usize],
     ) -> Option<Bound<'py, PyArrayDyn<T>>> {
-        self.find(py, |s| s == shape)
-    }
-
-    /// As [`Recycled::reusable`], or else one with more images (`shape[0]`
-    /// is the first axis) of the same size, whose leading ones the caller
-    /// fills.
-    pub fn reusable_leading<'py, T: Element>(
-        &self,
-        py: Python<'py>,
-        shape: &[usize],
-    ) -> Option<Bound<'py, PyArrayDyn<T>>> {
-        self.reusable(py, shape).or_else(|| {
-            self.find(py, |s| {
-                s.len() == shape.len() && s.first() > shape.first() && s[1..] == shape[1..]
-            })
-        })
-    }
-
-    fn find<'py, T: Element>(
-        &self,
-        py: Python<'py>,
-        fits: impl Fn(&[usize]) -> bool,
-    ) -> Option<Bound<'py, PyArrayDyn<T>>> {
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         kept.iter()
             .filter(|a| only_ours(py, a))
             .filter_map(|a| a.bind(py).cast::<PyArrayDyn<T>>().ok())
-            .find(|a| fits(a.shape()) && a.is_c_contiguous() && a.try_readwrite().is_ok())
+            .find(|a| a.shape() == shape && a.is_c_contiguous() && a.try_readwrite().is_ok())
             .cloned()
     }
 

@@ -81,17 +81,28 @@ def test_arrays_python_holds_are_never_refilled(folder):
             assert np.array_equal(view, reference[i][0][1:])
 
 
-def test_a_short_last_batch_fills_a_free_full_array(folder):
-    # Batches of 2 over 7 images: the last holds 1. With the earlier
-    # batches let go of, it is the leading image of a full batch's array
-    # (no new array), and right.
-    for layout in ("nchw_f32", "nhwc_u8"):
+def test_batches_are_the_loaders_own_buffers_lent_without_a_copy(folder):
+    # Each images array is a writable, C-contiguous view of the buffer the
+    # workers augmented into, owned by its base (a LentImages holding the
+    # batch); an epoch's short last batch (2 per batch over 7 images) has
+    # its own shape. Arrays outlive their loader and iterator.
+    import gc
+
+    for layout, dtype in (("nchw_f32", np.float32), ("nhwc_u8", np.uint8)):
         loader = augment.Loader(folder, pipeline(), batch_size=2, threads=1, seed=5, layout=layout)
-        reference = epoch(loader)
-        for x, _ in loader:
-            last = x
-        assert last.shape[0] == 1 and np.array_equal(last, reference[-1][0])
-        assert last.base is not None and last.base.shape == (2, *last.shape[1:])
+        reference = [(x.copy(), y.copy()) for x, y in loader]
+        kept = list(loader)
+        assert [len(x) for x, _ in kept] == [2, 2, 2, 1]
+        for (x, _), (r, _) in zip(kept, reference):
+            assert x.dtype == dtype and x.flags.c_contiguous and x.flags.writeable
+            assert not x.flags.owndata and type(x.base).__name__ == "LentImages"
+            interface = x.base.__array_interface__
+            assert interface["shape"] == x.shape and interface["data"][0] == x.ctypes.data
+            assert np.array_equal(x, r)
+        del loader
+        gc.collect()
+        for (x, _), (r, _) in zip(kept, reference):
+            assert np.array_equal(x, r)
 
 
 def test_a_list_file_labelled_by_class_name(folder, tmp_path):

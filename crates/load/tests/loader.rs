@@ -211,6 +211,60 @@ fn images_moved_out_of_batches_match_the_reused_buffers() -> TestResult {
     Ok(())
 }
 
+/// Images changed in place (`tensor_mut`/`pixels_mut`, as the Python
+/// package lends them to NumPy, where users may write into them) are the
+/// batch's own, and the buffer they return to the loader is overwritten
+/// whole by later batches: scribbled-on buffers change no later value.
+/// With per-image buffers there is no one buffer to lend.
+#[test]
+fn images_changed_in_place_leave_later_batches_unchanged() -> TestResult {
+    let fx = Fixture::new(11)?;
+    for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
+        let mut loader = builder(fx.folder()?)?
+            .threads(2)
+            .prefetch(1)
+            .batch_size(3)
+            .output(output)
+            .build()?;
+        let (reference, _) = epoch(&mut loader, 1)?;
+        let per = 3 * SIDE * SIDE;
+        for round in 0..3u64 {
+            loader.set_epoch(1)?;
+            let mut seen = 0;
+            for batch in loader.iter() {
+                let mut batch = batch?;
+                let n = batch.len();
+                for i in 0..n {
+                    let slot = &reference[&batch.positions()[i]];
+                    match output {
+                        Output::Tensor(_) => {
+                            let images = batch.tensor_mut().ok_or("no tensor to change")?;
+                            assert_eq!(images.len(), n * per);
+                            assert_eq!(images[i * per..(i + 1) * per], slot.tensor[..]);
+                            images[i * per..(i + 1) * per].fill(f32::NAN);
+                        }
+                        Output::Pixels => {
+                            let images = batch.pixels_mut().ok_or("no pixels to change")?;
+                            assert_eq!(images.len(), n * per);
+                            assert_eq!(images[i * per..(i + 1) * per], slot.pixels[..]);
+                            images[i * per..(i + 1) * per].fill(round as u8 + 1);
+                        }
+                    }
+                    seen += 1;
+                }
+                assert!(batch.tensor_mut().is_none() || batch.pixels_mut().is_none());
+            }
+            assert_eq!(seen, 11);
+        }
+    }
+    let mut staged = builder(fx.folder()?)?.per_image_buffers(true).build()?;
+    for batch in staged.iter() {
+        let mut batch = batch?;
+        assert!(batch.tensor_mut().is_none() && batch.pixels_mut().is_none());
+    }
+    Ok(())
+}
+
 /// With each image in its own buffer (the Python package's setting), the
 /// one copy out of a batch gives the images of the contiguous batches,
 /// over two epochs (buffers swapped back and forth), a short last batch,

@@ -365,9 +365,11 @@ class Loader:
     (default ImageNet's, in 0..1 units: pixels are scaled to 0..1 first),
     ``"nhwc_u8"`` uint8 NHWC pixels; labels are int64.
     ``output="torch"`` wraps both with ``torch.from_numpy`` (no copy).
-    A batch's images array is new or one the loader gave out before that
-    nothing references any more (so keeping a batch, or a view or tensor
-    of it, keeps its values). Samples that fail are replaced by the next that loads and listed by
+    A batch's images array is the loader's own buffer, which the workers
+    augmented into, lent without a copy (its ``base`` owns it); once
+    nothing references the array (or a view or tensor of it) the buffer
+    goes back to the loader for a later batch, so keeping a batch keeps
+    its values. Samples that fail are replaced by the next that loads and listed by
     :meth:`report` (``policy="skip"``), or raise (``policy="fail"``).
     Pickles as its settings and epoch.
 
@@ -462,6 +464,15 @@ class LoaderIter(Iterator[Tuple[Any, Any]]):
 
     def __iter__(self) -> LoaderIter: ...
     def __next__(self) -> Tuple[Any, Any]: ...
+
+class LentImages:
+    """The ``base`` of a :class:`Loader` batch's images array: it owns the
+    loader's buffer the images were augmented into, lent to NumPy without
+    a copy, and returns it to the loader when the last array, view or
+    tensor over it is gone. Not made from Python."""
+
+    @property
+    def __array_interface__(self) -> Dict[str, Any]: ...
 
 def read_image(path: PathLike, orientation: bool = True) -> npt.NDArray[np.uint8]:
     """Decodes a JPEG, PNG, WebP, BMP, TIFF or Netpbm file to an ``H x W x 3`` uint8 array (RGB).

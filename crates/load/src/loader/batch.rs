@@ -190,6 +190,36 @@ impl Batch {
         (self.layout == Layout::Nhwc && !self.staged).then_some(self.buffers.pixels.as_slice())
     }
 
+    /// The NCHW `f32` images to change in place, else `None` (as
+    /// [`Batch::tensor`]): for a consumer that finishes them where they
+    /// lie, or lends the memory to an array that owns the batch (the
+    /// Python loader's NumPy arrays do), so no copy is made and the
+    /// buffer still goes back to the loader when the batch is dropped.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use augment::Pipeline;
+    /// use load::{Dataset, Loader};
+    /// let pipeline = Pipeline::builder().resize(224, 224).build()?;
+    /// let mut loader = Loader::builder(Dataset::image_folder("photos")?, pipeline).build()?;
+    /// for batch in loader.iter() {
+    ///     let mut batch = batch?;
+    ///     let images = batch.tensor_mut().expect("NCHW f32 is the default output");
+    ///     images.iter_mut().for_each(|v| *v = v.clamp(-2.0, 2.0));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tensor_mut(&mut self) -> Option<&mut [f32]> {
+        (self.layout == Layout::Nchw && !self.staged).then_some(self.buffers.tensor.as_mut_slice())
+    }
+
+    /// The NHWC `u8` images to change in place, else `None`; as
+    /// [`Batch::tensor_mut`].
+    pub fn pixels_mut(&mut self) -> Option<&mut [u8]> {
+        (self.layout == Layout::Nhwc && !self.staged).then_some(self.buffers.pixels.as_mut_slice())
+    }
+
     /// Copies the NCHW `f32` images into `dst`, which holds exactly
     /// `shape().iter().product()` values: the one copy a consumer that
     /// must own the batch's memory (a NumPy array) makes, whether the
