@@ -27,10 +27,11 @@ pub(super) struct Table {
     /// `length << 8 | symbol` of the code the next [`LOOKAHEAD`] bits
     /// start with; length 0 when that code is longer.
     fast: Box<[u16; ENTRIES]>,
-    /// AC only: `value << 16 | run << 8 | 0x80 | (code + magnitude bits)`
-    /// where both fit in [`LOOKAHEAD`] bits and the symbol has a value;
-    /// 0 otherwise.
-    fast_ac: Box<[i32; ENTRIES]>,
+    /// `value << 16 | run << 8 | 0x80 | (code + magnitude bits)` where
+    /// both fit in [`LOOKAHEAD`] bits: for AC tables where the symbol has
+    /// a value, for DC tables (run 0) every difference, 0 included; 0
+    /// otherwise.
+    fast_value: Box<[i32; ENTRIES]>,
     /// AC only, for stepping over blocks: the codes (with their magnitude
     /// bits) that the next [`SKIP_LOOKAHEAD`] bits hold completely, as
     /// `eob << 16 | positions << 8 | bits`: the bits they take, the
@@ -57,7 +58,7 @@ impl Default for Table {
     fn default() -> Self {
         Table {
             fast: Box::new([0; ENTRIES]),
-            fast_ac: Box::new([0; ENTRIES]),
+            fast_value: Box::new([0; ENTRIES]),
             skip: Box::new([0; SKIP_ENTRIES]),
             maxcode: [-1; 18],
             valoff: [0; 17],
@@ -100,7 +101,7 @@ impl Table {
         }
         self.built_from.clear();
         self.fast.fill(0);
-        self.fast_ac.fill(0);
+        self.fast_value.fill(0);
         self.maxcode = [-1; 18];
         self.valoff = [0; 17];
         self.symbols = [0; 256];
@@ -123,13 +124,14 @@ impl Table {
                         self.fast[p] = ((length as u16) << 8) | u16::from(symbol);
                         let run = i32::from(symbol >> 4);
                         let size = u32::from(symbol & 15);
-                        if ac && size != 0 && length + size <= LOOKAHEAD {
+                        // A DC symbol is the difference's size alone.
+                        let has_value = if ac { size != 0 } else { symbol <= 15 };
+                        if has_value && length + size <= LOOKAHEAD {
                             let raw =
                                 ((p >> (LOOKAHEAD - length - size)) & ((1 << size) - 1)) as i32;
-                            self.fast_ac[p] = (extend(raw, size) << 16)
-                                | (run << 8)
-                                | 0x80
-                                | (length + size) as i32;
+                            let value = if size == 0 { 0 } else { extend(raw, size) };
+                            self.fast_value[p] =
+                                (value << 16) | (run << 8) | 0x80 | (length + size) as i32;
                         }
                     }
                 }
@@ -381,6 +383,23 @@ impl<'a> Bits<'a> {
         self.consume(size);
         extend(raw, size)
     }
+    /// Adds the next DC difference to `predictor` (needs 32 bits in the
+    /// word): one lookup where code and magnitude bits fit together.
+    #[inline(always)]
+    fn dc_difference(&mut self, dc: &Table, predictor: &mut i32) {
+        let fast = dc.fast_value[self.peek()];
+        if fast != 0 {
+            self.consume((fast & 0x1F) as u32);
+            *predictor = predictor.wrapping_add(fast >> 16);
+            return;
+        }
+        let size = u32::from(self.symbol(dc)).min(16);
+        if self.count() < 16 {
+            self.refill();
+        }
+        *predictor = predictor.wrapping_add(self.value(size));
+    }
+
     /// Decodes one block's coefficients (zigzag order) with `dc` and `ac`,
     /// updating the DC `predictor`; `store(k, value)` receives each nonzero
     /// coefficient (`k` in zigzag order, the DC always). Damaged data ends the
@@ -418,18 +437,14 @@ impl<'a> Bits<'a> {
         if self.count() < 32 {
             self.refill();
         }
-        let size = u32::from(self.symbol(dc)).min(16);
-        if self.count() < 16 {
-            self.refill();
-        }
-        *predictor = predictor.wrapping_add(self.value(size));
+        self.dc_difference(dc, predictor);
         store(0, *predictor);
         let mut k = 1usize;
         while k < 64 {
             if self.count() < 26 {
                 self.refill();
             }
-            let fast = ac.fast_ac[self.peek()];
+            let fast = ac.fast_value[self.peek()];
             if fast != 0 {
                 self.consume((fast & 0x1F) as u32);
                 k += ((fast >> 8) & 15) as usize;
@@ -498,11 +513,7 @@ impl<'a> Bits<'a> {
         if self.count() < 32 {
             self.refill();
         }
-        let size = u32::from(self.symbol(dc)).min(16);
-        if self.count() < 16 {
-            self.refill();
-        }
-        *predictor = predictor.wrapping_add(self.value(size));
+        self.dc_difference(dc, predictor);
         let mut k = 1usize;
         while k < 64 {
             if self.count() < 26 {
@@ -519,7 +530,7 @@ impl<'a> Bits<'a> {
                 }
                 continue;
             }
-            let fast = ac.fast_ac[self.peek()];
+            let fast = ac.fast_value[self.peek()];
             if fast != 0 {
                 self.consume((fast & 0x1F) as u32);
                 k += ((fast >> 8) & 15) as usize + 1;

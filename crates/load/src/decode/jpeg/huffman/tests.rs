@@ -90,3 +90,58 @@ fn bits_matching_no_code_take_17_bits_and_end_the_block() -> Result<(), Invalid>
     assert_eq!(reader.tell(), Some((3, 2)));
     Ok(())
 }
+
+/// DC differences of every size (0 to 15 bits, both signs), with codes
+/// short enough for the one-lookup path and too long for it: each block
+/// adds its difference to the predictor and stores it, and stepping over
+/// the blocks reaches the same predictor and bit.
+#[test]
+fn dc_differences_of_every_size_on_both_paths() -> Result<(), Invalid> {
+    let sizes: Vec<u8> = (0..=15).collect();
+    let ac = table(1, &[0x00], true)?;
+    for length in [4usize, 9] {
+        let dc = table(length, &sizes, false)?;
+        let (mut bits, mut want, mut predictor) = (String::new(), Vec::new(), 0i32);
+        for size in 0..=15u32 {
+            for negative in [false, true] {
+                // Within the size's range, 2^(size-1) ..= 2^size - 1.
+                let magnitude: i32 = if size == 0 {
+                    0
+                } else {
+                    (1 << (size - 1)) + size as i32 - 1
+                };
+                let (value, raw) = match (size, negative) {
+                    (0, _) => (0, String::new()),
+                    (_, false) => (magnitude, format!("{magnitude:0w$b}", w = size as usize)),
+                    // F.2.2.1: a negative value's bits are its one's complement.
+                    (_, true) => (
+                        -magnitude,
+                        format!("{:0w$b}", ((1 << size) - 1) ^ magnitude, w = size as usize),
+                    ),
+                };
+                bits += &format!("{size:0length$b}{raw}0");
+                predictor += value;
+                want.push(predictor);
+            }
+        }
+        let data = scan(&bits);
+        let blocks = want.len();
+        let mut reader = Bits::new(&data, 0);
+        let mut got = Vec::new();
+        let mut p = 0;
+        for _ in 0..blocks {
+            reader.block(&dc, &ac, &mut p, |k, v| {
+                if k == 0 {
+                    got.push(v)
+                }
+            });
+        }
+        assert_eq!(got, want, "DC code length {length}");
+        let mut skipper = Bits::new(&data, 0);
+        let mut predictors = [0; 3];
+        skipper.skip_mcus(blocks, &[(&dc, &ac, 1)], &mut predictors);
+        assert_eq!(predictors[0], p, "DC code length {length}");
+        assert_eq!(skipper.tell(), reader.tell(), "DC code length {length}");
+    }
+    Ok(())
+}
