@@ -3,9 +3,9 @@
 //! markers.
 //!
 //! Each table resolves codes of up to [`LOOKAHEAD`] bits with one lookup
-//! of the next bits; for AC tables a second lookup also yields the run and
-//! the sign-extended value when code and magnitude bits together fit, so
-//! most coefficients cost one lookup. Longer codes take the canonical
+//! of the next bits; a second table also yields the sign-extended value
+//! (and for AC the run) when code and magnitude bits together fit, so
+//! most coefficients, DC and AC, cost one lookup. Longer codes take the canonical
 //! slow path (the `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
 
 /// Bits resolved by one table lookup.
