@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use jpeg_encoder::{ColorType, SamplingFactor};
 use load::decode::{
-    ColorModel, DecodeBuffer, DecodeError, Format, Orientation, Request, decode, probe,
+    ColorModel, DecodeBuffer, DecodeError, Format, Orientation, Region, Request, decode, probe,
 };
 
 const W: usize = 40;
@@ -256,7 +256,125 @@ fn png_every_colour_type_and_depth() -> TestResult {
         let (rgb, ww, hh) = decoded(&file, &Request::new())?;
         assert_eq!((ww, hh), (w, h), "{name}");
         assert_eq!(rgb, expected, "{name}");
+        // A region is that rectangle of the whole decode, and delivered
+        // as asked (rows below it are never decoded).
+        for (x, y, rw, rh) in [(1, 1, 3, 2), (0, 0, 5, 1), (4, 2, 1, 1), (2, 0, 2, 3)] {
+            let region = Region {
+                x,
+                y,
+                width: rw,
+                height: rh,
+            };
+            let mut buffer = DecodeBuffer::new();
+            let delivered = decode(&file, &Request::new().region(region), &mut buffer)?;
+            assert_eq!(delivered.region, region, "{name} {region:?}");
+            assert_eq!(
+                crop(&expected, w, region),
+                buffer.as_slice(),
+                "{name} {region:?}"
+            );
+        }
     }
+    Ok(())
+}
+
+/// `region` of an RGB image `w` pixels wide.
+fn crop(rgb: &[u8], w: usize, region: Region) -> Vec<u8> {
+    let (x, y) = (region.x as usize, region.y as usize);
+    (y..y + region.height as usize)
+        .flat_map(|row| rgb[3 * (row * w + x)..3 * (row * w + x + region.width as usize)].to_vec())
+        .collect()
+}
+
+/// An interlaced (Adam7) 8-bit gray PNG, which `png`'s encoder does not
+/// write: each pass's rows unfiltered, in stored (uncompressed) deflate
+/// blocks.
+fn adam7_gray(gray: &[u8], w: usize, h: usize) -> Vec<u8> {
+    const PASSES: [(usize, usize, usize, usize); 7] = [
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    ];
+    let mut raw = Vec::new();
+    for (x0, y0, dx, dy) in PASSES {
+        if x0 >= w {
+            continue;
+        }
+        for y in (y0..h).step_by(dy) {
+            raw.push(0);
+            raw.extend((x0..w).step_by(dx).map(|x| gray[y * w + x]));
+        }
+    }
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    let len = raw.len() as u16;
+    zlib.extend(len.to_le_bytes());
+    zlib.extend((!len).to_le_bytes());
+    zlib.extend(&raw);
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    zlib.extend((b << 16 | a).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend((w as u32).to_be_bytes());
+    ihdr.extend((h as u32).to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 1]);
+    let mut file = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [(*b"IHDR", ihdr), (*b"IDAT", zlib), (*b"IEND", Vec::new())] {
+        file.extend((data.len() as u32).to_be_bytes());
+        let body: Vec<u8> = kind.iter().chain(&data).copied().collect();
+        file.extend(&body);
+        file.extend(crc32(&body).to_be_bytes());
+    }
+    file
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// An interlaced PNG comes in seven passes over the whole image, so a
+/// region request gets the whole image, and says so.
+#[test]
+fn png_interlaced_is_decoded_whole_whatever_the_region() -> TestResult {
+    let (w, h) = (11, 9);
+    let gray: Vec<u8> = (0..w * h).map(|i| (i * 7 % 251) as u8).collect();
+    let replicated: Vec<u8> = gray.iter().flat_map(|&g| [g, g, g]).collect();
+    let file = adam7_gray(&gray, w, h);
+    let (rgb, ww, hh) = decoded(&file, &Request::new())?;
+    assert_eq!((ww, hh, &rgb), (w, h, &replicated));
+    let region = Region {
+        x: 2,
+        y: 3,
+        width: 4,
+        height: 2,
+    };
+    let mut buffer = DecodeBuffer::new();
+    let delivered = decode(&file, &Request::new().region(region), &mut buffer)?;
+    let whole = Region {
+        x: 0,
+        y: 0,
+        width: w as u32,
+        height: h as u32,
+    };
+    assert_eq!(delivered.region, whole);
+    assert_eq!(buffer.as_slice(), &replicated[..]);
     Ok(())
 }
 
@@ -540,6 +658,41 @@ fn exif_orientation_applied_and_switched_off() -> TestResult {
             let (rgb, sw, sh) = decoded(&file, &Request::new().orientation(false))?;
             assert_eq!((sw, sh), (w, h));
             assert_eq!(red_corner(&rgb, sw, sh), (true, true), "{name} off");
+        }
+    }
+    Ok(())
+}
+
+/// A PNG damaged or cut below the region still fails a region decode, as
+/// a whole decode fails (the chunks past the region's rows are checked
+/// against their CRCs), so a bad file does not load or fail by its crop.
+#[test]
+fn png_damage_below_the_region_still_fails() -> TestResult {
+    let (w, h) = (40, 30);
+    let file = png_rgb(&gradient(w, h), w, h)?;
+    let top = Region {
+        x: 3,
+        y: 0,
+        width: 10,
+        height: 2,
+    };
+    let mut buffer = DecodeBuffer::new();
+    decode(&file, &Request::new().region(top), &mut buffer)?;
+    let mut damaged = file.clone();
+    let at = damaged.len() - 20;
+    damaged[at] ^= 0xFF;
+    let cut = &file[..file.len() - 30];
+    for (name, bytes) in [("damaged", &damaged[..]), ("cut", cut)] {
+        for request in [Request::new(), Request::new().region(top)] {
+            let got = decode(bytes, &request, &mut buffer);
+            assert!(
+                matches!(
+                    got,
+                    Err(DecodeError::Corrupt { .. } | DecodeError::Truncated { .. })
+                ),
+                "{name} {:?}: {got:?}",
+                request.region
+            );
         }
     }
     Ok(())

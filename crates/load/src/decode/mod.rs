@@ -382,7 +382,7 @@ fn decode_inner(
             stored,
             index,
         ),
-        Format::Png => png::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::Png => png::decode(bytes, &header, wanted, stored, tmp).map(|r| (r, 1)),
         Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
         Format::Tiff => {

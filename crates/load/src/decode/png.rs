@@ -7,7 +7,7 @@
 //! truncates: 16-bit samples are rounded here instead.
 
 use super::pixels::{Layout, to_rgb};
-use super::{ColorModel, DecodeError, Format, Header, exif, fit};
+use super::{ColorModel, DecodeError, Format, Header, Region, exif, fit};
 use std::io::Cursor;
 
 const SIGNATURE: usize = 8;
@@ -91,12 +91,19 @@ fn decode_error(e: png::DecodingError) -> DecodeError {
     }
 }
 
+/// Decodes the stored pixels of `region` (the whole image when the
+/// file is interlaced, whose rows come in seven passes) to RGB in `out`,
+/// and returns the region delivered. Rows are inflated and unfiltered in
+/// order (each is filtered against the one above), so the rows above the
+/// region are decoded and dropped; decoding stops after its last row, and
+/// only its columns are kept and converted.
 pub(super) fn decode(
     bytes: &[u8],
     header: &Header,
+    region: Region,
     out: &mut Vec<u8>,
     tmp: &mut Vec<u8>,
-) -> Result<(), DecodeError> {
+) -> Result<Region, DecodeError> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND);
     // The pixel limit was checked on the header; this only bounds the
@@ -111,6 +118,13 @@ pub(super) fn decode(
     if (info.width, info.height) != (header.width, header.height) {
         return Err(corrupt("the decoder read another size".into()));
     }
+    let whole = Region {
+        x: 0,
+        y: 0,
+        width: header.width,
+        height: header.height,
+    };
+    let region = if info.interlaced { whole } else { region };
     let layout = Layout {
         channels: kind.samples(),
         bytes: if depth == png::BitDepth::Sixteen {
@@ -126,12 +140,73 @@ pub(super) fn decode(
     if len != pixels * layout.channels * layout.bytes {
         return Err(corrupt("unexpected decoded row layout".into()));
     }
-    if layout.channels == 3 && layout.bytes == 1 {
-        fit(out, len)?;
-        reader.next_frame(out).map_err(decode_error)?;
-        return Ok(());
+    let rgb8 = layout.channels == 3 && layout.bytes == 1;
+    if region == whole {
+        if rgb8 {
+            fit(out, len)?;
+            reader.next_frame(out).map_err(decode_error)?;
+            return Ok(whole);
+        }
+        fit(tmp, len)?;
+        reader.next_frame(tmp).map_err(decode_error)?;
+        to_rgb(tmp, layout, pixels, out)?;
+        return Ok(whole);
     }
-    fit(tmp, len)?;
-    reader.next_frame(tmp).map_err(decode_error)?;
-    to_rgb(tmp, layout, pixels, out)
+    let step = layout.channels * layout.bytes;
+    let (x0, y0) = (region.x as usize, region.y as usize);
+    let (width, height) = (region.width as usize, region.height as usize);
+    let kept = width * step;
+    let target = if rgb8 { &mut *out } else { &mut *tmp };
+    fit(target, kept * height)?;
+    for y in 0..y0 + height {
+        let row = reader
+            .next_row()
+            .map_err(decode_error)?
+            .ok_or_else(|| truncated("the image data ends early"))?;
+        if y < y0 {
+            continue;
+        }
+        let columns = row
+            .data()
+            .get(x0 * step..x0 * step + kept)
+            .ok_or_else(|| corrupt("unexpected decoded row layout".into()))?;
+        target[(y - y0) * kept..][..kept].copy_from_slice(columns);
+    }
+    if !rgb8 {
+        to_rgb(tmp, layout, width * height, out)?;
+    }
+    check_image_chunks(bytes)?;
+    Ok(region)
+}
+
+/// Whether every chunk up to the end of the image data is whole and
+/// passes its CRC, as a whole decode would have found: a region decode
+/// stops inflating after the region's last row, and a file damaged or
+/// cut below it should still fail (whatever region an epoch's crop
+/// asks for), not load in one epoch and be skipped in the next. Damage
+/// inside the compressed stream under intact CRCs is what it cannot see.
+fn check_image_chunks(bytes: &[u8]) -> Result<(), DecodeError> {
+    let mut at = SIGNATURE;
+    let mut in_data = false;
+    loop {
+        let len = be32(bytes, at).ok_or_else(|| truncated("the image data ends early"))? as usize;
+        let kind = bytes
+            .get(at + 4..at + 8)
+            .ok_or_else(|| truncated("a chunk is cut"))?;
+        let is_data = kind == b"IDAT";
+        if kind == b"IEND" || (in_data && !is_data) {
+            return Ok(());
+        }
+        in_data |= is_data;
+        let end = at.saturating_add(8).saturating_add(len);
+        let body = bytes
+            .get(at + 4..end)
+            .ok_or_else(|| truncated("the image data ends early"))?;
+        let crc = be32(bytes, end).ok_or_else(|| truncated("the image data ends early"))?;
+        if crc32fast::hash(body) != crc {
+            let name = String::from_utf8_lossy(&body[..4]).into_owned();
+            return Err(corrupt(format!("the {name} chunk fails its CRC check")));
+        }
+        at = end + 4;
+    }
 }

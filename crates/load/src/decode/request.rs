@@ -127,7 +127,7 @@ pub struct Delivered {
     /// The file's header.
     pub header: Header,
     /// The stored pixels decoded: the requested region for sequential
-    /// JPEGs, the whole image for every other file.
+    /// JPEGs and non-interlaced PNGs, the whole image for every other file.
     pub region: Region,
     /// The scale denominator applied: the requested one for sequential
     /// JPEGs the in-tree decoder takes, 1 for every other file.
