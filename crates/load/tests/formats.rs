@@ -329,24 +329,9 @@ fn adam7_gray(gray: &[u8], w: usize, h: usize) -> Vec<u8> {
         file.extend((data.len() as u32).to_be_bytes());
         let body: Vec<u8> = kind.iter().chain(&data).copied().collect();
         file.extend(&body);
-        file.extend(crc32(&body).to_be_bytes());
+        file.extend(crc32fast::hash(&body).to_be_bytes());
     }
     file
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// An interlaced PNG comes in seven passes over the whole image, so a

@@ -166,6 +166,19 @@ fn batches_do_not_depend_on_threads_prefetch_or_batch_size() -> TestResult {
     Ok(())
 }
 
+/// A loader of batches of 3 on 2 threads (prefetch 1, so buffers come
+/// back to the pool often), and its epoch 1 as the reference.
+fn batches_of_three(fx: &Fixture, output: Output) -> Res<(Loader, BTreeMap<u64, Slot>)> {
+    let mut loader = builder(fx.folder()?)?
+        .threads(2)
+        .prefetch(1)
+        .batch_size(3)
+        .output(output)
+        .build()?;
+    let (reference, _) = epoch(&mut loader, 1)?;
+    Ok((loader, reference))
+}
+
 /// Moving each batch's images out (as the Python package hands them to
 /// NumPy) leaves the batch's labels and the following batches as they
 /// were: the loader allocates afresh where it would have reused.
@@ -173,13 +186,7 @@ fn batches_do_not_depend_on_threads_prefetch_or_batch_size() -> TestResult {
 fn images_moved_out_of_batches_match_the_reused_buffers() -> TestResult {
     let fx = Fixture::new(11)?;
     for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
-        let mut loader = builder(fx.folder()?)?
-            .threads(2)
-            .prefetch(1)
-            .batch_size(3)
-            .output(output)
-            .build()?;
-        let (reference, _) = epoch(&mut loader, 1)?;
+        let (mut loader, reference) = batches_of_three(&fx, output)?;
         loader.set_epoch(1)?;
         let per = 3 * SIDE * SIDE;
         let mut seen = 0;
@@ -220,13 +227,7 @@ fn images_moved_out_of_batches_match_the_reused_buffers() -> TestResult {
 fn images_changed_in_place_leave_later_batches_unchanged() -> TestResult {
     let fx = Fixture::new(11)?;
     for output in [Output::Tensor(Normalisation::IMAGENET), Output::Pixels] {
-        let mut loader = builder(fx.folder()?)?
-            .threads(2)
-            .prefetch(1)
-            .batch_size(3)
-            .output(output)
-            .build()?;
-        let (reference, _) = epoch(&mut loader, 1)?;
+        let (mut loader, reference) = batches_of_three(&fx, output)?;
         let per = 3 * SIDE * SIDE;
         for round in 0..3u64 {
             loader.set_epoch(1)?;
