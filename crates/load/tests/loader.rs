@@ -266,7 +266,7 @@ fn images_changed_in_place_leave_later_batches_unchanged() -> TestResult {
     Ok(())
 }
 
-/// With each image in its own buffer (the Python package's setting), the
+/// With each image in its own buffer (for consumers that copy out), the
 /// one copy out of a batch gives the images of the contiguous batches,
 /// over two epochs (buffers swapped back and forth), a short last batch,
 /// and samples the skip policy replaced.

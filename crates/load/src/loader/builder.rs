@@ -155,8 +155,10 @@ impl LoaderBuilder {
     /// copying it into the batch, and the batch's images are read with
     /// [`Batch::copy_tensor_into`] / [`Batch::copy_pixels_into`] (while
     /// [`Batch::tensor`] and [`Batch::pixels`] give `None`). For a consumer
-    /// that copies every batch into memory of its own anyway (the Python
-    /// loader fills NumPy arrays), this makes that copy the only one.
+    /// that must copy every batch into memory of its own anyway, this
+    /// makes that copy the only one. (A consumer that can hold the batch
+    /// itself needs no copy: [`Batch::tensor_mut`] gives its images in
+    /// place, as the Python loader lends them to NumPy.)
     #[must_use]
     pub fn per_image_buffers(mut self, on: bool) -> Self {
         self.per_image_buffers = on;

@@ -5,8 +5,8 @@
 //! Each table resolves codes of up to [`LOOKAHEAD`] bits with one lookup
 //! of the next bits; a second table also yields the sign-extended value
 //! (and for AC the run) when code and magnitude bits together fit, so
-//! most coefficients, DC and AC, cost one lookup. Longer codes take the canonical
-//! slow path (the `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
+//! most coefficients, DC and AC, cost one lookup. Longer codes take the
+//! canonical slow path (the `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
 
 /// Bits resolved by one table lookup.
 pub(super) const LOOKAHEAD: u32 = 10;
@@ -383,6 +383,7 @@ impl<'a> Bits<'a> {
         self.consume(size);
         extend(raw, size)
     }
+
     /// Adds the next DC difference to `predictor` (needs 32 bits in the
     /// word): one lookup where code and magnitude bits fit together.
     #[inline(always)]
