@@ -106,10 +106,10 @@ fn region_decoding_gives_the_batches_of_whole_images() -> TestResult {
             };
             let (on, off) = (run(&mut make(true)?)?, run(&mut make(false)?)?);
             assert_eq!(on.len(), 32);
-            // Whole-image decoders (PNG here) deliver the whole image,
-            // and the batches are the same bits. The JPEG decoder honours
-            // the region (at whatever scale both loaders decode at) and
-            // gives them within the bound stated on
+            // The JPEG decoder (at whatever scale both loaders decode
+            // at) and the PNG decoder honour the region, each file turned
+            // by its EXIF orientation, and give the batches within the
+            // bound stated on
             // `augment::Pipeline::read_window`: u8 by at most 1, f32 by
             // about one f32 step, on very few values.
             let (mut values, mut differ) = (0, 0);
