@@ -4,8 +4,10 @@
 //!
 //! Each table resolves codes of up to [`LOOKAHEAD`] bits with one lookup
 //! of the next bits; a second table also yields the sign-extended value
-//! (and for AC the run) when code and magnitude bits together fit, so
-//! most coefficients, DC and AC, cost one lookup. Longer codes take the
+//! (and for AC the run) when code and magnitude bits together fit, and
+//! the magnitude's size when only the code does, so that every code of
+//! up to [`LOOKAHEAD`] bits, DC or AC, the end of the block included,
+//! costs one lookup. Longer codes take the
 //! canonical slow path (the `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
 
 /// Bits resolved by one table lookup.
@@ -20,6 +22,24 @@ const SKIP_LOOKAHEAD: u32 = 12;
 
 const SKIP_ENTRIES: usize = 1 << SKIP_LOOKAHEAD;
 
+/// The run of [`Table::fast_value`]'s end-of-block entries: from any
+/// position it reaches past the last coefficient (63), so the block's
+/// loop ends as after a coefficient at position 63.
+const END_OF_BLOCK: i32 = 63;
+
+/// The flag of a [`Table::fast_value`] entry that holds the value.
+const FULL: i32 = 0x80;
+
+/// The flag of a [`Table::fast_value`] entry that holds only the code:
+/// its magnitude bits reach past the lookahead.
+const CODE_ONLY: i32 = 0x40;
+
+/// The run field of a [`Table::fast_value`] entry.
+#[inline(always)]
+fn fast_run(fast: i32) -> usize {
+    ((fast >> 8) & 63) as usize
+}
+
 /// One Huffman table (DC or AC), built from a DHT segment's counts and
 /// symbols.
 #[derive(Debug, Clone)]
@@ -27,18 +47,24 @@ pub(super) struct Table {
     /// `length << 8 | symbol` of the code the next [`LOOKAHEAD`] bits
     /// start with; length 0 when that code is longer.
     fast: Box<[u16; ENTRIES]>,
-    /// `value << 16 | run << 8 | 0x80 | (code + magnitude bits)` where
-    /// both fit in [`LOOKAHEAD`] bits: for AC tables where the symbol has
-    /// a value, for DC tables (run 0) every difference, 0 included; 0
-    /// otherwise.
+    /// `value << 16 | run << 8 | FULL | (code + magnitude bits)` where
+    /// both fit in [`LOOKAHEAD`] bits: for DC tables (run 0) every
+    /// difference, 0 included; for AC tables every symbol, the zero run
+    /// (run 15, value 0) and the end of the block (run [`END_OF_BLOCK`],
+    /// value 0) included, so that a block's last code also costs one
+    /// lookup. Where only the code fits, `size << 16 | run << 8 |
+    /// CODE_ONLY | code bits`, and the magnitude bits are read after it
+    /// with no second lookup; 0 where the code is longer.
     fast_value: Box<[i32; ENTRIES]>,
     /// AC only, for stepping over blocks: the codes (with their magnitude
     /// bits) that the next [`SKIP_LOOKAHEAD`] bits hold completely, as
-    /// `eob << 16 | positions << 8 | bits`: the bits they take, the
-    /// coefficient positions they advance (`run + 1` each, 16 for a zero
-    /// run) and whether the last is the end of the block; 0 where the
-    /// first code does not fit.
-    skip: Box<[u32; SKIP_ENTRIES]>,
+    /// `eob << 15 | positions << 4 | bits`: the bits they take (at most
+    /// 12), the coefficient positions they advance (`run + 1` each, 16 for
+    /// a zero run; at most 6 codes of 2 bits, 96 positions) and whether
+    /// the last is the end of the block; 0 where the first code does not
+    /// fit. 16-bit entries keep both AC tables' within the L1 cache with
+    /// the rest of the tables a skip reads.
+    skip: Box<[u16; SKIP_ENTRIES]>,
     /// Largest code of each length (1..=16), -1 where none; index 17 is a
     /// sentinel that ends the walk.
     maxcode: [i32; 18],
@@ -122,16 +148,28 @@ impl Table {
                     let symbol = self.symbols[k];
                     for p in first..first + (1 << shift) {
                         self.fast[p] = ((length as u16) << 8) | u16::from(symbol);
-                        let run = i32::from(symbol >> 4);
+                        let mut run = i32::from(symbol >> 4);
                         let size = u32::from(symbol & 15);
-                        // A DC symbol is the difference's size alone.
-                        let has_value = if ac { size != 0 } else { symbol <= 15 };
+                        if ac && size == 0 && run != 15 {
+                            // The end of the block (in a sequential scan,
+                            // every size-0 symbol but the zero run ends
+                            // it): a run to past the last position.
+                            run = END_OF_BLOCK;
+                        }
+                        // A DC symbol is the difference's size alone; an
+                        // AC symbol of size 0 has the value 0.
+                        let has_value = ac || symbol <= 15;
                         if has_value && length + size <= LOOKAHEAD {
                             let raw =
                                 ((p >> (LOOKAHEAD - length - size)) & ((1 << size) - 1)) as i32;
                             let value = if size == 0 { 0 } else { extend(raw, size) };
                             self.fast_value[p] =
-                                (value << 16) | (run << 8) | 0x80 | (length + size) as i32;
+                                (value << 16) | (run << 8) | FULL | (length + size) as i32;
+                        } else if has_value {
+                            // The code fits, its magnitude bits not: the
+                            // size they take instead of the value.
+                            self.fast_value[p] =
+                                ((size as i32) << 16) | (run << 8) | CODE_ONLY | length as i32;
                         }
                     }
                 }
@@ -194,7 +232,7 @@ impl Table {
             *entry = if used == 0 {
                 0
             } else {
-                u32::from(eob) << 16 | positions << 8 | used
+                (u16::from(eob) << 15) | (positions as u16) << 4 | used as u16
             };
         }
     }
@@ -389,9 +427,15 @@ impl<'a> Bits<'a> {
     #[inline(always)]
     fn dc_difference(&mut self, dc: &Table, predictor: &mut i32) {
         let fast = dc.fast_value[self.peek()];
-        if fast != 0 {
+        if fast & FULL != 0 {
             self.consume((fast & 0x1F) as u32);
             *predictor = predictor.wrapping_add(fast >> 16);
+            return;
+        }
+        if fast != 0 {
+            // Code and magnitude take at most 10 + 15 bits of the 32.
+            self.consume((fast & 0x1F) as u32);
+            *predictor = predictor.wrapping_add(self.value((fast >> 16) as u32));
             return;
         }
         let size = u32::from(self.symbol(dc)).min(16);
@@ -403,7 +447,9 @@ impl<'a> Bits<'a> {
 
     /// Decodes one block's coefficients (zigzag order) with `dc` and `ac`,
     /// updating the DC `predictor`; `store(k, value)` receives each nonzero
-    /// coefficient (`k` in zigzag order, the DC always). Damaged data ends the
+    /// coefficient (`k` in zigzag order, the DC always) and may receive
+    /// zeros for positions not yet given (the caller starts from a zeroed
+    /// block, so they change nothing). Damaged data ends the
     /// block early rather than failing: as libjpeg, the result is some image.
     ///
     /// Out of line, on a local copy of the reader: inside the caller's
@@ -446,13 +492,25 @@ impl<'a> Bits<'a> {
                 self.refill();
             }
             let fast = ac.fast_value[self.peek()];
-            if fast != 0 {
+            if fast & FULL != 0 {
                 self.consume((fast & 0x1F) as u32);
-                k += ((fast >> 8) & 15) as usize;
+                k += fast_run(fast);
                 // A run past the last coefficient (damaged data) lands on
                 // it, as in libjpeg, whose zigzag table maps positions
-                // 64..=78 to 63; the loop then ends.
+                // 64..=78 to 63; the loop then ends. A zero run or the end
+                // of the block stores 0 where it lands, on a position not
+                // yet written (positions only grow).
                 store(k.min(63), fast >> 16);
+                k += 1;
+                continue;
+            }
+            if fast != 0 {
+                // The magnitude bits after the code: at most 15 of the 16
+                // or more left after a code of at most 10 bits.
+                self.consume((fast & 0x1F) as u32);
+                k += fast_run(fast);
+                let v = self.value((fast >> 16) as u32);
+                store(k.min(63), v);
                 k += 1;
                 continue;
             }
@@ -522,19 +580,22 @@ impl<'a> Bits<'a> {
             }
             // Several codes at once, when they all end inside the block.
             let skip = ac.skip[(self.s.acc >> (64 - SKIP_LOOKAHEAD)) as usize];
-            let positions = ((skip >> 8) & 0xFF) as usize;
+            let positions = usize::from((skip >> 4) & 0x7F);
             if skip != 0 && k + positions <= 63 {
-                self.consume(skip & 0x1F);
+                self.consume(u32::from(skip & 0xF));
                 k += positions;
-                if skip & 0x1_0000 != 0 {
+                if skip & 0x8000 != 0 {
                     break;
                 }
                 continue;
             }
             let fast = ac.fast_value[self.peek()];
             if fast != 0 {
-                self.consume((fast & 0x1F) as u32);
-                k += ((fast >> 8) & 15) as usize + 1;
+                // A code-only entry's magnitude bits are stepped over with
+                // it: at most 10 + 15 bits of the 26 or more in the word.
+                let magnitude = if fast & FULL != 0 { 0 } else { fast >> 16 };
+                self.consume(((fast & 0x1F) + magnitude) as u32);
+                k += fast_run(fast) + 1;
                 continue;
             }
             let rs = self.symbol(ac);

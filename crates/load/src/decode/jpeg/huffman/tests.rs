@@ -145,3 +145,76 @@ fn dc_differences_of_every_size_on_both_paths() -> Result<(), Invalid> {
     }
     Ok(())
 }
+
+/// AC values of every size (1 to 15 bits, both signs) after runs, a zero
+/// run and the end of the block, with codes short enough for one lookup
+/// of code and value (sizes up to 5), of the code alone (longer sizes),
+/// and too long for either: each block stores its values at their
+/// positions, and stepping over the blocks reaches the same bit.
+#[test]
+fn ac_values_runs_and_block_ends_on_every_path() -> Result<(), Invalid> {
+    let dc = table(1, &[0x00], false)?;
+    let sizes = 1..=15u8;
+    // Symbol i has code i: EOB, the zero run, then each size after a
+    // run of `size % 3`.
+    let symbols: Vec<u8> = [0x00, 0xF0]
+        .into_iter()
+        .chain(sizes.clone().map(|s| (s % 3) << 4 | s))
+        .collect();
+    let code = |symbol: u8, length: usize| {
+        let i = symbols.iter().position(|&s| s == symbol).unwrap_or(0);
+        format!("{i:0length$b}")
+    };
+    let magnitude = |size: u8| (1i32 << (size - 1)) + i32::from(size) - 1;
+    for length in [5usize, 12] {
+        let ac = table(length, &symbols, true)?;
+        let (mut bits, mut want) = (String::new(), Vec::new());
+        for negative in [false, true] {
+            // DC size 0, then the values, a zero run, one more value and
+            // the end of the block.
+            bits += "0";
+            let mut block = vec![(0usize, 0i32)];
+            let mut k = 1;
+            let last = 15u8;
+            for (size, run) in sizes
+                .clone()
+                .map(|s| (s, s % 3))
+                .chain([(0, 15), (last, 0)])
+            {
+                if size == 0 {
+                    bits += &code(0xF0, length);
+                    k += 16;
+                    continue;
+                }
+                let m = magnitude(size);
+                let raw = if negative { ((1 << size) - 1) ^ m } else { m };
+                bits += &code(run << 4 | size, length);
+                bits += &format!("{raw:0w$b}", w = usize::from(size));
+                k += usize::from(run);
+                block.push((k, if negative { -m } else { m }));
+                k += 1;
+            }
+            bits += &code(0x00, length);
+            want.push(block);
+        }
+        let data = scan(&bits);
+        let mut reader = Bits::new(&data, 0);
+        let mut predictor = 0;
+        for (b, block) in want.iter().enumerate() {
+            let mut stored = Vec::new();
+            reader.block(&dc, &ac, &mut predictor, |k, v| {
+                // Zeros may land on positions not yet given.
+                if v != 0 || k == 0 {
+                    stored.push((k, v))
+                }
+            });
+            assert_eq!(&stored, block, "code length {length}, block {b}");
+        }
+        let mut skipper = Bits::new(&data, 0);
+        let mut predictors = [0; 3];
+        skipper.skip_mcus(want.len(), &[(&dc, &ac, 1)], &mut predictors);
+        assert_eq!(skipper.tell(), reader.tell(), "code length {length}");
+        assert!(reader.tell().is_some_and(|(byte, _)| byte > 0));
+    }
+    Ok(())
+}
