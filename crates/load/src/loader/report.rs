@@ -53,8 +53,8 @@ pub struct Stats {
     pub decoded_pixels: u64,
     /// Images decoded at a reduced scale (1/2, 1/4 or 1/8).
     pub scaled_decodes: u64,
-    /// Bytes held now by the JPEG row starts kept for the next epoch
-    /// ([`crate::LoaderBuilder::seek_index_bytes`]).
+    /// Bytes held now by the JPEG row starts kept for the next epoch, with
+    /// each file's entry ([`crate::LoaderBuilder::seek_index_bytes`]).
     pub seek_index_bytes: u64,
 }
 

@@ -13,12 +13,22 @@ const SHARDS: usize = 64;
 #[derive(Debug)]
 pub(crate) struct SeekIndexes {
     shards: Vec<Mutex<HashMap<usize, SeekIndex>>>,
-    /// Heap bytes of the indexes kept.
+    /// Bytes of the indexes kept ([`SeekIndexes::cost`] each).
     held: AtomicUsize,
     limit: usize,
 }
 
+/// What keeping one more index costs beyond its own heap bytes: the
+/// map's slot (key and index) and its control byte; the map's spare
+/// capacity is not counted.
+pub(crate) const ENTRY_BYTES: usize = size_of::<(usize, SeekIndex)>() + 1;
+
 impl SeekIndexes {
+    /// The bytes `index` counts against the budget while kept.
+    pub fn cost(index: &SeekIndex) -> usize {
+        index.heap_bytes() + ENTRY_BYTES
+    }
+
     pub fn new(limit: usize) -> SeekIndexes {
         SeekIndexes {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
@@ -42,7 +52,7 @@ impl SeekIndexes {
         }
         match self.shard(sample).remove(&sample) {
             Some(index) => {
-                self.held.fetch_sub(index.heap_bytes(), Ordering::Relaxed);
+                self.held.fetch_sub(Self::cost(&index), Ordering::Relaxed);
                 Some(index)
             }
             None => (self.held() < self.limit).then(SeekIndex::new),
@@ -52,10 +62,10 @@ impl SeekIndexes {
     /// Keeps the sample's index if it holds anything and the budget has
     /// room for it; else drops it.
     pub fn put(&self, sample: usize, index: SeekIndex) {
-        let bytes = index.heap_bytes();
-        if bytes == 0 {
+        if index.heap_bytes() == 0 {
             return;
         }
+        let bytes = Self::cost(&index);
         let fits = self
             .held
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
@@ -64,11 +74,11 @@ impl SeekIndexes {
             .is_ok();
         if fits && let Some(old) = self.shard(sample).insert(sample, index) {
             // The same sample twice in one epoch (a padded shard).
-            self.held.fetch_sub(old.heap_bytes(), Ordering::Relaxed);
+            self.held.fetch_sub(Self::cost(&old), Ordering::Relaxed);
         }
     }
 
-    /// Heap bytes of the indexes kept.
+    /// Bytes of the indexes kept, their map slots included.
     pub fn held(&self) -> usize {
         self.held.load(Ordering::Relaxed)
     }
@@ -101,7 +111,12 @@ mod tests {
     #[test]
     fn indexes_are_kept_within_the_budget_and_accounted_when_taken() {
         let index = index_of_a_jpeg();
-        let one = index.heap_bytes();
+        let one = SeekIndexes::cost(&index);
+        assert_eq!(
+            one,
+            8 * 8 + ENTRY_BYTES,
+            "eight rows of 8 bytes and a map slot"
+        );
         let kept = SeekIndexes::new(2 * one);
         for sample in 0..3 {
             kept.put(sample, index.clone());

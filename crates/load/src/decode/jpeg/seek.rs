@@ -14,21 +14,56 @@
 use super::huffman::Bits;
 use std::hash::{DefaultHasher, Hasher};
 
-/// The start of one MCU row: what [`super::huffman::Bits::tell`] gave and
-/// the DC predictors (each fits `i16` in a valid file; a row whose do not
-/// is not kept).
+/// The start of one MCU row, packed in 64 bits: the byte offset that
+/// [`super::huffman::Bits::tell`] gave (28 bits, so rows of files up to
+/// 256 MiB), the bits of that byte already read (3) and the three DC
+/// predictors (11 bits each, signed). A valid 8-bit file's quantised DC
+/// lies within -1024..=1016 (eight times a level-shifted sample), so the
+/// predictors fit; a row whose do not, damaged data, is not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct RowStart {
-    pub pos: u32,
-    pub dc: [i16; 3],
-    pub read_bits: u8,
-}
+pub(super) struct RowStart(u64);
+
+const POS_BITS: u32 = 28;
+const DC_BITS: u32 = 11;
+/// Where the predictors start: after the read bits and the offset.
+const DC_SHIFT: u32 = 3 + POS_BITS;
 
 impl RowStart {
+    /// The packed start, if every part fits.
+    fn pack(pos: usize, read_bits: u32, dc: [i32; 3]) -> Option<RowStart> {
+        let limit = 1i32 << (DC_BITS - 1);
+        if pos >= 1 << POS_BITS || read_bits > 7 || dc.iter().any(|d| !(-limit..limit).contains(d))
+        {
+            return None;
+        }
+        let mut packed = (pos as u64) << 3 | u64::from(read_bits);
+        for (i, &d) in dc.iter().enumerate() {
+            packed |= (d as u64 & ((1 << DC_BITS) - 1)) << (DC_SHIFT + DC_BITS * i as u32);
+        }
+        Some(RowStart(packed))
+    }
+
+    fn pos(self) -> usize {
+        ((self.0 >> 3) & ((1 << POS_BITS) - 1)) as usize
+    }
+
+    fn read_bits(self) -> u32 {
+        (self.0 & 7) as u32
+    }
+
+    fn dc(self) -> [i32; 3] {
+        std::array::from_fn(|i| {
+            // The field's bits at the top of the word, shifted back down
+            // with their sign.
+            let top = self.0 << (64 - DC_SHIFT - DC_BITS * (i as u32 + 1));
+            ((top as i64) >> (64 - DC_BITS)) as i32
+        })
+    }
+
     /// Puts the reader and the DC predictors where the row starts.
     pub fn resume(&self, bits: &mut Bits<'_>, predictors: &mut [i32; 3]) {
-        bits.seek(self.pos as usize, u32::from(self.read_bits));
-        *predictors = self.dc.map(i32::from);
+        bits.seek(self.pos(), self.read_bits());
+        *predictors = self.dc();
     }
 }
 
@@ -40,7 +75,7 @@ impl RowStart {
 /// headers and its last bytes, and a decode of other bytes starts it
 /// again rather than use it. Progressive files and files with restart
 /// intervals (whose markers already let a decoder resynchronise) keep
-/// nothing. It holds 12 bytes per MCU row (a 500x375 photo with 4:2:0
+/// nothing. It holds 8 bytes per MCU row (a 500x375 photo with 4:2:0
 /// chroma has 24 rows).
 ///
 /// ```
@@ -126,18 +161,43 @@ impl SeekIndex {
         let Some((pos, read_bits)) = at() else {
             return;
         };
-        let (Ok(pos), Ok(d0), Ok(d1), Ok(d2)) = (
-            u32::try_from(pos),
-            i16::try_from(dc[0]),
-            i16::try_from(dc[1]),
-            i16::try_from(dc[2]),
-        ) else {
-            return;
-        };
-        self.starts.push(RowStart {
-            pos,
-            dc: [d0, d1, d2],
-            read_bits: read_bits as u8,
-        });
+        if let Some(start) = RowStart::pack(pos, read_bits, dc) {
+            self.starts.push(start);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_row_start_unpacks_to_what_was_packed(
+            pos in 0usize..1 << POS_BITS,
+            read_bits in 0u32..8,
+            dc in prop::array::uniform3(-1024i32..1024),
+        ) {
+            let start = RowStart::pack(pos, read_bits, dc);
+            prop_assert!(start.is_some());
+            let start = start.unwrap_or(RowStart(0));
+            prop_assert_eq!((start.pos(), start.read_bits(), start.dc()), (pos, read_bits, dc));
+        }
+
+        #[test]
+        fn a_row_start_that_does_not_fit_is_refused(
+            pos in 0usize..1 << POS_BITS,
+            dc in prop::array::uniform3(-1024i32..1024),
+            which in 0usize..4,
+            over in prop_oneof![-100_000i32..-1024, 1024i32..100_000],
+        ) {
+            let (mut pos, mut dc) = (pos, dc);
+            match which {
+                3 => pos += 1 << POS_BITS,
+                i => dc[i] = over,
+            }
+            prop_assert_eq!(RowStart::pack(pos, 0, dc), None);
+        }
     }
 }
