@@ -7,8 +7,8 @@
 //! (and for AC the run) when code and magnitude bits together fit, and
 //! the magnitude's size when only the code does, so that every code of
 //! up to [`LOOKAHEAD`] bits, DC or AC, the end of the block included,
-//! costs one lookup. Longer codes take the
-//! canonical slow path (the `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
+//! costs one lookup. Longer codes take the canonical slow path (the
+//! `maxcode` / `valoff` walk of the JPEG standard, F.2.2.3).
 
 /// Bits resolved by one table lookup.
 pub(super) const LOOKAHEAD: u32 = 10;
