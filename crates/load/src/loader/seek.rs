@@ -21,7 +21,7 @@ pub(crate) struct SeekIndexes {
 /// What keeping one more index costs beyond its own heap bytes: the
 /// map's slot (key and index) and its control byte; the map's spare
 /// capacity is not counted.
-pub(crate) const ENTRY_BYTES: usize = size_of::<(usize, SeekIndex)>() + 1;
+const ENTRY_BYTES: usize = size_of::<(usize, SeekIndex)>() + 1;
 
 impl SeekIndexes {
     /// The bytes `index` counts against the budget while kept.

@@ -427,15 +427,16 @@ impl<'a> Bits<'a> {
     #[inline(always)]
     fn dc_difference(&mut self, dc: &Table, predictor: &mut i32) {
         let fast = dc.fast_value[self.peek()];
-        if fast & FULL != 0 {
-            self.consume((fast & 0x1F) as u32);
-            *predictor = predictor.wrapping_add(fast >> 16);
-            return;
-        }
         if fast != 0 {
-            // Code and magnitude take at most 10 + 15 bits of the 32.
             self.consume((fast & 0x1F) as u32);
-            *predictor = predictor.wrapping_add(self.value((fast >> 16) as u32));
+            // A code-only entry: code and magnitude take at most 10 + 15
+            // bits of the 32.
+            let difference = if fast & FULL != 0 {
+                fast >> 16
+            } else {
+                self.value((fast >> 16) as u32)
+            };
+            *predictor = predictor.wrapping_add(difference);
             return;
         }
         let size = u32::from(self.symbol(dc)).min(16);
@@ -492,24 +493,22 @@ impl<'a> Bits<'a> {
                 self.refill();
             }
             let fast = ac.fast_value[self.peek()];
-            if fast & FULL != 0 {
+            if fast != 0 {
                 self.consume((fast & 0x1F) as u32);
                 k += fast_run(fast);
+                // A code-only entry's magnitude bits follow its code: at
+                // most 15 of the 16 or more left after a code of at most
+                // 10 bits.
+                let v = if fast & FULL != 0 {
+                    fast >> 16
+                } else {
+                    self.value((fast >> 16) as u32)
+                };
                 // A run past the last coefficient (damaged data) lands on
                 // it, as in libjpeg, whose zigzag table maps positions
                 // 64..=78 to 63; the loop then ends. A zero run or the end
                 // of the block stores 0 where it lands, on a position not
                 // yet written (positions only grow).
-                store(k.min(63), fast >> 16);
-                k += 1;
-                continue;
-            }
-            if fast != 0 {
-                // The magnitude bits after the code: at most 15 of the 16
-                // or more left after a code of at most 10 bits.
-                self.consume((fast & 0x1F) as u32);
-                k += fast_run(fast);
-                let v = self.value((fast >> 16) as u32);
                 store(k.min(63), v);
                 k += 1;
                 continue;
