@@ -70,7 +70,7 @@ pub struct LoadBenchArgs {
     #[arg(long)]
     pub no_region_decoding: bool,
     /// Decode at full size even where a plan shrinks enough for a reduced
-    /// JPEG scale (1/2, 1/4, 1/8).
+    /// JPEG scale (1/8 to 7/8).
     #[arg(long)]
     pub no_scaled_decoding: bool,
     /// Keep no JPEG row starts from one epoch to the next (every epoch

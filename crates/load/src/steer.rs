@@ -7,7 +7,7 @@
 
 use crate::decode::{
     DecodeBuffer, DecodeError, Orientation, Region, Request, SeekIndex, decode, decode_with_index,
-    probe,
+    probe, scaled_side,
 };
 use crate::error::{Error, Result, SampleName};
 use augment::{ImageViewMut, Normalisation, Pipeline};
@@ -76,7 +76,7 @@ pub(crate) fn decode_placed(
         None => decode(bytes, &planned.request, decoded),
     }
     .map_err(StepError::Decode)?;
-    let plan = if delivered.scale == planned.request.scale {
+    let plan = if delivered.eighths == planned.request.eighths {
         planned.plan
     } else {
         // A decoder that cannot scale delivers the whole image at full
@@ -88,15 +88,15 @@ pub(crate) fn decode_placed(
     let (x, y, _, _) = delivered.upright_window().ok_or_else(|| {
         StepError::Decode(DecodeError::Request {
             what: format!(
-                "the decoder delivered {}x{} at scale {} for stored region {:?}",
-                delivered.width, delivered.height, delivered.scale, delivered.region
+                "the decoder delivered {}x{} at {} eighths for stored region {:?}",
+                delivered.width, delivered.height, delivered.eighths, delivered.region
             ),
         })
     })?;
     Ok(Placed {
         plan,
         origin: (x as usize, y as usize),
-        scaled: delivered.scale > 1 && delivered.scale == planned.request.scale,
+        scaled: delivered.eighths < 8 && delivered.eighths == planned.request.eighths,
     })
 }
 
@@ -135,7 +135,7 @@ pub(crate) fn augment_placed(
 /// [`crate::Loader`]'s workers make each image of a batch: the plan for
 /// image `index` is drawn from the header's size before any pixel is
 /// decoded, the decoder is asked for only the region the plan reads and
-/// for the largest DCT scale that keeps the output's resolution
+/// for the smallest DCT scale that keeps the output's resolution
 /// ([`crate::LoaderBuilder::region_decoding`] and
 /// [`crate::LoaderBuilder::scaled_decoding`] state what that costs against
 /// decoding whole images), and the window it delivers is sampled once.
@@ -291,7 +291,7 @@ impl StepError {
 
 /// What to ask the decoder for, and the plan to sample what it delivers.
 struct Planned {
-    /// The plan on the upright image at `request.scale`.
+    /// The plan on the upright image at `request.eighths`.
     plan: augment::Plan,
     request: Request,
 }
@@ -319,21 +319,21 @@ fn plan_decode(
     let plan = pipeline
         .plan(uw as usize, uh as usize, index)
         .map_err(StepError::Augment)?;
-    let scale = if steering.scaled && scales(&header) {
-        choose_scale(&plan)
+    let eighths = if steering.scaled && scales(&header) {
+        choose_eighths(&plan)
     } else {
-        1
+        8
     };
-    let stored = (full_w.div_ceil(scale), full_h.div_ceil(scale));
-    let plan = if scale > 1 {
+    let stored = (scaled_side(full_w, eighths), scaled_side(full_h, eighths));
+    let plan = if eighths < 8 {
         let size = orientation.upright_size(stored);
-        let to_source = scale_map(orientation, (full_w, full_h), scale);
+        let to_source = scale_map(orientation, (full_w, full_h), eighths);
         plan.with_source((size.0 as usize, size.1 as usize), to_source)
             .map_err(StepError::Augment)?
     } else {
         plan
     };
-    let request = steering.request.scale(scale);
+    let request = steering.request.eighths(eighths);
     let window = pipeline.read_window(&plan);
     let whole = (stored.0 as usize).saturating_mul(stored.1 as usize);
     if !steering.region || window.area() >= whole {
@@ -350,11 +350,14 @@ fn plan_decode(
         ),
         stored,
     );
-    // Back to full-size stored pixels: the decoder divides by the scale.
-    let (x0, y0) = (x * scale, y * scale);
+    // Back to full-size stored pixels, the scaled pixels' whole extent:
+    // the decoder widens it to whole scaled pixels.
+    let full = |v: u32| (u64::from(v) * 8 / u64::from(eighths)) as u32;
+    let full_end = |v: u32| (u64::from(v) * 8).div_ceil(u64::from(eighths)) as u32;
+    let (x0, y0) = (full(x), full(y));
     let (x1, y1) = (
-        ((x + width) * scale).min(full_w),
-        ((y + height) * scale).min(full_h),
+        full_end(x + width).min(full_w),
+        full_end(y + height).min(full_h),
     );
     Ok(Planned {
         plan,
@@ -377,30 +380,36 @@ fn scales(header: &crate::decode::Header) -> bool {
         && matches!(header.color, ColorModel::Gray | ColorModel::Rgb)
 }
 
-/// The largest scale denominator (1, 2, 4 or 8) that still gives the
-/// output's resolution: at most the plan's footprint on either axis. Only
-/// affine plans, whose footprint is the same everywhere; a perspective or
-/// displacement step decodes at full size.
-fn choose_scale(plan: &augment::Plan) -> u32 {
+/// The smallest scale, in eighths, that still gives the output's
+/// resolution: `8 / eighths` at most the plan's footprint on either axis
+/// (so 5/8 for a plan that shrinks 1.6x, 1/2 for 2x). Only affine plans,
+/// whose footprint is the same everywhere; a perspective or displacement
+/// step decodes at full size.
+fn choose_eighths(plan: &augment::Plan) -> u32 {
     let Some((fx, fy)) = plan.source_footprint().filter(|_| plan.is_affine()) else {
-        return 1;
+        return 8;
     };
-    let footprint = fx.min(fy);
-    [8u32, 4, 2]
-        .into_iter()
-        .find(|&d| f64::from(d) <= footprint)
-        .unwrap_or(1)
+    // A part per million below an exact ratio (a 640-pixel side resized
+    // to 400 may come out 1.5999999) still counts as reaching it.
+    let footprint = fx.min(fy) * (1.0 + 1e-6);
+    (1..8u32)
+        .find(|&e| 8.0 / f64::from(e) <= footprint)
+        .unwrap_or(8)
 }
 
-/// The map from the upright image decoded at `1 / scale` to the upright
+/// The map from the upright image decoded at `eighths / 8` to the upright
 /// full-size image (pixel centres at integers): a scaled pixel's centre
-/// is the centre of the `scale x scale` stored pixels it covers, turned
-/// by the orientation. A flip of a side that is not a multiple of the
-/// scale moves the grid by the part block, which the offset carries.
-fn scale_map(orientation: Orientation, (w, h): (u32, u32), scale: u32) -> augment::Affine {
-    let s = f64::from(scale);
+/// is the centre of the `8 / eighths` stored pixels it covers on each
+/// axis, turned by the orientation. A flip of a side that does not scale
+/// to whole pixels moves the grid by the part pixel, which the offset
+/// carries.
+fn scale_map(orientation: Orientation, (w, h): (u32, u32), eighths: u32) -> augment::Affine {
+    let s = 8.0 / f64::from(eighths);
     let full = (f64::from(w), f64::from(h));
-    let small = (f64::from(w.div_ceil(scale)), f64::from(h.div_ceil(scale)));
+    let small = (
+        f64::from(scaled_side(w, eighths)),
+        f64::from(scaled_side(h, eighths)),
+    );
     let to_full = |u: f64, v: f64| {
         let (x, y) = orientation.to_stored((u, v), small);
         orientation.to_upright((s * x + (s - 1.0) / 2.0, s * y + (s - 1.0) / 2.0), full)

@@ -297,7 +297,7 @@ class FileAugmenter:
 
     The plan for image ``index`` is drawn from the file's header before any
     pixel is decoded; the decoder is asked for only the region the plan
-    reads, at the largest DCT scale (1/2, 1/4, 1/8) that keeps the
+    reads, at the smallest DCT scale (1/8 to 7/8) that keeps the
     output's resolution; the window it delivers is sampled once. The
     result is :class:`Loader`'s image for the same file, pipeline and image
     number, bit for bit (``Loader`` images sample ``k`` of epoch ``e`` of an
@@ -376,10 +376,10 @@ class Loader:
     Each image's augmentation is drawn from its header before decoding, so
     JPEGs are decoded only where it reads (``region_decoding``: outputs
     as decoding whole images, u8 values by at most 1 on very few pixels)
-    and, where it shrinks an image 2x or more, at 1/2, 1/4 or 1/8 scale
-    (``scaled_decoding``: the decoder's reduced inverse DCT stands in for
-    the antialiasing of a full decode, a mean difference of about 1 level
-    of 255). Turn both off for the pixels of decoding every image whole.
+    and, where it shrinks an image, at the smallest scale of 1/8 to 7/8
+    that keeps the output's resolution (``scaled_decoding``: the decoder's
+    reduced inverse DCT stands in for the antialiasing of a full decode, a
+    mean difference of about 1 level of 255). Turn both off for the pixels of decoding every image whole.
     From the second epoch on, a JPEG decoded again jumps to its region's
     rows instead of reading the codes before them: the loader keeps where
     each MCU row starts (same pixels; about 300 bytes per ImageNet photo,
@@ -452,7 +452,7 @@ class Loader:
 
         Seconds are thread time summed over the workers. ``decoded_pixels``
         against the images' own pixels shows what region and scaled decoding
-        saved; ``scaled_decodes`` counts JPEGs decoded at 1/2, 1/4 or 1/8;
+        saved; ``scaled_decodes`` counts JPEGs decoded at 1/8 to 7/8;
         ``seek_index_bytes`` is the memory holding JPEG row starts now.
         Live: read during an epoch, figures as of that moment (the workers
         run ahead of the batches delivered).

@@ -36,16 +36,16 @@
 //! without its end-of-image marker is reported as truncated, as Pillow
 //! reports it, rather than decoded with its tail missing.
 //!
-//! The request can name a region of the stored image and a scale
-//! denominator (1, 2, 4, 8), so a later stage can decode only what a plan
-//! reads, at the DCT scale it needs. Huffman-coded JPEGs, sequential or
-//! progressive (gray, or YCbCr 4:4:4, 4:2:2, 4:2:0: nearly every photo),
-//! are decoded by the in-tree
-//! decoder, which honours both: at scale 1 it delivers exactly the region
-//! asked for, bit-identical to the same pixels of its whole-image decode;
-//! at scale 1/2, 1/4 or 1/8 it runs libjpeg-turbo's reduced inverse DCTs
-//! (`scale_denom`) and delivers the region widened to multiples of the
-//! scale, bit-identical to the same pixels of its whole scaled decode.
+//! The request can name a region of the stored image and a scale in
+//! eighths (1/8 to 8/8, libjpeg's `scale_num / 8`), so a later stage can
+//! decode only what a plan reads, at the DCT scale it needs. Huffman-coded
+//! JPEGs, sequential or progressive (gray, or YCbCr 4:4:4, 4:2:2, 4:2:0:
+//! nearly every photo), are decoded by the in-tree decoder, which honours
+//! both: at full size it delivers exactly the region asked for,
+//! bit-identical to the same pixels of its whole-image decode; at a
+//! reduced scale it runs libjpeg-turbo's reduced inverse DCTs and delivers
+//! the region widened to whole scaled pixels, bit-identical to the same
+//! pixels of its whole scaled decode.
 //! Every other file is decoded whole at full size. [`Delivered`] says
 //! what came back: callers map coordinates through
 //! [`Delivered::to_stored`].
@@ -66,7 +66,7 @@ use std::fmt;
 
 pub use jpeg::SeekIndex;
 pub use orientation::Orientation;
-pub use request::{Delivered, Region, Request};
+pub use request::{Delivered, Region, Request, scaled_side};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// The pixel limit a decode refuses beyond unless told otherwise: 2^28
@@ -308,7 +308,7 @@ fn probe_inner(bytes: &[u8]) -> Result<(Header, usize), DecodeError> {
 /// # let png = load::decode::tests_support::tiny_png();
 /// let mut buffer = DecodeBuffer::new();
 /// let delivered = decode(&png, &Request::new(), &mut buffer)?;
-/// assert_eq!((delivered.width, delivered.height, delivered.scale), (2, 1, 1));
+/// assert_eq!((delivered.width, delivered.height, delivered.eighths), (2, 1, 8));
 /// assert_eq!(buffer.as_slice(), &[255, 0, 0, 0, 0, 255]);
 /// # Ok::<(), load::decode::DecodeError>(())
 /// ```
@@ -377,28 +377,31 @@ fn decode_inner(
             bytes,
             &header,
             scan,
-            (wanted, request.scale),
+            (wanted, request.eighths),
             jpeg_scratch,
             stored,
             index,
         ),
-        Format::Png => png::decode(bytes, &header, wanted, stored, tmp).map(|r| (r, 1)),
-        Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
-        Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| (whole, 1)),
+        Format::Png => png::decode(bytes, &header, wanted, stored, tmp).map(|r| (r, 8)),
+        Format::WebP => webp::decode(bytes, &header, stored, tmp).map(|()| (whole, 8)),
+        Format::Bmp => bmp::decode(bytes, &header, stored, tmp).map(|()| (whole, 8)),
         Format::Tiff => {
             via_image::decode(Format::Tiff, bytes, TiffDecoder::new, &header, stored, tmp)
-                .map(|()| (whole, 1))
+                .map(|()| (whole, 8))
         }
         Format::Pnm => via_image::decode(Format::Pnm, bytes, PnmDecoder::new, &header, stored, tmp)
-            .map(|()| (whole, 1)),
+            .map(|()| (whole, 8)),
     }));
-    let (region, scale) = decoded.unwrap_or_else(|_| {
+    let (region, eighths) = decoded.unwrap_or_else(|_| {
         Err(DecodeError::Corrupt {
             format: header.format,
             what: "the decoder gave up (it panicked)".into(),
         })
     })?;
-    let (stored_w, stored_h) = (region.width.div_ceil(scale), region.height.div_ceil(scale));
+    let (stored_w, stored_h) = (
+        scaled_side(region.width, eighths),
+        scaled_side(region.height, eighths),
+    );
     if orientation != Orientation::Normal {
         let size = (stored_w as usize, stored_h as usize);
         pixels::orient(scratch, size, orientation, pixels)?;
@@ -409,7 +412,7 @@ fn decode_inner(
     Ok(Delivered {
         header,
         region,
-        scale,
+        eighths,
         orientation,
         width,
         height,

@@ -23,7 +23,8 @@ pub struct Region {
 /// ```
 /// use load::decode::Request;
 /// let request = Request::new().orientation(false).max_pixels(1 << 24);
-/// assert_eq!(request.scale, 1);
+/// assert_eq!(request.eighths, 8); // full size
+/// assert_eq!(Request::new().scale(2).eighths, 4);
 /// assert!(!request.orientation);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +33,11 @@ pub struct Request {
     /// The stored pixels wanted (default: all). Decoders may deliver more;
     /// [`Delivered::region`] says what they did.
     pub region: Option<Region>,
-    /// Scale denominator: 1, 2, 4 or 8 (default 1). Decoders may deliver a
-    /// smaller one; [`Delivered::scale`] says which.
-    pub scale: u32,
+    /// The scale in eighths, 1 to 8 (default 8, full size): libjpeg's
+    /// `scale_num / 8`, an image `ceil(width * eighths / 8)` wide.
+    /// Decoders may deliver a larger one; [`Delivered::eighths`] says
+    /// which.
+    pub eighths: u32,
     /// Apply the EXIF orientation (default on).
     pub orientation: bool,
     /// Refuse headers with more stored pixels than this (default
@@ -46,7 +49,7 @@ impl Default for Request {
     fn default() -> Self {
         Request {
             region: None,
-            scale: 1,
+            eighths: 8,
             orientation: true,
             max_pixels: DEFAULT_MAX_PIXELS,
         }
@@ -66,10 +69,22 @@ impl Request {
         self
     }
 
-    /// A scale denominator of 1, 2, 4 or 8 would do.
+    /// A scale of `1 / denominator` would do: 1, 2, 4 or 8 (as
+    /// libjpeg's `scale_denom`); any other is refused when decoding.
     #[must_use]
     pub fn scale(mut self, denominator: u32) -> Request {
-        self.scale = denominator;
+        self.eighths = match denominator {
+            1 | 2 | 4 | 8 => 8 / denominator,
+            _ => 0,
+        };
+        self
+    }
+
+    /// A scale of `eighths / 8` would do: 1 to 8 (as libjpeg's
+    /// `scale_num` over 8); any other is refused when decoding.
+    #[must_use]
+    pub fn eighths(mut self, eighths: u32) -> Request {
+        self.eighths = eighths;
         self
     }
 
@@ -88,9 +103,12 @@ impl Request {
     }
 
     pub(super) fn check(&self, header: &Header) -> Result<(), DecodeError> {
-        if !matches!(self.scale, 1 | 2 | 4 | 8) {
+        if !(1..=8).contains(&self.eighths) {
             return Err(DecodeError::Request {
-                what: format!("scale denominator {} is not 1, 2, 4 or 8", self.scale),
+                what: format!(
+                    "a scale of {} eighths is not 1/8 to 8/8 (1/1, 1/2, 1/4 or 1/8 by denominator)",
+                    self.eighths
+                ),
             });
         }
         if header.pixels() > self.max_pixels {
@@ -120,7 +138,7 @@ impl Request {
 
 /// What a decode delivered: which stored pixels, at which scale, turned
 /// how. The buffer holds `width x height` RGB pixels: the stored `region`
-/// divided by `scale` (rounded up), then turned by `orientation`.
+/// scaled by `eighths / 8` (rounded up), then turned by `orientation`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Delivered {
@@ -129,9 +147,9 @@ pub struct Delivered {
     /// The stored pixels decoded: the requested region for sequential
     /// JPEGs and non-interlaced PNGs, the whole image for every other file.
     pub region: Region,
-    /// The scale denominator applied: the requested one for sequential
-    /// JPEGs the in-tree decoder takes, 1 for every other file.
-    pub scale: u32,
+    /// The scale applied, in eighths: the requested one for the JPEGs the
+    /// in-tree decoder takes, 8 (full size) for every other file.
+    pub eighths: u32,
     /// The orientation applied to the pixels ([`Orientation::Normal`] when
     /// the request turned it off or the file has none).
     pub orientation: Orientation,
@@ -144,8 +162,8 @@ pub struct Delivered {
 impl Delivered {
     /// Where delivered pixel position `(x, y)` lies in the stored image
     /// (pixel centres at integers in both): undoes the orientation, then
-    /// the scale (a delivered pixel covers `scale x scale` stored pixels,
-    /// its centre at their centre), then the region's offset.
+    /// the scale (a delivered pixel covers `8 / eighths` stored pixels on
+    /// each axis, its centre at their centre), then the region's offset.
     ///
     /// ```
     /// use load::decode::{DecodeBuffer, Request, decode};
@@ -156,7 +174,7 @@ impl Delivered {
     /// # Ok::<(), load::decode::DecodeError>(())
     /// ```
     pub fn to_stored(&self, x: f64, y: f64) -> (f64, f64) {
-        let s = f64::from(self.scale);
+        let s = 8.0 / f64::from(self.eighths.clamp(1, 8));
         let (w, h) = self
             .orientation
             .upright_size((f64::from(self.width), f64::from(self.height)));
@@ -168,18 +186,40 @@ impl Delivered {
     }
 
     /// The rectangle `(x, y, width, height)` of the upright picture at the
-    /// delivered scale (the whole stored image decoded at `1 / scale`,
-    /// `ceil(width / scale) x ceil(height / scale)`, then turned by the
-    /// delivered `orientation`) that the delivered pixels are. `None` if
-    /// the delivered size is not the region's at that scale.
+    /// delivered scale (the whole stored image decoded at `eighths / 8`,
+    /// [`scaled_side`] of each side, then turned by the delivered
+    /// `orientation`) that the delivered pixels are. `None` if the region
+    /// does not start on a whole scaled pixel or the delivered size is
+    /// not the region's at that scale.
     pub fn upright_window(&self) -> Option<(u32, u32, u32, u32)> {
-        let (r, s) = (self.region, self.scale.max(1));
+        let (r, e) = (self.region, self.eighths);
+        let start = |v: u32| {
+            let v = u64::from(v) * u64::from(e);
+            v.is_multiple_of(8).then_some((v / 8) as u32)
+        };
         let stored = (
-            self.header.width.div_ceil(s),
-            self.header.height.div_ceil(s),
+            scaled_side(self.header.width, e),
+            scaled_side(self.header.height, e),
         );
-        let scaled = (r.x / s, r.y / s, r.width.div_ceil(s), r.height.div_ceil(s));
+        let scaled = (
+            start(r.x)?,
+            start(r.y)?,
+            scaled_side(r.width, e),
+            scaled_side(r.height, e),
+        );
         let upright = self.orientation.upright_rect(scaled, stored);
         ((upright.2, upright.3) == (self.width, self.height)).then_some(upright)
     }
+}
+
+/// A side of `length` stored pixels decoded at scale `eighths / 8`:
+/// `ceil(length * eighths / 8)`, as libjpeg sizes its output.
+///
+/// ```
+/// use load::decode::scaled_side;
+/// assert_eq!((scaled_side(500, 8), scaled_side(500, 4), scaled_side(500, 5)), (500, 250, 313));
+/// ```
+pub fn scaled_side(length: u32, eighths: u32) -> u32 {
+    // At most `length`, for eighths up to 8.
+    (u64::from(length) * u64::from(eighths.min(8))).div_ceil(8) as u32
 }

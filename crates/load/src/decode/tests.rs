@@ -45,6 +45,9 @@ fn requests_are_checked() {
         progressive: false,
     };
     assert!(Request::new().scale(3).check(&header).is_err());
+    assert!(Request::new().eighths(0).check(&header).is_err());
+    assert!(Request::new().eighths(9).check(&header).is_err());
+    assert!(Request::new().eighths(5).check(&header).is_ok());
     assert!(Request::new().max_pixels(49).check(&header).is_err());
     assert!(Request::new().max_pixels(50).check(&header).is_ok());
     let r = |x, y, width, height| Region {
@@ -83,7 +86,7 @@ fn delivered_maps_through_scale_and_region() {
             width: 40,
             height: 20,
         },
-        scale: 2,
+        eighths: 4,
         orientation: Orientation::Rotate90,
         width: 10,
         height: 20,
@@ -91,4 +94,47 @@ fn delivered_maps_through_scale_and_region() {
     // Delivered top-right is the region's stored top-left block,
     // whose centre is stored (10.5, 30.5).
     assert_eq!(d.to_stored(9.0, 0.0), (10.5, 30.5));
+}
+
+#[test]
+fn delivered_maps_through_a_scale_of_eighths() {
+    let header = Header {
+        format: Format::Jpeg,
+        width: 100,
+        height: 80,
+        orientation: Orientation::Normal,
+        color: ColorModel::Rgb,
+        bit_depth: 8,
+        progressive: false,
+    };
+    // At 5/8, 8 stored pixels make 5: a 36x20 region at (16, 8) is
+    // 23x13 pixels at (10, 5) of the 63x50 scaled image.
+    let region = Region {
+        x: 16,
+        y: 8,
+        width: 36,
+        height: 20,
+    };
+    let d = Delivered {
+        header,
+        region,
+        eighths: 5,
+        orientation: Orientation::Normal,
+        width: 23,
+        height: 13,
+    };
+    assert_eq!(d.upright_window(), Some((10, 5, 23, 13)));
+    // A scaled pixel covers 1.6 stored ones: the first's centre is 0.3
+    // past the region's first stored centre.
+    let (x, y) = d.to_stored(0.0, 1.0);
+    assert!(
+        (x - 16.3).abs() < 1e-12 && (y - 9.9).abs() < 1e-12,
+        "{x} {y}"
+    );
+    // A region not starting on a whole scaled pixel has no window.
+    let d = Delivered {
+        region: Region { x: 12, ..region },
+        ..d
+    };
+    assert_eq!(d.upright_window(), None);
 }

@@ -133,11 +133,11 @@ impl LoaderBuilder {
 
     /// Decode at a reduced scale where the augmentation shrinks enough
     /// (default on): for an affine plan whose footprint
-    /// ([`augment::Plan::source_footprint`]) is at least `d` source pixels
-    /// per output pixel on both axes, a sequential JPEG is decoded at
-    /// `1 / d` (`d` = 2, 4 or 8, the largest that fits: libjpeg-turbo's
-    /// reduced inverse DCTs, so the image still has the output's
-    /// resolution) and sampled through the plan composed with that scale
+    /// ([`augment::Plan::source_footprint`]) is at least `8 / m` source
+    /// pixels per output pixel on both axes, a JPEG is decoded at `m / 8`
+    /// (`m` = 1 to 7, the smallest that fits, so the image still has the
+    /// output's resolution: libjpeg's reduced inverse DCTs) and sampled
+    /// through the plan composed with that scale
     /// ([`augment::Plan::with_source`]). The scaled decode stands in for
     /// the pyramid levels the full decode would be averaged into, so
     /// outputs differ from full decoding by the difference of the two

@@ -51,7 +51,7 @@ pub struct Stats {
     /// Pixels the decoders delivered (what region and scaled decoding
     /// saved shows against the images' own pixels).
     pub decoded_pixels: u64,
-    /// Images decoded at a reduced scale (1/2, 1/4 or 1/8).
+    /// Images decoded at a reduced scale (1/8 to 7/8).
     pub scaled_decodes: u64,
     /// Bytes held now by the JPEG row starts kept for the next epoch, with
     /// each file's entry ([`crate::LoaderBuilder::seek_index_bytes`]).

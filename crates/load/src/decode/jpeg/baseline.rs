@@ -1,8 +1,8 @@
 //! The in-tree decoder for the common JPEG: Huffman-coded, sequential
 //! (SOF0, SOF1: one interleaved scan in the frame's order) or progressive
 //! (SOF2, `progressive.rs`), 8-bit, gray or YCbCr with 4:4:4, 4:2:2 or
-//! 4:2:0 chroma. It decodes a region of the stored image at scale 1/1,
-//! 1/2, 1/4 or 1/8, doing only the work the region needs:
+//! 4:2:0 chroma. It decodes a region of the stored image at scale `m / 8`
+//! (`m` = 1 to 8), doing only the work the region needs:
 //!
 //! - entropy decoding (which cannot skip: every code's length depends on
 //!   the previous one) runs from the first MCU to the last MCU of the
@@ -125,12 +125,16 @@ fn corrupt(what: &str) -> DecodeError {
 }
 
 /// The side of component `comp`'s blocks when luma blocks shrink to
-/// `luma` samples: libjpeg-turbo grows a subsampled component's blocks
-/// (up to 8) while that still divides evenly, so that 4:2:0 chroma at
-/// scale 1/2 decodes 8x8 and needs no upsampling.
+/// `luma` samples: libjpeg-turbo doubles a subsampled component's blocks
+/// while that still divides evenly, so that 4:2:0 chroma at scale 1/2
+/// decodes 8x8 and needs no upsampling. Here a side doubles only up to 8,
+/// the largest transform this decoder has: at scales 5/8 to 7/8, where
+/// libjpeg-turbo would enlarge chroma with its 10- to 14-point
+/// transforms, chroma blocks shrink as luma's do and are upsampled as at
+/// full size.
 fn block_side(frame: &Frame, comp: &Component, luma: usize) -> usize {
     let mut side = luma;
-    while side < 8
+    while side * 2 <= 8
         && (frame.hmax * luma).is_multiple_of(comp.h * side * 2)
         && (frame.vmax * luma).is_multiple_of(comp.v * side * 2)
     {
@@ -139,11 +143,26 @@ fn block_side(frame: &Frame, comp: &Component, luma: usize) -> usize {
     side
 }
 
-/// Decodes `region` of `bytes` at scale `1 / scale` (1, 2, 4 or 8, as
-/// libjpeg-turbo's `scale_denom`: reduced inverse DCTs, the image
-/// `ceil(width / scale)` wide) as RGB into `out`, and returns the stored
-/// region delivered: `region` widened to multiples of `scale` (clipped to
-/// the image), its pixels `3 * ceil(width / scale) * ceil(height / scale)`
+/// The fewest stored pixels that make whole pixels at scale `eighths / 8`,
+/// and how many they make: `(8 / g, eighths / g)` for `g` the greatest
+/// common divisor of `eighths` and 8 (so `(2, 1)` at 1/2, `(4, 3)` at
+/// 3/4, `(8, 5)` at 5/8).
+pub(super) fn whole_pixels(eighths: usize) -> (usize, usize) {
+    let g = match eighths {
+        8 => 8,
+        4 => 4,
+        2 | 6 => 2,
+        _ => 1,
+    };
+    (8 / g, eighths / g)
+}
+
+/// Decodes `region` of `bytes` at scale `eighths / 8` (1 to 8, as
+/// libjpeg-turbo's `scale_num` over 8: reduced inverse DCTs, the image
+/// `ceil(width * eighths / 8)` wide) as RGB into `out`, and returns the
+/// stored region delivered: `region` widened to whole scaled pixels (to
+/// multiples of [`whole_pixels`]'s stored step, clipped to the image), its
+/// pixels `3 * ceil(width * eighths / 8) * ceil(height * eighths / 8)`
 /// bytes of `out`. `Ok(None)`, without touching `out`, when the file is
 /// not one this decoder takes. With an `index` (sequential files without
 /// restart intervals), rows whose start it knows are jumped to instead of
@@ -151,7 +170,7 @@ fn block_side(frame: &Frame, comp: &Component, luma: usize) -> usize {
 pub(super) fn decode(
     bytes: &[u8],
     region: Region,
-    scale: usize,
+    eighths: usize,
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
     index: Option<&mut SeekIndex>,
@@ -164,20 +183,26 @@ pub(super) fn decode(
     if region.width == 0 || region.height == 0 || rx1 > frame.width || ry1 > frame.height {
         return Err(corrupt("the region is not inside the frame"));
     }
-    if !matches!(scale, 1 | 2 | 4 | 8) {
-        return Err(corrupt("the scale is not 1, 2, 4 or 8"));
+    if !(1..=8).contains(&eighths) {
+        return Err(corrupt("the scale is not 1/8 to 8/8"));
     }
-    // From here on, sizes are the scaled image's.
-    let (image_w, image_h) = (frame.width.div_ceil(scale), frame.height.div_ceil(scale));
-    let (x0, y0) = (rx / scale, ry / scale);
-    let (x1, y1) = (rx1.div_ceil(scale), ry1.div_ceil(scale));
+    // From here on, sizes are the scaled image's: `step` stored pixels are
+    // `pixels` scaled ones.
+    let (step, pixels) = whole_pixels(eighths);
+    let scaled = |v: usize| (v * eighths).div_ceil(8);
+    let (image_w, image_h) = (scaled(frame.width), scaled(frame.height));
+    let (x0, y0) = (rx / step * pixels, ry / step * pixels);
+    let (x1, y1) = (
+        (rx1.div_ceil(step) * pixels).min(image_w),
+        (ry1.div_ceil(step) * pixels).min(image_h),
+    );
     let delivered = Region {
-        x: (x0 * scale) as u32,
-        y: (y0 * scale) as u32,
-        width: ((x1 * scale).min(frame.width) - x0 * scale) as u32,
-        height: ((y1 * scale).min(frame.height) - y0 * scale) as u32,
+        x: (rx / step * step) as u32,
+        y: (ry / step * step) as u32,
+        width: ((rx1.div_ceil(step) * step).min(frame.width) - rx / step * step) as u32,
+        height: ((ry1.div_ceil(step) * step).min(frame.height) - ry / step * step) as u32,
     };
-    let luma_side = 8 / scale;
+    let luma_side = eighths;
     let components = &frame.components[..frame.count];
     let sides: [usize; 3] = std::array::from_fn(|c| match components.get(c) {
         Some(comp) => block_side(&frame, comp, luma_side),

@@ -152,7 +152,7 @@ fn group(coefficients: &[i16; GROUP], quant: &[i32; 64], out: &mut [u8], stride:
 
 /// One row of blocks' groups and where their samples go.
 struct Groups<'a> {
-    /// Samples per block side: 8, or 4, 2, 1 for the reduced transforms.
+    /// Samples per block side: 8, or 1 to 7 for the reduced transforms.
     size: usize,
     coefficients: &'a [i16],
     quant: &'a [i32; 64],
@@ -189,7 +189,7 @@ impl pulp::WithSimd for Groups<'_> {
 
 /// Inverse DCT of the groups in `coefficients` (a whole number of
 /// [`GROUP`]s) into one row of blocks of `size x size` samples (8 for the
-/// full transform; 4, 2 or 1 for the reduced ones of a scaled decode):
+/// full transform; 1 to 7 for the reduced ones of a scaled decode):
 /// group `g`'s blocks at columns `size * LANES * g..`, `size` rows of
 /// `out` at `stride`, on `isa`'s path.
 pub(super) fn row_of_blocks(
@@ -273,13 +273,139 @@ fn reduce_2(s: [i32; 8]) -> [i32; 2] {
     [tmp10.wrapping_add(tmp0), tmp10.wrapping_sub(tmp0)]
 }
 
+const F0_077: i32 = fix(0.077722536);
+const F0_170: i32 = fix(0.170262339);
+const F0_314: i32 = fix(0.314692123);
+const F0_353: i32 = fix(0.353553391);
+const F0_366: i32 = fix(0.366025404);
+const F0_513: i32 = fix(0.513743148);
+const F0_613: i32 = fix(0.613604268);
+const F0_707: i32 = fix(std::f64::consts::FRAC_1_SQRT_2);
+const F0_790: i32 = fix(0.790569415);
+const F0_831: i32 = fix(0.831253876);
+const F0_881: i32 = fix(0.881747734);
+const F0_935: i32 = fix(0.935414347);
+const F1_224: i32 = fix(1.224744871);
+const F1_274: i32 = fix(1.274162392);
+const F1_378: i32 = fix(1.378756276);
+const F1_414: i32 = fix(std::f64::consts::SQRT_2);
+const F1_841: i32 = fix(1.841218003);
+const F1_870: i32 = fix(1.870828693);
+const F2_176: i32 = fix(2.176250899);
+const F2_470: i32 = fix(2.470602249);
+
+/// libjpeg's 7-point inverse DCT (`jpeg_idct_7x7`, jidctint.c) of inputs
+/// 0..7, scaled as [`idct_1d`]'s outputs; `cK` is `sqrt(2) cos(K pi / 14)`.
+#[inline(always)]
+fn idct_7(s: [i32; 8]) -> [i32; 7] {
+    let dc = s[0].wrapping_shl(CONST_BITS);
+    let (z1, z2, z3) = (s[2], s[4], s[6]);
+    let c4 = z2.wrapping_sub(z3).wrapping_mul(F0_881);
+    let c6 = z1.wrapping_sub(z2).wrapping_mul(F0_314);
+    let tmp11 = c4
+        .wrapping_add(c6)
+        .wrapping_add(dc)
+        .wrapping_sub(z2.wrapping_mul(F1_841));
+    let sum = z1.wrapping_add(z3);
+    let c2 = sum.wrapping_mul(F1_274).wrapping_add(dc);
+    let tmp10 = c4.wrapping_add(c2).wrapping_sub(z3.wrapping_mul(F0_077));
+    let tmp12 = c6.wrapping_add(c2).wrapping_sub(z1.wrapping_mul(F2_470));
+    let tmp13 = dc.wrapping_add(z2.wrapping_sub(sum).wrapping_mul(F1_414));
+    let (z1, z2, z3) = (s[1], s[3], s[5]);
+    let a = z1.wrapping_add(z2).wrapping_mul(F0_935);
+    let b = z1.wrapping_sub(z2).wrapping_mul(F0_170);
+    let c1 = z2.wrapping_add(z3).wrapping_mul(-F1_378);
+    let c5 = z1.wrapping_add(z3).wrapping_mul(F0_613);
+    let odd0 = a.wrapping_sub(b).wrapping_add(c5);
+    let odd1 = a.wrapping_add(b).wrapping_add(c1);
+    let odd2 = c1.wrapping_add(c5).wrapping_add(z3.wrapping_mul(F1_870));
+    [
+        tmp10.wrapping_add(odd0),
+        tmp11.wrapping_add(odd1),
+        tmp12.wrapping_add(odd2),
+        tmp13,
+        tmp12.wrapping_sub(odd2),
+        tmp11.wrapping_sub(odd1),
+        tmp10.wrapping_sub(odd0),
+    ]
+}
+
+/// libjpeg's 6-point inverse DCT (`jpeg_idct_6x6`) of inputs 0..6, scaled
+/// as [`idct_1d`]'s outputs; `cK` is `sqrt(2) cos(K pi / 12)`.
+#[inline(always)]
+fn idct_6(s: [i32; 8]) -> [i32; 6] {
+    let dc = s[0].wrapping_shl(CONST_BITS);
+    let c4 = s[4].wrapping_mul(F0_707);
+    let even = dc.wrapping_add(c4);
+    let tmp11 = dc.wrapping_sub(c4).wrapping_sub(c4);
+    let c2 = s[2].wrapping_mul(F1_224);
+    let (tmp10, tmp12) = (even.wrapping_add(c2), even.wrapping_sub(c2));
+    let (z1, z2, z3) = (s[1], s[3], s[5]);
+    let c5 = z1.wrapping_add(z3).wrapping_mul(F0_366);
+    let odd0 = c5.wrapping_add(z1.wrapping_add(z2).wrapping_shl(CONST_BITS));
+    let odd2 = c5.wrapping_add(z3.wrapping_sub(z2).wrapping_shl(CONST_BITS));
+    let odd1 = z1
+        .wrapping_sub(z2)
+        .wrapping_sub(z3)
+        .wrapping_shl(CONST_BITS);
+    [
+        tmp10.wrapping_add(odd0),
+        tmp11.wrapping_add(odd1),
+        tmp12.wrapping_add(odd2),
+        tmp12.wrapping_sub(odd2),
+        tmp11.wrapping_sub(odd1),
+        tmp10.wrapping_sub(odd0),
+    ]
+}
+
+/// libjpeg's 5-point inverse DCT (`jpeg_idct_5x5`) of inputs 0..5, scaled
+/// as [`idct_1d`]'s outputs; `cK` is `sqrt(2) cos(K pi / 10)`.
+#[inline(always)]
+fn idct_5(s: [i32; 8]) -> [i32; 5] {
+    let dc = s[0].wrapping_shl(CONST_BITS);
+    let z1 = s[2].wrapping_add(s[4]).wrapping_mul(F0_790);
+    let z2 = s[2].wrapping_sub(s[4]).wrapping_mul(F0_353);
+    let z3 = dc.wrapping_add(z2);
+    let (tmp10, tmp11) = (z3.wrapping_add(z1), z3.wrapping_sub(z1));
+    let tmp12 = dc.wrapping_sub(z2.wrapping_shl(2));
+    let (z2, z3) = (s[1], s[3]);
+    let c3 = z2.wrapping_add(z3).wrapping_mul(F0_831);
+    let odd0 = c3.wrapping_add(z2.wrapping_mul(F0_513));
+    let odd1 = c3.wrapping_sub(z3.wrapping_mul(F2_176));
+    [
+        tmp10.wrapping_add(odd0),
+        tmp11.wrapping_add(odd1),
+        tmp12,
+        tmp11.wrapping_sub(odd1),
+        tmp10.wrapping_sub(odd0),
+    ]
+}
+
+/// libjpeg's 3-point inverse DCT (`jpeg_idct_3x3`) of inputs 0..3, scaled
+/// as [`idct_1d`]'s outputs; `cK` is `sqrt(2) cos(K pi / 6)`.
+#[inline(always)]
+fn idct_3(s: [i32; 8]) -> [i32; 3] {
+    let dc = s[0].wrapping_shl(CONST_BITS);
+    let c2 = s[2].wrapping_mul(F0_707);
+    let tmp10 = dc.wrapping_add(c2);
+    let c1 = s[1].wrapping_mul(F1_224);
+    [
+        tmp10.wrapping_add(c1),
+        dc.wrapping_sub(c2).wrapping_sub(c2),
+        tmp10.wrapping_sub(c1),
+    ]
+}
+
 /// The reduced inverse DCT of one group of [`LANES`] blocks into blocks
-/// of `size x size` samples (4, 2 or 1): libjpeg's `jpeg_idct_4x4`,
-/// `jpeg_idct_2x2` and `jpeg_idct_1x1` (jidctred.c), which a decode at
-/// scale 1/2, 1/4 and 1/8 uses for blocks that shrink to 4, 2 and 1
-/// samples. Block `b`'s samples go to `out[y * stride + size * b..]`. As
-/// in [`group`], each pass is a loop over the blocks whose body is the
-/// scalar transform, which each instruction set's build vectorises.
+/// of `size x size` samples (1 to 7), for a decode at scale `size / 8`:
+/// libjpeg's `jpeg_idct_4x4`, `jpeg_idct_2x2` and `jpeg_idct_1x1`
+/// (jidctred.c) for 4, 2 and 1, which average the full transform's
+/// samples, and its `jpeg_idct_7x7`, `6x6`, `5x5` and `3x3` (jidctint.c)
+/// for the others, the `size`-point transforms of the block's
+/// `size x size` lowest frequencies. Block `b`'s samples go to
+/// `out[y * stride + size * b..]`. As in [`group`], each pass is a loop
+/// over the blocks whose body is the scalar transform, which each
+/// instruction set's build vectorises.
 #[inline(always)]
 fn reduced_group(
     size: usize,
@@ -295,7 +421,7 @@ fn reduced_group(
             quant,
             out,
             stride,
-            &[0, 1, 2, 3, 5, 6, 7],
+            [true, true, true, true, false, true, true, true],
             reduce_4,
             1,
         ),
@@ -304,10 +430,14 @@ fn reduced_group(
             quant,
             out,
             stride,
-            &[0, 1, 3, 5, 7],
+            [true, true, false, true, false, true, false, true],
             reduce_2,
             2,
         ),
+        7 => reduced_passes(coefficients, quant, out, stride, first(7), idct_7, 0),
+        6 => reduced_passes(coefficients, quant, out, stride, first(6), idct_6, 0),
+        5 => reduced_passes(coefficients, quant, out, stride, first(5), idct_5, 0),
+        3 => reduced_passes(coefficients, quant, out, stride, first(3), idct_3, 0),
         _ => {
             let Some(line) = out.get_mut(..LANES) else {
                 return;
@@ -319,10 +449,22 @@ fn reduced_group(
     }
 }
 
+/// The first `n` of the eight columns.
+const fn first(n: usize) -> [bool; 8] {
+    let mut columns = [false; 8];
+    let mut u = 0;
+    while u < n {
+        columns[u] = true;
+        u += 1;
+    }
+    columns
+}
+
 /// The two passes of a reduced transform to `N x N` samples: `reduce`
 /// (libjpeg's 8-to-`N` step, its outputs scaled `2^shift` more than the
 /// full transform's) on the `columns` it reads, then on each of the `N`
-/// rows, one block per lane.
+/// rows, one block per lane. The columns are a mask of constants, not a
+/// list, so that once inlined the loops have fixed bounds and vectorise.
 // The loops over `b` are the vectorised dimension: one block per lane,
 // indexing several arrays by the lane.
 #[allow(clippy::needless_range_loop)]
@@ -332,13 +474,13 @@ fn reduced_passes<const N: usize>(
     quant: &[i32; 64],
     out: &mut [u8],
     stride: usize,
-    columns: &[usize],
+    columns: [bool; 8],
     reduce: impl Fn([i32; 8]) -> [i32; N],
     shift: u32,
 ) {
     let input = |k: usize, b: usize| i32::from(coefficients[k * LANES + b]).wrapping_mul(quant[k]);
     let mut work = [[[0i32; LANES]; 8]; N];
-    for &u in columns {
+    for u in (0..8).filter(|&u| columns[u]) {
         for b in 0..LANES {
             let column = reduce(std::array::from_fn(|v| input(v * 8 + u, b)));
             for (y, value) in column.into_iter().enumerate() {
@@ -485,7 +627,7 @@ mod tests {
         #[test]
         fn every_path_gives_the_scalar_bits_when_reduced(
             (blocks, quant) in blocks_strategy(),
-            size in prop_oneof![Just(4usize), Just(2), Just(1)],
+            size in 1usize..=7,
         ) {
             let reference = reduced_run(Isa::Scalar, size, &blocks, &quant);
             for isa in Isa::available() {
@@ -517,6 +659,56 @@ mod tests {
                         // The 1x1 transform is exact up to its one rounding.
                         let tolerance = if size == 1 { 0.5 + 1e-9 } else { 1.0 };
                         prop_assert!((got - want).abs() <= tolerance, "size {size} block {b} ({x}, {y}): {got} vs {want}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The exact `n`-point inverse DCT of a block's `n x n` lowest
+    /// frequencies, scaled as the 8-point one (a flat block at DC / 8).
+    fn exact_n_point(coefficients: &[i32; 64], n: usize) -> Vec<f64> {
+        let c = |u: usize| {
+            if u == 0 {
+                1.0
+            } else {
+                std::f64::consts::SQRT_2
+            }
+        };
+        let basis = |x: usize, u: usize| {
+            c(u) * ((2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / (2 * n) as f64).cos()
+        };
+        let mut out = vec![0.0; n * n];
+        for y in 0..n {
+            for x in 0..n {
+                let mut s = 0.0;
+                for v in 0..n {
+                    for u in 0..n {
+                        s += f64::from(coefficients[v * 8 + u]) * basis(x, u) * basis(y, v);
+                    }
+                }
+                out[y * n + x] = s / 8.0 + 128.0;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn scaled_samples_are_the_exact_transform_of_the_lowest_frequencies(
+            (blocks, quant) in blocks_strategy(),
+            size in prop_oneof![Just(7usize), Just(6), Just(5), Just(3)],
+        ) {
+            let out = reduced_run(Isa::Scalar, size, &blocks, &quant);
+            let stride = size * LANES + 3;
+            for (b, block) in blocks.iter().enumerate() {
+                let dequantised: [i32; 64] = std::array::from_fn(|k| i32::from(block[k]) * quant[k]);
+                let exact = exact_n_point(&dequantised, size);
+                for y in 0..size {
+                    for x in 0..size {
+                        let want = exact[y * size + x].clamp(0.0, 255.0);
+                        let got = f64::from(out[y * stride + size * b + x]);
+                        prop_assert!((got - want).abs() <= 1.0, "size {size} block {b} ({x}, {y}): {got} vs {want}");
                     }
                 }
             }

@@ -202,15 +202,15 @@ fn decode_error(e: DecodeErrors) -> DecodeError {
 }
 
 /// Decodes `region` (or more of the image) as RGB into `out` at scale
-/// `1 / scale` (or a larger scale), and says which stored region and
-/// which scale it delivered: the in-tree decoder honours both (widening
-/// the region to multiples of the scale); zune-jpeg decodes the whole
-/// image at full size.
+/// `eighths / 8` (or a larger scale), and says which stored region and
+/// which scale (in eighths) it delivered: the in-tree decoder honours
+/// both (widening the region to whole scaled pixels); zune-jpeg decodes
+/// the whole image at full size.
 pub(super) fn decode(
     bytes: &[u8],
     header: &Header,
     scan: usize,
-    (region, scale): (Region, u32),
+    (region, eighths): (Region, u32),
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
     index: Option<&mut SeekIndex>,
@@ -218,8 +218,9 @@ pub(super) fn decode(
     if !has_end(bytes, scan) {
         return Err(truncated("no end-of-image marker after the image data"));
     }
-    if let Some(delivered) = baseline::decode(bytes, region, scale as usize, scratch, out, index)? {
-        return Ok((delivered, scale));
+    if let Some(delivered) = baseline::decode(bytes, region, eighths as usize, scratch, out, index)?
+    {
+        return Ok((delivered, eighths));
     }
     decode_whole(bytes, header, out)?;
     let whole = Region {
@@ -228,7 +229,7 @@ pub(super) fn decode(
         width: header.width,
         height: header.height,
     };
-    Ok((whole, 1))
+    Ok((whole, 8))
 }
 
 /// Decodes the whole image with zune-jpeg.
