@@ -1,5 +1,5 @@
 //! Image files (`load::decode`): arbitrary bytes decoded whole and as a
-//! region at two scales, without and with a seek index.
+//! region at three scales, without and with a seek index.
 //!
 //! Asserts:
 //! - no panic, no out-of-bounds access (AddressSanitizer) on any bytes,
@@ -44,7 +44,13 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let (mut indexed, mut index) = (DecodeBuffer::new(), SeekIndex::new());
-    for request in [whole, lower_right, lower_right.scale(2), lower_right] {
+    for request in [
+        whole,
+        lower_right,
+        lower_right.scale(2),
+        lower_right.eighths(5),
+        lower_right,
+    ] {
         let a = decode(data, &request, &mut plain).map(|_| plain.as_slice());
         let b =
             decode_with_index(data, &request, &mut indexed, &mut index).map(|_| indexed.as_slice());
