@@ -446,6 +446,21 @@ impl<'a> Bits<'a> {
         *predictor = predictor.wrapping_add(self.value(size));
     }
 
+    /// Runs `f` on a local copy of the reader, then goes on from where it
+    /// got to: inlined into a caller's large loop the reader would live in
+    /// memory, each code's bits stored and loaded again; the local copy
+    /// stays in registers through `f` (as in [`Bits::block`]).
+    #[inline(always)]
+    pub(super) fn on_local<R>(&mut self, f: impl FnOnce(&mut Bits<'a>) -> R) -> R {
+        let mut local = Bits {
+            data: self.data,
+            s: self.s,
+        };
+        let result = f(&mut local);
+        self.s = local.s;
+        result
+    }
+
     /// Decodes one block's coefficients (zigzag order) with `dc` and `ac`,
     /// updating the DC `predictor`; `store(k, value)` receives each nonzero
     /// coefficient (`k` in zigzag order, the DC always) and may receive

@@ -301,6 +301,18 @@ fn ac_first(
         *eobrun -= 1;
         return;
     }
+    bits.on_local(|bits| ac_first_here(bits, table, block, (ss, se), al, eobrun));
+}
+
+#[inline(always)]
+fn ac_first_here(
+    bits: &mut Bits,
+    table: &Table,
+    block: &mut [i16; 64],
+    (ss, se): (usize, usize),
+    al: u32,
+    eobrun: &mut u32,
+) {
     let mut k = ss;
     while k <= se {
         bits.ensure(32);
@@ -335,6 +347,18 @@ fn correct(bits: &mut Bits, coefficient: &mut i16, p1: i16, m1: i16) {
 }
 
 fn ac_refine(
+    bits: &mut Bits,
+    table: &Table,
+    block: &mut [i16; 64],
+    (ss, se): (usize, usize),
+    al: u32,
+    eobrun: &mut u32,
+) {
+    bits.on_local(|bits| ac_refine_here(bits, table, block, (ss, se), al, eobrun));
+}
+
+#[inline(always)]
+fn ac_refine_here(
     bits: &mut Bits,
     table: &Table,
     block: &mut [i16; 64],
