@@ -217,8 +217,14 @@ fn scan(
         match (s.ss, s.ah) {
             (0, 0) => dc_first(bits, &dc[s.dc[i] & 3], block, &mut predictors[i], s.al),
             (0, _) => dc_refine(bits, block, s.al),
-            (_, 0) => ac_first(bits, &ac[s.ac[i] & 3], block, (s.ss, s.se), s.al, eobrun),
-            _ => ac_refine(bits, &ac[s.ac[i] & 3], block, (s.ss, s.se), s.al, eobrun),
+            // The AC scans on a local copy of the reader, which stays in
+            // registers through the block's codes (`Bits::on_local`).
+            (_, 0) => bits.on_local(|bits| {
+                ac_first(bits, &ac[s.ac[i] & 3], block, (s.ss, s.se), s.al, eobrun)
+            }),
+            _ => bits.on_local(|bits| {
+                ac_refine(bits, &ac[s.ac[i] & 3], block, (s.ss, s.se), s.al, eobrun)
+            }),
         }
     };
     let missing = || corrupt("a restart marker is missing");
@@ -289,6 +295,7 @@ fn dc_refine(bits: &mut Bits, block: &mut [i16; 64], al: u32) {
     }
 }
 
+#[inline(always)]
 fn ac_first(
     bits: &mut Bits,
     table: &Table,
@@ -301,18 +308,6 @@ fn ac_first(
         *eobrun -= 1;
         return;
     }
-    bits.on_local(|bits| ac_first_here(bits, table, block, (ss, se), al, eobrun));
-}
-
-#[inline(always)]
-fn ac_first_here(
-    bits: &mut Bits,
-    table: &Table,
-    block: &mut [i16; 64],
-    (ss, se): (usize, usize),
-    al: u32,
-    eobrun: &mut u32,
-) {
     let mut k = ss;
     while k <= se {
         bits.ensure(32);
@@ -346,19 +341,8 @@ fn correct(bits: &mut Bits, coefficient: &mut i16, p1: i16, m1: i16) {
     }
 }
 
-fn ac_refine(
-    bits: &mut Bits,
-    table: &Table,
-    block: &mut [i16; 64],
-    (ss, se): (usize, usize),
-    al: u32,
-    eobrun: &mut u32,
-) {
-    bits.on_local(|bits| ac_refine_here(bits, table, block, (ss, se), al, eobrun));
-}
-
 #[inline(always)]
-fn ac_refine_here(
+fn ac_refine(
     bits: &mut Bits,
     table: &Table,
     block: &mut [i16; 64],
