@@ -129,9 +129,9 @@ fn corrupt(what: &str) -> DecodeError {
 /// while that still divides evenly, so that 4:2:0 chroma at scale 1/2
 /// decodes 8x8 and needs no upsampling. Here a side doubles only up to 8,
 /// the largest transform this decoder has: at scales 5/8 to 7/8, where
-/// libjpeg-turbo would enlarge chroma with its 10- to 14-point
-/// transforms, chroma blocks shrink as luma's do and are upsampled as at
-/// full size.
+/// libjpeg-turbo would enlarge 4:2:0 chroma (subsampled on both axes, as
+/// its rule asks) with its 10- to 14-point transforms, chroma blocks
+/// shrink as luma's do and are upsampled as at full size.
 fn block_side(frame: &Frame, comp: &Component, luma: usize) -> usize {
     let mut side = luma;
     while side * 2 <= 8
