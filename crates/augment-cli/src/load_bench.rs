@@ -4,8 +4,9 @@
 //! Wall-clock images/s from the first batch asked to the last delivered
 //! (indexing the dataset is timed apart), and per stage the thread time
 //! per image summed over the workers: read (open, seek, read), decode (to
-//! RGB, orientation included), augment (the pipeline into the image's
-//! slot of a worker buffer), batch (copy into the batch, bookkeeping).
+//! RGB, orientation included), augment (the pipeline, straight into the
+//! image's place in its batch, waiting for the batch's lock included),
+//! batch (bookkeeping).
 //! On `threads` cores the stages add up to about `threads` times the wall
 //! time per image.
 

@@ -1,17 +1,15 @@
 //! The loader's one kernel: a copy whose stores bypass the caches.
 //!
-//! A worker copies each augmented image into its batch's buffer (602 KB
-//! for a 224x224 NCHW `f32` image), and a consumer that must own a batch's
-//! memory (the Python package copies each batch into a NumPy array) copies
-//! 38.5 MB per batch of 64. Ordinary stores first read every destination
-//! line into the cache (its previous contents are of no use) and then
-//! evict the workers' decoding buffers with it; non-temporal stores write
-//! whole lines straight to memory. Measured on a Sapphire Rapids Xeon: 64
-//! copies of 602 KB into a 38.5 MB array, 4.5 ms with `copy_from_slice`
-//! against 3.0 ms streamed; the workers' copies, streamed, took the Rust
-//! loader from 1,768-1,830 to 1,807-1,865 images/s (AMD Zen 4, 2 threads,
-//! three alternations). Small copies keep ordinary stores: their
-//! destination is read soon, from the cache.
+//! A consumer that must own a batch's memory (`Batch::copy_tensor_into`)
+//! copies 38.5 MB per batch of 64 224x224 NCHW `f32` images. Ordinary
+//! stores first read every destination line into the cache (its previous
+//! contents are of no use) and then evict the workers' decoding buffers
+//! with it; non-temporal stores write whole lines straight to memory.
+//! Measured on a Sapphire Rapids Xeon: 64 copies of 602 KB into a 38.5 MB
+//! array, 4.5 ms with `copy_from_slice` against 3.0 ms streamed. (Workers
+//! once copied each image into its batch this way; they now sample it
+//! there directly, which measured faster still.) Small copies keep
+//! ordinary stores: their destination is read soon, from the cache.
 
 /// Copies below this many bytes use ordinary stores.
 const STREAM_MIN_BYTES: usize = 64 * 1024;

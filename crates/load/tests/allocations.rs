@@ -7,7 +7,7 @@
 //! `allocation-counter` counts the measuring thread's allocations only,
 //! so the loader runs without worker threads (`threads(0)`): the calling
 //! thread then does every step a worker does (claim, read, decode,
-//! augment, copy into the batch, recycle the batch's buffers), through
+//! augment into the batch, recycle the batch's buffers), through
 //! the same code.
 
 mod common;

@@ -1,7 +1,7 @@
 //! Epochs of augmented batches, built by a pool of worker threads.
 //!
 //! **Work.** Each worker claims the next image of the epoch (read,
-//! decode, augment into its own scratch, copy into its batch slot), so
+//! decode, then augment straight into its place in the batch), so
 //! all threads work on different images of the same few batches, and a
 //! slow or broken file occupies one worker only. Workers may run ahead
 //! of the consumer by `prefetch` batches; batches are delivered in order.

@@ -46,7 +46,8 @@ pub struct Stats {
     pub decode: Duration,
     /// The pipeline: planning, sampling, pixel steps, normalisation.
     pub augment: Duration,
-    /// Copying into the batch and bookkeeping.
+    /// Bookkeeping once an image is in its batch (with per-image buffers,
+    /// swapping it in).
     pub batch: Duration,
     /// Pixels the decoders delivered (what region and scaled decoding
     /// saved shows against the images' own pixels).

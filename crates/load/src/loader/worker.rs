@@ -1,7 +1,7 @@
-//! A worker thread: claim an image, load it (read, decode, augment) into
-//! this thread's scratch, copy it into its batch slot, account for it.
+//! A worker thread: claim an image, load it (read and decode into this
+//! thread's scratch, augment straight into its batch slot), account for it.
 
-use super::batch::Output;
+use super::batch::{Buffers, Output};
 use super::report::{Counters, Skipped};
 use super::{Policy, Shared, State};
 use crate::decode::DecodeBuffer;
@@ -96,8 +96,8 @@ pub(super) fn run(shared: &Shared) {
     }
 }
 
-/// Loads a claimed image, copies it into its batch slot and accounts for
-/// it (waking the consumer when its batch is complete).
+/// Loads a claimed image into its batch slot and accounts for it (waking
+/// the consumer when its batch is complete).
 pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
     let c = &shared.config;
     let Claim {
@@ -107,41 +107,39 @@ pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
     } = claimed;
     let (b, off) = (j / c.batch_size, j % c.batch_size);
     let at = b % c.prefetch;
-    let outcome = load_slot(shared, scratch, generation, epoch, j);
+    let place = Place {
+        at,
+        generation,
+        batch: b,
+        off,
+        image: j,
+    };
+    let outcome = load_slot(shared, scratch, epoch, place);
     let started = Instant::now();
-    if let Outcome::Loaded { label, sample } = outcome {
+    if let Outcome::Loaded { label, sample } = outcome
+        && c.per_image_buffers
+    {
+        // One buffer per image: the slot's old buffer becomes the scratch,
+        // sized again by the next load. (Into one batch buffer the image
+        // was written in place, see `load_one`.)
         let mut slot = shared.slots[at]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if slot.generation == generation && slot.batch == b {
             let per = c.per_image();
             let buffers = &mut slot.buffers;
-            let copied = match (c.output, c.per_image_buffers) {
-                (Output::Tensor(_), false) => buffers
-                    .tensor
-                    .get_mut(off * per..(off + 1) * per)
-                    .map(|dst| crate::kernels::copy_streaming(dst, &scratch.tensor[..per])),
-                (Output::Pixels, false) => buffers
-                    .pixels
-                    .get_mut(off * per..(off + 1) * per)
-                    .map(|dst| crate::kernels::copy_streaming(dst, &scratch.pixels[..per])),
-                // The slot's old buffer becomes the scratch, sized again by
-                // the next load.
-                (Output::Tensor(_), true) => buffers.staged_tensor.get_mut(off).map(|dst| {
+            let swapped = match c.output {
+                Output::Tensor(_) => buffers.staged_tensor.get_mut(off).map(|dst| {
                     scratch.tensor.truncate(per);
                     std::mem::swap(dst, &mut scratch.tensor);
                 }),
-                (Output::Pixels, true) => buffers.staged_pixels.get_mut(off).map(|dst| {
+                Output::Pixels => buffers.staged_pixels.get_mut(off).map(|dst| {
                     scratch.pixels.truncate(per);
                     std::mem::swap(dst, &mut scratch.pixels);
                 }),
             };
-            if copied.is_some() {
-                buffers.labels[off] = label;
-                buffers.samples[off] = sample;
-                if let Ok(order) = shared.order.read() {
-                    buffers.positions[off] = order.position(j);
-                }
+            if swapped.is_some() {
+                label_slot(shared, buffers, place, label, sample);
             }
         }
     }
@@ -185,15 +183,10 @@ pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
 
 /// Loads the sample of rank-local image `j`, or under the skip policy the
 /// first sample after it in the epoch's cyclic global order that loads.
-fn load_slot(
-    shared: &Shared,
-    scratch: &mut Scratch,
-    generation: u64,
-    epoch: u64,
-    j: usize,
-) -> Outcome {
+fn load_slot(shared: &Shared, scratch: &mut Scratch, epoch: u64, place: Place) -> Outcome {
+    let generation = place.generation;
     let (k, n) = match shared.order.read() {
-        Ok(order) => (order.position(j), order.dataset_len()),
+        Ok(order) => (order.position(place.image), order.dataset_len()),
         Err(_) => return Outcome::Abandoned,
     };
     let index = augment_index(epoch, k);
@@ -212,7 +205,7 @@ fn load_slot(
             continue;
         }
         let loaded = catch_unwind(AssertUnwindSafe(|| {
-            load_one(shared, scratch, sample, index)
+            load_one(shared, scratch, sample, index, place)
         }))
         .unwrap_or_else(|panic| {
             let what = panic
@@ -264,13 +257,37 @@ fn load_slot(
     Outcome::Failed(Error::NothingLoads { epoch, tried: n })
 }
 
+/// Where a claimed image goes: its batch's slot in the prefetch window,
+/// the epoch run and batch that slot must hold, the image's place in the
+/// batch and its rank-local number.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    at: usize,
+    generation: u64,
+    batch: usize,
+    off: usize,
+    image: usize,
+}
+
+/// Records the label, sample and epoch position of the image at `place`.
+fn label_slot(shared: &Shared, buffers: &mut Buffers, place: Place, label: i64, sample: usize) {
+    buffers.labels[place.off] = label;
+    buffers.samples[place.off] = sample;
+    if let Ok(order) = shared.order.read() {
+        buffers.positions[place.off] = order.position(place.image);
+    }
+}
+
 /// Reads, decodes and augments dataset sample `sample` as pipeline image
-/// `index` into the scratch's output buffer; returns its label.
+/// `index`: straight into its place in the batch buffer, or with
+/// per-image buffers into the scratch's output buffer, which `process`
+/// then swaps in. Returns its label.
 fn load_one(
     shared: &Shared,
     scratch: &mut Scratch,
     sample: usize,
     index: u64,
+    place: Place,
 ) -> Result<i64, Error> {
     let c = &shared.config;
     let name = || {
@@ -320,22 +337,50 @@ fn load_one(
         .fetch_add(decoded_pixels as u64, Ordering::Relaxed);
     let t2 = Instant::now();
     Counters::add(&shared.counters.decode, t2 - t1);
-    let per = c.per_image();
-    let target = match &c.output {
-        Output::Tensor(normalisation) => {
-            scratch.tensor.resize(per, 0.0);
-            Target::Tensor(normalisation, &mut scratch.tensor[..per])
-        }
-        Output::Pixels => {
-            scratch.pixels.resize(per, 0);
-            Target::Pixels(&mut scratch.pixels[..per])
-        }
-    };
-    augment_placed(pipeline, &scratch.decoded, &placed, target).map_err(|e| e.named(&name()))?;
-    Counters::add(&shared.counters.augment, t2.elapsed());
-    shared.dataset.label(sample).ok_or_else(|| Error::Setting {
+    let label = shared.dataset.label(sample).ok_or_else(|| Error::Setting {
         setting: "sample index",
         value: sample.to_string(),
         expected: "an index below the dataset's length",
-    })
+    })?;
+    let per = c.per_image();
+    if c.per_image_buffers {
+        let target = match &c.output {
+            Output::Tensor(normalisation) => {
+                scratch.tensor.resize(per, 0.0);
+                Target::Tensor(normalisation, &mut scratch.tensor[..per])
+            }
+            Output::Pixels => {
+                scratch.pixels.resize(per, 0);
+                Target::Pixels(&mut scratch.pixels[..per])
+            }
+        };
+        augment_placed(pipeline, &scratch.decoded, &placed, target)
+            .map_err(|e| e.named(&name()))?;
+    } else {
+        // In place, under the slot's lock: the other threads wait for it
+        // only while this image is sampled (about a tenth of its time),
+        // and no copy of the image from a scratch buffer is made.
+        let mut slot = shared.slots[place.at]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // A slot that moved on (the epoch abandoned) takes nothing.
+        if slot.generation == place.generation && slot.batch == place.batch {
+            let buffers = &mut slot.buffers;
+            let range = place.off * per..(place.off + 1) * per;
+            let target = match &c.output {
+                Output::Tensor(normalisation) => buffers
+                    .tensor
+                    .get_mut(range)
+                    .map(|out| Target::Tensor(normalisation, out)),
+                Output::Pixels => buffers.pixels.get_mut(range).map(Target::Pixels),
+            };
+            if let Some(target) = target {
+                augment_placed(pipeline, &scratch.decoded, &placed, target)
+                    .map_err(|e| e.named(&name()))?;
+                label_slot(shared, buffers, place, label, sample);
+            }
+        }
+    }
+    Counters::add(&shared.counters.augment, t2.elapsed());
+    Ok(label)
 }
