@@ -342,26 +342,14 @@ pub(super) fn decode(
                     mx += 1;
                     continue;
                 }
-                for (c, comp) in components.iter().enumerate() {
-                    let (dc, ac) = (&scratch.dc[comp.dc], &scratch.ac[comp.ac]);
-                    for by in 0..comp.v {
-                        for bx in 0..comp.h {
-                            let column = (mx - mx0) * comp.h + bx;
-                            let base = (by * groups[c] + column / LANES) * GROUP + column % LANES;
-                            let Some(block) = scratch.coefficients[c]
-                                .get_mut(base..base + 63 * LANES + 1)
-                                .and_then(|b| <&mut [i16; 63 * LANES + 1]>::try_from(b).ok())
-                            else {
-                                return Err(corrupt("a block outside the coefficient rows"));
-                            };
-                            bits.block(dc, ac, &mut predictors[c], |k, value| {
-                                // Natural order, as the IDCT reads it; the
-                                // masks prove the index in bounds.
-                                block[(NATURAL[k & 63] & 63) * LANES] = value as i16;
-                            });
-                        }
-                    }
-                }
+                decode_mcu(
+                    &mut bits,
+                    components,
+                    scratch,
+                    &groups,
+                    mx - mx0,
+                    &mut predictors,
+                )?;
                 mx += 1;
             }
             if keep_row {
@@ -404,6 +392,52 @@ pub(super) fn decode(
         _ => isa.vectorize(stage),
     }?;
     Ok(Some(delivered))
+}
+
+/// Decodes the blocks of one MCU into column `column` of the coefficient
+/// rows (`groups` of [`LANES`] blocks per block row, per component).
+///
+/// Out of line, on one local copy of the reader for all its blocks: inside
+/// the caller's large loop the bit word would live in memory, and a call
+/// per block would copy the reader in and out each time.
+#[inline(never)]
+fn decode_mcu(
+    bits: &mut Bits<'_>,
+    components: &[Component],
+    scratch: &mut Scratch,
+    groups: &[usize; 3],
+    column: usize,
+    predictors: &mut [i32; 3],
+) -> Result<(), DecodeError> {
+    let Scratch {
+        dc,
+        ac,
+        coefficients,
+        ..
+    } = scratch;
+    bits.on_local(|bits| {
+        for (c, comp) in components.iter().enumerate() {
+            let (dc, ac) = (&dc[comp.dc], &ac[comp.ac]);
+            for by in 0..comp.v {
+                for bx in 0..comp.h {
+                    let column = column * comp.h + bx;
+                    let base = (by * groups[c] + column / LANES) * GROUP + column % LANES;
+                    let Some(block) = coefficients[c]
+                        .get_mut(base..base + 63 * LANES + 1)
+                        .and_then(|b| <&mut [i16; 63 * LANES + 1]>::try_from(b).ok())
+                    else {
+                        return Err(corrupt("a block outside the coefficient rows"));
+                    };
+                    bits.block(dc, ac, &mut predictors[c], |k, value| {
+                        // Natural order, as the IDCT reads it; the masks
+                        // prove the index in bounds.
+                        block[(NATURAL[k & 63] & 63) * LANES] = value as i16;
+                    });
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 /// The inverse DCT of one MCU row's coefficients (in `scratch`'s

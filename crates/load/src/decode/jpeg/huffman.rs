@@ -264,7 +264,7 @@ impl<'a> Bits<'a> {
     /// Runs `f` on a local copy of the reader, then goes on from where it
     /// got to: inlined into a caller's large loop the reader would live in
     /// memory, each code's bits stored and loaded again; the local copy
-    /// stays in registers through `f` (as in [`Bits::block`]).
+    /// stays in registers through `f`.
     #[inline(always)]
     pub(super) fn on_local<R>(&mut self, f: impl FnOnce(&mut Bits<'a>) -> R) -> R {
         let mut local = Bits {
@@ -283,29 +283,11 @@ impl<'a> Bits<'a> {
     /// block, so they change nothing). Damaged data ends the
     /// block early rather than failing: as libjpeg, the result is some image.
     ///
-    /// Out of line, on a local copy of the reader: inside the caller's
-    /// large loop the bit word would live in memory; here it stays in a
-    /// register through the coefficient loop.
-    #[inline(never)]
-    pub(super) fn block(
-        &mut self,
-        dc: &Table,
-        ac: &Table,
-        predictor: &mut i32,
-        store: impl FnMut(usize, i32),
-    ) {
-        let mut local = Bits {
-            data: self.data,
-            s: self.s,
-        };
-        let mut p = *predictor;
-        local.block_here(dc, ac, &mut p, store);
-        *predictor = p;
-        self.s = local.s;
-    }
-
+    /// Inlined: callers run it on a local copy of the reader
+    /// ([`Bits::on_local`]), for all the blocks of an MCU at once, so that
+    /// the bit word stays in a register through the coefficient loops.
     #[inline(always)]
-    fn block_here(
+    pub(super) fn block(
         &mut self,
         dc: &Table,
         ac: &Table,
@@ -372,7 +354,7 @@ impl<'a> Bits<'a> {
     /// and AC tables and its blocks per MCU, in scan order.
     ///
     /// One call for the whole run, so that the reader stays in registers
-    /// from block to block (see [`Bits::block`]).
+    /// from block to block (see [`Bits::on_local`]).
     #[inline(never)]
     pub(super) fn skip_mcus(
         &mut self,
