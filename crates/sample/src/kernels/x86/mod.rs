@@ -20,10 +20,13 @@
 //! One file per stage of a block: `plan` (positions, taps, weights, the
 //! inside test), `blend` (reads and lerps of planned blocks), `nearest`,
 //! `edge` (padding per lane), `store` (value affine, rounding, interleaving),
-//! `avx512` (the 512-bit planning and colour blend), with `geometry` and
-//! `lanes` holding what they share. This file walks a row through them.
+//! `avx512` (the 512-bit planning and colour blend), `axis` (512-bit
+//! planning for axis-aligned maps, whose blocks' column halves are the
+//! same on every row), with `geometry` and `lanes` holding what they
+//! share. This file walks a row through them.
 
 mod avx512;
+mod axis;
 mod blend;
 mod edge;
 mod geometry;
@@ -38,6 +41,7 @@ use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
 use avx512::{colour_blocks_avx512, plan_blocks_avx512};
+use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
 use edge::edge;
@@ -126,6 +130,21 @@ impl<'s> Kernel<'s> {
             geometry,
             mut out,
         } = self;
+        // An axis-aligned map plans the column half of its blocks once.
+        let columns = match (*map, map.row(0)) {
+            (Prepared::Affine([[_, b, _], [d, _, _]]), Row::Affine { a, rx, .. })
+                if b == 0.0
+                    && d == 0.0
+                    && geometry.avx512
+                    && interpolation == Interpolation::Bilinear
+                    && width / LANES <= MAX_BLOCKS =>
+            {
+                // SAFETY: `avx512` is set only for a flavour whose AVX-512
+                // F/BW/CD/DQ/VL pulp detected (`Kernel::new`).
+                Some(unsafe { Columns::new::<C>(geometry, a, rx, width / LANES) })
+            }
+            _ => None,
+        };
         for i in 0..height {
             let row = map.row(i);
             let mut raw = out.row(i);
@@ -141,6 +160,7 @@ impl<'s> Kernel<'s> {
                     interpolation,
                     values,
                     &row,
+                    columns.as_ref(),
                     width,
                     &mut raw,
                 )
@@ -149,7 +169,8 @@ impl<'s> Kernel<'s> {
     }
 }
 
-/// Samples output row `row` (`width` pixels) into `out`.
+/// Samples output row `row` (`width` pixels) into `out`; `columns`, for
+/// an axis-aligned map, holds the column half of every block's plan.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA, and AVX-512 F/BW/CD/DQ/VL if
@@ -163,6 +184,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
     interpolation: Interpolation,
     values: Option<&ChannelAffine>,
     row: &Row<'_>,
+    columns: Option<&Columns>,
     width: usize,
     out: &mut RawRow<'_>,
 ) {
@@ -174,7 +196,16 @@ unsafe fn sample_row<T: Element, const C: usize>(
         while j0 + LANES <= width {
             let blocks = CHUNK.min((width - j0) / LANES);
             let wide = matches!(texels, Texels::U8(_));
-            if geometry.avx512 {
+            if let (Some(columns), Row::Affine { d, ry, .. }) = (columns, row) {
+                // One `y` for the row: `d` is a zero (see `axis`).
+                columns.plan::<C>(
+                    geometry,
+                    d * 0.0 + ry,
+                    j0 / LANES,
+                    wide,
+                    &mut plans[..blocks],
+                );
+            } else if geometry.avx512 {
                 // SAFETY: `avx512` is set only where the CPU has AVX-512
                 // F/BW/CD/DQ/VL (this function's safety contract).
                 unsafe { plan_blocks_avx512::<C>(geometry, row, j0, wide, &mut plans[..blocks]) };
