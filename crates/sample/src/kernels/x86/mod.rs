@@ -20,10 +20,10 @@
 //! One file per stage of a block: `plan` (positions, taps, weights, the
 //! inside test), `blend` (reads and lerps of planned blocks), `nearest`,
 //! `edge` (padding per lane), `store` (value affine, rounding, interleaving),
-//! `avx512` (the 512-bit planning and colour blend), `axis` (512-bit
-//! planning for axis-aligned maps, whose blocks' column halves are the
-//! same on every row), with `geometry` and `lanes` holding what they
-//! share. This file walks a row through them.
+//! `avx512` (the 512-bit planning and colour blend), `axis` (planning
+//! for axis-aligned maps, whose blocks' column halves are the same on
+//! every row), with `geometry` and `lanes` holding what they share. This
+//! file walks a row through them.
 
 mod avx512;
 mod axis;
@@ -135,13 +135,10 @@ impl<'s> Kernel<'s> {
             (Prepared::Affine([[_, b, _], [d, _, _]]), Row::Affine { a, rx, .. })
                 if b == 0.0
                     && d == 0.0
-                    && geometry.avx512
                     && interpolation == Interpolation::Bilinear
                     && width / LANES <= MAX_BLOCKS =>
             {
-                // SAFETY: `avx512` is set only for a flavour whose AVX-512
-                // F/BW/CD/DQ/VL pulp detected (`Kernel::new`).
-                Some(unsafe { Columns::new::<C>(geometry, a, rx, width / LANES) })
+                Some(Columns::new::<C>(geometry, a, rx, width / LANES))
             }
             _ => None,
         };
