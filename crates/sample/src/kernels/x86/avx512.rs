@@ -189,7 +189,40 @@ pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
                 let words = _mm256_set_m128i(narrow(halves[1]), narrow(halves[0]));
                 write_u8::<C>(&mut row[j * C..(j + LANES) * C], words);
             }
-            _ => {
+            RawRow::Planar(planes) => {
+                // Channel c of pixels 0..4 is element 4k + c of the first
+                // half, of pixels 4..8 the same of the second: one
+                // two-source permute per plane.
+                for (c, plane) in planes.iter_mut().enumerate().take(C) {
+                    let c = c as i32;
+                    let at = |k: i32| 4 * k + c;
+                    let gather = _mm512_setr_epi32(
+                        at(0),
+                        at(1),
+                        at(2),
+                        at(3),
+                        16 + at(0),
+                        16 + at(1),
+                        16 + at(2),
+                        16 + at(3),
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                    );
+                    let v = _mm512_permutex2var_ps(halves[0], gather, halves[1]);
+                    let Ok(dst) = <&mut [f32; LANES]>::try_from(&mut plane[j..j + LANES]) else {
+                        return;
+                    };
+                    // SAFETY: 8 floats written to an 8-float array.
+                    unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), _mm512_castps512_ps256(v)) };
+                }
+            }
+            RawRow::F32(_) => {
                 // Back to the 256-bit layout (pixel k low, k + 4 high).
                 let pair = |first: i32| {
                     let lane = |k: i32| [k, k + 1, k + 2, k + 3];
