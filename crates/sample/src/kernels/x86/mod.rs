@@ -131,14 +131,15 @@ impl<'s> Kernel<'s> {
             mut out,
         } = self;
         // An axis-aligned map plans the column half of its blocks once.
-        let columns = match (*map, map.row(0)) {
-            (Prepared::Affine([[_, b, _], [d, _, _]]), Row::Affine { a, rx, .. })
+        let columns = match *map {
+            Prepared::Affine([[a, b, c], [d, _, _]])
                 if b == 0.0
                     && d == 0.0
                     && interpolation == Interpolation::Bilinear
                     && width / LANES <= MAX_BLOCKS =>
             {
-                Some(Columns::new::<C>(geometry, a, rx, width / LANES))
+                // Row 0's `rx` (`Prepared::row`), which every row shares.
+                Some(Columns::new::<C>(geometry, a, b * 0.0 + c, width / LANES))
             }
             _ => None,
         };
