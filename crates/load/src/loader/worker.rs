@@ -3,15 +3,15 @@
 
 use super::batch::{Buffers, Output};
 use super::report::{Counters, Skipped};
-use super::{Policy, Shared, State};
+use super::{Policy, Shared, Slot, State};
 use crate::decode::DecodeBuffer;
 use crate::error::{Error, SampleName};
 use crate::sampler::augment_index;
 use crate::source::OpenShard;
 use crate::steer::{Target, augment_placed, decode_placed};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
+use std::sync::{MutexGuard, PoisonError};
 use std::time::Instant;
 
 /// One thread's reusable buffers.
@@ -122,10 +122,7 @@ pub(super) fn process(shared: &Shared, scratch: &mut Scratch, claimed: Claim) {
         // One buffer per image: the slot's old buffer becomes the scratch,
         // sized again by the next load. (Into one batch buffer the image
         // was written in place, see `load_one`.)
-        let mut slot = shared.slots[at]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if slot.generation == generation && slot.batch == b {
+        if let Some(mut slot) = lock_slot(shared, place) {
             let per = c.per_image();
             let buffers = &mut slot.buffers;
             let swapped = match c.output {
@@ -269,6 +266,16 @@ struct Place {
     image: usize,
 }
 
+/// The slot of `place`'s batch, locked, if it still holds that batch of
+/// that epoch run: a slot that moved on (the epoch abandoned) takes
+/// nothing.
+fn lock_slot(shared: &Shared, place: Place) -> Option<MutexGuard<'_, Slot>> {
+    let slot = shared.slots[place.at]
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    (slot.generation == place.generation && slot.batch == place.batch).then_some(slot)
+}
+
 /// Records the label, sample and epoch position of the image at `place`.
 fn label_slot(shared: &Shared, buffers: &mut Buffers, place: Place, label: i64, sample: usize) {
     buffers.labels[place.off] = label;
@@ -360,11 +367,7 @@ fn load_one(
         // In place, under the slot's lock: the other threads wait for it
         // only while this image is sampled (about a tenth of its time),
         // and no copy of the image from a scratch buffer is made.
-        let mut slot = shared.slots[place.at]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // A slot that moved on (the epoch abandoned) takes nothing.
-        if slot.generation == place.generation && slot.batch == place.batch {
+        if let Some(mut slot) = lock_slot(shared, place) {
             let buffers = &mut slot.buffers;
             let range = place.off * per..(place.off + 1) * per;
             let target = match &c.output {
