@@ -3,8 +3,8 @@
 //! interleaving store (measured: RGB u8 13 ns/px generic vs this kernel's
 //! figure in the README's bench table). Under AVX-512 (pulp's `V4`) the
 //! blocks are planned eight `f64` lanes at a time and `u8` colour blocks
-//! blend four pixels per 512-bit vector (`avx512`); gray, `f32` and edge
-//! blocks stay 256-bit.
+//! blend four pixels per 512-bit vector and runs of `u8` gray blocks sixteen
+//! pixels per vector (`avx512`); `f32` and edge blocks stay 256-bit.
 //!
 //! Same structure as `kernels::generic`: blocks of 8 output pixels whose taps
 //! are all inside the source run the fast vector code; blocks with taps
@@ -40,7 +40,7 @@ use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{colour_blocks_avx512, plan_blocks_avx512};
+use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
@@ -220,6 +220,15 @@ unsafe fn sample_row<T: Element, const C: usize>(
                 let run = plans[b..blocks].iter().take_while(|p| p.is_some()).count();
                 if C > 1 && run > 0 {
                     colour_blocks::<C>(texels, geometry, values, &plans[b..b + run], j, out);
+                    b += run;
+                    continue;
+                }
+                if let (1, true, Texels::U8(data), 2..) = (C, geometry.avx512, texels, run) {
+                    // SAFETY: `avx512` is set only where the CPU has AVX-512
+                    // F/BW/CD/DQ/VL; the run's blocks are planned gray blocks.
+                    unsafe {
+                        gray_blocks_avx512(data, geometry, values, &plans[b..b + run], j, out);
+                    }
                     b += run;
                     continue;
                 }
