@@ -1,5 +1,6 @@
 //! The AVX-512 flavour of the hot path (reached only where pulp detected
-//! its `V4` features): blocks planned eight `f64` lanes at a time, `u8` colour
+//! its `V4` features): blocks planned eight `f64` lanes at a time (an
+//! affine map's column products `a*j`, `d*j` worked out once per call), `u8` colour
 //! blocks blended four pixels per 512-bit vector, and runs of `u8` gray
 //! blocks two blocks per vector. Each is the 256-bit stage it replaces
 //! (`plan::plan`, `blend::colour_run` with `store::put_pixels`, and
@@ -26,14 +27,37 @@ use core::arch::x86_64::*;
 pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     g: Geometry,
     row: &Row<'_>,
+    products: Option<&[ColumnProducts]>,
     j0: usize,
     wide: bool,
     plans: &mut [Option<Planned>],
 ) {
+    let first = j0 / LANES;
     for (b, slot) in plans.iter_mut().enumerate() {
+        let products = products.and_then(|p| p.get(first + b));
         // SAFETY: the caller's guarantee.
-        *slot = unsafe { plan_avx512::<C>(g, row, j0 + b * LANES, wide) };
+        *slot = unsafe { plan_avx512::<C>(g, row, products, j0 + b * LANES, wide) };
     }
+}
+
+/// An affine map's column products `a*j` and `d*j` for the eight columns
+/// of a block: the same on every row, so worked out once per call (the
+/// reference's product, in scalar `f64`), and each row only adds its `rx`
+/// and `ry`, as the reference does after the product.
+pub(super) type ColumnProducts = [[f64; LANES]; 2];
+
+/// The [`ColumnProducts`] of the first `blocks` blocks of an affine map with
+/// `a` and `d` in its first column.
+pub(super) fn column_products(a: f64, d: f64, blocks: usize) -> Vec<ColumnProducts> {
+    (0..blocks)
+        .map(|b| {
+            let j = |k: usize| (b * LANES + k) as f64;
+            [
+                core::array::from_fn(|k| a * j(k)),
+                core::array::from_fn(|k| d * j(k)),
+            ]
+        })
+        .collect()
 }
 
 /// [`plan::plan`](super::plan::plan) with the positions and their split
@@ -49,6 +73,7 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
 unsafe fn plan_avx512<const C: usize>(
     g: Geometry,
     row: &Row<'_>,
+    products: Option<&ColumnProducts>,
     j0: usize,
     wide: bool,
 ) -> Option<Planned> {
@@ -58,7 +83,13 @@ unsafe fn plan_avx512<const C: usize>(
     );
     let line =
         |a: f64, r: f64| _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a), j), _mm512_set1_pd(r));
+    // SAFETY: 8 doubles read from each 8-double array.
+    let product = |p: &[f64; LANES]| unsafe { _mm512_loadu_pd(p.as_ptr()) };
     let (x, y) = match *row {
+        Row::Affine { rx, ry, .. } if let Some([ax, dy]) = products => (
+            _mm512_add_pd(product(ax), _mm512_set1_pd(rx)),
+            _mm512_add_pd(product(dy), _mm512_set1_pd(ry)),
+        ),
         Row::Affine { a, rx, d, ry } => (line(a, rx), line(d, ry)),
         Row::Projective {
             a,

@@ -40,7 +40,9 @@ use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512};
+use avx512::{
+    ColumnProducts, colour_blocks_avx512, column_products, gray_blocks_avx512, plan_blocks_avx512,
+};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
@@ -143,6 +145,14 @@ impl<'s> Kernel<'s> {
             }
             _ => None,
         };
+        // Other affine maps work out their column products once, for the
+        // AVX-512 planning.
+        let products = match *map {
+            Prepared::Affine([[a, _, _], [d, _, _]]) if geometry.avx512 && columns.is_none() => {
+                Some(column_products(a, d, width / LANES))
+            }
+            _ => None,
+        };
         for i in 0..height {
             let row = map.row(i);
             let mut raw = out.row(i);
@@ -159,6 +169,7 @@ impl<'s> Kernel<'s> {
                     values,
                     &row,
                     columns.as_ref(),
+                    products.as_deref(),
                     width,
                     &mut raw,
                 )
@@ -183,6 +194,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
     values: Option<&ChannelAffine>,
     row: &Row<'_>,
     columns: Option<&Columns>,
+    products: Option<&[ColumnProducts]>,
     width: usize,
     out: &mut RawRow<'_>,
 ) {
@@ -206,7 +218,9 @@ unsafe fn sample_row<T: Element, const C: usize>(
             } else if geometry.avx512 {
                 // SAFETY: `avx512` is set only where the CPU has AVX-512
                 // F/BW/CD/DQ/VL (this function's safety contract).
-                unsafe { plan_blocks_avx512::<C>(geometry, row, j0, wide, &mut plans[..blocks]) };
+                unsafe {
+                    plan_blocks_avx512::<C>(geometry, row, products, j0, wide, &mut plans[..blocks])
+                };
             } else {
                 for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
                     *slot = plan::<C>(geometry, positions(row, j0 + b * LANES), wide);
