@@ -153,6 +153,18 @@ impl<'s> Kernel<'s> {
             }
             _ => None,
         };
+        // Colour sources of affine maps that are not axis-aligned prefetch
+        // what the blocks will read `PREFETCH_ROWS` output rows on (see
+        // `prefetch`).
+        let lead = match *map {
+            Prepared::Affine([[_, b, _], [d, e, _]]) if C > 1 && !(b == 0.0 && d == 0.0) => {
+                let per_row = e * f64::from(geometry.stride) + b * C as f64;
+                // `as` saturates (NaN to 0): a wild lead only prefetches
+                // nothing useful.
+                Some((per_row * PREFETCH_ROWS) as isize)
+            }
+            _ => None,
+        };
         for i in 0..height {
             let row = map.row(i);
             let mut raw = out.row(i);
@@ -170,10 +182,44 @@ impl<'s> Kernel<'s> {
                     &row,
                     columns.as_ref(),
                     products.as_deref(),
+                    lead,
                     width,
                     &mut raw,
                 )
             }
+        }
+    }
+}
+
+/// Output rows ahead whose source reads [`prefetch`] asks for.
+const PREFETCH_ROWS: f64 = 8.0;
+
+/// Asks the cache for the source lines the planned blocks' first and last
+/// pixels will read `lead` elements on (the map's step over
+/// [`PREFETCH_ROWS`] output rows), in both tap rows. A rotated warp walks
+/// the source along a slanted line, which the hardware prefetchers do not
+/// follow: each output row meets new source lines all along it. Measured on
+/// the project's Xeon (AVX-512), rotate 17° zoom 1.1, border, same sitting,
+/// ns per pixel (`augment bench`, three alternations): RGB `u8` 1024x768
+/// 2.81-2.86 -> 2.42-2.57, RGBA 2.88-2.93 -> 2.37-2.50, RGB `f32`
+/// 3.54-3.75 -> 3.33-3.69; RGBA 2048x1536 4.3-6.8 -> 2.7-3.0; RGBA 512x384
+/// (source in L2) unchanged; gray 2-15 % slower (a quarter of the lines per
+/// pixel, and cheaper blocks), so gray does not prefetch, nor do
+/// axis-aligned maps, which read the source row by row as the hardware
+/// expects. A prefetch is a hint: it never faults, so addresses off the
+/// source are harmless.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn prefetch<E>(data: &[E], g: Geometry, lead: isize, plans: &[Option<Planned>]) {
+    let p = data.as_ptr();
+    let stride = g.stride as isize;
+    for plan in plans.iter().flatten() {
+        for k in [0, LANES - 1] {
+            let at = p
+                .wrapping_offset(plan.base[k] as isize)
+                .wrapping_offset(lead);
+            _mm_prefetch::<_MM_HINT_T0>(at.cast());
+            _mm_prefetch::<_MM_HINT_T0>(at.wrapping_offset(stride).cast());
         }
     }
 }
@@ -195,6 +241,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
     row: &Row<'_>,
     columns: Option<&Columns>,
     products: Option<&[ColumnProducts]>,
+    lead: Option<isize>,
     width: usize,
     out: &mut RawRow<'_>,
 ) {
@@ -224,6 +271,12 @@ unsafe fn sample_row<T: Element, const C: usize>(
             } else {
                 for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
                     *slot = plan::<C>(geometry, positions(row, j0 + b * LANES), wide);
+                }
+            }
+            if let Some(lead) = lead {
+                match texels {
+                    Texels::U8(data) => prefetch(data, geometry, lead, &plans[..blocks]),
+                    Texels::F32(data) => prefetch(data, geometry, lead, &plans[..blocks]),
                 }
             }
             let mut b = 0;
