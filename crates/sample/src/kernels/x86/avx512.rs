@@ -204,22 +204,11 @@ pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
         }
         match out {
             RawRow::U8(row) => {
-                // `round_u8` per lane; the truncating narrow keeps the low
-                // byte, so pixels 0..4 then 4..8, four bytes each, in order.
-                // Without a value affine the clamp is skipped: blends of
-                // bytes stay within 0..=255 give or take rounding far below
-                // 0.5, where adding 1.5 * 2^23 alone already gives the
-                // clamped value's byte.
-                let narrow = |v: __m512| {
-                    let clamped = if affine.is_some() {
-                        _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0))
-                    } else {
-                        v
-                    };
-                    let magic = _mm512_add_ps(clamped, _mm512_set1_ps(12_582_912.0));
-                    _mm512_cvtepi32_epi8(_mm512_castps_si512(magic))
-                };
-                let words = _mm256_set_m128i(narrow(halves[1]), narrow(halves[0]));
+                // Pixels 0..4 then 4..8, four bytes each, in order; the
+                // clamp only with a value affine (see `narrow_u8`).
+                let clamp = affine.is_some();
+                let words =
+                    _mm256_set_m128i(narrow_u8(halves[1], clamp), narrow_u8(halves[0], clamp));
                 write_u8::<C>(&mut row[j * C..(j + LANES) * C], words);
             }
             RawRow::Planar(planes) => {
@@ -351,6 +340,23 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
     halves
 }
 
+/// `round_u8` of `store` on 16 lanes, as bytes: clamp to 0..=255 (NaN to
+/// 0), add 1.5 * 2^23, keep the low byte (the truncating narrow). Without
+/// a value affine the clamp may be skipped: blends of bytes stay within
+/// 0..=255 give or take rounding far below 0.5, where adding 1.5 * 2^23
+/// alone already gives the clamped value's byte.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+fn narrow_u8(v: __m512, clamp: bool) -> __m128i {
+    let clamped = if clamp {
+        _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0))
+    } else {
+        v
+    };
+    let magic = _mm512_add_ps(clamped, _mm512_set1_ps(12_582_912.0));
+    _mm512_cvtepi32_epi8(_mm512_castps_si512(magic))
+}
+
 /// A run of planned gray `u8` blocks, two at a time (16 pixels) in 512-bit
 /// vectors: the same 4-byte reads as [`gray_run`](super::blend::gray_run),
 /// gathered, and the same lane arithmetic (the reference's lerps, no FMA),
@@ -411,12 +417,7 @@ pub(super) unsafe fn gray_blocks_avx512(
                 Some((scale, offset)) => _mm512_add_ps(_mm512_mul_ps(v, scale), offset),
                 None => v,
             };
-            // `round_u8` of `store` per lane: clamp (NaN to 0), add
-            // 1.5 * 2^23, keep the low byte (the truncating narrow).
-            let clamped =
-                _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0));
-            let magic = _mm512_add_ps(clamped, _mm512_set1_ps(12_582_912.0));
-            let bytes = _mm512_cvtepi32_epi8(_mm512_castps_si512(magic));
+            let bytes = narrow_u8(v, affine.is_some());
             let Some(dst) = row.get_mut(j..j + pixels) else {
                 return;
             };
