@@ -146,9 +146,13 @@ impl<'s> Kernel<'s> {
             _ => None,
         };
         // Other affine maps work out their column products once, for the
-        // AVX-512 planning.
+        // AVX-512 planning of bilinear blocks.
         let products = match *map {
-            Prepared::Affine([[a, _, _], [d, _, _]]) if geometry.avx512 && columns.is_none() => {
+            Prepared::Affine([[a, _, _], [d, _, _]])
+                if geometry.avx512
+                    && columns.is_none()
+                    && interpolation == Interpolation::Bilinear =>
+            {
                 Some(column_products(a, d, width / LANES))
             }
             _ => None,
