@@ -199,7 +199,7 @@ impl<'s> Kernel<'s> {
 const PREFETCH_ROWS: f64 = 8.0;
 
 /// Asks the cache for the source lines the planned blocks' first and last
-/// pixels will read `lead` elements on (the map's step over
+/// pixels (and for `f32`, middle pixel) will read `lead` elements on (the map's step over
 /// [`PREFETCH_ROWS`] output rows), in both tap rows. A rotated warp walks
 /// the source along a slanted line, which the hardware prefetchers do not
 /// follow: each output row meets new source lines all along it. Measured on
@@ -217,8 +217,17 @@ const PREFETCH_ROWS: f64 = 8.0;
 fn prefetch<E>(data: &[E], g: Geometry, lead: isize, plans: &[Option<Planned>]) {
     let p = data.as_ptr();
     let stride = g.stride as isize;
+    // A block's `f32` pixels span 96 or 128 bytes (and, rotated, more than
+    // one source row): its middle pixel too. Measured, same sitting, RGB
+    // `f32` 3.24-3.29 -> 2.99-3.14 ns/px with it; `u8` blocks (24 or 32
+    // bytes) measured no faster with it.
+    let pixels: &[usize] = if size_of::<E>() > 1 {
+        &[0, LANES / 2, LANES - 1]
+    } else {
+        &[0, LANES - 1]
+    };
     for plan in plans.iter().flatten() {
-        for k in [0, LANES - 1] {
+        for &k in pixels {
             let at = p
                 .wrapping_offset(plan.base[k] as isize)
                 .wrapping_offset(lead);
