@@ -330,14 +330,19 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
             _mm512_permutexvar_ps(spread, fx),
             _mm512_permutexvar_ps(spread, fy),
         );
-        let lerp = |a: __m512, b: __m512, t: __m512| {
-            _mm512_add_ps(a, _mm512_mul_ps(t, _mm512_sub_ps(b, a)))
-        };
-        let t = lerp(widened(top, left_taps), widened(top, right_taps), wx);
-        let b = lerp(widened(bottom, left_taps), widened(bottom, right_taps), wx);
-        *half = lerp(t, b, wy);
+        let t = lerp512(widened(top, left_taps), widened(top, right_taps), wx);
+        let b = lerp512(widened(bottom, left_taps), widened(bottom, right_taps), wx);
+        *half = lerp512(t, b, wy);
     }
     halves
+}
+
+/// `a + t*(b - a)` on 16 lanes: the reference's lerp (no FMA), as
+/// `lanes::lerp` on 8.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+fn lerp512(a: __m512, b: __m512, t: __m512) -> __m512 {
+    _mm512_add_ps(a, _mm512_mul_ps(t, _mm512_sub_ps(b, a)))
 }
 
 /// `round_u8` of `store` on 16 lanes, as bytes: clamp to 0..=255 (NaN to
@@ -382,8 +387,6 @@ pub(super) unsafe fn gray_blocks_avx512(
     let low = _mm512_set1_epi32(0xff);
     let byte0 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(w, low));
     let byte1 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32::<8>(w), low));
-    let lerp =
-        |a: __m512, b: __m512, t: __m512| _mm512_add_ps(a, _mm512_mul_ps(t, _mm512_sub_ps(b, a)));
     let join = |a: __m256, b: __m256| _mm512_insertf32x8::<1>(_mm512_castps256_ps512(a), b);
     let affine = values.map(|a| (_mm512_set1_ps(a.scale[0]), _mm512_set1_ps(a.offset[0])));
     for (k, pair) in plans.chunks(2).enumerate() {
@@ -408,9 +411,9 @@ pub(super) unsafe fn gray_blocks_avx512(
                 _mm512_i32gather_epi32::<1>(base, p.add(g.stride as usize).cast()),
             )
         };
-        let t = lerp(byte0(top), byte1(top), fx);
-        let b = lerp(byte0(bottom), byte1(bottom), fx);
-        let v = lerp(t, b, fy);
+        let t = lerp512(byte0(top), byte1(top), fx);
+        let b = lerp512(byte0(bottom), byte1(bottom), fx);
+        let v = lerp512(t, b, fy);
         let pixels = blocks * LANES;
         if let RawRow::U8(row) = out {
             let v = match affine {
