@@ -298,15 +298,23 @@ unsafe fn sample_row<T: Element, const C: usize>(
             let mut b = 0;
             while b < blocks {
                 let j = j0 + b * LANES;
+                // Counted only where a run is taken whole: counting before
+                // each single block makes a chunk quadratic.
+                let run = || plans[b..blocks].iter().take_while(|p| p.is_some()).count();
                 // A run of planned colour blocks in one call, which keeps the
                 // constants of `colour_run` in registers across its blocks.
-                let run = plans[b..blocks].iter().take_while(|p| p.is_some()).count();
-                if C > 1 && run > 0 {
+                if C > 1
+                    && let run @ 1.. = run()
+                {
                     colour_blocks::<C>(texels, geometry, values, &plans[b..b + run], j, out);
                     b += run;
                     continue;
                 }
-                if let (1, true, Texels::U8(data), 2..) = (C, geometry.avx512, texels, run) {
+                if C == 1
+                    && geometry.avx512
+                    && let Texels::U8(data) = texels
+                    && let run @ 2.. = run()
+                {
                     // SAFETY: `avx512` is set only where the CPU has AVX-512
                     // F/BW/CD/DQ/VL; the run's blocks are planned gray blocks.
                     unsafe {
