@@ -122,6 +122,10 @@ struct IsaReport {
     available: Vec<&'static str>,
     /// `AUGMENT_FORCE_ISA` as set, if set.
     forced: Option<String>,
+    /// Whether the x86 kernels use hardware gathers (`AUGMENT_GATHERS`).
+    gathers: bool,
+    /// Why they do or do not.
+    gathers_reason: &'static str,
 }
 
 #[derive(Serialize)]
@@ -232,12 +236,15 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     }
     let images_per_s = |t: Timing| BATCH as f64 / t.median.as_secs_f64();
 
+    let gathers = augment::raw::geom::gathers();
     let report = Report {
         isa: IsaReport {
             selected: selected.name(),
             best: Isa::best().name(),
             available: Isa::available().into_iter().map(Isa::name).collect(),
             forced: std::env::var(augment::raw::geom::FORCE_ISA_VAR).ok(),
+            gathers: gathers.enabled,
+            gathers_reason: gathers.reason,
         },
         build: if cfg!(debug_assertions) {
             "debug"
@@ -288,6 +295,11 @@ fn print_table(r: &Report) {
         r.isa.selected,
         r.isa.best,
         r.isa.available.join(", ")
+    );
+    println!(
+        "x86 gathers: {} ({})",
+        if r.isa.gathers { "on" } else { "off" },
+        r.isa.gathers_reason
     );
     if r.build == "debug" {
         println!("note: a debug build; run `cargo run --release -p augment-cli -- bench`");

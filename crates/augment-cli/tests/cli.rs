@@ -689,6 +689,13 @@ fn bench_json_covers_the_kernel_table() -> TestResult {
         .as_array()
         .ok_or("no isa.available")?;
     assert!(available.iter().any(|a| a == selected), "{report}");
+    assert!(report["isa"]["gathers"].is_boolean(), "{report}");
+    assert!(
+        report["isa"]["gathers_reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{report}"
+    );
     assert_eq!(report["input"]["width"], 1024);
     assert_eq!(report["input"]["height"], 768);
 
@@ -735,11 +742,16 @@ fn bench_runs_the_forced_path_and_prints_a_table() -> TestResult {
     let forced = Command::new(env!("CARGO_BIN_EXE_augment"))
         .args(["bench", "--seconds", "0.01", "--threads", "1"])
         .env("AUGMENT_FORCE_ISA", "scalar")
+        .env("AUGMENT_GATHERS", "off")
         .output()?;
     assert!(forced.status.success(), "{}", text(&forced.stderr));
     let table = text(&forced.stdout);
     assert!(table.contains("kernel path: scalar"), "{table}");
     assert!(table.contains("AUGMENT_FORCE_ISA=scalar"), "{table}");
+    assert!(
+        table.contains("x86 gathers: off (AUGMENT_GATHERS=off)"),
+        "{table}"
+    );
     for key in expected_bench_keys() {
         let row = table
             .lines()

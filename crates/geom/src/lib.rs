@@ -14,6 +14,7 @@
 mod affine;
 pub mod buffer;
 mod error;
+mod gathers;
 mod grid;
 mod homography;
 #[cfg(feature = "image")]
@@ -26,6 +27,7 @@ mod projective;
 pub use affine::{Affine, Point, SINGULAR_DETERMINANT};
 pub use buffer::{DEFAULT_MAX_PIXELS, Element, Image, ImageView, ImageViewMut, MAX_SIDE, Shape};
 pub use error::{Error, LimitUnit, Result};
+pub use gathers::{GATHERS_VAR, Gathers, gathers};
 pub use grid::Grid;
 pub use homography::Homography;
 pub use isa::{FORCE_ISA_VAR, Isa};

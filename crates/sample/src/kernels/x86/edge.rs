@@ -169,8 +169,20 @@ fn read<const C: usize>(
             }
             // SAFETY: `x`, `y` are in-image indices, so each `base[k]` is a
             // pixel's offset, and `reads_fit` showed its 4-byte read (one
-            // gathered lane) ends within `data`.
-            let words = unsafe { _mm256_i32gather_epi32::<1>(data.as_ptr().cast(), base_v) };
+            // lane) ends within `data`.
+            let words = unsafe {
+                if g.gathers {
+                    _mm256_i32gather_epi32::<1>(data.as_ptr().cast(), base_v)
+                } else {
+                    let w = |k: usize| {
+                        data.as_ptr()
+                            .add(base[k] as usize)
+                            .cast::<i32>()
+                            .read_unaligned()
+                    };
+                    _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
+                }
+            };
             let mut v = [_mm256_setzero_ps(); C];
             for (c, vc) in v.iter_mut().enumerate() {
                 *vc = byte_of(words, c);

@@ -39,6 +39,9 @@ pub(crate) struct Geometry {
     /// Plan blocks with AVX-512 (set only where pulp detected its `V4`
     /// features).
     pub(super) avx512: bool,
+    /// Read scattered 4-byte words with hardware gathers rather than one
+    /// load per lane ([`geom::gathers`]): the same words either way.
+    pub(super) gathers: bool,
 }
 
 impl Geometry {
@@ -61,6 +64,7 @@ impl Geometry {
             padding: source.padding,
             fill: source.fill,
             avx512: false,
+            gathers: false,
         })
     }
 
@@ -68,6 +72,11 @@ impl Geometry {
     /// seen pulp detect `V4`, so the CPU has AVX-512 F/BW/CD/DQ/VL).
     pub(crate) fn with_avx512(self, avx512: bool) -> Geometry {
         Geometry { avx512, ..self }
+    }
+
+    /// The same, gathering scattered words if `gathers`.
+    pub(crate) fn with_gathers(self, gathers: bool) -> Geometry {
+        Geometry { gathers, ..self }
     }
 
     /// Whether reads of `width` elements from every tap offset `base + extra`

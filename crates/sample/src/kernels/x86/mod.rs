@@ -3,8 +3,9 @@
 //! interleaving store (measured: RGB u8 13 ns/px generic vs this kernel's
 //! figure in the README's bench table). Under AVX-512 (pulp's `V4`) the
 //! blocks are planned eight `f64` lanes at a time and `u8` colour blocks
-//! blend four pixels per 512-bit vector and runs of `u8` gray blocks sixteen
-//! pixels per vector (`avx512`); `f32` and edge blocks stay 256-bit.
+//! blend four pixels per 512-bit vector and, where the CPU gathers fast
+//! (`geom::gathers`), runs of `u8` gray blocks sixteen pixels per vector
+//! (`avx512`); `f32` and edge blocks stay 256-bit.
 //!
 //! Same structure as `kernels::generic`: blocks of 8 output pixels whose taps
 //! are all inside the source run the fast vector code; blocks with taps
@@ -61,6 +62,8 @@ use store::store;
 #[derive(Clone, Copy)]
 pub(crate) struct Flavour {
     avx512: bool,
+    /// Read scattered taps with hardware gathers ([`geom::gathers`]).
+    gathers: bool,
 }
 
 impl Flavour {
@@ -78,8 +81,29 @@ impl Flavour {
         } else {
             pulp::x86::V3::try_new().is_some()
         };
-        detected.then_some(Flavour { avx512 })
+        detected.then_some(Flavour {
+            avx512,
+            gathers: gathers_setting(),
+        })
     }
+}
+
+/// Whether kernels gather: the process's choice ([`geom::gathers`]), which
+/// tests replace per thread to run both ways.
+#[cfg(not(test))]
+fn gathers_setting() -> bool {
+    geom::gathers().enabled
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The gathers setting this test thread runs the kernel with.
+    pub(crate) static TEST_GATHERS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+fn gathers_setting() -> bool {
+    TEST_GATHERS.get()
 }
 
 /// The kernel bound to one call: the source and the output typed, and the
@@ -101,7 +125,9 @@ impl<'s> Kernel<'s> {
     ) -> Option<Kernel<'s>> {
         Some(Kernel {
             texels,
-            geometry: Geometry::new(source)?.with_avx512(flavour.avx512),
+            geometry: Geometry::new(source)?
+                .with_avx512(flavour.avx512)
+                .with_gathers(flavour.gathers),
             out,
         })
     }
@@ -310,8 +336,11 @@ unsafe fn sample_row<T: Element, const C: usize>(
                     b += run;
                     continue;
                 }
+                // Gray `u8` runs blend 16 pixels per vector from gathered
+                // words; without gathers, 8 per block as under AVX2.
                 if C == 1
                     && geometry.avx512
+                    && geometry.gathers
                     && let Texels::U8(data) = texels
                     && let run @ 2.. = run()
                 {
@@ -446,6 +475,80 @@ fn colour_blocks<const C: usize>(
     for (b, plan) in plans.iter().enumerate() {
         if let Some(plan) = plan {
             colour_run::<C>(texels, g, values, plan, j0 + b * LANES, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TEST_GATHERS;
+    use crate::{ChannelAffine, WarpOptions, warp_into_with_isa};
+    use geom::{Affine, Image, Isa, Map, Padding};
+    use proptest::prelude::*;
+
+    /// A warp of `src` on `isa` with hardware gathers on or off.
+    fn warp(
+        isa: Isa,
+        gathers: bool,
+        src: &Image<u8>,
+        out: (usize, usize),
+        map: &Map,
+        options: &WarpOptions,
+    ) -> Result<Image<u8>, TestCaseError> {
+        let failed = |e: crate::Error| TestCaseError::fail(e.to_string());
+        let mut dst =
+            Image::<u8>::new(out.0, out.1, src.channels()).map_err(|e| failed(e.into()))?;
+        TEST_GATHERS.set(gathers);
+        let warped = warp_into_with_isa(isa, src.view(), dst.view_mut(), map, options);
+        TEST_GATHERS.set(true);
+        warped.map_err(failed)?;
+        Ok(dst)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Gathering the taps' words (the AVX-512 gray blend, the vector
+        /// edge path) or loading them one by one gives the reference's bits
+        /// on both flavours. Outputs up to 69 pixels wide make runs of 2 to
+        /// 8 gray blocks, odd ones included; rotations put some blocks on
+        /// the edge path.
+        #[test]
+        fn gathers_and_loads_give_the_references_bits(
+            channels in prop_oneof![Just(1usize), Just(3), Just(4)],
+            (w, h) in (2usize..48, 2usize..40),
+            out in (1usize..70, 1usize..6),
+            degrees in -180.0f64..180.0,
+            zoom in 0.3f64..3.0,
+            centre in (-10.0f64..50.0, -10.0f64..50.0),
+            padding in prop_oneof![
+                Just(Padding::Border),
+                Just(Padding::Constant(77.0)),
+                Just(Padding::Reflect101),
+                Just(Padding::Wrap),
+            ],
+            values in proptest::option::of((0.2f32..2.0, -40.0f32..40.0)),
+            seed in any::<u32>(),
+        ) {
+            let src = Image::<u8>::from_fn(w, h, channels, |x, y, c| {
+                let k = (x * 31 + y * 17 + c * 7) as u32 ^ seed;
+                (k.wrapping_mul(2_654_435_761) >> 24) as u8
+            }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let map = Map::Affine(
+                Affine::rotate_about(degrees, centre).then(&Affine::scale_about(zoom, zoom, centre)),
+            );
+            let options = WarpOptions {
+                padding,
+                values: values.map(|(scale, offset)| ChannelAffine { scale: [scale; 4], offset: [offset; 4] }),
+                ..WarpOptions::default()
+            };
+            let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
+            for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
+                for gathers in [true, false] {
+                    let got = warp(isa, gathers, &src, out, &map, &options)?;
+                    prop_assert_eq!(got.as_slice(), reference.as_slice(), "{} gathers {}", isa, gathers);
+                }
+            }
         }
     }
 }
