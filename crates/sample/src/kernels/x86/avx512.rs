@@ -11,7 +11,7 @@
 
 use super::geometry::{Geometry, LANES};
 use super::lanes::widening_control;
-use super::plan::{Planned, read_extent};
+use super::plan::{ColumnProducts, Planned, read_extent};
 use super::store::{put_pixels, store, write_u8};
 use crate::coords::Row;
 use crate::kernels::sink::RawRow;
@@ -38,26 +38,6 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
         // SAFETY: the caller's guarantee.
         *slot = unsafe { plan_avx512::<C>(g, row, products, j0 + b * LANES, wide) };
     }
-}
-
-/// An affine map's column products `a*j` and `d*j` for the eight columns
-/// of a block: the same on every row, so worked out once per call (the
-/// reference's product, in scalar `f64`), and each row only adds its `rx`
-/// and `ry`, as the reference does after the product.
-pub(super) type ColumnProducts = [[f64; LANES]; 2];
-
-/// The [`ColumnProducts`] of the first `blocks` blocks of an affine map with
-/// `a` and `d` in its first column.
-pub(super) fn column_products(a: f64, d: f64, blocks: usize) -> Vec<ColumnProducts> {
-    (0..blocks)
-        .map(|b| {
-            let j = |k: usize| (b * LANES + k) as f64;
-            [
-                core::array::from_fn(|k| a * j(k)),
-                core::array::from_fn(|k| d * j(k)),
-            ]
-        })
-        .collect()
 }
 
 /// [`plan::plan`](super::plan::plan) with the positions and their split

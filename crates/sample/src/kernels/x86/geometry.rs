@@ -1,13 +1,14 @@
 //! What the blocks know about the source, worked out once per call: the
-//! largest in-image tap index on each axis, the stride and buffer length as
-//! `i32` (so tap offsets are 32-bit lanes), the padding rule and its fill
-//! value, and whether blocks are planned with AVX-512.
+//! sides and the largest nearest tap index on each axis, the stride and
+//! buffer length as `i32` (so tap offsets are 32-bit lanes), the padding
+//! rule and its fill value, whether blocks are planned with AVX-512 and
+//! whether scattered words are gathered.
 //!
 //! Nothing here changes a value; it decides which reads are in bounds. The
 //! in-image tests it supports are the reference's: bilinear taps
-//! `floor(x)` in `0..=w-2` (both taps of a row inside), nearest taps
-//! `floor(x + 0.5)` in `0..=w-1` (`Source::bilinear`, `Source::nearest` in
-//! `kernels::scalar`).
+//! `floor(x)` in `0..=w-2` (both taps of a row inside; the planning tests
+//! `0 <= x < w - 1` on the positions), nearest taps `floor(x + 0.5)` in
+//! `0..=w-1` (`Source::bilinear`, `Source::nearest` in `kernels::scalar`).
 
 use crate::kernels::scalar::Source;
 use core::arch::x86_64::*;
@@ -19,14 +20,10 @@ pub(super) const LANES: usize = 8;
 /// Everything about the source the blocks need, checked once per image.
 #[derive(Clone, Copy)]
 pub(crate) struct Geometry {
-    /// The largest tap index on each axis for bilinear (`w - 2`, `h - 2`)
-    /// and nearest (`w - 1`, `h - 1`), as unsigned 32-bit lanes compare them.
-    pub(super) bilinear_x: i32,
-    pub(super) bilinear_y: i32,
+    /// The largest nearest tap index on each axis (`w - 1`, `h - 1`), as
+    /// unsigned 32-bit lanes compare them.
     pub(super) nearest_x: i32,
     pub(super) nearest_y: i32,
-    /// Bilinear needs two pixels on each axis.
-    pub(super) bilinear_ok: bool,
     pub(super) stride: i32,
     /// Elements in the buffer.
     pub(super) len: i32,
@@ -52,11 +49,8 @@ impl Geometry {
         let side = |n: usize| i32::try_from(n).ok();
         let (w, h) = (side(view.width())?, side(view.height())?);
         Some(Geometry {
-            bilinear_x: w - 2,
-            bilinear_y: h - 2,
             nearest_x: w - 1,
             nearest_y: h - 1,
-            bilinear_ok: w >= 2 && h >= 2,
             stride: side(view.stride())?,
             len: side(view.data().len())?,
             w,

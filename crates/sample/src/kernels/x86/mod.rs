@@ -41,9 +41,7 @@ use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{
-    ColumnProducts, colour_blocks_avx512, column_products, gray_blocks_avx512, plan_blocks_avx512,
-};
+use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
@@ -51,7 +49,7 @@ use edge::edge;
 use geom::{Element, Isa};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
-use plan::{Planned, plan, positions};
+use plan::{ColumnProducts, Planned, block_positions, column_products, plan, positions};
 use store::store;
 
 /// Which flavour of the kernel runs: 256-bit throughout (AVX2 and FMA), or
@@ -175,12 +173,10 @@ impl<'s> Kernel<'s> {
             _ => None,
         };
         // Other affine maps work out their column products once, for the
-        // AVX-512 planning of bilinear blocks.
+        // planning of bilinear blocks.
         let products = match *map {
             Prepared::Affine([[a, _, _], [d, _, _]])
-                if geometry.avx512
-                    && columns.is_none()
-                    && interpolation == Interpolation::Bilinear =>
+                if columns.is_none() && interpolation == Interpolation::Bilinear =>
             {
                 Some(column_products(a, d, width / LANES))
             }
@@ -311,8 +307,14 @@ unsafe fn sample_row<T: Element, const C: usize>(
                     plan_blocks_avx512::<C>(geometry, row, products, j0, wide, &mut plans[..blocks])
                 };
             } else {
+                let first = j0 / LANES;
                 for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
-                    *slot = plan::<C>(geometry, positions(row, j0 + b * LANES), wide);
+                    let products = products.and_then(|p| p.get(first + b));
+                    *slot = plan::<C>(
+                        geometry,
+                        block_positions(row, products, j0 + b * LANES),
+                        wide,
+                    );
                 }
             }
             if let Some(lead) = lead {

@@ -82,6 +82,52 @@ pub(super) fn positions(row: &Row<'_>, j0: usize) -> [__m256d; 4] {
     }
 }
 
+/// An affine map's column products `a*j` and `d*j` for the eight columns
+/// of a block: the same on every row, so worked out once per call (the
+/// reference's product, in scalar `f64`), and each row only adds its `rx`
+/// and `ry`, as the reference does after the product.
+pub(super) type ColumnProducts = [[f64; LANES]; 2];
+
+/// The [`ColumnProducts`] of the first `blocks` blocks of an affine map with
+/// `a` and `d` in its first column.
+pub(super) fn column_products(a: f64, d: f64, blocks: usize) -> Vec<ColumnProducts> {
+    (0..blocks)
+        .map(|b| {
+            let j = |k: usize| (b * LANES + k) as f64;
+            [
+                core::array::from_fn(|k| a * j(k)),
+                core::array::from_fn(|k| d * j(k)),
+            ]
+        })
+        .collect()
+}
+
+/// [`positions`] of the block from pixel `j0`, from the affine map's
+/// [`ColumnProducts`] where given: the same `a*j + rx` per lane, the
+/// product taken from the table.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn block_positions(
+    row: &Row<'_>,
+    products: Option<&ColumnProducts>,
+    j0: usize,
+) -> [__m256d; 4] {
+    match (*row, products) {
+        (Row::Affine { rx, ry, .. }, Some([ax, dy])) => {
+            // SAFETY: 4 doubles read from each half of an 8-double array.
+            let half = |p: &[f64; LANES], k: usize| unsafe { _mm256_loadu_pd(p.as_ptr().add(k)) };
+            let (rx, ry) = (_mm256_set1_pd(rx), _mm256_set1_pd(ry));
+            [
+                _mm256_add_pd(half(ax, 0), rx),
+                _mm256_add_pd(half(ax, 4), rx),
+                _mm256_add_pd(half(dy, 0), ry),
+                _mm256_add_pd(half(dy, 4), ry),
+            ]
+        }
+        _ => positions(row, j0),
+    }
+}
+
 /// A block's taps: integer indices (valid only where `inside`) and the
 /// reference's `f32` fractions.
 pub(super) struct Taps {
@@ -147,8 +193,54 @@ pub(super) fn offsets<const C: usize>(taps: &Taps, stride: i32) -> [i32; LANES] 
 /// tap (see [`colour_run`](super::blend::colour_run)).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-pub(super) fn plan<const C: usize>(g: Geometry, pos: [__m256d; 4], wide: bool) -> Option<Planned> {
-    plan_taps::<C>(g, split(pos), wide)
+pub(super) fn plan<const C: usize>(
+    g: Geometry,
+    [xl, xh, yl, yh]: [__m256d; 4],
+    wide: bool,
+) -> Option<Planned> {
+    // The reference's test, floor(x) in 0..=w-2 and floor(y) in 0..=h-2,
+    // as 0 <= x < w - 1 and 0 <= y < h - 1 on the positions (NaN fails each
+    // compare; a side under 2 fails them all), as `avx512::plan_avx512`
+    // does: eight compares instead of converting and range-testing floors.
+    let zero = _mm256_setzero_pd();
+    let within = |v: __m256d, side: i32| {
+        let below = _mm256_set1_pd(f64::from(side - 1));
+        _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_GE_OQ>(v, zero),
+            _mm256_cmp_pd::<_CMP_LT_OQ>(v, below),
+        )
+    };
+    let inside = _mm256_and_pd(
+        _mm256_and_pd(within(xl, g.w), within(xh, g.w)),
+        _mm256_and_pd(within(yl, g.h), within(yh, g.h)),
+    );
+    if _mm256_movemask_pd(inside) != 0b1111 {
+        return None;
+    }
+    let (fxl, fxh) = (_mm256_floor_pd(xl), _mm256_floor_pd(xh));
+    let (fyl, fyh) = (_mm256_floor_pd(yl), _mm256_floor_pd(yh));
+    // `fy * stride + fx * C` in f64: whole numbers below the buffer's
+    // length (< 2^31), so exact however the sum is formed, and the offsets
+    // `offsets` computes in i32, with one conversion instead of two and no
+    // 32-bit multiplies.
+    let offset = |fy: __m256d, fx: __m256d| {
+        _mm256_cvttpd_epi32(_mm256_fmadd_pd(
+            fy,
+            _mm256_set1_pd(f64::from(g.stride)),
+            _mm256_mul_pd(fx, _mm256_set1_pd(C as f64)),
+        ))
+    };
+    let vbase = _mm256_set_m128i(offset(fyh, fxh), offset(fyl, fxl));
+    let (extra, width) = read_extent::<C>(g, wide);
+    if !g.reads_fit(vbase, extra, width) {
+        return None;
+    }
+    let frac = |v: __m256d, f: __m256d| _mm256_cvtpd_ps(_mm256_sub_pd(v, f));
+    Some(Planned {
+        base: bytemuck::cast(vbase),
+        fx: _mm256_set_m128(frac(xh, fxh), frac(xl, fxl)),
+        fy: _mm256_set_m128(frac(yh, fyh), frac(yl, fyl)),
+    })
 }
 
 /// How far past a block's tap offset its reads reach: `(extra, width)`,
@@ -165,25 +257,4 @@ pub(super) fn read_extent<const C: usize>(g: Geometry, wide: bool) -> (i32, i32)
     } else {
         (g.stride + C as i32, 4)
     }
-}
-
-/// The rest of [`plan`], from the taps.
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-fn plan_taps<const C: usize>(g: Geometry, taps: Taps, wide: bool) -> Option<Planned> {
-    // floor(x) in 0..=w-2 exactly when 0 <= x < w-1 (the reference's test).
-    if !(g.bilinear_ok && all_inside(&taps, g.bilinear_x, g.bilinear_y)) {
-        return None;
-    }
-    let base = offsets::<C>(&taps, g.stride);
-    let vbase = bytemuck::cast::<[i32; LANES], __m256i>(base);
-    let (extra, width) = read_extent::<C>(g, wide);
-    if !g.reads_fit(vbase, extra, width) {
-        return None;
-    }
-    Some(Planned {
-        base,
-        fx: taps.fx,
-        fy: taps.fy,
-    })
 }
