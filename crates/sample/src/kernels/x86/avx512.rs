@@ -243,7 +243,7 @@ pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
                 };
                 let (p0, p1) = pair(0);
                 let (p2, p3) = pair(8);
-                put_pixels::<C>([p0, p1, p2, p3], j, out);
+                put_pixels::<C>([p0, p1, p2, p3], j, true, out);
             }
         }
     }
@@ -417,7 +417,7 @@ pub(super) unsafe fn gray_blocks_avx512(
         }
         let halves = [_mm512_castps512_ps256(v), _mm512_extractf32x8_ps::<1>(v)];
         for (h, half) in halves.into_iter().take(blocks).enumerate() {
-            store::<1>(values, [half], j + h * LANES, out);
+            store::<1>(values, [half], j + h * LANES, values.is_some(), out);
         }
     }
 }

@@ -197,5 +197,6 @@ pub(super) fn colour_run<const C: usize>(
             *o = _mm256_add_ps(_mm256_mul_ps(*o, scale), offset);
         }
     }
-    put_pixels::<C>(px, j0, out);
+    // A planned block blends source bytes only.
+    put_pixels::<C>(px, j0, values.is_some(), out);
 }

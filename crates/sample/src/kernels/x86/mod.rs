@@ -357,7 +357,8 @@ unsafe fn sample_row<T: Element, const C: usize>(
                 match &plans[b] {
                     Some(plan) => {
                         let v = gray_run::<C>(texels, geometry, plan);
-                        store::<C>(values, v, j, out);
+                        // A planned block blends source bytes only.
+                        store::<C>(values, v, j, values.is_some(), out);
                     }
                     None => edge_or_scalar::<T, C>(
                         source,
@@ -383,7 +384,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
         };
         let block = block.or_else(|| edge::<C>(texels, geometry, interpolation, pos));
         match block {
-            Some(v) => store::<C>(values, v, j0, out),
+            Some(v) => store::<C>(values, v, j0, true, out),
             None => {
                 let mut xs = [0.0f64; LANES];
                 let mut ys = [0.0f64; LANES];
@@ -427,7 +428,7 @@ fn edge_or_scalar<T: Element, const C: usize>(
 ) {
     let pos = positions(row, j0);
     match edge::<C>(texels, geometry, interpolation, pos) {
-        Some(v) => store::<C>(values, v, j0, out),
+        Some(v) => store::<C>(values, v, j0, true, out),
         None => {
             let mut xs = [0.0f64; LANES];
             let mut ys = [0.0f64; LANES];

@@ -12,13 +12,19 @@ use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
 
 /// Stores a colour block's pixels (pixel `k` in the low lane of `px[k]`,
-/// `k + 4` in the high lane) at pixels `j0..j0 + 8` of `out`.
+/// `k + 4` in the high lane) at pixels `j0..j0 + 8` of `out`; `u8` values
+/// are clamped first only if `clamp` (see [`round_u8`]).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-pub(super) fn put_pixels<const C: usize>(px: [__m256; 4], j0: usize, out: &mut RawRow<'_>) {
+pub(super) fn put_pixels<const C: usize>(
+    px: [__m256; 4],
+    j0: usize,
+    clamp: bool,
+    out: &mut RawRow<'_>,
+) {
     match out {
         RawRow::U8(row) => {
-            let q = px.map(|v| round_u8(v));
+            let q = px.map(|v| round_u8(v, clamp));
             // Pixels 0 1 2 3 | 4 5 6 7, four bytes each, in order.
             let words = _mm256_packus_epi16(
                 _mm256_packus_epi32(q[0], q[1]),
@@ -92,13 +98,15 @@ pub(super) fn write_u8<const C: usize>(out: &mut [u8], words: __m256i) {
     }
 }
 
-/// Applies the value affine and stores a block at pixels `j0..j0 + 8`.
+/// Applies the value affine and stores a block at pixels `j0..j0 + 8`;
+/// `u8` values are clamped first only if `clamp` (see [`round_u8`]).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub(super) fn store<const C: usize>(
     values: Option<&ChannelAffine>,
     mut v: [__m256; C],
     j0: usize,
+    clamp: bool,
     out: &mut RawRow<'_>,
 ) {
     if let Some(a) = values {
@@ -112,7 +120,7 @@ pub(super) fn store<const C: usize>(
         }
     }
     match out {
-        RawRow::U8(row) => store_u8::<C>(&mut row[j0 * C..(j0 + LANES) * C], v),
+        RawRow::U8(row) => store_u8::<C>(&mut row[j0 * C..(j0 + LANES) * C], v, clamp),
         RawRow::F32(row) => store_f32::<C>(&mut row[j0 * C..(j0 + LANES) * C], v),
         RawRow::Planar(planes) => {
             for (plane, vc) in planes.iter_mut().zip(v) {
@@ -129,12 +137,20 @@ pub(super) fn store<const C: usize>(
 
 /// `u8::from_f32` per lane, as a 32-bit lane: clamp to 0..=255 (NaN to 0:
 /// `max` returns its second operand when the first is NaN), add 1.5 * 2^23,
-/// keep the low byte.
+/// keep the low byte. The clamp may be skipped (`clamp` false) for blends
+/// of source bytes without a value affine, as `avx512::narrow_u8` skips it:
+/// they stay within 0..=255 give or take rounding far below 0.5, where
+/// adding 1.5 * 2^23 alone already gives the clamped value's byte. Blocks
+/// that blend a padding constant (the edge path) clamp.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn round_u8(v: __m256) -> __m256i {
+fn round_u8(v: __m256, clamp: bool) -> __m256i {
     {
-        let clamped = _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.0));
+        let clamped = if clamp {
+            _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.0))
+        } else {
+            v
+        };
         let magic = _mm256_add_ps(clamped, _mm256_set1_ps(12_582_912.0));
         _mm256_and_si256(_mm256_castps_si256(magic), _mm256_set1_epi32(0xff))
     }
@@ -143,11 +159,11 @@ fn round_u8(v: __m256) -> __m256i {
 /// Rounds 8 pixels to `u8` and interleaves them into `out` (`8 * C` bytes).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn store_u8<const C: usize>(out: &mut [u8], v: [__m256; C]) {
-    let mut words = round_u8(v[0]);
+fn store_u8<const C: usize>(out: &mut [u8], v: [__m256; C], clamp: bool) {
+    let mut words = round_u8(v[0], clamp);
     for (c, &vc) in v.iter().enumerate().skip(1) {
         words = {
-            let q = round_u8(vc);
+            let q = round_u8(vc, clamp);
             let shifted = match c {
                 1 => _mm256_slli_epi32::<8>(q),
                 2 => _mm256_slli_epi32::<16>(q),
