@@ -6,7 +6,7 @@
 //! the rule maps nowhere), and the four taps blend in the reference's order.
 
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, in_range, lerp, soa};
+use super::lanes::{byte_of, copy_channels, in_range, lerp, load_words, soa};
 use super::plan::split;
 use crate::kernels::scalar::FAR;
 use crate::kernels::typed::Texels;
@@ -174,13 +174,7 @@ fn read<const C: usize>(
                 if g.gathers {
                     _mm256_i32gather_epi32::<1>(data.as_ptr().cast(), base_v)
                 } else {
-                    let w = |k: usize| {
-                        data.as_ptr()
-                            .add(base[k] as usize)
-                            .cast::<i32>()
-                            .read_unaligned()
-                    };
-                    _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
+                    load_words(data, &base)
                 }
             };
             let mut v = [_mm256_setzero_ps(); C];

@@ -71,3 +71,20 @@ pub(super) fn byte_of(words: __m256i, n: usize) -> __m256 {
         _mm256_cvtepi32_ps(_mm256_and_si256(shifted, _mm256_set1_epi32(0xff)))
     }
 }
+
+/// The 4-byte words at byte offsets `base[k]` of `data`, one load per lane.
+///
+/// # Safety
+/// Each 4-byte read at `base[k]` must lie within `data`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) unsafe fn load_words(data: &[u8], base: &[i32; 8]) -> __m256i {
+    // SAFETY: the caller's guarantee; the reads are unaligned.
+    let w = |k: usize| unsafe {
+        data.as_ptr()
+            .add(base[k] as usize)
+            .cast::<i32>()
+            .read_unaligned()
+    };
+    _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
+}

@@ -4,7 +4,7 @@
 //! reads no padding. Other blocks go to the edge path.
 
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, soa};
+use super::lanes::{byte_of, copy_channels, load_words, soa};
 use super::plan::{all_inside, offsets, split};
 use crate::kernels::typed::Texels;
 use core::arch::x86_64::*;
@@ -40,15 +40,7 @@ pub(super) fn nearest<const C: usize>(
             }
             // SAFETY: each tap is a pixel of the source and `reads_fit`
             // showed its 4-byte read ends within `data`.
-            let words = unsafe {
-                let w = |k: usize| {
-                    data.as_ptr()
-                        .add(base[k] as usize)
-                        .cast::<i32>()
-                        .read_unaligned()
-                };
-                _mm256_setr_epi32(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
-            };
+            let words = unsafe { load_words(data, &base) };
             Some(core::array::from_fn(|c| byte_of(words, c)))
         }
         Texels::F32(data) => {
