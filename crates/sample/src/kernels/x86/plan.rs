@@ -1,11 +1,14 @@
 //! The first half of a block: where its 8 pixels read. Positions are
 //! `Row::at` of `coords` computed four `f64` lanes at a time in the same
-//! operations and order (`a*j + rx`, the projective divide and its
-//! "at infinity" NaN, the grid's exact widening); taps and weights are
+//! operations and order (`a*j + rx`, an affine map's products `a*j` taken
+//! from a table built once per call; the projective divide and its
+//! "at infinity" NaN; the grid's exact widening); taps and weights are
 //! `Source::bilinear`'s in `kernels::scalar`: `x0 = floor(x)` and
 //! `fx = (x - x0) as f32`. A block is planned for the fast path only if every
 //! tap is inside the source (the reference would not consult padding) and
 //! every read stays within the buffer; otherwise it is left to the edge path.
+//! The AVX-512 flavour plans the same way eight lanes at a time
+//! (`avx512::plan_avx512`).
 
 use super::geometry::{Geometry, LANES};
 use super::lanes::in_range;
