@@ -37,18 +37,18 @@ pub(crate) fn weighted_sum<T: Sample>(
     }
 }
 
-/// Two output rows whose terms share loads: output `k` is exactly
+/// `G` output rows whose terms share loads: output `k` is exactly
 /// [`weighted_sum`] of `terms_of(shared, k)` (the shared terms that carry a
 /// weight for it, in order). The SIMD path loads each shared term once for
-/// both rows: a 2-D kernel's taps at the same column in consecutive rows
-/// (`dy` for the upper output, `dy + 1` for the lower) read the same
-/// padded row, so a pair of outputs needs fewer loads than two single rows.
+/// all rows: a 2-D kernel's taps at the same column in consecutive rows
+/// (`dy` for output 0, `dy + k` for output `k`) read the same padded row,
+/// so a group of outputs needs fewer loads than single rows.
 #[inline]
-pub(crate) fn weighted_sum_pair<T: Sample>(
+pub(crate) fn weighted_sum_group<T: Sample, const G: usize>(
     isa: Isa,
-    shared: &[SharedTerm<'_>],
+    shared: &[SharedTerm<'_, G>],
     scratch: &mut Vec<f32>,
-    outs: [&mut [T]; 2],
+    outs: [&mut [T]; G],
 ) {
     match isa {
         Isa::Scalar => {
@@ -56,7 +56,7 @@ pub(crate) fn weighted_sum_pair<T: Sample>(
                 scalar::weighted_sum(&terms::terms_of(shared, k), scratch, out);
             }
         }
-        _ => isa.vectorize(generic::WeightedSumPair { shared, outs }),
+        _ => isa.vectorize(generic::WeightedSumGroup { shared, outs }),
     }
 }
 
