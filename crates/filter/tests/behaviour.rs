@@ -296,6 +296,48 @@ fn auto_is_direct_below_each_paths_crossover_and_fft_from_it() -> TestResult {
     Ok(())
 }
 
+/// The FFT pass keeps its column buffer between calls on a thread; what a
+/// larger call left in it must not reach the next result: the bits equal
+/// those of a first call on a fresh thread, in every padding.
+#[test]
+fn the_fft_passes_kept_buffer_changes_no_bits() -> TestResult {
+    let small =
+        Image::<f32>::from_fn(61, 37, 3, |x, y, c| ((x * 5 + y * 11 + c * 40) % 97) as f32)?;
+    let large = Image::<f32>::from_fn(140, 90, 3, |_, _, _| 1.0e6)?;
+    let k = filter::gaussian_kernel(15.0, None)?;
+    let blur = move |src: &Image<f32>, isa: Isa, padding: Padding| {
+        let mut out = Image::<f32>::new(src.width(), src.height(), 3)?;
+        filter::separable_convolve_into_with_isa(
+            isa,
+            Method::Fft,
+            src.view(),
+            out.view_mut(),
+            &k,
+            &k,
+            padding,
+        )?;
+        Ok::<_, filter::Error>(
+            out.as_slice()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>(),
+        )
+    };
+    for isa in Isa::available() {
+        for padding in [Padding::Reflect101, Padding::Wrap, Padding::Constant(7.0)] {
+            let fresh = {
+                let (blur, small) = (blur.clone(), small.clone());
+                std::thread::spawn(move || blur(&small, isa, padding))
+                    .join()
+                    .map_err(|_| "the fresh thread panicked")??
+            };
+            blur(&large, isa, padding)?;
+            assert_eq!(blur(&small, isa, padding)?, fresh, "{isa}, {padding:?}");
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn one_axis_by_fft_the_other_direct_matches_direct() -> TestResult {
     // σ = 15 puts one axis past the crossover, σ = 1.5 keeps the other direct.

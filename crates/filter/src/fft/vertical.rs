@@ -8,6 +8,7 @@ use crate::axis::Axis;
 use crate::element::Sample;
 use crate::kernels;
 use geom::{ImageViewMut, Isa, Padding};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Column pairs transformed per call of the vertical pass (keeps the
@@ -16,6 +17,38 @@ const PAIRS: usize = 16;
 
 /// Columns per call of the vertical pass.
 const BLOCK: usize = 2 * PAIRS;
+
+/// Column signals kept between calls, per thread, up to this many values
+/// (16 MiB, enough for 1024x768 RGB at σ = 30); a larger buffer is freed
+/// after its call, so a pool of threads holds at most 16 MiB each.
+const KEPT_VALUES: usize = 1 << 21;
+
+thread_local! {
+    /// The column signals of this thread's last vertical pass, for the
+    /// next one: a fresh buffer is 12 MB for 1024x768 RGB at σ = 30, and
+    /// allocating, faulting in and zeroing it on every call cost time.
+    static SPARE_COLUMNS: Cell<Vec<C>> = const { Cell::new(Vec::new()) };
+}
+
+/// A buffer of `len` values whose contents are unspecified: every value
+/// a transform reads is written first (the rows, the padding, and the
+/// zeros after them, in [`Columns::pad`]).
+fn column_buffer(len: usize) -> Vec<C> {
+    let mut data = SPARE_COLUMNS.with(Cell::take);
+    if data.len() >= len {
+        data.truncate(len);
+    } else {
+        data.resize(len, C::new(0.0, 0.0));
+    }
+    data
+}
+
+/// Hands `data` back for the next call on this thread.
+fn keep_columns(data: Vec<C>) {
+    if data.capacity() <= KEPT_VALUES {
+        SPARE_COLUMNS.with(|spare| spare.set(data));
+    }
+}
 
 /// The intermediate handed to [`vertical`], already in the shape the column
 /// transforms want: columns `2q` and `2q + 1` as one complex signal down the
@@ -55,7 +88,7 @@ impl Columns {
         let plan = plan(isa, good_size(len));
         let pairs = row_len.div_ceil(2);
         Columns {
-            data: vec![C::new(0.0, 0.0); pairs * plan.n],
+            data: column_buffer(pairs * plan.n),
             plan,
             row_len,
             height,
@@ -155,6 +188,7 @@ impl Columns {
             for (p, &key) in tail.iter().enumerate() {
                 fill(before + h + p, key);
             }
+            column[self.keys.len()..].fill(C::new(0.0, 0.0));
         }
     }
 }
@@ -230,6 +264,7 @@ pub(crate) fn vertical<T: Sample>(
             || store_block(block, n, axis.before, &mut tile, rows),
         );
     }
+    keep_columns(data);
 }
 
 /// Writes the results in the column segments (length `n`, rows from
