@@ -174,19 +174,14 @@ fn group_terms_block<S: Simd, const G: usize, const V: usize>(
             13 => take::<S, G, V, 13>(simd, &mut acc, &term.weights, &x),
             14 => take::<S, G, V, 14>(simd, &mut acc, &term.weights, &x),
             15 => take::<S, G, V, 15>(simd, &mut acc, &term.weights, &x),
-            present => {
-                for (k, acc) in acc.iter_mut().enumerate() {
-                    if present >> k & 1 == 1 {
-                        update::<S, V>(simd, acc, term.weights[k], &x);
-                    }
-                }
-            }
+            present => add_to_rows::<S, G, V>(simd, &mut acc, &term.weights, &x, present),
         }
     }
     acc
 }
 
-/// Adds `x` with its weight to the sums of the rows in the mask `M`.
+/// [`add_to_rows`] for a mask known at compile time, so the tests on its
+/// bits fold away.
 #[inline(always)]
 fn take<S: Simd, const G: usize, const V: usize, const M: u32>(
     simd: S,
@@ -194,8 +189,21 @@ fn take<S: Simd, const G: usize, const V: usize, const M: u32>(
     weights: &[f32; G],
     x: &[S::f32s; V],
 ) {
+    add_to_rows::<S, G, V>(simd, acc, weights, x, M);
+}
+
+/// Adds `x` with its weight to the sums of the rows whose bit is set in
+/// `mask`.
+#[inline(always)]
+fn add_to_rows<S: Simd, const G: usize, const V: usize>(
+    simd: S,
+    acc: &mut [[S::f32s; V]; G],
+    weights: &[f32; G],
+    x: &[S::f32s; V],
+    mask: u32,
+) {
     for (k, acc) in acc.iter_mut().enumerate() {
-        if M >> k & 1 == 1 {
+        if mask >> k & 1 == 1 {
             update::<S, V>(simd, acc, weights[k], x);
         }
     }
