@@ -36,13 +36,38 @@ pub(crate) struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// Row `y0 + r` of the batch into `out` (`width · channels` values).
+    /// Row `y0 + r` of the batch into `out` (`width · channels` values);
+    /// always inlined, so [`crate::kernels::on_isa`] compiles it for the path.
+    #[inline(always)]
     pub(crate) fn row(&self, r: usize, out: &mut [f32]) {
-        let c = self.channels;
-        for (ch, start) in (0..c).map(|ch| (ch, ((r / 2) * c + ch) * self.stride + self.start)) {
-            let segment = &self.data[start..start + self.width];
-            for (o, z) in out[ch..].iter_mut().step_by(c).zip(segment) {
-                *o = if r.is_multiple_of(2) { z.re } else { z.im };
+        let (c, w) = (self.channels, self.width);
+        let segment = |ch: usize| {
+            let start = ((r / 2) * c + ch) * self.stride + self.start;
+            &self.data[start..start + w]
+        };
+        let part = |z: &C| if r.is_multiple_of(2) { z.re } else { z.im };
+        // One loop per channel count, each a zip the compiler vectorizes.
+        match c {
+            1 => {
+                for (o, z) in out.iter_mut().zip(segment(0)) {
+                    *o = part(z);
+                }
+            }
+            3 => {
+                let planes = segment(0).iter().zip(segment(1)).zip(segment(2));
+                for (px, ((a, b), c)) in out.chunks_exact_mut(3).zip(planes) {
+                    px.copy_from_slice(&[part(a), part(b), part(c)]);
+                }
+            }
+            _ => {
+                let planes = segment(0)
+                    .iter()
+                    .zip(segment(1))
+                    .zip(segment(2))
+                    .zip(segment(3));
+                for (px, (((a, b), c), d)) in out.chunks_exact_mut(4).zip(planes) {
+                    px.copy_from_slice(&[part(a), part(b), part(c), part(d)]);
+                }
             }
         }
     }

@@ -10,16 +10,21 @@
 //! imaginary parts are the two convolutions), which costs the same as a real
 //! FFT each.
 //!
-//! RustFFT's algorithms differ by instruction set, so the planner follows
-//! the requested [`geom::Isa`]: scalar planner for [`geom::Isa::Scalar`] (the same bits
-//! on every machine), AVX for AVX2/AVX-512, NEON for NEON. The result is
-//! within float noise of the direct path, not bit-identical to it.
+//! The horizontal pass uses RustFFT, whose algorithms differ by instruction
+//! set, so its planner follows the requested [`geom::Isa`]: scalar planner
+//! for [`geom::Isa::Scalar`] (the same bits on every machine), AVX for
+//! AVX2/AVX-512, NEON for NEON. The vertical pass transforms sixteen column
+//! pairs at once, one per vector lane, with our own transform (`lanes`),
+//! which gives the same bits on every path. The result is within float
+//! noise of the direct path, not bit-identical to it.
 //!
-//! By stage: `plan` (transforms, kernel spectra, the plan cache),
-//! `horizontal` (row pairs through the FFT in batches), `vertical` (the
-//! batches transposed into column signals, then transformed and stored).
+//! By stage: `plan` (RustFFT transforms, kernel spectra, the plan cache),
+//! `horizontal` (row pairs through the FFT in batches), `lanes` (the
+//! lane-parallel transform), `vertical` (the horizontal results in strips
+//! of 32 columns, transformed down the rows and stored).
 
 mod horizontal;
+mod lanes;
 mod plan;
 mod vertical;
 

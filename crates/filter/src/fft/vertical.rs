@@ -1,63 +1,71 @@
-//! The vertical pass by FFT: the horizontal results transposed into column
-//! signals (two columns per complex signal), padded down the rows by the
-//! padding rule, transformed in blocks and stored.
+//! The vertical pass by FFT: the horizontal results, row by row, in strips
+//! of 32 columns, each strip transformed down its rows sixteen column pairs
+//! at a time ([`super::lanes`]), then stored.
 
 use super::horizontal::{BATCH_ROWS, Batch};
-use super::plan::{C, Plan, good_size, plan};
+use super::lanes::{LANES, Row, lane_plan, lane_size};
 use crate::axis::Axis;
 use crate::element::Sample;
 use crate::kernels;
 use geom::{ImageViewMut, Isa, Padding};
 use std::cell::Cell;
-use std::sync::Arc;
 
-/// Column pairs transformed per call of the vertical pass (keeps the
-/// working set in L2).
-const PAIRS: usize = 16;
+/// Columns per strip: column `e0 + k` is the real part of lane `k`, column
+/// `e0 + 16 + k` its imaginary part.
+const STRIP: usize = 2 * LANES;
 
-/// Columns per call of the vertical pass.
-const BLOCK: usize = 2 * PAIRS;
-
-/// Column signals kept between calls, per thread, up to this many values
-/// (16 MiB, enough for 1024x768 RGB at σ = 30); a larger buffer is freed
-/// after its call, so a pool of threads holds at most 16 MiB each.
-const KEPT_VALUES: usize = 1 << 21;
+/// Strip rows kept between calls, per thread, up to this many (16 MiB,
+/// enough for 1024x768 RGB at σ = 30); a larger buffer is freed after its
+/// call, so a pool of threads holds at most 16 MiB each.
+const KEPT_ROWS: usize = 1 << 17;
 
 thread_local! {
-    /// The column signals of this thread's last vertical pass, for the
-    /// next one: a fresh buffer is 12 MB for 1024x768 RGB at σ = 30, and
-    /// allocating, faulting in and zeroing it on every call cost time.
-    static SPARE_COLUMNS: Cell<Vec<C>> = const { Cell::new(Vec::new()) };
+    /// The strips of this thread's last vertical pass, for the next one: a
+    /// fresh buffer is 12 MB for 1024x768 RGB at σ = 30, and allocating,
+    /// faulting in and zeroing it on every call cost time.
+    static SPARE_STRIPS: Cell<Vec<Row>> = const { Cell::new(Vec::new()) };
 }
 
-/// A buffer of `len` values whose contents are unspecified: every value
-/// a transform reads is written first (the rows, the padding, and the
+/// A buffer of `len` rows whose contents are unspecified: every row a
+/// transform reads is written first (the image rows, the padding, and the
 /// zeros after them, in [`Columns::pad`]).
-fn column_buffer(len: usize) -> Vec<C> {
-    let mut data = SPARE_COLUMNS.with(Cell::take);
+fn strip_buffer(len: usize) -> Vec<Row> {
+    let mut data = SPARE_STRIPS.with(Cell::take);
     if data.len() >= len {
         data.truncate(len);
     } else {
-        data.resize(len, C::new(0.0, 0.0));
+        data.resize(len, Row::ZERO);
     }
     data
 }
 
 /// Hands `data` back for the next call on this thread.
-fn keep_columns(data: Vec<C>) {
-    if data.capacity() <= KEPT_VALUES {
-        SPARE_COLUMNS.with(|spare| spare.set(data));
+fn keep_strips(data: Vec<Row>) {
+    if data.capacity() <= KEPT_ROWS {
+        SPARE_STRIPS.with(|spare| spare.set(data));
     }
 }
 
+/// The strip row of `values` (a whole row of the intermediate) for the
+/// strip of columns from `e0`; columns past the row are zero.
+#[inline(always)]
+fn strip_row(values: &[f32], e0: usize) -> Row {
+    let mut row = Row::ZERO;
+    let part = &values[e0.min(values.len())..(e0 + STRIP).min(values.len())];
+    let (re, im) = part.split_at(part.len().min(LANES));
+    row.re[..re.len()].copy_from_slice(re);
+    row.im[..im.len()].copy_from_slice(im);
+    row
+}
+
 /// The intermediate handed to [`vertical`], already in the shape the column
-/// transforms want: columns `2q` and `2q + 1` as one complex signal down the
-/// padded rows (the padding rule applied, then zeros up to the transform
-/// length `n`), each in its own segment of `data`, so the column transforms
-/// run in place.
+/// transforms want: strip `s` holds columns `32s .. 32s + 32` of every
+/// padded row (the padding rule applied, then zeros up to the transform
+/// length `n`), `n` rows in a segment of `data`, so the transforms run in
+/// place.
 pub(crate) struct Columns {
-    data: Vec<C>,
-    plan: Arc<Plan>,
+    data: Vec<Row>,
+    n: usize,
     row_len: usize,
     height: usize,
     /// Padded rows ahead of the image (the kernel's `before`).
@@ -65,173 +73,104 @@ pub(crate) struct Columns {
     /// The key (source row, or `height` for the constant row) of every
     /// padded row.
     keys: Vec<usize>,
-    /// The horizontal pass of the constant row, per column pair.
-    constant: Vec<C>,
-    /// Rows given one at a time and not yet written: consecutive keys
-    /// from `first`.
-    pending: Vec<f32>,
-    first: usize,
-    count: usize,
+    /// The horizontal pass of the constant row, per strip.
+    constant: Vec<Row>,
+    /// The rows of a batch, in column order.
+    rows: Vec<f32>,
 }
 
 impl Columns {
     /// Room for `height` rows of `row_len` values, padded for `axis` by
     /// `padding`.
     pub(crate) fn new(
-        isa: Isa,
+        _isa: Isa,
         row_len: usize,
         height: usize,
         axis: Axis<'_>,
         padding: Padding,
     ) -> Self {
         let len = height + axis.weights.len() - 1;
-        let plan = plan(isa, good_size(len));
-        let pairs = row_len.div_ceil(2);
+        let n = lane_size(len);
+        let strips = row_len.div_ceil(STRIP);
         Columns {
-            data: column_buffer(pairs * plan.n),
-            plan,
+            data: strip_buffer(strips * n),
+            n,
             row_len,
             height,
             before: axis.before,
             keys: (0..len)
                 .map(|p| crate::rows::row_key(padding, p, axis.before, height))
                 .collect(),
-            constant: vec![C::new(0.0, 0.0); pairs],
-            pending: vec![0.0; BATCH_ROWS * row_len],
-            first: 0,
-            count: 0,
+            constant: vec![Row::ZERO; strips],
+            rows: vec![0.0; BATCH_ROWS * row_len],
         }
     }
 
-    /// Stores row `key` (`height`: the constant row); rows are cheapest
-    /// given in increasing order.
+    /// Stores row `key` (`height`: the constant row), in any order.
     pub(crate) fn put(&mut self, key: usize, values: &[f32]) {
-        let len = self.row_len;
+        let values = &values[..self.row_len];
         if key >= self.height {
-            for (q, z) in self.constant.iter_mut().enumerate() {
-                let im = if 2 * q + 1 < len {
-                    values[2 * q + 1]
-                } else {
-                    0.0
-                };
-                *z = C::new(values[2 * q], im);
+            for (s, row) in self.constant.iter_mut().enumerate() {
+                *row = strip_row(values, s * STRIP);
             }
             return;
         }
-        if self.count > 0 && key != self.first + self.count {
-            self.flush();
-        }
-        if self.count == 0 {
-            self.first = key;
-        }
-        let at = self.count * len;
-        self.pending[at..at + len].copy_from_slice(&values[..len]);
-        self.count += 1;
-        if self.count == BATCH_ROWS {
-            self.flush();
+        let at = self.before + key;
+        for (s, strip) in self.data.chunks_exact_mut(self.n).enumerate() {
+            strip[at] = strip_row(values, s * STRIP);
         }
     }
 
-    /// Writes the pending rows into their column signals.
-    fn flush(&mut self) {
-        let (first, count, len, n) = (self.first, self.count, self.row_len, self.plan.n);
-        let at = self.before + first;
-        for (q, column) in self.data.chunks_exact_mut(n).enumerate() {
-            let out = &mut column[at..at + count];
-            for (z, row) in out.iter_mut().zip(self.pending.chunks_exact(len)) {
-                let im = if 2 * q + 1 < len { row[2 * q + 1] } else { 0.0 };
-                *z = C::new(row[2 * q], im);
-            }
-        }
-        self.count = 0;
-    }
-
-    /// Stores a batch of the FFT horizontal pass.
+    /// Stores a batch of the FFT horizontal pass: its rows in column order
+    /// first, then each strip's rows of the batch, which lie together.
     pub(crate) fn put_batch(&mut self, isa: Isa, batch: &Batch<'_>) {
-        let (len, n) = (self.row_len, self.plan.n);
+        let len = self.row_len;
+        let rows = &mut self.rows[..batch.count * len];
         let at = self.before + batch.y0;
-        let data = &mut self.data;
+        let (data, n) = (&mut self.data, self.n);
         kernels::on_isa(
             isa,
             #[inline(always)]
-            || scatter(batch, data, n, at, len),
+            || {
+                for (r, row) in rows.chunks_exact_mut(len).enumerate() {
+                    batch.row(r, row);
+                }
+                for (s, strip) in data.chunks_exact_mut(n).enumerate() {
+                    let out = &mut strip[at..at + batch.count];
+                    for (o, row) in out.iter_mut().zip(rows.chunks_exact(len)) {
+                        *o = strip_row(row, s * STRIP);
+                    }
+                }
+            },
         );
     }
 
-    /// Writes out what is pending.
-    pub(crate) fn finish(mut self) -> Self {
-        if self.count > 0 {
-            self.flush();
-        }
+    /// Hands the columns over once every row is in.
+    pub(crate) fn finish(self) -> Self {
         self
     }
 
-    /// Fills the padded rows of the column signals in `block` (column
-    /// pairs from `q0`), just before they are transformed.
-    fn pad(&self, q0: usize, block: &mut [C]) {
-        let (n, before, h) = (self.plan.n, self.before, self.height);
+    /// Fills the padded rows of strip `s` (`strip`), just before it is
+    /// transformed.
+    fn pad(&self, s: usize, strip: &mut [Row]) {
+        let (before, h) = (self.before, self.height);
         let (head, tail) = self.keys.split_at(before);
         let tail = &tail[h..];
-        for (column, &constant) in block.chunks_exact_mut(n).zip(&self.constant[q0..]) {
-            let mut fill = |p: usize, key: usize| {
-                column[p] = if key < h {
-                    column[before + key]
-                } else {
-                    constant
-                };
+        let constant = self.constant[s];
+        let mut fill = |p: usize, key: usize| {
+            strip[p] = if key < h {
+                strip[before + key]
+            } else {
+                constant
             };
-            // Two loops, not one over a chain: the chained form measured
-            // 2-3% slower on a σ = 30 blur.
-            for (p, &key) in head.iter().enumerate() {
-                fill(p, key);
-            }
-            for (p, &key) in tail.iter().enumerate() {
-                fill(before + h + p, key);
-            }
-            column[self.keys.len()..].fill(C::new(0.0, 0.0));
+        };
+        for (p, &key) in head.iter().enumerate() {
+            fill(p, key);
         }
-    }
-}
-
-/// Writes `batch` into the column segments (length `n`) of `columns`, rows
-/// from `at` (always inlined, so [`crate::kernels::on_isa`] compiles it for the path).
-#[inline(always)]
-fn scatter(batch: &Batch<'_>, columns: &mut [C], n: usize, at: usize, len: usize) {
-    let (c, count, bn, start, data) = (
-        batch.channels,
-        batch.count,
-        batch.stride,
-        batch.start,
-        batch.data,
-    );
-    // Element e = x·c + ch is pixel x, channel ch.
-    let (mut x, mut ch) = (0usize, 0usize);
-    for (q, column) in columns.chunks_exact_mut(n).enumerate() {
-        let out = &mut column[at..at + count];
-        let first = (ch * bn) + start + x;
-        ch += 1;
-        if ch == c {
-            ch = 0;
-            x += 1;
+        for (p, &key) in tail.iter().enumerate() {
+            fill(before + h + p, key);
         }
-        let second = (2 * q + 1 < len).then(|| (ch * bn) + start + x);
-        ch += 1;
-        if ch == c {
-            ch = 0;
-            x += 1;
-        }
-        for (j, rows) in out.chunks_mut(2).enumerate() {
-            let offset = j * c * bn;
-            let a = data[offset + first];
-            let b = match second {
-                Some(s) => data[offset + s],
-                None => C::new(0.0, 0.0),
-            };
-            rows[0] = C::new(a.re, b.re);
-            if let Some(z) = rows.get_mut(1) {
-                *z = C::new(a.im, b.im);
-            }
-        }
+        strip[self.keys.len()..].fill(Row::ZERO);
     }
 }
 
@@ -244,52 +183,35 @@ pub(crate) fn vertical<T: Sample>(
     axis: Axis<'_>,
     mut dst: ImageViewMut<'_, T>,
 ) {
-    let (h, row_len) = (dst.height(), columns.row_len);
-    let plan = columns.plan.clone();
-    let n = plan.n;
+    let (n, row_len) = (columns.n, columns.row_len);
+    let plan = lane_plan(n);
     let spectrum = plan.kernel_spectrum(axis.weights, axis.before);
-    let mut scratch = vec![C::new(0.0, 0.0); plan.scratch_len()];
-    // Results of one block, row by row, before the conversion to `T`.
-    let mut tile = vec![0.0f32; h * BLOCK];
     let mut data = std::mem::take(&mut columns.data);
-    for (b, block) in data.chunks_mut(PAIRS * n).enumerate() {
-        let e0 = b * BLOCK;
-        let cols = (row_len - e0).min(BLOCK);
-        columns.pad(b * PAIRS, block);
-        plan.convolve(isa, block, &spectrum, &mut scratch);
+    for (s, strip) in data.chunks_exact_mut(n).enumerate() {
+        let e0 = s * STRIP;
+        let cols = (row_len - e0).min(STRIP);
+        columns.pad(s, strip);
+        plan.convolve(isa, strip, &spectrum);
         let rows = dst.rows_mut().map(|row| &mut row[e0..e0 + cols]);
         kernels::on_isa(
             isa,
             #[inline(always)]
-            || store_block(block, n, axis.before, &mut tile, rows),
+            || store_strip(&strip[axis.before..], rows),
         );
     }
-    keep_columns(data);
+    keep_strips(data);
 }
 
-/// Writes the results in the column segments (length `n`, rows from
-/// `before`) of `block` to the output rows, through `tile` (always inlined,
-/// so [`crate::kernels::on_isa`] compiles it for the path).
+/// Writes the rows of a transformed strip (from the first output row) to
+/// the output rows (always inlined, so [`crate::kernels::on_isa`] compiles
+/// it for the path).
 #[inline(always)]
-fn store_block<'a, T: Sample + 'a>(
-    block: &[C],
-    n: usize,
-    before: usize,
-    tile: &mut [f32],
-    rows: impl Iterator<Item = &'a mut [T]>,
-) {
-    let h = tile.len() / BLOCK;
-    for (chunk, tile_rows) in tile.chunks_mut(8 * BLOCK).enumerate() {
-        for (p, segment) in block.chunks_exact(n).enumerate() {
-            let valid = &segment[before + chunk * 8..before + h];
-            for (row, z) in tile_rows.chunks_exact_mut(BLOCK).zip(valid) {
-                row[2 * p] = z.re;
-                row[2 * p + 1] = z.im;
-            }
-        }
-    }
-    for (row, out) in tile.chunks_exact(BLOCK).zip(rows) {
+fn store_strip<'a, T: Sample + 'a>(strip: &[Row], rows: impl Iterator<Item = &'a mut [T]>) {
+    let mut values = [0.0f32; STRIP];
+    for (row, out) in strip.iter().zip(rows) {
+        values[..LANES].copy_from_slice(&row.re);
+        values[LANES..].copy_from_slice(&row.im);
         let cols = out.len();
-        T::store_row(&row[..cols], out);
+        T::store_row(&values[..cols], out);
     }
 }

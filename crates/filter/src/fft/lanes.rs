@@ -1,0 +1,669 @@
+//! Sixteen complex signals transformed at once, one per lane: the column
+//! FFTs of the vertical pass, run on rows of the intermediate as they lie.
+//!
+//! A [`Row`] holds value `p` of sixteen signals: signal `k` is `re[k] +
+//! i·im[k]`. Every step of a transform does the same arithmetic on all
+//! sixteen lanes, so it is plain element-wise code on arrays of sixteen
+//! `f32`, which the compiler turns into one AVX-512 vector (two AVX2 or four
+//! NEON ones), with no shuffles and no transposition of the data. The
+//! operations and their order do not depend on the instruction set, and
+//! Rust never fuses a multiply and an add on its own, so every path gives
+//! the bits of the scalar build.
+//!
+//! The transform is a mixed-radix decimation in frequency (radices 4, 2, 3
+//! and 5) without the final digit reversal: its spectrum comes out in a
+//! scrambled order ([`LanePlan::position`]). Convolution does not need the
+//! natural order. The kernel's spectrum is put in the same order, the two
+//! are multiplied, and the inverse runs the stages backwards, each one
+//! conjugated and transposed, which undoes the scrambling.
+
+use crate::cache::lock;
+use geom::Isa;
+use pulp::Simd;
+use std::f64::consts::TAU;
+use std::sync::{Arc, Mutex};
+
+/// Signals per [`Row`].
+pub(crate) const LANES: usize = 16;
+
+/// Value `p` of sixteen complex signals, aligned to a cache line (a row is
+/// two whole lines).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(64))]
+pub(crate) struct Row {
+    pub(crate) re: [f32; LANES],
+    pub(crate) im: [f32; LANES],
+}
+
+impl Row {
+    pub(crate) const ZERO: Row = Row {
+        re: [0.0; LANES],
+        im: [0.0; LANES],
+    };
+}
+
+/// Lanes `v·L .. v·L + L` of a row (`L` = `S::F32_LANES`), one vector each
+/// for the real and imaginary parts.
+#[derive(Clone, Copy)]
+struct Cv<S: Simd> {
+    re: S::f32s,
+    im: S::f32s,
+}
+
+#[inline(always)]
+fn load<S: Simd>(row: &Row, v: usize) -> Cv<S> {
+    Cv {
+        re: S::as_simd_f32s(&row.re).0[v],
+        im: S::as_simd_f32s(&row.im).0[v],
+    }
+}
+
+#[inline(always)]
+fn store<S: Simd>(row: &mut Row, v: usize, value: Cv<S>) {
+    S::as_mut_simd_f32s(&mut row.re).0[v] = value.re;
+    S::as_mut_simd_f32s(&mut row.im).0[v] = value.im;
+}
+
+#[inline(always)]
+fn add<S: Simd>(simd: S, a: Cv<S>, b: Cv<S>) -> Cv<S> {
+    Cv {
+        re: simd.add_f32s(a.re, b.re),
+        im: simd.add_f32s(a.im, b.im),
+    }
+}
+
+#[inline(always)]
+fn sub<S: Simd>(simd: S, a: Cv<S>, b: Cv<S>) -> Cv<S> {
+    Cv {
+        re: simd.sub_f32s(a.re, b.re),
+        im: simd.sub_f32s(a.im, b.im),
+    }
+}
+
+/// `a · (c + i·s)`, `c` and `s` splatted.
+#[inline(always)]
+fn rotate<S: Simd>(simd: S, a: Cv<S>, c: S::f32s, s: S::f32s) -> Cv<S> {
+    Cv {
+        re: simd.sub_f32s(simd.mul_f32s(a.re, c), simd.mul_f32s(a.im, s)),
+        im: simd.add_f32s(simd.mul_f32s(a.re, s), simd.mul_f32s(a.im, c)),
+    }
+}
+
+/// `a · w`, real `w` splatted.
+#[inline(always)]
+fn scale<S: Simd>(simd: S, a: Cv<S>, w: S::f32s) -> Cv<S> {
+    Cv {
+        re: simd.mul_f32s(a.re, w),
+        im: simd.mul_f32s(a.im, w),
+    }
+}
+
+/// `a + i·b` when `plus`, else `a - i·b`.
+#[inline(always)]
+fn add_i<S: Simd>(simd: S, a: Cv<S>, b: Cv<S>, plus: bool) -> Cv<S> {
+    if plus {
+        Cv {
+            re: simd.sub_f32s(a.re, b.im),
+            im: simd.add_f32s(a.im, b.re),
+        }
+    } else {
+        Cv {
+            re: simd.add_f32s(a.re, b.im),
+            im: simd.sub_f32s(a.im, b.re),
+        }
+    }
+}
+
+/// The DFT of `R` points, `y[p] = Σ_q x[q] · e^{∓2πi·pq/R}` (minus sign
+/// when `FORWARD`); `roots[r - 1]` is `(cos, sin)` of `2π·r/R`.
+#[inline(always)]
+fn dft<S: Simd, const R: usize, const FORWARD: bool>(
+    simd: S,
+    x: [Cv<S>; R],
+    roots: &[[f32; 2]; 2],
+) -> [Cv<S>; R] {
+    let mut y = x;
+    match R {
+        2 => {
+            y[0] = add(simd, x[0], x[1]);
+            y[1] = sub(simd, x[0], x[1]);
+        }
+        4 => {
+            let (t0, t1) = (add(simd, x[0], x[2]), sub(simd, x[0], x[2]));
+            let (t2, t3) = (add(simd, x[1], x[3]), sub(simd, x[1], x[3]));
+            y[0] = add(simd, t0, t2);
+            y[2] = sub(simd, t0, t2);
+            // e^{-iπ/2} = -i forward, +i inverse.
+            y[1] = add_i(simd, t1, t3, !FORWARD);
+            y[3] = add_i(simd, t1, t3, FORWARD);
+        }
+        _ => {
+            // Odd R: points q and R - q share cos(θpq) and have opposite
+            // sines, so their sum and difference serve both.
+            let half = R / 2;
+            let mut sums = [x[0]; 2];
+            let mut diffs = [x[0]; 2];
+            for q in 1..=half {
+                sums[q - 1] = add(simd, x[q], x[R - q]);
+                diffs[q - 1] = sub(simd, x[q], x[R - q]);
+            }
+            for sum in &sums[..half] {
+                y[0] = add(simd, y[0], *sum);
+            }
+            for p in 1..=half {
+                let mut even = x[0];
+                let mut odd: Option<Cv<S>> = None;
+                for q in 1..=half {
+                    // θ·pq folded to r in 1 ..= half: cos is even, sin odd.
+                    let r = (p * q) % R;
+                    let (r, sign) = if r <= half { (r, 1.0) } else { (R - r, -1.0) };
+                    let [c, s] = roots[r - 1];
+                    even = add(simd, even, scale(simd, sums[q - 1], simd.splat_f32s(c)));
+                    let term = scale(simd, diffs[q - 1], simd.splat_f32s(sign * s));
+                    odd = Some(match odd {
+                        Some(odd) => add(simd, odd, term),
+                        None => term,
+                    });
+                }
+                let odd = odd.unwrap_or(x[0]);
+                // Forward: y[p] = even - i·odd, y[R - p] = even + i·odd.
+                y[p] = add_i(simd, even, odd, !FORWARD);
+                y[R - p] = add_i(simd, even, odd, FORWARD);
+            }
+        }
+    }
+    y
+}
+
+/// One stage of the transform: blocks of `span` rows, each split into
+/// `radix` interleaved parts of `span / radix` rows.
+struct Stage {
+    radix: usize,
+    span: usize,
+    /// `e^{-2πi·pj/span}` as `[cos, sin]` at `j·(radix - 1) + p - 1`, for
+    /// `j` in `0 .. span / radix` and `p` in `1 .. radix`.
+    twiddles: Vec<[f32; 2]>,
+    /// `(cos, sin)` of `2π·r/radix` for `r = 1, 2` (odd radices only).
+    roots: [[f32; 2]; 2],
+}
+
+impl Stage {
+    fn new(radix: usize, span: usize) -> Stage {
+        let m = span / radix;
+        let mut twiddles = Vec::with_capacity(m * (radix - 1));
+        for j in 0..m {
+            for p in 1..radix {
+                let angle = -TAU * (p * j) as f64 / span as f64;
+                twiddles.push([angle.cos() as f32, angle.sin() as f32]);
+            }
+        }
+        let root = |r: usize| {
+            let angle = TAU * r as f64 / radix as f64;
+            [angle.cos() as f32, angle.sin() as f32]
+        };
+        Stage {
+            radix,
+            span,
+            twiddles,
+            roots: [root(1), root(2)],
+        }
+    }
+
+    #[inline(always)]
+    fn forward<S: Simd, const R: usize>(&self, simd: S, rows: &mut [Row]) {
+        let m = self.span / R;
+        for block in rows.chunks_exact_mut(self.span) {
+            for j in 0..m {
+                let w = &self.twiddles[j * (R - 1)..(j + 1) * (R - 1)];
+                let c: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(w[p.max(1) - 1][0]));
+                let s: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(w[p.max(1) - 1][1]));
+                for v in 0..LANES / S::F32_LANES {
+                    let x: [Cv<S>; R] = std::array::from_fn(|q| load(&block[j + q * m], v));
+                    let mut y = dft::<S, R, true>(simd, x, &self.roots);
+                    if j > 0 {
+                        for p in 1..R {
+                            y[p] = rotate(simd, y[p], c[p], s[p]);
+                        }
+                    }
+                    for (q, y) in y.into_iter().enumerate() {
+                        store(&mut block[j + q * m], v, y);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The forward stage conjugated and transposed: `R` times its inverse.
+    #[inline(always)]
+    fn inverse<S: Simd, const R: usize>(&self, simd: S, rows: &mut [Row]) {
+        let m = self.span / R;
+        for block in rows.chunks_exact_mut(self.span) {
+            for j in 0..m {
+                let w = &self.twiddles[j * (R - 1)..(j + 1) * (R - 1)];
+                let c: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(w[p.max(1) - 1][0]));
+                let s: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(-w[p.max(1) - 1][1]));
+                for v in 0..LANES / S::F32_LANES {
+                    let mut x: [Cv<S>; R] = std::array::from_fn(|q| load(&block[j + q * m], v));
+                    if j > 0 {
+                        for p in 1..R {
+                            x[p] = rotate(simd, x[p], c[p], s[p]);
+                        }
+                    }
+                    let y = dft::<S, R, false>(simd, x, &self.roots);
+                    for (q, y) in y.into_iter().enumerate() {
+                        store(&mut block[j + q * m], v, y);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The transforms of one length.
+pub(crate) struct LanePlan {
+    pub(crate) n: usize,
+    /// Forward order: spans `n`, `n / r₁`, ….
+    stages: Vec<Stage>,
+}
+
+impl LanePlan {
+    fn new(n: usize) -> LanePlan {
+        let mut stages = Vec::new();
+        let mut span = n;
+        for radix in radices(n) {
+            stages.push(Stage::new(radix, span));
+            span /= radix;
+        }
+        LanePlan { n, stages }
+    }
+
+    /// Transforms the `n` rows in place; frequency `k` lands at
+    /// [`LanePlan::position`]`(k)`.
+    #[inline(always)]
+    fn forward<S: Simd>(&self, simd: S, rows: &mut [Row]) {
+        for stage in &self.stages {
+            match stage.radix {
+                4 => stage.forward::<S, 4>(simd, rows),
+                2 => stage.forward::<S, 2>(simd, rows),
+                3 => stage.forward::<S, 3>(simd, rows),
+                _ => stage.forward::<S, 5>(simd, rows),
+            }
+        }
+    }
+
+    /// `n` times the inverse of [`LanePlan::forward`].
+    #[inline(always)]
+    fn inverse<S: Simd>(&self, simd: S, rows: &mut [Row]) {
+        for stage in self.stages.iter().rev() {
+            match stage.radix {
+                4 => stage.inverse::<S, 4>(simd, rows),
+                2 => stage.inverse::<S, 2>(simd, rows),
+                3 => stage.inverse::<S, 3>(simd, rows),
+                _ => stage.inverse::<S, 5>(simd, rows),
+            }
+        }
+    }
+
+    /// Where [`LanePlan::forward`] puts frequency `k`.
+    pub(crate) fn position(&self, k: usize) -> usize {
+        let (mut k, mut at) = (k % self.n.max(1), 0);
+        for stage in &self.stages {
+            let m = stage.span / stage.radix;
+            at += (k % stage.radix) * m;
+            k /= stage.radix;
+        }
+        at
+    }
+
+    /// The spectrum of `kernel` (taps `t = 0 .. L`, `before` of them ahead
+    /// of the centre) in the forward transform's order, scaled by `1/n`:
+    /// after [`LanePlan::forward`], a product with it and
+    /// [`LanePlan::inverse`], row `x + before` is `Σ_t k[t] · z[x + t]`
+    /// (circularly). Computed in `f64` from the definition; real for a
+    /// symmetric, centred kernel.
+    pub(crate) fn kernel_spectrum(&self, kernel: &[f32], before: usize) -> LaneSpectrum {
+        let n = self.n;
+        // e^{-2πi·j/n} for every j, so each term is one lookup.
+        let unit: Vec<(f64, f64)> = (0..n)
+            .map(|j| {
+                let angle = -TAU * j as f64 / n as f64;
+                (angle.cos(), angle.sin())
+            })
+            .collect();
+        let taps: Vec<(usize, f64)> = kernel
+            .iter()
+            .enumerate()
+            .map(|(t, &w)| ((before + n - t % n) % n, f64::from(w)))
+            .collect();
+        let symmetric = 2 * before + 1 == kernel.len() && kernel.iter().eq(kernel.iter().rev());
+        let scale = 1.0 / n as f64;
+        let mut real = vec![0.0f32; if symmetric { n } else { 0 }];
+        let mut complex = vec![[0.0f32; 2]; if symmetric { 0 } else { n }];
+        for k in 0..n {
+            let (mut re, mut im) = (0.0, 0.0);
+            for &(at, w) in &taps {
+                let (c, s) = unit[(at * k) % n];
+                re += w * c;
+                im += w * s;
+            }
+            let pos = self.position(k);
+            if symmetric {
+                real[pos] = (re * scale) as f32;
+            } else {
+                complex[pos] = [(re * scale) as f32, (im * scale) as f32];
+            }
+        }
+        if symmetric {
+            LaneSpectrum::Real(real)
+        } else {
+            LaneSpectrum::Complex(complex)
+        }
+    }
+
+    /// Circular convolution of each lane of `rows` (`n` of them) with the
+    /// kernel whose spectrum is `spectrum` (from
+    /// [`LanePlan::kernel_spectrum`]).
+    pub(crate) fn convolve(&self, isa: Isa, rows: &mut [Row], spectrum: &LaneSpectrum) {
+        isa.vectorize(Convolve {
+            plan: self,
+            rows,
+            spectrum,
+        });
+    }
+}
+
+/// [`LanePlan::convolve`] as a pulp operation.
+struct Convolve<'a> {
+    plan: &'a LanePlan,
+    rows: &'a mut [Row],
+    spectrum: &'a LaneSpectrum,
+}
+
+impl pulp::WithSimd for Convolve<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let rows = self.rows;
+        self.plan.forward(simd, rows);
+        let vectors = LANES / S::F32_LANES;
+        match self.spectrum {
+            LaneSpectrum::Real(g) => {
+                for (row, &g) in rows.iter_mut().zip(g) {
+                    let g = simd.splat_f32s(g);
+                    for v in 0..vectors {
+                        store(row, v, scale(simd, load(row, v), g));
+                    }
+                }
+            }
+            LaneSpectrum::Complex(g) => {
+                for (row, &[c, s]) in rows.iter_mut().zip(g) {
+                    let (c, s) = (simd.splat_f32s(c), simd.splat_f32s(s));
+                    for v in 0..vectors {
+                        store(row, v, rotate(simd, load(row, v), c, s));
+                    }
+                }
+            }
+        }
+        self.plan.inverse(simd, rows);
+    }
+}
+
+/// A kernel's spectrum in [`LanePlan::forward`]'s order.
+pub(crate) enum LaneSpectrum {
+    Real(Vec<f32>),
+    Complex(Vec<[f32; 2]>),
+}
+
+/// The radices of `n = 2^a 3^b 5^c`, in stage order: 5s, 3s, 4s, then a 2
+/// if `a` is odd. Lengths with other prime factors are not planned (see
+/// [`lane_size`]).
+fn radices(n: usize) -> Vec<usize> {
+    let mut rest = n.max(1);
+    let mut out = Vec::new();
+    for p in [5, 3, 4, 2] {
+        while rest.is_multiple_of(p) {
+            rest /= p;
+            out.push(p);
+        }
+    }
+    debug_assert_eq!(rest, 1, "{n} is not 2^a 3^b 5^c");
+    out
+}
+
+/// Operations per row and stage, for [`lane_size`]: the vector additions
+/// and multiplications of one butterfly divided by its rows.
+fn stage_cost(radix: usize) -> f64 {
+    match radix {
+        2 => 5.0,
+        3 => 9.3,
+        4 => 8.5,
+        _ => 12.8,
+    }
+}
+
+/// The length `>= n` of `2^a 3^b 5^c` with the fewest operations per
+/// transform (about `n · Σ stage costs`); a power of two wins over a
+/// slightly shorter length with factors 3 and 5.
+pub(crate) fn lane_size(n: usize) -> usize {
+    let n = n.max(1);
+    let cost = |m: usize| m as f64 * radices(m).into_iter().map(stage_cost).sum::<f64>();
+    let mut best = (f64::INFINITY, n);
+    let mut m = n;
+    // The next power of two bounds the search: 4^a costs 8.5 per factor
+    // of 4, below any mix of the other radices.
+    while m <= n.next_power_of_two() {
+        if is_smooth(m) {
+            let c = cost(m);
+            if c < best.0 {
+                best = (c, m);
+            }
+        }
+        m += 1;
+    }
+    best.1
+}
+
+fn is_smooth(m: usize) -> bool {
+    let mut rest = m;
+    for p in [2, 3, 5] {
+        while rest.is_multiple_of(p) {
+            rest /= p;
+        }
+    }
+    rest == 1
+}
+
+/// Plans kept, most recent last.
+const LANE_PLAN_CACHE_CAPACITY: usize = 8;
+
+static LANE_PLANS: Mutex<Vec<Arc<LanePlan>>> = Mutex::new(Vec::new());
+
+/// The plan for length `n` (from [`lane_size`]), from the cache or made.
+pub(crate) fn lane_plan(n: usize) -> Arc<LanePlan> {
+    let mut cache = lock(&LANE_PLANS);
+    if let Some(pos) = cache.iter().position(|p| p.n == n) {
+        let plan = cache.remove(pos);
+        cache.push(plan.clone());
+        return plan;
+    }
+    let plan = Arc::new(LanePlan::new(n));
+    if cache.len() >= LANE_PLAN_CACHE_CAPACITY {
+        cache.remove(0);
+    }
+    cache.push(plan.clone());
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pulp operation running one transform direction.
+    struct Run<'a> {
+        plan: &'a LanePlan,
+        rows: &'a mut [Row],
+        forward: bool,
+    }
+
+    impl pulp::WithSimd for Run<'_> {
+        type Output = ();
+        fn with_simd<S: Simd>(self, simd: S) {
+            if self.forward {
+                self.plan.forward(simd, self.rows);
+            } else {
+                self.plan.inverse(simd, self.rows);
+            }
+        }
+    }
+
+    fn forward(plan: &LanePlan, rows: &mut [Row]) {
+        Isa::Scalar.vectorize(Run {
+            plan,
+            rows,
+            forward: true,
+        });
+    }
+
+    fn inverse(plan: &LanePlan, rows: &mut [Row]) {
+        Isa::Scalar.vectorize(Run {
+            plan,
+            rows,
+            forward: false,
+        });
+    }
+
+    /// Sixteen signals of length `n` with distinct, irregular values.
+    fn signals(n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|p| {
+                let mut row = Row::ZERO;
+                for k in 0..LANES {
+                    let v = ((p * 7919 + k * 104_729) % 1009) as f32 / 1009.0;
+                    row.re[k] = v - 0.5;
+                    row.im[k] = ((p * 31 + k * 17) % 13) as f32 / 13.0;
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forward_is_the_dft_in_scrambled_order() {
+        for n in [
+            1, 2, 3, 4, 5, 6, 8, 12, 15, 16, 20, 30, 60, 64, 96, 100, 128, 240, 375,
+        ] {
+            let plan = LanePlan::new(n);
+            let x = signals(n);
+            let mut y = x.clone();
+            forward(&plan, &mut y);
+            let mut seen = vec![false; n];
+            for k in 0..n {
+                let pos = plan.position(k);
+                assert!(!seen[pos], "n {n}: position {pos} twice");
+                seen[pos] = true;
+                for lane in 0..LANES {
+                    let (mut re, mut im) = (0.0f64, 0.0f64);
+                    for (p, row) in x.iter().enumerate() {
+                        let angle = -TAU * ((p * k) % n) as f64 / n as f64;
+                        let (a, b) = (f64::from(row.re[lane]), f64::from(row.im[lane]));
+                        re += a * angle.cos() - b * angle.sin();
+                        im += a * angle.sin() + b * angle.cos();
+                    }
+                    let got = (f64::from(y[pos].re[lane]), f64::from(y[pos].im[lane]));
+                    let err = (got.0 - re).abs().max((got.1 - im).abs());
+                    assert!(
+                        err < 1e-5 * n as f64,
+                        "n {n} k {k} lane {lane}: {got:?} against ({re}, {im})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn inverse_undoes_forward_times_n() {
+        for n in [1, 2, 3, 4, 5, 8, 24, 40, 64, 90, 1000, 1024] {
+            let plan = LanePlan::new(n);
+            let x = signals(n);
+            let mut y = x.clone();
+            forward(&plan, &mut y);
+            inverse(&plan, &mut y);
+            for (a, b) in x.iter().zip(&y) {
+                for lane in 0..LANES {
+                    let want = (a.re[lane] * n as f32, a.im[lane] * n as f32);
+                    let err = (b.re[lane] - want.0).abs().max((b.im[lane] - want.1).abs());
+                    assert!(
+                        err < 1e-5 * n as f32,
+                        "n {n}: {:?} against {want:?}",
+                        (b.re[lane], b.im[lane])
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn convolve_is_circular_convolution() {
+        let kernels: [(&[f32], usize); 3] = [
+            (&[0.25, 0.5, 0.25], 1),
+            (&[0.1, 0.2, 0.4, 0.2, 0.1], 2),
+            (&[0.5, -0.25, 0.125, 1.0], 1),
+        ];
+        for n in [6, 16, 45, 128] {
+            let plan = LanePlan::new(n);
+            for &(kernel, before) in &kernels {
+                let spectrum = plan.kernel_spectrum(kernel, before);
+                assert_eq!(
+                    matches!(spectrum, LaneSpectrum::Real(_)),
+                    kernel.iter().eq(kernel.iter().rev())
+                );
+                let x = signals(n);
+                let mut y = x.clone();
+                plan.convolve(Isa::Scalar, &mut y, &spectrum);
+                for p in 0..n {
+                    for lane in 0..LANES {
+                        let (mut re, mut im) = (0.0f64, 0.0f64);
+                        for (t, &w) in kernel.iter().enumerate() {
+                            let row = &x[(p + n + t - before) % n];
+                            re += f64::from(w) * f64::from(row.re[lane]);
+                            im += f64::from(w) * f64::from(row.im[lane]);
+                        }
+                        let got = (f64::from(y[p].re[lane]), f64::from(y[p].im[lane]));
+                        let err = (got.0 - re).abs().max((got.1 - im).abs());
+                        assert!(err < 1e-5, "n {n} p {p}: {got:?} against ({re}, {im})");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_path_gives_the_scalar_bits() {
+        for n in [12, 60, 256, 1024, 1080] {
+            let plan = LanePlan::new(n);
+            let spectrum = plan.kernel_spectrum(&[0.2, 0.3, 0.5, 0.1], 2);
+            let mut want = signals(n);
+            plan.convolve(Isa::Scalar, &mut want, &spectrum);
+            for isa in Isa::available() {
+                let mut got = signals(n);
+                plan.convolve(isa, &mut got, &spectrum);
+                assert!(got == want, "{isa}, n {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn lane_sizes_are_smooth_and_prefer_powers_of_two() {
+        assert_eq!(lane_size(0), 1);
+        assert_eq!(lane_size(948), 1024);
+        assert_eq!(lane_size(1024), 1024);
+        for n in 1..3000 {
+            let m = lane_size(n);
+            assert!(
+                m >= n && m <= n.next_power_of_two() && is_smooth(m),
+                "{n} -> {m}"
+            );
+        }
+    }
+}
