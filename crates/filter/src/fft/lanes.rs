@@ -24,7 +24,7 @@ use std::f64::consts::TAU;
 use std::sync::{Arc, Mutex};
 
 /// Signals per [`Row`].
-pub(crate) const LANES: usize = 16;
+pub(crate) const LANES: usize = 32;
 
 /// Value `p` of sixteen complex signals, aligned to a cache line (a row is
 /// two whole lines).
@@ -210,6 +210,26 @@ impl Stage {
     }
 
     #[inline(always)]
+    fn forward_any<S: Simd>(&self, simd: S, rows: &mut [Row]) {
+        match self.radix {
+            4 => self.forward::<S, 4>(simd, rows),
+            2 => self.forward::<S, 2>(simd, rows),
+            3 => self.forward::<S, 3>(simd, rows),
+            _ => self.forward::<S, 5>(simd, rows),
+        }
+    }
+
+    #[inline(always)]
+    fn inverse_any<S: Simd>(&self, simd: S, rows: &mut [Row]) {
+        match self.radix {
+            4 => self.inverse::<S, 4>(simd, rows),
+            2 => self.inverse::<S, 2>(simd, rows),
+            3 => self.inverse::<S, 3>(simd, rows),
+            _ => self.inverse::<S, 5>(simd, rows),
+        }
+    }
+
+    #[inline(always)]
     fn forward<S: Simd, const R: usize>(&self, simd: S, rows: &mut [Row]) {
         let m = self.span / R;
         for block in rows.chunks_exact_mut(self.span) {
@@ -282,12 +302,7 @@ impl LanePlan {
     #[inline(always)]
     fn forward<S: Simd>(&self, simd: S, rows: &mut [Row]) {
         for stage in &self.stages {
-            match stage.radix {
-                4 => stage.forward::<S, 4>(simd, rows),
-                2 => stage.forward::<S, 2>(simd, rows),
-                3 => stage.forward::<S, 3>(simd, rows),
-                _ => stage.forward::<S, 5>(simd, rows),
-            }
+            stage.forward_any(simd, rows);
         }
     }
 
@@ -295,12 +310,7 @@ impl LanePlan {
     #[inline(always)]
     fn inverse<S: Simd>(&self, simd: S, rows: &mut [Row]) {
         for stage in self.stages.iter().rev() {
-            match stage.radix {
-                4 => stage.inverse::<S, 4>(simd, rows),
-                2 => stage.inverse::<S, 2>(simd, rows),
-                3 => stage.inverse::<S, 3>(simd, rows),
-                _ => stage.inverse::<S, 5>(simd, rows),
-            }
+            stage.inverse_any(simd, rows);
         }
     }
 
@@ -330,34 +340,38 @@ impl LanePlan {
                 (angle.cos(), angle.sin())
             })
             .collect();
-        let taps: Vec<(usize, f64)> = kernel
-            .iter()
-            .enumerate()
-            .map(|(t, &w)| ((before + n - t % n) % n, f64::from(w)))
-            .collect();
-        let symmetric = 2 * before + 1 == kernel.len() && kernel.iter().eq(kernel.iter().rev());
         let scale = 1.0 / n as f64;
-        let mut real = vec![0.0f32; if symmetric { n } else { 0 }];
-        let mut complex = vec![[0.0f32; 2]; if symmetric { 0 } else { n }];
+        let symmetric = 2 * before + 1 == kernel.len() && kernel.iter().eq(kernel.iter().rev());
+        if symmetric {
+            // Even about 0: X[k] = w₀ + 2·Σ_d w_d·cos(2πkd/n), and X[n-k] = X[k].
+            let mut real = vec![0.0f32; n];
+            for k in 0..=n / 2 {
+                let mut sum = f64::from(kernel[before]);
+                let mut at = 0;
+                for &w in &kernel[before + 1..] {
+                    at += k;
+                    if at >= n {
+                        at -= n;
+                    }
+                    sum += 2.0 * f64::from(w) * unit[at].0;
+                }
+                let value = (sum * scale) as f32;
+                real[self.position(k)] = value;
+                real[self.position(n - k)] = value;
+            }
+            return LaneSpectrum::Real(real);
+        }
+        let mut complex = vec![[0.0f32; 2]; n];
         for k in 0..n {
             let (mut re, mut im) = (0.0, 0.0);
-            for &(at, w) in &taps {
-                let (c, s) = unit[(at * k) % n];
-                re += w * c;
-                im += w * s;
+            for (t, &w) in kernel.iter().enumerate() {
+                let (c, s) = unit[((before + n - t % n) % n * k) % n];
+                re += f64::from(w) * c;
+                im += f64::from(w) * s;
             }
-            let pos = self.position(k);
-            if symmetric {
-                real[pos] = (re * scale) as f32;
-            } else {
-                complex[pos] = [(re * scale) as f32, (im * scale) as f32];
-            }
+            complex[self.position(k)] = [(re * scale) as f32, (im * scale) as f32];
         }
-        if symmetric {
-            LaneSpectrum::Real(real)
-        } else {
-            LaneSpectrum::Complex(complex)
-        }
+        LaneSpectrum::Complex(complex)
     }
 
     /// Circular convolution of each lane of `rows` (`n` of them) with the
@@ -384,28 +398,62 @@ impl pulp::WithSimd for Convolve<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let rows = self.rows;
-        self.plan.forward(simd, rows);
-        let vectors = LANES / S::F32_LANES;
-        match self.spectrum {
-            LaneSpectrum::Real(g) => {
-                for (row, &g) in rows.iter_mut().zip(g) {
-                    let g = simd.splat_f32s(g);
-                    for v in 0..vectors {
-                        store(row, v, scale(simd, load(row, v), g));
-                    }
-                }
+        let (plan, rows) = (self.plan, self.rows);
+        // The stages of spans up to BLOCK_ROWS work within blocks that fit
+        // in L1, so each block goes through them, the product and back
+        // while it is there; only the larger stages pass over all rows.
+        let split = plan
+            .stages
+            .iter()
+            .position(|stage| stage.span <= BLOCK_ROWS)
+            .unwrap_or(plan.stages.len());
+        let (outer, inner) = plan.stages.split_at(split);
+        let block = inner.first().map_or(plan.n, |stage| stage.span);
+        for stage in outer {
+            stage.forward_any(simd, rows);
+        }
+        for (rows, at) in rows
+            .chunks_exact_mut(block.max(1))
+            .zip((0..).step_by(block.max(1)))
+        {
+            for stage in inner {
+                stage.forward_any(simd, rows);
             }
-            LaneSpectrum::Complex(g) => {
-                for (row, &[c, s]) in rows.iter_mut().zip(g) {
-                    let (c, s) = (simd.splat_f32s(c), simd.splat_f32s(s));
-                    for v in 0..vectors {
-                        store(row, v, rotate(simd, load(row, v), c, s));
-                    }
+            multiply(simd, rows, self.spectrum, at);
+            for stage in inner.iter().rev() {
+                stage.inverse_any(simd, rows);
+            }
+        }
+        for stage in outer.iter().rev() {
+            stage.inverse_any(simd, rows);
+        }
+    }
+}
+
+/// Rows of the largest stages done block by block (32 KiB).
+const BLOCK_ROWS: usize = 128;
+
+/// Multiplies `rows` (from row `at` of the transform) by the spectrum.
+#[inline(always)]
+fn multiply<S: Simd>(simd: S, rows: &mut [Row], spectrum: &LaneSpectrum, at: usize) {
+    let vectors = LANES / S::F32_LANES;
+    match spectrum {
+        LaneSpectrum::Real(g) => {
+            for (row, &g) in rows.iter_mut().zip(&g[at..]) {
+                let g = simd.splat_f32s(g);
+                for v in 0..vectors {
+                    store(row, v, scale(simd, load(row, v), g));
                 }
             }
         }
-        self.plan.inverse(simd, rows);
+        LaneSpectrum::Complex(g) => {
+            for (row, &[c, s]) in rows.iter_mut().zip(&g[at..]) {
+                let (c, s) = (simd.splat_f32s(c), simd.splat_f32s(s));
+                for v in 0..vectors {
+                    store(row, v, rotate(simd, load(row, v), c, s));
+                }
+            }
+        }
     }
 }
 
