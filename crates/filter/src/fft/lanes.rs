@@ -298,8 +298,9 @@ impl LanePlan {
     }
 
     /// Transforms the `n` rows in place; frequency `k` lands at
-    /// [`LanePlan::position`]`(k)`.
-    #[inline(always)]
+    /// [`LanePlan::position`]`(k)`. (Convolution runs the stages itself,
+    /// blocked; the whole transform is for the tests.)
+    #[cfg(test)]
     fn forward<S: Simd>(&self, simd: S, rows: &mut [Row]) {
         for stage in &self.stages {
             stage.forward_any(simd, rows);
@@ -307,7 +308,7 @@ impl LanePlan {
     }
 
     /// `n` times the inverse of [`LanePlan::forward`].
-    #[inline(always)]
+    #[cfg(test)]
     fn inverse<S: Simd>(&self, simd: S, rows: &mut [Row]) {
         for stage in self.stages.iter().rev() {
             stage.inverse_any(simd, rows);
