@@ -46,16 +46,22 @@ fn keep_strips(data: Vec<Row>) {
     }
 }
 
-/// The strip row of `values` (a whole row of the intermediate) for the
-/// strip of columns from `e0`; columns past the row are zero.
+/// Writes the strip row of `values` (a whole row of the intermediate) for
+/// the strip of columns from `e0` to `out`; columns past the row are zero.
 #[inline(always)]
-fn strip_row(values: &[f32], e0: usize) -> Row {
-    let mut row = Row::ZERO;
-    let part = &values[e0.min(values.len())..(e0 + STRIP).min(values.len())];
+fn put_strip_row(out: &mut Row, values: &[f32], e0: usize) {
+    if let Some(whole) = values.get(e0..e0 + STRIP) {
+        // The common case, as fixed-size copies.
+        let (re, im) = whole.split_at(LANES);
+        out.re = re.try_into().unwrap_or([0.0; LANES]);
+        out.im = im.try_into().unwrap_or([0.0; LANES]);
+        return;
+    }
+    *out = Row::ZERO;
+    let part = &values[e0.min(values.len())..];
     let (re, im) = part.split_at(part.len().min(LANES));
-    row.re[..re.len()].copy_from_slice(re);
-    row.im[..im.len()].copy_from_slice(im);
-    row
+    out.re[..re.len()].copy_from_slice(re);
+    out.im[..im.len()].copy_from_slice(im);
 }
 
 /// The intermediate handed to [`vertical`], already in the shape the column
@@ -111,13 +117,13 @@ impl Columns {
         let values = &values[..self.row_len];
         if key >= self.height {
             for (s, row) in self.constant.iter_mut().enumerate() {
-                *row = strip_row(values, s * STRIP);
+                put_strip_row(row, values, s * STRIP);
             }
             return;
         }
         let at = self.before + key;
         for (s, strip) in self.data.chunks_exact_mut(self.n).enumerate() {
-            strip[at] = strip_row(values, s * STRIP);
+            put_strip_row(&mut strip[at], values, s * STRIP);
         }
     }
 
@@ -138,7 +144,7 @@ impl Columns {
                 for (s, strip) in data.chunks_exact_mut(n).enumerate() {
                     let out = &mut strip[at..at + batch.count];
                     for (o, row) in out.iter_mut().zip(rows.chunks_exact(len)) {
-                        *o = strip_row(row, s * STRIP);
+                        put_strip_row(o, row, s * STRIP);
                     }
                 }
             },
