@@ -175,6 +175,44 @@ fn dft<S: Simd, const R: usize, const FORWARD: bool>(
     y
 }
 
+// Plain loops, not `std::array::from_fn`: that one is not always inlined,
+// and out of line it runs without the path's target features (the vectors
+// then go through memory; it took a quarter of a σ = 30 blur).
+
+/// Lanes `v` of rows `j + q·m`, `q < R`.
+#[inline(always)]
+fn load_points<S: Simd, const R: usize>(
+    simd: S,
+    block: &[Row],
+    j: usize,
+    m: usize,
+    v: usize,
+) -> [Cv<S>; R] {
+    let zero = simd.splat_f32s(0.0);
+    let mut x = [Cv { re: zero, im: zero }; R];
+    for (q, x) in x.iter_mut().enumerate() {
+        *x = load(&block[j + q * m], v);
+    }
+    x
+}
+
+/// The twiddles `w` (`R - 1` of them) splatted, at indices `1 .. R`;
+/// conjugated when `conjugate`.
+#[inline(always)]
+fn twiddles<S: Simd, const R: usize>(
+    simd: S,
+    w: &[[f32; 2]],
+    conjugate: bool,
+) -> ([S::f32s; R], [S::f32s; R]) {
+    let zero = simd.splat_f32s(0.0);
+    let (mut c, mut s) = ([zero; R], [zero; R]);
+    for (p, &[cos, sin]) in w.iter().enumerate().take(R - 1) {
+        c[p + 1] = simd.splat_f32s(cos);
+        s[p + 1] = simd.splat_f32s(if conjugate { -sin } else { sin });
+    }
+    (c, s)
+}
+
 /// One stage of the transform: blocks of `span` rows, each split into
 /// `radix` interleaved parts of `span / radix` rows.
 struct Stage {
@@ -235,10 +273,9 @@ impl Stage {
         for block in rows.chunks_exact_mut(self.span) {
             for j in 0..m {
                 let w = &self.twiddles[j * (R - 1)..(j + 1) * (R - 1)];
-                let c: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(w[p.max(1) - 1][0]));
-                let s: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(w[p.max(1) - 1][1]));
+                let (c, s) = twiddles::<S, R>(simd, w, false);
                 for v in 0..LANES / S::F32_LANES {
-                    let x: [Cv<S>; R] = std::array::from_fn(|q| load(&block[j + q * m], v));
+                    let x = load_points::<S, R>(simd, block, j, m, v);
                     let mut y = dft::<S, R, true>(simd, x, &self.roots);
                     if j > 0 {
                         for p in 1..R {
@@ -260,10 +297,9 @@ impl Stage {
         for block in rows.chunks_exact_mut(self.span) {
             for j in 0..m {
                 let w = &self.twiddles[j * (R - 1)..(j + 1) * (R - 1)];
-                let c: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(w[p.max(1) - 1][0]));
-                let s: [S::f32s; R] = std::array::from_fn(|p| simd.splat_f32s(-w[p.max(1) - 1][1]));
+                let (c, s) = twiddles::<S, R>(simd, w, true);
                 for v in 0..LANES / S::F32_LANES {
-                    let mut x: [Cv<S>; R] = std::array::from_fn(|q| load(&block[j + q * m], v));
+                    let mut x = load_points::<S, R>(simd, block, j, m, v);
                     if j > 0 {
                         for p in 1..R {
                             x[p] = rotate(simd, x[p], c[p], s[p]);
