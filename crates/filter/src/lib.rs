@@ -39,11 +39,11 @@
 //! and `f32` within 1e-5 of the value range.
 //!
 //! Large Gaussian kernels go through the FFT ([`Method::Fft`]) from
-//! [`fft_crossover_radius`] on (radius 34, 46 on the AVX-512 path, where
+//! [`fft_crossover_radius`] on (radius 31, 40 on the AVX-512 path, where
 //! direct summation stays faster longer); that path matches the direct one
 //! within 1e-4 of the value range (`f32`) or 1 LSB (`u8`), not bit for bit,
 //! and RustFFT's results depend on the instruction set (see [`Method`]), so
-//! from radius 30 on the paths' results may differ by that much.
+//! from radius 31 on the paths' results may differ by that much.
 //!
 //! The box downscale sums each block in `f32` and rounds once, when it
 //! stores the mean (exact for `u8` blocks of up to 65536 values; see

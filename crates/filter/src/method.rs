@@ -14,10 +14,12 @@ pub enum Method {
     Direct,
     /// Circular convolution of the padded rows or columns by FFT: within
     /// float noise of [`Method::Direct`] (1e-4 of the value scale for `f32`,
-    /// 1 LSB for `u8`), cost nearly independent of the radius. RustFFT's
-    /// algorithms differ by instruction set, so the last bits depend on the
-    /// [`Isa`]; [`Isa::Scalar`] uses RustFFT's scalar planner and gives the
-    /// same bits on every machine.
+    /// 1 LSB for `u8`), cost nearly independent of the radius. The
+    /// horizontal pass uses RustFFT, whose algorithms differ by instruction
+    /// set, so the last bits depend on the [`Isa`]; [`Isa::Scalar`] uses
+    /// RustFFT's scalar planner and gives the same bits on every machine.
+    /// (The vertical pass's own transform gives the same bits on every
+    /// path.)
     Fft,
 }
 
@@ -41,7 +43,14 @@ pub enum Method {
 /// stays near 11, and they cross near r = 35. σ = 10 (r = 30) now stays
 /// direct (and correctly rounded). Re-measure with `cargo bench -p
 /// augment-benches --bench filter -- crossover`.
-pub const FFT_CROSSOVER_RADIUS: usize = 34;
+///
+/// Re-measured after the vertical FFT pass moved to the lane-parallel
+/// transform, same bench, forced AVX2 on the Xeon (Sapphire Rapids), ms
+/// (direct / FFT): r = 24: 6.88 / 8.62, r = 28: 8.25 / 8.76, r = 32: 9.75 /
+/// 8.57, r = 40: 11.84 / 8.27. They cross near r = 29; the limit is 31,
+/// where the FFT saves about 8 %, so σ = 10 (r = 30) stays direct and
+/// correctly rounded for a saving of about 3 %.
+pub const FFT_CROSSOVER_RADIUS: usize = 31;
 
 /// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
 /// runs 16 lanes wide while the FFT gains little from it.
@@ -63,7 +72,13 @@ pub const FFT_CROSSOVER_RADIUS: usize = 34;
 /// wall time in ms (direct / FFT): r = 32: 7.71 / 11.23, r = 40: 9.76 /
 /// 11.19, r = 48: 11.85 / 11.32, r = 56: 13.78 / 13.30, r = 64: 16.37 /
 /// 12.78: they cross near r = 46.
-pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 46;
+///
+/// Re-measured after the vertical FFT pass moved to the lane-parallel
+/// transform (Sapphire Rapids, ms, direct / FFT): r = 32: 7.22 / 7.98,
+/// r = 40: 9.15 / 8.44, r = 48: 11.52 / 8.36, r = 64: 16.39 / 8.63. They
+/// cross near r = 36; as before, the limit is where the FFT saves at least
+/// 5 % (r = 38 would save about 4 %), so 40.
+pub const FFT_CROSSOVER_RADIUS_AVX512: usize = 40;
 
 /// The radius from which [`Method::Auto`] uses the FFT on the `isa` path.
 ///
