@@ -213,11 +213,9 @@ pub(crate) fn vertical<T: Sample>(
 /// it for the path).
 #[inline(always)]
 fn store_strip<'a, T: Sample + 'a>(strip: &[Row], rows: impl Iterator<Item = &'a mut [T]>) {
-    let mut values = [0.0f32; STRIP];
     for (row, out) in strip.iter().zip(rows) {
-        values[..LANES].copy_from_slice(&row.re);
-        values[LANES..].copy_from_slice(&row.im);
-        let cols = out.len();
-        T::store_row(&values[..cols], out);
+        let (re, im) = out.split_at_mut(out.len().min(LANES));
+        T::store_row(&row.re, re);
+        T::store_row(&row.im, im);
     }
 }
