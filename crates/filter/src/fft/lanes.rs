@@ -1,14 +1,21 @@
-//! Sixteen complex signals transformed at once, one per lane: the column
-//! FFTs of the vertical pass, run on rows of the intermediate as they lie.
+//! Thirty-two complex signals transformed at once, one per lane: the
+//! column FFTs of the vertical pass, run on rows of the intermediate as
+//! they lie.
 //!
-//! A [`Row`] holds value `p` of sixteen signals: signal `k` is `re[k] +
+//! A [`Row`] holds value `p` of 32 signals: signal `k` is `re[k] +
 //! i·im[k]`. Every step of a transform does the same arithmetic on all
-//! sixteen lanes, so it is plain element-wise code on arrays of sixteen
-//! `f32`, which the compiler turns into one AVX-512 vector (two AVX2 or four
-//! NEON ones), with no shuffles and no transposition of the data. The
-//! operations and their order do not depend on the instruction set, and
-//! Rust never fuses a multiply and an add on its own, so every path gives
-//! the bits of the scalar build.
+//! 32 lanes, so it is element-wise pulp code on the real and imaginary
+//! halves: two AVX-512 vectors each (four AVX2, eight NEON, 32 scalars on
+//! the scalar path), with no shuffles and no transposition of the data.
+//! The operations and their order do not depend on the instruction set,
+//! and no multiply is fused with an add, so every path gives the bits of
+//! the scalar one.
+//!
+//! The strip layout writes each row of the intermediate in whole lines and
+//! keeps the working set in L2; the stages of spans up to 128 rows run
+//! block by block in L1 (see `Convolve`). A thin image still pays for a
+//! whole strip of 64 columns: the buffers are 256 bytes per padded row
+//! whatever the width.
 //!
 //! The transform is a mixed-radix decimation in frequency (radices 4, 2, 3
 //! and 5) without the final digit reversal: its spectrum comes out in a
@@ -26,8 +33,8 @@ use std::sync::{Arc, Mutex};
 /// Signals per [`Row`].
 pub(crate) const LANES: usize = 32;
 
-/// Value `p` of sixteen complex signals, aligned to a cache line (a row is
-/// two whole lines).
+/// Value `p` of 32 complex signals, aligned to a cache line (a row is four
+/// whole lines).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C, align(64))]
 pub(crate) struct Row {
@@ -343,7 +350,7 @@ impl LanePlan {
         }
     }
 
-    /// `n` times the inverse of [`LanePlan::forward`].
+    /// `n` times the inverse of `forward`.
     #[cfg(test)]
     fn inverse<S: Simd>(&self, simd: S, rows: &mut [Row]) {
         for stage in self.stages.iter().rev() {
@@ -351,7 +358,7 @@ impl LanePlan {
         }
     }
 
-    /// Where [`LanePlan::forward`] puts frequency `k`.
+    /// Where the forward transform puts frequency `k`.
     pub(crate) fn position(&self, k: usize) -> usize {
         let (mut k, mut at) = (k % self.n.max(1), 0);
         for stage in &self.stages {
@@ -364,8 +371,8 @@ impl LanePlan {
 
     /// The spectrum of `kernel` (taps `t = 0 .. L`, `before` of them ahead
     /// of the centre) in the forward transform's order, scaled by `1/n`:
-    /// after [`LanePlan::forward`], a product with it and
-    /// [`LanePlan::inverse`], row `x + before` is `Σ_t k[t] · z[x + t]`
+    /// after the forward transform, a product with it and the inverse,
+    /// row `x + before` is `Σ_t k[t] · z[x + t]`
     /// (circularly). Computed in `f64` from the definition; real for a
     /// symmetric, centred kernel.
     pub(crate) fn kernel_spectrum(&self, kernel: &[f32], before: usize) -> LaneSpectrum {
@@ -494,7 +501,7 @@ fn multiply<S: Simd>(simd: S, rows: &mut [Row], spectrum: &LaneSpectrum, at: usi
     }
 }
 
-/// A kernel's spectrum in [`LanePlan::forward`]'s order.
+/// A kernel's spectrum in the forward transform's order.
 pub(crate) enum LaneSpectrum {
     Real(Vec<f32>),
     Complex(Vec<[f32; 2]>),
@@ -625,7 +632,7 @@ mod tests {
         });
     }
 
-    /// Sixteen signals of length `n` with distinct, irregular values.
+    /// [`LANES`] signals of length `n` with distinct, irregular values.
     fn signals(n: usize) -> Vec<Row> {
         (0..n)
             .map(|p| {

@@ -13,7 +13,7 @@
 //! The horizontal pass uses RustFFT, whose algorithms differ by instruction
 //! set, so its planner follows the requested [`geom::Isa`]: scalar planner
 //! for [`geom::Isa::Scalar`] (the same bits on every machine), AVX for
-//! AVX2/AVX-512, NEON for NEON. The vertical pass transforms sixteen column
+//! AVX2/AVX-512, NEON for NEON. The vertical pass transforms 32 column
 //! pairs at once, one per vector lane, with our own transform (`lanes`),
 //! which gives the same bits on every path. The result is within float
 //! noise of the direct path, not bit-identical to it.
@@ -21,7 +21,7 @@
 //! By stage: `plan` (RustFFT transforms, kernel spectra, the plan cache),
 //! `horizontal` (row pairs through the FFT in batches), `lanes` (the
 //! lane-parallel transform), `vertical` (the horizontal results in strips
-//! of 32 columns, transformed down the rows and stored).
+//! of 64 columns, transformed down the rows and stored).
 
 mod horizontal;
 mod lanes;

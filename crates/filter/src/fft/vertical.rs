@@ -1,5 +1,5 @@
 //! The vertical pass by FFT: the horizontal results, row by row, in strips
-//! of 32 columns, each strip transformed down its rows sixteen column pairs
+//! of 64 columns, each strip transformed down its rows 32 column pairs
 //! at a time ([`super::lanes`]), then stored.
 
 use super::horizontal::{BATCH_ROWS, Batch};
@@ -11,7 +11,7 @@ use geom::{ImageViewMut, Isa, Padding};
 use std::cell::Cell;
 
 /// Columns per strip: column `e0 + k` is the real part of lane `k`, column
-/// `e0 + 16 + k` its imaginary part.
+/// `e0 + 32 + k` its imaginary part.
 const STRIP: usize = 2 * LANES;
 
 /// Strip rows kept between calls, per thread, up to this many (16 MiB,
@@ -65,7 +65,7 @@ fn put_strip_row(out: &mut Row, values: &[f32], e0: usize) {
 }
 
 /// The intermediate handed to [`vertical`], already in the shape the column
-/// transforms want: strip `s` holds columns `32s .. 32s + 32` of every
+/// transforms want: strip `s` holds columns `64s .. 64s + 64` of every
 /// padded row (the padding rule applied, then zeros up to the transform
 /// length `n`), `n` rows in a segment of `data`, so the transforms run in
 /// place.
