@@ -138,7 +138,7 @@ pub(crate) fn convolve<T: Sample>(
     // Whole intermediate: row `h` is the horizontal pass of the constant row.
     let constant = padding.constant().is_some();
     if fft_y {
-        let mut columns = fft::Columns::new(isa, row_len, h, y_axis, padding);
+        let mut columns = fft::Columns::new(row_len, h, y_axis, padding);
         let mut row = vec![0.0f32; row_len];
         if fft_x {
             fft::horizontal(isa, src, x, padding, |batch| columns.put_batch(isa, batch));
