@@ -152,7 +152,7 @@ pub(crate) fn convolve<T: Sample>(
             horizontal.row(h, &mut row);
             columns.put(h, &row);
         }
-        fft::vertical(isa, columns.finish(), y_axis, dst);
+        fft::vertical(isa, columns, y_axis, dst);
         return;
     }
     let mut inter = vec![0.0f32; (h + 1) * row_len];

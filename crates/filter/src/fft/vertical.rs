@@ -81,11 +81,8 @@ pub(crate) struct Columns {
     keys: Vec<usize>,
     /// The horizontal pass of the constant row, per strip.
     constant: Vec<Row>,
-    /// Rows given and not yet written: `count` consecutive keys from
-    /// `first`, in column order.
+    /// The rows of a batch, in column order.
     rows: Vec<f32>,
-    first: usize,
-    count: usize,
 }
 
 impl Columns {
@@ -106,85 +103,46 @@ impl Columns {
                 .collect(),
             constant: vec![Row::ZERO; strips],
             rows: vec![0.0; BATCH_ROWS * row_len],
-            first: 0,
-            count: 0,
         }
     }
 
-    /// Stores row `key` (`height`: the constant row); rows are cheapest
-    /// given in increasing order, which [`Columns::flush`] writes in runs.
+    /// Stores row `key` (`height`: the constant row), in any order.
     pub(crate) fn put(&mut self, key: usize, values: &[f32]) {
-        let len = self.row_len;
+        let values = &values[..self.row_len];
         if key >= self.height {
             for (s, row) in self.constant.iter_mut().enumerate() {
-                put_strip_row(row, &values[..len], s * STRIP);
+                put_strip_row(row, values, s * STRIP);
             }
             return;
         }
-        self.pending_row(key).copy_from_slice(&values[..len]);
-        self.row_done();
+        let at = self.before + key;
+        for (s, strip) in self.data.chunks_exact_mut(self.n).enumerate() {
+            put_strip_row(&mut strip[at], values, s * STRIP);
+        }
     }
 
-    /// Stores a batch of the FFT horizontal pass (rows `y0 ..`), each row
-    /// straight into the pending rows.
+    /// Stores a batch of the FFT horizontal pass: its rows in column order
+    /// first, then each strip's rows of the batch, which lie together.
     pub(crate) fn put_batch(&mut self, isa: Isa, batch: &Batch<'_>) {
+        let len = self.row_len;
+        let rows = &mut self.rows[..batch.count * len];
+        let at = self.before + batch.y0;
+        let (data, n) = (&mut self.data, self.n);
         kernels::on_isa(
             isa,
             #[inline(always)]
             || {
-                for r in 0..batch.count {
-                    batch.row(r, self.pending_row(batch.y0 + r));
-                    self.row_done();
+                for (r, row) in rows.chunks_exact_mut(len).enumerate() {
+                    batch.row(r, row);
+                }
+                for (s, strip) in data.chunks_exact_mut(n).enumerate() {
+                    let out = &mut strip[at..at + batch.count];
+                    for (o, row) in out.iter_mut().zip(rows.chunks_exact(len)) {
+                        put_strip_row(o, row, s * STRIP);
+                    }
                 }
             },
         );
-    }
-
-    /// The pending row to fill with image row `key`, after writing out the
-    /// pending rows if `key` does not follow them.
-    #[inline(always)]
-    fn pending_row(&mut self, key: usize) -> &mut [f32] {
-        if self.count > 0 && key != self.first + self.count {
-            self.flush();
-        }
-        if self.count == 0 {
-            self.first = key;
-        }
-        let (len, at) = (self.row_len, self.count * self.row_len);
-        &mut self.rows[at..at + len]
-    }
-
-    /// Counts the row just filled; a full batch is written out.
-    #[inline(always)]
-    fn row_done(&mut self) {
-        self.count += 1;
-        if self.count == BATCH_ROWS {
-            self.flush();
-        }
-    }
-
-    /// Writes the pending rows (consecutive keys from `first`) into the
-    /// strips: each strip gets them as one run of rows, not one row at a
-    /// time across all strips.
-    #[inline(always)]
-    fn flush(&mut self) {
-        let (len, n, at) = (self.row_len, self.n, self.before + self.first);
-        let rows = &self.rows[..self.count * len];
-        for (s, strip) in self.data.chunks_exact_mut(n).enumerate() {
-            let out = &mut strip[at..at + self.count];
-            for (o, row) in out.iter_mut().zip(rows.chunks_exact(len)) {
-                put_strip_row(o, row, s * STRIP);
-            }
-        }
-        self.count = 0;
-    }
-
-    /// Writes out what is pending.
-    pub(crate) fn finish(mut self) -> Self {
-        if self.count > 0 {
-            self.flush();
-        }
-        self
     }
 
     /// Fills the padded rows of strip `s` (`strip`), just before it is
@@ -212,8 +170,7 @@ impl Columns {
 }
 
 /// Vertical pass by FFT: `columns` holds the horizontal pass of every
-/// source row and of the constant row (from [`Columns::finish`]); writes
-/// `dst`.
+/// source row and of the constant row; writes `dst`.
 pub(crate) fn vertical<T: Sample>(
     isa: Isa,
     mut columns: Columns,
