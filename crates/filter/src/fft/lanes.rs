@@ -24,6 +24,7 @@
 //! are multiplied, and the inverse runs the stages backwards, each one
 //! conjugated and transposed, which undoes the scrambling.
 
+use super::plan::smooth_factors;
 use crate::cache::lock;
 use geom::Isa;
 use pulp::Simd;
@@ -563,14 +564,9 @@ pub(crate) fn lane_size(n: usize) -> usize {
     best.1
 }
 
+/// `m = 2^a 3^b 5^c` for some `a, b, c`.
 fn is_smooth(m: usize) -> bool {
-    let mut rest = m;
-    for p in [2, 3, 5] {
-        while rest.is_multiple_of(p) {
-            rest /= p;
-        }
-    }
-    rest == 1
+    smooth_factors(m).is_some()
 }
 
 /// Plans kept, most recent last.

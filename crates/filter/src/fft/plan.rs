@@ -178,7 +178,7 @@ pub(crate) fn good_size(n: usize) -> usize {
 
 /// The exponents `[a, b, c]` of `m = 2^a 3^b 5^c`, if `m` has no other
 /// prime factor.
-fn smooth_factors(m: usize) -> Option<[u32; 3]> {
+pub(crate) fn smooth_factors(m: usize) -> Option<[u32; 3]> {
     let mut count = [0u32; 3];
     let mut rest = m;
     for (k, p) in [2, 3, 5].into_iter().enumerate() {
