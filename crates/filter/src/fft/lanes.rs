@@ -25,7 +25,7 @@
 //! conjugated and transposed, which undoes the scrambling.
 
 use super::plan::smooth_factors;
-use crate::cache::lock;
+use crate::cache::recent;
 use geom::Isa;
 use pulp::Simd;
 use std::f64::consts::TAU;
@@ -572,22 +572,13 @@ fn is_smooth(m: usize) -> bool {
 /// Plans kept, most recent last.
 const LANE_PLAN_CACHE_CAPACITY: usize = 8;
 
-static LANE_PLANS: Mutex<Vec<Arc<LanePlan>>> = Mutex::new(Vec::new());
+static LANE_PLANS: Mutex<Vec<(usize, Arc<LanePlan>)>> = Mutex::new(Vec::new());
 
 /// The plan for length `n` (from [`lane_size`]), from the cache or made.
 pub(crate) fn lane_plan(n: usize) -> Arc<LanePlan> {
-    let mut cache = lock(&LANE_PLANS);
-    if let Some(pos) = cache.iter().position(|p| p.n == n) {
-        let plan = cache.remove(pos);
-        cache.push(plan.clone());
-        return plan;
-    }
-    let plan = Arc::new(LanePlan::new(n));
-    if cache.len() >= LANE_PLAN_CACHE_CAPACITY {
-        cache.remove(0);
-    }
-    cache.push(plan.clone());
-    plan
+    recent(&LANE_PLANS, LANE_PLAN_CACHE_CAPACITY, n, || {
+        Arc::new(LanePlan::new(n))
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! FFT plans per length and instruction set, kernel spectra, and the
 //! pointwise product of a transformed signal with a spectrum.
 
-use crate::cache::lock;
+use crate::cache::recent;
 use crate::kernels;
 use geom::Isa;
 use rustfft::num_complex::Complex;
@@ -104,14 +104,11 @@ static PLANS: Mutex<PlanCache> = Mutex::new(Vec::new());
 
 /// The plan for length `n` on the `isa` path, from the cache or made.
 pub(crate) fn plan(isa: Isa, n: usize) -> Arc<Plan> {
-    let key = (isa, n);
-    let mut cache = lock(&PLANS);
-    if let Some(pos) = cache.iter().position(|(k, _)| *k == key) {
-        let entry = cache.remove(pos);
-        let plan = entry.1.clone();
-        cache.push(entry);
-        return plan;
-    }
+    recent(&PLANS, PLAN_CACHE_CAPACITY, (isa, n), || make_plan(isa, n))
+}
+
+/// A plan for length `n` on the `isa` path, with a fresh planner.
+fn make_plan(isa: Isa, n: usize) -> Arc<Plan> {
     let (forward, inverse) = match isa {
         Isa::Avx2 | Isa::Avx512 | Isa::Avx512Vbmi if isa.is_available() => {
             match FftPlannerAvx::<f32>::new() {
@@ -134,16 +131,11 @@ pub(crate) fn plan(isa: Isa, n: usize) -> Arc<Plan> {
             (p.plan_fft_forward(n), p.plan_fft_inverse(n))
         }
     };
-    let plan = Arc::new(Plan {
+    Arc::new(Plan {
         n,
         forward,
         inverse,
-    });
-    if cache.len() >= PLAN_CACHE_CAPACITY {
-        cache.remove(0);
-    }
-    cache.push((key, plan.clone()));
-    plan
+    })
 }
 
 /// The length `>= n` that RustFFT's AVX planner transforms fastest, by a

@@ -1,7 +1,7 @@
 //! 1-D kernel weights: validation, the Gaussian, and the bounded cache of
 //! Gaussian kernels.
 
-use crate::cache::lock;
+use crate::cache::recent;
 use crate::error::{Error, Result};
 use std::fmt;
 use std::ops::Deref;
@@ -159,22 +159,9 @@ pub(crate) fn gaussian_radius(
 pub fn gaussian_kernel(sigma: f32, radius: Option<usize>) -> Result<Kernel> {
     let radius = gaussian_radius("sigma", sigma, radius)?;
     let key = (sigma.to_bits(), radius);
-    let mut cache = lock(&KERNELS);
-    if let Some(pos) = cache.iter().position(|(k, _)| *k == key) {
-        // Most recently used last, so eviction takes the least recently used.
-        let entry = cache.remove(pos);
-        let kernel = entry.1.clone();
-        cache.push(entry);
-        return Ok(kernel);
-    }
-    let kernel = Kernel {
+    Ok(recent(&KERNELS, KERNEL_CACHE_CAPACITY, key, || Kernel {
         weights: sampled_gaussian(sigma, radius).into(),
-    };
-    if cache.len() >= KERNEL_CACHE_CAPACITY {
-        cache.remove(0);
-    }
-    cache.push((key, kernel.clone()));
-    Ok(kernel)
+    }))
 }
 
 /// How many Gaussian kernels [`gaussian_kernel`] keeps.
@@ -198,7 +185,7 @@ fn sampled_gaussian(sigma: f32, radius: usize) -> Vec<f32> {
 
 #[cfg(test)]
 pub(crate) fn cached_kernels() -> usize {
-    lock(&KERNELS).len()
+    crate::cache::lock(&KERNELS).len()
 }
 
 #[cfg(test)]
