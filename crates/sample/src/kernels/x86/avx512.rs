@@ -11,7 +11,7 @@
 
 use super::geometry::{Geometry, LANES};
 use super::lanes::widening_control;
-use super::plan::{ColumnProducts, Planned, read_extent};
+use super::plan::{ColumnProducts, Planned, Span, read_extent};
 use super::store::{put_pixels, store, write_u8};
 use crate::coords::Row;
 use crate::kernels::sink::RawRow;
@@ -28,15 +28,25 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     g: Geometry,
     row: &Row<'_>,
     products: Option<&[ColumnProducts]>,
+    span: Option<Span>,
     j0: usize,
     wide: bool,
     plans: &mut [Option<Planned>],
 ) {
     let first = j0 / LANES;
     for (b, slot) in plans.iter_mut().enumerate() {
+        let j = j0 + b * LANES;
         let products = products.and_then(|p| p.get(first + b));
-        // SAFETY: the caller's guarantee.
-        *slot = unsafe { plan_avx512::<C>(g, row, products, j0 + b * LANES, wide) };
+        // SAFETY: the caller's guarantee; a span is only given with the
+        // row's products, whose positions its test used.
+        *slot = unsafe {
+            match span {
+                Some(span) if products.is_some() && span.covers(j) => {
+                    plan_avx512::<C, false>(g, row, products, j, wide)
+                }
+                _ => plan_avx512::<C, true>(g, row, products, j, wide),
+            }
+        };
     }
 }
 
@@ -50,7 +60,7 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
 /// The CPU must support AVX-512 F/DQ/VL.
 #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
 #[inline]
-unsafe fn plan_avx512<const C: usize>(
+unsafe fn plan_avx512<const C: usize, const CHECKED: bool>(
     g: Geometry,
     row: &Row<'_>,
     products: Option<&ColumnProducts>,
@@ -111,14 +121,17 @@ unsafe fn plan_avx512<const C: usize>(
     // 0 <= x < w - 1 and 0 <= y < h - 1 on the positions (NaN fails each
     // compare; a side under 2 fails them all): four compares into a mask
     // instead of converting and range-testing the floors.
-    let zero = _mm512_setzero_pd();
-    let below = |side: i32| _mm512_set1_pd(f64::from(side - 1));
-    let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, zero);
-    let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, x, below(g.w));
-    let inside = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(inside, y, zero);
-    let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, y, below(g.h));
-    if inside != 0xff {
-        return None;
+    // Blocks of an affine row's `Span` skip it (and the reads' test).
+    if CHECKED {
+        let zero = _mm512_setzero_pd();
+        let below = |side: i32| _mm512_set1_pd(f64::from(side - 1));
+        let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, zero);
+        let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, x, below(g.w));
+        let inside = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(inside, y, zero);
+        let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, y, below(g.h));
+        if inside != 0xff {
+            return None;
+        }
     }
     // `roundscale`, not a 1.5 * 2^52 rounding add: that gives +0 for -0,
     // whose fraction the reference computes as -0 - -0 = +0 but which
@@ -135,7 +148,7 @@ unsafe fn plan_avx512<const C: usize>(
         _mm512_mul_pd(fx, _mm512_set1_pd(C as f64)),
     ));
     let (extra, width) = read_extent::<C>(g, wide);
-    if !g.reads_fit(base, extra, width) {
+    if CHECKED && !g.reads_fit(base, extra, width) {
         return None;
     }
     Some(Planned {

@@ -49,7 +49,9 @@ use edge::edge;
 use geom::{Element, Isa};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
-use plan::{ColumnProducts, Planned, block_positions, column_products, plan, positions};
+use plan::{
+    ColumnProducts, Planned, block_positions, column_products, inside_span, plan, positions,
+};
 use store::store;
 
 /// Which flavour of the kernel runs: 256-bit throughout (AVX2 and FMA), or
@@ -288,9 +290,14 @@ unsafe fn sample_row<T: Element, const C: usize>(
         // Plan a chunk of blocks, then read them: see `plan`.
         const CHUNK: usize = 32;
         let mut plans = [None; CHUNK];
+        let wide = matches!(texels, Texels::U8(_));
+        // Where the row's blocks can skip the planning's tests.
+        let span = match products {
+            Some(_) => inside_span::<C>(geometry, row, width, wide),
+            None => None,
+        };
         while j0 + LANES <= width {
             let blocks = CHUNK.min((width - j0) / LANES);
-            let wide = matches!(texels, Texels::U8(_));
             if let (Some(columns), Row::Affine { d, ry, .. }) = (columns, row) {
                 // One `y` for the row: `d` is a zero (see `axis`).
                 columns.plan::<C>(
@@ -304,17 +311,29 @@ unsafe fn sample_row<T: Element, const C: usize>(
                 // SAFETY: `avx512` is set only where the CPU has AVX-512
                 // F/BW/CD/DQ/VL (this function's safety contract).
                 unsafe {
-                    plan_blocks_avx512::<C>(geometry, row, products, j0, wide, &mut plans[..blocks])
+                    plan_blocks_avx512::<C>(
+                        geometry,
+                        row,
+                        products,
+                        span,
+                        j0,
+                        wide,
+                        &mut plans[..blocks],
+                    )
                 };
             } else {
                 let first = j0 / LANES;
                 for (b, slot) in plans.iter_mut().enumerate().take(blocks) {
+                    let j = j0 + b * LANES;
                     let products = products.and_then(|p| p.get(first + b));
-                    *slot = plan::<C>(
-                        geometry,
-                        block_positions(row, products, j0 + b * LANES),
-                        wide,
-                    );
+                    let positions = block_positions(row, products, j);
+                    // A span's test used the products' positions.
+                    *slot = match span {
+                        Some(span) if products.is_some() && span.covers(j) => {
+                            plan::<C, false>(geometry, positions, wide)
+                        }
+                        _ => plan::<C, true>(geometry, positions, wide),
+                    };
                 }
             }
             if let Some(lead) = lead {

@@ -7,6 +7,8 @@
 //! `fx = (x - x0) as f32`. A block is planned for the fast path only if every
 //! tap is inside the source (the reference would not consult padding) and
 //! every read stays within the buffer; otherwise it is left to the edge path.
+//! An affine row works out once the [`Span`] of pixels that pass both tests
+//! (its positions are monotonic), and its blocks inside skip them.
 //! The AVX-512 flavour plans the same way eight lanes at a time
 //! (`avx512::plan_avx512`).
 
@@ -196,7 +198,7 @@ pub(super) fn offsets<const C: usize>(taps: &Taps, stride: i32) -> [i32; LANES] 
 /// tap (see [`colour_run`](super::blend::colour_run)).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-pub(super) fn plan<const C: usize>(
+pub(super) fn plan<const C: usize, const CHECKED: bool>(
     g: Geometry,
     [xl, xh, yl, yh]: [__m256d; 4],
     wide: bool,
@@ -205,20 +207,23 @@ pub(super) fn plan<const C: usize>(
     // as 0 <= x < w - 1 and 0 <= y < h - 1 on the positions (NaN fails each
     // compare; a side under 2 fails them all), as `avx512::plan_avx512`
     // does: eight compares instead of converting and range-testing floors.
-    let zero = _mm256_setzero_pd();
-    let within = |v: __m256d, side: i32| {
-        let below = _mm256_set1_pd(f64::from(side - 1));
-        _mm256_and_pd(
-            _mm256_cmp_pd::<_CMP_GE_OQ>(v, zero),
-            _mm256_cmp_pd::<_CMP_LT_OQ>(v, below),
-        )
-    };
-    let inside = _mm256_and_pd(
-        _mm256_and_pd(within(xl, g.w), within(xh, g.w)),
-        _mm256_and_pd(within(yl, g.h), within(yh, g.h)),
-    );
-    if _mm256_movemask_pd(inside) != 0b1111 {
-        return None;
+    // Blocks of an affine row's `Span` skip it (and the reads' test).
+    if CHECKED {
+        let zero = _mm256_setzero_pd();
+        let within = |v: __m256d, side: i32| {
+            let below = _mm256_set1_pd(f64::from(side - 1));
+            _mm256_and_pd(
+                _mm256_cmp_pd::<_CMP_GE_OQ>(v, zero),
+                _mm256_cmp_pd::<_CMP_LT_OQ>(v, below),
+            )
+        };
+        let inside = _mm256_and_pd(
+            _mm256_and_pd(within(xl, g.w), within(xh, g.w)),
+            _mm256_and_pd(within(yl, g.h), within(yh, g.h)),
+        );
+        if _mm256_movemask_pd(inside) != 0b1111 {
+            return None;
+        }
     }
     let (fxl, fxh) = (_mm256_floor_pd(xl), _mm256_floor_pd(xh));
     let (fyl, fyh) = (_mm256_floor_pd(yl), _mm256_floor_pd(yh));
@@ -235,7 +240,7 @@ pub(super) fn plan<const C: usize>(
     };
     let vbase = _mm256_set_m128i(offset(fyh, fxh), offset(fyl, fxl));
     let (extra, width) = read_extent::<C>(g, wide);
-    if !g.reads_fit(vbase, extra, width) {
+    if CHECKED && !g.reads_fit(vbase, extra, width) {
         return None;
     }
     let frac = |v: __m256d, f: __m256d| _mm256_cvtpd_ps(_mm256_sub_pd(v, f));
@@ -244,6 +249,100 @@ pub(super) fn plan<const C: usize>(
         fx: _mm256_set_m128(frac(xh, fxh), frac(xl, fxl)),
         fy: _mm256_set_m128(frac(yh, fyh), frac(yl, fyl)),
     })
+}
+
+/// The output columns `first..=last` of an affine row where every pixel
+/// passes the planning's tests (taps inside, reads within the buffer), so
+/// blocks wholly inside need not test again (`plan::<C, false>`).
+#[derive(Clone, Copy)]
+pub(super) struct Span {
+    first: usize,
+    last: usize,
+}
+
+impl Span {
+    /// Whether the block from pixel `j0` lies wholly in the span.
+    #[inline(always)]
+    pub(super) fn covers(&self, j0: usize) -> bool {
+        self.first <= j0 && j0 + (LANES - 1) <= self.last
+    }
+}
+
+/// The [`Span`] of an affine row of `width` pixels, if it has one.
+///
+/// The row's positions `x_j = a*j + rx` (and `y_j`) are monotonic in `j`:
+/// `a*j` is, and rounding to nearest never reverses an order, nor does
+/// adding `rx` and rounding again. Each of the tests `0 <= x`, `x < w - 1`,
+/// `0 <= y` and `y < h - 1` therefore holds on a prefix or a suffix of the
+/// row, and all four on an interval. Its ends are estimated in real
+/// arithmetic, then moved inward until the row's own test (the reference's
+/// arithmetic) passes at both: the test then passes at every pixel between.
+/// Reads are covered by bounding the span's rows: below the last whose
+/// reads all fit, wherever the tap lies along it.
+pub(super) fn inside_span<const C: usize>(
+    g: Geometry,
+    row: &Row<'_>,
+    width: usize,
+    wide: bool,
+) -> Option<Span> {
+    let Row::Affine { a, rx, d, ry } = *row else {
+        return None;
+    };
+    if !(a.is_finite() && rx.is_finite() && d.is_finite() && ry.is_finite()) || width == 0 {
+        return None;
+    }
+    let (extra, reach) = read_extent::<C>(g, wide);
+    let (w, h, stride) = (i64::from(g.w), i64::from(g.h), i64::from(g.stride));
+    // The last source row whose taps' reads all end within the buffer
+    // (`floor(x)` at most `w - 2`); the reads of the last row or two may
+    // not, where the buffer ends with the image.
+    let room = i64::from(g.len) - i64::from(extra) - i64::from(reach) - (w - 2) * C as i64;
+    if w < 2 || h < 2 || room < 0 || stride <= 0 {
+        return None;
+    }
+    let y_end = ((room / stride).min(h - 2) + 1) as f64;
+    let x_end = (w - 1) as f64;
+    let inside = |j: usize| {
+        let j = j as f64;
+        let (x, y) = (a * j + rx, d * j + ry);
+        0.0 <= x && x < x_end && 0.0 <= y && y < y_end
+    };
+    // The real `j` with `0 <= p*j + r < end`, approximately.
+    let bounds = |p: f64, r: f64, end: f64| {
+        if p > 0.0 {
+            (-r / p, (end - r) / p)
+        } else if p < 0.0 {
+            ((end - r) / p, -r / p)
+        } else if 0.0 <= r && r < end {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        } else {
+            (f64::INFINITY, f64::NEG_INFINITY)
+        }
+    };
+    let ((xl, xh), (yl, yh)) = (bounds(a, rx, x_end), bounds(d, ry, y_end));
+    let lo = xl.max(yl).max(0.0).ceil();
+    let hi = xh.min(yh).min((width - 1) as f64).floor();
+    // NaN ends (which compare as neither) give no span either.
+    if lo.partial_cmp(&hi).is_none_or(|order| order.is_gt()) {
+        return None;
+    }
+    let (mut first, mut last) = (lo as usize, hi as usize);
+    // The estimate is off by a rounding at most; a few steps fix it, and a
+    // row where they do not simply goes without a span.
+    let mut steps = 0;
+    while !inside(first) {
+        (first, steps) = (first + 1, steps + 1);
+        if first > last || steps > 4 {
+            return None;
+        }
+    }
+    while !inside(last) {
+        (last, steps) = (last - 1, steps + 1);
+        if first > last || steps > 8 {
+            return None;
+        }
+    }
+    Some(Span { first, last })
 }
 
 /// How far past a block's tap offset its reads reach: `(extra, width)`,
@@ -259,5 +358,110 @@ pub(super) fn read_extent<const C: usize>(g: Geometry, wide: bool) -> (i32, i32)
         (g.stride, 16)
     } else {
         (g.stride + C as i32, 4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geom::Padding;
+    use proptest::prelude::*;
+
+    /// A source of `w` x `h` pixels of `C` channels whose buffer ends with
+    /// its last pixel, `pad` elements of row padding.
+    fn geometry<const C: usize>(w: i32, h: i32, pad: i32) -> Geometry {
+        let stride = w * C as i32 + pad;
+        Geometry {
+            nearest_x: w - 1,
+            nearest_y: h - 1,
+            stride,
+            len: (h - 1) * stride + w * C as i32,
+            w,
+            h,
+            padding: Padding::Border,
+            fill: 0.0,
+            avx512: false,
+            gathers: false,
+        }
+    }
+
+    /// Every pixel of the span passes the planning's own tests: taps
+    /// inside (`floor` in `0..=w-2`, `0..=h-2`) and every read within the
+    /// buffer; and the span is found where a row crosses the source.
+    fn span_holds<const C: usize>(
+        (w, h, pad): (i32, i32, i32),
+        (a, rx, d, ry): (f64, f64, f64, f64),
+        width: usize,
+        wide: bool,
+    ) -> Result<(), TestCaseError> {
+        let g = geometry::<C>(w, h, pad);
+        let row = Row::Affine { a, rx, d, ry };
+        let (extra, reach) = read_extent::<C>(g, wide);
+        let passes = |j: usize| {
+            let (x, y) = (a * j as f64 + rx, d * j as f64 + ry);
+            let (fx, fy) = (x.floor(), y.floor());
+            let inside =
+                (0.0..=f64::from(w - 2)).contains(&fx) && (0.0..=f64::from(h - 2)).contains(&fy);
+            inside && {
+                let base = fy as i64 * i64::from(g.stride) + fx as i64 * C as i64;
+                base + i64::from(extra) + i64::from(reach) <= i64::from(g.len)
+            }
+        };
+        match inside_span::<C>(g, &row, width, wide) {
+            Some(span) => {
+                prop_assert!(span.first <= span.last && span.last < width);
+                for j in span.first..=span.last {
+                    prop_assert!(passes(j), "pixel {} of {:?}", j, (span.first, span.last));
+                }
+            }
+            // A run of passing pixels is not missed where every tap's
+            // reads fit (elsewhere the span bounds them conservatively).
+            None => {
+                let roomy = (h - 2) * g.stride + (w - 2) * C as i32 + extra + reach <= g.len;
+                let run = (0..width).filter(|&j| passes(j)).count();
+                prop_assert!(run < 3 || !roomy, "{} passing pixels, no span", run);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn a_span_holds_only_pixels_the_planning_would_pass(
+            size in (1i32..40, 1i32..30, 0i32..5),
+            // Steps like 0.5 from whole numbers land exactly on the tests'
+            // bounds, where the estimate's ends must move inward.
+            row in (
+                prop_oneof![
+                    Just(0.0f64), Just(-0.0), -3.0f64..3.0, Just(1e-300), Just(1e300),
+                    Just(0.5), Just(-0.5), Just(0.25), Just(-0.1),
+                ],
+                prop_oneof![-60.0f64..60.0, Just(0.0), Just(-0.0), (-40i32..40).prop_map(f64::from)],
+                prop_oneof![Just(0.0f64), -3.0f64..3.0, Just(0.5), Just(-0.25)],
+                prop_oneof![-40.0f64..40.0, (-30i32..30).prop_map(f64::from)],
+            ),
+            width in 1usize..90,
+            wide in any::<bool>(),
+        ) {
+            span_holds::<1>(size, row, width, wide)?;
+            span_holds::<3>(size, row, width, wide)?;
+            span_holds::<4>(size, row, width, wide)?;
+        }
+    }
+
+    #[test]
+    fn non_finite_rows_have_no_span() {
+        let g = geometry::<3>(20, 20, 0);
+        for (a, rx) in [(f64::NAN, 1.0), (1.0, f64::INFINITY), (f64::INFINITY, 0.0)] {
+            let row = Row::Affine {
+                a,
+                rx,
+                d: 0.5,
+                ry: 3.0,
+            };
+            assert!(inside_span::<3>(g, &row, 16, true).is_none());
+        }
     }
 }
