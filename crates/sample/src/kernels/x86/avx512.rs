@@ -283,6 +283,64 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
     let fx = _mm512_castps256_ps512(fx);
     let fy = _mm512_castps256_ps512(fy);
     let mut halves = [_mm512_setzero_ps(); 2];
+    if C == 4 && g.gathers {
+        // Each pixel's two 8-byte tap pairs (top, then bottom) gathered
+        // into its 128-bit lane: the first 8 bytes of the 16-byte reads
+        // below, so within the buffer; one gather in place of six inserts
+        // per half. Measured (scratch harness, 1024x768, rotate 17° zoom
+        // 1.1, five alternations, ns/px): RGBA 2.28-2.36 -> 2.21-2.34; RGB
+        // 2.08-2.21 -> 2.27-2.51, so RGB keeps the inserts.
+        let pairs = _mm512_permutexvar_epi32(
+            _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+            _mm512_castsi256_si512(bytemuck::cast::<[i32; LANES], __m256i>(base)),
+        );
+        let step = g.stride;
+        let offsets = _mm512_add_epi32(
+            pairs,
+            _mm512_setr_epi32(
+                0, step, 0, step, 0, step, 0, step, 0, step, 0, step, 0, step, 0, step,
+            ),
+        );
+        let (bottom_left, bottom_right) = (widen(8), widen(8 + C as i8));
+        for (h, half) in halves.iter_mut().enumerate() {
+            let index = if h == 0 {
+                _mm512_castsi512_si256(offsets)
+            } else {
+                _mm512_extracti64x4_epi64::<1>(offsets)
+            };
+            // SAFETY: every 8-byte read lies within the 16-byte reads at
+            // `base[k]` and `base[k] + s` that the wide plan showed fit.
+            let taps = unsafe { _mm512_i32gather_epi64::<1>(index, p.cast()) };
+            let widened = |control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(taps, control));
+            let i = 4 * h as i32;
+            let spread = _mm512_setr_epi32(
+                i,
+                i,
+                i,
+                i,
+                i + 1,
+                i + 1,
+                i + 1,
+                i + 1,
+                i + 2,
+                i + 2,
+                i + 2,
+                i + 2,
+                i + 3,
+                i + 3,
+                i + 3,
+                i + 3,
+            );
+            let (wx, wy) = (
+                _mm512_permutexvar_ps(spread, fx),
+                _mm512_permutexvar_ps(spread, fy),
+            );
+            let t = lerp512(widened(left_taps), widened(right_taps), wx);
+            let b = lerp512(widened(bottom_left), widened(bottom_right), wx);
+            *half = lerp512(t, b, wy);
+        }
+        return halves;
+    }
     for (h, half) in halves.iter_mut().enumerate() {
         let k = 4 * h;
         // SAFETY: every tap is inside the source, so each `base[k]` is a
