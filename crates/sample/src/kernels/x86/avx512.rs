@@ -271,121 +271,150 @@ pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
 #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
 #[inline]
 unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Planned) -> [__m512; 2] {
-    let Planned { base, fx, fy } = *plan;
-    let s = g.stride as usize;
-    let p = data.as_ptr();
-    let widen = |first: i8| {
-        let lane = widening_control(first);
+    let widen = |lane: &[i8; 16]| {
         // SAFETY: 16 bytes read from a 16-byte array.
         _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
     };
-    let (left_taps, right_taps) = (widen(0), widen(C as i8));
-    let fx = _mm512_castps256_ps512(fx);
-    let fy = _mm512_castps256_ps512(fy);
-    let mut halves = [_mm512_setzero_ps(); 2];
-    if C == 4 && g.gathers {
-        // Each pixel's two 8-byte tap pairs (top, then bottom) gathered
-        // into its 128-bit lane: the first 8 bytes of the 16-byte reads
-        // below, so within the buffer; one gather in place of six inserts
-        // per half. Measured (scratch harness, 1024x768, rotate 17° zoom
-        // 1.1, five alternations, ns/px): RGBA 2.28-2.36 -> 2.21-2.34; RGB
-        // 2.08-2.21 -> 2.27-2.51, so RGB keeps the inserts.
-        let pairs = _mm512_permutexvar_epi32(
-            _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
-            _mm512_castsi256_si512(bytemuck::cast::<[i32; LANES], __m256i>(base)),
-        );
-        let step = g.stride;
-        let offsets = _mm512_add_epi32(
-            pairs,
-            _mm512_setr_epi32(
-                0, step, 0, step, 0, step, 0, step, 0, step, 0, step, 0, step, 0, step,
-            ),
-        );
-        let (bottom_left, bottom_right) = (widen(8), widen(8 + C as i8));
-        for (h, half) in halves.iter_mut().enumerate() {
-            let index = if h == 0 {
-                _mm512_castsi512_si256(offsets)
-            } else {
-                _mm512_extracti64x4_epi64::<1>(offsets)
-            };
-            // SAFETY: every 8-byte read lies within the 16-byte reads at
-            // `base[k]` and `base[k] + s` that the wide plan showed fit.
-            let taps = unsafe { _mm512_i32gather_epi64::<1>(index, p.cast()) };
-            let widened = |control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(taps, control));
-            let i = 4 * h as i32;
-            let spread = _mm512_setr_epi32(
-                i,
-                i,
-                i,
-                i,
-                i + 1,
-                i + 1,
-                i + 1,
-                i + 1,
-                i + 2,
-                i + 2,
-                i + 2,
-                i + 2,
-                i + 3,
-                i + 3,
-                i + 3,
-                i + 3,
-            );
-            let (wx, wy) = (
-                _mm512_permutexvar_ps(spread, fx),
-                _mm512_permutexvar_ps(spread, fy),
-            );
-            let t = lerp512(widened(left_taps), widened(right_taps), wx);
-            let b = lerp512(widened(bottom_left), widened(bottom_right), wx);
-            *half = lerp512(t, b, wy);
+    // Constant tables (a control built per call measured slower).
+    let controls = if gathers_pairs::<C>(g) {
+        const {
+            &[
+                widening_control(0),
+                widening_control(C as i8),
+                widening_control(8),
+                widening_control(8 + C as i8),
+            ]
         }
-        return halves;
+    } else {
+        const {
+            &[
+                widening_control(0),
+                widening_control(C as i8),
+                widening_control(0),
+                widening_control(C as i8),
+            ]
+        }
     }
+    .each_ref()
+    .map(widen);
+    let offsets = if gathers_pairs::<C>(g) {
+        pair_offsets(g, plan)
+    } else {
+        _mm512_setzero_si512()
+    };
+    let widened =
+        |bytes: __m512i, control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, control));
+    let mut halves = [_mm512_setzero_ps(); 2];
     for (h, half) in halves.iter_mut().enumerate() {
-        let k = 4 * h;
-        // SAFETY: every tap is inside the source, so each `base[k]` is a
-        // pixel offset, and `plan` (wide) showed the 16-byte reads at
-        // `base[k] + s` (the furthest) end within the buffer.
-        let row = |off: usize| unsafe {
-            let at = |i: usize| _mm_loadu_si128(p.add(base[k + i] as usize + off).cast());
-            let v = _mm512_castsi128_si512(at(0));
-            let v = _mm512_inserti32x4::<1>(v, at(1));
-            let v = _mm512_inserti32x4::<2>(v, at(2));
-            _mm512_inserti32x4::<3>(v, at(3))
-        };
-        let widened =
-            |bytes: __m512i, taps: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, taps));
-        let (top, bottom) = (row(0), row(s));
-        let i = k as i32;
-        // Each pixel's weight across its lane's 4 channels (lanes 8.. of the
-        // widened weights are never picked).
-        let spread = _mm512_setr_epi32(
-            i,
-            i,
-            i,
-            i,
-            i + 1,
-            i + 1,
-            i + 1,
-            i + 1,
-            i + 2,
-            i + 2,
-            i + 2,
-            i + 2,
-            i + 3,
-            i + 3,
-            i + 3,
-            i + 3,
+        // SAFETY: the caller's guarantee.
+        let (top, bottom) = unsafe { half_bytes::<C>(data, g, plan, offsets, h) };
+        let (wx, wy) = (pixel_weights(plan.fx, h), pixel_weights(plan.fy, h));
+        let t = lerp512(widened(top, controls[0]), widened(top, controls[1]), wx);
+        let b = lerp512(
+            widened(bottom, controls[2]),
+            widened(bottom, controls[3]),
+            wx,
         );
-        let (wx, wy) = (
-            _mm512_permutexvar_ps(spread, fx),
-            _mm512_permutexvar_ps(spread, fy),
-        );
-        let t = lerp512(widened(top, left_taps), widened(top, right_taps), wx);
-        let b = lerp512(widened(bottom, left_taps), widened(bottom, right_taps), wx);
         *half = lerp512(t, b, wy);
     }
     halves
+}
+
+/// Whether a colour block gathers its taps' 8-byte pairs. Measured
+/// (scratch harness, 1024x768, rotate 17° zoom 1.1, five alternations,
+/// ns/px): RGBA 2.28-2.36 -> 2.21-2.34; RGB 2.08-2.21 -> 2.27-2.51, so RGB
+/// keeps the inserts.
+#[inline(always)]
+fn gathers_pairs<const C: usize>(g: Geometry) -> bool {
+    C == 4 && g.gathers
+}
+
+/// The offsets of the 8-byte pairs [`half_bytes`] gathers: pixel `k`'s
+/// top row at lane `2k`, its bottom row at `2k + 1`.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+fn pair_offsets(g: Geometry, plan: &Planned) -> __m512i {
+    let pairs = _mm512_permutexvar_epi32(
+        _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+        _mm512_castsi256_si512(bytemuck::cast::<[i32; LANES], __m256i>(plan.base)),
+    );
+    let s = g.stride;
+    _mm512_add_epi32(
+        pairs,
+        _mm512_setr_epi32(0, s, 0, s, 0, s, 0, s, 0, s, 0, s, 0, s, 0, s),
+    )
+}
+
+/// The source bytes of half `h` (pixels `4h..4h + 4`, one per 128-bit
+/// lane) of a planned colour block: the top and bottom rows' 16-byte reads
+/// from each left tap, or (see [`gathers_pairs`]) one vector of gathered
+/// 8-byte pairs (the top pair in bytes 0..8 of each lane, the bottom pair
+/// in 8..16), returned twice.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/DQ/VL; `plan` is a wide plan of
+/// `data` and `offsets` its [`pair_offsets`].
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+unsafe fn half_bytes<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    plan: &Planned,
+    offsets: __m512i,
+    h: usize,
+) -> (__m512i, __m512i) {
+    let p = data.as_ptr();
+    if gathers_pairs::<C>(g) {
+        let index = if h == 0 {
+            _mm512_castsi512_si256(offsets)
+        } else {
+            _mm512_extracti64x4_epi64::<1>(offsets)
+        };
+        // SAFETY: every 8-byte read lies within the 16-byte reads at
+        // `base[k]` and `base[k] + stride` that the wide plan showed fit.
+        let pairs = unsafe { _mm512_i32gather_epi64::<1>(index, p.cast()) };
+        return (pairs, pairs);
+    }
+    let k = 4 * h;
+    let s = g.stride as usize;
+    // SAFETY: every tap is inside the source, so each `base[k]` is a pixel
+    // offset, and `plan` (wide) showed the 16-byte reads at `base[k] + s`
+    // (the furthest) end within the buffer.
+    let row = |off: usize| unsafe {
+        let at = |i: usize| _mm_loadu_si128(p.add(plan.base[k + i] as usize + off).cast());
+        let v = _mm512_castsi128_si512(at(0));
+        let v = _mm512_inserti32x4::<1>(v, at(1));
+        let v = _mm512_inserti32x4::<2>(v, at(2));
+        _mm512_inserti32x4::<3>(v, at(3))
+    };
+    (row(0), row(s))
+}
+
+/// Each of pixels `4h..4h + 4`'s weight in `w` across its 128-bit lane's
+/// four channels.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+fn pixel_weights(w: __m256, h: usize) -> __m512 {
+    let i = 4 * h as i32;
+    let spread = _mm512_setr_epi32(
+        i,
+        i,
+        i,
+        i,
+        i + 1,
+        i + 1,
+        i + 1,
+        i + 1,
+        i + 2,
+        i + 2,
+        i + 2,
+        i + 2,
+        i + 3,
+        i + 3,
+        i + 3,
+        i + 3,
+    );
+    _mm512_permutexvar_ps(spread, _mm512_castps256_ps512(w))
 }
 
 /// `a + t*(b - a)` on 16 lanes: the reference's lerp (no FMA), as
