@@ -9,8 +9,10 @@
 //! points land (6 decimals: any change of a draw moves them far more), the
 //! kind of pull map, and an FNV-1a digest of the output image's bytes
 //! (exact: images are bit-identical on every instruction-set path). The
-//! batch lines digest the `f32` bits of the fused tensor. On a mismatch the
-//! message prints every line as computed.
+//! batch lines digest the `f32` bits of the fused tensor; they were
+//! recorded again when the sampler's lerp became one fused multiply-add
+//! per step (its `f32` bits moved; no `u8` output here did). On a mismatch
+//! the message prints every line as computed.
 
 use augment::{
     Image, Normalisation, Param, Pipeline, PipelineBuilder, ResizeMethod, Tensor, Transform,
@@ -392,9 +394,9 @@ const PINNED: &[&str] = &[
     "busy #3: 40x32 gain 0.920383 offset 0.078950 (-18.941992,5.730588) (29.417180,25.801045) grid 84b2edff2f22eecf",
     "busy #4: 40x32 gain 1.000000 offset 0.029476 (-10.063266,-1.013847) (26.877965,22.657514) grid 4c26c2a23eab743f",
     "busy #5: 40x32 gain 1.000000 offset -0.162885 (-15.793207,37.799414) (29.008643,15.526497) grid ac2ed4981fffc8a4",
-    "busy tensor #3: 3263f7ac00163be5",
-    "busy tensor #4: 9ab3cf0a5587bdd1",
-    "busy tensor #5: 5228ff3181d95165",
+    "busy tensor #3: 4d2000d6e09a2ab1",
+    "busy tensor #4: abbb8dcdac00552d",
+    "busy tensor #5: f16be37383c45525",
 ];
 
 #[test]

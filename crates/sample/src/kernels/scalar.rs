@@ -14,9 +14,10 @@
 //!    `(x0+1, y0)`, `(x0, y0+1)`, `(x0+1, y0+1)`. A tap outside the image
 //!    reads through the padding rule (the fill value for `Constant`/`Zeros`),
 //!    so the four taps always blend.
-//! 4. Per channel, in `f32`, with no fused multiply-add:
-//!    `top = p00 + fx*(p01 - p00)`, `bottom = p10 + fx*(p11 - p10)`,
-//!    `v = top + fy*(bottom - top)`.
+//! 4. Per channel, in `f32`, each step a difference then one fused
+//!    multiply-add (`mul_add`, one rounding):
+//!    `top = fx*(p01 - p00) + p00`, `bottom = fx*(p11 - p10) + p10`,
+//!    `v = fy*(bottom - top) + top`.
 //! 5. Optional value affine per channel `v*scale + offset` (two roundings).
 //! 6. Store: `f32` as is; `u8` rounded half to even after clamping to 0–255
 //!    (NaN gives 0), i.e. [`geom::Element::from_f32`].
@@ -116,12 +117,16 @@ impl<'a, T: Element> Source<'a, T> {
     }
 }
 
-/// Step 4: bilinear blend of four taps, in this order of operations.
+/// Step 4: bilinear blend of four taps, in this order of operations. The
+/// fused form rounds once per step where `a + t*(b - a)` rounded twice: a
+/// little closer to the exact blend, and on AVX2, AVX-512 and NEON one
+/// instruction fewer per step; where the CPU has no FMA, `mul_add` is
+/// libm's `fmaf`, which gives the same bits.
 #[inline(always)]
 pub(crate) fn lerp2(p00: f32, p01: f32, p10: f32, p11: f32, fx: f32, fy: f32) -> f32 {
-    let top = p00 + fx * (p01 - p00);
-    let bottom = p10 + fx * (p11 - p10);
-    top + fy * (bottom - top)
+    let top = fx.mul_add(p01 - p00, p00);
+    let bottom = fx.mul_add(p11 - p10, p10);
+    fy.mul_add(bottom - top, top)
 }
 
 /// Step 5: the optional value affine of channel `c`.

@@ -417,12 +417,12 @@ fn pixel_weights(w: __m256, h: usize) -> __m512 {
     _mm512_permutexvar_ps(spread, _mm512_castps256_ps512(w))
 }
 
-/// `a + t*(b - a)` on 16 lanes: the reference's lerp (no FMA), as
+/// `t*(b - a) + a` on 16 lanes: the reference's lerp (one FMA), as
 /// `lanes::lerp` on 8.
 #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
 #[inline]
 fn lerp512(a: __m512, b: __m512, t: __m512) -> __m512 {
-    _mm512_add_ps(a, _mm512_mul_ps(t, _mm512_sub_ps(b, a)))
+    _mm512_fmadd_ps(t, _mm512_sub_ps(b, a), a)
 }
 
 /// `round_u8` of `store` on 16 lanes, as bytes: clamp to 0..=255 (NaN to
@@ -444,7 +444,7 @@ fn narrow_u8(v: __m512, clamp: bool) -> __m128i {
 
 /// A run of planned gray `u8` blocks, two at a time (16 pixels) in 512-bit
 /// vectors: the same 4-byte reads as [`gray_run`](super::blend::gray_run),
-/// gathered, and the same lane arithmetic (the reference's lerps, no FMA),
+/// gathered, and the same lane arithmetic (the reference's lerps, FMA),
 /// so the same bits. `u8` rows are stored from the 512-bit vector (the
 /// value affine and rounding of `store` per lane), other rows through
 /// `store` one block at a time. One call per run keeps the loop and its

@@ -1,7 +1,8 @@
 //! The second half of a planned bilinear block: read the four taps of each
 //! pixel and blend them as `lerp2` in `kernels::scalar` does,
-//! `top = p00 + fx*(p01 - p00)`, `bottom = p10 + fx*(p11 - p10)`,
-//! `top + fy*(bottom - top)` in `f32` without FMA, then (colour blocks) the
+//! `top = fx*(p01 - p00) + p00`, `bottom = fx*(p11 - p10) + p10`,
+//! `fy*(bottom - top) + top` in `f32`, each a difference and one FMA, then
+//! (colour blocks) the
 //! value affine `v*scale + offset` of `finish`, a multiply then an add.
 //! Gray blocks keep one channel vector; colour blocks keep a pixel's
 //! channels side by side in a 128-bit lane.

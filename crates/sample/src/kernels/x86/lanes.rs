@@ -1,6 +1,6 @@
 //! Small vector helpers every stage of the kernel shares: the reference's
-//! lerp `a + t*(b - a)` without FMA (`lerp2` in `kernels::scalar`, one step
-//! at a time), lane range tests, byte widening to `f32` (exact: integers
+//! lerp `t*(b - a) + a` with one FMA (`lerp2` in `kernels::scalar`, one
+//! step at a time), lane range tests, byte widening to `f32` (exact: integers
 //! below 2^24), and the 4x4 transpose between pixel-major and
 //! channel-major layouts (moves only, no arithmetic).
 
@@ -13,11 +13,11 @@ pub(super) fn in_range(i: __m256i, max: i32) -> __m256i {
     _mm256_cmpeq_epi32(_mm256_min_epu32(i, _mm256_set1_epi32(max)), i)
 }
 
-/// `a + t*(b - a)`, the reference's lerp (no FMA).
+/// `t*(b - a) + a` with one rounding, the reference's lerp (`mul_add`).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub(super) fn lerp(a: __m256, b: __m256, t: __m256) -> __m256 {
-    _mm256_add_ps(a, _mm256_mul_ps(t, _mm256_sub_ps(b, a)))
+    _mm256_fmadd_ps(t, _mm256_sub_ps(b, a), a)
 }
 
 /// A byte-shuffle control that widens bytes `first..first + 4` of a
