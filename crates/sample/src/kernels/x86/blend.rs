@@ -2,8 +2,8 @@
 //! pixel and blend them as `lerp2` in `kernels::scalar` does,
 //! `top = fx*(p01 - p00) + p00`, `bottom = fx*(p11 - p10) + p10`,
 //! `fy*(bottom - top) + top` in `f32`, each a difference and one FMA, then
-//! (colour blocks) the
-//! value affine `v*scale + offset` of `finish`, a multiply then an add.
+//! (colour blocks) the value affine `v*scale + offset` of `finish`, a
+//! multiply then an add.
 //! Gray blocks keep one channel vector; colour blocks keep a pixel's
 //! channels side by side in a 128-bit lane.
 

@@ -15,9 +15,9 @@
 //! arithmetic (see `kernels::scalar`) lane by lane and in the same order —
 //! `f64` positions `a*j + rx`, `floor`, `(x - floor x) as f32`, the lerp
 //! as a difference and one FMA, the value affine as a multiply then an
-//! add, and the `u8`
-//! store as `geom::Element::from_f32` (clamp, add 1.5 * 2^23) — so it gives
-//! the reference's bits; `tests/paths.rs` checks that on every case.
+//! add, and the `u8` store as `geom::Element::from_f32` (clamp, add
+//! 1.5 * 2^23) — so it gives the reference's bits; `tests/paths.rs` checks
+//! that on every case.
 //!
 //! One file per stage of a block: `plan` (positions, taps, weights, the
 //! inside test), `blend` (reads and lerps of planned blocks), `nearest`,
