@@ -37,14 +37,12 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     for (b, slot) in plans.iter_mut().enumerate() {
         let j = j0 + b * LANES;
         let products = products.and_then(|p| p.get(first + b));
-        // SAFETY: the caller's guarantee; a span is only given with the
-        // row's products, whose positions its test used.
+        // SAFETY: the caller's guarantee.
         *slot = unsafe {
-            match span {
-                Some(span) if products.is_some() && span.covers(j) => {
-                    plan_avx512::<C, false>(g, row, products, j, wide)
-                }
-                _ => plan_avx512::<C, true>(g, row, products, j, wide),
+            if Span::exempts(span, products, j) {
+                plan_avx512::<C, false>(g, row, products, j, wide)
+            } else {
+                plan_avx512::<C, true>(g, row, products, j, wide)
             }
         };
     }

@@ -51,7 +51,7 @@ use geom::{Element, Isa};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
 use plan::{
-    ColumnProducts, Planned, block_positions, column_products, inside_span, plan, positions,
+    ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan, positions,
 };
 use store::store;
 
@@ -336,12 +336,10 @@ unsafe fn sample_row<T: Element, const C: usize>(
                     let j = j0 + b * LANES;
                     let products = products.and_then(|p| p.get(first + b));
                     let positions = block_positions(row, products, j);
-                    // A span's test used the products' positions.
-                    *slot = match span {
-                        Some(span) if products.is_some() && span.covers(j) => {
-                            plan::<C, false>(geometry, positions, wide)
-                        }
-                        _ => plan::<C, true>(geometry, positions, wide),
+                    *slot = if Span::exempts(span, products, j) {
+                        plan::<C, false>(geometry, positions, wide)
+                    } else {
+                        plan::<C, true>(geometry, positions, wide)
                     };
                 }
             }

@@ -253,7 +253,8 @@ pub(super) fn plan<const C: usize, const CHECKED: bool>(
 
 /// The output columns `first..=last` of an affine row where every pixel
 /// passes the planning's tests (taps inside, reads within the buffer), so
-/// blocks wholly inside need not test again (`plan::<C, false>`).
+/// blocks wholly inside need not test again (`plan::<C, false>`, where
+/// [`Span::exempts`] says so).
 #[derive(Clone, Copy)]
 pub(super) struct Span {
     first: usize,
@@ -261,10 +262,17 @@ pub(super) struct Span {
 }
 
 impl Span {
-    /// Whether the block from pixel `j0` lies wholly in the span.
+    /// Whether the block from pixel `j0`, positioned from the row's
+    /// `products`, may skip the planning's tests: it lies wholly in the
+    /// span, whose test used the products' positions (a block without
+    /// them is tested).
     #[inline(always)]
-    pub(super) fn covers(&self, j0: usize) -> bool {
-        self.first <= j0 && j0 + (LANES - 1) <= self.last
+    pub(super) fn exempts(
+        span: Option<Span>,
+        products: Option<&ColumnProducts>,
+        j0: usize,
+    ) -> bool {
+        span.is_some_and(|s| products.is_some() && s.first <= j0 && j0 + (LANES - 1) <= s.last)
     }
 }
 
