@@ -1,22 +1,26 @@
 //! The AVX-512 flavour of the hot path (reached only where pulp detected
 //! its `V4` features): blocks planned eight `f64` lanes at a time (an
 //! affine map's column products `a*j`, `d*j` worked out once per call), `u8` colour
-//! blocks blended four pixels per 512-bit vector, and runs of `u8` gray
-//! blocks two blocks per vector. Each is the 256-bit stage it replaces
-//! (`plan::plan`, `blend::colour_run` with `store::put_pixels`, and
+//! blocks blended four pixels per 512-bit vector (edge blocks too, where
+//! the padding's fill is a byte), and runs of `u8` gray blocks two blocks
+//! per vector. Each is the 256-bit stage it replaces (`plan::plan`,
+//! `blend::colour_run` or `edge::edge` with `store::put_pixels`, and
 //! `blend::gray_run` with `store::store`)
 //! with the same operations in the same order per lane, so each equals the
 //! reference's `Source::bilinear` and `finish` in `kernels::scalar`, and the
 //! `u8` store `geom::Element::from_f32`, bit for bit.
 
+use super::edge::pad;
 use super::geometry::{Geometry, LANES};
 use super::lanes::widening_control;
-use super::plan::{ColumnProducts, Planned, Span, read_extent};
+use super::plan::{ColumnProducts, Planned, Span, read_extent, split};
 use super::store::{put_pixels, store, write_u8};
 use crate::coords::Row;
+use crate::kernels::scalar::FAR;
 use crate::kernels::sink::RawRow;
 use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
+use geom::Padding;
 
 /// [`plan_avx512`] for consecutive blocks from pixel `j0`, one per slot
 /// (one call for all, so the planning stays inlined).
@@ -174,7 +178,21 @@ pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
     j0: usize,
     out: &mut RawRow<'_>,
 ) {
-    let affine = values.map(|a| {
+    let affine = affine_lanes(values);
+    for (b, plan) in plans.iter().enumerate() {
+        let Some(plan) = plan else { continue };
+        // SAFETY: the caller's guarantee; `plan` is a planned (wide) block.
+        let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
+        put_halves::<C>(halves, affine, j0 + b * LANES, out);
+    }
+}
+
+/// The value affine's scales and offsets, each channel's repeated in every
+/// 128-bit lane (the layout of [`blend_u8_avx512`]'s halves).
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+fn affine_lanes(values: Option<&ChannelAffine>) -> Option<(__m512, __m512)> {
+    values.map(|a| {
         // SAFETY: 4 floats read from each 4-float array.
         unsafe {
             (
@@ -182,80 +200,88 @@ pub(super) unsafe fn colour_blocks_avx512<const C: usize>(
                 _mm512_broadcast_f32x4(_mm_loadu_ps(a.offset.as_ptr())),
             )
         }
-    });
-    for (b, plan) in plans.iter().enumerate() {
-        let Some(plan) = plan else { continue };
-        let j = j0 + b * LANES;
-        // SAFETY: the caller's guarantee; `plan` is a planned (wide) block.
-        let mut halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
-        if let Some((scale, offset)) = affine {
-            for h in halves.iter_mut() {
-                *h = _mm512_add_ps(_mm512_mul_ps(*h, scale), offset);
+    })
+}
+
+/// Stores a block's blended halves (pixels 0..4, then 4..8, one per
+/// 128-bit lane, as [`blend_u8_avx512`] gives them) as pixels `j..j + 8`
+/// of `out`, through the value affine if any: `store`'s arithmetic on 16
+/// lanes. The halves are blends of bytes, so without an affine the `u8`
+/// rounding needs no clamp (see [`narrow_u8`]).
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+fn put_halves<const C: usize>(
+    mut halves: [__m512; 2],
+    affine: Option<(__m512, __m512)>,
+    j: usize,
+    out: &mut RawRow<'_>,
+) {
+    if let Some((scale, offset)) = affine {
+        for h in halves.iter_mut() {
+            *h = _mm512_add_ps(_mm512_mul_ps(*h, scale), offset);
+        }
+    }
+    match out {
+        RawRow::U8(row) => {
+            // Pixels 0..4 then 4..8, four bytes each, in order; the
+            // clamp only with a value affine (see `narrow_u8`).
+            let clamp = affine.is_some();
+            let words = _mm256_set_m128i(narrow_u8(halves[1], clamp), narrow_u8(halves[0], clamp));
+            write_u8::<C>(&mut row[j * C..(j + LANES) * C], words);
+        }
+        RawRow::Planar(planes) => {
+            // Channel c of pixels 0..4 is element 4k + c of the first
+            // half, of pixels 4..8 the same of the second: one
+            // two-source permute per plane.
+            for (c, plane) in planes.iter_mut().enumerate().take(C) {
+                let c = c as i32;
+                let at = |k: i32| 4 * k + c;
+                let gather = _mm512_setr_epi32(
+                    at(0),
+                    at(1),
+                    at(2),
+                    at(3),
+                    16 + at(0),
+                    16 + at(1),
+                    16 + at(2),
+                    16 + at(3),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                );
+                let v = _mm512_permutex2var_ps(halves[0], gather, halves[1]);
+                let Ok(dst) = <&mut [f32; LANES]>::try_from(&mut plane[j..j + LANES]) else {
+                    return;
+                };
+                // SAFETY: 8 floats written to an 8-float array.
+                unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), _mm512_castps512_ps256(v)) };
             }
         }
-        match out {
-            RawRow::U8(row) => {
-                // Pixels 0..4 then 4..8, four bytes each, in order; the
-                // clamp only with a value affine (see `narrow_u8`).
-                let clamp = affine.is_some();
-                let words =
-                    _mm256_set_m128i(narrow_u8(halves[1], clamp), narrow_u8(halves[0], clamp));
-                write_u8::<C>(&mut row[j * C..(j + LANES) * C], words);
-            }
-            RawRow::Planar(planes) => {
-                // Channel c of pixels 0..4 is element 4k + c of the first
-                // half, of pixels 4..8 the same of the second: one
-                // two-source permute per plane.
-                for (c, plane) in planes.iter_mut().enumerate().take(C) {
-                    let c = c as i32;
-                    let at = |k: i32| 4 * k + c;
-                    let gather = _mm512_setr_epi32(
-                        at(0),
-                        at(1),
-                        at(2),
-                        at(3),
-                        16 + at(0),
-                        16 + at(1),
-                        16 + at(2),
-                        16 + at(3),
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                    );
-                    let v = _mm512_permutex2var_ps(halves[0], gather, halves[1]);
-                    let Ok(dst) = <&mut [f32; LANES]>::try_from(&mut plane[j..j + LANES]) else {
-                        return;
-                    };
-                    // SAFETY: 8 floats written to an 8-float array.
-                    unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), _mm512_castps512_ps256(v)) };
-                }
-            }
-            RawRow::F32(_) => {
-                // Back to the 256-bit layout (pixel k low, k + 4 high).
-                let pair = |first: i32| {
-                    let lane = |k: i32| [k, k + 1, k + 2, k + 3];
-                    let [a0, a1, a2, a3] = lane(first);
-                    let [b0, b1, b2, b3] = lane(first + 16);
-                    let [c0, c1, c2, c3] = lane(first + 4);
-                    let [d0, d1, d2, d3] = lane(first + 20);
-                    let t = _mm512_permutex2var_ps(
-                        halves[0],
-                        _mm512_setr_epi32(
-                            a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
-                        ),
-                        halves[1],
-                    );
-                    (_mm512_castps512_ps256(t), _mm512_extractf32x8_ps::<1>(t))
-                };
-                let (p0, p1) = pair(0);
-                let (p2, p3) = pair(8);
-                put_pixels::<C>([p0, p1, p2, p3], j, true, out);
-            }
+        RawRow::F32(_) => {
+            // Back to the 256-bit layout (pixel k low, k + 4 high).
+            let pair = |first: i32| {
+                let lane = |k: i32| [k, k + 1, k + 2, k + 3];
+                let [a0, a1, a2, a3] = lane(first);
+                let [b0, b1, b2, b3] = lane(first + 16);
+                let [c0, c1, c2, c3] = lane(first + 4);
+                let [d0, d1, d2, d3] = lane(first + 20);
+                let t = _mm512_permutex2var_ps(
+                    halves[0],
+                    _mm512_setr_epi32(
+                        a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
+                    ),
+                    halves[1],
+                );
+                (_mm512_castps512_ps256(t), _mm512_extractf32x8_ps::<1>(t))
+            };
+            let (p0, p1) = pair(0);
+            let (p2, p3) = pair(8);
+            put_pixels::<C>([p0, p1, p2, p3], j, true, out);
         }
     }
 }
@@ -316,6 +342,177 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
         *half = lerp512(t, b, wy);
     }
     halves
+}
+
+/// A colour `u8` block with taps outside the source, blended as
+/// [`blend_u8_avx512`] blends a planned one: the padding rule maps each of
+/// the four taps to an in-image pixel (`edge::pad`) whose 4-byte word is
+/// gathered, or to the fill value where the rule maps nowhere; one dword
+/// permute per half puts each pixel's four taps in its 128-bit lane, and
+/// the same widening and lerps follow. The reference's steps 1 to 4 (see
+/// `kernels::scalar`) in the same order per lane, so the same bits as the
+/// 256-bit `edge::edge`, at about the cost of a planned block instead of
+/// three or four.
+///
+/// `None`, for `edge::edge` to take the block, where a position is not
+/// finite, where the fill value is not a byte (it is substituted for the
+/// tap's word), or where a 4-byte read would pass the buffer's end.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/DQ/VL; `g` describes `data`.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+pub(super) unsafe fn edge_blend_u8_avx512<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    [xl, xh, yl, yh]: [__m256d; 4],
+) -> Option<[__m512; 2]> {
+    // A fill that is a byte blends exactly as a pixel of that value would:
+    // its word stands in for the tap's.
+    let fill = match g.padding {
+        Padding::Constant(_) | Padding::Zeros => {
+            let byte = g.fill as u8;
+            if f32::from(byte).to_bits() != g.fill.to_bits() {
+                return None;
+            }
+            i32::from_ne_bytes([byte; 4])
+        }
+        _ => 0,
+    };
+    let finite =
+        |v: __m256d| _mm256_cmp_pd_mask::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
+    if finite(xl) & finite(xh) & finite(yl) & finite(yh) != 0xf {
+        return None;
+    }
+    // The reference's clamp to ±FAR, then its taps and weights.
+    let clamp =
+        |v: __m256d| _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
+    let taps = split([clamp(xl), clamp(xh), clamp(yl), clamp(yh)]);
+    let one = _mm256_set1_epi32(1);
+    let (x0, valid_x0) = pad(g.padding, taps.ix, g.w);
+    let (x1, valid_x1) = pad(g.padding, _mm256_add_epi32(taps.ix, one), g.w);
+    let (y0, valid_y0) = pad(g.padding, taps.iy, g.h);
+    let (y1, valid_y1) = pad(g.padding, _mm256_add_epi32(taps.iy, one), g.h);
+    let stride = _mm256_set1_epi32(g.stride);
+    let (row0, row1) = (
+        _mm256_mullo_epi32(y0, stride),
+        _mm256_mullo_epi32(y1, stride),
+    );
+    let channels = _mm256_set1_epi32(C as i32);
+    let (column0, column1) = (
+        _mm256_mullo_epi32(x0, channels),
+        _mm256_mullo_epi32(x1, channels),
+    );
+    // Offsets of in-image pixels, so not negative: the largest shows
+    // whether every 4-byte read fits.
+    let (top0, top1) = (
+        _mm256_add_epi32(row0, column0),
+        _mm256_add_epi32(row0, column1),
+    );
+    let (bottom0, bottom1) = (
+        _mm256_add_epi32(row1, column0),
+        _mm256_add_epi32(row1, column1),
+    );
+    let furthest = _mm256_max_epi32(
+        _mm256_max_epi32(top0, top1),
+        _mm256_max_epi32(bottom0, bottom1),
+    );
+    if !g.reads_fit(furthest, 0, 4) {
+        return None;
+    }
+    let join = |a: __m256i, b: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(a), b);
+    let valid = |x: __m256i, y: __m256i| _mm256_movepi32_mask(_mm256_and_si256(x, y));
+    let both = |a: __mmask8, b: __mmask8| u16::from(a) | (u16::from(b) << 8);
+    let fill = _mm512_set1_epi32(fill);
+    let p = data.as_ptr();
+    // SAFETY: each offset is an in-image pixel's, and `reads_fit` showed
+    // its 4-byte read ends within `data`; lanes the padding maps nowhere
+    // (offset of pixel 0) take the fill word instead.
+    let (top, bottom) = unsafe {
+        (
+            _mm512_mask_i32gather_epi32::<1>(
+                fill,
+                both(valid(valid_x0, valid_y0), valid(valid_x1, valid_y0)),
+                join(top0, top1),
+                p.cast(),
+            ),
+            _mm512_mask_i32gather_epi32::<1>(
+                fill,
+                both(valid(valid_x0, valid_y1), valid(valid_x1, valid_y1)),
+                join(bottom0, bottom1),
+                p.cast(),
+            ),
+        )
+    };
+    // `top` holds the top-left taps of pixels 0..8, then the top-right;
+    // `bottom` the same below. Pixel k's lane: its four taps' words.
+    let lanes = |k: i32| {
+        _mm512_setr_epi32(
+            k,
+            8 + k,
+            16 + k,
+            24 + k,
+            k + 1,
+            9 + k,
+            17 + k,
+            25 + k,
+            k + 2,
+            10 + k,
+            18 + k,
+            26 + k,
+            k + 3,
+            11 + k,
+            19 + k,
+            27 + k,
+        )
+    };
+    let controls = const {
+        &[
+            widening_control(0),
+            widening_control(4),
+            widening_control(8),
+            widening_control(12),
+        ]
+    }
+    .each_ref()
+    .map(|lane| {
+        // SAFETY: 16 bytes read from a 16-byte array.
+        _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
+    });
+    let widened =
+        |bytes: __m512i, control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, control));
+    let mut halves = [_mm512_setzero_ps(); 2];
+    for (h, half) in halves.iter_mut().enumerate() {
+        let words = _mm512_permutex2var_epi32(top, lanes(4 * h as i32), bottom);
+        let (wx, wy) = (pixel_weights(taps.fx, h), pixel_weights(taps.fy, h));
+        let t = lerp512(widened(words, controls[0]), widened(words, controls[1]), wx);
+        let b = lerp512(widened(words, controls[2]), widened(words, controls[3]), wx);
+        *half = lerp512(t, b, wy);
+    }
+    Some(halves)
+}
+
+/// [`edge_blend_u8_avx512`] stored through [`put_halves`]; `false` where
+/// it declined the block.
+///
+/// # Safety
+/// As [`edge_blend_u8_avx512`].
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+pub(super) unsafe fn edge_block_u8_avx512<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    values: Option<&ChannelAffine>,
+    positions: [__m256d; 4],
+    j: usize,
+    out: &mut RawRow<'_>,
+) -> bool {
+    // SAFETY: the caller's guarantee.
+    match unsafe { edge_blend_u8_avx512::<C>(data, g, positions) } {
+        Some(halves) => {
+            put_halves::<C>(halves, affine_lanes(values), j, out);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Whether a colour block gathers its taps' 8-byte pairs. Measured

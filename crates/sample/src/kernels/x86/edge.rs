@@ -121,7 +121,7 @@ fn rem_euclid(i: __m256i, p: i32) -> __m256i {
 /// read (0 where there is none) and an all-ones mask where there is one.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn pad(padding: Padding, i: __m256i, n: i32) -> (__m256i, __m256i) {
+pub(super) fn pad(padding: Padding, i: __m256i, n: i32) -> (__m256i, __m256i) {
     let all = _mm256_set1_epi32(-1);
     let fold = |k: __m256i, last: i32| {
         // k < n ? k : last - k

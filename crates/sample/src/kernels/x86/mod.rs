@@ -5,7 +5,8 @@
 //! blocks are planned eight `f64` lanes at a time and `u8` colour blocks
 //! blend four pixels per 512-bit vector and, where the CPU gathers fast
 //! (`geom::gathers`), runs of `u8` gray blocks sixteen pixels per vector
-//! (`avx512`); `f32` and edge blocks stay 256-bit.
+//! (`avx512`), colour `u8` edge blocks too; `f32` and the other edge
+//! blocks stay 256-bit.
 //!
 //! Same structure as `kernels::generic`: blocks of 8 output pixels whose taps
 //! are all inside the source run the fast vector code; blocks with taps
@@ -42,7 +43,7 @@ use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512};
+use avx512::{colour_blocks_avx512, edge_block_u8_avx512, gray_blocks_avx512, plan_blocks_avx512};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
@@ -453,6 +454,18 @@ fn edge_or_scalar<T: Element, const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let pos = positions(row, j0);
+    // Colour `u8` blocks blend 512 bits at a time where they can.
+    if (C == 3 || C == 4)
+        && geometry.avx512
+        && geometry.gathers
+        && interpolation == Interpolation::Bilinear
+        && let Texels::U8(data) = texels
+        // SAFETY: `avx512` is set only where the CPU has AVX-512
+        // F/BW/CD/DQ/VL; `geometry` describes `data`.
+        && unsafe { edge_block_u8_avx512::<C>(data, geometry, values, pos, j0, out) }
+    {
+        return;
+    }
     match edge::<C>(texels, geometry, interpolation, pos) {
         Some(v) => store::<C>(values, v, j0, true, out),
         None => {
