@@ -52,6 +52,75 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     }
 }
 
+/// Colour `u8` blocks of an affine row that its `Span` holds, from pixel
+/// `j0`: each planned without the tests (`plan_avx512::<C, false>`),
+/// blended and stored in turn, every other one prefetching what its first
+/// pixel reads `lead` elements on (see `super::prefetch`). The same steps
+/// as planning a chunk into an array and blending its runs
+/// ([`plan_blocks_avx512`], [`colour_blocks_avx512`]), without the array,
+/// its `Option`s and the run counting between them.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/DQ/VL; `row`'s span, found with
+/// `wide` reads for `data`, holds every block; `products` are the row's.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn span_blocks_avx512<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    row: &Row<'_>,
+    products: &[ColumnProducts],
+    j0: usize,
+    blocks: usize,
+    lead: Option<isize>,
+    values: Option<&ChannelAffine>,
+    out: &mut RawRow<'_>,
+) {
+    let affine = affine_lanes(values);
+    let p = data.as_ptr();
+    let stride = g.stride as isize;
+    // Planned a batch at a time: the planning of independent blocks
+    // overlaps, where one block's blend waiting on its own planning would
+    // not (measured slower).
+    const BATCH: usize = 16;
+    let unplanned = Planned {
+        base: [0; LANES],
+        fx: _mm256_setzero_ps(),
+        fy: _mm256_setzero_ps(),
+    };
+    let mut plans = [unplanned; BATCH];
+    let first = j0 / LANES;
+    let Some(products) = products.get(first..first + blocks) else {
+        return;
+    };
+    for (c, batch) in products.chunks(BATCH).enumerate() {
+        let j = j0 + c * BATCH * LANES;
+        for (b, (plan, products)) in plans.iter_mut().zip(batch).enumerate() {
+            // SAFETY: the caller's guarantee.
+            let planned =
+                unsafe { plan_avx512::<C, false>(g, row, Some(products), j + b * LANES, true) };
+            // Unchecked planning always plans.
+            if let Some(planned) = planned {
+                *plan = planned;
+            }
+        }
+        if let Some(lead) = lead {
+            for plan in plans.iter().take(batch.len()).step_by(2) {
+                // A hint: never faults, wherever it points.
+                let at = p.wrapping_offset(plan.base[0] as isize + lead);
+                _mm_prefetch::<_MM_HINT_T0>(at.cast());
+                _mm_prefetch::<_MM_HINT_T0>(at.wrapping_offset(stride).cast());
+            }
+        }
+        for (b, plan) in plans.iter().take(batch.len()).enumerate() {
+            // SAFETY: the caller's guarantee: the span's blocks are wide
+            // plans.
+            let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
+            put_halves::<C>(halves, affine, j + b * LANES, out);
+        }
+    }
+}
+
 /// [`plan::plan`](super::plan::plan) with the positions and their split
 /// into taps computed eight `f64` lanes at a time: the same operations in the same order per lane
 /// (`a*j + rx`, the divide, `floor`, `(x - floor x) as f32`), so the same

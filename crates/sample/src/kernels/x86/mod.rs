@@ -43,7 +43,10 @@ use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{colour_blocks_avx512, edge_block_u8_avx512, gray_blocks_avx512, plan_blocks_avx512};
+use avx512::{
+    colour_blocks_avx512, edge_block_u8_avx512, gray_blocks_avx512, plan_blocks_avx512,
+    span_blocks_avx512,
+};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
@@ -306,8 +309,37 @@ unsafe fn sample_row<T: Element, const C: usize>(
             Some(_) => inside_span::<C>(geometry, row, width, wide),
             None => None,
         };
+        // Colour `u8` blocks inside the span are planned and blended one
+        // by one, without the chunk's array (see `span_blocks_avx512`).
+        let fused = match (span, products, texels) {
+            (Some(span), Some(products), Texels::U8(data))
+                if (C == 3 || C == 4) && geometry.avx512 =>
+            {
+                Some((span, products, data))
+            }
+            _ => None,
+        };
         while j0 + LANES <= width {
-            let blocks = CHUNK.min((width - j0) / LANES);
+            let mut blocks = CHUNK.min((width - j0) / LANES);
+            if let Some((span, products, data)) = fused {
+                let inside = span.blocks_from(j0).min((width - j0) / LANES);
+                if inside > 0 {
+                    // SAFETY: `avx512` is set only where the CPU has AVX-512
+                    // F/BW/CD/DQ/VL; the span, found for `data` with wide
+                    // reads, holds these blocks.
+                    unsafe {
+                        span_blocks_avx512::<C>(
+                            data, geometry, row, products, j0, inside, lead, values, out,
+                        )
+                    };
+                    j0 += inside * LANES;
+                    continue;
+                }
+                // A chunk before the span ends where the span's blocks begin.
+                if j0 < span.first_block() {
+                    blocks = blocks.min((span.first_block() - j0) / LANES);
+                }
+            }
             if let (Some(columns), Row::Affine { d, ry, .. }) = (columns, row) {
                 // One `y` for the row: `d` is a zero (see `axis`).
                 columns.plan::<C>(
@@ -545,6 +577,46 @@ mod tests {
         TEST_GATHERS.set(true);
         warped.map_err(failed)?;
         Ok(dst)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Rows long enough for the span's blocks to come in several
+        /// batches and chunks (`span_blocks_avx512`, `sample_row`'s chunks
+        /// up to the span), between edge blocks at both ends, give the
+        /// reference's bits on every flavour.
+        #[test]
+        fn long_rows_give_the_references_bits(
+            channels in prop_oneof![Just(1usize), Just(3), Just(4)],
+            (w, h) in (200usize..700, 2usize..60),
+            width in 129usize..900,
+            degrees in -30.0f64..30.0,
+            zoom in 0.5f64..2.0,
+            padding in prop_oneof![Just(Padding::Border), Just(Padding::Constant(9.0)), Just(Padding::Wrap)],
+            values in proptest::option::of((0.2f32..2.0, -40.0f32..40.0)),
+            seed in any::<u32>(),
+        ) {
+            let src = Image::<u8>::from_fn(w, h, channels, |x, y, c| {
+                let k = (x * 31 + y * 17 + c * 7) as u32 ^ seed;
+                (k.wrapping_mul(2_654_435_761) >> 24) as u8
+            }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let centre = (w as f64 / 2.0, h as f64 / 2.0);
+            let map = Map::Affine(
+                Affine::rotate_about(degrees, centre).then(&Affine::scale_about(zoom, zoom, centre)),
+            );
+            let options = WarpOptions {
+                padding,
+                values: values.map(|(scale, offset)| ChannelAffine { scale: [scale; 4], offset: [offset; 4] }),
+                ..WarpOptions::default()
+            };
+            let out = (width, 3);
+            let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
+            for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
+                let got = warp(isa, true, &src, out, &map, &options)?;
+                prop_assert_eq!(got.as_slice(), reference.as_slice(), "{}", isa);
+            }
+        }
     }
 
     proptest! {

@@ -274,6 +274,22 @@ impl Span {
     ) -> bool {
         span.is_some_and(|s| products.is_some() && s.first <= j0 && j0 + (LANES - 1) <= s.last)
     }
+
+    /// The number of consecutive blocks from pixel `j0` that lie wholly in
+    /// the span (0 if the block at `j0` does not).
+    pub(super) fn blocks_from(self, j0: usize) -> usize {
+        if self.first <= j0 && j0 + (LANES - 1) <= self.last {
+            (self.last + 1 - j0) / LANES
+        } else {
+            0
+        }
+    }
+
+    /// The first pixel of the first block at a multiple of [`LANES`] that
+    /// lies wholly in the span (if any does).
+    pub(super) fn first_block(self) -> usize {
+        self.first.div_ceil(LANES) * LANES
+    }
 }
 
 /// The [`Span`] of an affine row of `width` pixels, if it has one.
