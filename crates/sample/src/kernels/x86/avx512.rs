@@ -13,7 +13,8 @@
 use super::edge::pad;
 use super::geometry::{Geometry, LANES};
 use super::lanes::widening_control;
-use super::plan::{ColumnProducts, Planned, Span, read_extent, split};
+use super::plan::{ColumnProducts, Planned, SPAN_BATCH, Span, read_extent, split};
+use super::prefetch;
 use super::store::{put_pixels, store, write_u8};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
@@ -77,24 +78,13 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let affine = affine_lanes(values);
-    let p = data.as_ptr();
-    let stride = g.stride as isize;
-    // Planned a batch at a time: the planning of independent blocks
-    // overlaps, where one block's blend waiting on its own planning would
-    // not (measured slower).
-    const BATCH: usize = 16;
-    let unplanned = Planned {
-        base: [0; LANES],
-        fx: _mm256_setzero_ps(),
-        fy: _mm256_setzero_ps(),
-    };
-    let mut plans = [unplanned; BATCH];
+    let mut plans = [Planned::unset(); SPAN_BATCH];
     let first = j0 / LANES;
     let Some(products) = products.get(first..first + blocks) else {
         return;
     };
-    for (c, batch) in products.chunks(BATCH).enumerate() {
-        let j = j0 + c * BATCH * LANES;
+    for (c, batch) in products.chunks(SPAN_BATCH).enumerate() {
+        let j = j0 + c * SPAN_BATCH * LANES;
         for (b, (plan, products)) in plans.iter_mut().zip(batch).enumerate() {
             // SAFETY: the caller's guarantee.
             let planned =
@@ -104,15 +94,11 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
                 *plan = planned;
             }
         }
+        let planned = &plans[..batch.len()];
         if let Some(lead) = lead {
-            for plan in plans.iter().take(batch.len()).step_by(2) {
-                // A hint: never faults, wherever it points.
-                let at = p.wrapping_offset(plan.base[0] as isize + lead);
-                _mm_prefetch::<_MM_HINT_T0>(at.cast());
-                _mm_prefetch::<_MM_HINT_T0>(at.wrapping_offset(stride).cast());
-            }
+            prefetch(data, g, lead, planned.iter());
         }
-        for (b, plan) in plans.iter().take(batch.len()).enumerate() {
+        for (b, plan) in planned.iter().enumerate() {
             // SAFETY: the caller's guarantee: the span's blocks are wide
             // plans.
             let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };

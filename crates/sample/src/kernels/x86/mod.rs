@@ -55,7 +55,8 @@ use geom::{Element, Isa};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
 use plan::{
-    ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan, positions,
+    ColumnProducts, Planned, SPAN_BATCH, Span, block_positions, column_products, inside_span, plan,
+    positions,
 };
 use store::store;
 
@@ -246,7 +247,7 @@ const PREFETCH_ROWS: f64 = 8.0;
 /// source are harmless.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn prefetch<E>(data: &[E], g: Geometry, lead: isize, plans: &[Option<Planned>]) {
+fn prefetch<'p, E>(data: &[E], g: Geometry, lead: isize, plans: impl Iterator<Item = &'p Planned>) {
     let p = data.as_ptr();
     let stride = g.stride as isize;
     // A block's `f32` pixels span 96 or 128 bytes (and, rotated, more than
@@ -266,7 +267,7 @@ fn prefetch<E>(data: &[E], g: Geometry, lead: isize, plans: &[Option<Planned>]) 
         &[0]
     };
     let step = if size_of::<E>() > 1 { 1 } else { 2 };
-    for plan in plans.iter().step_by(step).flatten() {
+    for plan in plans.step_by(step) {
         for &k in pixels {
             let at = p
                 .wrapping_offset(plan.base[k] as isize)
@@ -311,27 +312,35 @@ unsafe fn sample_row<T: Element, const C: usize>(
         };
         // Colour `u8` blocks inside the span are planned and blended one
         // by one, without the chunk's array (see `span_blocks_avx512`).
+        // (`f32` blocks under AVX-512 keep the chunks: their planning is
+        // 512-bit, their blend 256-bit.)
         let fused = match (span, products, texels) {
-            (Some(span), Some(products), Texels::U8(data))
-                if (C == 3 || C == 4) && geometry.avx512 =>
-            {
-                Some((span, products, data))
+            (Some(span), Some(products), Texels::U8(_)) if (C == 3 || C == 4) => {
+                Some((span, products))
+            }
+            (Some(span), Some(products), Texels::F32(_)) if C > 1 && !geometry.avx512 => {
+                Some((span, products))
             }
             _ => None,
         };
         while j0 + LANES <= width {
             let mut blocks = CHUNK.min((width - j0) / LANES);
-            if let Some((span, products, data)) = fused {
+            if let Some((span, products)) = fused {
                 let inside = span.blocks_from(j0).min((width - j0) / LANES);
                 if inside > 0 {
-                    // SAFETY: `avx512` is set only where the CPU has AVX-512
-                    // F/BW/CD/DQ/VL; the span, found for `data` with wide
-                    // reads, holds these blocks.
-                    unsafe {
-                        span_blocks_avx512::<C>(
-                            data, geometry, row, products, j0, inside, lead, values, out,
-                        )
-                    };
+                    match texels {
+                        // SAFETY: `avx512` is set only where the CPU has
+                        // AVX-512 F/BW/CD/DQ/VL; the span, found for `data`
+                        // with wide reads, holds these blocks.
+                        Texels::U8(data) if geometry.avx512 => unsafe {
+                            span_blocks_avx512::<C>(
+                                data, geometry, row, products, j0, inside, lead, values, out,
+                            )
+                        },
+                        _ => span_blocks::<C>(
+                            texels, geometry, row, products, j0, inside, lead, values, out,
+                        ),
+                    }
                     j0 += inside * LANES;
                     continue;
                 }
@@ -377,9 +386,10 @@ unsafe fn sample_row<T: Element, const C: usize>(
                 }
             }
             if let Some(lead) = lead {
+                let planned = plans[..blocks].iter().flatten();
                 match texels {
-                    Texels::U8(data) => prefetch(data, geometry, lead, &plans[..blocks]),
-                    Texels::F32(data) => prefetch(data, geometry, lead, &plans[..blocks]),
+                    Texels::U8(data) => prefetch(data, geometry, lead, planned),
+                    Texels::F32(data) => prefetch(data, geometry, lead, planned),
                 }
             }
             let mut b = 0;
@@ -471,6 +481,55 @@ unsafe fn sample_row<T: Element, const C: usize>(
     }
 }
 
+/// Colour blocks of an affine row that its `Span` holds, from pixel `j0`,
+/// under AVX2: planned 16 at a time without the tests (`plan::<C, false>`)
+/// into a local array, prefetched, then blended and stored, as
+/// `avx512::span_blocks_avx512` does for `u8` under AVX-512. The same steps
+/// as a chunk's, without its `Option`s and run counting.
+///
+/// `row`'s span, found with wide reads for `u8` texels, must hold every
+/// block, and `products` be the row's.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn span_blocks<const C: usize>(
+    texels: Texels<'_>,
+    g: Geometry,
+    row: &Row<'_>,
+    products: &[ColumnProducts],
+    j0: usize,
+    blocks: usize,
+    lead: Option<isize>,
+    values: Option<&ChannelAffine>,
+    out: &mut RawRow<'_>,
+) {
+    let wide = matches!(texels, Texels::U8(_));
+    let mut plans = [Planned::unset(); SPAN_BATCH];
+    let first = j0 / LANES;
+    let Some(products) = products.get(first..first + blocks) else {
+        return;
+    };
+    for (c, batch) in products.chunks(SPAN_BATCH).enumerate() {
+        let j = j0 + c * SPAN_BATCH * LANES;
+        for (b, (slot, products)) in plans.iter_mut().zip(batch).enumerate() {
+            let positions = block_positions(row, Some(products), j + b * LANES);
+            // Unchecked planning always plans.
+            if let Some(planned) = plan::<C, false>(g, positions, wide) {
+                *slot = planned;
+            }
+        }
+        let planned = &plans[..batch.len()];
+        if let Some(lead) = lead {
+            match texels {
+                Texels::U8(data) => prefetch(data, g, lead, planned.iter()),
+                Texels::F32(data) => prefetch(data, g, lead, planned.iter()),
+            }
+        }
+        for (b, plan) in planned.iter().enumerate() {
+            colour_run::<C>(texels, g, values, plan, j + b * LANES, out);
+        }
+    }
+}
+
 /// A block the fast path left: the vector edge path, or the scalar
 /// reference where even that would read past the buffer's end.
 #[target_feature(enable = "avx2,fma")]
@@ -557,21 +616,21 @@ fn colour_blocks<const C: usize>(
 mod tests {
     use super::TEST_GATHERS;
     use crate::{ChannelAffine, WarpOptions, warp_into_with_isa};
-    use geom::{Affine, Image, Isa, Map, Padding};
+    use geom::{Affine, Element, Image, Isa, Map, Padding};
     use proptest::prelude::*;
 
     /// A warp of `src` on `isa` with hardware gathers on or off.
-    fn warp(
+    fn warp<T: Element>(
         isa: Isa,
         gathers: bool,
-        src: &Image<u8>,
+        src: &Image<T>,
         out: (usize, usize),
         map: &Map,
         options: &WarpOptions,
-    ) -> Result<Image<u8>, TestCaseError> {
+    ) -> Result<Image<T>, TestCaseError> {
         let failed = |e: crate::Error| TestCaseError::fail(e.to_string());
         let mut dst =
-            Image::<u8>::new(out.0, out.1, src.channels()).map_err(|e| failed(e.into()))?;
+            Image::<T>::new(out.0, out.1, src.channels()).map_err(|e| failed(e.into()))?;
         TEST_GATHERS.set(gathers);
         let warped = warp_into_with_isa(isa, src.view(), dst.view_mut(), map, options);
         TEST_GATHERS.set(true);
@@ -610,11 +669,19 @@ mod tests {
                 values: values.map(|(scale, offset)| ChannelAffine { scale: [scale; 4], offset: [offset; 4] }),
                 ..WarpOptions::default()
             };
+            // `f32` sources too, which the AVX2 flavour's span path takes.
+            let src_f32 = Image::<f32>::from_fn(w, h, channels, |x, y, c| {
+                f32::from(src.as_slice()[y * w * channels + x * channels + c]) * 0.37 - 20.0
+            }).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let out = (width, 3);
             let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
+            let reference_f32 = warp(Isa::Scalar, true, &src_f32, out, &map, &options)?;
             for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
                 let got = warp(isa, true, &src, out, &map, &options)?;
                 prop_assert_eq!(got.as_slice(), reference.as_slice(), "{}", isa);
+                let got = warp(isa, true, &src_f32, out, &map, &options)?;
+                let bits = |image: &Image<f32>| image.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&got), bits(&reference_f32), "{} f32", isa);
             }
         }
     }

@@ -150,6 +150,27 @@ pub(super) struct Planned {
     pub(super) fy: __m256,
 }
 
+impl Planned {
+    /// A placeholder for arrays of plans, overwritten before any read.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    pub(super) fn unset() -> Planned {
+        Planned {
+            base: [0; LANES],
+            fx: _mm256_setzero_ps(),
+            fy: _mm256_setzero_ps(),
+        }
+    }
+}
+
+/// Blocks a span's planning batches (`span_blocks`,
+/// `avx512::span_blocks_avx512`): planning independent blocks in a row
+/// overlaps, where a block's blend waiting on its own planning would not.
+/// Measured (scratch harness, RGBA `u8` 1024x768 rotate 17° zoom 1.1,
+/// best of eight, ns/px): one block at a time 2.59, batches of 8 / 16 / 32
+/// 2.38 / 2.30 / 2.33.
+pub(super) const SPAN_BATCH: usize = 16;
+
 /// `floor` of each coordinate as `i32` lanes (NaN and |v| >= 2^31 give
 /// `i32::MIN`, which the unsigned range test below rejects), and the
 /// fractions `(v - floor v) as f32`.
