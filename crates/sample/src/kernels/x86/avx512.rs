@@ -13,7 +13,7 @@
 use super::edge::pad;
 use super::geometry::{Geometry, LANES};
 use super::lanes::widening_control;
-use super::plan::{ColumnProducts, Planned, SPAN_BATCH, Span, read_extent, split};
+use super::plan::{ColumnProducts, Planned, Span, read_extent, span_batches, split};
 use super::prefetch;
 use super::store::{put_pixels, store, write_u8};
 use crate::coords::Row;
@@ -78,33 +78,25 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let affine = affine_lanes(values);
-    let mut plans = [Planned::unset(); SPAN_BATCH];
-    let first = j0 / LANES;
-    let Some(products) = products.get(first..first + blocks) else {
-        return;
-    };
-    for (c, batch) in products.chunks(SPAN_BATCH).enumerate() {
-        let j = j0 + c * SPAN_BATCH * LANES;
-        for (b, (plan, products)) in plans.iter_mut().zip(batch).enumerate() {
-            // SAFETY: the caller's guarantee.
-            let planned =
-                unsafe { plan_avx512::<C, false>(g, row, Some(products), j + b * LANES, true) };
-            // Unchecked planning always plans.
-            if let Some(planned) = planned {
-                *plan = planned;
+    span_batches(
+        products,
+        j0,
+        blocks,
+        Planned::unset(),
+        // SAFETY: the caller's guarantee.
+        |j, products| unsafe { plan_avx512::<C, false>(g, row, Some(products), j, true) },
+        |j, planned| {
+            if let Some(lead) = lead {
+                prefetch(data, g, lead, planned.iter());
             }
-        }
-        let planned = &plans[..batch.len()];
-        if let Some(lead) = lead {
-            prefetch(data, g, lead, planned.iter());
-        }
-        for (b, plan) in planned.iter().enumerate() {
-            // SAFETY: the caller's guarantee: the span's blocks are wide
-            // plans.
-            let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
-            put_halves::<C>(halves, affine, j + b * LANES, out);
-        }
-    }
+            for (b, plan) in planned.iter().enumerate() {
+                // SAFETY: the caller's guarantee: the span's blocks are wide
+                // plans.
+                let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
+                put_halves::<C>(halves, affine, j + b * LANES, out);
+            }
+        },
+    );
 }
 
 /// [`plan::plan`](super::plan::plan) with the positions and their split

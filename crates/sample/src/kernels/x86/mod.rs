@@ -55,8 +55,8 @@ use geom::{Element, Isa};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
 use plan::{
-    ColumnProducts, Planned, SPAN_BATCH, Span, block_positions, column_products, inside_span, plan,
-    positions,
+    ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan, positions,
+    span_batches,
 };
 use store::store;
 
@@ -503,31 +503,24 @@ fn span_blocks<const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let wide = matches!(texels, Texels::U8(_));
-    let mut plans = [Planned::unset(); SPAN_BATCH];
-    let first = j0 / LANES;
-    let Some(products) = products.get(first..first + blocks) else {
-        return;
-    };
-    for (c, batch) in products.chunks(SPAN_BATCH).enumerate() {
-        let j = j0 + c * SPAN_BATCH * LANES;
-        for (b, (slot, products)) in plans.iter_mut().zip(batch).enumerate() {
-            let positions = block_positions(row, Some(products), j + b * LANES);
-            // Unchecked planning always plans.
-            if let Some(planned) = plan::<C, false>(g, positions, wide) {
-                *slot = planned;
+    span_batches(
+        products,
+        j0,
+        blocks,
+        Planned::unset(),
+        |j, products| plan::<C, false>(g, block_positions(row, Some(products), j), wide),
+        |j, planned| {
+            if let Some(lead) = lead {
+                match texels {
+                    Texels::U8(data) => prefetch(data, g, lead, planned.iter()),
+                    Texels::F32(data) => prefetch(data, g, lead, planned.iter()),
+                }
             }
-        }
-        let planned = &plans[..batch.len()];
-        if let Some(lead) = lead {
-            match texels {
-                Texels::U8(data) => prefetch(data, g, lead, planned.iter()),
-                Texels::F32(data) => prefetch(data, g, lead, planned.iter()),
+            for (b, plan) in planned.iter().enumerate() {
+                colour_run::<C>(texels, g, values, plan, j + b * LANES, out);
             }
-        }
-        for (b, plan) in planned.iter().enumerate() {
-            colour_run::<C>(texels, g, values, plan, j + b * LANES, out);
-        }
-    }
+        },
+    );
 }
 
 /// A block the fast path left: the vector edge path, or the scalar
@@ -638,6 +631,38 @@ mod tests {
         Ok(dst)
     }
 
+    /// A source of pseudo-random bytes drawn from `seed`.
+    fn hashed(w: usize, h: usize, channels: usize, seed: u32) -> Result<Image<u8>, TestCaseError> {
+        Image::<u8>::from_fn(w, h, channels, |x, y, c| {
+            let k = (x * 31 + y * 17 + c * 7) as u32 ^ seed;
+            (k.wrapping_mul(2_654_435_761) >> 24) as u8
+        })
+        .map_err(|e| TestCaseError::fail(e.to_string()))
+    }
+
+    /// A rotation and zoom about `centre`, and options with `padding` and
+    /// the same value affine on every channel.
+    fn rotation(
+        degrees: f64,
+        zoom: f64,
+        centre: (f64, f64),
+        padding: Padding,
+        values: Option<(f32, f32)>,
+    ) -> (Map, WarpOptions) {
+        let map = Map::Affine(
+            Affine::rotate_about(degrees, centre).then(&Affine::scale_about(zoom, zoom, centre)),
+        );
+        let options = WarpOptions {
+            padding,
+            values: values.map(|(scale, offset)| ChannelAffine {
+                scale: [scale; 4],
+                offset: [offset; 4],
+            }),
+            ..WarpOptions::default()
+        };
+        (map, options)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -656,19 +681,9 @@ mod tests {
             values in proptest::option::of((0.2f32..2.0, -40.0f32..40.0)),
             seed in any::<u32>(),
         ) {
-            let src = Image::<u8>::from_fn(w, h, channels, |x, y, c| {
-                let k = (x * 31 + y * 17 + c * 7) as u32 ^ seed;
-                (k.wrapping_mul(2_654_435_761) >> 24) as u8
-            }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let src = hashed(w, h, channels, seed)?;
             let centre = (w as f64 / 2.0, h as f64 / 2.0);
-            let map = Map::Affine(
-                Affine::rotate_about(degrees, centre).then(&Affine::scale_about(zoom, zoom, centre)),
-            );
-            let options = WarpOptions {
-                padding,
-                values: values.map(|(scale, offset)| ChannelAffine { scale: [scale; 4], offset: [offset; 4] }),
-                ..WarpOptions::default()
-            };
+            let (map, options) = rotation(degrees, zoom, centre, padding, values);
             // `f32` sources too, which the AVX2 flavour's span path takes.
             let src_f32 = Image::<f32>::from_fn(w, h, channels, |x, y, c| {
                 f32::from(src.as_slice()[y * w * channels + x * channels + c]) * 0.37 - 20.0
@@ -711,18 +726,8 @@ mod tests {
             values in proptest::option::of((0.2f32..2.0, -40.0f32..40.0)),
             seed in any::<u32>(),
         ) {
-            let src = Image::<u8>::from_fn(w, h, channels, |x, y, c| {
-                let k = (x * 31 + y * 17 + c * 7) as u32 ^ seed;
-                (k.wrapping_mul(2_654_435_761) >> 24) as u8
-            }).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let map = Map::Affine(
-                Affine::rotate_about(degrees, centre).then(&Affine::scale_about(zoom, zoom, centre)),
-            );
-            let options = WarpOptions {
-                padding,
-                values: values.map(|(scale, offset)| ChannelAffine { scale: [scale; 4], offset: [offset; 4] }),
-                ..WarpOptions::default()
-            };
+            let src = hashed(w, h, channels, seed)?;
+            let (map, options) = rotation(degrees, zoom, centre, padding, values);
             let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
             for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
                 for gathers in [true, false] {

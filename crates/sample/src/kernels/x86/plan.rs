@@ -171,6 +171,38 @@ impl Planned {
 /// 2.38 / 2.30 / 2.33.
 pub(super) const SPAN_BATCH: usize = 16;
 
+/// The `blocks` blocks of a span from pixel `j0`, a batch of
+/// [`SPAN_BATCH`] at a time: `plan` plans each (given its first pixel and
+/// the row's [`ColumnProducts`] for it; unchecked planning always plans)
+/// into an array that starts as `unset`, then `take` gets the batch's
+/// first pixel and plans. Both span paths (`span_blocks`,
+/// `avx512::span_blocks_avx512`) share this loop; inlined into each, it
+/// runs with their instruction sets.
+#[inline(always)]
+pub(super) fn span_batches(
+    products: &[ColumnProducts],
+    j0: usize,
+    blocks: usize,
+    unset: Planned,
+    mut plan: impl FnMut(usize, &ColumnProducts) -> Option<Planned>,
+    mut take: impl FnMut(usize, &[Planned]),
+) {
+    let mut plans = [unset; SPAN_BATCH];
+    let first = j0 / LANES;
+    let Some(products) = products.get(first..first + blocks) else {
+        return;
+    };
+    for (c, batch) in products.chunks(SPAN_BATCH).enumerate() {
+        let j = j0 + c * SPAN_BATCH * LANES;
+        for (b, (slot, products)) in plans.iter_mut().zip(batch).enumerate() {
+            if let Some(planned) = plan(j + b * LANES, products) {
+                *slot = planned;
+            }
+        }
+        take(j, &plans[..batch.len()]);
+    }
+}
+
 /// `floor` of each coordinate as `i32` lanes (NaN and |v| >= 2^31 give
 /// `i32::MIN`, which the unsigned range test below rejects), and the
 /// fractions `(v - floor v) as f32`.
