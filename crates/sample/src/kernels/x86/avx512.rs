@@ -55,16 +55,16 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
 }
 
 /// Colour `u8` blocks of an affine row that its `Span` holds, from pixel
-/// `j0`: each planned without the tests (`plan_avx512::<C, false>`),
-/// blended and stored in turn, every other one prefetching what its first
-/// pixel reads `lead` elements on (see `super::prefetch`). The same steps
-/// as planning a chunk into an array and blending its runs
-/// ([`plan_blocks_avx512`], [`colour_blocks_avx512`]), without the array,
-/// its `Option`s and the run counting between them.
+/// `j0`: planned a batch at a time without the tests
+/// (`plan_avx512::<C, false>`, see `plan::span_batches`), prefetched `lead`
+/// elements on (`super::prefetch`), then blended and stored. The same
+/// steps as planning a chunk into an array and blending its runs
+/// ([`plan_blocks_avx512`], [`colour_blocks_avx512`]), without the chunk's
+/// `Option`s and the run counting between them.
 ///
 /// # Safety
-/// The CPU must support AVX-512 F/BW/DQ/VL; `row`'s span, found with
-/// `wide` reads for `data`, holds every block; `products` are the row's.
+/// The CPU must support AVX-512 F/BW/DQ/VL; `row`'s span, found with wide
+/// reads for `data`, holds every block; `products` are the row's.
 #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn span_blocks_avx512<const C: usize>(

@@ -311,10 +311,10 @@ unsafe fn sample_row<T: Element, const C: usize>(
             Some(_) => inside_span::<C>(geometry, row, width, wide),
             None => None,
         };
-        // Colour `u8` blocks inside the span are planned and blended one
-        // by one, without the chunk's array (see `span_blocks_avx512`).
-        // (`f32` blocks under AVX-512 keep the chunks: their planning is
-        // 512-bit, their blend 256-bit.)
+        // Colour blocks inside the span are planned a batch at a time and
+        // blended without the chunk's array of `Option`s (`span_blocks`,
+        // `avx512::span_blocks_avx512`). `f32` blocks under AVX-512 keep
+        // the chunks: their planning is 512-bit, their blend 256-bit.
         let fused = match (span, products, texels) {
             (Some(span), Some(products), Texels::U8(_)) if (C == 3 || C == 4) => {
                 Some((span, products))
@@ -483,10 +483,10 @@ unsafe fn sample_row<T: Element, const C: usize>(
 }
 
 /// Colour blocks of an affine row that its `Span` holds, from pixel `j0`,
-/// under AVX2: planned 16 at a time without the tests (`plan::<C, false>`)
-/// into a local array, prefetched, then blended and stored, as
-/// `avx512::span_blocks_avx512` does for `u8` under AVX-512. The same steps
-/// as a chunk's, without its `Option`s and run counting.
+/// under AVX2: planned a batch at a time without the tests
+/// (`plan::<C, false>`, see `plan::span_batches`), prefetched, then blended
+/// and stored, as `avx512::span_blocks_avx512` does for `u8` under AVX-512.
+/// The same steps as a chunk's, without its `Option`s and run counting.
 ///
 /// `row`'s span, found with wide reads for `u8` texels, must hold every
 /// block, and `products` be the row's.

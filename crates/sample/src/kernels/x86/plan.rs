@@ -163,13 +163,13 @@ impl Planned {
     }
 }
 
-/// Blocks a span's planning batches (`span_blocks`,
+/// Blocks per batch of a span's planning (`span_blocks`,
 /// `avx512::span_blocks_avx512`): planning independent blocks in a row
 /// overlaps, where a block's blend waiting on its own planning would not.
 /// Measured (scratch harness, RGBA `u8` 1024x768 rotate 17° zoom 1.1,
 /// best of eight, ns/px): one block at a time 2.59, batches of 8 / 16 / 32
 /// 2.38 / 2.30 / 2.33.
-pub(super) const SPAN_BATCH: usize = 16;
+const SPAN_BATCH: usize = 16;
 
 /// The `blocks` blocks of a span from pixel `j0`, a batch of
 /// [`SPAN_BATCH`] at a time: `plan` plans each (given its first pixel and
@@ -325,7 +325,7 @@ impl Span {
         products: Option<&ColumnProducts>,
         j0: usize,
     ) -> bool {
-        span.is_some_and(|s| products.is_some() && s.first <= j0 && j0 + (LANES - 1) <= s.last)
+        span.is_some_and(|s| products.is_some() && s.blocks_from(j0) > 0)
     }
 
     /// The number of consecutive blocks from pixel `j0` that lie wholly in
