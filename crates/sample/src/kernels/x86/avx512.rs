@@ -343,12 +343,8 @@ fn put_halves<const C: usize>(
 #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
 #[inline]
 unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Planned) -> [__m512; 2] {
-    let widen = |lane: &[i8; 16]| {
-        // SAFETY: 16 bytes read from a 16-byte array.
-        _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
-    };
     // Constant tables (a control built per call measured slower).
-    let controls = if gathers_pairs::<C>(g) {
+    let controls = widening_controls(if gathers_pairs::<C>(g) {
         const {
             &[
                 widening_control(0),
@@ -366,30 +362,56 @@ unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Plann
                 widening_control(C as i8),
             ]
         }
-    }
-    .each_ref()
-    .map(widen);
+    });
     let offsets = if gathers_pairs::<C>(g) {
         pair_offsets(g, plan)
     } else {
         _mm512_setzero_si512()
     };
-    let widened =
-        |bytes: __m512i, control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, control));
     let mut halves = [_mm512_setzero_ps(); 2];
     for (h, half) in halves.iter_mut().enumerate() {
         // SAFETY: the caller's guarantee.
         let (top, bottom) = unsafe { half_bytes::<C>(data, g, plan, offsets, h) };
-        let (wx, wy) = (pixel_weights(plan.fx, h), pixel_weights(plan.fy, h));
-        let t = lerp512(widened(top, controls[0]), widened(top, controls[1]), wx);
-        let b = lerp512(
-            widened(bottom, controls[2]),
-            widened(bottom, controls[3]),
-            wx,
-        );
-        *half = lerp512(t, b, wy);
+        *half = blend_half(top, bottom, &controls, plan.fx, plan.fy, h);
     }
     halves
+}
+
+/// Byte-shuffle controls (`lanes::widening_control` tables) broadcast to
+/// every 128-bit lane.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+fn widening_controls(tables: &[[i8; 16]; 4]) -> [__m512i; 4] {
+    tables.each_ref().map(|lane| {
+        // SAFETY: 16 bytes read from a 16-byte array.
+        _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
+    })
+}
+
+/// Half `h` (pixels `4h..4h + 4`, one per 128-bit lane) of a colour block
+/// blended: the taps widened from `top` and `bottom` by `controls` (top
+/// left, top right, bottom left, bottom right), then the reference's
+/// lerps with weights `fx`, `fy`.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+#[inline]
+fn blend_half(
+    top: __m512i,
+    bottom: __m512i,
+    controls: &[__m512i; 4],
+    fx: __m256,
+    fy: __m256,
+    h: usize,
+) -> __m512 {
+    let widened =
+        |bytes: __m512i, control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, control));
+    let (wx, wy) = (pixel_weights(fx, h), pixel_weights(fy, h));
+    let t = lerp512(widened(top, controls[0]), widened(top, controls[1]), wx);
+    let b = lerp512(
+        widened(bottom, controls[2]),
+        widened(bottom, controls[3]),
+        wx,
+    );
+    lerp512(t, b, wy)
 }
 
 /// Whether a colour block gathers its taps' 8-byte pairs. Measured

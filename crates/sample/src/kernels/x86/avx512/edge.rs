@@ -7,7 +7,7 @@ use super::super::edge::pad;
 use super::super::geometry::Geometry;
 use super::super::lanes::widening_control;
 use super::super::plan::split;
-use super::{affine_lanes, lerp512, pixel_weights, put_halves};
+use super::{affine_lanes, blend_half, put_halves, widening_controls};
 use crate::kernels::scalar::FAR;
 use crate::kernels::sink::RawRow;
 use crate::options::ChannelAffine;
@@ -135,28 +135,20 @@ unsafe fn edge_blend_u8_avx512<const C: usize>(
             27 + k,
         )
     };
-    let controls = const {
-        &[
-            widening_control(0),
-            widening_control(4),
-            widening_control(8),
-            widening_control(12),
-        ]
-    }
-    .each_ref()
-    .map(|lane| {
-        // SAFETY: 16 bytes read from a 16-byte array.
-        _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
-    });
-    let widened =
-        |bytes: __m512i, control: __m512i| _mm512_cvtepi32_ps(_mm512_shuffle_epi8(bytes, control));
+    let controls = widening_controls(
+        const {
+            &[
+                widening_control(0),
+                widening_control(4),
+                widening_control(8),
+                widening_control(12),
+            ]
+        },
+    );
     let mut halves = [_mm512_setzero_ps(); 2];
     for (h, half) in halves.iter_mut().enumerate() {
         let words = _mm512_permutex2var_epi32(top, lanes(4 * h as i32), bottom);
-        let (wx, wy) = (pixel_weights(taps.fx, h), pixel_weights(taps.fy, h));
-        let t = lerp512(widened(words, controls[0]), widened(words, controls[1]), wx);
-        let b = lerp512(widened(words, controls[2]), widened(words, controls[3]), wx);
-        *half = lerp512(t, b, wy);
+        *half = blend_half(words, words, &controls, taps.fx, taps.fy, h);
     }
     Some(halves)
 }
