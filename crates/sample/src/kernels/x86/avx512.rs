@@ -54,13 +54,15 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     }
 }
 
-/// Colour `u8` blocks of an affine row that its `Span` holds, from pixel
-/// `j0`: planned a batch at a time without the tests
-/// (`plan_avx512::<C, false>`, see `plan::span_batches`), prefetched `lead`
-/// elements on (`super::prefetch`), then blended and stored. The same
-/// steps as planning a chunk into an array and blending its runs
-/// ([`plan_blocks_avx512`], [`colour_blocks_avx512`]), without the chunk's
-/// `Option`s and the run counting between them.
+/// `u8` blocks of an affine row that its `Span` holds, from pixel `j0`:
+/// planned a batch at a time without the tests (`plan_avx512::<C, false>`,
+/// see `plan::span_batches`), prefetched `lead` elements on
+/// (`super::prefetch`), then blended and stored, colour blocks one at a
+/// time, gray ones two per vector from gathered words. The same steps as
+/// planning a chunk into an array and blending its runs
+/// ([`plan_blocks_avx512`], [`colour_blocks_avx512`],
+/// [`gray_blocks_avx512`]), without the chunk's `Option`s and the run
+/// counting between them.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/BW/DQ/VL; `row`'s span, found with wide
@@ -78,7 +80,11 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
     values: Option<&ChannelAffine>,
     out: &mut RawRow<'_>,
 ) {
-    let affine = affine_lanes(values);
+    let affine = if C == 1 {
+        gray_affine(values)
+    } else {
+        affine_lanes(values)
+    };
     span_batches(
         products,
         j0,
@@ -89,6 +95,19 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
         |j, planned| {
             if let Some(lead) = lead {
                 prefetch(data, g, lead, planned.iter());
+            }
+            if C == 1 {
+                for (k, pair) in planned.chunks(2).enumerate() {
+                    let (second, blocks) = match pair {
+                        [_, second] => (second, 2),
+                        _ => (&pair[0], 1),
+                    };
+                    // SAFETY: the caller's guarantee: the span's blocks
+                    // are wide plans, whose reads are 4 bytes.
+                    let v = unsafe { gray_pair(data, g, &pair[0], second) };
+                    put_gray(v, blocks, values, affine, j + 2 * k * LANES, out);
+                }
+                return;
             }
             for (b, plan) in planned.iter().enumerate() {
                 // SAFETY: the caller's guarantee: the span's blocks are wide
@@ -537,12 +556,9 @@ fn narrow_u8(v: __m512, clamp: bool) -> __m128i {
 }
 
 /// A run of planned gray `u8` blocks, two at a time (16 pixels) in 512-bit
-/// vectors: the same 4-byte reads as [`gray_run`](super::blend::gray_run),
-/// gathered, and the same lane arithmetic (the reference's lerps, FMA),
-/// so the same bits. `u8` rows are stored from the 512-bit vector (the
-/// value affine and rounding of `store` per lane), other rows through
-/// `store` one block at a time. One call per run keeps the loop and its
-/// constants in this function (a call per block measured slower).
+/// vectors ([`gray_pair`] and [`put_gray`]). One call per run keeps the
+/// loop and its constants in this function (a call per block measured
+/// slower).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/DQ/VL, and every block of `plans` must be
@@ -557,12 +573,7 @@ pub(super) unsafe fn gray_blocks_avx512(
     j0: usize,
     out: &mut RawRow<'_>,
 ) {
-    let p = data.as_ptr();
-    let low = _mm512_set1_epi32(0xff);
-    let byte0 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(w, low));
-    let byte1 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32::<8>(w), low));
-    let join = |a: __m256, b: __m256| _mm512_insertf32x8::<1>(_mm512_castps256_ps512(a), b);
-    let affine = values.map(|a| (_mm512_set1_ps(a.scale[0]), _mm512_set1_ps(a.offset[0])));
+    let affine = gray_affine(values);
     for (k, pair) in plans.chunks(2).enumerate() {
         let j = j0 + 2 * k * LANES;
         // A run is all planned; an odd last block is blended twice and
@@ -572,46 +583,91 @@ pub(super) unsafe fn gray_blocks_avx512(
             Some(Some(second)) => (second, 2),
             _ => (first, 1),
         };
-        let base = _mm512_inserti64x4::<1>(
-            _mm512_castsi256_si512(bytemuck::cast::<[i32; LANES], __m256i>(first.base)),
-            bytemuck::cast::<[i32; LANES], __m256i>(second.base),
-        );
-        let (fx, fy) = (join(first.fx, second.fx), join(first.fy, second.fy));
-        // SAFETY: the caller's guarantee: each 4-byte read at `base[k]` and
-        // `base[k] + stride` lies within `data`.
-        let (top, bottom) = unsafe {
-            (
-                _mm512_i32gather_epi32::<1>(base, p.cast()),
-                _mm512_i32gather_epi32::<1>(base, p.add(g.stride as usize).cast()),
-            )
+        // SAFETY: the caller's guarantee.
+        let v = unsafe { gray_pair(data, g, first, second) };
+        put_gray(v, blocks, values, affine, j, out);
+    }
+}
+
+/// Two planned gray `u8` blocks (16 pixels) blended in one 512-bit
+/// vector: the same 4-byte reads as [`gray_run`](super::blend::gray_run),
+/// gathered, and the same lane arithmetic (the reference's lerps, FMA),
+/// so the same bits.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/DQ/VL, and both blocks must be planned
+/// for the gray source `data`: every tap inside it and the 4-byte reads at
+/// `base[k]` and `base[k] + stride` within `data`.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+unsafe fn gray_pair(data: &[u8], g: Geometry, first: &Planned, second: &Planned) -> __m512 {
+    let p = data.as_ptr();
+    let low = _mm512_set1_epi32(0xff);
+    let byte0 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(w, low));
+    let byte1 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32::<8>(w), low));
+    let join = |a: __m256, b: __m256| _mm512_insertf32x8::<1>(_mm512_castps256_ps512(a), b);
+    let base = _mm512_inserti64x4::<1>(
+        _mm512_castsi256_si512(bytemuck::cast::<[i32; LANES], __m256i>(first.base)),
+        bytemuck::cast::<[i32; LANES], __m256i>(second.base),
+    );
+    let (fx, fy) = (join(first.fx, second.fx), join(first.fy, second.fy));
+    // SAFETY: the caller's guarantee: each 4-byte read at `base[k]` and
+    // `base[k] + stride` lies within `data`.
+    let (top, bottom) = unsafe {
+        (
+            _mm512_i32gather_epi32::<1>(base, p.cast()),
+            _mm512_i32gather_epi32::<1>(base, p.add(g.stride as usize).cast()),
+        )
+    };
+    let t = lerp512(byte0(top), byte1(top), fx);
+    let b = lerp512(byte0(bottom), byte1(bottom), fx);
+    lerp512(t, b, fy)
+}
+
+/// The value affine's gray scale and offset in every lane.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+fn gray_affine(values: Option<&ChannelAffine>) -> Option<(__m512, __m512)> {
+    values.map(|a| (_mm512_set1_ps(a.scale[0]), _mm512_set1_ps(a.offset[0])))
+}
+
+/// Stores the first `blocks` (1 or 2) blocks of gray values `v` at pixel
+/// `j`: `u8` rows from the 512-bit vector (the value affine and rounding
+/// of `store` per lane, `affine` being `values` as lanes), other rows
+/// through `store` one block at a time.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+fn put_gray(
+    v: __m512,
+    blocks: usize,
+    values: Option<&ChannelAffine>,
+    affine: Option<(__m512, __m512)>,
+    j: usize,
+    out: &mut RawRow<'_>,
+) {
+    let pixels = blocks * LANES;
+    if let RawRow::U8(row) = out {
+        let v = match affine {
+            Some((scale, offset)) => _mm512_add_ps(_mm512_mul_ps(v, scale), offset),
+            None => v,
         };
-        let t = lerp512(byte0(top), byte1(top), fx);
-        let b = lerp512(byte0(bottom), byte1(bottom), fx);
-        let v = lerp512(t, b, fy);
-        let pixels = blocks * LANES;
-        if let RawRow::U8(row) = out {
-            let v = match affine {
-                Some((scale, offset)) => _mm512_add_ps(_mm512_mul_ps(v, scale), offset),
-                None => v,
-            };
-            let bytes = narrow_u8(v, affine.is_some());
-            let Some(dst) = row.get_mut(j..j + pixels) else {
-                return;
-            };
-            // SAFETY: `dst` holds `pixels` bytes: 16 written for two
-            // blocks, 8 for one.
-            unsafe {
-                if blocks == 2 {
-                    _mm_storeu_si128(dst.as_mut_ptr().cast(), bytes);
-                } else {
-                    _mm_storel_epi64(dst.as_mut_ptr().cast(), bytes);
-                }
+        let bytes = narrow_u8(v, affine.is_some());
+        let Some(dst) = row.get_mut(j..j + pixels) else {
+            return;
+        };
+        // SAFETY: `dst` holds `pixels` bytes: 16 written for two blocks, 8
+        // for one.
+        unsafe {
+            if blocks == 2 {
+                _mm_storeu_si128(dst.as_mut_ptr().cast(), bytes);
+            } else {
+                _mm_storel_epi64(dst.as_mut_ptr().cast(), bytes);
             }
-            continue;
         }
-        let halves = [_mm512_castps512_ps256(v), _mm512_extractf32x8_ps::<1>(v)];
-        for (h, half) in halves.into_iter().take(blocks).enumerate() {
-            store::<1>(values, [half], j + h * LANES, values.is_some(), out);
-        }
+        return;
+    }
+    let halves = [_mm512_castps512_ps256(v), _mm512_extractf32x8_ps::<1>(v)];
+    for (h, half) in halves.into_iter().take(blocks).enumerate() {
+        store::<1>(values, [half], j + h * LANES, values.is_some(), out);
     }
 }

@@ -313,10 +313,13 @@ unsafe fn sample_row<T: Element, const C: usize>(
         };
         // Colour blocks inside the span are planned a batch at a time and
         // blended without the chunk's array of `Option`s (`span_blocks`,
-        // `avx512::span_blocks_avx512`). `f32` blocks under AVX-512 keep
+        // `avx512::span_blocks_avx512`); so are gray `u8` blocks where they
+        // blend from gathers under AVX-512. `f32` blocks under AVX-512 keep
         // the chunks: their planning is 512-bit, their blend 256-bit.
         let fused = match (span, products, texels) {
-            (Some(span), Some(products), Texels::U8(_)) if (C == 3 || C == 4) => {
+            (Some(span), Some(products), Texels::U8(_))
+                if C == 3 || C == 4 || (C == 1 && geometry.avx512 && geometry.gathers) =>
+            {
                 Some((span, products))
             }
             (Some(span), Some(products), Texels::F32(_)) if C > 1 && !geometry.avx512 => {
