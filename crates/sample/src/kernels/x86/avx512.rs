@@ -25,11 +25,14 @@ mod edge;
 pub(super) use edge::edge_block_u8_avx512;
 
 /// [`plan_avx512`] for consecutive blocks from pixel `j0`, one per slot
-/// (one call for all, so the planning stays inlined).
+/// (one call for all, so the planning stays inlined); `border`: `u8`
+/// blocks under `Border` whose taps leave the source are planned clamped
+/// into it (as `plan::plan_border`).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/DQ/VL.
 #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     g: Geometry,
     row: &Row<'_>,
@@ -37,6 +40,7 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
     span: Option<Span>,
     j0: usize,
     wide: bool,
+    border: bool,
     plans: &mut [Option<Planned>],
 ) {
     let first = j0 / LANES;
@@ -46,9 +50,9 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
         // SAFETY: the caller's guarantee.
         *slot = unsafe {
             if Span::exempts(span, products, j) {
-                plan_avx512::<C, false>(g, row, products, j, wide)
+                plan_avx512::<C, false>(g, row, products, j, wide, false)
             } else {
-                plan_avx512::<C, true>(g, row, products, j, wide)
+                plan_avx512::<C, true>(g, row, products, j, wide, border)
             }
         };
     }
@@ -91,7 +95,7 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
         blocks,
         Planned::unset(),
         // SAFETY: the caller's guarantee.
-        |j, products| unsafe { plan_avx512::<C, false>(g, row, Some(products), j, true) },
+        |j, products| unsafe { plan_avx512::<C, false>(g, row, Some(products), j, true, false) },
         |j, planned| {
             if let Some(lead) = lead {
                 prefetch(data, g, lead, planned.iter());
@@ -124,6 +128,8 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
 /// (`a*j + rx`, the divide, `floor`, `(x - floor x) as f32`), so the same
 /// taps and weights; the inside test and the offsets are worked out on the
 /// `f64` values, which gives the same answers exactly (see the comments).
+/// With `border`, a block that fails the inside test is clamped into the
+/// source instead, as [`plan_border`](super::plan::plan_border) does.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/DQ/VL.
@@ -135,6 +141,7 @@ unsafe fn plan_avx512<const C: usize, const CHECKED: bool>(
     products: Option<&ColumnProducts>,
     j0: usize,
     wide: bool,
+    border: bool,
 ) -> Option<Planned> {
     let j = _mm512_add_pd(
         _mm512_set1_pd(j0 as f64),
@@ -144,7 +151,7 @@ unsafe fn plan_avx512<const C: usize, const CHECKED: bool>(
         |a: f64, r: f64| _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a), j), _mm512_set1_pd(r));
     // SAFETY: 8 doubles read from each 8-double array.
     let product = |p: &[f64; LANES]| unsafe { _mm512_loadu_pd(p.as_ptr()) };
-    let (x, y) = match *row {
+    let (mut x, mut y) = match *row {
         Row::Affine { rx, ry, .. } if let Some([ax, dy]) = products => (
             _mm512_add_pd(product(ax), _mm512_set1_pd(rx)),
             _mm512_add_pd(product(dy), _mm512_set1_pd(ry)),
@@ -199,7 +206,14 @@ unsafe fn plan_avx512<const C: usize, const CHECKED: bool>(
         let inside = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(inside, y, zero);
         let inside = _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(inside, y, below(g.h));
         if inside != 0xff {
-            return None;
+            // `plan::plan_border`'s clamp into the source, for `u8` blocks
+            // under `Border`: the same bits as the padding rule.
+            let finite = |v: __m512d| _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(_mm512_sub_pd(v, v), zero);
+            if !border || finite(x) & finite(y) != 0xff {
+                return None;
+            }
+            let clamp = |v: __m512d, side: i32| _mm512_min_pd(_mm512_max_pd(v, zero), below(side));
+            (x, y) = (clamp(x, g.w), clamp(y, g.h));
         }
     }
     // `roundscale`, not a 1.5 * 2^52 rounding add: that gives +0 for -0,

@@ -4,6 +4,8 @@
 //! `±FAR`; each tap index goes through the padding rule
 //! (`geom::Padding::index`, here in `i32` lanes, with the fill value where
 //! the rule maps nowhere), and the four taps blend in the reference's order.
+//! (`u8` blocks under `Border` mostly come here no more: they are planned
+//! clamped into the source, `plan::plan_border`, which gives the same bits.)
 
 use super::geometry::{Geometry, LANES};
 use super::lanes::{byte_of, copy_channels, in_range, lerp, load_words, soa};

@@ -52,12 +52,12 @@ use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
 use edge::edge;
-use geom::{Element, Isa};
+use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
 use plan::{
-    ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan, positions,
-    span_batches,
+    ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan,
+    plan_border, positions, span_batches,
 };
 use store::store;
 
@@ -306,6 +306,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
         const CHUNK: usize = 32;
         let mut plans = [None; CHUNK];
         let wide = matches!(texels, Texels::U8(_));
+        let border = wide && geometry.padding == Padding::Border;
         // Where the row's blocks can skip the planning's tests.
         let span = match products {
             Some(_) => inside_span::<C>(geometry, row, width, wide),
@@ -353,6 +354,9 @@ unsafe fn sample_row<T: Element, const C: usize>(
                     blocks = blocks.min((span.first_block() - j0) / LANES);
                 }
             }
+            // Under `Border`, `u8` blocks with taps outside the source are
+            // planned too, their positions clamped into it (`plan_border`;
+            // `plan_blocks_avx512` clamps the same way), and join the runs.
             if let (Some(columns), Row::Affine { d, ry, .. }) = (columns, row) {
                 // One `y` for the row: `d` is a zero (see `axis`).
                 columns.plan::<C>(
@@ -362,6 +366,13 @@ unsafe fn sample_row<T: Element, const C: usize>(
                     wide,
                     &mut plans[..blocks],
                 );
+                if border {
+                    for (b, slot) in plans[..blocks].iter_mut().enumerate() {
+                        if slot.is_none() {
+                            *slot = plan_border::<C>(geometry, positions(row, j0 + b * LANES));
+                        }
+                    }
+                }
             } else if geometry.avx512 {
                 // SAFETY: `avx512` is set only where the CPU has AVX-512
                 // F/BW/CD/DQ/VL (this function's safety contract).
@@ -373,6 +384,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
                         span,
                         j0,
                         wide,
+                        border,
                         &mut plans[..blocks],
                     )
                 };
@@ -386,6 +398,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
                         plan::<C, false>(geometry, positions, wide)
                     } else {
                         plan::<C, true>(geometry, positions, wide)
+                            .or_else(|| border.then(|| plan_border::<C>(geometry, positions))?)
                     };
                 }
             }

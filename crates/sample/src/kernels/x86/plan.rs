@@ -304,6 +304,55 @@ pub(super) fn plan<const C: usize, const CHECKED: bool>(
     })
 }
 
+/// A `u8` block with taps outside the source under
+/// [`Padding::Border`](geom::Padding::Border), planned as a block inside
+/// it: each position clamped to `0..=w-1` and `0..=h-1`. The reference's
+/// padding maps both taps of a clamped axis to the same edge pixel `p`,
+/// whose lerp with itself is `p` exactly; the clamped position puts that
+/// pixel in the first tap with weight 0, and `0·(q - p) + p` is `p` exactly
+/// for any byte `q` in the second (the pixel after the edge in the buffer,
+/// or the row below: read, never used). So the planned blend gives the
+/// reference's bits, at the cost of a planned block instead of an edge
+/// block. Bytes only: a `f32` neighbour could be infinite, and `0·∞` is
+/// NaN.
+///
+/// `None` where a position is not finite (the reference reads the fill
+/// there) or a read would pass the buffer's end (the bottom row's second
+/// tap row lies past it).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn plan_border<const C: usize>(
+    g: Geometry,
+    [xl, xh, yl, yh]: [__m256d; 4],
+) -> Option<Planned> {
+    let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
+    let all_finite = _mm256_and_pd(
+        _mm256_and_pd(finite(xl), finite(xh)),
+        _mm256_and_pd(finite(yl), finite(yh)),
+    );
+    if _mm256_movemask_pd(all_finite) != 0b1111 {
+        return None;
+    }
+    let clamp = |v: __m256d, side: i32| {
+        _mm256_min_pd(
+            _mm256_max_pd(v, _mm256_setzero_pd()),
+            _mm256_set1_pd(f64::from(side - 1)),
+        )
+    };
+    let positions = [
+        clamp(xl, g.w),
+        clamp(xh, g.w),
+        clamp(yl, g.h),
+        clamp(yh, g.h),
+    ];
+    // Clamped positions are inside `0..w` and `0..h`, so every offset is
+    // that of an in-image pixel; only the reads' end needs the test.
+    let planned = plan::<C, false>(g, positions, true)?;
+    let (extra, width) = read_extent::<C>(g, true);
+    g.reads_fit(bytemuck::cast(planned.base), extra, width)
+        .then_some(planned)
+}
+
 /// The output columns `first..=last` of an affine row where every pixel
 /// passes the planning's tests (taps inside, reads within the buffer), so
 /// blocks wholly inside need not test again (`plan::<C, false>`, where
