@@ -312,14 +312,14 @@ unsafe fn sample_row<T: Element, const C: usize>(
             Some(_) => inside_span::<C>(geometry, row, width, wide),
             None => None,
         };
-        // Colour blocks inside the span are planned a batch at a time and
-        // blended without the chunk's array of `Option`s (`span_blocks`,
-        // `avx512::span_blocks_avx512`); so are gray `u8` blocks where they
-        // blend from gathers under AVX-512. `f32` blocks under AVX-512 keep
-        // the chunks: their planning is 512-bit, their blend 256-bit.
+        // Blocks inside the span are planned a batch at a time and blended
+        // without the chunk's array of `Option`s (`span_blocks`,
+        // `avx512::span_blocks_avx512`). Under AVX-512, `f32` blocks and
+        // gray `u8` ones without gathers keep the chunks: their planning is
+        // 512-bit, their blend 256-bit.
         let fused = match (span, products, texels) {
             (Some(span), Some(products), Texels::U8(_))
-                if C == 3 || C == 4 || (C == 1 && geometry.avx512 && geometry.gathers) =>
+                if C > 1 || !geometry.avx512 || geometry.gathers =>
             {
                 Some((span, products))
             }
@@ -498,8 +498,8 @@ unsafe fn sample_row<T: Element, const C: usize>(
     }
 }
 
-/// Colour blocks of an affine row that its `Span` holds, from pixel `j0`,
-/// under AVX2: planned a batch at a time without the tests
+/// Blocks of an affine row that its `Span` holds, from pixel `j0`, under
+/// AVX2: planned a batch at a time without the tests
 /// (`plan::<C, false>`, see `plan::span_batches`), prefetched, then blended
 /// and stored, as `avx512::span_blocks_avx512` does for `u8` under AVX-512.
 /// The same steps as a chunk's, without its `Option`s and run counting.
@@ -534,7 +534,19 @@ fn span_blocks<const C: usize>(
                 }
             }
             for (b, plan) in planned.iter().enumerate() {
-                colour_run::<C>(texels, g, values, plan, j + b * LANES, out);
+                let j = j + b * LANES;
+                if C == 1 {
+                    // A planned block blends source values only.
+                    store::<C>(
+                        values,
+                        gray_run::<C>(texels, g, plan),
+                        j,
+                        values.is_some(),
+                        out,
+                    );
+                } else {
+                    colour_run::<C>(texels, g, values, plan, j, out);
+                }
             }
         },
     );
