@@ -536,7 +536,9 @@ fn span_blocks<const C: usize>(
             for (b, plan) in planned.iter().enumerate() {
                 let j = j + b * LANES;
                 if C == 1 {
-                    // A planned block blends source values only.
+                    // Gray spans here are `u8` (see `fused` in
+                    // `sample_row`): a planned block blends source bytes
+                    // only.
                     store::<C>(
                         values,
                         gray_run::<C>(texels, g, plan),
