@@ -25,7 +25,7 @@ mod gray;
 
 pub(super) use edge::edge_block_u8_avx512;
 pub(super) use gray::gray_blocks_avx512;
-use gray::{gray_affine, gray_pair, put_gray};
+use gray::gray_pairs;
 
 /// [`plan_avx512`] for consecutive blocks from pixel `j0`, one per slot
 /// (one call for all, so the planning stays inlined); `border`: `u8`
@@ -87,11 +87,7 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
     values: Option<&ChannelAffine>,
     out: &mut RawRow<'_>,
 ) {
-    let affine = if C == 1 {
-        gray_affine(values)
-    } else {
-        affine_lanes(values)
-    };
+    let affine = affine_lanes(values);
     span_batches(
         products,
         j0,
@@ -104,16 +100,9 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
                 prefetch(data, g, lead, planned.iter());
             }
             if C == 1 {
-                for (k, pair) in planned.chunks(2).enumerate() {
-                    let (second, blocks) = match pair {
-                        [_, second] => (second, 2),
-                        _ => (&pair[0], 1),
-                    };
-                    // SAFETY: the caller's guarantee: the span's blocks
-                    // are wide plans, whose reads are 4 bytes.
-                    let v = unsafe { gray_pair(data, g, &pair[0], second) };
-                    put_gray(v, blocks, values, affine, j + 2 * k * LANES, out);
-                }
+                // SAFETY: the caller's guarantee: the span's blocks are
+                // wide plans, whose gray reads are 4 bytes.
+                unsafe { gray_pairs(data, g, values, planned.iter(), j, out) };
                 return;
             }
             for (b, plan) in planned.iter().enumerate() {

@@ -12,9 +12,9 @@ use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
 
 /// A run of planned gray `u8` blocks, two at a time (16 pixels) in 512-bit
-/// vectors ([`gray_pair`] and [`put_gray`]). One call per run keeps the
-/// loop and its constants in this function (a call per block measured
-/// slower).
+/// vectors ([`gray_pairs`]), as the chunks of `sample_row` give it: the
+/// run ends at its first unplanned block. One call per run keeps the loop
+/// and its constants in this function (a call per block measured slower).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/DQ/VL, and every block of `plans` must be
@@ -29,19 +29,40 @@ pub(in super::super) unsafe fn gray_blocks_avx512(
     j0: usize,
     out: &mut RawRow<'_>,
 ) {
+    let run = plans.iter().map_while(Option::as_ref);
+    // SAFETY: the caller's guarantee.
+    unsafe { gray_pairs(data, g, values, run, j0, out) };
+}
+
+/// Consecutive planned gray `u8` blocks from pixel `j0`, two at a time:
+/// each pair blended in one vector ([`gray_pair`]) and stored
+/// ([`put_gray`]); an odd last block is blended twice and stored once.
+/// Serves the chunks' runs ([`gray_blocks_avx512`]) and the span's batches
+/// (`span_blocks_avx512`).
+///
+/// # Safety
+/// As [`gray_blocks_avx512`], for every block of `blocks`.
+#[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+#[inline]
+pub(super) unsafe fn gray_pairs<'p>(
+    data: &[u8],
+    g: Geometry,
+    values: Option<&ChannelAffine>,
+    mut blocks: impl Iterator<Item = &'p Planned>,
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
     let affine = gray_affine(values);
-    for (k, pair) in plans.chunks(2).enumerate() {
-        let j = j0 + 2 * k * LANES;
-        // A run is all planned; an odd last block is blended twice and
-        // stored once.
-        let Some(first) = &pair[0] else { continue };
-        let (second, blocks) = match pair.get(1) {
-            Some(Some(second)) => (second, 2),
-            _ => (first, 1),
+    let mut j = j0;
+    while let Some(first) = blocks.next() {
+        let (second, count) = match blocks.next() {
+            Some(second) => (second, 2),
+            None => (first, 1),
         };
         // SAFETY: the caller's guarantee.
         let v = unsafe { gray_pair(data, g, first, second) };
-        put_gray(v, blocks, values, affine, j, out);
+        put_gray(v, count, values, affine, j, out);
+        j += 2 * LANES;
     }
 }
 
@@ -56,12 +77,7 @@ pub(in super::super) unsafe fn gray_blocks_avx512(
 /// `base[k]` and `base[k] + stride` within `data`.
 #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
 #[inline]
-pub(super) unsafe fn gray_pair(
-    data: &[u8],
-    g: Geometry,
-    first: &Planned,
-    second: &Planned,
-) -> __m512 {
+unsafe fn gray_pair(data: &[u8], g: Geometry, first: &Planned, second: &Planned) -> __m512 {
     let p = data.as_ptr();
     let low = _mm512_set1_epi32(0xff);
     let byte0 = |w: __m512i| _mm512_cvtepi32_ps(_mm512_and_si512(w, low));
@@ -88,7 +104,7 @@ pub(super) unsafe fn gray_pair(
 /// The value affine's gray scale and offset in every lane.
 #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
 #[inline]
-pub(super) fn gray_affine(values: Option<&ChannelAffine>) -> Option<(__m512, __m512)> {
+fn gray_affine(values: Option<&ChannelAffine>) -> Option<(__m512, __m512)> {
     values.map(|a| (_mm512_set1_ps(a.scale[0]), _mm512_set1_ps(a.offset[0])))
 }
 
@@ -98,7 +114,7 @@ pub(super) fn gray_affine(values: Option<&ChannelAffine>) -> Option<(__m512, __m
 /// through `store` one block at a time.
 #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
 #[inline]
-pub(super) fn put_gray(
+fn put_gray(
     v: __m512,
     blocks: usize,
     values: Option<&ChannelAffine>,
