@@ -18,24 +18,20 @@
 //! `fast_image_resize`'s box convolution to the same size (fixed-point
 //! weights for `u8`, so not the exactly rounded mean), one thread.
 
-use augment_benches::photo_rgb;
+use augment_benches::{PADDING, peers, photo_rgb};
 use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
 };
 use filter::Method;
-use geom::{Element, Image, Isa, Padding};
-use libblur::{
-    BlurImage, BlurImageMut, BoxBlurParameters, ConvolutionMode, EdgeMode, EdgeMode2D,
-    FastBlurChannels, GaussianBlurParams, IeeeBinaryConvolutionMode, ThreadingPolicy,
-};
+use geom::{Element, Image, Isa};
+use libblur::ConvolutionMode;
 use std::hint::black_box;
 use std::time::Duration;
 
 const W: usize = 1024;
 const H: usize = 768;
-const PADDING: Padding = Padding::Reflect101;
-const EDGES: EdgeMode2D = EdgeMode2D::new(EdgeMode::Reflect101);
+const SIZE: (u32, u32) = (W as u32, H as u32);
 
 fn or_abort<T, E>(r: Result<T, E>) -> T {
     match r {
@@ -87,10 +83,6 @@ fn ours<T: Element>(
     }
 }
 
-fn libblur_kernel(sigma: f32) -> u32 {
-    2 * filter::default_radius(sigma) as u32 + 1
-}
-
 fn gaussian_u8(c: &mut Criterion) {
     let src = photo_rgb(W as u32, H as u32);
     let rgb: image::RgbImage = or_abort(src.clone().try_into());
@@ -100,34 +92,14 @@ fn gaussian_u8(c: &mut Criterion) {
         ours(&mut g, &param, &src, |isa, s, d| {
             filter::gaussian_blur_into_with_isa(isa, s, d, sigma, sigma, PADDING)
         });
-        let blur_src = BlurImage::borrow(
-            src.as_slice(),
-            W as u32,
-            H as u32,
-            FastBlurChannels::Channels3,
-        );
         let mut out = vec![0u8; W * H * 3];
-        let params = GaussianBlurParams::new(libblur_kernel(sigma), f64::from(sigma));
         for (id, mode) in [
             ("libblur", ConvolutionMode::Exact),
             ("libblur_fixed_point", ConvolutionMode::FixedPoint),
         ] {
             g.bench_function(BenchmarkId::new(id, &param), |b| {
                 b.iter(|| {
-                    let mut dst = BlurImageMut::borrow(
-                        &mut out,
-                        W as u32,
-                        H as u32,
-                        FastBlurChannels::Channels3,
-                    );
-                    libblur::gaussian_blur(
-                        black_box(&blur_src),
-                        &mut dst,
-                        params,
-                        EDGES,
-                        ThreadingPolicy::Single,
-                        mode,
-                    )
+                    peers::gaussian_u8(black_box(src.as_slice()), &mut out, SIZE, sigma, mode)
                 })
             });
         }
@@ -150,27 +122,9 @@ fn gaussian_f32(c: &mut Criterion) {
         ours(&mut g, &param, &src, |isa, s, d| {
             filter::gaussian_blur_into_with_isa(isa, s, d, sigma, sigma, PADDING)
         });
-        let blur_src = BlurImage::borrow(
-            src.as_slice(),
-            W as u32,
-            H as u32,
-            FastBlurChannels::Channels3,
-        );
         let mut out = vec![0f32; W * H * 3];
-        let params = GaussianBlurParams::new(libblur_kernel(sigma), f64::from(sigma));
         g.bench_function(BenchmarkId::new("libblur", &param), |b| {
-            b.iter(|| {
-                let mut dst =
-                    BlurImageMut::borrow(&mut out, W as u32, H as u32, FastBlurChannels::Channels3);
-                libblur::gaussian_blur_f32(
-                    black_box(&blur_src),
-                    &mut dst,
-                    params,
-                    EDGES,
-                    ThreadingPolicy::Single,
-                    IeeeBinaryConvolutionMode::Normal,
-                )
-            })
+            b.iter(|| peers::gaussian_f32(black_box(src.as_slice()), &mut out, SIZE, sigma))
         });
         g.bench_function(BenchmarkId::new("imageproc", &param), |b| {
             b.iter(|| imageproc::filter::gaussian_blur_f32(black_box(&rgb), sigma))
@@ -191,24 +145,9 @@ fn box_u8(c: &mut Criterion) {
         ours(&mut g, &param, &src, |isa, s, d| {
             filter::box_blur_into_with_isa(isa, s, d, k, k, PADDING)
         });
-        let blur_src = BlurImage::borrow(
-            src.as_slice(),
-            W as u32,
-            H as u32,
-            FastBlurChannels::Channels3,
-        );
         let mut out = vec![0u8; W * H * 3];
         g.bench_function(BenchmarkId::new("libblur", &param), |b| {
-            b.iter(|| {
-                let mut dst =
-                    BlurImageMut::borrow(&mut out, W as u32, H as u32, FastBlurChannels::Channels3);
-                libblur::box_blur(
-                    black_box(&blur_src),
-                    &mut dst,
-                    BoxBlurParameters::new(k as u32),
-                    ThreadingPolicy::Single,
-                )
-            })
+            b.iter(|| peers::box_u8(black_box(src.as_slice()), &mut out, SIZE, k as u32))
         });
         // imageproc's box_filter is grey-only; for RGB its user reaches for a flat separable kernel.
         let flat = vec![1.0f32 / k as f32; k];
@@ -228,27 +167,9 @@ fn motion_u8(c: &mut Criterion) {
     ours(&mut g, param, &src, |isa, s, d| {
         filter::motion_blur_into_with_isa(isa, s, d, length, angle, PADDING)
     });
-    let blur_src = BlurImage::borrow(
-        src.as_slice(),
-        W as u32,
-        H as u32,
-        FastBlurChannels::Channels3,
-    );
     let mut out = vec![0u8; W * H * 3];
     g.bench_function(BenchmarkId::new("libblur", param), |b| {
-        b.iter(|| {
-            let mut dst =
-                BlurImageMut::borrow(&mut out, W as u32, H as u32, FastBlurChannels::Channels3);
-            libblur::motion_blur(
-                black_box(&blur_src),
-                &mut dst,
-                angle,
-                15,
-                EDGES,
-                libblur::Scalar::default(),
-                ThreadingPolicy::Single,
-            )
-        })
+        b.iter(|| peers::motion_u8(black_box(src.as_slice()), &mut out, SIZE, 15, angle))
     });
     // The dense 15x15 filter2D a user of imageproc would run with our kernel.
     let (kw, kh, dense) = or_abort(or_abort(filter::motion_kernel(length, angle)).to_dense());

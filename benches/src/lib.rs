@@ -1,8 +1,12 @@
-//! Shared inputs for the criterion benches: the bundled photograph at the
-//! sizes the issues name, so every group measures ours and the peers on the
-//! same pixels.
+//! Shared inputs for the benches: the bundled photograph at the sizes the
+//! issues name, so every group measures ours and the peers on the same
+//! pixels, and the peer calls the filter benches share ([`peers`]).
 
 use geom::Image;
+
+pub mod peers;
+
+pub use peers::PADDING;
 
 /// The bundled sample photograph (PNG bytes), committed in `assets/`.
 pub const PHOTO_PNG: &[u8] = include_bytes!("../../assets/coffee.png");

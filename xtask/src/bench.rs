@@ -2,10 +2,12 @@
 //! pixel or per image, keep the history, and compare.
 
 use crate::criterion;
+use crate::paired;
 use crate::report;
 use crate::summary::{Entry, SCHEMA, Summary};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result, bail};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
@@ -127,6 +129,23 @@ fn isa_for_run(requested: Option<&str>) -> Result<geom::Isa> {
     }
 }
 
+/// What `cargo bench --bench TARGET` gets after its `--`: criterion's
+/// settings, where the paired bench writes its rows, the name filter.
+pub fn target_args(target: &str, options: &Options, paired_json: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    if options.quick {
+        args.extend(QUICK_ARGS.iter().map(OsString::from));
+    }
+    if target == paired::TARGET {
+        args.push("--json".into());
+        args.push(paired_json.into());
+    }
+    if let Some(filter) = &options.filter {
+        args.push(filter.into());
+    }
+    args
+}
+
 fn run_target(ws: &Workspace, target: &str, options: &Options, isa: geom::Isa) -> Result<()> {
     let mut cmd = Command::new(ws.cargo());
     cmd.current_dir(&ws.root)
@@ -138,13 +157,8 @@ fn run_target(ws: &Workspace, target: &str, options: &Options, isa: geom::Isa) -
             target,
             "--",
         ])
+        .args(target_args(target, options, &ws.paired_path()))
         .env(geom::FORCE_ISA_VAR, isa.name());
-    if options.quick {
-        cmd.args(QUICK_ARGS);
-    }
-    if let Some(filter) = &options.filter {
-        cmd.arg(filter);
-    }
     eprintln!("xtask: cargo bench --bench {target} ({isa})");
     let status = cmd
         .status()
@@ -155,12 +169,21 @@ fn run_target(ws: &Workspace, target: &str, options: &Options, isa: geom::Isa) -
     Ok(())
 }
 
+/// What one run measured: criterion's summary, the targets that failed,
+/// and the paired bench's rows (empty unless it ran).
+struct Measured {
+    summary: Summary,
+    failures: Vec<String>,
+    paired: Vec<paired::Row>,
+}
+
 /// Runs (or, with `no_run`, only reads) the benches and builds the summary.
-fn measure(ws: &Workspace, options: &Options, isa: geom::Isa) -> Result<(Summary, Vec<String>)> {
+fn measure(ws: &Workspace, options: &Options, isa: geom::Isa) -> Result<Measured> {
     let started = SystemTime::now();
     let criterion_dir = ws.criterion_dir();
     let mut entries: Vec<Entry> = Vec::new();
     let mut failures = Vec::new();
+    let mut paired_rows = Vec::new();
     let report_problems = |problems: Vec<anyhow::Error>| {
         for p in problems {
             eprintln!("xtask: skipped a result: {p:#}");
@@ -184,9 +207,25 @@ fn measure(ws: &Workspace, options: &Options, isa: geom::Isa) -> Result<(Summary
             // File times can be coarse; a second's slack, then results already
             // claimed by an earlier target are skipped.
             let since = SystemTime::now() - Duration::from_secs(1);
+            let paired_json = ws.paired_path();
+            if target == paired::TARGET && paired_json.exists() {
+                // An earlier run's rows must not pass for this run's.
+                std::fs::remove_file(&paired_json)
+                    .with_context(|| format!("removing {}", paired_json.display()))?;
+            }
             if let Err(e) = run_target(ws, target, options, isa) {
                 eprintln!("xtask: {e:#}");
                 failures.push(target.clone());
+                continue;
+            }
+            if target == paired::TARGET {
+                match paired::read(&paired_json) {
+                    Ok(rows) => paired_rows = rows,
+                    Err(e) => {
+                        eprintln!("xtask: {e:#}");
+                        failures.push(target.clone());
+                    }
+                }
                 continue;
             }
             let (found, problems) = criterion::collect(&criterion_dir, Some(since));
@@ -209,13 +248,39 @@ fn measure(ws: &Workspace, options: &Options, isa: geom::Isa) -> Result<(Summary
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
         benches: entries,
     };
-    Ok((summary, failures))
+    Ok(Measured {
+        summary,
+        failures,
+        paired: paired_rows,
+    })
+}
+
+/// Prints the paired bench's rows, if it ran.
+fn print_paired(rows: &[paired::Row]) {
+    if !rows.is_empty() {
+        println!(
+            "== Ours / peer, paired call by call (median of the calls' ratios, below 1: ours faster)\n{}",
+            paired::table(rows)
+        );
+    }
 }
 
 /// `cargo xtask bench`.
 pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let isa = isa_for_run(options.isa.as_deref())?;
-    let (summary, failures) = measure(ws, options, isa)?;
+    let Measured {
+        summary,
+        failures,
+        paired,
+    } = measure(ws, options, isa)?;
+    if summary.benches.is_empty() && !paired.is_empty() {
+        // Only the paired bench ran: nothing for criterion's summary.
+        print_paired(&paired);
+        if !failures.is_empty() {
+            bail!("bench targets failed: {}", failures.join(", "));
+        }
+        return Ok(());
+    }
     if summary.benches.is_empty() {
         let failed = if failures.is_empty() {
             String::new()
@@ -266,6 +331,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
             report::peer_table(&pairs)
         );
     }
+    print_paired(&paired);
 
     let saved: Vec<PathBuf> = if options.compare.is_empty() {
         vec![ws.baseline_path()]
@@ -349,6 +415,33 @@ mod tests {
             history_file_name("2026-05-17T10:15:00Z", "b")
                 < history_file_name("2026-05-17T10:15:01Z", "a")
         );
+    }
+
+    fn options(quick: bool, filter: Option<&str>) -> Options {
+        Options {
+            quick,
+            targets: Vec::new(),
+            filter: filter.map(str::to_string),
+            isa: None,
+            no_run: false,
+            save: None,
+            compare: Vec::new(),
+            write_baseline: false,
+            threshold: 0.1,
+            fail_on_regression: false,
+            all_pairs: false,
+        }
+    }
+
+    #[test]
+    fn only_the_paired_target_is_told_where_to_write_its_rows() {
+        let json = Path::new("/t/paired.json");
+        let paired = target_args(paired::TARGET, &options(true, Some("sigma=1")), json);
+        let mut expected: Vec<OsString> = QUICK_ARGS.iter().map(OsString::from).collect();
+        expected.extend(["--json", "/t/paired.json", "sigma=1"].map(OsString::from));
+        assert_eq!(paired, expected);
+        let filter = target_args("filter", &options(false, None), json);
+        assert!(filter.is_empty(), "{filter:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `cargo xtask`: developer automation for the augment workspace.
 //!
 //! - `cargo xtask bench [--quick] [--save NAME] [--compare NAME]`: runs the
-//!   criterion benches of `augment-benches`, writes a JSON summary (ns per
+//!   benches of `augment-benches` (criterion's, and `paired`, ours and
+//!   `libblur` timed call by call), writes a JSON summary (ns per
 //!   output pixel or images/s, ISA path, git revision) to
 //!   `target/bench-history/`, prints ours/peer ratios per group, and compares
 //!   against `benches/baseline.json` (or the named runs), flagging
@@ -19,6 +20,7 @@ mod bench;
 mod criterion;
 mod dataset;
 mod fuzz;
+mod paired;
 mod report;
 mod summary;
 mod test;
@@ -62,7 +64,7 @@ enum Task {
         /// In the ours/peer table, pair every variant of ours (augment_scalar, …), not only `augment`.
         #[arg(long)]
         all_pairs: bool,
-        /// Only this bench target (sample, filter, pipeline). Repeatable.
+        /// Only this bench target (sample, filter, pipeline, load, paired). Repeatable.
         #[arg(long = "bench", value_name = "TARGET")]
         targets: Vec<String>,
         /// Kernel path to run on (scalar, avx2, avx512, neon); default: the best, or AUGMENT_FORCE_ISA.

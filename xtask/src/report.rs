@@ -245,7 +245,7 @@ pub fn regressions(changes: &[Change]) -> Vec<&Change> {
 }
 
 /// Renders rows as a left-aligned text table, columns sized to fit.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

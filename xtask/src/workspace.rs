@@ -43,6 +43,11 @@ impl Workspace {
         }
     }
 
+    /// `<target dir>/paired.json`: the rows of the paired bench's last run.
+    pub fn paired_path(&self) -> PathBuf {
+        self.target_dir().join("paired.json")
+    }
+
     /// `<target dir>/bench-history`: one summary per run, plus saved names.
     pub fn history_dir(&self) -> PathBuf {
         self.target_dir().join("bench-history")
