@@ -95,11 +95,18 @@ impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumGroup<'_, '_, '_, 
         // unmeasured, takes the AVX2 sizes):
         // four rows of 6 take 31 of AVX-512's, and ran 3-5 % faster than
         // blocks of 4 on the project's Xeon.
+        // Pairs on 16 registers go 6 vectors wide with each vector loaded
+        // just before its two multiply-adds (`pair_terms_block`): 12 sums,
+        // one loaded vector and two weights fit, and 12 independent sums
+        // hide the multiply-add latency that 8 could not (each sum is a
+        // chain of one multiply-add per tap).
         let wide = S::F32_LANES >= 16;
         let mut e = 0;
         if G <= 2 {
             if wide {
                 e = group_blocks::<S, T, G, 8>(simd, shared, &mut outs, e, n);
+            } else {
+                e = pair_blocks::<S, T, G, 6>(simd, shared, &mut outs, e, n);
             }
             e = group_blocks::<S, T, G, 4>(simd, shared, &mut outs, e, n);
         } else if G <= 4 {
@@ -128,12 +135,40 @@ fn group_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
     simd: S,
     shared: &[SharedTerm<'_, G>],
     outs: &mut [&mut [T]; G],
+    e: usize,
+    n: usize,
+) -> usize {
+    blocks_by::<S, T, G, V>(outs, e, n, |e| {
+        group_terms_block::<S, G, V>(simd, shared, e)
+    })
+}
+
+/// [`group_blocks`] with [`pair_terms_block`].
+#[inline(always)]
+fn pair_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
+    simd: S,
+    shared: &[SharedTerm<'_, G>],
+    outs: &mut [&mut [T]; G],
+    e: usize,
+    n: usize,
+) -> usize {
+    blocks_by::<S, T, G, V>(outs, e, n, |e| pair_terms_block::<S, G, V>(simd, shared, e))
+}
+
+/// Whole blocks of `V` vectors from `e` up to `n`, each summed by
+/// `block(e)` and stored; returns the first element left over. `n` is at
+/// most every term's length, which is what the block functions' reads
+/// rely on.
+#[inline(always)]
+fn blocks_by<S: Simd, T: Sample, const G: usize, const V: usize>(
+    outs: &mut [&mut [T]; G],
     mut e: usize,
     n: usize,
+    block: impl Fn(usize) -> [[S::f32s; V]; G],
 ) -> usize {
     let width = V * S::F32_LANES;
     while e + width <= n {
-        let acc = group_terms_block::<S, G, V>(simd, shared, e);
+        let acc = block(e);
         for (out, acc) in outs.iter_mut().zip(&acc) {
             store(acc, &mut out[e..e + width]);
         }
@@ -178,6 +213,54 @@ fn group_terms_block<S: Simd, const G: usize, const V: usize>(
         }
     }
     acc
+}
+
+/// [`group_terms_block`] for one or two rows, loading each vector of a
+/// term just before the multiply-adds that take it rather than all `V`
+/// first, so that `V` can be wider on 16 registers. Each row still sees
+/// its terms in the shared order, one multiply-add each.
+///
+/// The caller guarantees `e + V * lanes` is within every term's values.
+#[inline(always)]
+fn pair_terms_block<S: Simd, const G: usize, const V: usize>(
+    simd: S,
+    shared: &[SharedTerm<'_, G>],
+    e: usize,
+) -> [[S::f32s; V]; G] {
+    let mut acc = [[simd.splat_f32s(0.0); V]; G];
+    for term in shared {
+        let weights: [S::f32s; G] = std::array::from_fn(|k| simd.splat_f32s(term.weights[k]));
+        // Literal masks for a pair's three cases, so the row tests fold.
+        let (src, w) = (term.src, &weights);
+        match term.present {
+            1 => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, 1),
+            2 => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, 2),
+            3 => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, 3),
+            present => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, present),
+        }
+    }
+    acc
+}
+
+/// The term `src` into the sums of the rows whose bit is set in `mask`,
+/// vector by vector.
+#[inline(always)]
+fn load_into_rows<S: Simd, const G: usize, const V: usize>(
+    simd: S,
+    acc: &mut [[S::f32s; V]; G],
+    weights: &[S::f32s; G],
+    src: &[f32],
+    e: usize,
+    mask: u32,
+) {
+    for j in 0..V {
+        let [x] = load_rows::<S, 1>(simd, src, e + j * S::F32_LANES);
+        for (k, acc) in acc.iter_mut().enumerate() {
+            if mask >> k & 1 == 1 {
+                acc[j] = simd.mul_add_f32s(weights[k], x, acc[j]);
+            }
+        }
+    }
 }
 
 /// [`add_to_rows`] for a mask known at compile time, so the tests on its
