@@ -17,7 +17,7 @@
 //! criterion flags that `cargo xtask bench` passes are accepted and ignored.
 
 use augment_benches::{PADDING, peers, photo_rgb};
-use geom::{Image, Isa};
+use geom::{Image, ImageView, ImageViewMut, Isa};
 use libblur::ConvolutionMode;
 use regex::Regex;
 use serde::Serialize;
@@ -141,12 +141,18 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// An output image the size of `src`.
-fn like<T: geom::Element>(src: &Image<T>) -> Image<T> {
-    match Image::new(src.width(), src.height(), src.channels()) {
-        Ok(image) => image,
-        Err(_) => std::process::abort(),
-    }
+/// Ours as a case's call: `run` on the shared source into an output of
+/// its own.
+fn ours<'a, T: geom::Element>(
+    src: &'a Image<T>,
+    run: impl Fn(ImageView<'_, T>, ImageViewMut<'_, T>) -> filter::Result<()> + 'a,
+) -> Box<dyn FnMut() + 'a> {
+    let Ok(mut dst) = Image::new(src.width(), src.height(), src.channels()) else {
+        std::process::abort();
+    };
+    Box::new(move || {
+        black_box(run(black_box(src.view()), dst.view_mut())).ok();
+    })
 }
 
 fn main() {
@@ -178,22 +184,14 @@ fn main() {
             ("libblur", ConvolutionMode::Exact),
             ("libblur_fixed_point", ConvolutionMode::FixedPoint),
         ] {
-            let (mut dst, mut out) = (like(&src), vec![0u8; W * H * 3]);
+            let mut out = vec![0u8; W * H * 3];
             let src = &src;
             cases.push(Case {
                 group: "gaussian_rgb_u8",
                 peer,
                 param: format!("sigma={sigma}"),
-                ours: Box::new(move || {
-                    let run = filter::gaussian_blur_into_with_isa(
-                        isa,
-                        black_box(src.view()),
-                        dst.view_mut(),
-                        sigma,
-                        sigma,
-                        PADDING,
-                    );
-                    black_box(run).ok();
+                ours: ours(src, move |s, d| {
+                    filter::gaussian_blur_into_with_isa(isa, s, d, sigma, sigma, PADDING)
                 }),
                 theirs: Box::new(move || {
                     peers::gaussian_u8(black_box(src.as_slice()), &mut out, SIZE, sigma, mode);
@@ -202,22 +200,14 @@ fn main() {
         }
     }
     for sigma in [1.0f32, 3.0, 10.0, 30.0] {
-        let (mut dst, mut out) = (like(&src_f32), vec![0f32; W * H * 3]);
+        let mut out = vec![0f32; W * H * 3];
         let src = &src_f32;
         cases.push(Case {
             group: "gaussian_rgb_f32",
             peer: "libblur",
             param: format!("sigma={sigma}"),
-            ours: Box::new(move || {
-                let run = filter::gaussian_blur_into_with_isa(
-                    isa,
-                    black_box(src.view()),
-                    dst.view_mut(),
-                    sigma,
-                    sigma,
-                    PADDING,
-                );
-                black_box(run).ok();
+            ours: ours(src, move |s, d| {
+                filter::gaussian_blur_into_with_isa(isa, s, d, sigma, sigma, PADDING)
             }),
             theirs: Box::new(move || {
                 peers::gaussian_f32(black_box(src.as_slice()), &mut out, SIZE, sigma);
@@ -225,22 +215,14 @@ fn main() {
         });
     }
     for k in [3usize, 15, 61] {
-        let (mut dst, mut out) = (like(&src), vec![0u8; W * H * 3]);
+        let mut out = vec![0u8; W * H * 3];
         let src = &src;
         cases.push(Case {
             group: "box_rgb_u8",
             peer: "libblur",
             param: format!("k={k}"),
-            ours: Box::new(move || {
-                let run = filter::box_blur_into_with_isa(
-                    isa,
-                    black_box(src.view()),
-                    dst.view_mut(),
-                    k,
-                    k,
-                    PADDING,
-                );
-                black_box(run).ok();
+            ours: ours(src, move |s, d| {
+                filter::box_blur_into_with_isa(isa, s, d, k, k, PADDING)
             }),
             theirs: Box::new(move || {
                 peers::box_u8(black_box(src.as_slice()), &mut out, SIZE, k as u32)
@@ -248,22 +230,14 @@ fn main() {
         });
     }
     {
-        let (mut dst, mut out) = (like(&src), vec![0u8; W * H * 3]);
+        let mut out = vec![0u8; W * H * 3];
         let src = &src;
         cases.push(Case {
             group: "motion_rgb_u8",
             peer: "libblur",
             param: "L=15,angle=30".to_string(),
-            ours: Box::new(move || {
-                let run = filter::motion_blur_into_with_isa(
-                    isa,
-                    black_box(src.view()),
-                    dst.view_mut(),
-                    15.0,
-                    30.0,
-                    PADDING,
-                );
-                black_box(run).ok();
+            ours: ours(src, move |s, d| {
+                filter::motion_blur_into_with_isa(isa, s, d, 15.0, 30.0, PADDING)
             }),
             theirs: Box::new(move || {
                 peers::motion_u8(black_box(src.as_slice()), &mut out, SIZE, 15, 30.0)

@@ -106,7 +106,9 @@ impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumGroup<'_, '_, '_, 
             if wide {
                 e = group_blocks::<S, T, G, 8>(simd, shared, &mut outs, e, n);
             } else {
-                e = pair_blocks::<S, T, G, 6>(simd, shared, &mut outs, e, n);
+                e = blocks_by::<S, T, G, 6>(&mut outs, e, n, |e| {
+                    pair_terms_block::<S, G, 6>(simd, shared, e)
+                });
             }
             e = group_blocks::<S, T, G, 4>(simd, shared, &mut outs, e, n);
         } else if G <= 4 {
@@ -141,18 +143,6 @@ fn group_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
     blocks_by::<S, T, G, V>(outs, e, n, |e| {
         group_terms_block::<S, G, V>(simd, shared, e)
     })
-}
-
-/// [`group_blocks`] with [`pair_terms_block`].
-#[inline(always)]
-fn pair_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
-    simd: S,
-    shared: &[SharedTerm<'_, G>],
-    outs: &mut [&mut [T]; G],
-    e: usize,
-    n: usize,
-) -> usize {
-    blocks_by::<S, T, G, V>(outs, e, n, |e| pair_terms_block::<S, G, V>(simd, shared, e))
 }
 
 /// Whole blocks of `V` vectors from `e` up to `n`, each summed by
