@@ -18,7 +18,7 @@
 //! `fast_image_resize`'s box convolution to the same size (fixed-point
 //! weights for `u8`, so not the exactly rounded mean), one thread.
 
-use augment_benches::{PADDING, peers, photo_rgb};
+use augment_benches::{PADDING, peers, photo_rgb, photo_rgb_f32};
 use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
@@ -39,19 +39,6 @@ fn or_abort<T, E>(r: Result<T, E>) -> T {
         // Inputs are fixed and valid; a failure is a broken build, not a measurement.
         Err(_) => std::process::abort(),
     }
-}
-
-fn photo_f32() -> Image<f32> {
-    let u8s = photo_rgb(W as u32, H as u32);
-    or_abort(Image::from_vec(
-        W,
-        H,
-        3,
-        u8s.as_slice()
-            .iter()
-            .map(|&v| f32::from(v) / 255.0)
-            .collect(),
-    ))
 }
 
 fn group<'a>(c: &'a mut Criterion, name: &str, slow_peers: bool) -> BenchmarkGroup<'a, WallTime> {
@@ -114,7 +101,7 @@ fn gaussian_u8(c: &mut Criterion) {
 }
 
 fn gaussian_f32(c: &mut Criterion) {
-    let src = photo_f32();
+    let src = photo_rgb_f32(W as u32, H as u32);
     let rgb: image::Rgb32FImage = or_abort(src.clone().try_into());
     let mut g = group(c, "gaussian_rgb_f32", true);
     for sigma in [1.0f32, 3.0, 10.0, 30.0] {
@@ -282,7 +269,7 @@ fn box_downscale(c: &mut Criterion) {
         fir_box(&mut g, &param, &fir_src, k);
     }
     g.finish();
-    let src = photo_f32();
+    let src = photo_rgb_f32(W as u32, H as u32);
     let bytes = src
         .as_slice()
         .iter()

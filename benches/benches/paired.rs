@@ -16,7 +16,7 @@
 //! `cargo xtask bench`, which prints them after criterion's table. Other
 //! criterion flags that `cargo xtask bench` passes are accepted and ignored.
 
-use augment_benches::{PADDING, peers, photo_rgb};
+use augment_benches::{PADDING, peers, photo_rgb, photo_rgb_f32};
 use geom::{Image, ImageView, ImageViewMut, Isa};
 use libblur::ConvolutionMode;
 use regex::Regex;
@@ -81,16 +81,19 @@ impl Case<'_> {
             theirs.push(b);
         }
         let mut ratios: Vec<f64> = ours.iter().zip(&theirs).map(|(a, b)| a / b).collect();
+        for values in [&mut ratios, &mut ours, &mut theirs] {
+            values.sort_by(f64::total_cmp);
+        }
         let per_px = 1e9 / (W * H) as f64;
         Row {
             group: self.group.to_string(),
             peer: self.peer.to_string(),
             param: self.param.clone(),
-            ratio: quantile(&mut ratios, 0.5),
-            q1: quantile(&mut ratios, 0.25),
-            q3: quantile(&mut ratios, 0.75),
-            ours_ns_per_px: quantile(&mut ours, 0.5) * per_px,
-            peer_ns_per_px: quantile(&mut theirs, 0.5) * per_px,
+            ratio: quantile(&ratios, 0.5),
+            q1: quantile(&ratios, 0.25),
+            q3: quantile(&ratios, 0.75),
+            ours_ns_per_px: quantile(&ours, 0.5) * per_px,
+            peer_ns_per_px: quantile(&theirs, 0.5) * per_px,
             iterations: ours.len(),
         }
     }
@@ -102,9 +105,8 @@ fn timed(call: &mut dyn FnMut()) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// The `q` quantile of `values` (nearest rank; sorts them).
-fn quantile(values: &mut [f64], q: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
+/// The `q` quantile of sorted `values` (nearest rank).
+fn quantile(values: &[f64], q: f64) -> f64 {
     let rank = ((values.len() - 1) as f64 * q).round() as usize;
     values[rank]
 }
@@ -165,18 +167,7 @@ fn main() {
     };
     let isa = Isa::selected();
     let src = photo_rgb(SIZE.0, SIZE.1);
-    let src_f32 = match Image::from_vec(
-        W,
-        H,
-        3,
-        src.as_slice()
-            .iter()
-            .map(|&v| f32::from(v) / 255.0)
-            .collect(),
-    ) {
-        Ok(image) => image,
-        Err(_) => std::process::abort(),
-    };
+    let src_f32 = photo_rgb_f32(SIZE.0, SIZE.1);
     // Each case owns its output buffers; the sources are shared.
     let mut cases: Vec<Case<'_>> = Vec::new();
     for sigma in [1.0f32, 3.0, 10.0, 30.0] {

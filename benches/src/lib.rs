@@ -22,3 +22,15 @@ pub fn photo_rgb(width: u32, height: u32) -> Image<u8> {
         _ => std::process::abort(),
     }
 }
+
+/// [`photo_rgb`] as `f32` values in `0..=1` (each byte / 255), the input of
+/// the `f32` filter groups.
+pub fn photo_rgb_f32(width: u32, height: u32) -> Image<f32> {
+    let bytes = photo_rgb(width, height);
+    let values = bytes.as_slice().iter().map(|&v| f32::from(v) / 255.0);
+    match Image::from_vec(bytes.width(), bytes.height(), 3, values.collect()) {
+        Ok(img) => img,
+        // Same size as the decoded photo, so it cannot fail.
+        Err(_) => std::process::abort(),
+    }
+}

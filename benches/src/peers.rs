@@ -13,7 +13,7 @@ pub const PADDING: geom::Padding = geom::Padding::Reflect101;
 const EDGES: EdgeMode2D = EdgeMode2D::new(EdgeMode::Reflect101);
 
 /// `libblur`'s Gaussian kernel size for ours at `sigma`: the same radius.
-pub fn libblur_kernel(sigma: f32) -> u32 {
+fn libblur_kernel(sigma: f32) -> u32 {
     2 * filter::default_radius(sigma) as u32 + 1
 }
 
