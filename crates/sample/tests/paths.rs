@@ -271,6 +271,62 @@ proptest! {
     }
 }
 
+/// `u8` sources under `Border` with rows that cross the source's last row
+/// at a shallow slope: blocks wholly on or below it blend that row alone
+/// (the x86 `plan_flat`), and the blocks beside them hold lanes just above
+/// it, which must still blend the row above with their own weight.
+fn last_row_crossings() -> impl Strategy<Value = Case<u8>> {
+    (
+        8usize..90,
+        2usize..24,
+        prop_oneof![Just(1usize), Just(3), Just(4)],
+        prop_oneof![Just(0usize), 1usize..9],
+        8usize..72,
+        1usize..6,
+    )
+        .prop_flat_map(|(w, h, c, extra, ow, oh)| {
+            let stride = w * c + extra;
+            let len = stride * (h - 1) + w * c;
+            let last = (h - 1) as f64;
+            (
+                proptest::collection::vec(any::<u8>(), len),
+                0.3f64..2.0,
+                -10.0f64..w as f64,
+                prop_oneof![-0.4f64..-0.01, 0.01f64..0.4],
+                -0.5f64..0.5,
+                last - 12.0..last + 4.0,
+                proptest::option::of(Just(ChannelAffine {
+                    scale: [0.5, -1.0, 2.0, 1.0],
+                    offset: [3.0, 250.0, -7.0, 0.0],
+                })),
+            )
+                .prop_map(move |(data, a, c0, d, e, f, values)| Case {
+                    data,
+                    w,
+                    h,
+                    c,
+                    stride,
+                    ow,
+                    oh,
+                    map: Map::Affine(Affine::new(a, 0.1, c0, d, e, f)),
+                    options: WarpOptions {
+                        interpolation: Interpolation::Bilinear,
+                        padding: Padding::Border,
+                        values,
+                    },
+                })
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn u8_last_row_crossings_equal_scalar(case in last_row_crossings()) {
+        check(&case)?;
+    }
+}
+
 /// Pixels on the last column (x = w - 1 exactly) take zero weight from a
 /// right tap the reference pads, but a fast path that took them in would
 /// read the next row's first element instead. That element is infinite

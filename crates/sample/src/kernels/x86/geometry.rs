@@ -73,6 +73,14 @@ impl Geometry {
         Geometry { gathers, ..self }
     }
 
+    /// The same with a stride of 0, for blocks whose lower tap row has
+    /// weight 0 in every lane (see [`plan_flat`](super::plan::plan_flat)):
+    /// their blends read the upper row twice, never the row below it.
+    #[inline]
+    pub(super) fn flat(self) -> Geometry {
+        Geometry { stride: 0, ..self }
+    }
+
     /// Whether reads of `width` elements from every tap offset `base + extra`
     /// stay within the buffer.
     #[target_feature(enable = "avx2,fma")]

@@ -57,7 +57,7 @@ use geometry::{Geometry, LANES};
 use nearest::nearest;
 use plan::{
     ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan,
-    plan_border, positions, span_batches,
+    plan_border, plan_flat, positions, span_batches,
 };
 use store::store;
 
@@ -402,6 +402,20 @@ unsafe fn sample_row<T: Element, const C: usize>(
                     };
                 }
             }
+            // Blocks wholly on or below the source's last row (under
+            // `Border`, `u8`) blend with the flat geometry, one bit each.
+            let mut flat = 0u32;
+            if border {
+                let first = j0 / LANES;
+                for (b, slot) in plans[..blocks].iter_mut().enumerate() {
+                    if slot.is_none() {
+                        let products = products.and_then(|p| p.get(first + b));
+                        let positions = block_positions(row, products, j0 + b * LANES);
+                        *slot = plan_flat::<C>(geometry, positions);
+                        flat |= u32::from(slot.is_some()) << b;
+                    }
+                }
+            }
             if let Some(lead) = lead {
                 let planned = plans[..blocks].iter().flatten();
                 match texels {
@@ -412,9 +426,21 @@ unsafe fn sample_row<T: Element, const C: usize>(
             let mut b = 0;
             while b < blocks {
                 let j = j0 + b * LANES;
+                // A run keeps one geometry: it ends where flatness changes.
+                let (geometry, same) = if flat >> b & 1 == 1 {
+                    (geometry.flat(), (!flat >> b).trailing_zeros() as usize)
+                } else {
+                    (geometry, (flat >> b).trailing_zeros() as usize)
+                };
                 // Counted only where a run is taken whole: counting before
                 // each single block makes a chunk quadratic.
-                let run = || plans[b..blocks].iter().take_while(|p| p.is_some()).count();
+                let run = || {
+                    plans[b..blocks]
+                        .iter()
+                        .take(same)
+                        .take_while(|p| p.is_some())
+                        .count()
+                };
                 // A run of planned colour blocks in one call, which keeps the
                 // constants of `colour_run` in registers across its blocks.
                 if C > 1

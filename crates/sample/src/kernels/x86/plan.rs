@@ -318,7 +318,7 @@ pub(super) fn plan<const C: usize, const CHECKED: bool>(
 ///
 /// `None` where a position is not finite (the reference reads the fill
 /// there) or a read would pass the buffer's end (the bottom row's second
-/// tap row lies past it).
+/// tap row lies past it: blocks wholly on that row are [`plan_flat`]'s).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub(super) fn plan_border<const C: usize>(
@@ -349,6 +349,49 @@ pub(super) fn plan_border<const C: usize>(
     // that of an in-image pixel; only the reads' end needs the test.
     let planned = plan::<C, false>(g, positions, true)?;
     let (extra, width) = read_extent::<C>(g, true);
+    g.reads_fit(bytemuck::cast(planned.base), extra, width)
+        .then_some(planned)
+}
+
+/// A `u8` block under [`Padding::Border`](geom::Padding::Border) that lies
+/// wholly on or below the source's last row, planned as [`plan_border`]
+/// plans it but for blending with [`Geometry::flat`]: every position
+/// clamped to `0..=w-1` and to row `h-1`, where the weight of the row below
+/// is 0 in every lane, so that row may as well be row `h-1` again. The
+/// blend then reads only row `h-1` (`0·(p - p) + p` is `p`, as the
+/// reference's lerp of the edge row with itself), and the block joins the
+/// planned runs instead of taking the edge path, which [`plan_border`]
+/// leaves it to because the row below lies past the buffer's end.
+///
+/// `None` unless every position is finite, every `y` is at least `h - 1`,
+/// and the reads of row `h-1` end within the buffer.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn plan_flat<const C: usize>(
+    g: Geometry,
+    [xl, xh, yl, yh]: [__m256d; 4],
+) -> Option<Planned> {
+    let last = _mm256_set1_pd(f64::from(g.h - 1));
+    // NaN fails the compare, so a position that is not finite fails too.
+    let below = |v: __m256d| _mm256_cmp_pd::<_CMP_GE_OQ>(v, last);
+    let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
+    let all = _mm256_and_pd(
+        _mm256_and_pd(below(yl), below(yh)),
+        _mm256_and_pd(finite(xl), finite(xh)),
+    );
+    if _mm256_movemask_pd(all) != 0b1111 {
+        return None;
+    }
+    let clamp_x = |v: __m256d| {
+        _mm256_min_pd(
+            _mm256_max_pd(v, _mm256_setzero_pd()),
+            _mm256_set1_pd(f64::from(g.w - 1)),
+        )
+    };
+    // Planned with the source's stride, so each offset is that of a pixel
+    // of row `h-1`; the flat geometry's reads are the top row's alone.
+    let planned = plan::<C, false>(g, [clamp_x(xl), clamp_x(xh), last, last], true)?;
+    let (extra, width) = read_extent::<C>(g.flat(), true);
     g.reads_fit(bytemuck::cast(planned.base), extra, width)
         .then_some(planned)
 }
@@ -574,6 +617,75 @@ mod tests {
             span_holds::<1>(size, row, width, wide)?;
             span_holds::<3>(size, row, width, wide)?;
             span_holds::<4>(size, row, width, wide)?;
+        }
+    }
+
+    /// `plan_flat` plans a block exactly when every position is finite,
+    /// on or below the last row, and the last row's reads from the clamped
+    /// taps end within the buffer; its offsets are those taps', its row
+    /// weights 0. Its blocks blend with a stride of 0, so these reads are
+    /// all they make.
+    fn flat_block<const C: usize>(
+        (w, h, pad): (i32, i32, i32),
+        left_of_last: [f64; LANES],
+        below_last: [f64; LANES],
+    ) -> Result<(), TestCaseError> {
+        let xs = left_of_last.map(|dx| f64::from(w - 1) - dx);
+        let ys = below_last.map(|dy| f64::from(h - 1) + dy);
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+            return Ok(());
+        }
+        let g = geometry::<C>(w, h, pad);
+        let (_, reach) = read_extent::<C>(g.flat(), true);
+        // SAFETY: the CPU has AVX2 and FMA (tested above); 4 doubles are
+        // read from each half of an 8-double array.
+        let planned = unsafe {
+            let half = |v: &[f64; LANES], k: usize| _mm256_loadu_pd(v.as_ptr().add(k));
+            plan_flat::<C>(g, [half(&xs, 0), half(&xs, 4), half(&ys, 0), half(&ys, 4)])
+        };
+        let clamped = |x: f64| x.clamp(0.0, f64::from(w - 1)) as i64;
+        let offset = |x: f64| i64::from(h - 1) * i64::from(g.stride) + clamped(x) * C as i64;
+        let expected = xs.iter().zip(&ys).all(|(x, y)| {
+            x.is_finite()
+                && *y >= f64::from(h - 1)
+                && offset(*x) + i64::from(reach) <= i64::from(g.len)
+        });
+        prop_assert_eq!(planned.is_some(), expected);
+        if let Some(planned) = planned {
+            for (k, &x) in xs.iter().enumerate() {
+                prop_assert_eq!(i64::from(planned.base[k]), offset(x));
+            }
+            let fy: [f32; LANES] = bytemuck::cast(planned.fy);
+            prop_assert_eq!(fy, [0.0; LANES]);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn flat_blocks_read_only_the_last_row_within_the_buffer(
+            size in (1i32..30, 1i32..12, 0i32..5),
+            // How far left of the last column: the last few columns' reads
+            // pass the buffer's end.
+            left_of_last in proptest::array::uniform8(prop_oneof![
+                16 => 6.0f64..40.0,
+                2 => -3.0f64..6.0,
+                1 => Just(f64::NAN),
+                1 => Just(f64::NEG_INFINITY),
+            ]),
+            // How far below the last row: lanes just above it among
+            // lanes on or below it are the blocks the test must refuse.
+            below_last in proptest::array::uniform8(prop_oneof![
+                16 => 0.0f64..4.0,
+                2 => -1.0f64..0.0,
+                1 => Just(f64::NAN),
+            ]),
+        ) {
+            flat_block::<1>(size, left_of_last, below_last)?;
+            flat_block::<3>(size, left_of_last, below_last)?;
+            flat_block::<4>(size, left_of_last, below_last)?;
         }
     }
 
