@@ -372,12 +372,15 @@ pub(super) fn plan_flat<const C: usize>(
     [xl, xh, yl, yh]: [__m256d; 4],
 ) -> Option<Planned> {
     let last = _mm256_set1_pd(f64::from(g.h - 1));
-    // NaN fails the compare, so a position that is not finite fails too.
+    // NaN fails the compare; +∞ passes it, and is refused as not finite
+    // (the reference reads the fill there).
     let below = |v: __m256d| _mm256_cmp_pd::<_CMP_GE_OQ>(v, last);
     let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
+    let finite_x = _mm256_and_pd(finite(xl), finite(xh));
+    let finite_y = _mm256_and_pd(finite(yl), finite(yh));
     let all = _mm256_and_pd(
         _mm256_and_pd(below(yl), below(yh)),
-        _mm256_and_pd(finite(xl), finite(xh)),
+        _mm256_and_pd(finite_x, finite_y),
     );
     if _mm256_movemask_pd(all) != 0b1111 {
         return None;
@@ -647,6 +650,7 @@ mod tests {
         let offset = |x: f64| i64::from(h - 1) * i64::from(g.stride) + clamped(x) * C as i64;
         let expected = xs.iter().zip(&ys).all(|(x, y)| {
             x.is_finite()
+                && y.is_finite()
                 && *y >= f64::from(h - 1)
                 && offset(*x) + i64::from(reach) <= i64::from(g.len)
         });
@@ -681,6 +685,7 @@ mod tests {
                 16 => 0.0f64..4.0,
                 2 => -1.0f64..0.0,
                 1 => Just(f64::NAN),
+                1 => Just(f64::INFINITY),
             ]),
         ) {
             flat_block::<1>(size, left_of_last, below_last)?;
