@@ -8,6 +8,9 @@ use sample::{ChannelAffine, Interpolation, WarpOptions};
 fn paddings() -> impl Strategy<Value = Padding> {
     prop_oneof![
         (-10.0f32..300.0).prop_map(Padding::Constant),
+        // A negative zero fill: the reference's blend of it with itself
+        // is +0, its non-finite positions -0.
+        Just(Padding::Constant(-0.0)),
         Just(Padding::Zeros),
         Just(Padding::Border),
         Just(Padding::Reflect),

@@ -256,4 +256,34 @@ impl RawRow<'_> {
             RawRow::Planar(planes) => planes[c][j] = v,
         }
     }
+
+    /// Repeats pixels `j0..j0 + n` of a `C`-channel row over pixels
+    /// `j0 + n..end` (for runs of one value, stored once).
+    #[inline]
+    pub(crate) fn repeat<const C: usize>(&mut self, j0: usize, n: usize, end: usize) {
+        match self {
+            RawRow::U8(row) => repeat_values(&mut row[j0 * C..end * C], n * C),
+            RawRow::F32(row) => repeat_values(&mut row[j0 * C..end * C], n * C),
+            RawRow::Planar(planes) => {
+                for plane in planes.iter_mut().take(C) {
+                    repeat_values(&mut plane[j0..end], n);
+                }
+            }
+        }
+    }
+}
+
+/// Repeats `values[..n]` over the rest of `values`, doubling the copied
+/// stretch each step (a whole number of repeats each time).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn repeat_values<T: Copy>(values: &mut [T], n: usize) {
+    if n == 0 {
+        return;
+    }
+    let mut done = n.min(values.len());
+    while done < values.len() {
+        let count = done.min(values.len() - done);
+        values.copy_within(..count, done);
+        done += count;
+    }
 }

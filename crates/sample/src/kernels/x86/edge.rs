@@ -5,16 +5,55 @@
 //! (`geom::Padding::index`, here in `i32` lanes, with the fill value where
 //! the rule maps nowhere), and the four taps blend in the reference's order.
 //! (`u8` blocks under `Border` mostly come here no more: they are planned
-//! clamped into the source, `plan::plan_border`, which gives the same bits.)
+//! clamped into the source, `plan::plan_border` and `plan::plan_flat`,
+//! which give the same bits; nor do blocks wholly outside the source under
+//! a fill, which are one value, [`outside_fill`].)
 
 use super::geometry::{Geometry, LANES};
 use super::lanes::{byte_of, copy_channels, in_range, lerp, load_words, soa};
 use super::plan::split;
-use crate::kernels::scalar::FAR;
+use crate::kernels::scalar::{FAR, lerp2};
 use crate::kernels::typed::Texels;
 use crate::options::Interpolation;
 use core::arch::x86_64::*;
 use geom::Padding;
+
+/// A bilinear block under `Constant` or `Zeros` padding whose every tap
+/// lies outside the source, at finite positions: `x < -1` or `x >= w`
+/// (both columns `floor(x)`, `floor(x) + 1` outside `0..w`), or the same
+/// for `y`, in every lane. The reference then blends four fill values,
+/// which gives `lerp2` of the fill with itself in every lane and channel,
+/// whatever the weights (`fx * (f - f) + f`, with `f - f` a zero): so the
+/// block is that one value, with no reads. Rotations and zooms out with a
+/// constant fill leave many such blocks in their corners, which would
+/// otherwise take [`edge`]'s lane-by-lane path. `None` for any other block.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn outside_fill<const C: usize>(
+    g: Geometry,
+    [xl, xh, yl, yh]: [__m256d; 4],
+) -> Option<[__m256; C]> {
+    let fill = g.padding.constant()?;
+    let outside = |v: __m256d, side: i32| {
+        _mm256_or_pd(
+            _mm256_cmp_pd::<_CMP_LT_OQ>(v, _mm256_set1_pd(-1.0)),
+            _mm256_cmp_pd::<_CMP_GE_OQ>(v, _mm256_set1_pd(f64::from(side))),
+        )
+    };
+    let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
+    let lanes = |x: __m256d, y: __m256d| {
+        _mm256_and_pd(
+            _mm256_or_pd(outside(x, g.w), outside(y, g.h)),
+            _mm256_and_pd(finite(x), finite(y)),
+        )
+    };
+    let all = _mm256_and_pd(lanes(xl, yl), lanes(xh, yh));
+    if _mm256_movemask_pd(all) != 0b1111 {
+        return None;
+    }
+    let value = lerp2(fill, fill, fill, fill, 0.0, 0.0);
+    Some([_mm256_set1_ps(value); C])
+}
 
 /// One block with taps outside the source (or non-finite positions): the
 /// padding rule applied lane by lane in `i32`, then the same blend. `None`

@@ -51,7 +51,7 @@ use avx512::{
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
-use edge::edge;
+use edge::{edge, outside_fill};
 use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
 use nearest::nearest;
@@ -328,8 +328,26 @@ unsafe fn sample_row<T: Element, const C: usize>(
             }
             _ => None,
         };
+        // Under a fill, blocks wholly outside the source are one value
+        // (`outside_fill`): stored without planning, here where a run of
+        // them starts a chunk, or one by one in `edge_or_scalar`.
+        let fills = geometry.padding.constant().is_some();
         while j0 + LANES <= width {
+            if fills {
+                let end = outside_blocks::<C>(geometry, values, row, j0, width, out);
+                if end > j0 {
+                    j0 = end;
+                    continue;
+                }
+            }
             let mut blocks = CHUNK.min((width - j0) / LANES);
+            // Past its span an affine row has left the source for good (a
+            // line leaves a rectangle once), so under a fill the blocks
+            // there are a few across the edge, then wholly outside ones:
+            // short chunks let the loop above take those.
+            if fills && span.is_some_and(|s| s.ends_before(j0)) {
+                blocks = blocks.min(2);
+            }
             if let Some((span, products)) = fused {
                 let inside = span.blocks_from(j0).min((width - j0) / LANES);
                 if inside > 0 {
@@ -580,6 +598,34 @@ fn span_blocks<const C: usize>(
     );
 }
 
+/// The blocks from pixel `j0` that lie wholly outside the source under a
+/// fill ([`outside_fill`]), stored: the first one's value, then copied
+/// over the rest (they are all the same value). Returns the pixel after
+/// them (`j0` if there are none).
+#[target_feature(enable = "avx2,fma")]
+fn outside_blocks<const C: usize>(
+    geometry: Geometry,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    j0: usize,
+    width: usize,
+    out: &mut RawRow<'_>,
+) -> usize {
+    let mut end = j0;
+    let mut fill = None;
+    while end + LANES <= width
+        && let Some(v) = outside_fill::<C>(geometry, positions(row, end))
+    {
+        fill = Some(v);
+        end += LANES;
+    }
+    if let Some(v) = fill {
+        store::<C>(values, v, j0, true, out);
+        out.repeat::<C>(j0, LANES, end);
+    }
+    end
+}
+
 /// A block the fast path left: the vector edge path, or the scalar
 /// reference where even that would read past the buffer's end.
 #[target_feature(enable = "avx2,fma")]
@@ -595,6 +641,12 @@ fn edge_or_scalar<T: Element, const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let pos = positions(row, j0);
+    // Blocks wholly outside under a fill read nothing: one value.
+    if interpolation == Interpolation::Bilinear
+        && let Some(v) = outside_fill::<C>(geometry, pos)
+    {
+        return store::<C>(values, v, j0, true, out);
+    }
     // Colour `u8` blocks blend 512 bits at a time where they can.
     if (C == 3 || C == 4)
         && geometry.avx512
