@@ -321,11 +321,76 @@ fn last_row_crossings() -> impl Strategy<Value = Case<u8>> {
         })
 }
 
+/// Sources under a fill (`Constant`, `Zeros`) seen through fine steps
+/// (0.02 to 0.3 source pixels per output pixel, any angle): long runs of
+/// blocks wholly outside the source, which the x86 paths store as one
+/// value (`outside_fill`, and `outside_run`'s bisection along affine
+/// rows), ending a pixel or many before the first pixel whose taps reach
+/// the source.
+fn fills_seen_finely<T: Element>(
+    values: impl Strategy<Value = T> + Clone + 'static,
+) -> impl Strategy<Value = Case<T>> {
+    (
+        1usize..40,
+        1usize..12,
+        prop_oneof![Just(1usize), Just(3), Just(4)],
+        8usize..120,
+        1usize..5,
+    )
+        .prop_flat_map(move |(w, h, c, ow, oh)| {
+            (
+                proptest::collection::vec(values.clone(), w * c * h),
+                -180.0f64..180.0,
+                0.02f64..0.3,
+                (-3.0f64..3.0, -3.0f64..3.0),
+                prop_oneof![
+                    (-10.0f32..300.0).prop_map(Padding::Constant),
+                    Just(Padding::Constant(-0.0)),
+                    Just(Padding::Zeros),
+                ],
+            )
+                .prop_map(move |(data, deg, step, (tx, ty), padding)| {
+                    let (cos, sin) = (deg.to_radians().cos(), deg.to_radians().sin());
+                    // Output pixel (i, j) reads source (x, y): centred on
+                    // the source, with the output's middle at (tx, ty).
+                    let (mx, my) = (ow as f64 / 2.0, oh as f64 / 2.0);
+                    let (a, b, d, e) = (step * cos, -step * sin, step * sin, step * cos);
+                    let cx = w as f64 / 2.0 + tx - a * mx - b * my;
+                    let cy = h as f64 / 2.0 + ty - d * mx - e * my;
+                    Case {
+                        data,
+                        w,
+                        h,
+                        c,
+                        stride: w * c,
+                        ow,
+                        oh,
+                        map: Map::Affine(Affine::new(a, b, cx, d, e, cy)),
+                        options: WarpOptions {
+                            interpolation: Interpolation::Bilinear,
+                            padding,
+                            values: None,
+                        },
+                    }
+                })
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
     fn u8_last_row_crossings_equal_scalar(case in last_row_crossings()) {
+        check(&case)?;
+    }
+
+    #[test]
+    fn u8_fills_seen_finely_equal_scalar(case in fills_seen_finely(any::<u8>())) {
+        check(&case)?;
+    }
+
+    #[test]
+    fn f32_fills_seen_finely_equal_scalar(case in fills_seen_finely(-1e3f32..1e3)) {
         check(&case)?;
     }
 }

@@ -12,6 +12,7 @@
 use super::geometry::{Geometry, LANES};
 use super::lanes::{byte_of, copy_channels, in_range, lerp, load_words, soa};
 use super::plan::split;
+use crate::coords::Row;
 use crate::kernels::scalar::{FAR, lerp2};
 use crate::kernels::typed::Texels;
 use crate::options::Interpolation;
@@ -53,6 +54,54 @@ pub(super) fn outside_fill<const C: usize>(
     }
     let value = lerp2(fill, fill, fill, fill, 0.0, 0.0);
     Some([_mm256_set1_ps(value); C])
+}
+
+/// The end (exclusive) of the run of pixels from `j0` of an affine row
+/// that lie wholly outside the source at finite positions, as
+/// [`outside_fill`] tests them (`j0` for other rows, or if pixel `j0` does
+/// not). An affine row's `x` and `y` are monotone in the pixel index (a
+/// product by a fixed `a`, then a fixed sum, each rounding monotone), so
+/// each of the four sides (`x < -1`, `x >= w`, `y < -1`, `y >= h`) holds
+/// on an interval of pixels; from `j0` on, each side pixel `j0` is on is
+/// followed by doubling steps, then bisection, with [`Row::at`] (the same
+/// positions the blocks compute). Both ends finite, so every position
+/// between them is too.
+pub(super) fn outside_run(g: Geometry, row: &Row<'_>, j0: usize, width: usize) -> usize {
+    if !matches!(row, Row::Affine { .. }) || j0 >= width {
+        return j0;
+    }
+    let (w, h) = (f64::from(g.w), f64::from(g.h));
+    let sides = |j: usize| -> u32 {
+        let (x, y) = row.at(j);
+        if !(x.is_finite() && y.is_finite()) {
+            return 0;
+        }
+        u32::from(x < -1.0)
+            | u32::from(x >= w) << 1
+            | u32::from(y < -1.0) << 2
+            | u32::from(y >= h) << 3
+    };
+    let first = sides(j0);
+    let mut end = j0;
+    for side in (0..4).map(|k| 1u32 << k).filter(|side| first & side != 0) {
+        let holds = |j: usize| sides(j) & side != 0;
+        let (mut on, mut step) = (j0, 1);
+        while on + step < width && holds(on + step) {
+            on += step;
+            step *= 2;
+        }
+        let mut off = (on + step).min(width);
+        while off - on > 1 {
+            let mid = on + (off - on) / 2;
+            if holds(mid) {
+                on = mid;
+            } else {
+                off = mid;
+            }
+        }
+        end = end.max(on + 1);
+    }
+    end
 }
 
 /// One block with taps outside the source (or non-finite positions): the
