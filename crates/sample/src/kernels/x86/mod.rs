@@ -341,12 +341,25 @@ unsafe fn sample_row<T: Element, const C: usize>(
                 }
             }
             let mut blocks = CHUNK.min((width - j0) / LANES);
-            // Past its span an affine row has left the source for good (a
-            // line leaves a rectangle once), so under a fill the blocks
-            // there are a few across the edge, then wholly outside ones:
-            // short chunks let the loop above take those.
-            if fills && span.is_some_and(|s| s.ends_before(j0)) {
-                blocks = blocks.min(2);
+            // A row's pixels wholly outside come before and after the rest
+            // (a line leaves a rectangle once), so under a fill a chunk
+            // whose last block is wholly outside ends with a run of them
+            // (its first block is not, or the loop above would have taken
+            // it): the chunk stops where they start, found by bisection,
+            // and the loop above takes the run.
+            let outside =
+                |b: usize| outside_fill::<C>(geometry, positions(row, j0 + b * LANES)).is_some();
+            if fills && blocks > 1 && outside(blocks - 1) {
+                let (mut inside, mut past) = (0, blocks - 1);
+                while past - inside > 1 {
+                    let mid = inside + (past - inside) / 2;
+                    if outside(mid) {
+                        past = mid;
+                    } else {
+                        inside = mid;
+                    }
+                }
+                blocks = past;
             }
             if let Some((span, products)) = fused {
                 let inside = span.blocks_from(j0).min((width - j0) / LANES);

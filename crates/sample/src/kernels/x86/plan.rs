@@ -438,11 +438,6 @@ impl Span {
     pub(super) fn first_block(self) -> usize {
         self.first.div_ceil(LANES) * LANES
     }
-
-    /// Whether pixel `j` lies past the span's end.
-    pub(super) fn ends_before(self, j: usize) -> bool {
-        self.last < j
-    }
 }
 
 /// The [`Span`] of an affine row of `width` pixels, if it has one.
