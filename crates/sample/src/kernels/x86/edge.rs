@@ -10,7 +10,7 @@
 //! a fill, which are one value, [`outside_fill`].)
 
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, in_range, lerp, load_words, soa};
+use super::lanes::{byte_of, copy_channels, finite, in_range, last_holding, lerp, load_words, soa};
 use super::plan::split;
 use crate::coords::Row;
 use crate::kernels::scalar::{FAR, lerp2};
@@ -41,7 +41,6 @@ pub(super) fn outside_fill<const C: usize>(
             _mm256_cmp_pd::<_CMP_GE_OQ>(v, _mm256_set1_pd(f64::from(side))),
         )
     };
-    let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
     let lanes = |x: __m256d, y: __m256d| {
         _mm256_and_pd(
             _mm256_or_pd(outside(x, g.w), outside(y, g.h)),
@@ -90,16 +89,7 @@ pub(super) fn outside_run(g: Geometry, row: &Row<'_>, j0: usize, width: usize) -
             on += step;
             step *= 2;
         }
-        let mut off = (on + step).min(width);
-        while off - on > 1 {
-            let mid = on + (off - on) / 2;
-            if holds(mid) {
-                on = mid;
-            } else {
-                off = mid;
-            }
-        }
-        end = end.max(on + 1);
+        end = end.max(last_holding(on, (on + step).min(width), holds) + 1);
     }
     end
 }
@@ -117,15 +107,13 @@ pub(super) fn edge<const C: usize>(
     [xl, xh, yl, yh]: [__m256d; 4],
 ) -> Option<[__m256; C]> {
     // Step 1 of the reference: non-finite positions read the fill value.
-    let is_finite =
-        |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
-    let finite_bits = _mm256_movemask_pd(_mm256_and_pd(is_finite(xl), is_finite(yl)))
-        | (_mm256_movemask_pd(_mm256_and_pd(is_finite(xh), is_finite(yh))) << 4);
-    let finite = lane_mask(finite_bits);
+    let finite_bits = _mm256_movemask_pd(_mm256_and_pd(finite(xl), finite(yl)))
+        | (_mm256_movemask_pd(_mm256_and_pd(finite(xh), finite(yh))) << 4);
+    let finite_lanes = lane_mask(finite_bits);
     // Step 2: clamp to ±FAR (non-finite lanes become 0, and are masked at the end).
     let clamp = |v: __m256d| {
         let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
-        _mm256_and_pd(c, is_finite(v))
+        _mm256_and_pd(c, finite(v))
     };
     let mut pos = [clamp(xl), clamp(xh), clamp(yl), clamp(yh)];
     if interpolation == Interpolation::Nearest {
@@ -167,8 +155,8 @@ pub(super) fn edge<const C: usize>(
             }
         }
     }
-    let finite = _mm256_castsi256_ps(finite);
-    Some(v.map(|vc| _mm256_blendv_ps(fill, vc, finite)))
+    let finite_lanes = _mm256_castsi256_ps(finite_lanes);
+    Some(v.map(|vc| _mm256_blendv_ps(fill, vc, finite_lanes)))
 }
 
 /// An all-ones 32-bit lane `k` wherever bit `k` of `bits` is set.

@@ -1,6 +1,6 @@
 //! Small vector helpers every stage of the kernel shares: the reference's
 //! lerp `t*(b - a) + a` with one FMA (`lerp2` in `kernels::scalar`, one
-//! step at a time), lane range tests, byte widening to `f32` (exact: integers
+//! step at a time), lane range and finiteness tests, bisection, byte widening to `f32` (exact: integers
 //! below 2^24), and the 4x4 transpose between pixel-major and
 //! channel-major layouts (moves only, no arithmetic).
 
@@ -11,6 +11,29 @@ use core::arch::x86_64::*;
 #[inline]
 pub(super) fn in_range(i: __m256i, max: i32) -> __m256i {
     _mm256_cmpeq_epi32(_mm256_min_epu32(i, _mm256_set1_epi32(max)), i)
+}
+
+/// All-ones in each lane of `v` that is finite (`v - v` is 0 there, NaN
+/// for infinities and NaN).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn finite(v: __m256d) -> __m256d {
+    _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd())
+}
+
+/// The last of `on..off` where `holds` is true, given that it holds at
+/// `on` and, from there, on an interval of indices (not at `off`, or
+/// `off` is past the end): bisection.
+pub(super) fn last_holding(mut on: usize, mut off: usize, holds: impl Fn(usize) -> bool) -> usize {
+    while off - on > 1 {
+        let mid = on + (off - on) / 2;
+        if holds(mid) {
+            on = mid;
+        } else {
+            off = mid;
+        }
+    }
+    on
 }
 
 /// `t*(b - a) + a` with one rounding, the reference's lerp (`mul_add`).

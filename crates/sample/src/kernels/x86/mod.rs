@@ -54,6 +54,7 @@ use core::arch::x86_64::*;
 use edge::{edge, outside_fill, outside_run};
 use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
+use lanes::last_holding;
 use nearest::nearest;
 use plan::{
     ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan,
@@ -350,16 +351,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
             let outside =
                 |b: usize| outside_fill::<C>(geometry, positions(row, j0 + b * LANES)).is_some();
             if fills && blocks > 1 && outside(blocks - 1) {
-                let (mut inside, mut past) = (0, blocks - 1);
-                while past - inside > 1 {
-                    let mid = inside + (past - inside) / 2;
-                    if outside(mid) {
-                        past = mid;
-                    } else {
-                        inside = mid;
-                    }
-                }
-                blocks = past;
+                blocks = last_holding(0, blocks - 1, |b| !outside(b)) + 1;
             }
             if let Some((span, products)) = fused {
                 let inside = span.blocks_from(j0).min((width - j0) / LANES);

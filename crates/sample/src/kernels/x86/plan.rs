@@ -13,6 +13,7 @@
 //! (`avx512::plan_avx512`).
 
 use super::geometry::{Geometry, LANES};
+use super::lanes::finite;
 use super::lanes::in_range;
 use crate::coords::Row;
 use core::arch::x86_64::*;
@@ -325,7 +326,6 @@ pub(super) fn plan_border<const C: usize>(
     g: Geometry,
     [xl, xh, yl, yh]: [__m256d; 4],
 ) -> Option<Planned> {
-    let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
     let all_finite = _mm256_and_pd(
         _mm256_and_pd(finite(xl), finite(xh)),
         _mm256_and_pd(finite(yl), finite(yh)),
@@ -375,7 +375,6 @@ pub(super) fn plan_flat<const C: usize>(
     // NaN fails the compare; +∞ passes it, and is refused as not finite
     // (the reference reads the fill there).
     let below = |v: __m256d| _mm256_cmp_pd::<_CMP_GE_OQ>(v, last);
-    let finite = |v: __m256d| _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd());
     let finite_x = _mm256_and_pd(finite(xl), finite(xh));
     let finite_y = _mm256_and_pd(finite(yl), finite(yh));
     let all = _mm256_and_pd(
