@@ -9,15 +9,18 @@
 //! which give the same bits; nor do blocks wholly outside the source under
 //! a fill, which are one value, [`outside_fill`].)
 
+use super::avx512::edge_block_u8_avx512;
 use super::geometry::{Geometry, LANES};
 use super::lanes::{byte_of, copy_channels, finite, in_range, last_holding, lerp, load_words, soa};
-use super::plan::split;
+use super::plan::{positions, split};
+use super::store::store;
 use crate::coords::Row;
-use crate::kernels::scalar::{FAR, lerp2};
+use crate::kernels::scalar::{FAR, Source, finish, lerp2};
+use crate::kernels::sink::RawRow;
 use crate::kernels::typed::Texels;
-use crate::options::Interpolation;
+use crate::options::{ChannelAffine, Interpolation};
 use core::arch::x86_64::*;
-use geom::Padding;
+use geom::{Element, Padding};
 
 /// A bilinear block under `Constant` or `Zeros` padding whose every tap
 /// lies outside the source, at finite positions: `x < -1` or `x >= w`
@@ -92,6 +95,103 @@ pub(super) fn outside_run(g: Geometry, row: &Row<'_>, j0: usize, width: usize) -
         end = end.max(last_holding(on, (on + step).min(width), holds) + 1);
     }
     end
+}
+
+/// The blocks from pixel `j0` that lie wholly outside the source under a
+/// fill ([`outside_fill`]), stored: the first one's value, then copied
+/// over the rest (they are all the same value). Returns the pixel after
+/// them (`j0` if there are none).
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn outside_blocks<const C: usize>(
+    geometry: Geometry,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    j0: usize,
+    width: usize,
+    out: &mut RawRow<'_>,
+) -> usize {
+    let mut end = j0;
+    let mut fill = None;
+    while end + LANES <= width
+        && let Some(v) = outside_fill::<C>(geometry, positions(row, end))
+    {
+        fill = Some(v);
+        end += LANES;
+        // An affine row's run of such pixels, found by bisection: its
+        // whole blocks without a test each.
+        end += (outside_run(geometry, row, end, width) - end) / LANES * LANES;
+    }
+    if let Some(v) = fill {
+        store::<C>(values, v, j0, true, out);
+        out.repeat::<C>(j0, LANES, end);
+    }
+    end
+}
+
+/// A block the fast path left: the vector edge path, or the scalar
+/// reference where even that would read past the buffer's end.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn edge_or_scalar<T: Element, const C: usize>(
+    source: &Source<'_, T>,
+    texels: Texels<'_>,
+    geometry: Geometry,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    j0: usize,
+    out: &mut RawRow<'_>,
+) {
+    let pos = positions(row, j0);
+    // Blocks wholly outside under a fill read nothing: one value.
+    if interpolation == Interpolation::Bilinear
+        && let Some(v) = outside_fill::<C>(geometry, pos)
+    {
+        return store::<C>(values, v, j0, true, out);
+    }
+    // Colour `u8` blocks blend 512 bits at a time where they can.
+    if (C == 3 || C == 4)
+        && geometry.avx512
+        && geometry.gathers
+        && interpolation == Interpolation::Bilinear
+        && let Texels::U8(data) = texels
+        // SAFETY: `avx512` is set only where the CPU has AVX-512
+        // F/BW/CD/DQ/VL; `geometry` describes `data`.
+        && unsafe { edge_block_u8_avx512::<C>(data, geometry, values, pos, j0, out) }
+    {
+        return;
+    }
+    match edge::<C>(texels, geometry, interpolation, pos) {
+        Some(v) => store::<C>(values, v, j0, true, out),
+        None => {
+            let mut xs = [0.0f64; LANES];
+            let mut ys = [0.0f64; LANES];
+            for (k, (x, y)) in xs.iter_mut().zip(&mut ys).enumerate() {
+                (*x, *y) = row.at(j0 + k);
+            }
+            scalar_pixels::<T, C>(source, interpolation, values, j0, &xs, &ys, out);
+        }
+    }
+}
+
+/// The scalar reference for pixels `j0..` at the given positions.
+#[inline(always)]
+pub(super) fn scalar_pixels<T: Element, const C: usize>(
+    source: &Source<'_, T>,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    j0: usize,
+    xs: &[f64],
+    ys: &[f64],
+    out: &mut RawRow<'_>,
+) {
+    let mut px = [0.0f32; 4];
+    for (k, (&x, &y)) in xs.iter().zip(ys).enumerate() {
+        source.sample(interpolation, x, y, &mut px);
+        for (c, &v) in px.iter().enumerate().take(C) {
+            out.put::<C>(j0 + k, c, finish(values, c, v));
+        }
+    }
 }
 
 /// One block with taps outside the source (or non-finite positions): the

@@ -39,19 +39,16 @@ mod nearest;
 mod plan;
 mod store;
 
-use super::scalar::{Source, finish};
+use super::scalar::Source;
 use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{
-    colour_blocks_avx512, edge_block_u8_avx512, gray_blocks_avx512, plan_blocks_avx512,
-    span_blocks_avx512,
-};
+use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512, span_blocks_avx512};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
-use edge::{edge, outside_fill, outside_run};
+use edge::{edge, edge_or_scalar, outside_blocks, outside_fill, scalar_pixels};
 use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
 use lanes::last_holding;
@@ -601,103 +598,6 @@ fn span_blocks<const C: usize>(
             }
         },
     );
-}
-
-/// The blocks from pixel `j0` that lie wholly outside the source under a
-/// fill ([`outside_fill`]), stored: the first one's value, then copied
-/// over the rest (they are all the same value). Returns the pixel after
-/// them (`j0` if there are none).
-#[target_feature(enable = "avx2,fma")]
-fn outside_blocks<const C: usize>(
-    geometry: Geometry,
-    values: Option<&ChannelAffine>,
-    row: &Row<'_>,
-    j0: usize,
-    width: usize,
-    out: &mut RawRow<'_>,
-) -> usize {
-    let mut end = j0;
-    let mut fill = None;
-    while end + LANES <= width
-        && let Some(v) = outside_fill::<C>(geometry, positions(row, end))
-    {
-        fill = Some(v);
-        end += LANES;
-        // An affine row's run of such pixels, found by bisection: its
-        // whole blocks without a test each.
-        end += (outside_run(geometry, row, end, width) - end) / LANES * LANES;
-    }
-    if let Some(v) = fill {
-        store::<C>(values, v, j0, true, out);
-        out.repeat::<C>(j0, LANES, end);
-    }
-    end
-}
-
-/// A block the fast path left: the vector edge path, or the scalar
-/// reference where even that would read past the buffer's end.
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-fn edge_or_scalar<T: Element, const C: usize>(
-    source: &Source<'_, T>,
-    texels: Texels<'_>,
-    geometry: Geometry,
-    interpolation: Interpolation,
-    values: Option<&ChannelAffine>,
-    row: &Row<'_>,
-    j0: usize,
-    out: &mut RawRow<'_>,
-) {
-    let pos = positions(row, j0);
-    // Blocks wholly outside under a fill read nothing: one value.
-    if interpolation == Interpolation::Bilinear
-        && let Some(v) = outside_fill::<C>(geometry, pos)
-    {
-        return store::<C>(values, v, j0, true, out);
-    }
-    // Colour `u8` blocks blend 512 bits at a time where they can.
-    if (C == 3 || C == 4)
-        && geometry.avx512
-        && geometry.gathers
-        && interpolation == Interpolation::Bilinear
-        && let Texels::U8(data) = texels
-        // SAFETY: `avx512` is set only where the CPU has AVX-512
-        // F/BW/CD/DQ/VL; `geometry` describes `data`.
-        && unsafe { edge_block_u8_avx512::<C>(data, geometry, values, pos, j0, out) }
-    {
-        return;
-    }
-    match edge::<C>(texels, geometry, interpolation, pos) {
-        Some(v) => store::<C>(values, v, j0, true, out),
-        None => {
-            let mut xs = [0.0f64; LANES];
-            let mut ys = [0.0f64; LANES];
-            for (k, (x, y)) in xs.iter_mut().zip(&mut ys).enumerate() {
-                (*x, *y) = row.at(j0 + k);
-            }
-            scalar_pixels::<T, C>(source, interpolation, values, j0, &xs, &ys, out);
-        }
-    }
-}
-
-/// The scalar reference for pixels `j0..` at the given positions.
-#[inline(always)]
-fn scalar_pixels<T: Element, const C: usize>(
-    source: &Source<'_, T>,
-    interpolation: Interpolation,
-    values: Option<&ChannelAffine>,
-    j0: usize,
-    xs: &[f64],
-    ys: &[f64],
-    out: &mut RawRow<'_>,
-) {
-    let mut px = [0.0f32; 4];
-    for (k, (&x, &y)) in xs.iter().zip(ys).enumerate() {
-        source.sample(interpolation, x, y, &mut px);
-        for (c, &v) in px.iter().enumerate().take(C) {
-            out.put::<C>(j0 + k, c, finish(values, c, v));
-        }
-    }
 }
 
 /// [`colour_run`] for consecutive blocks from pixel `j0`, all planned.
