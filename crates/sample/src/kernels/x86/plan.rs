@@ -305,6 +305,27 @@ pub(super) fn plan<const C: usize, const CHECKED: bool>(
     })
 }
 
+/// All-ones in each lane where all four of a block's position vectors
+/// (`[x 0..4, x 4..8, y 0..4, y 4..8]`) are finite.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn all_finite([xl, xh, yl, yh]: [__m256d; 4]) -> __m256d {
+    _mm256_and_pd(
+        _mm256_and_pd(finite(xl), finite(xh)),
+        _mm256_and_pd(finite(yl), finite(yh)),
+    )
+}
+
+/// Positions `v` clamped into `0..=side-1`, as `Border` maps them.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn clamp_to(v: __m256d, side: i32) -> __m256d {
+    _mm256_min_pd(
+        _mm256_max_pd(v, _mm256_setzero_pd()),
+        _mm256_set1_pd(f64::from(side - 1)),
+    )
+}
+
 /// A `u8` block with taps outside the source under
 /// [`Padding::Border`](geom::Padding::Border), planned as a block inside
 /// it: each position clamped to `0..=w-1` and `0..=h-1`. The reference's
@@ -326,24 +347,14 @@ pub(super) fn plan_border<const C: usize>(
     g: Geometry,
     [xl, xh, yl, yh]: [__m256d; 4],
 ) -> Option<Planned> {
-    let all_finite = _mm256_and_pd(
-        _mm256_and_pd(finite(xl), finite(xh)),
-        _mm256_and_pd(finite(yl), finite(yh)),
-    );
-    if _mm256_movemask_pd(all_finite) != 0b1111 {
+    if _mm256_movemask_pd(all_finite([xl, xh, yl, yh])) != 0b1111 {
         return None;
     }
-    let clamp = |v: __m256d, side: i32| {
-        _mm256_min_pd(
-            _mm256_max_pd(v, _mm256_setzero_pd()),
-            _mm256_set1_pd(f64::from(side - 1)),
-        )
-    };
     let positions = [
-        clamp(xl, g.w),
-        clamp(xh, g.w),
-        clamp(yl, g.h),
-        clamp(yh, g.h),
+        clamp_to(xl, g.w),
+        clamp_to(xh, g.w),
+        clamp_to(yl, g.h),
+        clamp_to(yh, g.h),
     ];
     // Clamped positions are inside `0..w` and `0..h`, so every offset is
     // that of an in-image pixel; only the reads' end needs the test.
@@ -375,24 +386,16 @@ pub(super) fn plan_flat<const C: usize>(
     // NaN fails the compare; +∞ passes it, and is refused as not finite
     // (the reference reads the fill there).
     let below = |v: __m256d| _mm256_cmp_pd::<_CMP_GE_OQ>(v, last);
-    let finite_x = _mm256_and_pd(finite(xl), finite(xh));
-    let finite_y = _mm256_and_pd(finite(yl), finite(yh));
     let all = _mm256_and_pd(
         _mm256_and_pd(below(yl), below(yh)),
-        _mm256_and_pd(finite_x, finite_y),
+        all_finite([xl, xh, yl, yh]),
     );
     if _mm256_movemask_pd(all) != 0b1111 {
         return None;
     }
-    let clamp_x = |v: __m256d| {
-        _mm256_min_pd(
-            _mm256_max_pd(v, _mm256_setzero_pd()),
-            _mm256_set1_pd(f64::from(g.w - 1)),
-        )
-    };
     // Planned with the source's stride, so each offset is that of a pixel
     // of row `h-1`; the flat geometry's reads are the top row's alone.
-    let planned = plan::<C, false>(g, [clamp_x(xl), clamp_x(xh), last, last], true)?;
+    let planned = plan::<C, false>(g, [clamp_to(xl, g.w), clamp_to(xh, g.w), last, last], true)?;
     let (extra, width) = read_extent::<C>(g.flat(), true);
     g.reads_fit(bytemuck::cast(planned.base), extra, width)
         .then_some(planned)
