@@ -280,6 +280,10 @@ fn repeat_values<T: Copy>(values: &mut [T], n: usize) {
     if n == 0 {
         return;
     }
+    // One value: a plain fill (a `memset` for bytes).
+    if let (1, Some(&v)) = (n, values.first()) {
+        return values.fill(v);
+    }
     let mut done = n.min(values.len());
     while done < values.len() {
         let count = done.min(values.len() - done);

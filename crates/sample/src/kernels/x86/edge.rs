@@ -58,20 +58,24 @@ pub(super) fn outside_fill<const C: usize>(
     Some([_mm256_set1_ps(value); C])
 }
 
-/// The end (exclusive) of the run of pixels from `j0` of an affine row
-/// that lie wholly outside the source at finite positions, as
-/// [`outside_fill`] tests them (`j0` for other rows, or if pixel `j0` does
-/// not). An affine row's `x` and `y` are monotone in the pixel index (a
-/// product by a fixed `a`, then a fixed sum, each rounding monotone), so
-/// each of the four sides (`x < -1`, `x >= w`, `y < -1`, `y >= h`) holds
-/// on an interval of pixels; from `j0` on, each side pixel `j0` is on is
-/// followed by doubling steps, then bisection, with [`Row::at`] (the same
-/// positions the blocks compute). Both ends finite, so every position
-/// between them is too.
-pub(super) fn outside_run(g: Geometry, row: &Row<'_>, j0: usize, width: usize) -> usize {
-    if !matches!(row, Row::Affine { .. }) || j0 >= width {
-        return j0;
-    }
+/// The runs of pixels wholly outside the source at finite positions, as
+/// [`outside_fill`] tests them, at the two ends of an affine row of
+/// `width` pixels: pixels `..lead` are, pixel `lead` is not, and pixels
+/// `tail..` are, pixel `tail - 1` is not (`lead == width` and `tail == 0`
+/// if every pixel is). `None` for other rows.
+///
+/// An affine row's `x` and `y` are monotone in the pixel index (a product
+/// by a fixed `a`, then a fixed sum, each rounding monotone), so each of
+/// the four sides (`x < -1`, `x >= w`, `y < -1`, `y >= h`) holds on an
+/// interval of pixels, and so does finiteness. Each run is found side by
+/// side from the row's end: where the side's line crosses its bound,
+/// solved in `f64`, is a guess, which [`run_end`] corrects with
+/// [`Row::at`] (the positions the blocks compute), so the ends are exact
+/// whatever the guess's rounding.
+pub(super) fn outside_ends(g: Geometry, row: &Row<'_>, width: usize) -> Option<(usize, usize)> {
+    let Row::Affine { a, rx, d, ry } = *row else {
+        return None;
+    };
     let (w, h) = (f64::from(g.w), f64::from(g.h));
     let sides = |j: usize| -> u32 {
         let (x, y) = row.at(j);
@@ -83,24 +87,86 @@ pub(super) fn outside_run(g: Geometry, row: &Row<'_>, j0: usize, width: usize) -
             | u32::from(y < -1.0) << 2
             | u32::from(y >= h) << 3
     };
-    let first = sides(j0);
-    let mut end = j0;
-    for side in (0..4).map(|k| 1u32 << k).filter(|side| first & side != 0) {
-        let holds = |j: usize| sides(j) & side != 0;
-        let (mut on, mut step) = (j0, 1);
-        while on + step < width && holds(on + step) {
+    // Side `k`'s line `slope * j + offset` meets its bound at `j = cross(k)`.
+    let cross = |k: u32| {
+        let (slope, offset, bound) =
+            [(a, rx, -1.0), (a, rx, w), (d, ry, -1.0), (d, ry, h)][k as usize];
+        (bound - offset) / slope
+    };
+    // A side ends (`forward`) or starts (backward) near its crossing if
+    // that lies ahead of `j` in the run's direction; otherwise it holds
+    // to the row's end. A NaN crossing (a zero slope) gives the row's end.
+    let guess = |k: u32, j: usize, forward: bool| -> f64 {
+        let at = cross(k);
+        match forward {
+            true if at > j as f64 => at.ceil(),
+            true => width as f64,
+            false if at < j as f64 => at.floor() + 1.0,
+            false => 0.0,
+        }
+    };
+    // From the first pixel on, side by side, while the pixel reached is
+    // still outside (another side may hold there).
+    let mut lead = 0;
+    while lead < width && sides(lead) != 0 {
+        let first = sides(lead);
+        let from = lead;
+        for k in (0..4).filter(|k| first >> k & 1 != 0) {
+            let to = index_at(guess(k, from, true), width);
+            lead = lead.max(run_end(from, width, to, |j| sides(j) >> k & 1 != 0));
+        }
+    }
+    // The same from the last pixel back, on indices counted from the end.
+    let back = |i: usize| width - 1 - i;
+    let mut tail = width;
+    while tail > 0 && sides(tail - 1) != 0 {
+        let last = sides(tail - 1);
+        let from = width - tail;
+        for k in (0..4).filter(|k| last >> k & 1 != 0) {
+            let to = width - index_at(guess(k, tail - 1, false), width);
+            tail = tail.min(width - run_end(from, width, to, |i| sides(back(i)) >> k & 1 != 0));
+        }
+    }
+    Some((lead, tail))
+}
+
+/// `v` as an index in `0..=limit` (`limit` for NaN).
+fn index_at(v: f64, limit: usize) -> usize {
+    if v.is_nan() {
+        limit
+    } else {
+        v.clamp(0.0, limit as f64) as usize
+    }
+}
+
+/// The first index after `from` where `holds` is false (`limit` if none
+/// below it), given that it holds at `from` and, from there, on an
+/// interval of indices; searched from `guess` by doubling steps (forward
+/// or back), then bisection, so a good guess costs a few tests.
+fn run_end(from: usize, limit: usize, guess: usize, holds: impl Fn(usize) -> bool) -> usize {
+    let guess = guess.clamp(from + 1, limit);
+    let (on, off) = if guess < limit && holds(guess) {
+        let (mut on, mut step) = (guess, 1);
+        while on + step < limit && holds(on + step) {
             on += step;
             step *= 2;
         }
-        end = end.max(last_holding(on, (on + step).min(width), holds) + 1);
-    }
-    end
+        (on, (on + step).min(limit))
+    } else {
+        let (mut off, mut step) = (guess, 1);
+        while off - from > step && !holds(off - step) {
+            off -= step;
+            step *= 2;
+        }
+        (off.saturating_sub(step).max(from), off)
+    };
+    last_holding(on, off, holds) + 1
 }
 
 /// The blocks from pixel `j0` that lie wholly outside the source under a
-/// fill ([`outside_fill`]), stored: the first one's value, then copied
-/// over the rest (they are all the same value). Returns the pixel after
-/// them (`j0` if there are none).
+/// fill ([`outside_fill`]), tested one by one (rows other than affine
+/// ones, whose runs [`outside_ends`] finds), stored by [`fill_blocks`].
+/// Returns the pixel after them (`j0` if there are none).
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn outside_blocks<const C: usize>(
     geometry: Geometry,
@@ -111,21 +177,33 @@ pub(super) fn outside_blocks<const C: usize>(
     out: &mut RawRow<'_>,
 ) -> usize {
     let mut end = j0;
-    let mut fill = None;
-    while end + LANES <= width
-        && let Some(v) = outside_fill::<C>(geometry, positions(row, end))
-    {
-        fill = Some(v);
+    while end + LANES <= width && outside_fill::<C>(geometry, positions(row, end)).is_some() {
         end += LANES;
-        // An affine row's run of such pixels, found by bisection: its
-        // whole blocks without a test each.
-        end += (outside_run(geometry, row, end, width) - end) / LANES * LANES;
     }
-    if let Some(v) = fill {
-        store::<C>(values, v, j0, true, out);
-        out.repeat::<C>(j0, LANES, end);
+    if end > j0 {
+        fill_blocks::<C>(geometry, values, j0, end, out);
     }
     end
+}
+
+/// Whole blocks from pixel `j0` to `end` wholly outside the source under
+/// a fill: [`outside_fill`]'s one value, stored once and copied over the
+/// rest. Nothing under other paddings.
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn fill_blocks<const C: usize>(
+    geometry: Geometry,
+    values: Option<&ChannelAffine>,
+    j0: usize,
+    end: usize,
+    out: &mut RawRow<'_>,
+) {
+    if let Some(fill) = geometry.padding.constant()
+        && end > j0
+    {
+        let value = lerp2(fill, fill, fill, fill, 0.0, 0.0);
+        store::<C>(values, [_mm256_set1_ps(value); C], j0, true, out);
+        out.repeat::<C>(j0, 1, end);
+    }
 }
 
 /// A block the fast path left: the vector edge path, or the scalar
@@ -389,3 +467,6 @@ fn read<const C: usize>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

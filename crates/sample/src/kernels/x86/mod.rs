@@ -48,7 +48,9 @@ use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512, span_
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
-use edge::{edge, edge_or_scalar, outside_blocks, outside_fill, scalar_pixels};
+use edge::{
+    edge, edge_or_scalar, fill_blocks, outside_blocks, outside_ends, outside_fill, scalar_pixels,
+};
 use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
 use lanes::last_holding;
@@ -327,31 +329,46 @@ unsafe fn sample_row<T: Element, const C: usize>(
             _ => None,
         };
         // Under a fill, blocks wholly outside the source are one value
-        // (`outside_fill`): stored without planning, here where a run of
+        // (`outside_fill`), stored without planning. An affine row's lie at
+        // its two ends (`outside_ends`): they are stored first, and the
+        // chunks run between them. Other rows' are found where a run of
         // them starts a chunk, or one by one in `edge_or_scalar`.
         let fills = geometry.padding.constant().is_some();
-        while j0 + LANES <= width {
-            if fills {
-                let end = outside_blocks::<C>(geometry, values, row, j0, width, out);
-                if end > j0 {
-                    j0 = end;
+        let ends = if fills {
+            outside_ends(geometry, row, width)
+        } else {
+            None
+        };
+        let whole = width / LANES * LANES;
+        let mut end = whole;
+        if let Some((lead, tail)) = ends {
+            j0 = (lead / LANES * LANES).min(whole);
+            end = (tail.div_ceil(LANES) * LANES).clamp(j0, whole);
+            fill_blocks::<C>(geometry, values, 0, j0, out);
+            fill_blocks::<C>(geometry, values, end, whole, out);
+        }
+        let per_block = fills && ends.is_none();
+        while j0 + LANES <= end {
+            if per_block {
+                let run = outside_blocks::<C>(geometry, values, row, j0, end, out);
+                if run > j0 {
+                    j0 = run;
                     continue;
                 }
             }
-            let mut blocks = CHUNK.min((width - j0) / LANES);
-            // A row's pixels wholly outside come before and after the rest
-            // (a line leaves a rectangle once), so under a fill a chunk
-            // whose last block is wholly outside ends with a run of them
-            // (its first block is not, or the loop above would have taken
-            // it): the chunk stops where they start, found by bisection,
-            // and the loop above takes the run.
+            let mut blocks = CHUNK.min((end - j0) / LANES);
+            // A line leaves a rectangle once, so a chunk whose last block
+            // is wholly outside ends with a run of them (its first block
+            // is not, or the loop above would have taken it): the chunk
+            // stops where they start, found by bisection, and the loop
+            // above takes the run.
             let outside =
                 |b: usize| outside_fill::<C>(geometry, positions(row, j0 + b * LANES)).is_some();
-            if fills && blocks > 1 && outside(blocks - 1) {
+            if per_block && blocks > 1 && outside(blocks - 1) {
                 blocks = last_holding(0, blocks - 1, |b| !outside(b)) + 1;
             }
             if let Some((span, products)) = fused {
-                let inside = span.blocks_from(j0).min((width - j0) / LANES);
+                let inside = span.blocks_from(j0).min((end - j0) / LANES);
                 if inside > 0 {
                     match texels {
                         // SAFETY: `avx512` is set only where the CPU has
@@ -506,6 +523,9 @@ unsafe fn sample_row<T: Element, const C: usize>(
                 b += 1;
             }
             j0 += blocks * LANES;
+        }
+        if ends.is_some() {
+            j0 = whole;
         }
     }
     while j0 + LANES <= width {
