@@ -78,7 +78,8 @@ pub(super) fn outside_ends(g: Geometry, row: &Row<'_>, width: usize) -> Option<(
     };
     let (w, h) = (f64::from(g.w), f64::from(g.h));
     let sides = |j: usize| -> u32 {
-        let (x, y) = row.at(j);
+        // `Row::at`'s positions for an affine row.
+        let (x, y) = (a * j as f64 + rx, d * j as f64 + ry);
         if !(x.is_finite() && y.is_finite()) {
             return 0;
         }
@@ -108,8 +109,7 @@ pub(super) fn outside_ends(g: Geometry, row: &Row<'_>, width: usize) -> Option<(
     // From the first pixel on, side by side, while the pixel reached is
     // still outside (another side may hold there).
     let mut lead = 0;
-    while lead < width && sides(lead) != 0 {
-        let first = sides(lead);
+    while let first @ 1.. = if lead < width { sides(lead) } else { 0 } {
         let from = lead;
         for k in (0..4).filter(|k| first >> k & 1 != 0) {
             let to = index_at(guess(k, from, true), width);
@@ -118,9 +118,9 @@ pub(super) fn outside_ends(g: Geometry, row: &Row<'_>, width: usize) -> Option<(
     }
     // The same from the last pixel back, on indices counted from the end.
     let back = |i: usize| width - 1 - i;
-    let mut tail = width;
-    while tail > 0 && sides(tail - 1) != 0 {
-        let last = sides(tail - 1);
+    // (Nothing left to find where every pixel is outside.)
+    let mut tail = if lead == width { 0 } else { width };
+    while let last @ 1.. = if tail > 0 { sides(tail - 1) } else { 0 } {
         let from = width - tail;
         for k in (0..4).filter(|k| last >> k & 1 != 0) {
             let to = width - index_at(guess(k, tail - 1, false), width);
