@@ -22,10 +22,12 @@ use core::arch::x86_64::*;
 
 mod edge;
 mod gray;
+mod nearest;
 
 pub(super) use edge::edge_block_u8_avx512;
 pub(super) use gray::gray_blocks_avx512;
 use gray::gray_pairs;
+pub(super) use nearest::nearest_bytes_avx512;
 
 /// [`plan_avx512`] for consecutive blocks from pixel `j0`, one per slot
 /// (one call for all, so the planning stays inlined); `border`: `u8`

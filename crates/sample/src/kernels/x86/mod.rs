@@ -44,7 +44,10 @@ use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
 use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
-use avx512::{colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512, span_blocks_avx512};
+use avx512::{
+    colour_blocks_avx512, gray_blocks_avx512, nearest_bytes_avx512, plan_blocks_avx512,
+    span_blocks_avx512,
+};
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
@@ -54,7 +57,7 @@ use edge::{
 use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
 use lanes::last_holding;
-use nearest::nearest;
+use nearest::{nearest, nearest_bytes};
 use plan::{
     ColumnProducts, Planned, Span, block_positions, column_products, inside_span, plan,
     plan_border, plan_flat, positions, span_batches,
@@ -527,6 +530,18 @@ unsafe fn sample_row<T: Element, const C: usize>(
         if ends.is_some() {
             j0 = whole;
         }
+    }
+    // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
+    if interpolation == Interpolation::Nearest
+        && values.is_none()
+        && let (Texels::U8(data), RawRow::U8(bytes)) = (texels, &mut *out)
+    {
+        if geometry.avx512 && geometry.gathers {
+            // SAFETY: `avx512` is set only where the CPU has AVX-512
+            // F/BW/CD/DQ/VL.
+            j0 = unsafe { nearest_bytes_avx512::<C>(data, geometry, row, j0, width, bytes) };
+        }
+        j0 = nearest_bytes::<C>(data, geometry, row, j0, width, bytes);
     }
     while j0 + LANES <= width {
         let pos = positions(row, j0);

@@ -1,13 +1,92 @@
-//! A nearest-neighbour block whose taps are all inside the source:
-//! `floor(x + 0.5), floor(y + 0.5)` in `f64` and the tap's channels read as
-//! they are, which is `Source::nearest` in `kernels::scalar` wherever that
-//! reads no padding. Other blocks go to the edge path.
+//! Nearest-neighbour blocks: `floor(x + 0.5), floor(y + 0.5)` in `f64` and
+//! the tap's channels read as they are, which is `Source::nearest` in
+//! `kernels::scalar`. [`nearest`] takes blocks whose taps are all inside
+//! the source, the edge path the rest; [`nearest_bytes`] takes `u8` to
+//! `u8` blocks whole, padding and all, byte for byte.
 
+use super::edge::pad;
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, load_words, soa};
-use super::plan::{all_inside, offsets, split};
+use super::lanes::{byte_of, copy_channels, finite, load_words, soa};
+use super::plan::{all_inside, offsets, positions, split};
+use crate::coords::Row;
+use crate::kernels::scalar::FAR;
 use crate::kernels::typed::Texels;
 use core::arch::x86_64::*;
+use geom::Element;
+
+/// Nearest blocks of a `u8` source from pixel `j0` of `row` written
+/// straight into the `u8` row `out`, without the value affine, until
+/// `end` (whole blocks): the tap's bytes, or the fill's byte where the
+/// padding rule maps nowhere or a position is not finite. The reference's
+/// steps lane by lane (clamp to `±FAR`, add `0.5`, `floor`, the padding
+/// rule on each axis, `u8::from_f32` of the value read, which gives a
+/// source byte back unchanged), with no trip through `f32`. Returns the
+/// pixel it stopped at: `end`, or a block where a tap's 4-byte read would
+/// pass the buffer's end (the caller's scalar path takes that one).
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn nearest_bytes<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    row: &Row<'_>,
+    j0: usize,
+    end: usize,
+    out: &mut [u8],
+) -> usize {
+    let each = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    let finite_lanes = |lo: __m256d, hi: __m256d| {
+        let bits = _mm256_movemask_pd(finite(lo)) | _mm256_movemask_pd(finite(hi)) << 4;
+        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), each), each)
+    };
+    // Non-finite lanes become 0 here, and take the fill below.
+    let near = |v: __m256d| {
+        let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
+        _mm256_add_pd(_mm256_and_pd(c, finite(v)), _mm256_set1_pd(0.5))
+    };
+    let fill = _mm256_set1_epi8(u8::from_f32(g.fill) as i8);
+    // Each lane's first `C` bytes, packed: four pixels per 128-bit half,
+    // then the halves joined.
+    let pick: [i8; 16] = core::array::from_fn(|i| {
+        let (k, c) = (i / C, i % C);
+        if k < 4 { (4 * k + c) as i8 } else { -1 }
+    });
+    let pick = bytemuck::cast::<[i8; 16], __m128i>(pick);
+    let pick = _mm256_set_m128i(pick, pick);
+    let join: [i32; 8] =
+        core::array::from_fn(|i| (if i < C { i } else { 4 + i - C }).min(7) as i32);
+    let join = bytemuck::cast::<[i32; 8], __m256i>(join);
+    let mut j = j0;
+    while j + LANES <= end {
+        let [xl, xh, yl, yh] = positions(row, j);
+        let finite_xy = _mm256_and_si256(finite_lanes(xl, xh), finite_lanes(yl, yh));
+        let taps = split([near(xl), near(xh), near(yl), near(yh)]);
+        let (x, vx) = pad(g.padding, taps.ix, g.w);
+        let (y, vy) = pad(g.padding, taps.iy, g.h);
+        let valid = _mm256_and_si256(finite_xy, _mm256_and_si256(vx, vy));
+        let base_v = _mm256_add_epi32(
+            _mm256_mullo_epi32(y, _mm256_set1_epi32(g.stride)),
+            _mm256_mullo_epi32(x, _mm256_set1_epi32(C as i32)),
+        );
+        if !g.reads_fit(base_v, 0, 4) {
+            break;
+        }
+        // SAFETY: `x`, `y` are in-image indices (0 where the rule maps
+        // nowhere), so each lane of `base_v` is a pixel's offset, and
+        // `reads_fit` showed its 4-byte read ends within `data`.
+        let words = unsafe {
+            if g.gathers {
+                _mm256_i32gather_epi32::<1>(data.as_ptr().cast(), base_v)
+            } else {
+                load_words(data, &bytemuck::cast(base_v))
+            }
+        };
+        let words = _mm256_blendv_epi8(fill, words, valid);
+        let packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(words, pick), join);
+        let bytes = bytemuck::cast::<__m256i, [u8; 32]>(packed);
+        out[j * C..(j + LANES) * C].copy_from_slice(&bytes[..LANES * C]);
+        j += LANES;
+    }
+    j
+}
 
 /// One nearest block, or `None` if a tap lies outside the source.
 #[target_feature(enable = "avx2,fma")]

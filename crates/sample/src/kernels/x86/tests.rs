@@ -3,7 +3,7 @@
 //! batching to split.
 
 use super::TEST_GATHERS;
-use crate::{ChannelAffine, WarpOptions, warp_into_with_isa};
+use crate::{ChannelAffine, Interpolation, WarpOptions, warp_into_with_isa};
 use geom::{Affine, Element, Image, Isa, Map, Padding};
 use proptest::prelude::*;
 
@@ -122,6 +122,54 @@ proptest! {
     ) {
         let src = hashed(w, h, channels, seed)?;
         let (map, options) = rotation(degrees, zoom, centre, padding, values);
+        let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
+        for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
+            for gathers in [true, false] {
+                let got = warp(isa, gathers, &src, out, &map, &options)?;
+                prop_assert_eq!(got.as_slice(), reference.as_slice(), "{} gathers {}", isa, gathers);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(768))]
+
+    /// Nearest `u8` to `u8` warps without a value affine, whose blocks
+    /// move source bytes (`nearest_bytes`, and 16 pixels at a time
+    /// `nearest_bytes_avx512`), give the reference's bits on both
+    /// flavours, gathers on and off, under every padding: taps on the
+    /// last row and column, fills that round or clamp, rows of 16 pixels
+    /// and more, at any angle and zoom (1:1 ones put taps on whole pixels),
+    /// and rows whose positions overflow to infinity.
+    #[test]
+    fn nearest_bytes_give_the_references_bits(
+        channels in prop_oneof![Just(1usize), Just(3), Just(4)],
+        (w, h) in (1usize..60, 1usize..40),
+        out in (1usize..120, 1usize..5),
+        degrees in prop_oneof![3 => -180.0f64..180.0, 1 => Just(0.0), 1 => Just(90.0)],
+        zoom in prop_oneof![3 => 0.3f64..3.0, 1 => Just(1.0)],
+        centre in (-10.0f64..60.0, -10.0f64..50.0),
+        padding in prop_oneof![
+            Just(Padding::Border),
+            Just(Padding::Constant(77.5)),
+            Just(Padding::Constant(-3.0)),
+            Just(Padding::Constant(300.0)),
+            Just(Padding::Zeros),
+            Just(Padding::Reflect101),
+            Just(Padding::Reflect),
+            Just(Padding::Wrap),
+        ],
+        overflow in proptest::bool::weighted(0.2),
+        seed in any::<u32>(),
+    ) {
+        let src = hashed(w, h, channels, seed)?;
+        let (mut map, mut options) = rotation(degrees, zoom, centre, padding, None);
+        options.interpolation = Interpolation::Nearest;
+        if overflow {
+            // x passes f64::MAX from pixel 46 on: those read the fill.
+            map = Map::Affine(Affine::new(4e306, 0.0, -1e307, 0.0, 1.0, 0.0));
+        }
         let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
         for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
             for gathers in [true, false] {

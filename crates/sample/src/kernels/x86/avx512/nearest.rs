@@ -1,0 +1,116 @@
+//! Nearest-neighbour `u8` to `u8` blocks of an affine row, 16 pixels per
+//! 512-bit vector, under `Border`, `Constant` or `Zeros` padding: the
+//! steps of [`nearest_bytes`](super::super::nearest::nearest_bytes) on
+//! `f64` lanes eight at a time, the padding rule applied to the `floor`
+//! values, and one masked gather per 16 pixels (lanes the rule maps
+//! nowhere keep the fill's byte and read nothing).
+
+use super::super::geometry::{Geometry, LANES};
+use crate::coords::Row;
+use crate::kernels::scalar::FAR;
+use core::arch::x86_64::*;
+use geom::{Element, Padding};
+
+/// Pixels from `j0` of `row` into the `u8` row `out`, 16 at a time, up
+/// to `end`; returns the pixel it stopped at (`j0` for rows other than
+/// affine ones and paddings other than `Border`, `Constant` and `Zeros`;
+/// before `end` where fewer than 16 remain or a 4-byte read would pass
+/// the buffer's end). The same bytes as the reference: clamp to `±FAR`,
+/// add `0.5`, `floor`, the padding rule per axis (a clamp, or the fill
+/// outside `0..n`), the fill for non-finite positions.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW/DQ/VL.
+#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    row: &Row<'_>,
+    j0: usize,
+    end: usize,
+    out: &mut [u8],
+) -> usize {
+    let Row::Affine { a, rx, d, ry } = *row else {
+        return j0;
+    };
+    let border = match g.padding {
+        Padding::Border => true,
+        Padding::Constant(_) | Padding::Zeros => false,
+        _ => return j0,
+    };
+    let fill = _mm512_set1_epi32(i32::from(u8::from_f32(g.fill)) * 0x0101_0101);
+    let steps = _mm512_setr_pd(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+    let (far, half, zero) = (
+        _mm512_set1_pd(FAR),
+        _mm512_set1_pd(0.5),
+        _mm512_setzero_pd(),
+    );
+    let last = |n: i32| _mm512_set1_pd(f64::from(n - 1));
+    let (last_x, last_y) = (last(g.w), last(g.h));
+    let (stride, channels) = (
+        _mm512_set1_pd(f64::from(g.stride)),
+        _mm512_set1_pd(C as f64),
+    );
+    // One half of a 16-pixel vector: eight pixels from `j`, their offsets
+    // (0 where there is no tap) and the mask of lanes with a tap.
+    let eight = |j: usize| -> (__m256i, __mmask8) {
+        let j = _mm512_add_pd(_mm512_set1_pd(j as f64), steps);
+        // `Row::at`: a product, then a sum.
+        let x = _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a), j), _mm512_set1_pd(rx));
+        let y = _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(d), j), _mm512_set1_pd(ry));
+        let finite = |v: __m512d| _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(_mm512_sub_pd(v, v), zero);
+        let mut valid = finite(x) & finite(y);
+        let near = |v: __m512d| {
+            let clamped = _mm512_min_pd(_mm512_max_pd(v, _mm512_sub_pd(zero, far)), far);
+            _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(_mm512_add_pd(
+                clamped, half,
+            ))
+        };
+        let (mut ix, mut iy) = (near(x), near(y));
+        if border {
+            let clamp = |v: __m512d, last: __m512d| _mm512_min_pd(_mm512_max_pd(v, zero), last);
+            (ix, iy) = (clamp(ix, last_x), clamp(iy, last_y));
+        } else {
+            let inside = |v: __m512d, last: __m512d| {
+                _mm512_cmp_pd_mask::<_CMP_GE_OQ>(v, zero)
+                    & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(v, last)
+            };
+            valid &= inside(ix, last_x) & inside(iy, last_y);
+        }
+        // Lanes without a tap (including NaN ones) read offset 0.
+        let (ix, iy) = (
+            _mm512_maskz_mov_pd(valid, ix),
+            _mm512_maskz_mov_pd(valid, iy),
+        );
+        // Whole numbers below 2^31: exact however the sum is formed.
+        let base = _mm512_cvttpd_epi32(_mm512_fmadd_pd(iy, stride, _mm512_mul_pd(ix, channels)));
+        (base, valid)
+    };
+    let pick: [i8; 16] = core::array::from_fn(|i| {
+        let (k, c) = (i / C, i % C);
+        if k < 4 { (4 * k + c) as i8 } else { -1 }
+    });
+    let pick = _mm512_broadcast_i32x4(bytemuck::cast::<[i8; 16], __m128i>(pick));
+    let join: [i32; 16] = core::array::from_fn(|i| (4 * (i / C) + i % C).min(15) as i32);
+    let join = bytemuck::cast::<[i32; 16], __m512i>(join);
+    let mut j = j0;
+    while j + 2 * LANES <= end {
+        let (low, valid_low) = eight(j);
+        let (high, valid_high) = eight(j + LANES);
+        if !(g.reads_fit(low, 0, 4) && g.reads_fit(high, 0, 4)) {
+            break;
+        }
+        let base = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high);
+        let valid = u16::from(valid_low) | u16::from(valid_high) << 8;
+        // SAFETY: each offset of a lane in `valid` is a pixel of the source
+        // (in-image indices), whose 4-byte read `reads_fit` showed ends
+        // within `data`; other lanes are not read.
+        let words =
+            unsafe { _mm512_mask_i32gather_epi32::<1>(fill, valid, base, data.as_ptr().cast()) };
+        let packed = _mm512_permutexvar_epi32(join, _mm512_shuffle_epi8(words, pick));
+        let bytes = bytemuck::cast::<__m512i, [u8; 64]>(packed);
+        out[j * C..(j + 2 * LANES) * C].copy_from_slice(&bytes[..2 * LANES * C]);
+        j += 2 * LANES;
+    }
+    j
+}
