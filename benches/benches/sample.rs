@@ -1,5 +1,6 @@
 //! The sampler (issue 3): ns per output pixel for a 1024x768 photo rotated
-//! 17° and zoomed 1.1 (bilinear, each padding mode), RGBA, gray, f32 RGB, a
+//! 17° and zoomed 1.1 (bilinear, each padding mode), RGBA, gray (and gray
+//! nearest with a zero fill, as masks are warped), f32 RGB, a
 //! 224x224 crop-resize, projective and grid maps; beside `imageproc`'s warp and
 //! `fast_image_resize` on the same input, one thread each.
 //!
@@ -86,17 +87,31 @@ fn imageproc_warp<P>(
     P: image::Pixel + Send + Sync,
     P::Subpixel: Send + Sync + Into<f32> + imageproc::definitions::Clamp<f32>,
 {
+    imageproc_warp_with(
+        group,
+        parameter,
+        peer,
+        proj,
+        ipt::Interpolation::Bilinear,
+        border,
+    );
+}
+
+/// [`imageproc_warp`] with the interpolation given.
+fn imageproc_warp_with<P>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    parameter: &str,
+    peer: &image::ImageBuffer<P, Vec<P::Subpixel>>,
+    proj: Projection,
+    interpolation: ipt::Interpolation,
+    border: Border<P>,
+) where
+    P: image::Pixel + Send + Sync,
+    P::Subpixel: Send + Sync + Into<f32> + imageproc::definitions::Clamp<f32>,
+{
     let mut out = image::ImageBuffer::new(peer.width(), peer.height());
     group.bench_function(BenchmarkId::new("imageproc", parameter), |b| {
-        b.iter(|| {
-            ipt::warp_into(
-                black_box(peer),
-                proj,
-                ipt::Interpolation::Bilinear,
-                border,
-                &mut out,
-            )
-        })
+        b.iter(|| ipt::warp_into(black_box(peer), proj, interpolation, border, &mut out))
     });
 }
 
@@ -199,6 +214,32 @@ fn other_formats(c: &mut Criterion) {
         &peer,
         proj,
         Border::Replicate,
+    );
+    group.finish();
+
+    // A segmentation mask's warp: nearest, filled with zeros outside (the
+    // label image here is the gray photo; the bytes move the same).
+    let mut group = c.benchmark_group("warp_affine_gray_u8/nearest_zeros");
+    group.throughput(Throughput::Elements((W * H) as u64));
+    let nearest = WarpOptions {
+        interpolation: Interpolation::Nearest,
+        ..options(Padding::Zeros)
+    };
+    ours(
+        &mut group,
+        "rotate17_zoom1.1",
+        &gray,
+        (W, H),
+        &map,
+        &nearest,
+    );
+    imageproc_warp_with(
+        &mut group,
+        "rotate17_zoom1.1",
+        &peer,
+        proj,
+        ipt::Interpolation::Nearest,
+        Border::Constant(image::Luma([0])),
     );
     group.finish();
 
