@@ -51,6 +51,14 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         _mm512_set1_pd(f64::from(g.stride)),
         _mm512_set1_pd(C as f64),
     );
+    // Where the row's first and last positions are finite and within
+    // `±FAR`, so is every one between (an affine row is monotone): the
+    // clamp and the finiteness test would leave every lane as it is.
+    let within = |j: usize| {
+        let (x, y) = row.at(j);
+        x.abs() < FAR && y.abs() < FAR
+    };
+    let checked = !(end > j0 && within(j0) && within(end - 1));
     // One half of a 16-pixel vector: eight pixels from `j`, their offsets
     // (0 where there is no tap) and the mask of lanes with a tap.
     let eight = |j: usize| -> (__m256i, __mmask8) {
@@ -59,9 +67,12 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         let x = _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a), j), _mm512_set1_pd(rx));
         let y = _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(d), j), _mm512_set1_pd(ry));
         let finite = |v: __m512d| _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(_mm512_sub_pd(v, v), zero);
-        let mut valid = finite(x) & finite(y);
+        let mut valid = if checked { finite(x) & finite(y) } else { 0xff };
         let near = |v: __m512d| {
-            let clamped = _mm512_min_pd(_mm512_max_pd(v, _mm512_sub_pd(zero, far)), far);
+            let clamped = match checked {
+                true => _mm512_min_pd(_mm512_max_pd(v, _mm512_sub_pd(zero, far)), far),
+                false => v,
+            };
             _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(_mm512_add_pd(
                 clamped, half,
             ))
@@ -77,14 +88,11 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
             };
             valid &= inside(ix, last_x) & inside(iy, last_y);
         }
-        // Lanes without a tap (including NaN ones) read offset 0.
-        let (ix, iy) = (
-            _mm512_maskz_mov_pd(valid, ix),
-            _mm512_maskz_mov_pd(valid, iy),
-        );
-        // Whole numbers below 2^31: exact however the sum is formed.
+        // Whole numbers below 2^31 in the lanes with a tap: exact however
+        // the sum is formed. Lanes without one (NaN ones included) take
+        // offset 0.
         let base = _mm512_cvttpd_epi32(_mm512_fmadd_pd(iy, stride, _mm512_mul_pd(ix, channels)));
-        (base, valid)
+        (_mm256_maskz_mov_epi32(valid, base), valid)
     };
     let pick: [i8; 16] = core::array::from_fn(|i| {
         let (k, c) = (i / C, i % C);
