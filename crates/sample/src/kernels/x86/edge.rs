@@ -58,8 +58,9 @@ pub(super) fn outside_fill<const C: usize>(
     Some([_mm256_set1_ps(value); C])
 }
 
-/// The runs of pixels wholly outside the source at finite positions, as
-/// [`outside_fill`] tests them, at the two ends of an affine row of
+/// The runs of pixels wholly outside the source at finite positions (for
+/// bilinear taps as [`outside_fill`] tests them; a nearest tap outside
+/// `0..w` or `0..h`) at the two ends of an affine row of
 /// `width` pixels: pixels `..lead` are, pixel `lead` is not, and pixels
 /// `tail..` are, pixel `tail - 1` is not (`lead == width` and `tail == 0`
 /// if every pixel is). `None` for other rows.
@@ -71,27 +72,50 @@ pub(super) fn outside_fill<const C: usize>(
 /// side from the row's end: where the side's line crosses its bound,
 /// solved in `f64`, is a guess, which [`run_end`] corrects with
 /// [`Row::at`] (the positions the blocks compute), so the ends are exact
-/// whatever the guess's rounding.
-pub(super) fn outside_ends(g: Geometry, row: &Row<'_>, width: usize) -> Option<(usize, usize)> {
+/// whatever the guess's rounding. (AVX2 for the `floor`s and `ceil`s,
+/// which baseline x86-64 leaves to libm calls.)
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn outside_ends(
+    g: Geometry,
+    interpolation: Interpolation,
+    row: &Row<'_>,
+    width: usize,
+) -> Option<(usize, usize)> {
     let Row::Affine { a, rx, d, ry } = *row else {
         return None;
     };
     let (w, h) = (f64::from(g.w), f64::from(g.h));
+    let nearest = interpolation == Interpolation::Nearest;
+    // A nearest tap, `Source::nearest`'s: non-decreasing in the position.
+    let tap = |v: f64| (v.clamp(-FAR, FAR) + 0.5).floor();
     let sides = |j: usize| -> u32 {
         // `Row::at`'s positions for an affine row.
         let (x, y) = (a * j as f64 + rx, d * j as f64 + ry);
         if !(x.is_finite() && y.is_finite()) {
             return 0;
         }
-        u32::from(x < -1.0)
+        // Bilinear taps leave the source below -1 (both columns before
+        // it); a nearest tap, below 0.
+        let (x, y, low) = if nearest {
+            (tap(x), tap(y), 0.0)
+        } else {
+            (x, y, -1.0)
+        };
+        u32::from(x < low)
             | u32::from(x >= w) << 1
-            | u32::from(y < -1.0) << 2
+            | u32::from(y < low) << 2
             | u32::from(y >= h) << 3
     };
-    // Side `k`'s line `slope * j + offset` meets its bound at `j = cross(k)`.
+    // Side `k`'s line `slope * j + offset` meets its bound (for a nearest
+    // tap, half a pixel before it) at `j = cross(k)`.
+    let shift = if nearest { 0.5 } else { 0.0 };
     let cross = |k: u32| {
-        let (slope, offset, bound) =
-            [(a, rx, -1.0), (a, rx, w), (d, ry, -1.0), (d, ry, h)][k as usize];
+        let (slope, offset, bound) = [
+            (a, rx, -1.0 + shift),
+            (a, rx, w - shift),
+            (d, ry, -1.0 + shift),
+            (d, ry, h - shift),
+        ][k as usize];
         (bound - offset) / slope
     };
     // A side ends (`forward`) or starts (backward) near its crossing if
@@ -181,17 +205,19 @@ pub(super) fn outside_blocks<const C: usize>(
         end += LANES;
     }
     if end > j0 {
-        fill_blocks::<C>(geometry, values, j0, end, out);
+        fill_blocks::<C>(geometry, Interpolation::Bilinear, values, j0, end, out);
     }
     end
 }
 
 /// Whole blocks from pixel `j0` to `end` wholly outside the source under
-/// a fill: [`outside_fill`]'s one value, stored once and copied over the
-/// rest. Nothing under other paddings.
+/// a fill: one value, stored once and copied over the rest. A bilinear
+/// block's is [`outside_fill`]'s, the fill's blend with itself; a nearest
+/// one's, the fill. Nothing under other paddings.
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn fill_blocks<const C: usize>(
     geometry: Geometry,
+    interpolation: Interpolation,
     values: Option<&ChannelAffine>,
     j0: usize,
     end: usize,
@@ -200,7 +226,10 @@ pub(super) fn fill_blocks<const C: usize>(
     if let Some(fill) = geometry.padding.constant()
         && end > j0
     {
-        let value = lerp2(fill, fill, fill, fill, 0.0, 0.0);
+        let value = match interpolation {
+            Interpolation::Bilinear => lerp2(fill, fill, fill, fill, 0.0, 0.0),
+            Interpolation::Nearest => fill,
+        };
         store::<C>(values, [_mm256_set1_ps(value); C], j0, true, out);
         out.repeat::<C>(j0, 1, end);
     }

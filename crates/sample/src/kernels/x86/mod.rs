@@ -337,19 +337,11 @@ unsafe fn sample_row<T: Element, const C: usize>(
         // chunks run between them. Other rows' are found where a run of
         // them starts a chunk, or one by one in `edge_or_scalar`.
         let fills = geometry.padding.constant().is_some();
-        let ends = if fills {
-            outside_ends(geometry, row, width)
-        } else {
-            None
-        };
-        let whole = width / LANES * LANES;
-        let mut end = whole;
-        if let Some((lead, tail)) = ends {
-            j0 = (lead / LANES * LANES).min(whole);
-            end = (tail.div_ceil(LANES) * LANES).clamp(j0, whole);
-            fill_blocks::<C>(geometry, values, 0, j0, out);
-            fill_blocks::<C>(geometry, values, end, whole, out);
-        }
+        let ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
+        let end = ends.map_or(width / LANES * LANES, |(start, end)| {
+            j0 = start;
+            end
+        });
         let per_block = fills && ends.is_none();
         while j0 + LANES <= end {
             if per_block {
@@ -528,7 +520,17 @@ unsafe fn sample_row<T: Element, const C: usize>(
             j0 += blocks * LANES;
         }
         if ends.is_some() {
-            j0 = whole;
+            j0 = width / LANES * LANES;
+        }
+    }
+    // Nearest blocks: under a fill, an affine row's ends wholly outside
+    // are stored first, as for bilinear ones.
+    let mut end = width / LANES * LANES;
+    let mut ends = None;
+    if interpolation == Interpolation::Nearest {
+        ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
+        if let Some((start, stop)) = ends {
+            (j0, end) = (start, stop);
         }
     }
     // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
@@ -539,11 +541,11 @@ unsafe fn sample_row<T: Element, const C: usize>(
         if geometry.avx512 && geometry.gathers {
             // SAFETY: `avx512` is set only where the CPU has AVX-512
             // F/BW/CD/DQ/VL.
-            j0 = unsafe { nearest_bytes_avx512::<C>(data, geometry, row, j0, width, bytes) };
+            j0 = unsafe { nearest_bytes_avx512::<C>(data, geometry, row, j0, end, bytes) };
         }
-        j0 = nearest_bytes::<C>(data, geometry, row, j0, width, bytes);
+        j0 = nearest_bytes::<C>(data, geometry, row, j0, end, bytes);
     }
-    while j0 + LANES <= width {
+    while j0 + LANES <= end {
         let pos = positions(row, j0);
         let block = match interpolation {
             Interpolation::Bilinear => None,
@@ -568,6 +570,9 @@ unsafe fn sample_row<T: Element, const C: usize>(
         }
         j0 += LANES;
     }
+    if ends.is_some() {
+        j0 = width / LANES * LANES;
+    }
     if j0 < width {
         let mut xs = [0.0f64; LANES];
         let mut ys = [0.0f64; LANES];
@@ -577,6 +582,30 @@ unsafe fn sample_row<T: Element, const C: usize>(
         let n = width - j0;
         scalar_pixels::<T, C>(source, interpolation, values, j0, &xs[..n], &ys[..n], out);
     }
+}
+
+/// Under a fill, the whole blocks of an affine row's two ends that lie
+/// wholly outside the source (`outside_ends`), stored as their one value
+/// (`fill_blocks`); returns the blocks left between them, from the first
+/// pixel of the first to the end of the last. `None` (nothing stored) for
+/// other paddings and rows.
+#[target_feature(enable = "avx2,fma")]
+fn filled_ends<const C: usize>(
+    geometry: Geometry,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    width: usize,
+    out: &mut RawRow<'_>,
+) -> Option<(usize, usize)> {
+    geometry.padding.constant()?;
+    let (lead, tail) = outside_ends(geometry, interpolation, row, width)?;
+    let whole = width / LANES * LANES;
+    let start = (lead / LANES * LANES).min(whole);
+    let end = (tail.div_ceil(LANES) * LANES).clamp(start, whole);
+    fill_blocks::<C>(geometry, interpolation, values, 0, start, out);
+    fill_blocks::<C>(geometry, interpolation, values, end, whole, out);
+    Some((start, end))
 }
 
 /// Blocks of an affine row that its `Span` holds, from pixel `j0`, under

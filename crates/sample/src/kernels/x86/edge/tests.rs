@@ -1,5 +1,5 @@
 //! `outside_ends` against a pixel-by-pixel count, on affine rows of any
-//! slope and offset, finite or not.
+//! slope and offset, finite or not, for bilinear and nearest taps.
 
 use super::*;
 use proptest::prelude::*;
@@ -52,17 +52,34 @@ proptest! {
         (w, h) in (1..40i32, 1..40i32),
         width in 0..400usize,
         (a, rx, d, ry) in (slope(), offset(), slope(), offset()),
+        interpolation in prop_oneof![Just(Interpolation::Bilinear), Just(Interpolation::Nearest)],
     ) {
         let row = Row::Affine { a, rx, d, ry };
+        let (w_f, h_f) = (f64::from(w), f64::from(h));
         let outside = |j: usize| {
             let (x, y) = row.at(j);
-            x.is_finite()
-                && y.is_finite()
-                && (x < -1.0 || x >= f64::from(w) || y < -1.0 || y >= f64::from(h))
+            if !(x.is_finite() && y.is_finite()) {
+                return false;
+            }
+            match interpolation {
+                // Both bilinear columns (rows) outside `0..w` (`0..h`).
+                Interpolation::Bilinear => x < -1.0 || x >= w_f || y < -1.0 || y >= h_f,
+                // `Source::nearest`'s tap outside.
+                Interpolation::Nearest => {
+                    let tap = |v: f64| (v.clamp(-FAR, FAR) + 0.5).floor() as i64;
+                    let (ix, iy) = (tap(x), tap(y));
+                    ix < 0 || ix >= i64::from(w) || iy < 0 || iy >= i64::from(h)
+                }
+            }
         };
         let lead = (0..width).find(|&j| !outside(j)).unwrap_or(width);
         let tail = (0..width).rfind(|&j| !outside(j)).map_or(0, |j| j + 1);
-        prop_assert_eq!(outside_ends(geometry(w, h), &row, width), Some((lead, tail)));
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+            return Ok(());
+        }
+        // SAFETY: the CPU has AVX2 and FMA, just checked.
+        let ends = unsafe { outside_ends(geometry(w, h), interpolation, &row, width) };
+        prop_assert_eq!(ends, Some((lead, tail)));
     }
 }
 
@@ -70,5 +87,12 @@ proptest! {
 #[test]
 fn only_affine_rows_have_ends() {
     let grid = [-5.0f32, -5.0, 1.0, 1.0];
-    assert_eq!(outside_ends(geometry(4, 4), &Row::Grid(&grid), 2), None);
+    if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+        return;
+    }
+    for interpolation in [Interpolation::Bilinear, Interpolation::Nearest] {
+        // SAFETY: the CPU has AVX2 and FMA, just checked.
+        let ends = unsafe { outside_ends(geometry(4, 4), interpolation, &Row::Grid(&grid), 2) };
+        assert_eq!(ends, None);
+    }
 }
