@@ -11,7 +11,9 @@
 
 use super::avx512::edge_block_u8_avx512;
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, finite, in_range, last_holding, lerp, load_words, soa};
+use super::lanes::{
+    byte_of, copy_channels, finite, in_range, lane_mask, last_holding, lerp, load_words, soa,
+};
 use super::plan::{positions, split};
 use super::store::store;
 use crate::coords::Row;
@@ -364,14 +366,6 @@ pub(super) fn edge<const C: usize>(
     }
     let finite_lanes = _mm256_castsi256_ps(finite_lanes);
     Some(v.map(|vc| _mm256_blendv_ps(fill, vc, finite_lanes)))
-}
-
-/// An all-ones 32-bit lane `k` wherever bit `k` of `bits` is set.
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-fn lane_mask(bits: i32) -> __m256i {
-    let each = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), each), each)
 }
 
 /// `i.rem_euclid(p)` per lane, for `|i| <= 2^31 - 1` and `1 <= p <= 2^26`:

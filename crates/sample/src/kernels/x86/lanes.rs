@@ -13,6 +13,14 @@ pub(super) fn in_range(i: __m256i, max: i32) -> __m256i {
     _mm256_cmpeq_epi32(_mm256_min_epu32(i, _mm256_set1_epi32(max)), i)
 }
 
+/// An all-ones 32-bit lane `k` wherever bit `k` of `bits` is set.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn lane_mask(bits: i32) -> __m256i {
+    let each = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), each), each)
+}
+
 /// All-ones in each lane of `v` that is finite (`v - v` is 0 there, NaN
 /// for infinities and NaN).
 #[target_feature(enable = "avx2,fma")]

@@ -303,7 +303,11 @@ unsafe fn sample_row<T: Element, const C: usize>(
     width: usize,
     out: &mut RawRow<'_>,
 ) {
-    let mut j0 = 0;
+    // Under a fill, an affine row's ends wholly outside the source are
+    // stored first (`filled_ends`), and the blocks run between them.
+    let whole = width / LANES * LANES;
+    let ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
+    let (mut j0, end) = ends.unwrap_or((0, whole));
     if interpolation == Interpolation::Bilinear {
         // Plan a chunk of blocks, then read them: see `plan`.
         const CHUNK: usize = 32;
@@ -332,17 +336,10 @@ unsafe fn sample_row<T: Element, const C: usize>(
             _ => None,
         };
         // Under a fill, blocks wholly outside the source are one value
-        // (`outside_fill`), stored without planning. An affine row's lie at
-        // its two ends (`outside_ends`): they are stored first, and the
-        // chunks run between them. Other rows' are found where a run of
-        // them starts a chunk, or one by one in `edge_or_scalar`.
-        let fills = geometry.padding.constant().is_some();
-        let ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
-        let end = ends.map_or(width / LANES * LANES, |(start, end)| {
-            j0 = start;
-            end
-        });
-        let per_block = fills && ends.is_none();
+        // (`outside_fill`), stored without planning: an affine row's were
+        // stored above; other rows' are found where a run of them starts
+        // a chunk, or one by one in `edge_or_scalar`.
+        let per_block = ends.is_none() && geometry.padding.constant().is_some();
         while j0 + LANES <= end {
             if per_block {
                 let run = outside_blocks::<C>(geometry, values, row, j0, end, out);
@@ -519,19 +516,6 @@ unsafe fn sample_row<T: Element, const C: usize>(
             }
             j0 += blocks * LANES;
         }
-        if ends.is_some() {
-            j0 = width / LANES * LANES;
-        }
-    }
-    // Nearest blocks: under a fill, an affine row's ends wholly outside
-    // are stored first, as for bilinear ones.
-    let mut end = width / LANES * LANES;
-    let mut ends = None;
-    if interpolation == Interpolation::Nearest {
-        ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
-        if let Some((start, stop)) = ends {
-            (j0, end) = (start, stop);
-        }
     }
     // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
     if interpolation == Interpolation::Nearest
@@ -575,7 +559,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
         j0 += LANES;
     }
     if ends.is_some() {
-        j0 = width / LANES * LANES;
+        j0 = whole;
     }
     if j0 < width {
         let mut xs = [0.0f64; LANES];
