@@ -45,7 +45,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         Padding::Constant(_) | Padding::Zeros => false,
         _ => return j0,
     };
-    let fill = _mm512_set1_epi32(i32::from(u8::from_f32(g.fill)) * 0x0101_0101);
+    let fill = _mm512_set1_epi8(u8::from_f32(g.fill) as i8);
     let steps = _mm512_setr_pd(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
     let (far, half, zero) = (
         _mm512_set1_pd(FAR),
