@@ -527,11 +527,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
             // F/BW/CD/DQ/VL.
             j0 = unsafe { nearest_bytes_avx512::<C>(data, geometry, row, j0, end, bytes) };
         }
-        // The 256-bit blocks gain on gathers only: with one load per lane
-        // they ran slower than the `f32` blocks below (gray 1.28x).
-        if geometry.gathers {
-            j0 = nearest_bytes::<C>(data, geometry, row, j0, end, bytes);
-        }
+        j0 = nearest_bytes::<C>(data, geometry, row, j0, end, bytes);
     }
     while j0 + LANES <= end {
         let pos = positions(row, j0);

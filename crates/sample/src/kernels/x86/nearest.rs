@@ -6,7 +6,7 @@
 
 use super::edge::pad;
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, finite, load_words, soa};
+use super::lanes::{byte_of, copy_channels, finite, lane_mask, load_words, soa};
 use super::plan::{all_inside, offsets, positions, split};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
@@ -32,15 +32,27 @@ pub(super) fn nearest_bytes<const C: usize>(
     end: usize,
     out: &mut [u8],
 ) -> usize {
-    let each = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
     let finite_lanes = |lo: __m256d, hi: __m256d| {
-        let bits = _mm256_movemask_pd(finite(lo)) | _mm256_movemask_pd(finite(hi)) << 4;
-        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), each), each)
+        lane_mask(_mm256_movemask_pd(finite(lo)) | _mm256_movemask_pd(finite(hi)) << 4)
     };
+    // Where an affine row's first and last positions are finite and
+    // within `±FAR`, so is every one between (the row is monotone): the
+    // clamp and the finiteness test would leave every lane as it is.
+    let within = |j: usize| {
+        let (x, y) = row.at(j);
+        x.abs() < FAR && y.abs() < FAR
+    };
+    let checked = !(matches!(row, Row::Affine { .. }) && end > j0 && within(j0) && within(end - 1));
     // Non-finite lanes become 0 here, and take the fill below.
     let near = |v: __m256d| {
-        let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
-        _mm256_add_pd(_mm256_and_pd(c, finite(v)), _mm256_set1_pd(0.5))
+        let v = match checked {
+            true => {
+                let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
+                _mm256_and_pd(c, finite(v))
+            }
+            false => v,
+        };
+        _mm256_add_pd(v, _mm256_set1_pd(0.5))
     };
     let fill = _mm256_set1_epi8(u8::from_f32(g.fill) as i8);
     // Each lane's first `C` bytes, packed: four pixels per 128-bit half,
@@ -57,7 +69,10 @@ pub(super) fn nearest_bytes<const C: usize>(
     let mut j = j0;
     while j + LANES <= end {
         let [xl, xh, yl, yh] = positions(row, j);
-        let finite_xy = _mm256_and_si256(finite_lanes(xl, xh), finite_lanes(yl, yh));
+        let finite_xy = match checked {
+            true => _mm256_and_si256(finite_lanes(xl, xh), finite_lanes(yl, yh)),
+            false => _mm256_set1_epi32(-1),
+        };
         let taps = split([near(xl), near(xh), near(yl), near(yh)]);
         let (x, vx) = pad(g.padding, taps.ix, g.w);
         let (y, vy) = pad(g.padding, taps.iy, g.h);

@@ -36,7 +36,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         return j0;
     };
     // Gray bytes one load per lane ran 1.12x the `f32` blocks' time
-    // (colour ones 0.81-0.84x): those keep the `f32` blocks.
+    // (colour ones 0.81-0.84x): those take the 256-bit loop.
     if C == 1 && !g.gathers {
         return j0;
     }
