@@ -35,14 +35,7 @@ pub(super) fn nearest_bytes<const C: usize>(
     let finite_lanes = |lo: __m256d, hi: __m256d| {
         lane_mask(_mm256_movemask_pd(finite(lo)) | _mm256_movemask_pd(finite(hi)) << 4)
     };
-    // Where an affine row's first and last positions are finite and
-    // within `±FAR`, so is every one between (the row is monotone): the
-    // clamp and the finiteness test would leave every lane as it is.
-    let within = |j: usize| {
-        let (x, y) = row.at(j);
-        x.abs() < FAR && y.abs() < FAR
-    };
-    let checked = !(matches!(row, Row::Affine { .. }) && end > j0 && within(j0) && within(end - 1));
+    let checked = !stays_near(row, j0, end);
     // Non-finite lanes become 0 here, and take the fill below.
     let near = |v: __m256d| {
         let v = match checked {
@@ -57,12 +50,7 @@ pub(super) fn nearest_bytes<const C: usize>(
     let fill = _mm256_set1_epi8(u8::from_f32(g.fill) as i8);
     // Each lane's first `C` bytes, packed: four pixels per 128-bit half,
     // then the halves joined.
-    let pick: [i8; 16] = core::array::from_fn(|i| {
-        let (k, c) = (i / C, i % C);
-        if k < 4 { (4 * k + c) as i8 } else { -1 }
-    });
-    let pick = bytemuck::cast::<[i8; 16], __m128i>(pick);
-    let pick = _mm256_set_m128i(pick, pick);
+    let pick = _mm256_set_m128i(first_bytes::<C>(), first_bytes::<C>());
     let join: [i32; 8] =
         core::array::from_fn(|i| (if i < C { i } else { 4 + i - C }).min(7) as i32);
     let join = bytemuck::cast::<[i32; 8], __m256i>(join);
@@ -101,6 +89,27 @@ pub(super) fn nearest_bytes<const C: usize>(
         j += LANES;
     }
     j
+}
+
+/// Whether pixels `j0..end` of `row` are all at finite positions within
+/// `±FAR`, where the reference's clamp and finiteness test change nothing:
+/// for an affine row, its first and last are (it is monotone between).
+pub(super) fn stays_near(row: &Row<'_>, j0: usize, end: usize) -> bool {
+    let within = |j: usize| {
+        let (x, y) = row.at(j);
+        x.abs() < FAR && y.abs() < FAR
+    };
+    matches!(row, Row::Affine { .. }) && end > j0 && within(j0) && within(end - 1)
+}
+
+/// A byte shuffle within 128 bits that packs the first `C` bytes of each
+/// of its four 32-bit lanes to the front (zeros after them).
+pub(super) fn first_bytes<const C: usize>() -> __m128i {
+    let pick: [i8; 16] = core::array::from_fn(|i| {
+        let (k, c) = (i / C, i % C);
+        if k < 4 { (4 * k + c) as i8 } else { -1 }
+    });
+    bytemuck::cast(pick)
 }
 
 /// One nearest block, or `None` if a tap lies outside the source.

@@ -7,6 +7,7 @@
 //! where gathers are slow.
 
 use super::super::geometry::{Geometry, LANES};
+use super::super::nearest::{first_bytes, stays_near};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
 use core::arch::x86_64::*;
@@ -58,14 +59,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         _mm512_set1_pd(f64::from(g.stride)),
         _mm512_set1_pd(C as f64),
     );
-    // Where the row's first and last positions are finite and within
-    // `±FAR`, so is every one between (an affine row is monotone): the
-    // clamp and the finiteness test would leave every lane as it is.
-    let within = |j: usize| {
-        let (x, y) = row.at(j);
-        x.abs() < FAR && y.abs() < FAR
-    };
-    let checked = !(end > j0 && within(j0) && within(end - 1));
+    let checked = !stays_near(row, j0, end);
     // One half of a 16-pixel vector: eight pixels from `j`, their offsets
     // (0 where there is no tap) and the mask of lanes with a tap.
     let eight = |j: usize| -> (__m256i, __mmask8) {
@@ -101,11 +95,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         let base = _mm512_cvttpd_epi32(_mm512_fmadd_pd(iy, stride, _mm512_mul_pd(ix, channels)));
         (_mm256_maskz_mov_epi32(valid, base), valid)
     };
-    let pick: [i8; 16] = core::array::from_fn(|i| {
-        let (k, c) = (i / C, i % C);
-        if k < 4 { (4 * k + c) as i8 } else { -1 }
-    });
-    let pick = _mm512_broadcast_i32x4(bytemuck::cast::<[i8; 16], __m128i>(pick));
+    let pick = _mm512_broadcast_i32x4(first_bytes::<C>());
     let join: [i32; 16] = core::array::from_fn(|i| (4 * (i / C) + i % C).min(15) as i32);
     let join = bytemuck::cast::<[i32; 16], __m512i>(join);
     let mut j = j0;
