@@ -237,6 +237,30 @@ pub(super) fn fill_blocks<const C: usize>(
     }
 }
 
+/// Under a fill, the whole blocks of an affine row's two ends that lie
+/// wholly outside the source (`outside_ends`), stored as their one value
+/// (`fill_blocks`); returns the blocks left between them, from the first
+/// pixel of the first to the end of the last. `None` (nothing stored) for
+/// other paddings and rows.
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn filled_ends<const C: usize>(
+    geometry: Geometry,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
+    row: &Row<'_>,
+    width: usize,
+    out: &mut RawRow<'_>,
+) -> Option<(usize, usize)> {
+    geometry.padding.constant()?;
+    let (lead, tail) = outside_ends(geometry, interpolation, row, width)?;
+    let whole = width / LANES * LANES;
+    let start = (lead / LANES * LANES).min(whole);
+    let end = (tail.div_ceil(LANES) * LANES).clamp(start, whole);
+    fill_blocks::<C>(geometry, interpolation, values, 0, start, out);
+    fill_blocks::<C>(geometry, interpolation, values, end, whole, out);
+    Some((start, end))
+}
+
 /// A block the fast path left: the vector edge path, or the scalar
 /// reference where even that would read past the buffer's end.
 #[target_feature(enable = "avx2,fma")]

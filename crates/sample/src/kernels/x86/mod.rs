@@ -51,9 +51,7 @@ use avx512::{
 use axis::{Columns, MAX_BLOCKS};
 use blend::{colour_run, gray_run};
 use core::arch::x86_64::*;
-use edge::{
-    edge, edge_or_scalar, fill_blocks, outside_blocks, outside_ends, outside_fill, scalar_pixels,
-};
+use edge::{edge, edge_or_scalar, filled_ends, outside_blocks, outside_fill, scalar_pixels};
 use geom::{Element, Isa, Padding};
 use geometry::{Geometry, LANES};
 use lanes::last_holding;
@@ -566,30 +564,6 @@ unsafe fn sample_row<T: Element, const C: usize>(
         let n = width - j0;
         scalar_pixels::<T, C>(source, interpolation, values, j0, &xs[..n], &ys[..n], out);
     }
-}
-
-/// Under a fill, the whole blocks of an affine row's two ends that lie
-/// wholly outside the source (`outside_ends`), stored as their one value
-/// (`fill_blocks`); returns the blocks left between them, from the first
-/// pixel of the first to the end of the last. `None` (nothing stored) for
-/// other paddings and rows.
-#[target_feature(enable = "avx2,fma")]
-fn filled_ends<const C: usize>(
-    geometry: Geometry,
-    interpolation: Interpolation,
-    values: Option<&ChannelAffine>,
-    row: &Row<'_>,
-    width: usize,
-    out: &mut RawRow<'_>,
-) -> Option<(usize, usize)> {
-    geometry.padding.constant()?;
-    let (lead, tail) = outside_ends(geometry, interpolation, row, width)?;
-    let whole = width / LANES * LANES;
-    let start = (lead / LANES * LANES).min(whole);
-    let end = (tail.div_ceil(LANES) * LANES).clamp(start, whole);
-    fill_blocks::<C>(geometry, interpolation, values, 0, start, out);
-    fill_blocks::<C>(geometry, interpolation, values, end, whole, out);
-    Some((start, end))
 }
 
 /// Blocks of an affine row that its `Span` holds, from pixel `j0`, under
