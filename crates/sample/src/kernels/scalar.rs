@@ -35,6 +35,14 @@ use geom::{Element, ImageView, Padding};
 /// image side).
 pub(crate) const FAR: f64 = (1u64 << 30) as f64;
 
+/// The nearest tap's index along one axis of a finite position (step 2,
+/// then `floor(v + 0.5)`): non-decreasing in `v`, which the SIMD paths'
+/// search for a row's outside ends relies on.
+#[inline]
+pub(crate) fn nearest_tap(v: f64) -> f64 {
+    (v.clamp(-FAR, FAR) + 0.5).floor()
+}
+
 /// A source image with its padding rule.
 #[derive(Clone, Copy)]
 pub(crate) struct Source<'a, T> {
@@ -77,9 +85,7 @@ impl<'a, T: Element> Source<'a, T> {
             *out = [self.fill; 4];
             return;
         }
-        let ix = (x.clamp(-FAR, FAR) + 0.5).floor() as i64;
-        let iy = (y.clamp(-FAR, FAR) + 0.5).floor() as i64;
-        self.tap(ix, iy, out);
+        self.tap(nearest_tap(x) as i64, nearest_tap(y) as i64, out);
     }
 
     /// Bilinear value at `(x, y)` (steps 1–4).

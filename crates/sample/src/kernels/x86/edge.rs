@@ -12,12 +12,13 @@
 use super::avx512::edge_block_u8_avx512;
 use super::geometry::{Geometry, LANES};
 use super::lanes::{
-    byte_of, copy_channels, finite, in_range, lane_mask, last_holding, lerp, load_words, soa,
+    byte_of, copy_channels, finite, finite_and_clamped, in_range, last_holding, lerp, load_words,
+    soa,
 };
 use super::plan::{positions, split};
 use super::store::store;
 use crate::coords::Row;
-use crate::kernels::scalar::{FAR, Source, finish, lerp2};
+use crate::kernels::scalar::{Source, finish, lerp2, nearest_tap};
 use crate::kernels::sink::RawRow;
 use crate::kernels::typed::Texels;
 use crate::options::{ChannelAffine, Interpolation};
@@ -68,9 +69,11 @@ pub(super) fn outside_fill<const C: usize>(
 /// if every pixel is). `None` for other rows.
 ///
 /// An affine row's `x` and `y` are monotone in the pixel index (a product
-/// by a fixed `a`, then a fixed sum, each rounding monotone), so each of
-/// the four sides (`x < -1`, `x >= w`, `y < -1`, `y >= h`) holds on an
-/// interval of pixels, and so does finiteness. Each run is found side by
+/// by a fixed `a`, then a fixed sum, each rounding monotone), and so is a
+/// nearest tap ([`nearest_tap`]). So each of the four sides holds on an
+/// interval of pixels, and so does finiteness. The sides are `x < -1`,
+/// `x >= w`, `y < -1`, `y >= h` for bilinear taps, and for a nearest one
+/// `tap(x) < 0`, `tap(x) >= w`, `tap(y) < 0`, `tap(y) >= h`. Each run is found side by
 /// side from the row's end: where the side's line crosses its bound,
 /// solved in `f64`, is a guess, which [`run_end`] corrects with
 /// [`Row::at`] (the positions the blocks compute), so the ends are exact
@@ -88,8 +91,6 @@ pub(super) fn outside_ends(
     };
     let (w, h) = (f64::from(g.w), f64::from(g.h));
     let nearest = interpolation == Interpolation::Nearest;
-    // A nearest tap, `Source::nearest`'s: non-decreasing in the position.
-    let tap = |v: f64| (v.clamp(-FAR, FAR) + 0.5).floor();
     let sides = |j: usize| -> u32 {
         // `Row::at`'s positions for an affine row.
         let (x, y) = (a * j as f64 + rx, d * j as f64 + ry);
@@ -99,7 +100,7 @@ pub(super) fn outside_ends(
         // Bilinear taps leave the source below -1 (both columns before
         // it); a nearest tap, below 0.
         let (x, y, low) = if nearest {
-            (tap(x), tap(y), 0.0)
+            (nearest_tap(x), nearest_tap(y), 0.0)
         } else {
             (x, y, -1.0)
         };
@@ -337,18 +338,11 @@ pub(super) fn edge<const C: usize>(
     texels: Texels<'_>,
     g: Geometry,
     interpolation: Interpolation,
-    [xl, xh, yl, yh]: [__m256d; 4],
+    block: [__m256d; 4],
 ) -> Option<[__m256; C]> {
-    // Step 1 of the reference: non-finite positions read the fill value.
-    let finite_bits = _mm256_movemask_pd(_mm256_and_pd(finite(xl), finite(yl)))
-        | (_mm256_movemask_pd(_mm256_and_pd(finite(xh), finite(yh))) << 4);
-    let finite_lanes = lane_mask(finite_bits);
-    // Step 2: clamp to ±FAR (non-finite lanes become 0, and are masked at the end).
-    let clamp = |v: __m256d| {
-        let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
-        _mm256_and_pd(c, finite(v))
-    };
-    let mut pos = [clamp(xl), clamp(xh), clamp(yl), clamp(yh)];
+    // Steps 1 and 2 of the reference: non-finite positions read the fill
+    // value (masked at the end), the rest are clamped to `±FAR`.
+    let (finite_lanes, mut pos) = finite_and_clamped(block);
     if interpolation == Interpolation::Nearest {
         let half = _mm256_set1_pd(0.5);
         pos = pos.map(|v| _mm256_add_pd(v, half));

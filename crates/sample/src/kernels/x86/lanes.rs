@@ -4,6 +4,7 @@
 //! below 2^24), and the 4x4 transpose between pixel-major and
 //! channel-major layouts (moves only, no arithmetic).
 
+use crate::kernels::scalar::FAR;
 use core::arch::x86_64::*;
 
 /// Every lane of `i` in `0..=max` (compared unsigned, so negatives fail).
@@ -27,6 +28,23 @@ pub(super) fn lane_mask(bits: i32) -> __m256i {
 #[inline]
 pub(super) fn finite(v: __m256d) -> __m256d {
     _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(v, v), _mm256_setzero_pd())
+}
+
+/// The reference's steps 1 and 2 on a block's positions `[xl, xh, yl,
+/// yh]`: all-ones in each of the eight lanes whose `x` and `y` are both
+/// finite, and the positions clamped to `±FAR` (0 where not finite: the
+/// caller gives those lanes the fill).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(super) fn finite_and_clamped(pos: [__m256d; 4]) -> (__m256i, [__m256d; 4]) {
+    let [xl, xh, yl, yh] = pos;
+    let bits = _mm256_movemask_pd(_mm256_and_pd(finite(xl), finite(yl)))
+        | (_mm256_movemask_pd(_mm256_and_pd(finite(xh), finite(yh))) << 4);
+    let clamp = |v: __m256d| {
+        let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
+        _mm256_and_pd(c, finite(v))
+    };
+    (lane_mask(bits), pos.map(clamp))
 }
 
 /// The last of `on..off` where `holds` is true, given that it holds at

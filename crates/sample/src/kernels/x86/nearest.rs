@@ -6,7 +6,7 @@
 
 use super::edge::pad;
 use super::geometry::{Geometry, LANES};
-use super::lanes::{byte_of, copy_channels, finite, lane_mask, load_words, soa};
+use super::lanes::{byte_of, copy_channels, finite_and_clamped, load_words, soa};
 use super::plan::{all_inside, offsets, positions, split};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
@@ -32,36 +32,20 @@ pub(super) fn nearest_bytes<const C: usize>(
     end: usize,
     out: &mut [u8],
 ) -> usize {
-    let finite_lanes = |lo: __m256d, hi: __m256d| {
-        lane_mask(_mm256_movemask_pd(finite(lo)) | _mm256_movemask_pd(finite(hi)) << 4)
-    };
     let checked = !stays_near(row, j0, end);
-    // Non-finite lanes become 0 here, and take the fill below.
-    let near = |v: __m256d| {
-        let v = match checked {
-            true => {
-                let c = _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(-FAR)), _mm256_set1_pd(FAR));
-                _mm256_and_pd(c, finite(v))
-            }
-            false => v,
-        };
-        _mm256_add_pd(v, _mm256_set1_pd(0.5))
-    };
     let fill = _mm256_set1_epi8(u8::from_f32(g.fill) as i8);
     // Each lane's first `C` bytes, packed: four pixels per 128-bit half,
     // then the halves joined.
     let pick = _mm256_set_m128i(first_bytes::<C>(), first_bytes::<C>());
-    let join: [i32; 8] =
-        core::array::from_fn(|i| (if i < C { i } else { 4 + i - C }).min(7) as i32);
-    let join = bytemuck::cast::<[i32; 8], __m256i>(join);
+    let join = bytemuck::cast::<[i32; 8], __m256i>(first_dwords::<C, 8>());
     let mut j = j0;
     while j + LANES <= end {
-        let [xl, xh, yl, yh] = positions(row, j);
-        let finite_xy = match checked {
-            true => _mm256_and_si256(finite_lanes(xl, xh), finite_lanes(yl, yh)),
-            false => _mm256_set1_epi32(-1),
+        let (finite_xy, near) = match checked {
+            true => finite_and_clamped(positions(row, j)),
+            false => (_mm256_set1_epi32(-1), positions(row, j)),
         };
-        let taps = split([near(xl), near(xh), near(yl), near(yh)]);
+        // Non-finite lanes are 0 in `near`, and take the fill below.
+        let taps = split(near.map(|v| _mm256_add_pd(v, _mm256_set1_pd(0.5))));
         let (x, vx) = pad(g.padding, taps.ix, g.w);
         let (y, vy) = pad(g.padding, taps.iy, g.h);
         let valid = _mm256_and_si256(finite_xy, _mm256_and_si256(vx, vy));
@@ -110,6 +94,13 @@ pub(super) fn first_bytes<const C: usize>() -> __m128i {
         if k < 4 { (4 * k + c) as i8 } else { -1 }
     });
     bytemuck::cast(pick)
+}
+
+/// A dword permutation over `N` dwords (`N / 4` 128-bit lanes, each
+/// packed by [`first_bytes`]) that joins the lanes' first `C` dwords
+/// (their `4 * C` bytes) at the front.
+pub(super) fn first_dwords<const C: usize, const N: usize>() -> [i32; N] {
+    core::array::from_fn(|i| (4 * (i / C) + i % C).min(N - 1) as i32)
 }
 
 /// One nearest block, or `None` if a tap lies outside the source.

@@ -7,7 +7,7 @@
 //! where gathers are slow.
 
 use super::super::geometry::{Geometry, LANES};
-use super::super::nearest::{first_bytes, stays_near};
+use super::super::nearest::{first_bytes, first_dwords, stays_near};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
 use core::arch::x86_64::*;
@@ -96,8 +96,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
         (_mm256_maskz_mov_epi32(valid, base), valid)
     };
     let pick = _mm512_broadcast_i32x4(first_bytes::<C>());
-    let join: [i32; 16] = core::array::from_fn(|i| (4 * (i / C) + i % C).min(15) as i32);
-    let join = bytemuck::cast::<[i32; 16], __m512i>(join);
+    let join = bytemuck::cast::<[i32; 16], __m512i>(first_dwords::<C, 16>());
     let mut j = j0;
     while j + 2 * LANES <= end {
         let (low, valid_low) = eight(j);

@@ -2,6 +2,7 @@
 //! slope and offset, finite or not, for bilinear and nearest taps.
 
 use super::*;
+use crate::kernels::scalar::FAR;
 use proptest::prelude::*;
 
 /// A source of `w` x `h` one-channel pixels under a zero fill.
