@@ -10,10 +10,10 @@
 //! reference's `Source::bilinear` and `finish` in `kernels::scalar`, and the
 //! `u8` store `geom::Element::from_f32`, bit for bit.
 
+use super::chunks::prefetch;
 use super::geometry::{Geometry, LANES};
 use super::lanes::widening_control;
 use super::plan::{ColumnProducts, Planned, Span, read_extent, span_batches};
-use super::prefetch;
 use super::store::{put_pixels, write_u8};
 use crate::coords::Row;
 use crate::kernels::sink::RawRow;
@@ -66,7 +66,7 @@ pub(super) unsafe fn plan_blocks_avx512<const C: usize>(
 /// `u8` blocks of an affine row that its `Span` holds, from pixel `j0`:
 /// planned a batch at a time without the tests (`plan_avx512::<C, false>`,
 /// see `plan::span_batches`), prefetched `lead` elements on
-/// (`super::prefetch`), then blended and stored, colour blocks one at a
+/// (`super::chunks::prefetch`), then blended and stored, colour blocks one at a
 /// time, gray ones two per vector from gathered words. The same steps as
 /// planning a chunk into an array and blending its runs
 /// ([`plan_blocks_avx512`], [`colour_blocks_avx512`],
@@ -235,7 +235,7 @@ unsafe fn plan_avx512<const C: usize, const CHECKED: bool>(
     })
 }
 
-/// [`colour_blocks`](super::colour_blocks) for `u8` sources under
+/// `chunks::colour_blocks` for `u8` sources under
 /// AVX-512: four pixels per 512-bit vector (one per 128-bit lane, channels side by side), so each
 /// widening shuffle, conversion and lerp step serves twice the pixels of
 /// the 256-bit blocks. Once 512-bit work is in flight the 256-bit code gets

@@ -61,7 +61,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     /// Rows long enough for the span's blocks to come in several
-    /// batches and chunks (`span_blocks_avx512`, `sample_row`'s chunks
+    /// batches and chunks (`span_blocks_avx512`, `bilinear_blocks`' chunks
     /// up to the span), between edge blocks at both ends, give the
     /// reference's bits on every flavour.
     #[test]

@@ -12,7 +12,7 @@ use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
 
 /// A run of planned gray `u8` blocks, two at a time (16 pixels) in 512-bit
-/// vectors ([`gray_pairs`]), as the chunks of `sample_row` give it: the
+/// vectors ([`gray_pairs`]), as the chunks of `chunks::bilinear_blocks` give it: the
 /// run ends at its first unplanned block. One call per run keeps the loop
 /// and its constants in this function (a call per block measured slower).
 ///
