@@ -180,11 +180,9 @@ impl<'s> Kernel<'s> {
             _ => None,
         };
         // Other affine maps work out their column products once, for the
-        // planning of bilinear blocks.
+        // planning of bilinear blocks and the positions of nearest ones.
         let products = match *map {
-            Prepared::Affine([[a, _, _], [d, _, _]])
-                if columns.is_none() && interpolation == Interpolation::Bilinear =>
-            {
+            Prepared::Affine([[a, _, _], [d, _, _]]) if columns.is_none() => {
                 Some(column_products(a, d, width / LANES))
             }
             _ => None,
@@ -282,9 +280,10 @@ unsafe fn sample_row<T: Element, const C: usize>(
         if geometry.avx512 {
             // SAFETY: `avx512` is set only where the CPU has AVX-512
             // F/BW/CD/DQ/VL.
-            j0 = unsafe { nearest_bytes_avx512::<C>(data, geometry, row, j0, end, bytes) };
+            j0 =
+                unsafe { nearest_bytes_avx512::<C>(data, geometry, row, products, j0, end, bytes) };
         }
-        j0 = nearest_bytes::<C>(data, geometry, row, j0, end, bytes);
+        j0 = nearest_bytes::<C>(data, geometry, row, products, j0, end, bytes);
     }
     while j0 + LANES <= end {
         let pos = positions(row, j0);

@@ -8,6 +8,7 @@
 
 use super::super::geometry::{Geometry, LANES};
 use super::super::nearest::{first_bytes, first_dwords, stays_near};
+use super::super::plan::ColumnProducts;
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
 use core::arch::x86_64::*;
@@ -20,7 +21,9 @@ use geom::{Element, Padding};
 /// before `end` where fewer than 16 remain or a 4-byte read would pass
 /// the buffer's end). The same bytes as the reference: clamp to `±FAR`,
 /// add `0.5`, `floor`, the padding rule per axis (a clamp, or the fill
-/// outside `0..n`), the fill for non-finite positions.
+/// outside `0..n`), the fill for non-finite positions. `products`, the
+/// affine map's, give the positions' `a*j` and `d*j` (looked up, not
+/// multiplied: paired, gray 0.86-0.96 of the time, colour within 3 %).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/BW/DQ/VL.
@@ -29,6 +32,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
     data: &[u8],
     g: Geometry,
     row: &Row<'_>,
+    products: Option<&[ColumnProducts]>,
     j0: usize,
     end: usize,
     out: &mut [u8],
@@ -63,10 +67,24 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
     // One half of a 16-pixel vector: eight pixels from `j`, their offsets
     // (0 where there is no tap) and the mask of lanes with a tap.
     let eight = |j: usize| -> (__m256i, __mmask8) {
-        let j = _mm512_add_pd(_mm512_set1_pd(j as f64), steps);
-        // `Row::at`: a product, then a sum.
-        let x = _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a), j), _mm512_set1_pd(rx));
-        let y = _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(d), j), _mm512_set1_pd(ry));
+        // `Row::at`: a product, then a sum; the products from the table
+        // where there is one.
+        let table = products.filter(|_| j.is_multiple_of(LANES));
+        let (ax, dy) = match table.and_then(|p| p.get(j / LANES)) {
+            // SAFETY: 8 doubles read from each 8-double array.
+            Some([ax, dy]) => unsafe {
+                (_mm512_loadu_pd(ax.as_ptr()), _mm512_loadu_pd(dy.as_ptr()))
+            },
+            None => {
+                let j = _mm512_add_pd(_mm512_set1_pd(j as f64), steps);
+                (
+                    _mm512_mul_pd(_mm512_set1_pd(a), j),
+                    _mm512_mul_pd(_mm512_set1_pd(d), j),
+                )
+            }
+        };
+        let x = _mm512_add_pd(ax, _mm512_set1_pd(rx));
+        let y = _mm512_add_pd(dy, _mm512_set1_pd(ry));
         let finite = |v: __m512d| _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(_mm512_sub_pd(v, v), zero);
         let mut valid = if checked { finite(x) & finite(y) } else { 0xff };
         let near = |v: __m512d| {
