@@ -7,10 +7,10 @@
 //! `edge::edge_or_scalar`; under a fill, runs of blocks wholly outside
 //! are stored as one value without planning.
 
+use super::Call;
 use super::avx512::{
     colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512, span_blocks_avx512,
 };
-use super::axis::Columns;
 use super::blend::{colour_run, gray_run};
 use super::edge::{edge_or_scalar, outside_blocks, outside_fill};
 use super::geometry::{Geometry, LANES};
@@ -21,7 +21,6 @@ use super::plan::{
 };
 use super::store::store;
 use crate::coords::Row;
-use crate::kernels::scalar::Source;
 use crate::kernels::sink::RawRow;
 use crate::kernels::typed::Texels;
 use crate::options::{ChannelAffine, Interpolation};
@@ -31,31 +30,32 @@ use geom::{Element, Padding};
 /// Bilinear blocks of `row` from pixel `j0` up to `end` (whole blocks),
 /// into `out`; `ends_stored`: the row's wholly outside ends were stored
 /// already (`edge::filled_ends`), so no block between them is. Returns
-/// the pixel it stopped at (`end`). `columns` (axis-aligned maps),
-/// `products` (other affine maps) and `lead` (colour prefetching) are the
-/// call's, as `Kernel::run` works them out.
+/// the pixel it stopped at (`end`).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA, and AVX-512 F/BW/CD/DQ/VL if
-/// `geometry.avx512` is set.
+/// `call.geometry.avx512` is set.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn bilinear_blocks<T: Element, const C: usize>(
-    source: &Source<'_, T>,
-    texels: Texels<'_>,
-    geometry: Geometry,
-    values: Option<&ChannelAffine>,
+    call: &Call<'_, T>,
     row: &Row<'_>,
-    columns: Option<&Columns>,
-    products: Option<&[ColumnProducts]>,
-    lead: Option<isize>,
-    width: usize,
     ends_stored: bool,
     mut j0: usize,
     end: usize,
     out: &mut RawRow<'_>,
 ) -> usize {
+    let Call {
+        source,
+        texels,
+        geometry,
+        values,
+        columns,
+        products,
+        lead,
+        width,
+        ..
+    } = *call;
     // Plan a chunk of blocks, then read them: see `plan`.
     const CHUNK: usize = 32;
     let mut plans = [None; CHUNK];

@@ -199,6 +199,17 @@ impl<'s> Kernel<'s> {
             }
             _ => None,
         };
+        let call = Call {
+            source,
+            texels,
+            geometry,
+            interpolation,
+            values,
+            columns: columns.as_ref(),
+            products: products.as_deref(),
+            lead,
+            width,
+        };
         for i in 0..height {
             let row = map.row(i);
             let mut raw = out.row(i);
@@ -206,46 +217,51 @@ impl<'s> Kernel<'s> {
             // only where pulp detected AVX2 and FMA, and `geometry.avx512`
             // is set only for a flavour whose AVX-512 F/BW/CD/DQ/VL pulp
             // detected (`Kernel::new`).
-            unsafe {
-                sample_row::<T, C>(
-                    source,
-                    texels,
-                    geometry,
-                    interpolation,
-                    values,
-                    &row,
-                    columns.as_ref(),
-                    products.as_deref(),
-                    lead,
-                    width,
-                    &mut raw,
-                )
-            }
+            unsafe { sample_row::<T, C>(&call, &row, &mut raw) }
         }
     }
 }
 
-/// Samples output row `row` (`width` pixels) into `out`; `columns`, for
-/// an axis-aligned map, holds the column half of every block's plan.
+/// What every row of one [`Kernel::run`] shares: the source, its texels
+/// and geometry, the options, and what `run` works out once from the map.
+#[derive(Clone, Copy)]
+struct Call<'a, T: Element> {
+    source: &'a Source<'a, T>,
+    texels: Texels<'a>,
+    geometry: Geometry,
+    interpolation: Interpolation,
+    values: Option<&'a ChannelAffine>,
+    /// An axis-aligned map's column halves of every block's plan.
+    columns: Option<&'a Columns>,
+    /// Other affine maps' products `a*j`, `d*j` per block.
+    products: Option<&'a [ColumnProducts]>,
+    /// How far on colour blocks prefetch their reads (`chunks::prefetch`).
+    lead: Option<isize>,
+    /// Output pixels per row.
+    width: usize,
+}
+
+/// Samples output row `row` (`call.width` pixels) into `out`.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA, and AVX-512 F/BW/CD/DQ/VL if
-/// `geometry.avx512` is set (as [`Kernel::run`] ensures).
+/// `call.geometry.avx512` is set (as [`Kernel::run`] ensures).
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 unsafe fn sample_row<T: Element, const C: usize>(
-    source: &Source<'_, T>,
-    texels: Texels<'_>,
-    geometry: Geometry,
-    interpolation: Interpolation,
-    values: Option<&ChannelAffine>,
+    call: &Call<'_, T>,
     row: &Row<'_>,
-    columns: Option<&Columns>,
-    products: Option<&[ColumnProducts]>,
-    lead: Option<isize>,
-    width: usize,
     out: &mut RawRow<'_>,
 ) {
+    let Call {
+        source,
+        texels,
+        geometry,
+        interpolation,
+        values,
+        products,
+        width,
+        ..
+    } = *call;
     // Under a fill, an affine row's ends wholly outside the source are
     // stored first (`filled_ends`), and the blocks run between them.
     let whole = width / LANES * LANES;
@@ -254,23 +270,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
     if interpolation == Interpolation::Bilinear {
         // SAFETY: `bilinear_blocks` asks for what this function's contract
         // gives: AVX2 and FMA, and AVX-512 where `geometry.avx512` is set.
-        j0 = unsafe {
-            bilinear_blocks::<T, C>(
-                source,
-                texels,
-                geometry,
-                values,
-                row,
-                columns,
-                products,
-                lead,
-                width,
-                ends.is_some(),
-                j0,
-                end,
-                out,
-            )
-        };
+        j0 = unsafe { bilinear_blocks::<T, C>(call, row, ends.is_some(), j0, end, out) };
     }
     // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
     if interpolation == Interpolation::Nearest
