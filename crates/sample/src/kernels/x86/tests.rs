@@ -141,7 +141,7 @@ proptest! {
     /// flavours, gathers on and off, under every padding: taps on the
     /// last row and column, fills that round or clamp, rows of 16 pixels
     /// and more, at any angle and zoom (1:1 ones put taps on whole pixels),
-    /// and rows whose positions overflow to infinity.
+    /// and rows whose `x` or `y` overflows to infinity.
     #[test]
     fn nearest_bytes_give_the_references_bits(
         channels in prop_oneof![Just(1usize), Just(3), Just(4)],
@@ -160,15 +160,23 @@ proptest! {
             Just(Padding::Reflect),
             Just(Padding::Wrap),
         ],
-        overflow in proptest::option::weighted(0.2, prop_oneof![Just(0.0), Just(-1e307)]),
+        overflow in proptest::option::weighted(
+            0.2,
+            (prop_oneof![Just(0.0), Just(-1e307)], any::<bool>()),
+        ),
         seed in any::<u32>(),
     ) {
         let src = hashed(w, h, channels, seed)?;
         let (mut map, mut options) = rotation(degrees, zoom, centre, padding, None);
         options.interpolation = Interpolation::Nearest;
-        if let Some(x0) = overflow {
-            // x passes f64::MAX within 46 pixels: those read the fill.
-            map = Map::Affine(Affine::new(4e306, 0.0, x0, 0.0, 1.0, 0.0));
+        if let Some((start, along_y)) = overflow {
+            // x, or y, passes f64::MAX within 46 pixels: those read the
+            // fill (the other coordinate stays finite, so a lane must be
+            // tested on both).
+            map = Map::Affine(match along_y {
+                false => Affine::new(4e306, 0.0, start, 0.0, 1.0, 0.0),
+                true => Affine::new(1.0, 0.0, 0.0, 4e306, 0.0, start),
+            });
         }
         let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
         for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
