@@ -57,6 +57,18 @@ fn rotation(
     (map, options)
 }
 
+/// Maps whose `x`, or `y`, passes `f64::MAX` within 46 pixels of a row,
+/// starting at 0 or at -1e307: those pixels read the fill. The other
+/// coordinate stays finite, so a lane must be tested on both.
+fn overflowing() -> impl Strategy<Value = Map> {
+    (prop_oneof![Just(0.0), Just(-1e307)], any::<bool>()).prop_map(|(start, along_y)| {
+        Map::Affine(match along_y {
+            false => Affine::new(4e306, 0.0, start, 0.0, 1.0, 0.0),
+            true => Affine::new(1.0, 0.0, 0.0, 4e306, 0.0, start),
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -102,7 +114,8 @@ proptest! {
     /// edge path) or loading them one by one gives the reference's bits
     /// on both flavours. Outputs up to 69 pixels wide make runs of 2 to
     /// 8 gray blocks, odd ones included; rotations put some blocks on
-    /// the edge path; right angles plan rows by columns (`axis`).
+    /// the edge path; right angles plan rows by columns (`axis`); rows
+    /// whose positions overflow take it lane by lane.
     #[test]
     fn gathers_and_loads_give_the_references_bits(
         channels in prop_oneof![Just(1usize), Just(3), Just(4)],
@@ -118,10 +131,14 @@ proptest! {
             Just(Padding::Wrap),
         ],
         values in proptest::option::of((0.2f32..2.0, -40.0f32..40.0)),
+        overflow in proptest::option::weighted(0.1, overflowing()),
         seed in any::<u32>(),
     ) {
         let src = hashed(w, h, channels, seed)?;
-        let (map, options) = rotation(degrees, zoom, centre, padding, values);
+        let (mut map, options) = rotation(degrees, zoom, centre, padding, values);
+        if let Some(overflow) = overflow {
+            map = overflow;
+        }
         let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
         for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
             for gathers in [true, false] {
@@ -160,23 +177,14 @@ proptest! {
             Just(Padding::Reflect),
             Just(Padding::Wrap),
         ],
-        overflow in proptest::option::weighted(
-            0.2,
-            (prop_oneof![Just(0.0), Just(-1e307)], any::<bool>()),
-        ),
+        overflow in proptest::option::weighted(0.2, overflowing()),
         seed in any::<u32>(),
     ) {
         let src = hashed(w, h, channels, seed)?;
         let (mut map, mut options) = rotation(degrees, zoom, centre, padding, None);
         options.interpolation = Interpolation::Nearest;
-        if let Some((start, along_y)) = overflow {
-            // x, or y, passes f64::MAX within 46 pixels: those read the
-            // fill (the other coordinate stays finite, so a lane must be
-            // tested on both).
-            map = Map::Affine(match along_y {
-                false => Affine::new(4e306, 0.0, start, 0.0, 1.0, 0.0),
-                true => Affine::new(1.0, 0.0, 0.0, 4e306, 0.0, start),
-            });
+        if let Some(overflow) = overflow {
+            map = overflow;
         }
         let reference = warp(Isa::Scalar, true, &src, out, &map, &options)?;
         for isa in [Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.is_available()) {
