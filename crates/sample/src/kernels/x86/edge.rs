@@ -73,11 +73,11 @@ pub(super) fn outside_fill<const C: usize>(
 /// nearest tap ([`nearest_tap`]). So each of the four sides holds on an
 /// interval of pixels, and so does finiteness. The sides are `x < -1`,
 /// `x >= w`, `y < -1`, `y >= h` for bilinear taps, and for a nearest one
-/// `tap(x) < 0`, `tap(x) >= w`, `tap(y) < 0`, `tap(y) >= h`. Each run is found side by
-/// side from the row's end: where the side's line crosses its bound,
-/// solved in `f64`, is a guess, which [`run_end`] corrects with
-/// [`Row::at`] (the positions the blocks compute), so the ends are exact
-/// whatever the guess's rounding. (AVX2 for the `floor`s and `ceil`s,
+/// `tap(x) < 0`, `tap(x) >= w`, `tap(y) < 0`, `tap(y) >= h`. Each run
+/// is found side by side from the row's end: where the side's line
+/// crosses its bound, solved in `f64`, is a guess, which [`run_end`]
+/// corrects with [`Row::at`] (the positions the blocks compute), so the
+/// ends are exact whatever the guess's rounding. (AVX2 for the `floor`s and `ceil`s,
 /// which baseline x86-64 leaves to libm calls.)
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn outside_ends(
