@@ -7,7 +7,7 @@
 use super::edge::pad;
 use super::geometry::{Geometry, LANES};
 use super::lanes::{byte_of, copy_channels, finite_and_clamped, load_words, soa};
-use super::plan::{ColumnProducts, all_inside, block_positions, offsets, split};
+use super::plan::{ColumnProducts, all_inside, block_positions, block_products, offsets, split};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
 use crate::kernels::typed::Texels;
@@ -45,8 +45,7 @@ pub(super) fn nearest_bytes<const C: usize>(
     let mut j = j0;
     while j + LANES <= end {
         // `Row::at`, the products from the table where there is one.
-        let table = products.filter(|_| j.is_multiple_of(LANES));
-        let at = block_positions(row, table.and_then(|p| p.get(j / LANES)), j);
+        let at = block_positions(row, block_products(products, j), j);
         let (finite_xy, near) = match checked {
             true => finite_and_clamped(at),
             false => (_mm256_set1_epi32(-1), at),

@@ -108,6 +108,17 @@ pub(super) fn column_products(a: f64, d: f64, blocks: usize) -> Vec<ColumnProduc
         .collect()
 }
 
+/// The [`ColumnProducts`] of the block from pixel `j`, if the table has
+/// them: only blocks that start on a multiple of [`LANES`] are tabled.
+pub(super) fn block_products(
+    products: Option<&[ColumnProducts]>,
+    j: usize,
+) -> Option<&ColumnProducts> {
+    products
+        .filter(|_| j.is_multiple_of(LANES))
+        .and_then(|p| p.get(j / LANES))
+}
+
 /// [`positions`] of the block from pixel `j0`, from the affine map's
 /// [`ColumnProducts`] where given: the same `a*j + rx` per lane, the
 /// product taken from the table.

@@ -8,7 +8,7 @@
 
 use super::super::geometry::{Geometry, LANES};
 use super::super::nearest::{first_bytes, first_dwords, stays_near};
-use super::super::plan::ColumnProducts;
+use super::super::plan::{ColumnProducts, block_products};
 use crate::coords::Row;
 use crate::kernels::scalar::FAR;
 use core::arch::x86_64::*;
@@ -69,8 +69,7 @@ pub(in super::super) unsafe fn nearest_bytes_avx512<const C: usize>(
     let eight = |j: usize| -> (__m256i, __mmask8) {
         // `Row::at`: a product, then a sum; the products from the table
         // where there is one.
-        let table = products.filter(|_| j.is_multiple_of(LANES));
-        let (ax, dy) = match table.and_then(|p| p.get(j / LANES)) {
+        let (ax, dy) = match block_products(products, j) {
             // SAFETY: 8 doubles read from each 8-double array.
             Some([ax, dy]) => unsafe {
                 (_mm512_loadu_pd(ax.as_ptr()), _mm512_loadu_pd(dy.as_ptr()))
