@@ -50,6 +50,16 @@ pub enum Method {
 /// 8.57, r = 40: 11.84 / 8.27. They cross near r = 29; the limit is 31,
 /// where the FFT saves about 8 %, so σ = 10 (r = 30) stays direct and
 /// correctly rounded for a saving of about 3 %.
+///
+/// Re-measured on an AMD EPYC Zen 3 (a real AVX2-only CPU, where the
+/// readings above the last one forced AVX2 on an Intel Xeon), same bench,
+/// criterion wall time in ms (direct / FFT): r = 20: 8.70 / 9.78, r = 24:
+/// 10.29 / 9.43, r = 28: 11.55 / 8.85, r = 32: 13.69 / 9.57, r = 40: 16.70
+/// / 10.46, r = 48: 18.99 / 9.20. There they cross near r = 23, and at
+/// σ = 10 (r = 30) the FFT would save about a quarter. The limit stays at
+/// 31: below it every Gaussian on every path is correctly rounded (the
+/// FFT is within 1 LSB), and a limit that moved with the CPU's vendor
+/// would also make the bits of one path depend on the machine.
 pub const FFT_CROSSOVER_RADIUS: usize = 31;
 
 /// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
