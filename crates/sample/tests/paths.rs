@@ -376,11 +376,77 @@ fn fills_seen_finely<T: Element>(
         })
 }
 
+/// `u8` sources through axis-aligned upscales (resizes, crops and flips
+/// whose output rows step at most one source row), which the AVX2 and NEON
+/// paths sample separably (`kernels::separable`): output rows share the
+/// blended rows of the source rows they read, crops copy bytes, and the
+/// taps reach past every edge (a scale of `1e300` sends a row's columns so far apart that the
+/// route declines it).
+fn axis_upscales() -> impl Strategy<Value = Case<u8>> {
+    (
+        1usize..60,
+        1usize..30,
+        prop_oneof![Just(1usize), Just(3), Just(4)],
+        prop_oneof![Just(0usize), 1usize..9],
+        1usize..90,
+        1usize..40,
+    )
+        .prop_flat_map(|(w, h, c, extra, ow, oh)| {
+            let stride = w * c + extra;
+            let len = stride * (h - 1) + w * c;
+            let zero = || prop_oneof![Just(0.0f64), Just(-0.0f64)];
+            let step = |most: f64| prop_oneof![-most..-0.02, 0.02..most, Just(1.0), Just(-1.0)];
+            // Whole offsets too: with a step of 1 they make crops, which
+            // copy the source's bytes.
+            let offset = |n: usize| {
+                let n = n as i32;
+                prop_oneof![
+                    (-n as f64 - 5.0)..(2 * n) as f64 + 5.0,
+                    (-n - 5..2 * n + 5).prop_map(f64::from),
+                ]
+            };
+            (
+                proptest::collection::vec(any::<u8>(), len),
+                prop_oneof![8 => step(3.0), 1 => Just(1e-9), 1 => Just(1e300)],
+                zero(),
+                offset(w),
+                zero(),
+                prop_oneof![8 => step(1.0), 1 => Just(0.5), 1 => Just(-1e-9)],
+                offset(h),
+                paddings(),
+                proptest::option::of((
+                    proptest::array::uniform4(-3.0f32..3.0),
+                    proptest::array::uniform4(-100.0f32..100.0),
+                )),
+            )
+                .prop_map(move |(data, a, b, cx, d, e, cy, padding, values)| Case {
+                    data,
+                    w,
+                    h,
+                    c,
+                    stride,
+                    ow,
+                    oh,
+                    map: Map::Affine(Affine::new(a, b, cx, d, e, cy)),
+                    options: WarpOptions {
+                        interpolation: Interpolation::Bilinear,
+                        padding,
+                        values: values.map(|(scale, offset)| ChannelAffine { scale, offset }),
+                    },
+                })
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
     fn u8_last_row_crossings_equal_scalar(case in last_row_crossings()) {
+        check(&case)?;
+    }
+
+    #[test]
+    fn u8_axis_upscales_equal_scalar(case in axis_upscales()) {
         check(&case)?;
     }
 
@@ -393,6 +459,34 @@ proptest! {
     fn f32_fills_seen_finely_equal_scalar(case in fills_seen_finely(-1e3f32..1e3)) {
         check(&case)?;
     }
+}
+
+/// Crops (`u8`, whole offsets, scale 1) that end on the source's last
+/// column, and one column past it: the first copy the source's bytes, the
+/// second must not (its last column reads through the padding rule).
+#[test]
+fn crops_to_the_last_column_and_past_it_equal_scalar() -> Result<(), Box<dyn std::error::Error>> {
+    for c in [1, 3, 4] {
+        for (w, ow, cx) in [(10, 4, 6.0), (10, 4, 7.0), (10, 10, 0.0), (10, 10, 1.0)] {
+            let case = Case {
+                data: (0..w * c * 5).map(|v| (v * 37 % 251) as u8).collect(),
+                w,
+                h: 5,
+                c,
+                stride: w * c,
+                ow,
+                oh: 3,
+                map: Map::Affine(Affine::new(1.0, 0.0, cx, 0.0, 1.0, 2.0)),
+                options: WarpOptions {
+                    interpolation: Interpolation::Bilinear,
+                    padding: Padding::Border,
+                    values: None,
+                },
+            };
+            check(&case).map_err(|e| format!("c {c}, w {w}, ow {ow}, cx {cx}: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Pixels on the last column (x = w - 1 exactly) take zero weight from a
