@@ -91,6 +91,9 @@ impl Columns {
         // Rows a whole number of source rows apart from a whole offset: a
         // crop, if the columns are one too (`copied_from`).
         let whole_rows = e.abs() == 1.0 && f.fract() == 0.0;
+        if !(shares_rows || whole_rows) {
+            return None;
+        }
         // Row 0's `x`, which every row shares (`kernels::x86::axis`).
         let row = map.row(0);
         let lefts_and_weights: Vec<Option<(i64, f32)>> = (0..width)
