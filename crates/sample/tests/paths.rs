@@ -109,46 +109,62 @@ struct Case<T> {
     options: WarpOptions,
 }
 
+/// Source and output shapes: width, height, channels, values of padding
+/// after each source row, output width and height.
+fn shapes(
+    w: std::ops::Range<usize>,
+    h: std::ops::Range<usize>,
+    ow: std::ops::Range<usize>,
+    oh: std::ops::Range<usize>,
+) -> impl Strategy<Value = (usize, usize, usize, usize, usize, usize)> {
+    (
+        w,
+        h,
+        prop_oneof![Just(1usize), Just(3), Just(4)],
+        prop_oneof![Just(0usize), 1usize..9],
+        ow,
+        oh,
+    )
+}
+
+/// The row stride and buffer length of a `w x h` source of `c` channels
+/// with `extra` values after each row (none after the last).
+fn layout(w: usize, h: usize, c: usize, extra: usize) -> (usize, usize) {
+    let stride = w * c + extra;
+    (stride, stride * (h - 1) + w * c)
+}
+
 fn cases<T: Element>(
     values: impl Strategy<Value = T> + Clone + 'static,
 ) -> impl Strategy<Value = Case<T>> {
-    (
-        1usize..300,
-        1usize..40,
-        prop_oneof![Just(1usize), Just(3), Just(4)],
-        prop_oneof![Just(0usize), 1usize..9],
-        1usize..70,
-        1usize..12,
-    )
-        .prop_flat_map(move |(w, h, c, extra, ow, oh)| {
-            let stride = w * c + extra;
-            let len = stride * (h - 1) + w * c;
-            (
-                proptest::collection::vec(values.clone(), len),
-                maps(ow, oh),
-                paddings(),
-                prop_oneof![Just(Interpolation::Nearest), Just(Interpolation::Bilinear)],
-                proptest::option::of((
-                    proptest::array::uniform4(-3.0f32..3.0),
-                    proptest::array::uniform4(-100.0f32..100.0),
-                )),
-            )
-                .prop_map(move |(data, map, padding, interpolation, values)| Case {
-                    data,
-                    w,
-                    h,
-                    c,
-                    stride,
-                    ow,
-                    oh,
-                    map,
-                    options: WarpOptions {
-                        interpolation,
-                        padding,
-                        values: values.map(|(scale, offset)| ChannelAffine { scale, offset }),
-                    },
-                })
-        })
+    shapes(1..300, 1..40, 1..70, 1..12).prop_flat_map(move |(w, h, c, extra, ow, oh)| {
+        let (stride, len) = layout(w, h, c, extra);
+        (
+            proptest::collection::vec(values.clone(), len),
+            maps(ow, oh),
+            paddings(),
+            prop_oneof![Just(Interpolation::Nearest), Just(Interpolation::Bilinear)],
+            proptest::option::of((
+                proptest::array::uniform4(-3.0f32..3.0),
+                proptest::array::uniform4(-100.0f32..100.0),
+            )),
+        )
+            .prop_map(move |(data, map, padding, interpolation, values)| Case {
+                data,
+                w,
+                h,
+                c,
+                stride,
+                ow,
+                oh,
+                map,
+                options: WarpOptions {
+                    interpolation,
+                    padding,
+                    values: values.map(|(scale, offset)| ChannelAffine { scale, offset }),
+                },
+            })
+    })
 }
 
 /// Bit-identical, except that with `nan_equal` any two NaNs of `f32` data
@@ -279,46 +295,37 @@ proptest! {
 /// (the x86 `plan_flat`), and the blocks beside them hold lanes just above
 /// it, which must still blend the row above with their own weight.
 fn last_row_crossings() -> impl Strategy<Value = Case<u8>> {
-    (
-        8usize..90,
-        2usize..24,
-        prop_oneof![Just(1usize), Just(3), Just(4)],
-        prop_oneof![Just(0usize), 1usize..9],
-        8usize..72,
-        1usize..6,
-    )
-        .prop_flat_map(|(w, h, c, extra, ow, oh)| {
-            let stride = w * c + extra;
-            let len = stride * (h - 1) + w * c;
-            let last = (h - 1) as f64;
-            (
-                proptest::collection::vec(any::<u8>(), len),
-                0.3f64..2.0,
-                -10.0f64..w as f64,
-                prop_oneof![-0.4f64..-0.01, 0.01f64..0.4],
-                -0.5f64..0.5,
-                last - 12.0..last + 4.0,
-                proptest::option::of(Just(ChannelAffine {
-                    scale: [0.5, -1.0, 2.0, 1.0],
-                    offset: [3.0, 250.0, -7.0, 0.0],
-                })),
-            )
-                .prop_map(move |(data, a, c0, d, e, f, values)| Case {
-                    data,
-                    w,
-                    h,
-                    c,
-                    stride,
-                    ow,
-                    oh,
-                    map: Map::Affine(Affine::new(a, 0.1, c0, d, e, f)),
-                    options: WarpOptions {
-                        interpolation: Interpolation::Bilinear,
-                        padding: Padding::Border,
-                        values,
-                    },
-                })
-        })
+    shapes(8..90, 2..24, 8..72, 1..6).prop_flat_map(|(w, h, c, extra, ow, oh)| {
+        let (stride, len) = layout(w, h, c, extra);
+        let last = (h - 1) as f64;
+        (
+            proptest::collection::vec(any::<u8>(), len),
+            0.3f64..2.0,
+            -10.0f64..w as f64,
+            prop_oneof![-0.4f64..-0.01, 0.01f64..0.4],
+            -0.5f64..0.5,
+            last - 12.0..last + 4.0,
+            proptest::option::of(Just(ChannelAffine {
+                scale: [0.5, -1.0, 2.0, 1.0],
+                offset: [3.0, 250.0, -7.0, 0.0],
+            })),
+        )
+            .prop_map(move |(data, a, c0, d, e, f, values)| Case {
+                data,
+                w,
+                h,
+                c,
+                stride,
+                ow,
+                oh,
+                map: Map::Affine(Affine::new(a, 0.1, c0, d, e, f)),
+                options: WarpOptions {
+                    interpolation: Interpolation::Bilinear,
+                    padding: Padding::Border,
+                    values,
+                },
+            })
+    })
 }
 
 /// Sources under a fill (`Constant`, `Zeros`) seen through fine steps
@@ -380,61 +387,52 @@ fn fills_seen_finely<T: Element>(
 /// whose output rows step at most one source row), which the AVX2 and NEON
 /// paths sample separably (`kernels::separable`): output rows share the
 /// blended rows of the source rows they read, crops copy bytes, and the
-/// taps reach past every edge (a scale of `1e300` sends a row's columns so far apart that the
-/// route declines it).
+/// taps reach past every edge (a scale of `1e300` sends a row's columns so
+/// far apart that the route declines it).
 fn axis_upscales() -> impl Strategy<Value = Case<u8>> {
-    (
-        1usize..60,
-        1usize..30,
-        prop_oneof![Just(1usize), Just(3), Just(4)],
-        prop_oneof![Just(0usize), 1usize..9],
-        1usize..90,
-        1usize..40,
-    )
-        .prop_flat_map(|(w, h, c, extra, ow, oh)| {
-            let stride = w * c + extra;
-            let len = stride * (h - 1) + w * c;
-            let zero = || prop_oneof![Just(0.0f64), Just(-0.0f64)];
-            let step = |most: f64| prop_oneof![-most..-0.02, 0.02..most, Just(1.0), Just(-1.0)];
-            // Whole offsets too: with a step of 1 they make crops, which
-            // copy the source's bytes.
-            let offset = |n: usize| {
-                let n = n as i32;
-                prop_oneof![
-                    (-n as f64 - 5.0)..(2 * n) as f64 + 5.0,
-                    (-n - 5..2 * n + 5).prop_map(f64::from),
-                ]
-            };
-            (
-                proptest::collection::vec(any::<u8>(), len),
-                prop_oneof![8 => step(3.0), 1 => Just(1e-9), 1 => Just(1e300)],
-                zero(),
-                offset(w),
-                zero(),
-                prop_oneof![8 => step(1.0), 1 => Just(0.5), 1 => Just(-1e-9)],
-                offset(h),
-                paddings(),
-                proptest::option::of((
-                    proptest::array::uniform4(-3.0f32..3.0),
-                    proptest::array::uniform4(-100.0f32..100.0),
-                )),
-            )
-                .prop_map(move |(data, a, b, cx, d, e, cy, padding, values)| Case {
-                    data,
-                    w,
-                    h,
-                    c,
-                    stride,
-                    ow,
-                    oh,
-                    map: Map::Affine(Affine::new(a, b, cx, d, e, cy)),
-                    options: WarpOptions {
-                        interpolation: Interpolation::Bilinear,
-                        padding,
-                        values: values.map(|(scale, offset)| ChannelAffine { scale, offset }),
-                    },
-                })
-        })
+    shapes(1..60, 1..30, 1..90, 1..40).prop_flat_map(|(w, h, c, extra, ow, oh)| {
+        let (stride, len) = layout(w, h, c, extra);
+        let zero = || prop_oneof![Just(0.0f64), Just(-0.0f64)];
+        let step = |most: f64| prop_oneof![-most..-0.02, 0.02..most, Just(1.0), Just(-1.0)];
+        // Whole offsets too: with a step of 1 they make crops, which
+        // copy the source's bytes.
+        let offset = |n: usize| {
+            let n = n as i32;
+            prop_oneof![
+                (-n as f64 - 5.0)..(2 * n) as f64 + 5.0,
+                (-n - 5..2 * n + 5).prop_map(f64::from),
+            ]
+        };
+        (
+            proptest::collection::vec(any::<u8>(), len),
+            prop_oneof![8 => step(3.0), 1 => Just(1e-9), 1 => Just(1e300)],
+            zero(),
+            offset(w),
+            zero(),
+            prop_oneof![8 => step(1.0), 1 => Just(0.5), 1 => Just(-1e-9)],
+            offset(h),
+            paddings(),
+            proptest::option::of((
+                proptest::array::uniform4(-3.0f32..3.0),
+                proptest::array::uniform4(-100.0f32..100.0),
+            )),
+        )
+            .prop_map(move |(data, a, b, cx, d, e, cy, padding, values)| Case {
+                data,
+                w,
+                h,
+                c,
+                stride,
+                ow,
+                oh,
+                map: Map::Affine(Affine::new(a, b, cx, d, e, cy)),
+                options: WarpOptions {
+                    interpolation: Interpolation::Bilinear,
+                    padding,
+                    values: values.map(|(scale, offset)| ChannelAffine { scale, offset }),
+                },
+            })
+    })
 }
 
 proptest! {
