@@ -136,13 +136,18 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
                 typed::Texels::of(self.source.view.data()),
                 Some(typed::Texels::U8(_))
             )
-            && self.rows.raw().is_some()
             && let Some(columns) =
                 separable::Columns::plan(&self.source, self.interpolation, &self.map, self.width)
+            && let Some(out) = self.rows.raw()
         {
-            return isa.vectorize(OnSeparable::<_, _, C> {
-                job: self,
+            return isa.vectorize(OnSeparable::<_, C> {
                 columns: &columns,
+                source: &self.source,
+                values: self.values.as_ref(),
+                map: &self.map,
+                width: self.width,
+                height: self.height,
+                out,
             });
         }
         match route(path, &self.source, &mut self.rows) {
@@ -224,27 +229,30 @@ impl<T: Element, R: Rows, const C: usize> pulp::WithSimd for OnGeneric<'_, '_, T
 
 /// An axis-aligned bilinear job on the separable route, for pulp to
 /// instantiate.
-struct OnSeparable<'a, 'c, 'm, T, R, const C: usize> {
-    job: Job<'a, 'm, T, R>,
-    columns: &'c separable::Columns,
+struct OnSeparable<'j, 'o, T, const C: usize> {
+    columns: &'j separable::Columns,
+    source: &'j Source<'j, T>,
+    values: Option<&'j ChannelAffine>,
+    map: &'j Prepared<'j>,
+    width: usize,
+    height: usize,
+    out: sink::RawRows<'o>,
 }
 
-impl<T: Element, R: Rows, const C: usize> pulp::WithSimd for OnSeparable<'_, '_, '_, T, R, C> {
+impl<T: Element, const C: usize> pulp::WithSimd for OnSeparable<'_, '_, T, C> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let mut job = self.job;
-        if let Some(mut out) = job.rows.raw() {
-            separable::run::<T, C>(
-                self.columns,
-                &job.source,
-                job.values.as_ref(),
-                &job.map,
-                job.width,
-                job.height,
-                &mut out,
-            );
-        }
+        let mut out = self.out;
+        separable::run::<T, C>(
+            self.columns,
+            self.source,
+            self.values,
+            self.map,
+            self.width,
+            self.height,
+            &mut out,
+        );
     }
 }
 

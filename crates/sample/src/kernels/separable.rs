@@ -252,6 +252,8 @@ impl Columns {
             }
             return;
         }
+        // The reads below stay inside `padded` for 3 or 4 channels only.
+        assert!(C == 3 || C == 4);
         let (from, to) = (padded.as_ptr(), out.as_mut_ptr());
         for (j, (&k, &fx)) in lefts.iter().zip(weights).enumerate() {
             let k = k as usize * C;
