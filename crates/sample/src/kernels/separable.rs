@@ -31,7 +31,7 @@
 //! 0.61-0.94 (RGB), crops in 0.12-0.15.
 
 use super::scalar::{FAR, Source, finish};
-use super::sink::{RawRow, RawRows};
+use super::sink::{RawRow, RawRows, round_u8};
 use super::typed::Texels;
 use crate::coords::Prepared;
 use crate::options::{ChannelAffine, Interpolation};
@@ -392,11 +392,7 @@ fn store<const C: usize>(values: &[f32], row: RawRow<'_>) {
     match row {
         RawRow::U8(out) => {
             for (o, &v) in out.iter_mut().zip(values) {
-                // u8::from_f32, as the sinks' block stores: clamp (NaN to
-                // 0), then adding 1.5 * 2^23 rounds half to even into the
-                // low byte.
-                let clamped = if v >= 0.0 { v.min(255.0) } else { 0.0 };
-                *o = ((clamped + 12_582_912.0).to_bits() & 0xff) as u8;
+                *o = round_u8(v);
             }
         }
         RawRow::F32(out) => out.copy_from_slice(&values[..out.len()]),

@@ -99,6 +99,14 @@ impl<T: Element> BlockSink for InterleavedRow<'_, T> {
     }
 }
 
+/// `u8::from_f32` in a form that vectorises: clamp to 0–255 (NaN to 0),
+/// then adding 1.5 * 2^23 rounds half to even into the low byte.
+#[inline(always)]
+pub(crate) fn round_u8(v: f32) -> u8 {
+    let clamped = if v >= 0.0 { v.min(255.0) } else { 0.0 };
+    ((clamped + 12_582_912.0).to_bits() & 0xff) as u8
+}
+
 /// Rounds a block to `u8` (as `u8::from_f32`) and interleaves it: channels
 /// packed into one word per pixel, then the words' low `C` bytes copied out,
 /// written so the compiler turns both steps into shuffles.
@@ -108,9 +116,7 @@ fn store_u8<const C: usize>(out: &mut [u8], lanes: usize, values: &Block<C>) {
     for (c, vc) in values.iter().enumerate() {
         for k in 0..lanes {
             let v = vc[k];
-            // u8::from_f32, lane by lane: clamp (NaN to 0), add 1.5 * 2^23.
-            let clamped = if v >= 0.0 { v.min(255.0) } else { 0.0 };
-            words[k] |= ((clamped + 12_582_912.0).to_bits() & 0xff) << (8 * c);
+            words[k] |= u32::from(round_u8(v)) << (8 * c);
         }
     }
     let bytes: [u8; 4 * MAX_LANES] = bytemuck::cast(words);
