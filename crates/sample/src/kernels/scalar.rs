@@ -43,6 +43,16 @@ pub(crate) fn nearest_tap(v: f64) -> f64 {
     (v.clamp(-FAR, FAR) + 0.5).floor()
 }
 
+/// The first bilinear tap's index along one axis of a finite position and
+/// the weight of the second (steps 2–3: clamp to `±FAR`, `floor`, then the
+/// fraction, exact in `f64`, rounded once to `f32`).
+#[inline]
+pub(crate) fn bilinear_tap(v: f64) -> (i64, f32) {
+    let v = v.clamp(-FAR, FAR);
+    let floor = v.floor();
+    (floor as i64, (v - floor) as f32)
+}
+
 /// A source image with its padding rule.
 #[derive(Clone, Copy)]
 pub(crate) struct Source<'a, T> {
@@ -95,11 +105,7 @@ impl<'a, T: Element> Source<'a, T> {
             *out = [self.fill; 4];
             return;
         }
-        let (x, y) = (x.clamp(-FAR, FAR), y.clamp(-FAR, FAR));
-        let (xf, yf) = (x.floor(), y.floor());
-        let fx = (x - xf) as f32;
-        let fy = (y - yf) as f32;
-        let (x0, y0) = (xf as i64, yf as i64);
+        let ((x0, fx), (y0, fy)) = (bilinear_tap(x), bilinear_tap(y));
         let mut p00 = [0.0; 4];
         let mut p01 = [0.0; 4];
         let mut p10 = [0.0; 4];

@@ -30,7 +30,7 @@
 //! 2026-12-06): 224x224 outputs in 0.53-0.94 of the kernel's time (gray),
 //! 0.61-0.94 (RGB), crops in 0.12-0.15.
 
-use super::scalar::{FAR, Source, finish};
+use super::scalar::{Source, bilinear_tap, finish};
 use super::sink::{RawRow, RawRows, round_u8};
 use super::typed::Texels;
 use crate::coords::Prepared;
@@ -48,7 +48,8 @@ pub(crate) struct Columns {
     inner: std::ops::Range<usize>,
     shift: usize,
     /// Per output column, its left tap's padded column (0 where `x` is not
-    /// finite).
+    /// finite). Every `k + 1` is a padded column too: `plan` returns no
+    /// `Columns` otherwise, and `blend`'s unchecked reads rely on it.
     lefts: Vec<u32>,
     /// Per output column, `fx` (0 where `x` is not finite).
     weights: Vec<f32>,
@@ -110,18 +111,15 @@ impl Columns {
         let lefts_and_weights: Vec<Option<(i64, f32)>> = (0..width)
             .map(|j| {
                 let (x, _) = row.at(j);
-                x.is_finite().then(|| {
-                    let x = x.clamp(-FAR, FAR);
-                    let floor = x.floor();
-                    (floor as i64, (x - floor) as f32)
-                })
+                x.is_finite().then(|| bilinear_tap(x))
             })
             .collect();
         let reach = lefts_and_weights.iter().flatten().map(|&(x0, _)| x0);
         let (start, last) = match (reach.clone().min(), reach.max()) {
             (Some(lo), Some(hi)) => (lo, hi + 1),
-            // No finite column: every pixel is the fill.
-            _ => (0, 0),
+            // No finite column: every pixel is the fill (two padded
+            // columns, for the left taps of 0 that `lefts` holds).
+            _ => (0, 1),
         };
         let span = usize::try_from(last - start + 1).ok()?;
         if span > SPAN_FACTOR * (source.view.width() + width) || u32::try_from(span).is_err() {
@@ -162,6 +160,9 @@ impl Columns {
             };
             lefts.push(k);
             weights.push(fx);
+        }
+        if lefts.iter().any(|&k| k as usize + 1 >= span) {
+            return None;
         }
         let first = lefts[0] as usize;
         let copied_from = (fills.is_empty()
@@ -230,18 +231,19 @@ impl Columns {
     #[inline(always)]
     fn blend<const C: usize>(&self, padded: &[f32], out: &mut [f32]) {
         let width = self.lefts.len();
-        // Every left tap's right neighbour is a padded column (`plan`), and
-        // `padded` holds one spare value after the last column: so the reads
-        // of columns `k` and `k + 1`, 4 values from each for colour, stay
-        // inside it; `out` has room for 4 values from the last pixel's first.
+        // Every left tap's right neighbour is a padded column (`lefts`, as
+        // `plan` checked once), and `padded` holds one spare value after the
+        // last column: so the reads of columns `k` and `k + 1`, 4 values
+        // from each for colour, stay inside it; `out` has room for 4 values
+        // from the last pixel's first.
         let span = self.sources.len();
         assert!(padded.len() > span * C);
-        assert!(self.lefts.iter().all(|&k| (k as usize + 1) < span));
         assert!(out.len() >= width * C + 4);
         let (lefts, weights) = (&self.lefts[..width], &self.weights[..width]);
         if C == 1 {
             for ((o, &k), &fx) in out[..width].iter_mut().zip(lefts).zip(weights) {
-                // SAFETY: `k + 1` is a padded column (the asserts above).
+                // SAFETY: `k + 1` is a padded column (`lefts`) and `padded`
+                // holds every padded column (the assert above).
                 let (p0, p1) = unsafe {
                     (
                         *padded.get_unchecked(k as usize),
@@ -257,10 +259,10 @@ impl Columns {
         let (from, to) = (padded.as_ptr(), out.as_mut_ptr());
         for (j, (&k, &fx)) in lefts.iter().zip(weights).enumerate() {
             let k = k as usize * C;
-            // SAFETY: column `k / C + 1` is a padded column, so the 4 values
-            // from `k + C` end by `span * C + 1` (`C` is 3 or 4), within
-            // `padded`; the 4 written from `j * C` end by `width * C + 4`,
-            // within `out` (the asserts above). Reads and writes are
+            // SAFETY: column `k / C + 1` is a padded column (`lefts`), so
+            // the 4 values from `k + C` end by `span * C + 1` (`C` is 3 or
+            // 4), within `padded`; the 4 written from `j * C` end by
+            // `width * C + 4`, within `out` (the asserts above). Reads and writes are
             // unaligned; a spare fourth value written for `C = 3` is the next
             // pixel's first, written again after it.
             unsafe {
@@ -333,10 +335,7 @@ pub(crate) fn run<T: Element, const C: usize>(
     for i in 0..height {
         let (_, y) = map.row(i).at(0);
         let taps = y.is_finite().then(|| {
-            let y = y.clamp(-FAR, FAR);
-            let floor = y.floor();
-            let y0 = floor as i64;
-            let fy = (y - floor) as f32;
+            let (y0, fy) = bilinear_tap(y);
             (
                 source.padding.index(y0, h),
                 source.padding.index(y0 + 1, h),
