@@ -383,14 +383,16 @@ fn fills_seen_finely<T: Element>(
         })
 }
 
-/// `u8` sources through axis-aligned upscales (resizes, crops and flips
-/// whose output rows step at most one source row), which the AVX2 and NEON
-/// paths sample separably (`kernels::separable`): output rows share the
-/// blended rows of the source rows they read, crops copy bytes, and the
-/// taps reach past every edge (a scale of `1e300` sends a row's columns so
-/// far apart that the route declines it).
-fn axis_upscales() -> impl Strategy<Value = Case<u8>> {
-    shapes(1..60, 1..30, 1..90, 1..40).prop_flat_map(|(w, h, c, extra, ow, oh)| {
+/// Axis-aligned upscales (resizes, crops and flips whose output rows step
+/// at most one source row), which the AVX2 and NEON paths sample
+/// separably (`kernels::separable`): output rows share the blended rows of
+/// the source rows they read, `u8` crops copy bytes, and the taps reach
+/// past every edge (a scale of `1e300` sends a row's columns so far apart
+/// that the route declines it).
+fn axis_upscales<T: Element>(
+    values: impl Strategy<Value = T> + Clone + 'static,
+) -> impl Strategy<Value = Case<T>> {
+    shapes(1..60, 1..30, 1..90, 1..40).prop_flat_map(move |(w, h, c, extra, ow, oh)| {
         let (stride, len) = layout(w, h, c, extra);
         let zero = || prop_oneof![Just(0.0f64), Just(-0.0f64)];
         let step = |most: f64| prop_oneof![-most..-0.02, 0.02..most, Just(1.0), Just(-1.0)];
@@ -404,7 +406,7 @@ fn axis_upscales() -> impl Strategy<Value = Case<u8>> {
             ]
         };
         (
-            proptest::collection::vec(any::<u8>(), len),
+            proptest::collection::vec(values.clone(), len),
             prop_oneof![8 => step(3.0), 1 => Just(1e-9), 1 => Just(1e300)],
             zero(),
             offset(w),
@@ -444,8 +446,21 @@ proptest! {
     }
 
     #[test]
-    fn u8_axis_upscales_equal_scalar(case in axis_upscales()) {
+    fn u8_axis_upscales_equal_scalar(case in axis_upscales(any::<u8>())) {
         check(&case)?;
+    }
+
+    /// `f32` sources blend on the separable route too (they copy nothing:
+    /// a blend with `fx = 0` turns an infinite neighbour into NaN and -0
+    /// into +0, which a copy would not), infinities and NaN included.
+    #[test]
+    fn f32_axis_upscales_equal_scalar(case in axis_upscales(prop_oneof![
+        6 => -1e3f32..1e3,
+        1 => Just(-0.0f32),
+        1 => Just(f32::INFINITY),
+        1 => Just(f32::NAN),
+    ])) {
+        check_with(&case, true)?;
     }
 
     #[test]

@@ -19,16 +19,19 @@
 //! maps nowhere), and a row the rule maps nowhere is a padded row of fills.
 //! Non-finite positions give the fill, unblended, as in the reference.
 //!
-//! `Job::run` sends a job here on the AVX2 and NEON paths for `u8` sources
-//! when [`Columns::plan`] takes the map: output rows at most
-//! [`max_row_step`] source rows apart, or a crop (scale 1 from whole
-//! offsets), whose rows are the source's bytes, copied: with `fx = fy = 0`
+//! `Job::run` sends a job here on the AVX2 and NEON paths when
+//! [`Columns::plan`] takes the map: output rows at most [`max_row_step`]
+//! source rows apart, or a crop (scale 1 from whole offsets). A crop of a
+//! `u8` source into `u8` rows copies the source's bytes: with `fx = fy = 0`
 //! every blend returns its first tap, a whole number the store gives back
-//! unchanged. Downscales, where each output row needs two blended rows of
-//! its own, stay with the hand-written kernel, as does AVX-512 (not
-//! measured against it). Measured on AMD Zen 3 (`benches/RESULTS.md`,
-//! 2026-12-06): 224x224 outputs in 0.53-0.94 of the kernel's time (gray),
-//! 0.61-0.94 (RGB), crops in 0.12-0.15.
+//! unchanged. An `f32` crop blends like any other map, since there the
+//! blend is not always its first tap (`0 * inf` is NaN, and `-0 + 0` is
+//! `+0`). Downscales, where each output row needs two blended rows of its
+//! own, stay with the hand-written kernel, as does AVX-512 (not measured
+//! against it). Measured on AMD Zen 3 (`benches/RESULTS.md`, 2026-12-06),
+//! 224x224 outputs in the kernel's time: `u8` gray 0.53-0.94, RGB
+//! 0.61-0.94, crops 0.12-0.15; `f32` gray 0.40-0.62, RGB 0.56-0.83,
+//! RGBA 0.62-0.90.
 
 use super::scalar::{Source, bilinear_tap, finish};
 use super::sink::{RawRow, RawRows, round_u8};
