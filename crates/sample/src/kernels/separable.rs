@@ -335,6 +335,12 @@ pub(crate) fn run<T: Element, const C: usize>(
     let mut padded = Vec::new();
     let mut row_values = vec![0.0f32; len];
     let fill: [f32; C] = core::array::from_fn(|c| finish(values, c, source.fill));
+    // Blends of bytes and a fill within 0..=255 stay within it, give or
+    // take roundings far below 0.5, so without a value affine the `u8`
+    // store may skip its clamp (see `store`).
+    let clamp = !(values.is_none()
+        && matches!(Texels::of(source.view.data()), Some(Texels::U8(_)))
+        && (0.0..=255.0).contains(&source.fill));
     for i in 0..height {
         let (_, y) = map.row(i).at(0);
         let taps = y.is_finite().then(|| {
@@ -383,18 +389,26 @@ pub(crate) fn run<T: Element, const C: usize>(
                 }
             }
         }
-        store::<C>(&row_values, out.row(i));
+        store::<C>(&row_values, clamp, out.row(i));
     }
 }
 
 /// Stores a row of finished values, interleaved, by the output's layout:
 /// `u8` as `u8::from_f32` (clamp to 0–255, NaN to 0, round half to even).
+/// Without `clamp` the values must lie within -0.5..255.5 (not NaN): there
+/// adding 1.5 * 2^23 alone rounds them half to even into the low byte,
+/// which is what the clamp would have given.
 #[inline(always)]
-fn store<const C: usize>(values: &[f32], row: RawRow<'_>) {
+fn store<const C: usize>(values: &[f32], clamp: bool, row: RawRow<'_>) {
     match row {
-        RawRow::U8(out) => {
+        RawRow::U8(out) if clamp => {
             for (o, &v) in out.iter_mut().zip(values) {
                 *o = round_u8(v);
+            }
+        }
+        RawRow::U8(out) => {
+            for (o, &v) in out.iter_mut().zip(values) {
+                *o = (v + 12_582_912.0).to_bits() as u8;
             }
         }
         RawRow::F32(out) => out.copy_from_slice(&values[..out.len()]),
