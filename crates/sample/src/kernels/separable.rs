@@ -20,7 +20,7 @@
 //! Non-finite positions give the fill, unblended, as in the reference.
 //!
 //! `Job::run` sends a job here on the AVX2 and NEON paths when
-//! [`Columns::plan`] takes the map: output rows at most [`max_row_step`]
+//! [`Columns::plan`] takes the map: output rows at most [`MAX_ROW_STEP`]
 //! source rows apart, or a crop (scale 1 from whole offsets). A crop of a
 //! `u8` source into `u8` rows copies the source's bytes: with `fx = fy = 0`
 //! every blend returns its first tap, a whole number the store gives back
@@ -71,29 +71,29 @@ pub(crate) struct Columns {
 const SPAN_FACTOR: usize = 4;
 
 /// The largest step in `y` from one output row to the next that this route
-/// takes, by channel count (an upscale, or scale 1, vertically; for 4
-/// channels, where the hand-written kernel's blocks are quickest, a 2x
-/// upscale). Measured on AMD Zen 3 (AVX2), 224x224 outputs, paired per call
-/// against the hand-written kernel (time, this route / that kernel), steps
-/// 0.5 / 0.67 / 0.89 / 1: gray 0.63 / 0.76 / 0.93 / 0.99, RGB 0.63 / 0.70 /
-/// 0.82 / 0.88, RGBA 0.86 / 1.00 / 1.14 / 1.19. Crops (a step of 1 from a
-/// whole offset, columns too) copy bytes, and are taken for every channel
-/// count: 0.14 of the kernel's time.
-fn max_row_step(channels: usize) -> f64 {
-    if channels == 4 { 0.5 } else { 1.0 }
-}
+/// takes (an upscale, or scale 1, vertically): beyond it each output row
+/// blends two source rows of its own, which the kernel does faster.
+/// Measured on AMD Zen 3 (AVX2), 224x224 outputs, paired per call against
+/// the hand-written kernel (time, this route / that kernel, as in
+/// `benches/RESULTS.md`), steps 0.5 / 0.67 / 0.89 / 1: `u8` gray 0.63 /
+/// 0.76 / 0.93 / 0.99 and RGB 0.63 / 0.70 / 0.82 / 0.88 before the store
+/// skipped its clamp (which took 3-9 % more off); RGBA 0.77-0.80 at 0.5
+/// before that change (which took 20 % more off), 0.62 / 0.72 at 0.67 /
+/// 0.89 after it; `f32` RGBA 0.64 / 0.76 / 0.93. Crops (a step of 1 from a
+/// whole offset, columns too) copy bytes: 0.14 of the kernel's time.
+const MAX_ROW_STEP: f64 = 1.0;
 
 impl Columns {
     /// The column half of `map` if it is affine, axis-aligned and bilinear,
-    /// steps at most [`max_row_step`] source rows per output row or is a
-    /// crop, and has a span of padded columns this route takes on.
+    /// steps at most [`MAX_ROW_STEP`] source rows per output row, and has a
+    /// span of padded columns this route takes on.
     pub(crate) fn plan<T: Element>(
         source: &Source<'_, T>,
         interpolation: Interpolation,
         map: &Prepared<'_>,
         width: usize,
     ) -> Option<Columns> {
-        let Prepared::Affine([[_, b, _], [d, e, f]]) = *map else {
+        let Prepared::Affine([[_, b, _], [d, e, _]]) = *map else {
             return None;
         };
         if interpolation != Interpolation::Bilinear || b != 0.0 || d != 0.0 || width == 0 {
@@ -102,11 +102,9 @@ impl Columns {
         // Output rows at most one source row apart share blended rows; further
         // apart, each output row blends two rows of its own, and the blocks of
         // the other routes, which blend only what a pixel needs, ran faster.
-        let shares_rows = e.abs() <= max_row_step(source.view.channels());
-        // Rows a whole number of source rows apart from a whole offset: a
-        // crop, if the columns are one too (`copied_from`).
-        let whole_rows = e.abs() == 1.0 && f.fract() == 0.0;
-        if !(shares_rows || whole_rows) {
+        // (A NaN step fails the test.)
+        let shares_rows = e.abs() <= MAX_ROW_STEP;
+        if !shares_rows {
             return None;
         }
         // Row 0's `x`, which every row shares (`kernels::x86::axis`).
@@ -177,10 +175,6 @@ impl Columns {
             && inner.start <= first
             && first + width <= inner.end)
             .then(|| shift + (first - inner.start));
-        let crop = whole_rows && copied_from.is_some();
-        if !(shares_rows || crop) {
-            return None;
-        }
         Some(Columns {
             sources,
             inner,
