@@ -32,7 +32,10 @@
 //! (`benches/RESULTS.md`, 2026-12-06), 224x224 outputs in the kernel's
 //! time: `u8` upscales gray 0.53-0.94, RGB 0.61-0.94, crops 0.12-0.15, `f32`
 //! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90; downscales as in
-//! [`max_row_step`].
+//! [`max_row_step`]. On x86 with AVX2 a gray row's blends go 8 at a time
+//! (`kernels::x86::rows`: each block's taps picked from two vectors by
+//! permutes): gray then ran in 0.77-0.93 of the time; colour keeps the
+//! 4-value loads of `Columns::blend`, which the permutes did not beat.
 
 use super::scalar::{Source, bilinear_tap, finish};
 use super::sink::{RawRow, RawRows, round_u8};
@@ -59,6 +62,12 @@ pub(crate) struct Columns {
     weights: Vec<f32>,
     /// The output columns whose `x` is not finite: the fill.
     fills: Vec<usize>,
+    /// A gray blended row's values in blocks of 8, for the AVX2 blend
+    /// (`None` for colour, or where the CPU lacks AVX2 and FMA): per block,
+    /// where its left taps start in the padded row and each one's offset
+    /// from there, `None` for a block whose taps reach past two vectors.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    blocks: Option<Vec<Option<ValueBlock>>>,
     /// For a map that moves columns by a whole number (a crop: `fx = 0`
     /// everywhere, `x0 = j + shift`) and keeps them inside the source, the
     /// source column of output column 0.
@@ -187,12 +196,17 @@ impl Columns {
             && inner.start <= first
             && first + width <= inner.end)
             .then(|| shift + (first - inner.start));
+        // Gray only: for colour the permutes cost what the 4-value loads
+        // of `blend` do, and ran slower.
+        let gray = source.view.channels() == 1;
+        let blocks = (gray && avx2_fma()).then(|| value_blocks(&lefts, &weights));
         Some(Columns {
             sources,
             inner,
             shift,
             lefts,
             weights,
+            blocks,
             fills,
             copied_from,
         })
@@ -207,8 +221,9 @@ impl Columns {
         y: Option<usize>,
         out: &mut Vec<f32>,
     ) {
-        // The spare value: `blend` reads a column's `C` values 4 at a time.
-        out.resize(self.sources.len() * C + 1, 0.0);
+        // The spare values: `blend` reads a column's `C` values 4 at a
+        // time, and a block's taps 16 at a time from its start.
+        out.resize(self.sources.len() * C + SPARE, 0.0);
         let Some(y) = y else {
             out.fill(source.fill);
             return;
@@ -249,6 +264,19 @@ impl Columns {
         assert!(padded.len() > span * C);
         assert!(out.len() >= width * C + 4);
         let (lefts, weights) = (&self.lefts[..width], &self.weights[..width]);
+        #[cfg(target_arch = "x86_64")]
+        if C == 1
+            && let Some(blocks) = &self.blocks
+        {
+            assert!(padded.len() >= span + SPARE);
+            // SAFETY: `blocks` exist only where the CPU has AVX2 and FMA
+            // (`avx2_fma`), and are `value_blocks` of `lefts` and
+            // `weights`; each left tap's right neighbour is a padded column
+            // (`lefts`), the padded row holds `SPARE` values after the last
+            // column and `out` room for `width` values (asserts).
+            unsafe { super::x86::rows::blend_gray_blocks(blocks, lefts, weights, padded, out) };
+            return;
+        }
         if C == 1 {
             for ((o, &k), &fx) in out[..width].iter_mut().zip(lefts).zip(weights) {
                 // SAFETY: `k + 1` is a padded column (`lefts`) and `padded`
@@ -281,6 +309,71 @@ impl Columns {
                 to.add(j * C).cast::<[f32; 4]>().write_unaligned(v);
             }
         }
+    }
+}
+
+/// Values a padded row holds after its last column: a gray block reads 16
+/// values from its first left tap and from the one after it.
+const SPARE: usize = 16;
+
+/// Eight consecutive values of a blended row: where their left taps start
+/// in the padded row, each value's left tap as an offset from there (at
+/// most 15: two vectors), and each value's `fx`.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct ValueBlock {
+    pub base: u32,
+    pub offsets: [i32; 8],
+    pub fx: [f32; 8],
+}
+
+/// Whether this CPU runs the AVX2 blend (`x86::rows`).
+fn avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The blocks of 8 values of a gray blended row, from its columns' left
+/// taps and weights (a last, partial block left out: `blend_gray_values`
+/// does it value by value).
+fn value_blocks(lefts: &[u32], weights: &[f32]) -> Vec<Option<ValueBlock>> {
+    lefts
+        .chunks_exact(8)
+        .zip(weights.chunks_exact(8))
+        .map(|(lefts, weights)| {
+            let base = *lefts.iter().min()?;
+            let offsets: [i32; 8] = core::array::from_fn(|i| (lefts[i] - base) as i32);
+            (offsets.iter().all(|&o| o < 16)).then(|| ValueBlock {
+                base,
+                offsets,
+                fx: core::array::from_fn(|i| weights[i]),
+            })
+        })
+        .collect()
+}
+
+/// Values `range` of a gray blended row one by one: the blocks
+/// `x86::rows::blend_gray_blocks` has no plan for, and its last partial
+/// block.
+#[cold]
+#[inline(never)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn blend_gray_values(
+    range: core::ops::Range<usize>,
+    lefts: &[u32],
+    weights: &[f32],
+    padded: &[f32],
+    out: &mut [f32],
+) {
+    for v in range {
+        let k = lefts[v] as usize;
+        out[v] = weights[v].mul_add(padded[k + 1] - padded[k], padded[k]);
     }
 }
 

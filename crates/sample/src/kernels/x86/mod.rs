@@ -29,6 +29,7 @@
 //! the colour edge blocks), `axis` (planning for axis-aligned maps, whose
 //! blocks' column halves are the same on every row), with `geometry` and
 //! `lanes` holding what they share; `tests` holds the kernel's proptests.
+//! `rows` is apart from the kernel: the separable route's gray blend.
 //! This file walks a row through them: its filled ends, then the
 //! bilinear chunks or the nearest blocks, then the edge and scalar paths.
 
@@ -41,6 +42,7 @@ mod geometry;
 mod lanes;
 mod nearest;
 mod plan;
+pub(crate) mod rows;
 mod store;
 
 use super::scalar::Source;
