@@ -256,7 +256,7 @@ impl Columns {
     fn blend<const C: usize>(&self, padded: &[f32], out: &mut [f32]) {
         let width = self.lefts.len();
         // Every left tap's right neighbour is a padded column (`lefts`, as
-        // `plan` checked once), and `padded` holds one spare value after the
+        // `plan` checked once), and `padded` holds spare values after the
         // last column: so the reads of columns `k` and `k + 1`, 4 values
         // from each for colour, stay inside it; `out` has room for 4 values
         // from the last pixel's first.
@@ -278,17 +278,7 @@ impl Columns {
             return;
         }
         if C == 1 {
-            for ((o, &k), &fx) in out[..width].iter_mut().zip(lefts).zip(weights) {
-                // SAFETY: `k + 1` is a padded column (`lefts`) and `padded`
-                // holds every padded column (the assert above).
-                let (p0, p1) = unsafe {
-                    (
-                        *padded.get_unchecked(k as usize),
-                        *padded.get_unchecked(k as usize + 1),
-                    )
-                };
-                *o = fx.mul_add(p1 - p0, p0);
-            }
+            blend_gray_values(0..width, lefts, weights, padded, out);
             return;
         }
         // The reads below stay inside `padded` for 3 or 4 channels only.
@@ -299,9 +289,9 @@ impl Columns {
             // SAFETY: column `k / C + 1` is a padded column (`lefts`), so
             // the 4 values from `k + C` end by `span * C + 1` (`C` is 3 or
             // 4), within `padded`; the 4 written from `j * C` end by
-            // `width * C + 4`, within `out` (the asserts above). Reads and writes are
-            // unaligned; a spare fourth value written for `C = 3` is the next
-            // pixel's first, written again after it.
+            // `width * C + 4`, within `out` (the asserts above). Reads and
+            // writes are unaligned; a spare fourth value written for `C = 3`
+            // is the next pixel's first, written again after it.
             unsafe {
                 let p0 = from.add(k).cast::<[f32; 4]>().read_unaligned();
                 let p1 = from.add(k + C).cast::<[f32; 4]>().read_unaligned();
@@ -358,12 +348,10 @@ fn value_blocks(lefts: &[u32], weights: &[f32]) -> Vec<Option<ValueBlock>> {
         .collect()
 }
 
-/// Values `range` of a gray blended row one by one: the blocks
-/// `x86::rows::blend_gray_blocks` has no plan for, and its last partial
-/// block.
-#[cold]
-#[inline(never)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+/// Values `range` of a gray blended row one by one: the whole row where
+/// there is no AVX2 blend, else the blocks `x86::rows::blend_gray_blocks`
+/// has no plan for and its last partial block.
+#[inline]
 pub(crate) fn blend_gray_values(
     range: core::ops::Range<usize>,
     lefts: &[u32],
