@@ -5,9 +5,9 @@
 //!   and, in tests, other widths), equal to the reference bit for bit.
 //! - `x86`: the hand-written AVX2 / AVX-512 kernel for `u8` and `f32`
 //!   sources, equal to the reference bit for bit.
-//! - `separable`: axis-aligned bilinear upscales, crops and mild downscales
-//!   on the AVX2 and NEON paths, each source row blended once for the
-//!   output rows that read it; the reference's operations, so the same bits.
+//! - `separable`: axis-aligned bilinear upscales and crops on the AVX2 and
+//!   NEON paths, each source row blended once for the output rows that
+//!   read it; the reference's operations, so the same bits.
 //! - `sink`, `typed`: the output rows and the `u8`/`f32` recognition they
 //!   all share. Nothing in `scalar`, `generic`, `sink` or `typed` imports
 //!   from `x86`, and `scalar` imports from neither SIMD module.
@@ -125,9 +125,9 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
     }
 
     fn run_with<const C: usize>(mut self, path: Path) {
-        // Axis-aligned bilinear upscales, crops and mild downscales on the
-        // AVX2 and NEON paths go separably (`separable`); AVX-512,
-        // unmeasured there, keeps its hand-written kernel.
+        // Axis-aligned bilinear upscales and crops on the AVX2 and NEON
+        // paths go separably (`separable`); AVX-512, unmeasured there,
+        // keeps its hand-written kernel.
         if let Path::Isa(isa) = path
             && isa != Isa::Scalar
             && !isa.is_avx512()

@@ -20,19 +20,18 @@
 //! Non-finite positions give the fill, unblended, as in the reference.
 //!
 //! `Job::run` sends a job here on the AVX2 and NEON paths when
-//! [`Columns::plan`] takes the map: output rows at most [`max_row_step`]
-//! source rows apart (every upscale, and the milder downscales), which
-//! includes crops (scale 1). A crop of a `u8` source into `u8` rows copies
+//! [`Columns::plan`] takes the map: output rows at most [`MAX_ROW_STEP`]
+//! source rows apart (every upscale), which includes crops (scale 1). A crop of a `u8` source into `u8` rows copies
 //! the source's bytes: with `fx = fy = 0` every blend returns its first
 //! tap, a whole number the store gives back unchanged. An `f32` crop blends
 //! like any other map, since there the blend is not always its first tap
-//! (`0 * inf` is NaN, and `-0 + 0` is `+0`). Steeper downscales, where each
-//! output row blends two source rows of its own, stay with the hand-written
+//! (`0 * inf` is NaN, and `-0 + 0` is `+0`). Downscales, where each
+//! output row blends source rows of its own, stay with the hand-written
 //! kernel, as does AVX-512 (not measured against it). Measured on AMD Zen 3
 //! (`benches/RESULTS.md`, 2026-12-06), 224x224 outputs in the kernel's
 //! time: `u8` upscales gray 0.53-0.94, RGB 0.61-0.94, crops 0.12-0.15, `f32`
-//! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90; downscales as in
-//! [`max_row_step`]. On x86 with AVX2 a gray row's blends go 8 at a time
+//! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90 (downscales: see
+//! [`MAX_ROW_STEP`]). On x86 with AVX2 a gray row's blends go 8 at a time
 //! (`kernels::x86::rows`: each block's taps picked from two vectors by
 //! permutes): gray then ran in 0.77-0.93 of the time; colour keeps the
 //! 4-value loads of `Columns::blend`, which the permutes did not beat.
@@ -81,32 +80,22 @@ pub(crate) struct Columns {
 const SPAN_FACTOR: usize = 4;
 
 /// The largest step in `y` from one output row to the next that this route
-/// takes, by element type and channel count. Up to a step of 1 output rows
-/// share blended rows; beyond it each output row blends a new source row or
-/// two of its own, yet for gray, whose hand-written kernel costs the most
-/// per value, and `u8` colour at mild downscales, that still beats the
-/// kernel. Measured on AMD Zen 3 (AVX2), 224x224 outputs, paired per call
-/// against the kernel (time, this route / the kernel; `benches/RESULTS.md`,
-/// 2026-12-06): the route wins everywhere at steps up to 1 (gray 0.40-0.97,
-/// RGB 0.56-0.95, RGBA 0.62-0.94); above it, `u8` gray 0.56-0.60 /
-/// 0.70-0.74 / 0.86-0.88 / 0.97-0.98 at 1.16 / 1.43 / 2.68 / 3, RGB 0.74 /
-/// 0.80-0.82 / 0.90-0.95 / 1.0 at 1.16 / 1.34 / 1.61 / 1.79, RGBA 0.85 /
-/// 0.94-0.96 / 0.99 at 1.16 / 1.34 / 1.43; `f32` gray 0.68-0.71 / 0.79 /
-/// 0.84-0.88 / 1.0 at 1.16 / 1.34 / 1.5 / 1.79, RGB 0.90-0.96 / 1.0-1.1
-/// and RGBA 1.05-1.16 at 1.16 / 1.34. Crops (a step of 1 from a whole
-/// offset, columns too) copy bytes: 0.14 of the kernel's time.
-fn max_row_step(bytes: bool, channels: usize) -> f64 {
-    match (bytes, channels) {
-        (true, 1) => 2.5,
-        (true, 3) | (false, 1) => 1.5,
-        (true, _) => 1.25,
-        (false, _) => 1.0,
-    }
-}
+/// takes (an upscale, or scale 1, vertically). Measured on AMD Zen 3 (AVX2),
+/// 224x224 outputs, paired per call against the hand-written kernel (time,
+/// this route / the kernel; `benches/RESULTS.md`, 2026-12-06), the route
+/// wins at every step up to 1 (gray 0.40-0.97, RGB 0.56-0.95, RGBA
+/// 0.62-0.94). It also won at mild downscales (`u8` gray to a step of
+/// 2.7, 0.56-0.88; `u8` RGB to 1.6, 0.74-0.95; `u8` RGBA 0.85 at 1.16;
+/// `f32` gray to 1.5, 0.68-0.88), but it allocates its buffers per call,
+/// and in the loader, whose scaled decodes make those steps common, that
+/// put allocations into every image's steady state (`load`'s allocation
+/// test). So it waits for buffers reused across calls. Crops (a step of 1
+/// from a whole offset, columns too) copy bytes: 0.14 of the kernel's time.
+const MAX_ROW_STEP: f64 = 1.0;
 
 impl Columns {
     /// The column half of `map` if it is affine, axis-aligned and bilinear,
-    /// steps at most [`max_row_step`] source rows per output row, and has a
+    /// steps at most [`MAX_ROW_STEP`] source rows per output row, and has a
     /// span of padded columns this route takes on.
     pub(crate) fn plan<T: Element>(
         source: &Source<'_, T>,
@@ -121,10 +110,9 @@ impl Columns {
             return None;
         }
         // Steeper steps leave each output row blending source rows of its
-        // own, where the blocks of the other routes, which blend only what
-        // a pixel needs, ran faster. (A NaN step fails the test.)
-        let bytes = matches!(Texels::of(source.view.data()), Some(Texels::U8(_)));
-        let within = e.abs() <= max_row_step(bytes, source.view.channels());
+        // own (`MAX_ROW_STEP` says why they stay on the kernel for now). A
+        // NaN step fails the test.
+        let within = e.abs() <= MAX_ROW_STEP;
         if !within {
             return None;
         }
