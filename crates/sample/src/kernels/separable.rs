@@ -37,7 +37,7 @@
 //! 4-value loads of `Columns::blend`, which the permutes did not beat.
 
 use super::scalar::{Source, bilinear_tap, finish};
-use super::sink::{RawRow, RawRows, round_u8};
+use super::sink::{RawRow, RawRows, round_u8, round_u8_in_range};
 use super::typed::Texels;
 use crate::coords::Prepared;
 use crate::options::{ChannelAffine, Interpolation};
@@ -187,7 +187,7 @@ impl Columns {
         // Gray only: for colour the permutes cost what the 4-value loads
         // of `blend` do, and ran slower.
         let gray = source.view.channels() == 1;
-        let blocks = (gray && avx2_fma()).then(|| value_blocks(&lefts, &weights));
+        let blocks = (gray && avx2_fma()).then(|| value_blocks(&lefts));
         Some(Columns {
             sources,
             inner,
@@ -258,8 +258,7 @@ impl Columns {
         {
             assert!(padded.len() >= span + SPARE);
             // SAFETY: `blocks` exist only where the CPU has AVX2 and FMA
-            // (`avx2_fma`), and are `value_blocks` of `lefts` and
-            // `weights`; each left tap's right neighbour is a padded column
+            // (`avx2_fma`), and are `value_blocks` of `lefts`; each left tap's right neighbour is a padded column
             // (`lefts`), the padded row holds `SPARE` values after the last
             // column and `out` room for `width` values (asserts).
             unsafe { super::x86::rows::blend_gray_blocks(blocks, lefts, weights, padded, out) };
@@ -295,14 +294,13 @@ impl Columns {
 const SPARE: usize = 16;
 
 /// Eight consecutive values of a blended row: where their left taps start
-/// in the padded row, each value's left tap as an offset from there (at
-/// most 15: two vectors), and each value's `fx`.
+/// in the padded row, and each value's left tap as an offset from there (at
+/// most 15: two vectors).
 #[derive(Clone, Copy)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) struct ValueBlock {
     pub base: u32,
     pub offsets: [i32; 8],
-    pub fx: [f32; 8],
 }
 
 /// Whether this CPU runs the AVX2 blend (`x86::rows`).
@@ -318,20 +316,15 @@ fn avx2_fma() -> bool {
 }
 
 /// The blocks of 8 values of a gray blended row, from its columns' left
-/// taps and weights (a last, partial block left out: `blend_gray_values`
-/// does it value by value).
-fn value_blocks(lefts: &[u32], weights: &[f32]) -> Vec<Option<ValueBlock>> {
+/// taps (a last, partial block left out: `blend_gray_values` does it value
+/// by value).
+fn value_blocks(lefts: &[u32]) -> Vec<Option<ValueBlock>> {
     lefts
         .chunks_exact(8)
-        .zip(weights.chunks_exact(8))
-        .map(|(lefts, weights)| {
+        .map(|lefts| {
             let base = *lefts.iter().min()?;
             let offsets: [i32; 8] = core::array::from_fn(|i| (lefts[i] - base) as i32);
-            (offsets.iter().all(|&o| o < 16)).then(|| ValueBlock {
-                base,
-                offsets,
-                fx: core::array::from_fn(|i| weights[i]),
-            })
+            (offsets.iter().all(|&o| o < 16)).then_some(ValueBlock { base, offsets })
         })
         .collect()
 }
@@ -470,9 +463,8 @@ pub(crate) fn run<T: Element, const C: usize>(
 
 /// Stores a row of finished values, interleaved, by the output's layout:
 /// `u8` as `u8::from_f32` (clamp to 0–255, NaN to 0, round half to even).
-/// Without `clamp` the values must lie within -0.5..255.5 (not NaN): there
-/// adding 1.5 * 2^23 alone rounds them half to even into the low byte,
-/// which is what the clamp would have given.
+/// Without `clamp` the values must lie in `-0.5..255.5` (not NaN), where
+/// [`round_u8_in_range`] gives what the clamp would have.
 #[inline(always)]
 fn store<const C: usize>(values: &[f32], clamp: bool, row: RawRow<'_>) {
     match row {
@@ -483,7 +475,7 @@ fn store<const C: usize>(values: &[f32], clamp: bool, row: RawRow<'_>) {
         }
         RawRow::U8(out) => {
             for (o, &v) in out.iter_mut().zip(values) {
-                *o = (v + 12_582_912.0).to_bits() as u8;
+                *o = round_u8_in_range(v);
             }
         }
         RawRow::F32(out) => out.copy_from_slice(&values[..out.len()]),

@@ -100,11 +100,20 @@ impl<T: Element> BlockSink for InterleavedRow<'_, T> {
 }
 
 /// `u8::from_f32` in a form that vectorises: clamp to 0–255 (NaN to 0),
-/// then adding 1.5 * 2^23 rounds half to even into the low byte.
+/// then [`round_u8_in_range`].
 #[inline(always)]
 pub(crate) fn round_u8(v: f32) -> u8 {
     let clamped = if v >= 0.0 { v.min(255.0) } else { 0.0 };
-    ((clamped + 12_582_912.0).to_bits() & 0xff) as u8
+    round_u8_in_range(clamped)
+}
+
+/// `u8::from_f32` of a value in `-0.5..255.5` (255.5 itself would give
+/// 256's low byte, 0), where no clamp is needed: adding 1.5 * 2^23 leaves
+/// a unit in the last place of 1, so the sum's low byte is the value
+/// rounded half to even.
+#[inline(always)]
+pub(crate) fn round_u8_in_range(v: f32) -> u8 {
+    (v + 12_582_912.0).to_bits() as u8
 }
 
 /// Rounds a block to `u8` (as `u8::from_f32`) and interleaves it: channels

@@ -15,8 +15,8 @@ use core::arch::x86_64::*;
 ///
 /// The CPU has AVX2 and FMA; every left tap `lefts[j]` has its right
 /// neighbour inside the padded row, which holds `separable::SPARE` (16)
-/// values after its last column; `out` holds at least `lefts.len()`
-/// values; `blocks` is `separable::value_blocks` of `lefts` and `weights`.
+/// values after its last column; `weights` and `out` hold at least
+/// `lefts.len()` values; `blocks` is `separable::value_blocks` of `lefts`.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn blend_gray_blocks(
     blocks: &[Option<ValueBlock>],
@@ -36,8 +36,9 @@ pub(crate) unsafe fn blend_gray_blocks(
         // SAFETY: `base` is a left tap, at most the padded row's second to
         // last column, so the reads of 16 values from `base` and from
         // `base + 1` end within the 16 spare values after the last column,
-        // inside `padded`; `offsets` and `fx` are arrays of 8; the 8 values
-        // written from `8 * b` lie inside `out` (whole blocks of `lefts`
+        // inside `padded`; `offsets` is an array of 8; the 8 weights read
+        // from `8 * b` lie inside `weights`, as long as `lefts`, and the 8
+        // values written from there inside `out` (whole blocks of `lefts`
         // only).
         unsafe {
             let offsets = _mm256_loadu_si256(block.offsets.as_ptr().cast());
@@ -51,7 +52,7 @@ pub(crate) unsafe fn blend_gray_blocks(
             };
             let p0 = pick(from.add(base));
             let p1 = pick(from.add(base + 1));
-            let fx = _mm256_loadu_ps(block.fx.as_ptr());
+            let fx = _mm256_loadu_ps(weights.as_ptr().add(8 * b));
             let v = _mm256_fmadd_ps(fx, _mm256_sub_ps(p1, p0), p0);
             _mm256_storeu_ps(out.as_mut_ptr().add(8 * b), v);
         }
