@@ -311,4 +311,66 @@ mod tests {
         check::<u8>()?;
         check::<f32>()
     }
+
+    /// `map` sampled from `src` into a `width x height` image on `path`.
+    fn sampled(
+        path: Path,
+        src: &Image<u8>,
+        map: [[f64; 3]; 2],
+        width: usize,
+        height: usize,
+    ) -> Result<Image<u8>, Box<dyn std::error::Error>> {
+        let mut dst = Image::<u8>::new(width, height, src.channels())?;
+        Job {
+            source: Source::new(src.view(), Padding::Constant(7.0)),
+            interpolation: Interpolation::Bilinear,
+            values: None,
+            map: Prepared::Affine(map),
+            width,
+            height,
+            rows: InterleavedRows(dst.view_mut()),
+        }
+        .run(path);
+        Ok(dst)
+    }
+
+    /// The separable route keeps its vectors from one call to the next on a
+    /// thread (`separable::Buffers`): nothing of a call may reach the next.
+    /// A map with no finite column (every pixel the fill: reachable only
+    /// from inside the crate, since public maps have finite coefficients)
+    /// leaves the longest list of fills, a wide upscale the longest rows;
+    /// the narrower calls after them must read none of it.
+    #[test]
+    fn the_separable_route_carries_nothing_from_one_call_to_the_next()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let maps = [
+            ([[f64::INFINITY, 0.0, 0.0], [0.0, 0.5, 0.25]], 40, 3),
+            ([[0.25, 0.0, -1.3], [0.0, 0.75, 0.4]], 37, 5),
+            ([[0.5, 0.0, 0.1], [0.0, 1.5, -0.3]], 9, 4),
+            ([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]], 5, 3),
+            ([[-1.0, 0.0, 11.0], [0.0, 1.0, 0.0]], 11, 2),
+        ];
+        for channels in [1, 3, 4] {
+            let mut src = Image::<u8>::new(12, 9, channels)?;
+            for (i, v) in src.as_mut_slice().iter_mut().enumerate() {
+                *v = (i * 37 % 251) as u8;
+            }
+            for isa in Isa::available()
+                .into_iter()
+                .filter(|&isa| isa != Isa::Scalar)
+            {
+                // Twice over, so the first maps also follow the last.
+                for &(map, width, height) in maps.iter().chain(&maps) {
+                    let want = sampled(Path::Isa(Isa::Scalar), &src, map, width, height)?;
+                    let got = sampled(Path::Isa(isa), &src, map, width, height)?;
+                    assert_eq!(
+                        got.as_slice(),
+                        want.as_slice(),
+                        "{isa}, {channels} channels, {map:?}"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
 }

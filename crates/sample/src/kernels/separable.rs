@@ -20,18 +20,25 @@
 //! Non-finite positions give the fill, unblended, as in the reference.
 //!
 //! `Job::run` sends a job here on the AVX2 and NEON paths when
-//! [`Columns::plan`] takes the map: output rows at most [`MAX_ROW_STEP`]
-//! source rows apart (every upscale), which includes crops (scale 1). A crop of a `u8` source into `u8` rows copies
+//! [`Columns::plan`] takes the map: output rows at most [`max_row_step`]
+//! source rows apart (every upscale, and the milder downscales), which
+//! includes crops (scale 1). A crop of a `u8` source into `u8` rows copies
 //! the source's bytes: with `fx = fy = 0` every blend returns its first
 //! tap, a whole number the store gives back unchanged. An `f32` crop blends
 //! like any other map, since there the blend is not always its first tap
-//! (`0 * inf` is NaN, and `-0 + 0` is `+0`). Downscales, where each
-//! output row blends source rows of its own, stay with the hand-written
+//! (`0 * inf` is NaN, and `-0 + 0` is `+0`). Steeper downscales, where each
+//! output row blends two source rows of its own, stay with the hand-written
 //! kernel, as does AVX-512 (not measured against it). Measured on AMD Zen 3
 //! (`benches/RESULTS.md`, 2026-12-06), 224x224 outputs in the kernel's
 //! time: `u8` upscales gray 0.53-0.94, RGB 0.61-0.94, crops 0.12-0.15, `f32`
-//! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90 (downscales: see
-//! [`MAX_ROW_STEP`]). On x86 with AVX2 a gray row's blends go 8 at a time
+//! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90; downscales as in
+//! [`max_row_step`].
+//!
+//! The plan's vectors and the rows a run blends into are a thread's own,
+//! kept from one call to the next ([`Buffers`]): once a thread has sampled
+//! its largest image, a call allocates nothing. The loader counts on that
+//! (its steady state allocates nothing per image), and its scaled decodes
+//! make these mild downscales common. On x86 with AVX2 a gray row's blends go 8 at a time
 //! (`kernels::x86::rows`: each block's taps picked from two vectors by
 //! permutes): gray then ran in 0.77-0.93 of the time; colour keeps the
 //! 4-value loads of `Columns::blend`, which the permutes did not beat.
@@ -42,6 +49,7 @@ use super::typed::Texels;
 use crate::coords::Prepared;
 use crate::options::{ChannelAffine, Interpolation};
 use geom::Element;
+use std::cell::Cell;
 
 /// A map's column half: the padded columns the taps reach and, per output
 /// column, where its left tap sits in them and its weight.
@@ -62,11 +70,11 @@ pub(crate) struct Columns {
     /// The output columns whose `x` is not finite: the fill.
     fills: Vec<usize>,
     /// A gray blended row's values in blocks of 8, for the AVX2 blend
-    /// (`None` for colour, or where the CPU lacks AVX2 and FMA): per block,
+    /// (empty for colour, or where the CPU lacks AVX2 and FMA): per block,
     /// where its left taps start in the padded row and each one's offset
     /// from there, `None` for a block whose taps reach past two vectors.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    blocks: Option<Vec<Option<ValueBlock>>>,
+    blocks: Vec<Option<ValueBlock>>,
     /// For a map that moves columns by a whole number (a crop: `fx = 0`
     /// everywhere, `x0 = j + shift`) and keeps them inside the source, the
     /// source column of output column 0.
@@ -80,22 +88,32 @@ pub(crate) struct Columns {
 const SPAN_FACTOR: usize = 4;
 
 /// The largest step in `y` from one output row to the next that this route
-/// takes (an upscale, or scale 1, vertically). Measured on AMD Zen 3 (AVX2),
-/// 224x224 outputs, paired per call against the hand-written kernel (time,
-/// this route / the kernel; `benches/RESULTS.md`, 2026-12-06), the route
-/// wins at every step up to 1 (gray 0.40-0.97, RGB 0.56-0.95, RGBA
-/// 0.62-0.94). It also won at mild downscales (`u8` gray to a step of
-/// 2.7, 0.56-0.88; `u8` RGB to 1.6, 0.74-0.95; `u8` RGBA 0.85 at 1.16;
-/// `f32` gray to 1.5, 0.68-0.88), but it allocates its buffers per call,
-/// and in the loader, whose scaled decodes make those steps common, that
-/// put allocations into every image's steady state (`load`'s allocation
-/// test). So it waits for buffers reused across calls. Crops (a step of 1
-/// from a whole offset, columns too) copy bytes: 0.14 of the kernel's time.
-const MAX_ROW_STEP: f64 = 1.0;
+/// takes, by element type and channel count. Up to a step of 1 output rows
+/// share blended rows; beyond it each output row blends a new source row or
+/// two of its own, yet for gray, whose hand-written kernel costs the most
+/// per value, and `u8` colour at mild downscales, that still beats the
+/// kernel. Measured on AMD Zen 3 (AVX2), 224x224 outputs, paired per call
+/// against the kernel (time, this route / the kernel; `benches/RESULTS.md`,
+/// 2026-12-06): the route wins everywhere at steps up to 1 (gray 0.40-0.97,
+/// RGB 0.56-0.95, RGBA 0.62-0.94); above it, `u8` gray 0.56-0.60 /
+/// 0.70-0.74 / 0.86-0.88 / 0.97-0.98 at 1.16 / 1.43 / 2.68 / 3, RGB 0.74 /
+/// 0.80-0.82 / 0.90-0.95 / 1.0 at 1.16 / 1.34 / 1.61 / 1.79, RGBA 0.85 /
+/// 0.94-0.96 / 0.99 at 1.16 / 1.34 / 1.43; `f32` gray 0.68-0.71 / 0.79 /
+/// 0.84-0.88 / 1.0 at 1.16 / 1.34 / 1.5 / 1.79, RGB 0.90-0.96 / 1.0-1.1
+/// and RGBA 1.05-1.16 at 1.16 / 1.34. Crops (a step of 1 from a whole
+/// offset, columns too) copy bytes: 0.14 of the kernel's time.
+fn max_row_step(bytes: bool, channels: usize) -> f64 {
+    match (bytes, channels) {
+        (true, 1) => 2.5,
+        (true, 3) | (false, 1) => 1.5,
+        (true, _) => 1.25,
+        (false, _) => 1.0,
+    }
+}
 
 impl Columns {
     /// The column half of `map` if it is affine, axis-aligned and bilinear,
-    /// steps at most [`MAX_ROW_STEP`] source rows per output row, and has a
+    /// steps at most [`max_row_step`] source rows per output row, and has a
     /// span of padded columns this route takes on.
     pub(crate) fn plan<T: Element>(
         source: &Source<'_, T>,
@@ -110,23 +128,29 @@ impl Columns {
             return None;
         }
         // Steeper steps leave each output row blending source rows of its
-        // own (`MAX_ROW_STEP` says why they stay on the kernel for now). A
-        // NaN step fails the test.
-        let within = e.abs() <= MAX_ROW_STEP;
+        // own, where the blocks of the other routes, which blend only what
+        // a pixel needs, ran faster. (A NaN step fails the test.)
+        let bytes = matches!(Texels::of(source.view.data()), Some(Texels::U8(_)));
+        let within = e.abs() <= max_row_step(bytes, source.view.channels());
         if !within {
             return None;
         }
-        // Row 0's `x`, which every row shares (`kernels::x86::axis`).
+        // Row 0's `x`, which every row shares (`kernels::x86::axis`), its
+        // taps worked out twice (for the reach, then for `lefts`) rather
+        // than kept in a vector of their own.
         let row = map.row(0);
-        let lefts_and_weights: Vec<Option<(i64, f32)>> = (0..width)
-            .map(|j| {
+        let taps = || {
+            (0..width).map(move |j| {
                 let (x, _) = row.at(j);
                 x.is_finite().then(|| bilinear_tap(x))
             })
-            .collect();
-        let reach = lefts_and_weights.iter().flatten().map(|&(x0, _)| x0);
-        let (start, last) = match (reach.clone().min(), reach.max()) {
-            (Some(lo), Some(hi)) => (lo, hi + 1),
+        };
+        let reach = taps().flatten().fold(None, |reach, (x0, _)| match reach {
+            Some((lo, hi)) => Some((x0.min(lo), x0.max(hi))),
+            None => Some((x0, x0)),
+        });
+        let (start, last) = match reach {
+            Some((lo, hi)) => (lo, hi + 1),
             // No finite column: every pixel is the fill (two padded
             // columns, for the left taps of 0 that `lefts` holds).
             _ => (0, 1),
@@ -135,10 +159,16 @@ impl Columns {
         if span > SPAN_FACTOR * (source.view.width() + width) || u32::try_from(span).is_err() {
             return None;
         }
+        let Buffers {
+            mut sources,
+            mut lefts,
+            mut weights,
+            mut fills,
+            mut blocks,
+        } = BUFFERS.take();
         let w = source.view.width();
-        let sources: Vec<Option<usize>> = (0..span as i64)
-            .map(|k| source.padding.index(start + k, w))
-            .collect();
+        sources.clear();
+        sources.extend((0..span as i64).map(|k| source.padding.index(start + k, w)));
         // The longest stretch of padded columns reading consecutive source
         // columns: all of them but the padding, for a crop inside the source.
         let (mut inner, mut shift) = (0..0, 0);
@@ -157,10 +187,10 @@ impl Columns {
             }
             k = end;
         }
-        let mut fills = Vec::new();
-        let mut lefts = Vec::with_capacity(width);
-        let mut weights = Vec::with_capacity(width);
-        for (j, left) in lefts_and_weights.into_iter().enumerate() {
+        fills.clear();
+        lefts.clear();
+        weights.clear();
+        for (j, left) in taps().enumerate() {
             let (k, fx) = match left {
                 Some((x0, fx)) => ((x0 - start) as u32, fx),
                 None => {
@@ -170,9 +200,6 @@ impl Columns {
             };
             lefts.push(k);
             weights.push(fx);
-        }
-        if lefts.iter().any(|&k| k as usize + 1 >= span) {
-            return None;
         }
         let first = lefts[0] as usize;
         let copied_from = (fills.is_empty()
@@ -186,9 +213,11 @@ impl Columns {
             .then(|| shift + (first - inner.start));
         // Gray only: for colour the permutes cost what the 4-value loads
         // of `blend` do, and ran slower.
-        let gray = source.view.channels() == 1;
-        let blocks = (gray && avx2_fma()).then(|| value_blocks(&lefts));
-        Some(Columns {
+        blocks.clear();
+        if source.view.channels() == 1 && avx2_fma() {
+            blocks.extend(value_blocks(&lefts));
+        }
+        let columns = Columns {
             sources,
             inner,
             shift,
@@ -197,7 +226,10 @@ impl Columns {
             blocks,
             fills,
             copied_from,
-        })
+        };
+        // Dropped on the way out, the plan gives its vectors back.
+        let paired = columns.lefts.iter().all(|&k| (k as usize) + 1 < span);
+        paired.then_some(columns)
     }
 
     /// The padded row of source row `y` (`None`: every column the fill), `C`
@@ -253,15 +285,16 @@ impl Columns {
         assert!(out.len() >= width * C + 4);
         let (lefts, weights) = (&self.lefts[..width], &self.weights[..width]);
         #[cfg(target_arch = "x86_64")]
-        if C == 1
-            && let Some(blocks) = &self.blocks
-        {
+        if C == 1 && !self.blocks.is_empty() {
             assert!(padded.len() >= span + SPARE);
-            // SAFETY: `blocks` exist only where the CPU has AVX2 and FMA
-            // (`avx2_fma`), and are `value_blocks` of `lefts`; each left tap's right neighbour is a padded column
-            // (`lefts`), the padded row holds `SPARE` values after the last
-            // column and `out` room for `width` values (asserts).
-            unsafe { super::x86::rows::blend_gray_blocks(blocks, lefts, weights, padded, out) };
+            // SAFETY: `blocks` are planned only where the CPU has AVX2 and
+            // FMA (`avx2_fma`), and are `value_blocks` of `lefts`; each
+            // left tap's right neighbour is a padded column (`lefts`), the
+            // padded row holds `SPARE` values after the last column and
+            // `out` room for `width` values (asserts).
+            unsafe {
+                super::x86::rows::blend_gray_blocks(&self.blocks, lefts, weights, padded, out)
+            };
             return;
         }
         if C == 1 {
@@ -318,15 +351,55 @@ fn avx2_fma() -> bool {
 /// The blocks of 8 values of a gray blended row, from its columns' left
 /// taps (a last, partial block left out: `blend_gray_values` does it value
 /// by value).
-fn value_blocks(lefts: &[u32]) -> Vec<Option<ValueBlock>> {
-    lefts
-        .chunks_exact(8)
-        .map(|lefts| {
-            let base = *lefts.iter().min()?;
-            let offsets: [i32; 8] = core::array::from_fn(|i| (lefts[i] - base) as i32);
-            (offsets.iter().all(|&o| o < 16)).then_some(ValueBlock { base, offsets })
-        })
-        .collect()
+fn value_blocks(lefts: &[u32]) -> impl Iterator<Item = Option<ValueBlock>> + '_ {
+    lefts.chunks_exact(8).map(|lefts| {
+        let base = *lefts.iter().min()?;
+        let offsets: [i32; 8] = core::array::from_fn(|i| (lefts[i] - base) as i32);
+        (offsets.iter().all(|&o| o < 16)).then_some(ValueBlock { base, offsets })
+    })
+}
+
+/// The vectors of a [`Columns`] plan, and those [`run`] blends rows into:
+/// a thread's own, taken for a call and given back after it, so that they
+/// keep the capacity of the largest call this thread has made (bounded by
+/// `SPAN_FACTOR` and the output width). A nested call, should there ever be
+/// one, finds them taken and starts from empty vectors.
+#[derive(Default)]
+struct Buffers {
+    sources: Vec<Option<usize>>,
+    lefts: Vec<u32>,
+    weights: Vec<f32>,
+    fills: Vec<usize>,
+    blocks: Vec<Option<ValueBlock>>,
+}
+
+/// The rows [`run`] works in: two blended rows, a padded row and a row of
+/// finished values.
+#[derive(Default)]
+struct RowBuffers {
+    blended: [Vec<f32>; 2],
+    padded: Vec<f32>,
+    values: Vec<f32>,
+}
+
+thread_local! {
+    static BUFFERS: Cell<Buffers> = Cell::new(Buffers::default());
+    static ROW_BUFFERS: Cell<RowBuffers> = Cell::new(RowBuffers::default());
+}
+
+impl Drop for Columns {
+    fn drop(&mut self) {
+        let buffers = Buffers {
+            sources: core::mem::take(&mut self.sources),
+            lefts: core::mem::take(&mut self.lefts),
+            weights: core::mem::take(&mut self.weights),
+            fills: core::mem::take(&mut self.fills),
+            blocks: core::mem::take(&mut self.blocks),
+        };
+        // During the thread's teardown the slot may be gone: the vectors
+        // are then simply freed.
+        let _ = BUFFERS.try_with(|b| b.set(buffers));
+    }
 }
 
 /// Values `range` of a gray blended row one by one: the whole row where
@@ -348,12 +421,12 @@ pub(crate) fn blend_gray_values(
 
 /// Blended rows kept between output rows, by the source row they come from
 /// (`Some(None)`: the padded row of fills).
-struct Blended {
+struct Blended<'r> {
     keys: [Option<Option<usize>>; 2],
-    rows: [Vec<f32>; 2],
+    rows: &'r mut [Vec<f32>; 2],
 }
 
-impl Blended {
+impl Blended<'_> {
     /// The slot holding source row `key`'s blended row, if any.
     fn find(&self, key: Option<usize>) -> Option<usize> {
         self.keys.iter().position(|k| *k == Some(key))
@@ -396,12 +469,21 @@ pub(crate) fn run<T: Element, const C: usize>(
 ) {
     let h = source.view.height();
     let len = width * C;
+    let mut buffers = ROW_BUFFERS.take();
+    let RowBuffers {
+        blended: rows,
+        padded,
+        values: row_values,
+    } = &mut buffers;
+    for row in rows.iter_mut() {
+        row.resize(len + 4, 0.0);
+    }
+    row_values.resize(len, 0.0);
+    let row_values = &mut row_values[..len];
     let mut blended = Blended {
         keys: [None, None],
-        rows: [vec![0.0; len + 4], vec![0.0; len + 4]],
+        rows,
     };
-    let mut padded = Vec::new();
-    let mut row_values = vec![0.0f32; len];
     let fill: [f32; C] = core::array::from_fn(|c| finish(values, c, source.fill));
     // Blends of bytes and a fill within 0..=255 stay within it, give or
     // take roundings far below 0.5, so without a value affine the `u8`
@@ -433,8 +515,8 @@ pub(crate) fn run<T: Element, const C: usize>(
         match taps {
             Some((top, bottom, fy)) => {
                 let keep = blended.find(bottom);
-                let t = blended.slot::<T, C>(top, keep, columns, source, &mut padded);
-                let b = blended.slot::<T, C>(bottom, Some(t), columns, source, &mut padded);
+                let t = blended.slot::<T, C>(top, keep, columns, source, padded);
+                let b = blended.slot::<T, C>(bottom, Some(t), columns, source, padded);
                 let (tops, bottoms) = (&blended.rows[t][..len], &blended.rows[b][..len]);
                 for ((o, &t), &b) in row_values.iter_mut().zip(tops).zip(bottoms) {
                     *o = fy.mul_add(b - t, t);
@@ -457,8 +539,9 @@ pub(crate) fn run<T: Element, const C: usize>(
                 }
             }
         }
-        store::<C>(&row_values, clamp, out.row(i));
+        store::<C>(row_values, clamp, out.row(i));
     }
+    let _ = ROW_BUFFERS.try_with(|b| b.set(buffers));
 }
 
 /// Stores a row of finished values, interleaved, by the output's layout:
