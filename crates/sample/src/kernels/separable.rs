@@ -518,6 +518,18 @@ pub(crate) fn run<T: Element, const C: usize>(
                 let t = blended.slot::<T, C>(top, keep, columns, source, padded);
                 let b = blended.slot::<T, C>(bottom, Some(t), columns, source, padded);
                 let (tops, bottoms) = (&blended.rows[t][..len], &blended.rows[b][..len]);
+                // Without a clamp (so without a value affine) and without
+                // fills, a `u8` row is stored as it is blended, with no row
+                // of values between.
+                if !clamp
+                    && columns.fills.is_empty()
+                    && let RawRow::U8(row) = out.row(i)
+                {
+                    for ((o, &t), &b) in row.iter_mut().zip(tops).zip(bottoms) {
+                        *o = round_u8_in_range(fy.mul_add(b - t, t));
+                    }
+                    continue;
+                }
                 for ((o, &t), &b) in row_values.iter_mut().zip(tops).zip(bottoms) {
                     *o = fy.mul_add(b - t, t);
                 }
