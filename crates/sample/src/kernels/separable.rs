@@ -34,6 +34,13 @@
 //! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90; downscales as in
 //! [`max_row_step`].
 //!
+//! An output row is finished as it is blended where nothing stands
+//! between: `u8` rows needing no clamp and `f32` rows without a value
+//! affine are stored straight from the vertical blend, and on AVX2 an RGB
+//! row bound for planes (a tensor) is blended, split into channels and
+//! normalised 8 pixels at a time (`kernels::x86::rows`); the rest go
+//! through a row of finished values.
+//!
 //! The plan's vectors and the rows a run blends into are a thread's own,
 //! kept from one call to the next ([`Buffers`]): once a thread has sampled
 //! its largest image, a call allocates nothing. The loader counts on that
@@ -488,6 +495,8 @@ pub(crate) fn run<T: Element, const C: usize>(
     // Blends of bytes and a fill within 0..=255 stay within it, give or
     // take roundings far below 0.5, so without a value affine the `u8`
     // store may skip its clamp (see `store`).
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = avx2_fma();
     let clamp = !(values.is_none()
         && matches!(Texels::of(source.view.data()), Some(Texels::U8(_)))
         && (0.0..=255.0).contains(&source.fill));
@@ -518,16 +527,38 @@ pub(crate) fn run<T: Element, const C: usize>(
                 let t = blended.slot::<T, C>(top, keep, columns, source, padded);
                 let b = blended.slot::<T, C>(bottom, Some(t), columns, source, padded);
                 let (tops, bottoms) = (&blended.rows[t][..len], &blended.rows[b][..len]);
-                // Without a clamp (so without a value affine) and without
-                // fills, a `u8` row is stored as it is blended, with no row
-                // of values between.
-                if !clamp
-                    && columns.fills.is_empty()
-                    && let RawRow::U8(row) = out.row(i)
-                {
-                    for ((o, &t), &b) in row.iter_mut().zip(tops).zip(bottoms) {
-                        *o = round_u8_in_range(fy.mul_add(b - t, t));
+                // Without fills, and without a value affine (for `u8` rows,
+                // without a clamp, which implies it), an interleaved row is
+                // stored as it is blended, with no row of values between.
+                if columns.fills.is_empty() {
+                    match out.row(i) {
+                        RawRow::U8(row) if !clamp => {
+                            for ((o, &t), &b) in row.iter_mut().zip(tops).zip(bottoms) {
+                                *o = round_u8_in_range(fy.mul_add(b - t, t));
+                            }
+                            continue;
+                        }
+                        RawRow::F32(row) if values.is_none() => {
+                            for ((o, &t), &b) in row.iter_mut().zip(tops).zip(bottoms) {
+                                *o = fy.mul_add(b - t, t);
+                            }
+                            continue;
+                        }
+                        _ => {}
                     }
+                }
+                // An RGB row bound for planes (a tensor) with its value
+                // affine: blended, split into channels and finished 8
+                // pixels at a time.
+                #[cfg(target_arch = "x86_64")]
+                if C == 3
+                    && avx2
+                    && columns.fills.is_empty()
+                    && let Some(a) = values
+                    && let RawRow::Planar(planes) = out.row(i)
+                {
+                    // SAFETY: the CPU has AVX2 and FMA (`avx2_fma`).
+                    unsafe { super::x86::rows::finish_rgb_planes(fy, tops, bottoms, a, planes) };
                     continue;
                 }
                 for ((o, &t), &b) in row_values.iter_mut().zip(tops).zip(bottoms) {

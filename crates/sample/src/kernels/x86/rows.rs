@@ -2,8 +2,11 @@
 //! a gray blended row, 8 values at a time, where the generic code reads
 //! each value's two taps one by one. Colour rows keep the generic blend,
 //! whose 4-value loads cost what the permutes here do (measured slower).
+//! And the end of an RGB row bound for planes (a tensor): the vertical
+//! blend, the split into channels and the value affine, 8 pixels at a time.
 
 use crate::kernels::separable::{ValueBlock, blend_gray_values};
+use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
 
 /// `Columns::blend` of a gray row on AVX2: per block of 8 values, their
@@ -58,4 +61,72 @@ pub(crate) unsafe fn blend_gray_blocks(
         }
     }
     blend_gray_values(8 * blocks.len()..lefts.len(), lefts, weights, padded, out);
+}
+
+/// The end of an RGB output row written to planes (a tensor's CHW layout)
+/// on AVX2: per 8 pixels the reference's vertical blend
+/// `fy*(bottom - top) + top` on 3 vectors of interleaved values, those
+/// split into one vector per channel (two blends and a permute each), then
+/// the value affine `v * scale + offset`, unfused as in the reference; the
+/// last pixels one by one, with the same operations.
+///
+/// # Safety
+///
+/// The CPU has AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn finish_rgb_planes(
+    fy: f32,
+    tops: &[f32],
+    bottoms: &[f32],
+    affine: &ChannelAffine,
+    planes: [&mut [f32]; 4],
+) {
+    let [red, green, blue, _] = planes;
+    let width = red.len();
+    assert!(tops.len() >= 3 * width && bottoms.len() >= 3 * width);
+    assert!(green.len() >= width && blue.len() >= width);
+    let (scale, offset) = (affine.scale, affine.offset);
+    let fyv = _mm256_set1_ps(fy);
+    // Interleaved lanes `v0 = r0 g0 b0 r1 g1 b1 r2 g2`, `v1 = b2 r3 g3 b3
+    // r4 g4 b4 r5`, `v2 = g5 b5 r6 g6 b6 r7 g7 b7`: a channel's 8 values
+    // come from lanes (0 3 6, 1 4 7, 2 5) of (v0, v1, v2) for red, (1 4 7,
+    // 2 5, 0 3 6) for green, (2 5, 0 3 6, 1 4 7) for blue; the permutes put
+    // them in order.
+    let order_red = _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5);
+    let order_green = _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6);
+    let order_blue = _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7);
+    let scales = scale.map(|s| _mm256_set1_ps(s));
+    let offsets = offset.map(|o| _mm256_set1_ps(o));
+    let blocks = width / 8;
+    for p in 0..blocks {
+        // SAFETY: the 24 values from `24 * p` lie inside `tops` and
+        // `bottoms` (at least `3 * width` values, asserted), and the 8
+        // written from `8 * p` inside each plane (`width` values at least).
+        unsafe {
+            let blended = |k: usize| {
+                let t = _mm256_loadu_ps(tops.as_ptr().add(24 * p + 8 * k));
+                let b = _mm256_loadu_ps(bottoms.as_ptr().add(24 * p + 8 * k));
+                _mm256_fmadd_ps(fyv, _mm256_sub_ps(b, t), t)
+            };
+            let (v0, v1, v2) = (blended(0), blended(1), blended(2));
+            let r = _mm256_blend_ps::<0x24>(_mm256_blend_ps::<0x92>(v0, v1), v2);
+            let g = _mm256_blend_ps::<0x49>(_mm256_blend_ps::<0x24>(v0, v1), v2);
+            let b = _mm256_blend_ps::<0x92>(_mm256_blend_ps::<0x49>(v0, v1), v2);
+            let channels = [
+                _mm256_permutevar8x32_ps(r, order_red),
+                _mm256_permutevar8x32_ps(g, order_green),
+                _mm256_permutevar8x32_ps(b, order_blue),
+            ];
+            for (c, plane) in [&mut *red, &mut *green, &mut *blue].into_iter().enumerate() {
+                let v = _mm256_add_ps(_mm256_mul_ps(channels[c], scales[c]), offsets[c]);
+                _mm256_storeu_ps(plane.as_mut_ptr().add(8 * p), v);
+            }
+        }
+    }
+    for j in 8 * blocks..width {
+        for (c, plane) in [&mut *red, &mut *green, &mut *blue].into_iter().enumerate() {
+            let (t, b) = (tops[3 * j + c], bottoms[3 * j + c]);
+            plane[j] = fy.mul_add(b - t, t) * scale[c] + offset[c];
+        }
+    }
 }
