@@ -532,6 +532,12 @@ pub(crate) fn run<T: Element, const C: usize>(
                 // stored as it is blended, with no row of values between.
                 if columns.fills.is_empty() {
                     match out.row(i) {
+                        #[cfg(target_arch = "x86_64")]
+                        RawRow::U8(row) if !clamp && avx2 => {
+                            // SAFETY: the CPU has AVX2 and FMA (`avx2_fma`).
+                            unsafe { super::x86::rows::finish_u8(fy, tops, bottoms, row) };
+                            continue;
+                        }
                         RawRow::U8(row) if !clamp => {
                             for ((o, &t), &b) in row.iter_mut().zip(tops).zip(bottoms) {
                                 *o = round_u8_in_range(fy.mul_add(b - t, t));

@@ -6,6 +6,7 @@
 //! blend, the split into channels and the value affine, 8 pixels at a time.
 
 use crate::kernels::separable::{ValueBlock, blend_gray_values};
+use crate::kernels::sink::round_u8_in_range;
 use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
 
@@ -128,5 +129,50 @@ pub(crate) unsafe fn finish_rgb_planes(
             let (t, b) = (tops[3 * j + c], bottoms[3 * j + c]);
             plane[j] = fy.mul_add(b - t, t) * scale[c] + offset[c];
         }
+    }
+}
+
+/// The end of a `u8` output row that needs no clamp on AVX2: the
+/// reference's vertical blend `fy*(bottom - top) + top`, then
+/// `sink::round_u8_in_range` (add 1.5 * 2^23, keep the low byte), 32
+/// values at a time, packed to bytes by unsigned saturating packs (which
+/// change no value within 0..=255) and one permute; the last values one by
+/// one.
+///
+/// # Safety
+///
+/// The CPU has AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn finish_u8(fy: f32, tops: &[f32], bottoms: &[f32], out: &mut [u8]) {
+    let len = out.len();
+    assert!(tops.len() >= len && bottoms.len() >= len);
+    let fyv = _mm256_set1_ps(fy);
+    let magic = _mm256_set1_ps(12_582_912.0);
+    let low_byte = _mm256_set1_epi32(0xff);
+    // The packs work within 128-bit halves: the words of vectors a, b, c,
+    // d come out as a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7.
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    let blocks = len / 32;
+    for p in 0..blocks {
+        // SAFETY: the 32 values from `32 * p` lie inside `tops`,
+        // `bottoms` (asserted) and `out`.
+        unsafe {
+            let q = [0, 1, 2, 3].map(|k| {
+                let t = _mm256_loadu_ps(tops.as_ptr().add(32 * p + 8 * k));
+                let b = _mm256_loadu_ps(bottoms.as_ptr().add(32 * p + 8 * k));
+                let v = _mm256_fmadd_ps(fyv, _mm256_sub_ps(b, t), t);
+                _mm256_and_si256(_mm256_castps_si256(_mm256_add_ps(v, magic)), low_byte)
+            });
+            let words = _mm256_packus_epi16(
+                _mm256_packus_epi32(q[0], q[1]),
+                _mm256_packus_epi32(q[2], q[3]),
+            );
+            let bytes = _mm256_permutevar8x32_epi32(words, order);
+            _mm256_storeu_si256(out.as_mut_ptr().add(32 * p).cast(), bytes);
+        }
+    }
+    for k in 32 * blocks..len {
+        let (t, b) = (tops[k], bottoms[k]);
+        out[k] = round_u8_in_range(fy.mul_add(b - t, t));
     }
 }
