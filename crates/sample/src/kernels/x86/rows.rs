@@ -2,8 +2,10 @@
 //! a gray blended row, 8 values at a time, where the generic code reads
 //! each value's two taps one by one. Colour rows keep the generic blend,
 //! whose 4-value loads cost what the permutes here do (measured slower).
-//! And the end of an RGB row bound for planes (a tensor): the vertical
-//! blend, the split into channels and the value affine, 8 pixels at a time.
+//! And the ends of output rows: a `u8` row's vertical blend and rounding,
+//! packed 32 values at a time; an RGB row bound for planes (a tensor): the
+//! vertical blend, the split into channels and the value affine, 8 pixels
+//! at a time.
 
 use crate::kernels::separable::{ValueBlock, blend_gray_values};
 use crate::kernels::sink::round_u8_in_range;
