@@ -7,6 +7,7 @@
 //! vertical blend, the split into channels and the value affine, 8 pixels
 //! at a time.
 
+use super::store::round_u8;
 use crate::kernels::separable::{ValueBlock, blend_gray_values};
 use crate::kernels::sink::round_u8_in_range;
 use crate::options::ChannelAffine;
@@ -136,10 +137,10 @@ pub(crate) unsafe fn finish_rgb_planes(
 
 /// The end of a `u8` output row that needs no clamp on AVX2: the
 /// reference's vertical blend `fy*(bottom - top) + top`, then
-/// `sink::round_u8_in_range` (add 1.5 * 2^23, keep the low byte), 32
-/// values at a time, packed to bytes by unsigned saturating packs (which
-/// change no value within 0..=255) and one permute; the last values one by
-/// one.
+/// `x86::store::round_u8` without its clamp (add 1.5 * 2^23, keep the low
+/// byte, as `sink::round_u8_in_range`), 32 values at a time, packed to
+/// bytes by unsigned saturating packs (which change no value within
+/// 0..=255) and one permute; the last values one by one.
 ///
 /// # Safety
 ///
@@ -149,8 +150,6 @@ pub(crate) unsafe fn finish_u8(fy: f32, tops: &[f32], bottoms: &[f32], out: &mut
     let len = out.len();
     assert!(tops.len() >= len && bottoms.len() >= len);
     let fyv = _mm256_set1_ps(fy);
-    let magic = _mm256_set1_ps(12_582_912.0);
-    let low_byte = _mm256_set1_epi32(0xff);
     // The packs work within 128-bit halves: the words of vectors a, b, c,
     // d come out as a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7.
     let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
@@ -162,8 +161,7 @@ pub(crate) unsafe fn finish_u8(fy: f32, tops: &[f32], bottoms: &[f32], out: &mut
             let q = [0, 1, 2, 3].map(|k| {
                 let t = _mm256_loadu_ps(tops.as_ptr().add(32 * p + 8 * k));
                 let b = _mm256_loadu_ps(bottoms.as_ptr().add(32 * p + 8 * k));
-                let v = _mm256_fmadd_ps(fyv, _mm256_sub_ps(b, t), t);
-                _mm256_and_si256(_mm256_castps_si256(_mm256_add_ps(v, magic)), low_byte)
+                round_u8(_mm256_fmadd_ps(fyv, _mm256_sub_ps(b, t), t), false)
             });
             let words = _mm256_packus_epi16(
                 _mm256_packus_epi32(q[0], q[1]),

@@ -144,7 +144,7 @@ pub(super) fn store<const C: usize>(
 /// that blend a padding constant (the edge path) clamp.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn round_u8(v: __m256, clamp: bool) -> __m256i {
+pub(super) fn round_u8(v: __m256, clamp: bool) -> __m256i {
     {
         let clamped = if clamp {
             _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.0))
