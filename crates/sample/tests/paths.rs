@@ -384,11 +384,12 @@ fn fills_seen_finely<T: Element>(
 }
 
 /// Axis-aligned resizes, crops and flips, which the AVX2 and NEON paths
-/// sample separably (`kernels::separable`) up to a step of one source row
-/// between output rows: output rows share the blended rows of the source
-/// rows they read, `u8` crops copy bytes, and the taps reach past every
-/// edge (a scale of `1e300` sends a row's columns so far apart that the
-/// route declines it, as it declines steps above 1, drawn up to 3).
+/// sample separably (`kernels::separable`) up to a step between output
+/// rows that depends on the element type and channel count: output rows
+/// share the blended rows of the source rows they read, `u8` crops copy
+/// bytes, and the taps reach past every edge (a scale of `1e300` sends a
+/// row's columns so far apart that the route declines it; steps up to 3
+/// cross every type's limit).
 fn axis_resizes<T: Element>(
     values: impl Strategy<Value = T> + Clone + 'static,
 ) -> impl Strategy<Value = Case<T>> {

@@ -32,7 +32,10 @@
 //! (`benches/RESULTS.md`, 2026-12-06), 224x224 outputs in the kernel's
 //! time: `u8` upscales gray 0.53-0.94, RGB 0.61-0.94, crops 0.12-0.15, `f32`
 //! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90; downscales as in
-//! [`max_row_step`].
+//! [`max_row_step`]. On x86 with AVX2 a gray row's blends go 8 at a time
+//! (`kernels::x86::rows`: each block's taps picked from two vectors by
+//! permutes): gray then ran in 0.77-0.93 of the time; colour keeps the
+//! 4-value loads of `Columns::blend`, which the permutes did not beat.
 //!
 //! An output row is finished as it is blended where nothing stands
 //! between: `u8` rows needing no clamp and `f32` rows without a value
@@ -45,10 +48,7 @@
 //! kept from one call to the next ([`Buffers`]): once a thread has sampled
 //! its largest image, a call allocates nothing. The loader counts on that
 //! (its steady state allocates nothing per image), and its scaled decodes
-//! make these mild downscales common. On x86 with AVX2 a gray row's blends go 8 at a time
-//! (`kernels::x86::rows`: each block's taps picked from two vectors by
-//! permutes): gray then ran in 0.77-0.93 of the time; colour keeps the
-//! 4-value loads of `Columns::blend`, which the permutes did not beat.
+//! make these mild downscales common.
 
 use super::scalar::{Source, bilinear_tap, finish};
 use super::sink::{RawRow, RawRows, round_u8, round_u8_in_range};
@@ -492,11 +492,11 @@ pub(crate) fn run<T: Element, const C: usize>(
         rows,
     };
     let fill: [f32; C] = core::array::from_fn(|c| finish(values, c, source.fill));
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = avx2_fma();
     // Blends of bytes and a fill within 0..=255 stay within it, give or
     // take roundings far below 0.5, so without a value affine the `u8`
     // store may skip its clamp (see `store`).
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = avx2_fma();
     let clamp = !(values.is_none()
         && matches!(Texels::of(source.view.data()), Some(Texels::U8(_)))
         && (0.0..=255.0).contains(&source.fill));

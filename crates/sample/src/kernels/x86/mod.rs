@@ -29,7 +29,8 @@
 //! the colour edge blocks), `axis` (planning for axis-aligned maps, whose
 //! blocks' column halves are the same on every row), with `geometry` and
 //! `lanes` holding what they share; `tests` holds the kernel's proptests.
-//! `rows` is apart from the kernel: the separable route's gray blend.
+//! `rows` is apart from the kernel: the separable route's gray blend and
+//! the ends of its output rows.
 //! This file walks a row through them: its filled ends, then the
 //! bilinear chunks or the nearest blocks, then the edge and scalar paths.
 
