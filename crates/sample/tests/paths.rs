@@ -389,9 +389,14 @@ fn fills_seen_finely<T: Element>(
 /// share the blended rows of the source rows they read, `u8` crops copy
 /// bytes, and the taps reach past every edge (a scale of `1e300` sends a
 /// row's columns so far apart that the route declines it; steps up to 3
-/// cross every type's limit).
+/// cross every type's limit). Under nearest they take the lookup route
+/// (`kernels::lookup`) instead, where no value affine is asked for: a
+/// table of columns, upscaled rows copied from the row before, and the
+/// fill under `Constant` and `Zeros` (a scale of `1e300` makes `x`
+/// infinite from the second column on).
 fn axis_resizes<T: Element>(
     values: impl Strategy<Value = T> + Clone + 'static,
+    interpolation: Interpolation,
 ) -> impl Strategy<Value = Case<T>> {
     shapes(1..60, 1..30, 1..90, 1..40).prop_flat_map(move |(w, h, c, extra, ow, oh)| {
         let (stride, len) = layout(w, h, c, extra);
@@ -430,7 +435,7 @@ fn axis_resizes<T: Element>(
                 oh,
                 map: Map::Affine(Affine::new(a, b, cx, d, e, cy)),
                 options: WarpOptions {
-                    interpolation: Interpolation::Bilinear,
+                    interpolation,
                     padding,
                     values: values.map(|(scale, offset)| ChannelAffine { scale, offset }),
                 },
@@ -447,8 +452,24 @@ proptest! {
     }
 
     #[test]
-    fn u8_axis_resizes_equal_scalar(case in axis_resizes(any::<u8>())) {
+    fn u8_axis_resizes_equal_scalar(case in axis_resizes(any::<u8>(), Interpolation::Bilinear)) {
         check(&case)?;
+    }
+
+    #[test]
+    fn u8_axis_nearest_equal_scalar(case in axis_resizes(any::<u8>(), Interpolation::Nearest)) {
+        check(&case)?;
+    }
+
+    /// Looked up, `f32` values keep their bits: infinities, NaN and -0.
+    #[test]
+    fn f32_axis_nearest_equal_scalar(case in axis_resizes(prop_oneof![
+        6 => -1e3f32..1e3,
+        1 => Just(-0.0f32),
+        1 => Just(f32::INFINITY),
+        1 => Just(f32::NAN),
+    ], Interpolation::Nearest)) {
+        check_with(&case, true)?;
     }
 
     /// `f32` sources blend on the separable route too (they copy nothing:
@@ -460,7 +481,7 @@ proptest! {
         1 => Just(-0.0f32),
         1 => Just(f32::INFINITY),
         1 => Just(f32::NAN),
-    ])) {
+    ], Interpolation::Bilinear)) {
         check_with(&case, true)?;
     }
 

@@ -8,6 +8,9 @@
 //! - `separable`: axis-aligned bilinear upscales and crops on the AVX2 and
 //!   NEON paths, each source row blended once for the output rows that
 //!   read it; the reference's operations, so the same bits.
+//! - `lookup`: axis-aligned nearest maps of `u8` and `f32` on the AVX2 and
+//!   NEON paths, each output row its source row read through a table of
+//!   columns; the reference's taps, so the same elements.
 //! - `sink`, `typed`: the output rows and the `u8`/`f32` recognition they
 //!   all share. Nothing in `scalar`, `generic`, `sink` or `typed` imports
 //!   from `x86`, and `scalar` imports from neither SIMD module.
@@ -20,6 +23,7 @@
 //! "Dispatch", for how a path is detected, forced and named).
 
 pub(crate) mod generic;
+pub(crate) mod lookup;
 pub(crate) mod scalar;
 pub(crate) mod separable;
 pub(crate) mod sink;
@@ -125,13 +129,31 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
     }
 
     fn run_with<const C: usize>(mut self, path: Path) {
-        // Axis-aligned bilinear upscales and crops on the AVX2 and NEON
-        // paths go separably (`separable`); AVX-512, unmeasured there,
-        // keeps its hand-written kernel.
-        if let Path::Isa(isa) = path
-            && isa != Isa::Scalar
-            && !isa.is_avx512()
-            && isa.is_available()
+        // The routes for axis-aligned maps run on the AVX2 and NEON paths;
+        // AVX-512, unmeasured against them, keeps its hand-written kernel.
+        let axis_routes = match path {
+            Path::Isa(isa) if isa != Isa::Scalar && !isa.is_avx512() && isa.is_available() => {
+                Some(isa)
+            }
+            _ => None,
+        };
+        // Nearest: looked up (`lookup`).
+        if axis_routes.is_some()
+            && let Some(lookup) = lookup::Lookup::plan(
+                &self.source,
+                self.interpolation,
+                self.values.as_ref(),
+                &self.map,
+                self.width,
+            )
+            && let Some(mut out) = self.rows.raw()
+            && lookup::run::<T, C>(&lookup, &self.source, &self.map, self.height, &mut out)
+        {
+            return;
+        }
+        // Bilinear upscales, crops and mild downscales: separably
+        // (`separable`).
+        if let Some(isa) = axis_routes
             && let Some(columns) =
                 separable::Columns::plan(&self.source, self.interpolation, &self.map, self.width)
             && let Some(out) = self.rows.raw()

@@ -29,8 +29,9 @@
 //! the colour edge blocks), `axis` (planning for axis-aligned maps, whose
 //! blocks' column halves are the same on every row), with `geometry` and
 //! `lanes` holding what they share; `tests` holds the kernel's proptests.
-//! `rows` is apart from the kernel: the separable route's gray blend and
-//! the ends of its output rows.
+//! `rows` and `windows` are apart from the kernel: the separable route's
+//! gray blend and the ends of its output rows, and the lookup route's
+//! byte shuffles.
 //! This file walks a row through them: its filled ends, then the
 //! bilinear chunks or the nearest blocks, then the edge and scalar paths.
 
@@ -45,6 +46,7 @@ mod nearest;
 mod plan;
 pub(crate) mod rows;
 mod store;
+pub(crate) mod windows;
 
 use super::scalar::Source;
 use super::sink::{RawRow, RawRows};
