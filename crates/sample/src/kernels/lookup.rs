@@ -160,7 +160,6 @@ impl Lookup {
         let copied_from = (!fills && consecutive).then_some(first);
         let mut wide = false;
         if copied_from.is_none()
-            && !fills
             && matches!(Texels::of(source.view.data()), Some(Texels::U8(_)))
             && avx2()
         {
@@ -188,11 +187,14 @@ fn avx2() -> bool {
     }
 }
 
-/// The [`Window`] of each whole block of `columns` (no [`FILL`] among
-/// them) in `u8` rows of `row_len` bytes: where the block's bytes lie
+/// The [`Window`] of each whole block of `columns` in `u8` rows of
+/// `row_len` bytes: where the bytes of its columns other than [`FILL`] lie
 /// within 64 bytes of the row and its 16-byte store stays within the
 /// output row (an RGB block's store writes the next block's first byte,
-/// which that block then writes). None at all where no block has one.
+/// which that block then writes). A [`FILL`] column's bytes are named by
+/// no lane's control, so the shuffles give it zeros, which
+/// `x86::windows::gather` replaces by the fill. None at all where no block
+/// has one.
 fn plan_windows(
     columns: &[u32],
     channels: usize,
@@ -203,8 +205,9 @@ fn plan_windows(
     let out_len = columns.len() * channels;
     let spans = || {
         columns.chunks_exact(pixels).map(|block| {
-            let lo = block.iter().min().map_or(0, |&k| k as usize);
-            let hi = block.iter().max().map_or(0, |&k| k as usize + channels);
+            let taps = || block.iter().filter(|&&k| k != FILL);
+            let lo = taps().min().map_or(0, |&k| k as usize);
+            let hi = taps().max().map_or(0, |&k| k as usize + channels);
             (lo, hi - lo)
         })
     };
@@ -223,7 +226,7 @@ fn plan_windows(
         let start = lo.min(row_len - span);
         let mut control = [[0x80; 32]; 2];
         let block = &columns[b * pixels..(b + 1) * pixels];
-        for (n, &k) in block.iter().enumerate() {
+        for (n, &k) in block.iter().enumerate().filter(|&(_, &k)| k != FILL) {
             for c in 0..channels {
                 let t = n * channels + c;
                 let at = k as usize + c - start;
@@ -388,25 +391,28 @@ fn gather_u8<const C: usize>(row: &[u8], lookup: &Lookup, fill: u8, out: &mut [u
     #[cfg(target_arch = "x86_64")]
     if !lookup.windows.is_empty() {
         let pixels = window_pixels(C);
-        let columns = &lookup.columns[..];
-        // SAFETY: `windows` is planned only where the CPU has AVX2
-        // (`Lookup::plan`).
+        let (columns, fills) = (&lookup.columns[..], lookup.fills);
         let other = |b: usize, out: &mut [u8]| {
             let taps = b * pixels..(b + 1) * pixels;
             let bytes = taps.start * C..taps.end * C;
-            gather::<u8, C>(row, &columns[taps], false, fill, &mut out[bytes]);
+            gather::<u8, C>(row, &columns[taps], fills, fill, &mut out[bytes]);
         };
         let windows = &lookup.windows[..];
+        let block = pixels * C;
+        use super::x86::windows::gather as shuffled;
         // SAFETY: `windows` is planned only where the CPU has AVX2
         // (`Lookup::plan`).
         unsafe {
-            match lookup.wide {
-                true => super::x86::windows::gather::<64>(row, windows, pixels * C, out, other),
-                false => super::x86::windows::gather::<32>(row, windows, pixels * C, out, other),
+            // Shuffles give a fill column zeros: a fill of 0 needs no more.
+            match (lookup.wide, fills && fill != 0) {
+                (false, false) => shuffled::<32, false>(row, windows, block, fill, out, other),
+                (false, true) => shuffled::<32, true>(row, windows, block, fill, out, other),
+                (true, false) => shuffled::<64, false>(row, windows, block, fill, out, other),
+                (true, true) => shuffled::<64, true>(row, windows, block, fill, out, other),
             }
         }
         let done = lookup.windows.len() * pixels;
-        gather::<u8, C>(row, &columns[done..], false, fill, &mut out[done * C..]);
+        gather::<u8, C>(row, &columns[done..], fills, fill, &mut out[done * C..]);
         return;
     }
     gather::<u8, C>(row, &lookup.columns, lookup.fills, fill, out);
@@ -463,6 +469,7 @@ mod tests {
             // One column, outside under `Constant` and `Zeros`: a fill,
             // although a lone column is trivially "consecutive".
             (1.0, 150.0, 1.0, 0.0, 1, 3),
+            (4.5, -41.0, 1.0, 0.0, 40, 3),
         ];
         let paddings = [
             Padding::Constant(300.0),
@@ -512,8 +519,16 @@ mod tests {
         let fills = Source::new(src.view(), Padding::Zeros);
         let map = Prepared::Affine([[1.7, 0.0, -20.0], [0.0, 1.0, 0.0]]);
         let filled = Lookup::plan(&fills, Interpolation::Nearest, None, &map, 90).ok_or("none")?;
-        assert!(filled.fills && filled.windows.is_empty());
+        assert!(filled.fills);
         if avx2() {
+            // Fill columns join the windows of their blocks...
+            assert!(filled.windows.iter().all(Option::is_some));
+            // ... and make a block's taps close enough for a window where
+            // the others' are not.
+            let map = Prepared::Affine([[4.5, 0.0, -41.0], [0.0, 1.0, 0.0]]);
+            let mixed =
+                Lookup::plan(&fills, Interpolation::Nearest, None, &map, 40).ok_or("none")?;
+            assert!(mixed.windows[0].is_some() && mixed.windows[1].is_none());
             let narrow = plan(1.34, 0.2, 67).ok_or("no table")?;
             assert!(!narrow.wide && narrow.windows.iter().all(Option::is_some));
             // The flipped crop's last block ends on the row's last byte.

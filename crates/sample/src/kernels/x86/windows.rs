@@ -11,16 +11,18 @@ use core::arch::x86_64::*;
 
 /// Block `b` of `out` (`block_len` bytes from `b * block_len`) from its
 /// `SPAN`-byte window of `row` (32 or 64), or by `other(b, out)` where it
-/// has none.
+/// has none. With `FILLS`, the bytes that no lane's control names (a
+/// [`FILL`](crate::kernels::lookup) column's) are `fill`.
 ///
 /// # Safety
 ///
 /// The CPU has AVX2.
 #[target_feature(enable = "avx2")]
-pub(crate) unsafe fn gather<const SPAN: usize>(
+pub(crate) unsafe fn gather<const SPAN: usize, const FILLS: bool>(
     row: &[u8],
     windows: &[Option<Window>],
     block_len: usize,
+    fill: u8,
     out: &mut [u8],
     mut other: impl FnMut(usize, &mut [u8]),
 ) {
@@ -51,10 +53,23 @@ pub(crate) unsafe fn gather<const SPAN: usize>(
             if SPAN == 64 {
                 picked = _mm256_or_si256(picked, pick(1));
             }
-            let joined = _mm_or_si128(
+            let mut joined = _mm_or_si128(
                 _mm256_castsi256_si128(picked),
                 _mm256_extracti128_si256::<1>(picked),
             );
+            if FILLS {
+                // A byte is the fill where every lane's control has its top
+                // bit set.
+                let lanes = |half: usize| {
+                    let c = _mm256_loadu_si256(window.control[half].as_ptr().cast());
+                    _mm_and_si128(_mm256_castsi256_si128(c), _mm256_extracti128_si256::<1>(c))
+                };
+                let mut unnamed = lanes(0);
+                if SPAN == 64 {
+                    unnamed = _mm_and_si128(unnamed, lanes(1));
+                }
+                joined = _mm_blendv_epi8(joined, _mm_set1_epi8(fill as i8), unnamed);
+            }
             _mm_storeu_si128(dst.as_mut_ptr().cast(), joined);
         }
     }
