@@ -60,6 +60,7 @@ pub(crate) struct Lookup {
     /// has one; empty where the rows are not gathered by windows.
     windows: Vec<Option<Window>>,
     /// Whether the windows are 64 bytes (else 32).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     wide: bool,
     /// Where the columns read consecutive pixels of the source row (a
     /// crop), the first one's offset: a row is then a copy.
@@ -75,6 +76,7 @@ pub(crate) struct Lookup {
 /// lane's control has its top bit set, which shuffles in a zero, so the
 /// OR of the lanes' shuffles is the output.
 #[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) struct Window {
     pub(crate) start: u32,
     /// The controls of lanes 0 and 1, then (if the table's windows are
