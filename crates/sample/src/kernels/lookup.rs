@@ -68,10 +68,11 @@ pub(crate) struct Lookup {
 }
 
 /// Where a block of output pixels finds its bytes: the 32 bytes of a
-/// source row from `start` (64 if `wide`), and the byte shuffles that pick
+/// source row from `start` (64 if the table is `wide`), and the shuffles that pick
 /// the block's 16 output bytes from them (all of a table's windows are
-/// 32 bytes, or all 64, so that a row's loop does not ask). The window is read as 16-byte
-/// lanes, and output byte `t` comes from the lane holding its source byte:
+/// 32 bytes, or all 64, so that a row's loop does not ask). The window is
+/// read as 16-byte lanes, and output byte `t` comes from the lane holding
+/// its source byte:
 /// byte `t` of that lane's control names it, and byte `t` of every other
 /// lane's control has its top bit set, which shuffles in a zero, so the
 /// OR of the lanes' shuffles is the output.
@@ -423,36 +424,15 @@ fn gather_u8<const C: usize>(row: &[u8], lookup: &Lookup, fill: u8, out: &mut [u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::sink::InterleavedRows;
-    use crate::kernels::{Job, Path};
+    use crate::kernels::Path;
+    use crate::kernels::tests::sampled;
     use geom::{Image, Isa};
-
-    /// `map` sampled nearest from `src` into a `width x height` image.
-    fn sampled(
-        path: Path,
-        source: Source<'_, u8>,
-        map: [[f64; 3]; 2],
-        width: usize,
-        height: usize,
-    ) -> Result<Image<u8>, Box<dyn std::error::Error>> {
-        let mut dst = Image::<u8>::new(width, height, source.view.channels())?;
-        Job {
-            source,
-            interpolation: Interpolation::Nearest,
-            values: None,
-            map: Prepared::Affine(map),
-            width,
-            height,
-            rows: InterleavedRows(dst.view_mut()),
-        }
-        .run(path);
-        Ok(dst)
-    }
 
     /// Rows read through every kind of table (a crop's copy, 32- and
     /// 64-byte windows, flipped ones, windows ending on the row's last
-    /// byte, no windows, fills, rows outside) give the reference's bytes, one map after
-    /// another on one thread, so that nothing of a table reaches the next.
+    /// byte, no windows, fills, rows outside) give the reference's bytes,
+    /// one map after another on one thread, so that nothing of a table
+    /// reaches the next.
     #[test]
     fn looked_up_rows_equal_the_reference() -> Result<(), Box<dyn std::error::Error>> {
         let maps = [
@@ -493,8 +473,10 @@ mod tests {
                     for &(a, c, e, f, width, height) in &maps {
                         let map = [[a, 0.0, c], [0.0, e, f]];
                         let source = Source::new(src.view(), padding);
-                        let want = sampled(Path::Isa(Isa::Scalar), source, map, width, height)?;
-                        let got = sampled(Path::Isa(isa), source, map, width, height)?;
+                        let run = |path| {
+                            sampled(path, source, Interpolation::Nearest, map, width, height)
+                        };
+                        let (want, got) = (run(Path::Isa(Isa::Scalar))?, run(Path::Isa(isa))?);
                         assert_eq!(
                             got.as_slice(),
                             want.as_slice(),

@@ -334,18 +334,19 @@ mod tests {
         check::<f32>()
     }
 
-    /// `map` sampled from `src` into a `width x height` image on `path`.
-    fn sampled(
+    /// `map` sampled from `source` into a `width x height` image on `path`.
+    pub(super) fn sampled(
         path: Path,
-        src: &Image<u8>,
+        source: Source<'_, u8>,
+        interpolation: Interpolation,
         map: [[f64; 3]; 2],
         width: usize,
         height: usize,
     ) -> Result<Image<u8>, Box<dyn std::error::Error>> {
-        let mut dst = Image::<u8>::new(width, height, src.channels())?;
+        let mut dst = Image::<u8>::new(width, height, source.view.channels())?;
         Job {
-            source: Source::new(src.view(), Padding::Constant(7.0)),
-            interpolation: Interpolation::Bilinear,
+            source,
+            interpolation,
             values: None,
             map: Prepared::Affine(map),
             width,
@@ -383,8 +384,10 @@ mod tests {
             {
                 // Twice over, so the first maps also follow the last.
                 for &(map, width, height) in maps.iter().chain(&maps) {
-                    let want = sampled(Path::Isa(Isa::Scalar), &src, map, width, height)?;
-                    let got = sampled(Path::Isa(isa), &src, map, width, height)?;
+                    let source = Source::new(src.view(), Padding::Constant(7.0));
+                    let run =
+                        |path| sampled(path, source, Interpolation::Bilinear, map, width, height);
+                    let (want, got) = (run(Path::Isa(Isa::Scalar))?, run(Path::Isa(isa))?);
                     assert_eq!(
                         got.as_slice(),
                         want.as_slice(),
