@@ -192,8 +192,9 @@ fn avx2() -> bool {
 
 /// The [`Window`] of each whole block of `columns` in `u8` rows of
 /// `row_len` bytes: where the bytes of its columns other than [`FILL`] lie
-/// within 64 bytes of the row and its 16-byte store stays within the
-/// output row (an RGB block's store writes the next block's first byte,
+/// within one window of the row (32 bytes, or 64 for every block if some
+/// block needs more than 32; the size is returned, `true` for 64) and its
+/// 16-byte store stays within the output row (an RGB block's store writes the next block's first byte,
 /// which that block then writes). A [`FILL`] column's bytes are named by
 /// no lane's control, so the shuffles give it zeros, which
 /// `x86::windows::gather` replaces by the fill. None at all where no block

@@ -26,6 +26,8 @@ pub(crate) unsafe fn gather<const SPAN: usize, const FILLS: bool>(
     out: &mut [u8],
     mut other: impl FnMut(usize, &mut [u8]),
 ) {
+    // The reads below take 32 bytes, and 32 more if `SPAN` is 64.
+    const { assert!(SPAN == 32 || SPAN == 64) };
     for (b, window) in windows.iter().enumerate() {
         let Some(window) = window else {
             other(b, out);
