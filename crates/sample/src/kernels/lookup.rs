@@ -248,13 +248,16 @@ fn plan_windows(
     wide
 }
 
-/// Samples the job into `out`, if `out` is interleaved rows of the
-/// source's sample type; returns whether it did.
+/// Samples a job into `out` if the route takes it ([`Lookup::plan`]) and
+/// `out` is interleaved rows of the source's sample type; returns whether
+/// it did. The output is asked first, so a job this route cannot write
+/// plans no table.
 pub(crate) fn run<T: Element, const C: usize>(
-    lookup: &Lookup,
     source: &Source<'_, T>,
+    interpolation: Interpolation,
+    values: Option<&ChannelAffine>,
     map: &Prepared<'_>,
-    height: usize,
+    (width, height): (usize, usize),
     out: &mut RawRows<'_>,
 ) -> bool {
     let RawRows::Interleaved {
@@ -265,7 +268,8 @@ pub(crate) fn run<T: Element, const C: usize>(
     else {
         return false;
     };
-    let rows_of = Rows {
+    let plan = || Lookup::plan(source, interpolation, values, map, width);
+    let rows_of = |lookup: &Lookup| Rows {
         padding: source.padding,
         source_height: source.view.height(),
         copied_from: lookup.copied_from,
@@ -276,26 +280,34 @@ pub(crate) fn run<T: Element, const C: usize>(
     };
     match (Texels::of(source.view.data()), rows) {
         (Some(Texels::U8(_)), TexelsMut::U8(data)) => {
+            let Some(lookup) = plan() else {
+                return false;
+            };
             let fill = u8::from_f32(source.fill);
-            rows_of.run::<u8, C>(
+            rows_of(&lookup).run::<u8, C>(
                 |y| match Texels::of(source.view.row(y)) {
                     Some(Texels::U8(row)) => row,
                     _ => &[],
                 },
-                |row, out| gather_u8::<C>(row, lookup, fill, out),
+                |row, out| gather_u8::<C>(row, &lookup, fill, out),
                 fill,
                 data,
             )
         }
-        (Some(Texels::F32(_)), TexelsMut::F32(data)) => rows_of.run::<f32, C>(
-            |y| match Texels::of(source.view.row(y)) {
-                Some(Texels::F32(row)) => row,
-                _ => &[],
-            },
-            |row, out| gather::<f32, C>(row, &lookup.columns, lookup.fills, source.fill, out),
-            source.fill,
-            data,
-        ),
+        (Some(Texels::F32(_)), TexelsMut::F32(data)) => {
+            let Some(lookup) = plan() else {
+                return false;
+            };
+            rows_of(&lookup).run::<f32, C>(
+                |y| match Texels::of(source.view.row(y)) {
+                    Some(Texels::F32(row)) => row,
+                    _ => &[],
+                },
+                |row, out| gather::<f32, C>(row, &lookup.columns, lookup.fills, source.fill, out),
+                source.fill,
+                data,
+            )
+        }
         _ => return false,
     }
     true

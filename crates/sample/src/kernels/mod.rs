@@ -139,15 +139,15 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
         };
         // Nearest: looked up (`lookup`).
         if axis_routes.is_some()
-            && let Some(lookup) = lookup::Lookup::plan(
+            && let Some(mut out) = self.rows.raw()
+            && lookup::run::<T, C>(
                 &self.source,
                 self.interpolation,
                 self.values.as_ref(),
                 &self.map,
-                self.width,
+                (self.width, self.height),
+                &mut out,
             )
-            && let Some(mut out) = self.rows.raw()
-            && lookup::run::<T, C>(&lookup, &self.source, &self.map, self.height, &mut out)
         {
             return;
         }
