@@ -139,6 +139,7 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
         };
         // Nearest: looked up (`lookup`).
         if axis_routes.is_some()
+            && self.interpolation == Interpolation::Nearest
             && let Some(mut out) = self.rows.raw()
             && lookup::run::<T, C>(
                 &self.source,
