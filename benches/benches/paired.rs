@@ -235,6 +235,32 @@ fn main() {
             }),
         });
     }
+    {
+        // The same call of `libblur`, with ours convolving `libblur`'s own
+        // line (a Bresenham line of 15 taps of 1/15) instead of our
+        // area-sampled one (25 taps here): the same work on both sides.
+        let mut out = vec![0u8; W * H * 3];
+        let src = &src;
+        let line = libblur::generate_motion_kernel(15, 30.0);
+        let kernel = match filter::Kernel2d::from_dense(15, 15, &line) {
+            Ok(kernel) => kernel,
+            Err(e) => {
+                eprintln!("paired: libblur's motion kernel: {e}");
+                std::process::exit(1);
+            }
+        };
+        cases.push(Case {
+            group: "motion_rgb_u8",
+            peer: "libblur",
+            param: "L=15,angle=30,libblur_line".to_string(),
+            ours: ours(src, move |s, d| {
+                filter::convolve_2d_into_with_isa(isa, s, d, &kernel, PADDING)
+            }),
+            theirs: Box::new(move || {
+                peers::motion_u8(black_box(src.as_slice()), &mut out, SIZE, 15, 30.0)
+            }),
+        });
+    }
 
     let budget = Duration::from_millis(if options.quick { 1000 } else { 4000 });
     println!("paired, ours / peer per iteration ({isa}), below 1: ours faster");
