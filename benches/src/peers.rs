@@ -26,8 +26,9 @@ fn done(result: Result<(), libblur::BlurError>) {
 }
 
 /// `libblur::gaussian_blur` of an RGB `u8` image of `width x height` in
-/// `mode` (`Exact` accumulates in `f32`; `FixedPoint` is its approximate
-/// default).
+/// `mode` (`Exact` accumulates in `f32`, but stores the horizontal pass as
+/// `u8`; `FixedPoint` is its approximate default). `examples/rounding.rs`
+/// measures the exact mode's accuracy.
 pub fn gaussian_u8(
     src: &[u8],
     out: &mut [u8],
@@ -75,7 +76,9 @@ pub fn box_u8(src: &[u8], out: &mut [u8], (width, height): (u32, u32), k: u32) {
     ));
 }
 
-/// `libblur::motion_blur` of `length` taps at `angle` degrees, RGB `u8`.
+/// `libblur::motion_blur` of `length` taps at `angle` degrees, RGB `u8`:
+/// a Bresenham line of equal weights, convolved by `filter_2d` (in `i16`
+/// fixed point on AVX2).
 pub fn motion_u8(
     src: &[u8],
     out: &mut [u8],
