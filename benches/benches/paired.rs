@@ -272,7 +272,7 @@ fn main() {
         }
         let row = case.measure(budget);
         println!(
-            "{id:<45} {:.3} [{:.3} .. {:.3}]  ours {:.2} ns/px, peer {:.2} ns/px, {} iterations",
+            "{id:<50} {:.3} [{:.3} .. {:.3}]  ours {:.2} ns/px, peer {:.2} ns/px, {} iterations",
             row.ratio, row.q1, row.q3, row.ours_ns_per_px, row.peer_ns_per_px, row.iterations
         );
         rows.push(row);
