@@ -31,8 +31,10 @@
 //! excepted: running sums, see [`box_blur_into`]). The scalar reference
 //! (`kernels::scalar`) is the specification: each tap is one fused
 //! multiply-add (`f32::mul_add`, one rounding) in a documented order, separable filters keep the
-//! horizontal pass in `f32` (never rounded to `u8`), and the store rounds `u8`
-//! half to even. The SIMD paths (AVX-512, AVX2, NEON, chosen at run time by
+//! first pass in `f32` (never rounded to `u8`), and the store rounds `u8`
+//! half to even. The first pass is the horizontal one, except for direct
+//! `u8` convolutions, which sum columns first: that order reads the source's
+//! bytes straight into the vertical sums. The SIMD paths (AVX-512, AVX2, NEON, chosen at run time by
 //! [`Isa::selected`]) vectorise across output pixels and keep that order, so
 //! they return the same bits. Against an exact `f64` convolution with the
 //! same weights, `u8` output is within 0.5 LSB plus float noise (≤ 0.501)

@@ -12,6 +12,14 @@
 //! 3. Vertical pass: `out[y][e] = T::from_f32(Σ_t ky[t] · H[y + t][e])`,
 //!    `t` top to bottom, same arithmetic.
 //!
+//! `u8` sources with both passes direct take the passes the other way
+//! round (`columns_first`): the vertical pass of `P`'s columns,
+//! `V[y][e] = Σ_t ky[t] · P[y + t][e]` over the padded width, then
+//! `out[y][e] = u8::from_f32(Σ_t kx[t] · V[y][e + c·t])`, same arithmetic.
+//! Both orders are within 0.501 LSB of the exact value; this one reads the
+//! source's bytes straight into the vertical sums and keeps one `f32` row
+//! per output in flight, where rows first keep a window of `f32` rows.
+//!
 //! The FFT path (`crate::fft`) computes the same two passes by circular
 //! convolution of the padded rows and columns and matches them within float
 //! noise, not bit for bit.
@@ -19,6 +27,7 @@
 use crate::axis::Axis;
 use crate::element::{Filter, Sample};
 use crate::fft;
+use crate::kernels::columns::Bytes;
 use crate::kernels::{self, Term};
 use crate::rows::{AlignedRow, RowCache, axis_map, row_key};
 use geom::{ImageView, ImageViewMut, Isa, Padding};
@@ -109,32 +118,19 @@ pub(crate) fn convolve<T: Sample>(
     let (ky, ry) = (y_axis.weights, y_axis.before);
     let fft_x = x.uses_fft(isa);
     let fft_y = y_axis.uses_fft(isa);
+    if !fft_x && !fft_y {
+        let bytes = T::as_u8_view(src);
+        let dst = match bytes {
+            Some(src) => match T::as_u8_view_mut(dst) {
+                Ok(dst) => return columns_first(isa, src, dst, x, y_axis, padding),
+                Err(dst) => dst,
+            },
+            None => dst,
+        };
+        return rows_first(isa, src, dst, x, y_axis, padding);
+    }
     let mut horizontal = Horizontal::new(isa, src, x, padding);
     let mut scratch = Vec::new();
-
-    if !fft_x && !fft_y {
-        // Streaming: horizontal rows enter a window as the output rows
-        // advance, GROUP output rows at a time.
-        let window = ky.len() + GROUP - 1;
-        let mut cache = RowCache::<f32>::new(row_len, window, h, 0);
-        let mut slots = vec![0usize; window];
-        // One iterator over the output rows: `rows_mut().skip(y)` would walk
-        // y rows again for every group.
-        let mut dst_rows = dst.rows_mut();
-        for y in (0..h).step_by(GROUP) {
-            let count = GROUP.min(h - y);
-            let needed = ky.len() + count - 1;
-            for (t, slot) in slots.iter_mut().enumerate().take(needed) {
-                let key = row_key(padding, y + t, ry, h);
-                *slot = cache.fill(y + t, key, |key, out| horizontal.row(key, out));
-            }
-            let rows: Vec<&[f32]> = slots[..needed].iter().map(|&s| cache.row(s)).collect();
-            let mut outs: Vec<&mut [T]> = dst_rows.by_ref().take(count).collect();
-            kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
-        }
-        return;
-    }
-
     // Whole intermediate: row `h` is the horizontal pass of the constant row.
     let constant = padding.constant().is_some();
     if fft_y {
@@ -176,6 +172,145 @@ pub(crate) fn convolve<T: Sample>(
             .collect();
         let mut outs: Vec<&mut [T]> = dst_rows.by_ref().take(count).collect();
         kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
+    }
+}
+
+/// Both passes direct, rows first: horizontal rows enter a window as the
+/// output rows advance, [`GROUP`] output rows at a time.
+fn rows_first<T: Sample>(
+    isa: Isa,
+    src: ImageView<'_, T>,
+    mut dst: ImageViewMut<'_, T>,
+    x: Axis<'_>,
+    y_axis: Axis<'_>,
+    padding: Padding,
+) {
+    let (h, row_len) = (src.height(), src.width() * src.channels());
+    let (ky, ry) = (y_axis.weights, y_axis.before);
+    let mut horizontal = Horizontal::new(isa, src, x, padding);
+    let mut scratch = Vec::new();
+    let window = ky.len() + GROUP - 1;
+    let mut cache = RowCache::<f32>::new(row_len, window, h, 0);
+    let mut slots = vec![0usize; window];
+    // One iterator over the output rows: `rows_mut().skip(y)` would walk
+    // y rows again for every group.
+    let mut dst_rows = dst.rows_mut();
+    for y in (0..h).step_by(GROUP) {
+        let count = GROUP.min(h - y);
+        let needed = ky.len() + count - 1;
+        for (t, slot) in slots.iter_mut().enumerate().take(needed) {
+            let key = row_key(padding, y + t, ry, h);
+            *slot = cache.fill(y + t, key, |key, out| horizontal.row(key, out));
+        }
+        let rows: Vec<&[f32]> = slots[..needed].iter().map(|&s| cache.row(s)).collect();
+        let mut outs: Vec<&mut [T]> = dst_rows.by_ref().take(count).collect();
+        kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
+    }
+}
+
+/// Both passes direct on `u8`, columns first (the module docs): each group
+/// of output rows sums its source rows into `f32` rows padded like `P`'s,
+/// then each such row takes the horizontal pass into the output. With the
+/// bytes kernel (AVX2) the source rows are read as bytes, two outputs at a
+/// time, so the two `f32` rows stay in L1; otherwise they are converted to
+/// `f32` once each into a window, as in [`rows_first`].
+fn columns_first(
+    isa: Isa,
+    src: ImageView<'_, u8>,
+    mut dst: ImageViewMut<'_, u8>,
+    x: Axis<'_>,
+    y_axis: Axis<'_>,
+    padding: Padding,
+) {
+    let (w, h, c) = (src.width(), src.height(), src.channels());
+    let row_len = w * c;
+    let (ky, ry) = (y_axis.weights, y_axis.before);
+    let fill = padding.constant().unwrap_or(0.0);
+    // The bytes kernel reads a constant row as bytes: only for a fill that
+    // is one.
+    let fill_byte = (fill.fract() == 0.0 && (0.0..=255.0).contains(&fill)).then_some(fill as u8);
+    let bytes = Bytes::new(isa).filter(|_| fill_byte.is_some());
+    let group = if bytes.is_some() { 2 } else { GROUP };
+    let map = axis_map(padding, w, x.before, x.after());
+    // A column the rule maps nowhere is the fill in every row of `P`, so
+    // its vertical sum is one value for the whole image.
+    let fill_sum = ky.iter().fold(0.0f32, |s, &k| k.mul_add(fill, s));
+    let before = x.before * c;
+    let padded_len = (w + x.weights.len() - 1) * c;
+    let mut sums: Vec<AlignedRow> = (0..group)
+        .map(|_| AlignedRow::new(padded_len, before))
+        .collect();
+    let fill_row = vec![fill_byte.unwrap_or(0); row_len];
+    let window = ky.len() + group - 1;
+    let mut cache = RowCache::<f32>::new(row_len, if bytes.is_some() { 0 } else { window }, h, 0);
+    let mut slots = vec![0usize; window];
+    let mut scratch = Vec::new();
+    let mut dst_rows = dst.rows_mut();
+    for y in (0..h).step_by(group) {
+        let count = group.min(h - y);
+        let needed = ky.len() + count - 1;
+        let keys = (0..needed).map(|t| row_key(padding, y + t, ry, h));
+        let mut outs: Vec<&mut [f32]> = sums
+            .iter_mut()
+            .take(count)
+            .map(|row| &mut row.row_mut()[before..before + row_len])
+            .collect();
+        match bytes {
+            Some(kernel) => {
+                let rows: Vec<&[u8]> = keys
+                    .map(|key| if key < h { src.row(key) } else { &fill_row[..] })
+                    .collect();
+                kernel.vertical(&rows, ky, &mut outs);
+            }
+            None => {
+                for (t, (slot, key)) in slots.iter_mut().zip(keys).enumerate() {
+                    *slot = cache.fill(y + t, key, |key, out| {
+                        if key < h {
+                            kernels::on_isa(isa, || u8::load_row(src.row(key), out));
+                        } else {
+                            out.fill(fill);
+                        }
+                    });
+                }
+                let rows: Vec<&[f32]> = slots[..needed].iter().map(|&s| cache.row(s)).collect();
+                kernels::vertical_rows(isa, &rows, ky, &mut scratch, &mut outs);
+            }
+        }
+        for (sum, out) in sums.iter_mut().zip(dst_rows.by_ref().take(count)) {
+            let padded = sum.row_mut();
+            pad_columns(padded, &map, (c, x.before, w), fill_sum);
+            let padded = sum.row();
+            let terms: Vec<Term<'_>> = x
+                .weights
+                .iter()
+                .enumerate()
+                .map(|(t, &weight)| Term {
+                    src: &padded[t * c..],
+                    weight,
+                })
+                .collect();
+            kernels::weighted_sum(isa, &terms, &mut scratch, out);
+        }
+    }
+}
+
+/// Fills the padding columns of a row of vertical sums laid out like `P`'s
+/// rows (`map`, one entry per padded pixel, from `axis_map`; the image's
+/// `width` pixels start at pixel `before`): the sums of the pixel the rule
+/// maps each to, or `fill_sum` where it maps nowhere.
+fn pad_columns(
+    padded: &mut [f32],
+    map: &[Option<usize>],
+    (c, before, width): (usize, usize, usize),
+    fill_sum: f32,
+) {
+    let pads = (0..before).chain(before + width..map.len());
+    for (i, source) in pads.zip(map[..before].iter().chain(&map[before + width..])) {
+        let at = i * c;
+        match *source {
+            Some(x) => padded.copy_within((before + x) * c..(before + x + 1) * c, at),
+            None => padded[at..at + c].fill(fill_sum),
+        }
     }
 }
 
