@@ -245,6 +245,7 @@ fn columns_first(
     let mut cache = RowCache::<f32>::new(row_len, if bytes.is_some() { 0 } else { window }, h, 0);
     let mut slots = vec![0usize; window];
     let mut scratch = Vec::new();
+    let mut byte_rows: Vec<&[u8]> = Vec::with_capacity(window);
     let mut dst_rows = dst.rows_mut();
     for y in (0..h).step_by(group) {
         let count = group.min(h - y);
@@ -257,10 +258,10 @@ fn columns_first(
             .collect();
         match bytes {
             Some(kernel) => {
-                let rows: Vec<&[u8]> = keys
-                    .map(|key| if key < h { src.row(key) } else { &fill_row[..] })
-                    .collect();
-                kernel.vertical(&rows, ky, &mut outs);
+                byte_rows.clear();
+                byte_rows
+                    .extend(keys.map(|key| if key < h { src.row(key) } else { &fill_row[..] }));
+                kernel.vertical(&byte_rows, ky, &mut outs);
             }
             None => {
                 for (t, (slot, key)) in slots.iter_mut().zip(keys).enumerate() {
@@ -277,19 +278,23 @@ fn columns_first(
             }
         }
         for (sum, out) in sums.iter_mut().zip(dst_rows.by_ref().take(count)) {
-            let padded = sum.row_mut();
-            pad_columns(padded, &map, (c, x.before, w), fill_sum);
+            pad_columns(sum.row_mut(), &map, (c, x.before, w), fill_sum);
             let padded = sum.row();
-            let terms: Vec<Term<'_>> = x
-                .weights
-                .iter()
-                .enumerate()
-                .map(|(t, &weight)| Term {
-                    src: &padded[t * c..],
-                    weight,
-                })
-                .collect();
-            kernels::weighted_sum(isa, &terms, &mut scratch, out);
+            match bytes {
+                Some(kernel) => kernel.horizontal(padded, x.weights, c, out),
+                None => {
+                    let terms: Vec<Term<'_>> = x
+                        .weights
+                        .iter()
+                        .enumerate()
+                        .map(|(t, &weight)| Term {
+                            src: &padded[t * c..],
+                            weight,
+                        })
+                        .collect();
+                    kernels::weighted_sum(isa, &terms, &mut scratch, out);
+                }
+            }
         }
     }
 }

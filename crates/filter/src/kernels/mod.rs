@@ -10,7 +10,8 @@
 //! directional) uses shifted rows of several padded source rows. One kernel,
 //! one specification, one SIMD implementation. One exception, for speed:
 //! [`columns`] sums `u8` source rows straight from their bytes on AVX2 (the
-//! same values as converting them first).
+//! same values as converting them first), and runs the horizontal pass that
+//! follows into bytes.
 
 pub(crate) mod area;
 pub(crate) mod columns;

@@ -122,6 +122,20 @@ pub fn any_kernels(max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
     (0..=max_radius).prop_flat_map(|r| proptest::collection::vec(-1.0f32..1.0, 2 * r + 1))
 }
 
+/// Odd-length kernels whose finite weights may be huge, so sums of `u8`
+/// pixels reach 2^31, overflow to ±∞ or cancel to NaN: the store rule's
+/// far cases.
+pub fn wild_kernels(max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
+    let weight = prop_oneof![
+        4 => -1.0f32..1.0,
+        1 => -1e7f32..1e7,
+        1 => -3e38f32..3e38,
+        1 => Just(f32::MAX),
+        1 => Just(f32::MIN),
+    ];
+    (0..=max_radius).prop_flat_map(move |r| proptest::collection::vec(weight.clone(), 2 * r + 1))
+}
+
 /// Odd-length kernels of positive weights summing to 1 (in f64, then f32).
 pub fn smoothing_kernels(max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
     (0..=max_radius)
