@@ -122,6 +122,13 @@ pub fn any_kernels(max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
     (0..=max_radius).prop_flat_map(|r| proptest::collection::vec(-1.0f32..1.0, 2 * r + 1))
 }
 
+/// Odd-length kernels of `min_radius ..= max_radius` with arbitrary
+/// weights: long vertical kernels take their own widening in the `u8`
+/// columns-first route.
+pub fn long_kernels(min_radius: usize, max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
+    (min_radius..=max_radius).prop_flat_map(|r| proptest::collection::vec(-1.0f32..1.0, 2 * r + 1))
+}
+
 /// Odd-length kernels whose finite weights may be huge, so sums of `u8`
 /// pixels reach 2^31, overflow to ±∞ or cancel to NaN: the store rule's
 /// far cases.
