@@ -4,20 +4,15 @@
 //! exactly [`super::vertical_rows`] of the rows converted to `f32`, read
 //! straight from the source's bytes.
 //!
-//! On AVX2 each 32 bytes of a row are widened once for both rows of a
-//! pair of outputs, one of two ways by the kernel's length:
-//!
-//! - up to [`IN_ORDER_TAPS`] taps, in order, by four zero-extending loads
-//!   of 8 bytes (4 shuffles per row read, none per output);
-//! - longer kernels without shuffles: byte `k` of every 4-byte word is a
-//!   shift and a mask, so four vectors hold elements `4i + k`, summed in
-//!   that order and put back in order once per output (12 shuffles per 32
-//!   sums, instead of 4 per row read).
-//!
-//! Paired against `libblur` on Zen 3, in order took the Gaussian at σ = 1
-//! (7 taps) from 1.00 to 0.82 of the peer's time and σ = 3 (19 taps) from
-//! 0.95–0.97 to 0.91, and σ = 10 (61 taps) from 0.93 to 0.98, hence the
-//! split. Other paths have no such kernel, and the caller converts rows to
+//! On AVX2 ([`x86::quad`]) each row is widened once for four outputs, in
+//! order, by zero-extending loads of 8 bytes, and the sums are stored as
+//! they are; the last rows of an image take pairs and single rows.
+//! Paired against `libblur` on Zen 3, this took the Gaussian at σ = 1 / 3
+//! / 10 (7 / 19 / 61 taps) to 0.80 / 0.81 / 0.89 of the peer's time. The
+//! widening it replaced (a shift and a mask per byte of each 4-byte word,
+//! no shuffle, for pairs of outputs, the sums put back in order with 12
+//! shuffles per 32) read 1.00 / 0.96 / 0.93 with the same horizontal
+//! pass. Other paths have no such kernel, and the caller converts rows to
 //! `f32` for [`super::vertical_rows`].
 //!
 //! The horizontal pass that follows, [`Bytes::horizontal`], is
@@ -25,15 +20,12 @@
 //! a clamp and a conversion per 8 sums and three saturating packs and a
 //! permute per 32, where the generic path stores through
 //! `u8::store_row`. Paired against `libblur` on Zen 3 it took the
-//! Gaussian at σ = 1 from 1.12 to 1.00 of the peer's time.
+//! Gaussian at σ = 1 from 1.12 to 1.00 of the peer's time (with the older
+//! vertical widening).
 
 use geom::Isa;
 
 use crate::element::Sample;
-
-/// The longest vertical kernel widened in order (see [`Bytes::vertical`]);
-/// longer ones take the shuffle-free widening.
-pub(crate) const IN_ORDER_TAPS: usize = 32;
 
 /// The proof that the bytes kernel can run: AVX2 and FMA, and the AVX2
 /// path chosen.
@@ -71,21 +63,25 @@ impl Bytes {
             .chain(outs.iter().map(|o| o.len()))
             .min()
             .unwrap_or(0);
-        let in_order = weights.len() <= IN_ORDER_TAPS;
         let mut i = 0;
         while i < outs.len() {
             let rows = &rows[i..];
             let done = match &mut outs[i..] {
+                [a, b, c, d, ..] => {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: `Bytes::new` checked AVX2 and FMA.
+                    let e = unsafe { x86::quad(rows, weights, [a, b, c, d], n) };
+                    #[cfg(not(target_arch = "x86_64"))]
+                    let e = 0;
+                    for (k, out) in [a, b, c, d].into_iter().enumerate() {
+                        tail(&rows[k..k + weights.len()], weights, out, e, n);
+                    }
+                    4
+                }
                 [first, second, ..] => {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Bytes::new` checked AVX2 and FMA.
-                    let e = unsafe {
-                        if in_order {
-                            x86::pair::<true>(rows, weights, first, second, n)
-                        } else {
-                            x86::pair::<false>(rows, weights, first, second, n)
-                        }
-                    };
+                    let e = unsafe { x86::pair(rows, weights, first, second, n) };
                     #[cfg(not(target_arch = "x86_64"))]
                     let e = 0;
                     tail(&rows[..weights.len()], weights, first, e, n);
@@ -95,13 +91,7 @@ impl Bytes {
                 [only, ..] => {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: as above.
-                    let e = unsafe {
-                        if in_order {
-                            x86::single::<true>(rows, weights, only, n)
-                        } else {
-                            x86::single::<false>(rows, weights, only, n)
-                        }
-                    };
+                    let e = unsafe { x86::single(rows, weights, only, n) };
                     #[cfg(not(target_arch = "x86_64"))]
                     let e = 0;
                     tail(&rows[..weights.len()], weights, only, e, n);
@@ -159,63 +149,27 @@ fn tail(rows: &[&[u8]], weights: &[f32], out: &mut [f32], from: usize, n: usize)
 mod x86 {
     use core::arch::x86_64::*;
 
-    /// The four vectors of the 32 bytes from `p` as `f32`: in order
-    /// (vector `k` holds bytes `8k .. 8k + 8`) when `IN_ORDER`, by four
-    /// zero-extending loads; otherwise vector `k` holds bytes `4i + k`,
-    /// from one load by shifts and masks, no shuffle.
+    /// The 32 bytes from `p` as four vectors of `f32`, in order (vector
+    /// `k` holds bytes `8k .. 8k + 8`), by zero-extending loads of 8 bytes.
     ///
     /// # Safety
     ///
     /// AVX2 and FMA; `p` readable for 32 bytes.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn widened<const IN_ORDER: bool>(p: *const u8) -> [__m256; 4] {
-        if IN_ORDER {
-            return core::array::from_fn(|k| {
-                // SAFETY: bytes 8k .. 8k + 8 of the 32 (the caller's
-                // contract).
-                let v = unsafe { _mm_loadl_epi64(p.add(8 * k).cast()) };
-                _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))
-            });
-        }
-        // SAFETY: the caller's contract.
-        let v = unsafe { _mm256_loadu_si256(p.cast()) };
-        let low = _mm256_set1_epi32(0xff);
-        [
-            _mm256_cvtepi32_ps(_mm256_and_si256(v, low)),
-            _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32::<8>(v), low)),
-            _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32::<16>(v), low)),
-            _mm256_cvtepi32_ps(_mm256_srli_epi32::<24>(v)),
-        ]
+    unsafe fn widened(p: *const u8) -> [__m256; 4] {
+        core::array::from_fn(|k| {
+            // SAFETY: bytes 8k .. 8k + 8 of the 32 (the caller's contract).
+            let v = unsafe { _mm_loadl_epi64(p.add(8 * k).cast()) };
+            _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))
+        })
     }
 
-    /// Stores sums `acc`, laid out as [`widened::<IN_ORDER>`] lays them
-    /// out, in order into `out[..32]`.
+    /// Stores sums `acc`, in the order [`widened`] gives, into `out[..32]`.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    fn put<const IN_ORDER: bool>(acc: [__m256; 4], out: &mut [f32]) {
-        let ordered = if IN_ORDER {
-            acc
-        } else {
-            let pd = _mm256_castps_pd;
-            let ps = _mm256_castpd_ps;
-            let l01 = pd(_mm256_unpacklo_ps(acc[0], acc[1]));
-            let h01 = pd(_mm256_unpackhi_ps(acc[0], acc[1]));
-            let l23 = pd(_mm256_unpacklo_ps(acc[2], acc[3]));
-            let h23 = pd(_mm256_unpackhi_ps(acc[2], acc[3]));
-            // Words 4i .. 4i + 4 for i = 0 | 4, 1 | 5, 2 | 6, 3 | 7.
-            let i04 = ps(_mm256_unpacklo_pd(l01, l23));
-            let i15 = ps(_mm256_unpackhi_pd(l01, l23));
-            let i26 = ps(_mm256_unpacklo_pd(h01, h23));
-            let i37 = ps(_mm256_unpackhi_pd(h01, h23));
-            [
-                _mm256_permute2f128_ps::<0x20>(i04, i15),
-                _mm256_permute2f128_ps::<0x20>(i26, i37),
-                _mm256_permute2f128_ps::<0x31>(i04, i15),
-                _mm256_permute2f128_ps::<0x31>(i26, i37),
-            ]
-        };
-        for (chunk, v) in out[..32].chunks_exact_mut(8).zip(ordered) {
+    fn put(acc: [__m256; 4], out: &mut [f32]) {
+        for (chunk, v) in out[..32].chunks_exact_mut(8).zip(acc) {
             // SAFETY: `chunk` is 8 floats.
             unsafe { _mm256_storeu_ps(chunk.as_mut_ptr(), v) };
         }
@@ -230,7 +184,7 @@ mod x86 {
     /// AVX2 and FMA; `rows` holds `weights.len() + 1` rows or more; every
     /// row and output has `n` elements or more.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn pair<const IN_ORDER: bool>(
+    pub(super) unsafe fn pair(
         rows: &[&[u8]],
         weights: &[f32],
         first: &mut [f32],
@@ -244,7 +198,7 @@ mod x86 {
             let mut b = [_mm256_setzero_ps(); 4];
             for (s, row) in rows[..=taps].iter().enumerate() {
                 // SAFETY: `e + 32 <= n <= row.len()`.
-                let x = unsafe { widened::<IN_ORDER>(row.as_ptr().add(e)) };
+                let x = unsafe { widened(row.as_ptr().add(e)) };
                 if s < taps {
                     let w = _mm256_set1_ps(weights[s]);
                     for (a, x) in a.iter_mut().zip(x) {
@@ -258,9 +212,70 @@ mod x86 {
                     }
                 }
             }
-            put::<IN_ORDER>(a, &mut first[e..]);
-            put::<IN_ORDER>(b, &mut second[e..]);
+            put(a, &mut first[e..]);
+            put(b, &mut second[e..]);
             e += 32;
+        }
+        e
+    }
+
+    /// Four outputs, output `o` from `rows[o..o + taps]`, in blocks of
+    /// 16 elements up to `n`, widened in order; returns the first element
+    /// left. Row `s` feeds output `o` with weight `s - o`, rows in
+    /// increasing `s`, so each output sums its taps in order, and each
+    /// row's widening serves four outputs.
+    ///
+    /// # Safety
+    ///
+    /// AVX2 and FMA; `rows` holds `weights.len() + 3` rows or more; every
+    /// row and output has `n` elements or more.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn quad(
+        rows: &[&[u8]],
+        weights: &[f32],
+        outs: [&mut [f32]; 4],
+        n: usize,
+    ) -> usize {
+        let taps = weights.len();
+        let rows = &rows[..taps + 3];
+        let mut outs = outs;
+        let mut e = 0;
+        while e + 16 <= n {
+            let mut acc = [[_mm256_setzero_ps(); 2]; 4];
+            // Rows 3 .. taps feed all four outputs; the three before and
+            // the three after are checked output by output. Constant
+            // output indices keep `acc` in registers.
+            let mut feed = |s: usize, every: bool| {
+                let x: [__m256; 2] = core::array::from_fn(|k| {
+                    // SAFETY: bytes e + 8k .. e + 8k + 8 of the row, with
+                    // e + 16 <= n.
+                    let v = unsafe { _mm_loadl_epi64(rows[s].as_ptr().add(e + 8 * k).cast()) };
+                    _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))
+                });
+                for (o, acc) in acc.iter_mut().enumerate() {
+                    if every || (o <= s && s - o < taps) {
+                        let w = _mm256_set1_ps(weights[s - o]);
+                        acc[0] = _mm256_fmadd_ps(w, x[0], acc[0]);
+                        acc[1] = _mm256_fmadd_ps(w, x[1], acc[1]);
+                    }
+                }
+            };
+            for s in 0..3 {
+                feed(s, false);
+            }
+            for s in 3..taps {
+                feed(s, true);
+            }
+            for s in taps.max(3)..taps + 3 {
+                feed(s, false);
+            }
+            for (out, acc) in outs.iter_mut().zip(acc) {
+                for (chunk, v) in out[e..e + 16].chunks_exact_mut(8).zip(acc) {
+                    // SAFETY: `chunk` is 8 floats.
+                    unsafe { _mm256_storeu_ps(chunk.as_mut_ptr(), v) };
+                }
+            }
+            e += 16;
         }
         e
     }
@@ -272,7 +287,7 @@ mod x86 {
     /// AVX2 and FMA; `rows` holds `weights.len()` rows or more; every row
     /// and `out` have `n` elements or more.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn single<const IN_ORDER: bool>(
+    pub(super) unsafe fn single(
         rows: &[&[u8]],
         weights: &[f32],
         out: &mut [f32],
@@ -283,13 +298,13 @@ mod x86 {
             let mut a = [_mm256_setzero_ps(); 4];
             for (row, &w) in rows.iter().zip(weights) {
                 // SAFETY: `e + 32 <= n <= row.len()`.
-                let x = unsafe { widened::<IN_ORDER>(row.as_ptr().add(e)) };
+                let x = unsafe { widened(row.as_ptr().add(e)) };
                 let w = _mm256_set1_ps(w);
                 for (a, x) in a.iter_mut().zip(x) {
                     *a = _mm256_fmadd_ps(w, x, *a);
                 }
             }
-            put::<IN_ORDER>(a, &mut out[e..]);
+            put(a, &mut out[e..]);
             e += 32;
         }
         e

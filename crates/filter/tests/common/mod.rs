@@ -123,8 +123,8 @@ pub fn any_kernels(max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
 }
 
 /// Odd-length kernels of `min_radius ..= max_radius` with arbitrary
-/// weights: long vertical kernels take their own widening in the `u8`
-/// columns-first route.
+/// weights, often longer than the images: in the `u8` columns-first route most
+/// rows then feed every output of a group.
 pub fn long_kernels(min_radius: usize, max_radius: usize) -> impl Strategy<Value = Vec<f32>> {
     (min_radius..=max_radius).prop_flat_map(|r| proptest::collection::vec(-1.0f32..1.0, 2 * r + 1))
 }
