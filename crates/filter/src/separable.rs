@@ -230,7 +230,11 @@ fn columns_first(
     // is one.
     let fill_byte = (fill.fract() == 0.0 && (0.0..=255.0).contains(&fill)).then_some(fill as u8);
     let bytes = Bytes::new(isa).filter(|_| fill_byte.is_some());
-    let group = if bytes.is_some() { 4 } else { GROUP };
+    let group = if bytes.is_some() {
+        Bytes::group(ky.len())
+    } else {
+        GROUP
+    };
     let map = axis_map(padding, w, x.before, x.after());
     // A column the rule maps nowhere is the fill in every row of `P`, so
     // its vertical sum is one value for the whole image.

@@ -4,12 +4,12 @@
 //! exactly [`super::vertical_rows`] of the rows converted to `f32`, read
 //! straight from the source's bytes.
 //!
-//! On AVX2 ([`x86::quad`]) each row is widened once for four outputs, in
-//! order, by zero-extending loads of 8 bytes, and the sums are stored as
-//! they are; the last rows of an image take pairs and single rows.
-//! Paired against `libblur` on Zen 3, this took the Gaussian at σ = 1 / 3
-//! / 10 (7 / 19 / 61 taps) to 0.80 / 0.81 / 0.89 of the peer's time. The
-//! widening it replaced (a shift and a mask per byte of each 4-byte word,
+//! On AVX2 ([`x86::group`]) each row is widened once for four or six
+//! outputs ([`Bytes::group`]), in order, by zero-extending loads of 8
+//! bytes, and the sums are stored as they are; the last rows of an image
+//! take pairs and single rows. Paired against `libblur` on Zen 3, this
+//! took the Gaussian at σ = 1 / 3 / 10 (7 / 19 / 61 taps) to 0.80 / 0.85
+//! / 0.82 of the peer's time. The widening it replaced (a shift and a mask per byte of each 4-byte word,
 //! no shuffle, for pairs of outputs, the sums put back in order with 12
 //! shuffles per 32) read 1.00 / 0.96 / 0.93 with the same horizontal
 //! pass. Other paths have no such kernel, and the caller converts rows to
@@ -48,6 +48,16 @@ impl Bytes {
         None
     }
 
+    /// The output rows [`Bytes::vertical`] sums together for a kernel of
+    /// `taps`: six once the rows that feed all six (`taps - 5`) are at
+    /// least the ten at the edges that feed some, four below. Paired
+    /// against `libblur` on Zen 3, six took 0.82 of the peer's time at 7
+    /// taps where four took 0.80, 0.845 at 19 taps against 0.86, and 0.82
+    /// at 61 taps against 0.92. Seven would not fit AVX2's 16 registers.
+    pub(crate) fn group(taps: usize) -> usize {
+        if taps >= 15 { 6 } else { 4 }
+    }
+
     /// `outs[i][e] = Σ_t weights[t] · rows[i + t][e]` over the elements
     /// every row and output has (`rows` holds at least
     /// `weights.len() + outs.len() - 1` rows; with fewer, nothing is
@@ -63,20 +73,29 @@ impl Bytes {
             .chain(outs.iter().map(|o| o.len()))
             .min()
             .unwrap_or(0);
+        let group = Self::group(weights.len());
         let mut i = 0;
         while i < outs.len() {
             let rows = &rows[i..];
             let done = match &mut outs[i..] {
-                [a, b, c, d, ..] => {
+                many if many.len() >= group => {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: `Bytes::new` checked AVX2 and FMA.
-                    let e = unsafe { x86::quad(rows, weights, [a, b, c, d], n) };
+                    let e = unsafe {
+                        if group == 6 {
+                            many.first_chunk_mut::<6>()
+                                .map_or(0, |six| x86::group(rows, weights, six, n))
+                        } else {
+                            many.first_chunk_mut::<4>()
+                                .map_or(0, |four| x86::group(rows, weights, four, n))
+                        }
+                    };
                     #[cfg(not(target_arch = "x86_64"))]
                     let e = 0;
-                    for (k, out) in [a, b, c, d].into_iter().enumerate() {
+                    for (k, out) in many[..group].iter_mut().enumerate() {
                         tail(&rows[k..k + weights.len()], weights, out, e, n);
                     }
-                    4
+                    group
                 }
                 [first, second, ..] => {
                     #[cfg(target_arch = "x86_64")]
@@ -219,32 +238,32 @@ mod x86 {
         e
     }
 
-    /// Four outputs, output `o` from `rows[o..o + taps]`, in blocks of
-    /// 16 elements up to `n`, widened in order; returns the first element
+    /// `G` outputs, output `o` from `rows[o..o + taps]`, in blocks of 16
+    /// elements up to `n`, widened in order; returns the first element
     /// left. Row `s` feeds output `o` with weight `s - o`, rows in
     /// increasing `s`, so each output sums its taps in order, and each
-    /// row's widening serves four outputs.
+    /// row's widening serves `G` outputs (`2G` sums, two vectors and a
+    /// weight stay in the registers up to `G = 6`).
     ///
     /// # Safety
     ///
-    /// AVX2 and FMA; `rows` holds `weights.len() + 3` rows or more; every
-    /// row and output has `n` elements or more.
+    /// AVX2 and FMA; `rows` holds `weights.len() + G - 1` rows or more;
+    /// every row and output has `n` elements or more.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn quad(
+    pub(super) unsafe fn group<const G: usize>(
         rows: &[&[u8]],
         weights: &[f32],
-        outs: [&mut [f32]; 4],
+        outs: &mut [&mut [f32]; G],
         n: usize,
     ) -> usize {
         let taps = weights.len();
-        let rows = &rows[..taps + 3];
-        let mut outs = outs;
+        let rows = &rows[..taps + G - 1];
         let mut e = 0;
         while e + 16 <= n {
-            let mut acc = [[_mm256_setzero_ps(); 2]; 4];
-            // Rows 3 .. taps feed all four outputs; the three before and
-            // the three after are checked output by output. Constant
-            // output indices keep `acc` in registers.
+            let mut acc = [[_mm256_setzero_ps(); 2]; G];
+            // Rows G - 1 .. taps feed every output; the G - 1 before and
+            // after are checked output by output. Constant output indices
+            // keep `acc` in registers.
             let mut feed = |s: usize, every: bool| {
                 let x: [__m256; 2] = core::array::from_fn(|k| {
                     // SAFETY: bytes e + 8k .. e + 8k + 8 of the row, with
@@ -260,13 +279,13 @@ mod x86 {
                     }
                 }
             };
-            for s in 0..3 {
+            for s in 0..G - 1 {
                 feed(s, false);
             }
-            for s in 3..taps {
+            for s in G - 1..taps {
                 feed(s, true);
             }
-            for s in taps.max(3)..taps + 3 {
+            for s in taps.max(G - 1)..taps + G - 1 {
                 feed(s, false);
             }
             for (out, acc) in outs.iter_mut().zip(acc) {
