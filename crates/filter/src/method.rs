@@ -60,6 +60,12 @@ pub enum Method {
 /// 31: below it every Gaussian on every path is correctly rounded (the
 /// FFT is within 1 LSB), and a limit that moved with the CPU's vendor
 /// would also make the bits of one path depend on the machine.
+///
+/// Re-measured on Zen 3 after the `u8` direct passes got their own AVX2
+/// kernels (columns first, six rows per widened row), `--quick`, ms
+/// (direct / FFT): r = 20: 5.82 / 8.28, r = 24: 6.93 / 8.78, r = 28: 8.17 /
+/// 8.95, r = 40: 15.91 / 9.95, r = 48: 14.2 / 9.32 (the r = 16 and 32
+/// readings were disturbed). They now cross near r = 30, at the limit.
 pub const FFT_CROSSOVER_RADIUS: usize = 31;
 
 /// [`FFT_CROSSOVER_RADIUS`] for the AVX-512 path, whose direct summation
