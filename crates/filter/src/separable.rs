@@ -75,17 +75,7 @@ impl<'a, T: Sample> Horizontal<'a, T> {
         } else {
             self.padded.row_mut().fill(self.fill);
         }
-        let padded = self.padded.row();
-        let terms: Vec<Term<'_>> = self
-            .axis
-            .weights
-            .iter()
-            .enumerate()
-            .map(|(t, &weight)| Term {
-                src: &padded[t * c..],
-                weight,
-            })
-            .collect();
+        let terms = shifted_terms(self.padded.row(), self.axis.weights, c);
         kernels::weighted_sum(self.isa, &terms, &mut self.scratch, out);
     }
 }
@@ -287,20 +277,25 @@ fn columns_first(
             match bytes {
                 Some(kernel) => kernel.horizontal(padded, x.weights, c, out),
                 None => {
-                    let terms: Vec<Term<'_>> = x
-                        .weights
-                        .iter()
-                        .enumerate()
-                        .map(|(t, &weight)| Term {
-                            src: &padded[t * c..],
-                            weight,
-                        })
-                        .collect();
+                    let terms = shifted_terms(padded, x.weights, c);
                     kernels::weighted_sum(isa, &terms, &mut scratch, out);
                 }
             }
         }
     }
+}
+
+/// The terms of a horizontal pass over a padded row: tap `t` reads the row
+/// from pixel `t` on (`channels` values per pixel).
+fn shifted_terms<'a>(padded: &'a [f32], weights: &[f32], channels: usize) -> Vec<Term<'a>> {
+    weights
+        .iter()
+        .enumerate()
+        .map(|(t, &weight)| Term {
+            src: &padded[t * channels..],
+            weight,
+        })
+        .collect()
 }
 
 /// Fills the padding columns of a row of vertical sums laid out like `P`'s
