@@ -201,8 +201,8 @@ fn rows_first<T: Sample>(
 /// Both passes direct on `u8`, columns first (the module docs): each group
 /// of output rows sums its source rows into `f32` rows padded like `P`'s,
 /// then each such row takes the horizontal pass into the output. With the
-/// bytes kernel (AVX2) the source rows are read as bytes, two outputs at a
-/// time, so the two `f32` rows stay in L1; otherwise they are converted to
+/// bytes kernels (AVX2) the source rows are read as bytes, four or six
+/// outputs at a time ([`Bytes::group`]); otherwise they are converted to
 /// `f32` once each into a window, as in [`rows_first`].
 fn columns_first(
     isa: Isa,

@@ -1,19 +1,20 @@
-//! The vertical pass of the `u8` route of separable convolution
-//! (`separable`, columns first): `out_i[e] = Σ_t w[t] · rows[i + t][e]`
-//! in `f32`, one fused multiply-add per tap from 0, the taps in order:
-//! exactly [`super::vertical_rows`] of the rows converted to `f32`, read
-//! straight from the source's bytes.
+//! The two passes of the `u8` route of separable convolution
+//! (`separable`, columns first) on AVX2.
 //!
-//! On AVX2 ([`x86::group`]) each row is widened once for four or six
-//! outputs ([`Bytes::group`]), in order, by zero-extending loads of 8
-//! bytes, and the sums are stored as they are; the last rows of an image
-//! take pairs and single rows. Paired against `libblur` on Zen 3, this
-//! took the Gaussian at σ = 1 / 3 / 10 (7 / 19 / 61 taps) to 0.80 / 0.85
-//! / 0.82 of the peer's time. The widening it replaced (a shift and a mask per byte of each 4-byte word,
-//! no shuffle, for pairs of outputs, the sums put back in order with 12
-//! shuffles per 32) read 1.00 / 0.96 / 0.93 with the same horizontal
-//! pass. Other paths have no such kernel, and the caller converts rows to
-//! `f32` for [`super::vertical_rows`].
+//! The vertical pass, [`Bytes::vertical`]: `out_i[e] = Σ_t w[t] ·
+//! rows[i + t][e]` in `f32`, one fused multiply-add per tap from 0, the
+//! taps in order: exactly [`super::vertical_rows`] of the rows converted
+//! to `f32`, read straight from the source's bytes. Each row is widened
+//! once for four or six outputs ([`Bytes::group`]; the last rows of an
+//! image go by pairs and one), in order, by zero-extending loads of 8
+//! bytes, and the sums are stored as they are. Paired against `libblur`
+//! on Zen 3, this took the Gaussian at σ = 1 / 3 / 10 (7 / 19 / 61 taps)
+//! to 0.80 / 0.85 / 0.82 of the peer's time. The widening it replaced (a
+//! shift and a mask per byte of each 4-byte word, no shuffle, for pairs
+//! of outputs, the sums put back in order with 12 shuffles per 32) read
+//! 1.00 / 0.96 / 0.93 with the same horizontal pass. Other paths have no
+//! such kernel, and the caller converts rows to `f32` for
+//! [`super::vertical_rows`].
 //!
 //! The horizontal pass that follows, [`Bytes::horizontal`], is
 //! [`super::weighted_sum`] into `u8` in blocks of 64 sums, the store rule
@@ -77,48 +78,40 @@ impl Bytes {
         let mut i = 0;
         while i < outs.len() {
             let rows = &rows[i..];
-            let done = match &mut outs[i..] {
-                many if many.len() >= group => {
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: `Bytes::new` checked AVX2 and FMA.
-                    let e = unsafe {
-                        if group == 6 {
-                            many.first_chunk_mut::<6>()
-                                .map_or(0, |six| x86::group(rows, weights, six, n))
-                        } else {
-                            many.first_chunk_mut::<4>()
-                                .map_or(0, |four| x86::group(rows, weights, four, n))
-                        }
-                    };
-                    #[cfg(not(target_arch = "x86_64"))]
-                    let e = 0;
-                    for (k, out) in many[..group].iter_mut().enumerate() {
-                        tail(&rows[k..k + weights.len()], weights, out, e, n);
-                    }
-                    group
-                }
-                [first, second, ..] => {
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: `Bytes::new` checked AVX2 and FMA.
-                    let e = unsafe { x86::pair(rows, weights, first, second, n) };
-                    #[cfg(not(target_arch = "x86_64"))]
-                    let e = 0;
-                    tail(&rows[..weights.len()], weights, first, e, n);
-                    tail(&rows[1..=weights.len()], weights, second, e, n);
-                    2
-                }
-                [only, ..] => {
-                    #[cfg(target_arch = "x86_64")]
-                    // SAFETY: as above.
-                    let e = unsafe { x86::single(rows, weights, only, n) };
-                    #[cfg(not(target_arch = "x86_64"))]
-                    let e = 0;
-                    tail(&rows[..weights.len()], weights, only, e, n);
-                    1
-                }
-                [] => break,
+            let outs = &mut outs[i..];
+            // The image's last rows, fewer than a group, go by pairs and
+            // then one.
+            let size = if outs.len() >= group {
+                group
+            } else {
+                outs.len().min(2)
             };
-            i += done;
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Bytes::new` checked AVX2 and FMA; `rows` holds
+            // `weights.len() + size - 1` rows (checked above), every row
+            // and output `n` elements or more.
+            let e = unsafe {
+                match size {
+                    6 => outs
+                        .first_chunk_mut::<6>()
+                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                    4 => outs
+                        .first_chunk_mut::<4>()
+                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                    2 => outs
+                        .first_chunk_mut::<2>()
+                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                    _ => outs
+                        .first_chunk_mut::<1>()
+                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                }
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let e = 0;
+            for (k, out) in outs[..size].iter_mut().enumerate() {
+                tail(&rows[k..k + weights.len()], weights, out, e, n);
+            }
+            i += size;
         }
     }
 
@@ -167,76 +160,6 @@ fn tail(rows: &[&[u8]], weights: &[f32], out: &mut [f32], from: usize, n: usize)
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use core::arch::x86_64::*;
-
-    /// The 32 bytes from `p` as four vectors of `f32`, in order (vector
-    /// `k` holds bytes `8k .. 8k + 8`), by zero-extending loads of 8 bytes.
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `p` readable for 32 bytes.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    unsafe fn widened(p: *const u8) -> [__m256; 4] {
-        core::array::from_fn(|k| {
-            // SAFETY: bytes 8k .. 8k + 8 of the 32 (the caller's contract).
-            let v = unsafe { _mm_loadl_epi64(p.add(8 * k).cast()) };
-            _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))
-        })
-    }
-
-    /// Stores sums `acc`, in the order [`widened`] gives, into `out[..32]`.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    fn put(acc: [__m256; 4], out: &mut [f32]) {
-        for (chunk, v) in out[..32].chunks_exact_mut(8).zip(acc) {
-            // SAFETY: `chunk` is 8 floats.
-            unsafe { _mm256_storeu_ps(chunk.as_mut_ptr(), v) };
-        }
-    }
-
-    /// Two outputs, `first` from `rows[..taps]` and `second` from
-    /// `rows[1..=taps]`, in blocks of 32 elements up to `n`; returns the
-    /// first element left.
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `rows` holds `weights.len() + 1` rows or more; every
-    /// row and output has `n` elements or more.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn pair(
-        rows: &[&[u8]],
-        weights: &[f32],
-        first: &mut [f32],
-        second: &mut [f32],
-        n: usize,
-    ) -> usize {
-        let taps = weights.len();
-        let mut e = 0;
-        while e + 32 <= n {
-            let mut a = [_mm256_setzero_ps(); 4];
-            let mut b = [_mm256_setzero_ps(); 4];
-            for (s, row) in rows[..=taps].iter().enumerate() {
-                // SAFETY: `e + 32 <= n <= row.len()`.
-                let x = unsafe { widened(row.as_ptr().add(e)) };
-                if s < taps {
-                    let w = _mm256_set1_ps(weights[s]);
-                    for (a, x) in a.iter_mut().zip(x) {
-                        *a = _mm256_fmadd_ps(w, x, *a);
-                    }
-                }
-                if s > 0 {
-                    let w = _mm256_set1_ps(weights[s - 1]);
-                    for (b, x) in b.iter_mut().zip(x) {
-                        *b = _mm256_fmadd_ps(w, x, *b);
-                    }
-                }
-            }
-            put(a, &mut first[e..]);
-            put(b, &mut second[e..]);
-            e += 32;
-        }
-        e
-    }
 
     /// `G` outputs, output `o` from `rows[o..o + taps]`, in blocks of 16
     /// elements up to `n`, widened in order; returns the first element
@@ -295,36 +218,6 @@ mod x86 {
                 }
             }
             e += 16;
-        }
-        e
-    }
-
-    /// One output from `rows[..taps]`, like [`pair`].
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `rows` holds `weights.len()` rows or more; every row
-    /// and `out` have `n` elements or more.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn single(
-        rows: &[&[u8]],
-        weights: &[f32],
-        out: &mut [f32],
-        n: usize,
-    ) -> usize {
-        let mut e = 0;
-        while e + 32 <= n {
-            let mut a = [_mm256_setzero_ps(); 4];
-            for (row, &w) in rows.iter().zip(weights) {
-                // SAFETY: `e + 32 <= n <= row.len()`.
-                let x = unsafe { widened(row.as_ptr().add(e)) };
-                let w = _mm256_set1_ps(w);
-                for (a, x) in a.iter_mut().zip(x) {
-                    *a = _mm256_fmadd_ps(w, x, *a);
-                }
-            }
-            put(a, &mut out[e..]);
-            e += 32;
         }
         e
     }
