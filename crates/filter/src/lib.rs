@@ -417,7 +417,9 @@ pub fn directional_blur_into_with_isa<T: Element>(
 }
 
 /// 2-D convolution (correlation, as OpenCV's `filter2D`) with a sparse
-/// kernel: `out(x, y) = Σ w · in(x + dx, y + dy)` over the kernel's taps.
+/// kernel: `out(x, y) = Σ w · in(x + dx, y + dy)` over the kernel's taps,
+/// summed in their order in [`Kernel2d::taps`] (column by column from the
+/// left, each top to bottom).
 ///
 /// ```
 /// use filter::{Kernel2d, Tap};

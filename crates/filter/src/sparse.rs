@@ -3,21 +3,23 @@
 //! Specification: the source is extended by the padding rule (as in
 //! `separable`), converted to `f32`, and
 //! `out[y][x·c + ch] = T::from_f32(Σ_taps w · P(x + dx, y + dy)[ch])`,
-//! taps in the kernel's order (row by row, left to right), summed as a
-//! weighted sum of shifted rows (`kernels::scalar`). Cost per pixel is the
-//! number of taps.
+//! taps in the kernel's order (column by column from the left, each top to
+//! bottom), summed as a weighted sum of shifted rows (`kernels::scalar`).
+//! Cost per pixel is the number of taps.
 //!
-//! Output rows are computed in groups: the taps of a line kernel sit at
-//! the same column in consecutive rows, which output `k` of a group reads
-//! at `dy - k` from the same padded row, so a group loads each such column
-//! once (`kernels::weighted_sum_group`). For `L = 15` at 30° that is 19
-//! loads per output vector in pairs and 16 in groups of four, instead of
-//! 25. Groups of four need AVX-512's registers; [`rows_per_group`] picks
-//! the size. Each output still sums its own taps in the kernel's order, so
-//! the bits are those of single rows.
+//! The taps of one column are consecutive in that order, and a kernel's
+//! columns are runs of consecutive rows (a line crosses each column in one
+//! or a few adjacent pixels). Output rows are computed in groups: output
+//! `k` of a group reads a column's taps from the padded rows `k` further
+//! down, so a run of `n` taps needs `n + G - 1` loads for `G` outputs
+//! instead of `n · G`, and its taps go through straight-line code
+//! (`kernels::weighted_sum_columns`). For `L = 15` at 30° that is 19 loads
+//! per output vector in pairs and 16 in groups of four, instead of 25.
+//! [`rows_per_group`] picks the size. Each output still sums its own taps
+//! in the kernel's order, so the bits are those of single rows.
 
 use crate::element::{Filter, Sample};
-use crate::kernels::{self, SharedTerm, Term};
+use crate::kernels::{self, ColumnRun, MAX_RUN, Term};
 use crate::rows::{RowCache, axis_map, row_key};
 use crate::weights::Kernel2d;
 use geom::{ImageView, ImageViewMut, Isa, Padding};
@@ -42,24 +44,24 @@ fn convolve_2d_into<T: Sample>(
     kernel: &Kernel2d,
     padding: Padding,
 ) {
-    match rows_per_group(isa, kernel) {
-        4 => convolve_groups::<T, 4>(isa, src, dst, kernel, padding),
-        2 => convolve_groups::<T, 2>(isa, src, dst, kernel, padding),
-        _ => convolve_groups::<T, 1>(isa, src, dst, kernel, padding),
+    let runs = column_runs(kernel);
+    match rows_per_group(&runs) {
+        4 => convolve_groups::<T, 4>(isa, src, dst, kernel, &runs, padding),
+        2 => convolve_groups::<T, 2>(isa, src, dst, kernel, &runs, padding),
+        _ => convolve_groups::<T, 1>(isa, src, dst, kernel, &runs, padding),
     }
 }
 
 /// How many output rows to compute together: the most that load fewer
-/// columns per output than a smaller group (1, 2, or on AVX-512, 4). A
-/// group of 4 keeps 16 vectors of sums in registers, which only AVX-512's
-/// 32 registers hold; on AVX2 it ran slower than pairs. A kernel of one
-/// row shares nothing, so it goes row by row.
-fn rows_per_group(isa: Isa, kernel: &Kernel2d) -> usize {
-    let per_output = |rows: usize, loads: usize| loads as f64 / rows as f64;
-    let single = per_output(1, kernel.taps().len());
-    let pair = per_output(2, group_schedule::<2>(kernel).len());
-    let quad = per_output(4, group_schedule::<4>(kernel).len());
-    if isa.is_avx512() && quad < pair.min(single) {
+/// rows per output than a smaller group (1, 2 or 4). A kernel of one row
+/// shares nothing, so it goes row by row.
+fn rows_per_group(runs: &[KernelRun]) -> usize {
+    let per_output = |rows: usize| {
+        let loads: usize = runs.iter().map(|r| r.weights.len() + rows - 1).sum();
+        loads as f64 / rows as f64
+    };
+    let (single, pair, quad) = (per_output(1), per_output(2), per_output(4));
+    if quad < pair.min(single) {
         4
     } else if pair < single {
         2
@@ -68,11 +70,43 @@ fn rows_per_group(isa: Isa, kernel: &Kernel2d) -> usize {
     }
 }
 
+/// A run of consecutive taps down one kernel column, top to bottom: `dx`,
+/// the top tap's `dy`, and the weights.
+struct KernelRun {
+    dx: i32,
+    dy: i32,
+    weights: Vec<f32>,
+}
+
+/// The kernel's taps as runs, in the kernel's order: a column's taps split
+/// where a row is skipped and after [`MAX_RUN`] taps.
+fn column_runs(kernel: &Kernel2d) -> Vec<KernelRun> {
+    let mut runs: Vec<KernelRun> = Vec::new();
+    for tap in kernel.taps() {
+        match runs.last_mut() {
+            Some(run)
+                if run.dx == tap.dx
+                    && run.dy + run.weights.len() as i32 == tap.dy
+                    && run.weights.len() < MAX_RUN =>
+            {
+                run.weights.push(tap.weight);
+            }
+            _ => runs.push(KernelRun {
+                dx: tap.dx,
+                dy: tap.dy,
+                weights: vec![tap.weight],
+            }),
+        }
+    }
+    runs
+}
+
 fn convolve_groups<T: Sample, const GROUP: usize>(
     isa: Isa,
     src: ImageView<'_, T>,
     mut dst: ImageViewMut<'_, T>,
     kernel: &Kernel2d,
+    runs: &[KernelRun],
     padding: Padding,
 ) {
     let (w, h, c) = (src.width(), src.height(), src.channels());
@@ -87,18 +121,7 @@ fn convolve_groups<T: Sample, const GROUP: usize>(
     let mut slots = vec![0usize; window];
     let mut scratch = Vec::new();
     let column = |dx: i32| (dx + rx as i32) as usize * c;
-    // Each step's window row, column and weights, ready to take its row.
-    let steps: Vec<(usize, usize, SharedTerm<'static, GROUP>)> = group_schedule::<GROUP>(kernel)
-        .iter()
-        .map(|step| {
-            (
-                step.row,
-                column(step.dx),
-                SharedTerm::new(&[], step.weights),
-            )
-        })
-        .collect();
-    let mut spare: Vec<SharedTerm<'_, GROUP>> = Vec::with_capacity(steps.len());
+    let mut spare: Vec<ColumnRun<'_>> = Vec::with_capacity(runs.len());
     let mut dst_rows = dst.rows_mut();
     for y in (0..h).step_by(GROUP) {
         let count = GROUP.min(h - y);
@@ -113,16 +136,18 @@ fn convolve_groups<T: Sample, const GROUP: usize>(
             });
         }
         if count == GROUP {
-            let mut shared = recycle(std::mem::take(&mut spare));
-            shared.extend(steps.iter().map(|&(row, column, term)| SharedTerm {
-                src: &cache.row(slots[row])[column..],
-                ..term
+            let mut group = recycle(std::mem::take(&mut spare));
+            // `column_runs` makes runs of 1 to MAX_RUN taps and GROUP is at
+            // most 4, so no run is dropped.
+            group.extend(runs.iter().filter_map(|run| {
+                let (top, at) = ((run.dy + ry as i32) as usize, column(run.dx));
+                ColumnRun::new(&run.weights, GROUP, |i| &cache.row(slots[top + i])[at..])
             }));
             // `count == GROUP` rows are left, so no default is ever taken.
             let outs: [&mut [T]; GROUP] =
                 std::array::from_fn(|_| dst_rows.next().unwrap_or_default());
-            kernels::weighted_sum_group(isa, &shared, &mut scratch, outs);
-            spare = recycle(shared);
+            kernels::weighted_sum_columns(isa, &group, &mut scratch, outs);
+            spare = recycle(group);
         } else {
             for k in 0..count {
                 let terms: Vec<Term<'_>> = kernel
@@ -142,82 +167,61 @@ fn convolve_groups<T: Sample, const GROUP: usize>(
     }
 }
 
-/// `terms` emptied, its allocation kept for terms of another lifetime: a
-/// group's terms borrow the row cache, which is refilled between groups,
+/// `runs` emptied, its allocation kept for runs of another lifetime: a
+/// group's runs borrow the row cache, which is refilled between groups,
 /// and one allocation serves them all (collecting into the same layout
 /// reuses the buffer).
-fn recycle<'b, const G: usize>(mut terms: Vec<SharedTerm<'_, G>>) -> Vec<SharedTerm<'b, G>> {
-    terms.clear();
+fn recycle<'b>(mut runs: Vec<ColumnRun<'_>>) -> Vec<ColumnRun<'b>> {
+    runs.clear();
     // The map never runs: the vector is empty.
-    terms
-        .into_iter()
-        .map(|t| SharedTerm {
-            src: &[],
-            weights: t.weights,
-            present: t.present,
+    runs.into_iter()
+        .map(|run| ColumnRun {
+            rows: [&[]; kernels::RUN_ROWS],
+            ..run
         })
         .collect()
-}
-
-/// One shared load of a group of output rows: window row `row` (0 is the
-/// first output's top row) at column offset `dx`, and its weight in each
-/// output.
-struct GroupStep<const G: usize> {
-    row: usize,
-    dx: i32,
-    weights: [Option<f32>; G],
-}
-
-/// The loads of a group of output rows, window row by window row and left
-/// to right: output `k` takes tap `(dx, dy)` from window row `dy + ry + k`,
-/// so each output meets its taps in the kernel's order (row by row, left to
-/// right) and a column several outputs read in a window row is loaded once.
-fn group_schedule<const G: usize>(kernel: &Kernel2d) -> Vec<GroupStep<G>> {
-    let ry = kernel.radius_y() as i32;
-    let mut steps: Vec<GroupStep<G>> = Vec::with_capacity(G * kernel.taps().len());
-    for row in 0..2 * ry + G as i32 {
-        let mut merged: Vec<GroupStep<G>> = Vec::new();
-        for k in 0..G {
-            for t in kernel.taps().iter().filter(|t| t.dy + ry + k as i32 == row) {
-                // A kernel may repeat a column within a row: each repeat
-                // joins the first step at that column still free for `k`.
-                match merged
-                    .iter_mut()
-                    .find(|s| s.dx == t.dx && s.weights[k].is_none())
-                {
-                    Some(step) => step.weights[k] = Some(t.weight),
-                    None => {
-                        let mut weights = [None; G];
-                        weights[k] = Some(t.weight);
-                        merged.push(GroupStep {
-                            row: row as usize,
-                            dx: t.dx,
-                            weights,
-                        });
-                    }
-                }
-            }
-        }
-        // Stable: taps of one output at one column keep their order.
-        merged.sort_by_key(|s| s.dx);
-        steps.extend(merged);
-    }
-    steps
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::run_terms;
     use crate::weights::Tap;
     use crate::{directional_kernel, motion_kernel};
 
-    /// Output `k`'s taps as the schedule of groups of `G` gives them:
-    /// `(dx, dy, weight)`.
+    /// Output `k`'s taps as a group of `G` built from the kernel's runs
+    /// gives them to the sums: `(dx, dy, weight)`, found from which window
+    /// row and column each term reads.
     fn taps_of<const G: usize>(kernel: &Kernel2d, k: usize) -> Vec<(i32, i32, u32)> {
-        let ry = kernel.radius_y() as i32;
-        group_schedule::<G>(kernel)
+        let (rx, ry) = (kernel.radius_x(), kernel.radius_y());
+        let window: Vec<Vec<f32>> = vec![vec![0.0; 2 * rx + 1]; 2 * ry + G];
+        let runs: Vec<ColumnRun<'_>> = column_runs(kernel)
             .iter()
-            .filter_map(|s| s.weights[k].map(|w| (s.dx, s.row as i32 - ry - k as i32, w.to_bits())))
+            .filter_map(|run| {
+                let top = (run.dy + ry as i32) as usize;
+                let at = (run.dx + rx as i32) as usize;
+                ColumnRun::new(&run.weights, G, |i| &window[top + i][at..])
+            })
+            .collect();
+        run_terms(&runs, k)
+            .iter()
+            .map(|term| {
+                let (row, column) = window
+                    .iter()
+                    .enumerate()
+                    .find_map(|(r, values)| {
+                        let bytes =
+                            (term.src.as_ptr() as usize).checked_sub(values.as_ptr() as usize)?;
+                        let column = bytes / size_of::<f32>();
+                        (column < values.len()).then_some((r, column))
+                    })
+                    .unwrap_or((usize::MAX, usize::MAX));
+                (
+                    column as i32 - rx as i32,
+                    row as i32 - ry as i32 - k as i32,
+                    term.weight.to_bits(),
+                )
+            })
             .collect()
     }
 
@@ -233,15 +237,19 @@ mod tests {
         ] {
             kernels.push(motion_kernel(length, angle)?);
         }
-        // Scattered taps, several in one row, negative weights.
+        // Scattered taps, several in one row and column, a column with a gap,
+        // negative weights.
         kernels.push(Kernel2d::from_taps(
             [
                 (3, -2, 0.25),
                 (-1, -2, 0.5),
                 (0, 0, 1.0),
+                (0, -1, 1.5),
                 (2, 1, -0.75),
                 (-3, 1, 2.0),
                 (0, 2, 0.125),
+                (1, -1, 0.375),
+                (1, 1, 0.625),
             ]
             .map(|(dx, dy, weight)| Tap { dx, dy, weight }),
         )?);
@@ -251,7 +259,7 @@ mod tests {
     /// Every output of a group, for each group size the filter uses, meets
     /// exactly the kernel's taps, in the kernel's order: the
     /// specification's order of summation. The scalar path takes its terms
-    /// from the same schedule, so the path tests alone would not see a
+    /// from the same runs, so the path tests alone would not see a
     /// reordering.
     #[test]
     fn each_output_of_a_group_takes_the_kernels_taps_in_order() -> crate::Result<()> {
@@ -272,14 +280,39 @@ mod tests {
         Ok(())
     }
 
-    /// The terms' buffer survives the change of lifetime: one allocation
+    /// Runs are 1 to `MAX_RUN` taps down one column, in consecutive rows,
+    /// and split a column no more than that needs.
+    #[test]
+    fn runs_are_short_stretches_of_one_column() -> crate::Result<()> {
+        for kernel in &test_kernels()? {
+            let runs = column_runs(kernel);
+            assert!(
+                runs.iter()
+                    .all(|r| (1..=MAX_RUN).contains(&r.weights.len()))
+            );
+            for pair in runs.windows(2) {
+                let joins = pair[0].dx == pair[1].dx
+                    && pair[0].dy + pair[0].weights.len() as i32 == pair[1].dy;
+                assert!(!joins || pair[0].weights.len() == MAX_RUN, "split early");
+            }
+        }
+        // The 2-tap columns of a shallow line are one run each.
+        let runs = column_runs(&motion_kernel(15.0, 30.0)?);
+        assert_eq!(runs.len(), 13);
+        Ok(())
+    }
+
+    /// The runs' buffer survives the change of lifetime: one allocation
     /// per call, not one per group of rows.
     #[test]
     fn recycling_keeps_the_allocation() {
         let row = [0.0f32; 4];
-        let terms: Vec<SharedTerm<'_, 4>> = vec![SharedTerm::new(&row, [None; 4]); 12];
-        let (ptr, capacity) = (terms.as_ptr().cast::<u8>(), terms.capacity());
-        let recycled: Vec<SharedTerm<'static, 4>> = recycle(terms);
+        let runs: Vec<ColumnRun<'_>> = (0..12)
+            .filter_map(|_| ColumnRun::new(&[0.5], 4, |_| &row[..]))
+            .collect();
+        assert_eq!(runs.len(), 12);
+        let (ptr, capacity) = (runs.as_ptr().cast::<u8>(), runs.capacity());
+        let recycled: Vec<ColumnRun<'static>> = recycle(runs);
         assert!(recycled.is_empty());
         assert_eq!(recycled.capacity(), capacity);
         assert_eq!(recycled.as_ptr().cast::<u8>(), ptr);
@@ -292,26 +325,29 @@ mod tests {
     fn a_group_of_rows_shares_loads() -> crate::Result<()> {
         let kernel = motion_kernel(15.0, 30.0)?;
         assert_eq!(kernel.taps().len(), 25);
-        assert_eq!(group_schedule::<1>(&kernel).len(), 25);
-        assert_eq!(group_schedule::<2>(&kernel).len(), 2 * 19);
-        assert_eq!(group_schedule::<4>(&kernel).len(), 4 * 16);
+        let runs = column_runs(&kernel);
+        let loads = |g: usize| -> usize { runs.iter().map(|r| r.weights.len() + g - 1).sum() };
+        assert_eq!(loads(1), 25);
+        assert_eq!(loads(2), 2 * 19);
+        assert_eq!(loads(4), 4 * 16);
         Ok(())
     }
 
-    /// Groups of four on AVX-512 only, pairs where they share loads, and
-    /// single rows for a kernel of one row, which shares nothing.
+    /// Groups of four where they share the most loads, pairs where four
+    /// would not load fewer, and single rows for a kernel of one row, which
+    /// shares nothing.
     #[test]
-    fn the_group_size_follows_the_shared_loads_and_the_registers() -> crate::Result<()> {
-        let slanted = motion_kernel(15.0, 30.0)?;
-        let level = motion_kernel(15.0, 0.0)?;
-        assert_eq!(rows_per_group(Isa::Avx512, &slanted), 4);
-        assert_eq!(rows_per_group(Isa::Avx512Vbmi, &slanted), 4);
-        assert_eq!(rows_per_group(Isa::Avx2, &slanted), 2);
-        assert_eq!(rows_per_group(Isa::Neon, &slanted), 2);
-        assert_eq!(rows_per_group(Isa::Scalar, &slanted), 2);
-        for isa in Isa::ALL {
-            assert_eq!(rows_per_group(isa, &level), 1, "{isa:?}");
-        }
+    fn the_group_size_follows_the_shared_loads() -> crate::Result<()> {
+        let slanted = column_runs(&motion_kernel(15.0, 30.0)?);
+        assert_eq!(rows_per_group(&slanted), 4);
+        let level = column_runs(&motion_kernel(15.0, 0.0)?);
+        assert_eq!(rows_per_group(&level), 1);
+        // One column of two taps: a pair loads 3 rows for 2 outputs, four
+        // load 5 for 4: 1.5 and 1.25 per output against 2.
+        let short = column_runs(&Kernel2d::from_taps(
+            [(0, 0, 0.5), (0, 1, 0.5)].map(|(dx, dy, weight)| Tap { dx, dy, weight }),
+        )?);
+        assert_eq!(rows_per_group(&short), 4);
         Ok(())
     }
 }

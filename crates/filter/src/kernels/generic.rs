@@ -7,7 +7,7 @@
 //! the add latency without changing any element's order of operations.
 
 use super::scalar;
-use super::terms::{SharedTerm, Term, common_len, row_terms, terms_of};
+use super::terms::{ColumnRun, MAX_GROUP, RUN_ROWS, Term, common_len, row_terms, run_terms};
 use crate::element::Sample;
 use pulp::Simd;
 
@@ -71,57 +71,43 @@ fn block<S: Simd, const V: usize>(simd: S, terms: &[Term<'_>], e: usize) -> [S::
     acc
 }
 
-/// [`super::weighted_sum_group`] as a pulp operation.
-pub(crate) struct WeightedSumGroup<'t, 's, 'o, T, const G: usize> {
-    pub shared: &'t [SharedTerm<'s, G>],
+/// [`super::weighted_sum_columns`] as a pulp operation.
+pub(crate) struct WeightedSumColumns<'t, 's, 'o, T, const G: usize> {
+    pub runs: &'t [ColumnRun<'s>],
     pub outs: [&'o mut [T]; G],
 }
 
-impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumGroup<'_, '_, '_, T, G> {
+impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumColumns<'_, '_, '_, T, G> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let shared = self.shared;
+        const { assert!(G >= 1 && G <= MAX_GROUP) };
+        let runs = self.runs;
         let mut outs = self.outs;
-        let n = shared
+        let n = runs
             .iter()
-            .map(|t| t.src.len())
+            .flat_map(|run| run.used_rows::<G>().iter().map(|row| row.len()))
             .chain(outs.iter().map(|o| o.len()))
             .min()
             .unwrap_or(0);
-        // G rows of `V` vectors of sums, `V` loaded vectors and a weight
-        // stay in the registers (32 with AVX-512, 16 with AVX2; NEON,
-        // unmeasured, takes the AVX2 sizes):
-        // four rows of 6 take 31 of AVX-512's, and ran 3-5 % faster than
-        // blocks of 4 on the project's Xeon.
-        // Pairs on 16 registers go 6 vectors wide with each vector loaded
-        // just before its two multiply-adds (`pair_terms_block`): 12 sums,
-        // one loaded vector and two weights fit, and 12 independent sums
-        // hide the multiply-add latency that 8 could not (each sum is a
-        // chain of one multiply-add per tap).
+        // G rows of `V` vectors of sums, a run's two weights and one loaded
+        // vector stay in the registers: 16 with AVX2 (NEON, unmeasured,
+        // takes the AVX2 sizes), 32 with AVX-512. Four rows of 3 take 15
+        // of AVX2's; on Zen 3 (RGB `u8`, L = 15 at 30°) they ran 7 % faster
+        // than pairs of 6, which load 3 rows per 4 multiply-adds to their
+        // 5 per 8. Single rows go 8 wide: 6 and 12 were 1-6 % slower.
         let wide = S::F32_LANES >= 16;
         let mut e = 0;
-        if G <= 2 {
-            if wide {
-                e = group_blocks::<S, T, G, 8>(simd, shared, &mut outs, e, n);
-            } else {
-                e = blocks_by::<S, T, G, 6>(&mut outs, e, n, |e| {
-                    pair_terms_block::<S, G, 6>(simd, shared, e)
-                });
-            }
-            e = group_blocks::<S, T, G, 4>(simd, shared, &mut outs, e, n);
-        } else if G <= 4 {
-            if wide {
-                e = group_blocks::<S, T, G, 6>(simd, shared, &mut outs, e, n);
-                e = group_blocks::<S, T, G, 4>(simd, shared, &mut outs, e, n);
-            }
-            e = group_blocks::<S, T, G, 2>(simd, shared, &mut outs, e, n);
+        match (G, wide) {
+            (1, _) => e = column_blocks::<S, T, G, 8>(simd, runs, &mut outs, e, n),
+            (2, _) | (_, true) => e = column_blocks::<S, T, G, 6>(simd, runs, &mut outs, e, n),
+            _ => e = column_blocks::<S, T, G, 3>(simd, runs, &mut outs, e, n),
         }
-        e = group_blocks::<S, T, G, 1>(simd, shared, &mut outs, e, n);
+        e = column_blocks::<S, T, G, 1>(simd, runs, &mut outs, e, n);
         if e < n {
             for (k, out) in outs.iter_mut().enumerate() {
-                let terms = terms_of(shared, k);
+                let terms = run_terms(runs, k);
                 for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
                     *o = T::store(scalar::weighted_sum_at(&terms, i));
                 }
@@ -130,35 +116,29 @@ impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumGroup<'_, '_, '_, 
     }
 }
 
-/// Elements from `e` on in whole blocks of `V` vectors, up to `n`; returns
-/// the first element left over.
+/// Elements from `e` on in whole blocks of `V` vectors, up to `n` (at
+/// most the length of every row the runs read); returns the first element
+/// left over.
 #[inline(always)]
-fn group_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
+fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
     simd: S,
-    shared: &[SharedTerm<'_, G>],
-    outs: &mut [&mut [T]; G],
-    e: usize,
-    n: usize,
-) -> usize {
-    blocks_by::<S, T, G, V>(outs, e, n, |e| {
-        group_terms_block::<S, G, V>(simd, shared, e)
-    })
-}
-
-/// Whole blocks of `V` vectors from `e` up to `n`, each summed by
-/// `block(e)` and stored; returns the first element left over. `n` is at
-/// most every term's length, which is what the block functions' reads
-/// rely on.
-#[inline(always)]
-fn blocks_by<S: Simd, T: Sample, const G: usize, const V: usize>(
+    runs: &[ColumnRun<'_>],
     outs: &mut [&mut [T]; G],
     mut e: usize,
     n: usize,
-    block: impl Fn(usize) -> [[S::f32s; V]; G],
 ) -> usize {
     let width = V * S::F32_LANES;
     while e + width <= n {
-        let acc = block(e);
+        let mut acc = [[simd.splat_f32s(0.0); V]; G];
+        for run in runs {
+            let (rows, w) = (&run.rows, &run.weights);
+            // One jump per run on its length, then straight-line code.
+            if run.taps == 1 {
+                column::<S, G, V, 1>(simd, &mut acc, rows, [w[0]], e);
+            } else {
+                column::<S, G, V, 2>(simd, &mut acc, rows, [w[0], w[1]], e);
+            }
+        }
         for (out, acc) in outs.iter_mut().zip(&acc) {
             store(acc, &mut out[e..e + width]);
         }
@@ -167,117 +147,55 @@ fn blocks_by<S: Simd, T: Sample, const G: usize, const V: usize>(
     e
 }
 
-/// `V` vectors of the `G` rows' sums for elements `e .. e + V * lanes`;
-/// each shared term is loaded once and feeds the rows it has a weight for,
-/// in the shared order, so each row sees its own terms in order.
+/// Adds one run of `N` taps to `V` vectors of the `G` outputs' sums from
+/// element `e`: row `i` of the run feeds output `k` with weight
+/// `weights[i - k]`, rows visited top to bottom, so each output takes the
+/// run's taps in order. Each vector is loaded just before the
+/// multiply-adds that take it, so only one is live at a time.
 ///
-/// The caller guarantees `e + V * lanes` is within every term's values.
+/// The caller guarantees that `e + V * lanes` is within each of the run's
+/// first `N + G - 1` rows.
 #[inline(always)]
-fn group_terms_block<S: Simd, const G: usize, const V: usize>(
-    simd: S,
-    shared: &[SharedTerm<'_, G>],
-    e: usize,
-) -> [[S::f32s; V]; G] {
-    let mut acc = [[simd.splat_f32s(0.0); V]; G];
-    for term in shared {
-        let x = load_rows::<S, V>(simd, term.src, e);
-        // One jump on the rows that take the term, then straight-line
-        // updates, instead of a test and branch per row.
-        match term.present {
-            1 => take::<S, G, V, 1>(simd, &mut acc, &term.weights, &x),
-            2 => take::<S, G, V, 2>(simd, &mut acc, &term.weights, &x),
-            3 => take::<S, G, V, 3>(simd, &mut acc, &term.weights, &x),
-            4 => take::<S, G, V, 4>(simd, &mut acc, &term.weights, &x),
-            5 => take::<S, G, V, 5>(simd, &mut acc, &term.weights, &x),
-            6 => take::<S, G, V, 6>(simd, &mut acc, &term.weights, &x),
-            7 => take::<S, G, V, 7>(simd, &mut acc, &term.weights, &x),
-            8 => take::<S, G, V, 8>(simd, &mut acc, &term.weights, &x),
-            9 => take::<S, G, V, 9>(simd, &mut acc, &term.weights, &x),
-            10 => take::<S, G, V, 10>(simd, &mut acc, &term.weights, &x),
-            11 => take::<S, G, V, 11>(simd, &mut acc, &term.weights, &x),
-            12 => take::<S, G, V, 12>(simd, &mut acc, &term.weights, &x),
-            13 => take::<S, G, V, 13>(simd, &mut acc, &term.weights, &x),
-            14 => take::<S, G, V, 14>(simd, &mut acc, &term.weights, &x),
-            15 => take::<S, G, V, 15>(simd, &mut acc, &term.weights, &x),
-            present => add_to_rows::<S, G, V>(simd, &mut acc, &term.weights, &x, present),
-        }
-    }
-    acc
-}
-
-/// [`group_terms_block`] for one or two rows, loading each vector of a
-/// term just before the multiply-adds that take it rather than all `V`
-/// first, so that `V` can be wider on 16 registers. Each row still sees
-/// its terms in the shared order, one multiply-add each.
-///
-/// The caller guarantees `e + V * lanes` is within every term's values.
-#[inline(always)]
-fn pair_terms_block<S: Simd, const G: usize, const V: usize>(
-    simd: S,
-    shared: &[SharedTerm<'_, G>],
-    e: usize,
-) -> [[S::f32s; V]; G] {
-    let mut acc = [[simd.splat_f32s(0.0); V]; G];
-    for term in shared {
-        let weights: [S::f32s; G] = std::array::from_fn(|k| simd.splat_f32s(term.weights[k]));
-        // Literal masks for a pair's three cases, so the row tests fold.
-        let (src, w) = (term.src, &weights);
-        match term.present {
-            1 => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, 1),
-            2 => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, 2),
-            3 => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, 3),
-            present => load_into_rows::<S, G, V>(simd, &mut acc, w, src, e, present),
-        }
-    }
-    acc
-}
-
-/// The term `src` into the sums of the rows whose bit is set in `mask`,
-/// vector by vector.
-#[inline(always)]
-fn load_into_rows<S: Simd, const G: usize, const V: usize>(
+fn column<S: Simd, const G: usize, const V: usize, const N: usize>(
     simd: S,
     acc: &mut [[S::f32s; V]; G],
-    weights: &[S::f32s; G],
-    src: &[f32],
+    rows: &[&[f32]; RUN_ROWS],
+    weights: [f32; N],
     e: usize,
-    mask: u32,
 ) {
+    const { assert!(N + G - 1 <= RUN_ROWS) };
+    let w = weights.map(|w| simd.splat_f32s(w));
+    // Row by row with the row's index a constant, so that every index
+    // into the sums, weights and rows is one: the sums stay in registers
+    // (a loop over the rows, not fully unrolled, left them in memory).
+    feed::<S, G, V, N, 0>(simd, acc, rows, &w, e);
+    feed::<S, G, V, N, 1>(simd, acc, rows, &w, e);
+    feed::<S, G, V, N, 2>(simd, acc, rows, &w, e);
+    feed::<S, G, V, N, 3>(simd, acc, rows, &w, e);
+    feed::<S, G, V, N, 4>(simd, acc, rows, &w, e);
+    const { assert!(RUN_ROWS <= 5, "one `feed` per row a run can read") };
+}
+
+/// Row `I` of a run of `N` taps into the sums of the outputs that take it
+/// (output `k` with weight `w[I - k]`); nothing past the run's last row.
+#[inline(always)]
+fn feed<S: Simd, const G: usize, const V: usize, const N: usize, const I: usize>(
+    simd: S,
+    acc: &mut [[S::f32s; V]; G],
+    rows: &[&[f32]; RUN_ROWS],
+    w: &[S::f32s; N],
+    e: usize,
+) {
+    if I >= N + G - 1 {
+        return;
+    }
+    let row = rows[I];
     for j in 0..V {
-        let [x] = load_rows::<S, 1>(simd, src, e + j * S::F32_LANES);
+        let [x] = load_rows::<S, 1>(simd, row, e + j * S::F32_LANES);
         for (k, acc) in acc.iter_mut().enumerate() {
-            if mask >> k & 1 == 1 {
-                acc[j] = simd.mul_add_f32s(weights[k], x, acc[j]);
+            if I >= k && I - k < N {
+                acc[j] = simd.mul_add_f32s(w[I - k], x, acc[j]);
             }
-        }
-    }
-}
-
-/// [`add_to_rows`] for a mask known at compile time, so the tests on its
-/// bits fold away.
-#[inline(always)]
-fn take<S: Simd, const G: usize, const V: usize, const M: u32>(
-    simd: S,
-    acc: &mut [[S::f32s; V]; G],
-    weights: &[f32; G],
-    x: &[S::f32s; V],
-) {
-    add_to_rows::<S, G, V>(simd, acc, weights, x, M);
-}
-
-/// Adds `x` with its weight to the sums of the rows whose bit is set in
-/// `mask`.
-#[inline(always)]
-fn add_to_rows<S: Simd, const G: usize, const V: usize>(
-    simd: S,
-    acc: &mut [[S::f32s; V]; G],
-    weights: &[f32; G],
-    x: &[S::f32s; V],
-    mask: u32,
-) {
-    for (k, acc) in acc.iter_mut().enumerate() {
-        if mask >> k & 1 == 1 {
-            update::<S, V>(simd, acc, weights[k], x);
         }
     }
 }

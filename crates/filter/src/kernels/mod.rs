@@ -20,7 +20,7 @@ pub(crate) mod generic;
 pub(crate) mod scalar;
 mod terms;
 
-pub(crate) use terms::{SharedTerm, Term, row_terms};
+pub(crate) use terms::{ColumnRun, MAX_RUN, RUN_ROWS, Term, row_terms, run_terms};
 
 use crate::element::Sample;
 use geom::Isa;
@@ -41,26 +41,29 @@ pub(crate) fn weighted_sum<T: Sample>(
     }
 }
 
-/// `G` output rows whose terms share loads: output `k` is exactly
-/// [`weighted_sum`] of `terms_of(shared, k)` (the shared terms that carry a
-/// weight for it, in order). The SIMD path loads each shared term once for
-/// all rows: a 2-D kernel's taps at the same column in consecutive rows
-/// (`dy` for output 0, `dy + k` for output `k`) read the same padded row,
-/// so a group of outputs needs fewer loads than single rows.
+/// `G` output rows of a 2-D kernel, summed column run by column run:
+/// output `k` is exactly [`weighted_sum`] of `run_terms(runs, k)`. A
+/// kernel's taps down one column read, for output `k`, the rows `k`
+/// further down, so the SIMD path loads each row of a run once for every
+/// output that takes it, and the taps of a run go through one piece of
+/// straight-line code instead of a branch per tap.
+///
+/// `G` is 1 to [`terms::MAX_GROUP`], and every run was made for groups of
+/// `G` ([`ColumnRun::new`]).
 #[inline]
-pub(crate) fn weighted_sum_group<T: Sample, const G: usize>(
+pub(crate) fn weighted_sum_columns<T: Sample, const G: usize>(
     isa: Isa,
-    shared: &[SharedTerm<'_, G>],
+    runs: &[ColumnRun<'_>],
     scratch: &mut Vec<f32>,
     outs: [&mut [T]; G],
 ) {
     match isa {
         Isa::Scalar => {
             for (k, out) in outs.into_iter().enumerate() {
-                scalar::weighted_sum(&terms::terms_of(shared, k), scratch, out);
+                scalar::weighted_sum(&run_terms(runs, k), scratch, out);
             }
         }
-        _ => isa.vectorize(generic::WeightedSumGroup { shared, outs }),
+        _ => isa.vectorize(generic::WeightedSumColumns { runs, outs }),
     }
 }
 

@@ -26,51 +26,72 @@ pub(crate) fn row_terms<'a>(rows: &[&'a [f32]], weights: &[f32]) -> Vec<Term<'a>
         .collect()
 }
 
-/// One load of `G` output rows' weighted sums
-/// ([`super::weighted_sum_group`]): the values `src` are a term of output
-/// row `k` with `weights[k]`, for every `k` whose bit is set in `present`.
+/// Longest run of taps one [`ColumnRun`] holds; longer kernel columns are
+/// split. Its weights, a group's sums (four rows of 3 vectors) and a loaded
+/// vector fit AVX2's 16 registers; runs of 3 spilled the sums to memory
+/// and ran 3-4x slower on Zen 3.
+pub(crate) const MAX_RUN: usize = 2;
+
+/// Most output rows a group of [`super::weighted_sum_columns`] computes.
+pub(crate) const MAX_GROUP: usize = 4;
+
+/// Rows a [`ColumnRun`] has room for: its taps for the largest group.
+pub(crate) const RUN_ROWS: usize = MAX_RUN + MAX_GROUP - 1;
+
+/// A run of consecutive taps down one column of a 2-D kernel, for a group
+/// of `G` output rows ([`super::weighted_sum_columns`]): output row `k`'s
+/// tap `t` has weight `weights[t]` and reads `rows[t + k]`, so the run
+/// reads `taps + G - 1` rows, and a row feeds every output whose tap it is.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct SharedTerm<'a, const G: usize> {
-    /// Values; element `e` of any of the outputs reads `src[e]`.
-    pub src: &'a [f32],
-    /// The weight in each output row's sum; 0 where the row does not take
-    /// this term.
-    pub weights: [f32; G],
-    /// Bit `k` is set when output row `k` takes this term.
-    pub present: u32,
+pub(crate) struct ColumnRun<'a> {
+    /// The rows, top to bottom, from the run's column on; those past
+    /// `taps + G - 1` are empty and unused.
+    pub rows: [&'a [f32]; RUN_ROWS],
+    /// Number of taps, 1 to [`MAX_RUN`].
+    pub taps: usize,
+    /// The weights, top to bottom; those past `taps` are 0 and unused.
+    pub weights: [f32; MAX_RUN],
 }
 
-impl<'a, const G: usize> SharedTerm<'a, G> {
-    /// The term `src` with weight `weights[k]` in output row `k`, `None`
-    /// where that row does not take it.
-    #[inline]
-    pub(crate) fn new(src: &'a [f32], weights: [Option<f32>; G]) -> Self {
-        let present = (0..G)
-            .filter(|&k| weights[k].is_some())
-            .map(|k| 1 << k)
-            .sum();
-        SharedTerm {
-            src,
-            weights: weights.map(|w| w.unwrap_or(0.0)),
-            present,
-        }
+impl<'a> ColumnRun<'a> {
+    /// The run of `weights` (1 to [`MAX_RUN`] of them, top to bottom) for a
+    /// group of `group` outputs (1 to [`MAX_GROUP`]), reading `row(i)` as its
+    /// row `i`; `None` for any other count.
+    pub(crate) fn new(
+        weights: &[f32],
+        group: usize,
+        row: impl Fn(usize) -> &'a [f32],
+    ) -> Option<ColumnRun<'a>> {
+        let mut padded = [0.0; MAX_RUN];
+        padded.get_mut(..weights.len())?.copy_from_slice(weights);
+        let used = weights.len() + group - 1;
+        (!weights.is_empty() && (1..=MAX_GROUP).contains(&group)).then(|| ColumnRun {
+            rows: std::array::from_fn(|i| if i < used { row(i) } else { &[] }),
+            taps: weights.len(),
+            weights: padded,
+        })
     }
 
-    /// The weight in output row `k`, if that row takes this term.
+    /// The rows a group of `G` outputs reads.
     #[inline]
-    pub(crate) fn weight(&self, k: usize) -> Option<f32> {
-        (self.present >> k & 1 == 1).then(|| self.weights[k])
+    pub(crate) fn used_rows<const G: usize>(&self) -> &[&'a [f32]] {
+        &self.rows[..self.taps + G - 1]
     }
 }
 
-/// The terms of output row `k` of a group, in the group's order.
+/// The terms of output row `k` of a group summed by runs, in the runs'
+/// order, each run top to bottom.
 #[inline]
-pub(crate) fn terms_of<'a, const G: usize>(
-    shared: &[SharedTerm<'a, G>],
-    k: usize,
-) -> Vec<Term<'a>> {
-    shared
-        .iter()
-        .filter_map(|t| t.weight(k).map(|weight| Term { src: t.src, weight }))
+pub(crate) fn run_terms<'a>(runs: &[ColumnRun<'a>], k: usize) -> Vec<Term<'a>> {
+    runs.iter()
+        .flat_map(|run| {
+            run.weights[..run.taps]
+                .iter()
+                .enumerate()
+                .map(move |(t, &weight)| Term {
+                    src: run.rows[t + k],
+                    weight,
+                })
+        })
         .collect()
 }

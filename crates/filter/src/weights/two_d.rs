@@ -27,8 +27,8 @@ pub struct Tap {
 /// A sparse 2-D kernel: only its non-zero taps are stored and visited, so a
 /// line of length `L` costs `O(L)` per pixel, not `O(L²)`.
 ///
-/// Taps are kept sorted by row, then column; that is the order the filter
-/// sums them in.
+/// Taps are kept sorted by column, then row (column by column from the
+/// left, each top to bottom); that is the order the filter sums them in.
 ///
 /// ```
 /// use filter::{Kernel2d, Tap};
@@ -91,7 +91,7 @@ impl Kernel2d {
                 expected: "at least one tap",
             });
         }
-        list.sort_by_key(|t| (t.dy, t.dx));
+        list.sort_by_key(|t| (t.dx, t.dy));
         let mut taps: Vec<Tap> = Vec::with_capacity(list.len());
         for tap in list {
             match taps.last_mut() {
@@ -160,7 +160,7 @@ impl Kernel2d {
         Kernel2d::from_taps(taps)
     }
 
-    /// The taps, sorted by row then column.
+    /// The taps, sorted by column then row.
     #[inline]
     pub fn taps(&self) -> &[Tap] {
         &self.taps
