@@ -15,8 +15,11 @@
 //! instead of `n · G`, and its taps go through straight-line code
 //! (`kernels::weighted_sum_columns`). For `L = 15` at 30° that is 19 loads
 //! per output vector in pairs and 16 in groups of four, instead of 25.
-//! [`rows_per_group`] picks the size. Each output still sums its own taps
-//! in the kernel's order, so the bits are those of single rows.
+//! [`rows_per_group`] picks the size. A column longer than the path's
+//! longest run (`kernels::longest_run`: 4 taps on AVX-512, 2 elsewhere) is
+//! split into several runs. Each output still sums its own taps in the
+//! kernel's order, so the bits are those of single rows, whatever the
+//! group size and run length.
 //!
 //! A kernel that is one unbroken column through the centre (a motion blur
 //! at 90° or 270°) is a separable kernel with the horizontal weight 1, and
@@ -64,7 +67,7 @@ fn convolve_2d_into<T: Sample>(
         };
         return separable::convolve(isa, src, dst, x, y, padding);
     }
-    let runs = column_runs(kernel);
+    let runs = column_runs(kernel, kernels::longest_run(isa));
     match rows_per_group(&runs) {
         4 => convolve_groups::<T, 4>(isa, src, dst, kernel, &runs, padding),
         2 => convolve_groups::<T, 2>(isa, src, dst, kernel, &runs, padding),
@@ -131,15 +134,16 @@ struct KernelRun {
 }
 
 /// The kernel's taps as runs, in the kernel's order: a column's taps split
-/// where a row is skipped and after [`MAX_RUN`] taps.
-fn column_runs(kernel: &Kernel2d) -> Vec<KernelRun> {
+/// where a row is skipped and after `longest` taps (at most [`MAX_RUN`]).
+fn column_runs(kernel: &Kernel2d, longest: usize) -> Vec<KernelRun> {
+    let longest = longest.clamp(1, MAX_RUN);
     let mut runs: Vec<KernelRun> = Vec::new();
     for tap in kernel.taps() {
         match runs.last_mut() {
             Some(run)
                 if run.dx == tap.dx
                     && run.dy + run.weights.len() as i32 == tap.dy
-                    && run.weights.len() < MAX_RUN =>
+                    && run.weights.len() < longest =>
             {
                 run.weights.push(tap.weight);
             }
@@ -242,13 +246,17 @@ mod tests {
     use crate::{directional_kernel, motion_kernel};
     use geom::Image;
 
-    /// Output `k`'s taps as a group of `G` built from the kernel's runs
-    /// gives them to the sums: `(dx, dy, weight)`, found from which window
-    /// row and column each term reads.
-    fn taps_of<const G: usize>(kernel: &Kernel2d, k: usize) -> Vec<(i32, i32, u32)> {
+    /// Output `k`'s taps as a group of `G` built from the kernel's runs of
+    /// up to `longest` taps gives them to the sums: `(dx, dy, weight)`,
+    /// found from which window row and column each term reads.
+    fn taps_of<const G: usize>(
+        kernel: &Kernel2d,
+        longest: usize,
+        k: usize,
+    ) -> Vec<(i32, i32, u32)> {
         let (rx, ry) = (kernel.radius_x(), kernel.radius_y());
         let window: Vec<Vec<f32>> = vec![vec![0.0; 2 * rx + 1]; 2 * ry + G];
-        let runs: Vec<ColumnRun<'_>> = column_runs(kernel)
+        let runs: Vec<ColumnRun<'_>> = column_runs(kernel, longest)
             .iter()
             .filter_map(|run| {
                 let top = (run.dy + ry as i32) as usize;
@@ -322,36 +330,51 @@ mod tests {
                 .iter()
                 .map(|t| (t.dx, t.dy, t.weight.to_bits()))
                 .collect();
-            assert_eq!(taps_of::<1>(kernel, 0), want, "single rows");
-            for k in 0..2 {
-                assert_eq!(taps_of::<2>(kernel, k), want, "output {k} of a pair");
-            }
-            for k in 0..4 {
-                assert_eq!(taps_of::<4>(kernel, k), want, "output {k} of four");
+            for longest in 1..=MAX_RUN {
+                assert_eq!(taps_of::<1>(kernel, longest, 0), want, "single rows");
+                for k in 0..2 {
+                    let taps = taps_of::<2>(kernel, longest, k);
+                    assert_eq!(taps, want, "output {k} of a pair, runs of {longest}");
+                }
+                for k in 0..4 {
+                    let taps = taps_of::<4>(kernel, longest, k);
+                    assert_eq!(taps, want, "output {k} of four, runs of {longest}");
+                }
             }
         }
         Ok(())
     }
 
-    /// Runs are 1 to `MAX_RUN` taps down one column, in consecutive rows,
+    /// Runs are 1 to `longest` taps down one column, in consecutive rows,
     /// and split a column no more than that needs.
     #[test]
     fn runs_are_short_stretches_of_one_column() -> crate::Result<()> {
         for kernel in &test_kernels()? {
-            let runs = column_runs(kernel);
-            assert!(
-                runs.iter()
-                    .all(|r| (1..=MAX_RUN).contains(&r.weights.len()))
-            );
-            for pair in runs.windows(2) {
-                let joins = pair[0].dx == pair[1].dx
-                    && pair[0].dy + pair[0].weights.len() as i32 == pair[1].dy;
-                assert!(!joins || pair[0].weights.len() == MAX_RUN, "split early");
+            for longest in 1..=MAX_RUN {
+                let runs = column_runs(kernel, longest);
+                assert!(
+                    runs.iter()
+                        .all(|r| (1..=longest).contains(&r.weights.len()))
+                );
+                for pair in runs.windows(2) {
+                    let joins = pair[0].dx == pair[1].dx
+                        && pair[0].dy + pair[0].weights.len() as i32 == pair[1].dy;
+                    assert!(!joins || pair[0].weights.len() == longest, "split early");
+                }
             }
         }
-        // The 2-tap columns of a shallow line are one run each.
-        let runs = column_runs(&motion_kernel(15.0, 30.0)?);
+        // The 2-tap columns of a shallow line are one run each; a steep
+        // line's long columns take fewer runs of up to 4 than of up to 2.
+        let runs = column_runs(&motion_kernel(15.0, 30.0)?, 2);
         assert_eq!(runs.len(), 13);
+        let steep = motion_kernel(15.0, 77.0)?;
+        let lengths = |longest| -> Vec<usize> {
+            column_runs(&steep, longest)
+                .iter()
+                .map(|r| r.weights.len())
+                .collect()
+        };
+        assert!(lengths(4).len() < lengths(2).len());
         Ok(())
     }
 
@@ -438,7 +461,7 @@ mod tests {
             for padding in paddings {
                 for kernel in &lines {
                     assert!(column_line(kernel).is_some());
-                    let runs = column_runs(kernel);
+                    let runs = column_runs(kernel, 2);
                     let mut routed = Image::<u8>::new(29, 17, 3)?;
                     let mut summed = Image::<u8>::new(29, 17, 3)?;
                     convolve_2d_into(isa, bytes.view(), routed.view_mut(), kernel, padding);
@@ -507,7 +530,7 @@ mod tests {
     fn a_group_of_rows_shares_loads() -> crate::Result<()> {
         let kernel = motion_kernel(15.0, 30.0)?;
         assert_eq!(kernel.taps().len(), 25);
-        let runs = column_runs(&kernel);
+        let runs = column_runs(&kernel, 2);
         let loads = |g: usize| -> usize { runs.iter().map(|r| r.weights.len() + g - 1).sum() };
         assert_eq!(loads(1), 25);
         assert_eq!(loads(2), 2 * 19);
@@ -520,15 +543,20 @@ mod tests {
     /// shares nothing.
     #[test]
     fn the_group_size_follows_the_shared_loads() -> crate::Result<()> {
-        let slanted = column_runs(&motion_kernel(15.0, 30.0)?);
+        let slanted = column_runs(&motion_kernel(15.0, 30.0)?, 2);
         assert_eq!(rows_per_group(&slanted), 4);
-        let level = column_runs(&motion_kernel(15.0, 0.0)?);
+        let level = column_runs(&motion_kernel(15.0, 0.0)?, 2);
         assert_eq!(rows_per_group(&level), 1);
         // One column of two taps: a pair loads 3 rows for 2 outputs, four
         // load 5 for 4: 1.5 and 1.25 per output against 2.
-        let short = column_runs(&Kernel2d::from_taps(
-            [(0, 0, 0.5), (0, 1, 0.5)].map(|(dx, dy, weight)| Tap { dx, dy, weight }),
-        )?);
+        let short = column_runs(
+            &Kernel2d::from_taps([(0, 0, 0.5), (0, 1, 0.5)].map(|(dx, dy, weight)| Tap {
+                dx,
+                dy,
+                weight,
+            }))?,
+            2,
+        );
         assert_eq!(rows_per_group(&short), 4);
         Ok(())
     }

@@ -91,20 +91,39 @@ impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumColumns<'_, '_, '_
             .chain(outs.iter().map(|o| o.len()))
             .min()
             .unwrap_or(0);
-        // G rows of `V` vectors of sums, a run's two weights and one loaded
+        // G rows of `V` vectors of sums, a run's weights and one loaded
         // vector stay in the registers: 16 with AVX2 (NEON, unmeasured,
-        // takes the AVX2 sizes), 32 with AVX-512. Four rows of 3 take 15
-        // of AVX2's; on Zen 3 (RGB `u8`, L = 15 at 30°) they ran 7 % faster
-        // than pairs of 6, which load 3 rows per 4 multiply-adds to their
-        // 5 per 8. Single rows go 8 wide: 6 and 12 were 1-6 % slower.
+        // takes the AVX2 sizes), 32 with AVX-512, which also takes runs of
+        // up to 4 taps (`R`, [`super::longest_run`], which this follows).
+        // Four rows of 3 take 15 of AVX2's; on Zen 3 (RGB `u8`, L = 15 at
+        // 30°) they ran 7 % faster than pairs of 6, which load 3 rows per
+        // 4 multiply-adds to their 5 per 8. Single rows go 8 wide: 6 and
+        // 12 were 1-6 % slower. AVX-512: four rows of 6 ran within 2 % of
+        // four rows of 4.
         let wide = S::F32_LANES >= 16;
-        let mut e = 0;
-        match (G, wide) {
-            (1, _) => e = column_blocks::<S, T, G, 8>(simd, runs, &mut outs, e, n),
-            (2, _) | (_, true) => e = column_blocks::<S, T, G, 6>(simd, runs, &mut outs, e, n),
-            _ => e = column_blocks::<S, T, G, 3>(simd, runs, &mut outs, e, n),
+        let longest = if wide { 4 } else { 2 };
+        if runs.iter().any(|run| run.taps > longest) {
+            // Runs made for another path: the same sums, tap by tap.
+            for (k, out) in outs.into_iter().enumerate() {
+                let terms = run_terms(runs, k);
+                WeightedSum { terms: &terms, out }.with_simd(simd);
+            }
+            return;
         }
-        e = column_blocks::<S, T, G, 1>(simd, runs, &mut outs, e, n);
+        let mut e = 0;
+        e = match (G, wide) {
+            (1, false) => column_blocks::<S, T, G, 8, 2>(simd, runs, &mut outs, e, n),
+            (1, true) => column_blocks::<S, T, G, 8, 4>(simd, runs, &mut outs, e, n),
+            (2, false) => column_blocks::<S, T, G, 6, 2>(simd, runs, &mut outs, e, n),
+            (2, true) => column_blocks::<S, T, G, 6, 4>(simd, runs, &mut outs, e, n),
+            (_, false) => column_blocks::<S, T, G, 3, 2>(simd, runs, &mut outs, e, n),
+            (_, true) => column_blocks::<S, T, G, 4, 4>(simd, runs, &mut outs, e, n),
+        };
+        e = if wide {
+            column_blocks::<S, T, G, 1, 4>(simd, runs, &mut outs, e, n)
+        } else {
+            column_blocks::<S, T, G, 1, 2>(simd, runs, &mut outs, e, n)
+        };
         if e < n {
             for (k, out) in outs.iter_mut().enumerate() {
                 let terms = run_terms(runs, k);
@@ -118,9 +137,9 @@ impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumColumns<'_, '_, '_
 
 /// Elements from `e` on in whole blocks of `V` vectors, up to `n` (at
 /// most the length of every row the runs read); returns the first element
-/// left over.
+/// left over. Runs have 1 to `R` taps.
 #[inline(always)]
-fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
+fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize, const R: usize>(
     simd: S,
     runs: &[ColumnRun<'_>],
     outs: &mut [&mut [T]; G],
@@ -132,12 +151,18 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
         let mut acc = [[simd.splat_f32s(0.0); V]; G];
         for run in runs {
             let (rows, w) = (&run.rows, &run.weights);
-            // One jump per run on its length, then straight-line code.
-            if run.taps == 1 {
-                column::<S, G, V, 1>(simd, &mut acc, rows, [w[0]], e);
-            } else {
-                column::<S, G, V, 2>(simd, &mut acc, rows, [w[0], w[1]], e);
-            }
+            // One jump per run on its length, then straight-line code. The
+            // sums go in and out by value: borrowed into the arms, with
+            // runs of 3 and 4 among them, the compiler kept them in memory
+            // and the group ran 2-3x slower (on AVX2 too, with runs of 3).
+            acc = match run.taps {
+                1 => column::<S, G, V, 1>(simd, acc, rows, [w[0]], e),
+                2 => column::<S, G, V, 2>(simd, acc, rows, [w[0], w[1]], e),
+                3 if R >= 3 => column::<S, G, V, 3>(simd, acc, rows, [w[0], w[1], w[2]], e),
+                _ if R >= 4 => column::<S, G, V, 4>(simd, acc, rows, *w, e),
+                // Longer runs went tap by tap before the first block.
+                _ => acc,
+            };
         }
         for (out, acc) in outs.iter_mut().zip(&acc) {
             store(acc, &mut out[e..e + width]);
@@ -158,22 +183,25 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize>(
 #[inline(always)]
 fn column<S: Simd, const G: usize, const V: usize, const N: usize>(
     simd: S,
-    acc: &mut [[S::f32s; V]; G],
+    mut acc: [[S::f32s; V]; G],
     rows: &[&[f32]; RUN_ROWS],
     weights: [f32; N],
     e: usize,
-) {
+) -> [[S::f32s; V]; G] {
     const { assert!(N + G - 1 <= RUN_ROWS) };
     let w = weights.map(|w| simd.splat_f32s(w));
     // Row by row with the row's index a constant, so that every index
     // into the sums, weights and rows is one: the sums stay in registers
     // (a loop over the rows, not fully unrolled, left them in memory).
-    feed::<S, G, V, N, 0>(simd, acc, rows, &w, e);
-    feed::<S, G, V, N, 1>(simd, acc, rows, &w, e);
-    feed::<S, G, V, N, 2>(simd, acc, rows, &w, e);
-    feed::<S, G, V, N, 3>(simd, acc, rows, &w, e);
-    feed::<S, G, V, N, 4>(simd, acc, rows, &w, e);
-    const { assert!(RUN_ROWS <= 5, "one `feed` per row a run can read") };
+    feed::<S, G, V, N, 0>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 1>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 2>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 3>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 4>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 5>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 6>(simd, &mut acc, rows, &w, e);
+    const { assert!(RUN_ROWS <= 7, "one `feed` per row a run can read") };
+    acc
 }
 
 /// Row `I` of a run of `N` taps into the sums of the outputs that take it

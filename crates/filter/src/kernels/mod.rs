@@ -41,6 +41,26 @@ pub(crate) fn weighted_sum<T: Sample>(
     }
 }
 
+/// Longest run of taps down a column ([`ColumnRun`]) that `isa`'s
+/// [`weighted_sum_columns`] takes in one piece: 4 on AVX-512, 2 elsewhere
+/// (the scalar path sums tap by tap, so any length gives its bits).
+///
+/// Longer runs load fewer rows: a column of `n` taps split into runs
+/// reloads `G - 1` rows per extra run. Measured on a Xeon (AVX-512), RGB
+/// `u8` 1024x768, L = 15, ns per pixel for runs of 2 / 3 / 4: at 77°
+/// 2.52 / 2.24 / 2.04, at 60° 2.43 / 2.10 / 1.98, at 30° (columns of at
+/// most 2) 2.17 / 2.14 / 2.13. On AVX2, forced on the same Xeon, runs of
+/// 3 against 2 were 2-4 % slower at 30° and 2-8 % faster at 60° and 77°;
+/// AVX2's own machine (Zen 3) set its sizes at 30°, the benchmark's angle,
+/// so it keeps 2 until it is measured there. NEON, unmeasured, takes
+/// AVX2's sizes.
+pub(crate) fn longest_run(isa: Isa) -> usize {
+    match isa {
+        Isa::Avx512 | Isa::Avx512Vbmi => MAX_RUN,
+        _ => 2,
+    }
+}
+
 /// `G` output rows of a 2-D kernel, summed column run by column run:
 /// output `k` is exactly [`weighted_sum`] of `run_terms(runs, k)`. A
 /// kernel's taps down one column read, for output `k`, the rows `k`

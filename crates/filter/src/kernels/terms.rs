@@ -27,10 +27,8 @@ pub(crate) fn row_terms<'a>(rows: &[&'a [f32]], weights: &[f32]) -> Vec<Term<'a>
 }
 
 /// Longest run of taps one [`ColumnRun`] holds; longer kernel columns are
-/// split. Its weights, a group's sums (four rows of 3 vectors) and a loaded
-/// vector fit AVX2's 16 registers; runs of 3 spilled the sums to memory
-/// and ran 3-4x slower on Zen 3.
-pub(crate) const MAX_RUN: usize = 2;
+/// split. How long a path takes is [`super::longest_run`].
+pub(crate) const MAX_RUN: usize = 4;
 
 /// Most output rows a group of [`super::weighted_sum_columns`] computes.
 pub(crate) const MAX_GROUP: usize = 4;
