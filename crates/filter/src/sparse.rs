@@ -412,6 +412,23 @@ mod tests {
         Ok(())
     }
 
+    /// `src` through [`convolve_2d_into`] (which routes a column to the
+    /// separable filter) and through the 2-D sum row by row.
+    fn routed_and_summed<T: Sample>(
+        isa: Isa,
+        src: &Image<T>,
+        kernel: &Kernel2d,
+        padding: Padding,
+    ) -> crate::Result<(Image<T>, Image<T>)> {
+        let (w, h, c) = (src.width(), src.height(), src.channels());
+        let mut routed = Image::<T>::new(w, h, c)?;
+        let mut summed = Image::<T>::new(w, h, c)?;
+        convolve_2d_into(isa, src.view(), routed.view_mut(), kernel, padding);
+        let runs = column_runs(kernel, 2);
+        convolve_groups::<T, 1>(isa, src.view(), summed.view_mut(), kernel, &runs, padding);
+        Ok((routed, summed))
+    }
+
     /// A column goes the separable way and gets exactly the bits of the
     /// 2-D sum, on every path the CPU has, for `u8` and for `f32` with
     /// NaN, infinities, signed zeros and huge values, at every padding.
@@ -461,34 +478,13 @@ mod tests {
             for padding in paddings {
                 for kernel in &lines {
                     assert!(column_line(kernel).is_some());
-                    let runs = column_runs(kernel, 2);
-                    let mut routed = Image::<u8>::new(29, 17, 3)?;
-                    let mut summed = Image::<u8>::new(29, 17, 3)?;
-                    convolve_2d_into(isa, bytes.view(), routed.view_mut(), kernel, padding);
-                    convolve_groups::<u8, 1>(
-                        isa,
-                        bytes.view(),
-                        summed.view_mut(),
-                        kernel,
-                        &runs,
-                        padding,
-                    );
+                    let (routed, summed) = routed_and_summed(isa, &bytes, kernel, padding)?;
                     assert_eq!(
                         routed.as_slice(),
                         summed.as_slice(),
                         "u8 {isa:?} {padding:?} {kernel:?}"
                     );
-                    let mut routed = Image::<f32>::new(29, 17, 3)?;
-                    let mut summed = Image::<f32>::new(29, 17, 3)?;
-                    convolve_2d_into(isa, floats.view(), routed.view_mut(), kernel, padding);
-                    convolve_groups::<f32, 1>(
-                        isa,
-                        floats.view(),
-                        summed.view_mut(),
-                        kernel,
-                        &runs,
-                        padding,
-                    );
+                    let (routed, summed) = routed_and_summed(isa, &floats, kernel, padding)?;
                     let bits = |image: &Image<f32>| {
                         image
                             .as_slice()
