@@ -10,9 +10,9 @@
 //!
 //! Same structure as `kernels::generic`: blocks of 8 output pixels whose taps
 //! are all inside the source run the fast vector code; blocks with taps
-//! outside, or non-finite positions, run the vector edge path; the few where
-//! a read would pass the buffer's end, and the row's tail, run the scalar
-//! reference pixel by pixel. The vector code repeats the reference's
+//! outside, or non-finite positions, run the vector edge path, as does the
+//! row's tail (fewer than 8 pixels, stored in part); the few where a read
+//! would pass the buffer's end run the scalar reference pixel by pixel. The vector code repeats the reference's
 //! arithmetic (see `kernels::scalar`) lane by lane and in the same order —
 //! `f64` positions `a*j + rx`, `floor`, `(x - floor x) as f32`, the lerp
 //! as a difference and one FMA, the value affine as a multiply then an
