@@ -6,7 +6,6 @@
 //! and lane, as the reference. Several independent accumulators per block hide
 //! the add latency without changing any element's order of operations.
 
-use super::scalar;
 use super::terms::{ColumnRun, MAX_GROUP, RUN_ROWS, Term, common_len, row_terms, run_terms};
 use crate::element::Sample;
 use pulp::Simd;
@@ -42,11 +41,33 @@ impl<T: Sample> pulp::WithSimd for WeightedSum<'_, '_, '_, T> {
             store(&acc, &mut out[e..e + lanes]);
             e += lanes;
         }
-        for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
-            *o = T::store(scalar::weighted_sum_at(terms, i));
+        if e < n {
+            let mut acc = simd.splat_f32s(0.0);
+            for term in terms {
+                let x = simd.partial_load_f32s(&term.src[e..n]);
+                acc = simd.mul_add_f32s(simd.splat_f32s(term.weight), x, acc);
+            }
+            store_part(simd, acc, &mut out[e..n]);
         }
     }
 }
+
+/// The first `out.len()` lanes of `acc` (fewer than a vector's), stored
+/// by the store rule of `T`. A row's last elements go through one vector
+/// loaded in part ([`pulp::Simd::partial_load_f32s`]) instead of element
+/// by element: each element's sum in scalar code is one chain of
+/// dependent multiply-adds, and on AVX-512 the 13 of a 223-pixel RGB row
+/// made a Gaussian at σ = 1 take twice as long per pixel as at 224.
+#[inline(always)]
+fn store_part<S: Simd, T: Sample>(simd: S, acc: S::f32s, out: &mut [T]) {
+    let mut sums = [0.0f32; MAX_LANES];
+    let m = out.len().min(MAX_LANES);
+    simd.partial_store_f32s(&mut sums[..m], acc);
+    T::store_row(&sums[..m], &mut out[..m]);
+}
+
+/// The most `f32` lanes of any path's vector (AVX-512).
+const MAX_LANES: usize = 16;
 
 /// `V` vectors of sums for elements `e .. e + V * lanes`.
 ///
@@ -125,13 +146,38 @@ impl<T: Sample, const G: usize> pulp::WithSimd for WeightedSumColumns<'_, '_, '_
             column_blocks::<S, T, G, 1, 2>(simd, runs, &mut outs, e, n)
         };
         if e < n {
-            for (k, out) in outs.iter_mut().enumerate() {
-                let terms = run_terms(runs, k);
-                for (i, o) in out.iter_mut().enumerate().take(n).skip(e) {
-                    *o = T::store(scalar::weighted_sum_at(&terms, i));
-                }
+            if wide {
+                column_part::<S, T, G, 4>(simd, runs, &mut outs, e, n);
+            } else {
+                column_part::<S, T, G, 2>(simd, runs, &mut outs, e, n);
             }
         }
+    }
+}
+
+/// Elements `e .. n` (fewer than a vector's lanes) as [`column_blocks`]
+/// sums them, from vectors loaded in part.
+#[inline(always)]
+fn column_part<S: Simd, T: Sample, const G: usize, const R: usize>(
+    simd: S,
+    runs: &[ColumnRun<'_>],
+    outs: &mut [&mut [T]; G],
+    e: usize,
+    n: usize,
+) {
+    let mut acc = [[simd.splat_f32s(0.0); 1]; G];
+    for run in runs {
+        let (rows, w) = (&run.rows, &run.weights);
+        acc = match run.taps {
+            1 => column::<S, G, 1, 1, true>(simd, acc, rows, [w[0]], e, n),
+            2 => column::<S, G, 1, 2, true>(simd, acc, rows, [w[0], w[1]], e, n),
+            3 if R >= 3 => column::<S, G, 1, 3, true>(simd, acc, rows, [w[0], w[1], w[2]], e, n),
+            _ if R >= 4 => column::<S, G, 1, 4, true>(simd, acc, rows, *w, e, n),
+            _ => acc,
+        };
+    }
+    for (out, [acc]) in outs.iter_mut().zip(acc) {
+        store_part(simd, acc, &mut out[e..n]);
     }
 }
 
@@ -156,10 +202,10 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize, const R: us
             // runs of 3 and 4 among them, the compiler kept them in memory
             // and the group ran 2-3x slower (on AVX2 too, with runs of 3).
             acc = match run.taps {
-                1 => column::<S, G, V, 1>(simd, acc, rows, [w[0]], e),
-                2 => column::<S, G, V, 2>(simd, acc, rows, [w[0], w[1]], e),
-                3 if R >= 3 => column::<S, G, V, 3>(simd, acc, rows, [w[0], w[1], w[2]], e),
-                _ if R >= 4 => column::<S, G, V, 4>(simd, acc, rows, *w, e),
+                1 => column::<S, G, V, 1, false>(simd, acc, rows, [w[0]], e, n),
+                2 => column::<S, G, V, 2, false>(simd, acc, rows, [w[0], w[1]], e, n),
+                3 if R >= 3 => column::<S, G, V, 3, false>(simd, acc, rows, [w[0], w[1], w[2]], e, n),
+                _ if R >= 4 => column::<S, G, V, 4, false>(simd, acc, rows, *w, e, n),
                 // Longer runs went tap by tap before the first block.
                 _ => acc,
             };
@@ -181,25 +227,26 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize, const R: us
 /// The caller guarantees that `e + V * lanes` is within each of the run's
 /// first `N + G - 1` rows.
 #[inline(always)]
-fn column<S: Simd, const G: usize, const V: usize, const N: usize>(
+fn column<S: Simd, const G: usize, const V: usize, const N: usize, const PART: bool>(
     simd: S,
     mut acc: [[S::f32s; V]; G],
     rows: &[&[f32]; RUN_ROWS],
     weights: [f32; N],
     e: usize,
+    end: usize,
 ) -> [[S::f32s; V]; G] {
     const { assert!(N + G - 1 <= RUN_ROWS) };
     let w = weights.map(|w| simd.splat_f32s(w));
     // Row by row with the row's index a constant, so that every index
     // into the sums, weights and rows is one: the sums stay in registers
     // (a loop over the rows, not fully unrolled, left them in memory).
-    feed::<S, G, V, N, 0>(simd, &mut acc, rows, &w, e);
-    feed::<S, G, V, N, 1>(simd, &mut acc, rows, &w, e);
-    feed::<S, G, V, N, 2>(simd, &mut acc, rows, &w, e);
-    feed::<S, G, V, N, 3>(simd, &mut acc, rows, &w, e);
-    feed::<S, G, V, N, 4>(simd, &mut acc, rows, &w, e);
-    feed::<S, G, V, N, 5>(simd, &mut acc, rows, &w, e);
-    feed::<S, G, V, N, 6>(simd, &mut acc, rows, &w, e);
+    feed::<S, G, V, N, 0, PART>(simd, &mut acc, rows, &w, e, end);
+    feed::<S, G, V, N, 1, PART>(simd, &mut acc, rows, &w, e, end);
+    feed::<S, G, V, N, 2, PART>(simd, &mut acc, rows, &w, e, end);
+    feed::<S, G, V, N, 3, PART>(simd, &mut acc, rows, &w, e, end);
+    feed::<S, G, V, N, 4, PART>(simd, &mut acc, rows, &w, e, end);
+    feed::<S, G, V, N, 5, PART>(simd, &mut acc, rows, &w, e, end);
+    feed::<S, G, V, N, 6, PART>(simd, &mut acc, rows, &w, e, end);
     const { assert!(RUN_ROWS <= 7, "one `feed` per row a run can read") };
     acc
 }
@@ -207,19 +254,31 @@ fn column<S: Simd, const G: usize, const V: usize, const N: usize>(
 /// Row `I` of a run of `N` taps into the sums of the outputs that take it
 /// (output `k` with weight `w[I - k]`); nothing past the run's last row.
 #[inline(always)]
-fn feed<S: Simd, const G: usize, const V: usize, const N: usize, const I: usize>(
+fn feed<
+    S: Simd,
+    const G: usize,
+    const V: usize,
+    const N: usize,
+    const I: usize,
+    const PART: bool,
+>(
     simd: S,
     acc: &mut [[S::f32s; V]; G],
     rows: &[&[f32]; RUN_ROWS],
     w: &[S::f32s; N],
     e: usize,
+    end: usize,
 ) {
     if I >= N + G - 1 {
         return;
     }
     let row = rows[I];
     for j in 0..V {
-        let [x] = load_rows::<S, 1>(simd, row, e + j * S::F32_LANES);
+        let [x] = if PART {
+            [simd.partial_load_f32s(&row[e..end])]
+        } else {
+            load_rows::<S, 1>(simd, row, e + j * S::F32_LANES)
+        };
         for (k, acc) in acc.iter_mut().enumerate() {
             if I >= k && I - k < N {
                 acc[j] = simd.mul_add_f32s(w[I - k], x, acc[j]);
@@ -322,10 +381,12 @@ fn group<S: Simd, T: Sample, const G: usize>(
         }
         e += lanes;
     }
-    for (i, out) in outs.iter_mut().enumerate() {
-        let terms = row_terms(&rows[i..], weights);
-        for (k, o) in out.iter_mut().enumerate().take(len).skip(e) {
-            *o = T::store(scalar::weighted_sum_at(&terms, k));
+    if e < len {
+        let acc = group_sums::<S, G, 1>(simd, rows, weights, |row| {
+            [simd.partial_load_f32s(&row[e..len])]
+        });
+        for (out, [acc]) in outs.iter_mut().zip(acc) {
+            store_part(simd, acc, &mut out[e..len]);
         }
     }
 }
@@ -348,13 +409,24 @@ fn group_block<S: Simd, const G: usize, const V: usize>(
     weights: &[f32],
     e: usize,
 ) -> [[S::f32s; V]; G] {
+    group_sums::<S, G, V>(simd, rows, weights, |row| load_rows::<S, V>(simd, row, e))
+}
+
+/// [`group_block`] with each row's vectors from `load`.
+#[inline(always)]
+fn group_sums<S: Simd, const G: usize, const V: usize>(
+    simd: S,
+    rows: &[&[f32]],
+    weights: &[f32],
+    load: impl Fn(&[f32]) -> [S::f32s; V],
+) -> [[S::f32s; V]; G] {
     let n = weights.len();
     let mut acc = [[simd.splat_f32s(0.0); V]; G];
     // Input row p feeds output i with weight p - i when 0 <= p - i < n:
     // rows G-1 .. n feed every output; the few before and after are
     // checked one by one. Rows are visited in increasing p either way.
     for p in 0..G - 1 {
-        let x = load_rows::<S, V>(simd, rows[p], e);
+        let x = load(rows[p]);
         for (i, acc) in acc.iter_mut().enumerate() {
             if p >= i && p - i < n {
                 update::<S, V>(simd, acc, weights[p - i], &x);
@@ -362,13 +434,13 @@ fn group_block<S: Simd, const G: usize, const V: usize>(
         }
     }
     for p in G - 1..n {
-        let x = load_rows::<S, V>(simd, rows[p], e);
+        let x = load(rows[p]);
         for (i, acc) in acc.iter_mut().enumerate() {
             update::<S, V>(simd, acc, weights[p - i], &x);
         }
     }
     for p in n.max(G - 1)..n + G - 1 {
-        let x = load_rows::<S, V>(simd, rows[p], e);
+        let x = load(rows[p]);
         for (i, acc) in acc.iter_mut().enumerate() {
             if p - i < n {
                 update::<S, V>(simd, acc, weights[p - i], &x);

@@ -43,13 +43,3 @@ pub(crate) fn weighted_sum<T: Sample>(terms: &[Term<'_>], scratch: &mut Vec<f32>
     }
     T::store_row(scratch, &mut out[..n]);
 }
-
-/// The same sum for one element (used for the SIMD path's last partial vector).
-#[inline(always)]
-pub(crate) fn weighted_sum_at(terms: &[Term<'_>], e: usize) -> f32 {
-    let mut s = 0.0f32;
-    for term in terms {
-        s = term.weight.mul_add(term.src[e], s);
-    }
-    s
-}
