@@ -383,8 +383,8 @@ fn fills_seen_finely<T: Element>(
         })
 }
 
-/// Axis-aligned resizes, crops and flips, which the AVX2 and NEON paths
-/// sample separably (`kernels::separable`) up to a step between output
+/// Axis-aligned resizes, crops and flips, which every vector path
+/// samples separably (`kernels::separable`) up to a step between output
 /// rows that depends on the element type and channel count: output rows
 /// share the blended rows of the source rows they read, `u8` crops copy
 /// bytes, and the taps reach past every edge (a scale of `1e300` sends a

@@ -25,14 +25,14 @@
 //!   that close together (steps up to about 2 and 4);
 //! - the rest pixel by pixel, gray ones eight reads to one store.
 //!
-//! `Job::run` sends a job here on the AVX2 and NEON paths when
+//! `Job::run` sends a job here on every vector path when
 //! [`Lookup::plan`] takes it. The hand-written kernel it replaces there
 //! worked out `f64` positions for every pixel. Measured on AMD Zen 3
 //! (`benches/RESULTS.md`, 2026-12-07), 224x224 outputs from crops of a
 //! 1024x768 photo, in the kernel's time: gray 0.11-0.24, RGB 0.15-0.42,
-//! RGBA 0.18-0.51. AVX-512 keeps its hand-written kernel (not measured
-//! against this route), and NEON has no window shuffles yet (`vqtbl2q_u8`
-//! would serve; it cannot be built here).
+//! RGBA 0.18-0.51; on a Xeon under AVX-512 (whose kernel is faster) RGB
+//! 0.20-0.41 (the 2026-12-07, 15:30 UTC sitting). NEON has no window
+//! shuffles yet (`vqtbl2q_u8` would serve; it cannot be built here).
 //!
 //! The table is a thread's own, kept from one call to the next, so a call
 //! allocates nothing once the thread has sampled its widest output.

@@ -129,10 +129,14 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
     }
 
     fn run_with<const C: usize>(mut self, path: Path) {
-        // The routes for axis-aligned maps run on the AVX2 and NEON paths;
-        // AVX-512, unmeasured against them, keeps its hand-written kernel.
+        // The routes for axis-aligned maps run on every vector path. On a
+        // Xeon under AVX-512, 224x224 outputs of a 1024x768 source, in the
+        // hand-written kernel's time: bilinear `u8` gray 0.35-0.84, RGB
+        // 0.38-0.88, RGBA 0.37-0.70, `f32` gray 0.29-0.61, RGB 0.46-0.72
+        // (upscales lowest, the route's steepest steps highest); nearest
+        // 0.2-0.4 (`benches/RESULTS.md`, 2026-12-07, 15:30 UTC).
         let axis_routes = match path {
-            Path::Isa(isa) if isa != Isa::Scalar && !isa.is_avx512() && isa.is_available() => {
+            Path::Isa(isa) if isa != Isa::Scalar && isa.is_available() => {
                 Some(isa)
             }
             _ => None,

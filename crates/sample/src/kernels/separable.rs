@@ -19,7 +19,7 @@
 //! maps nowhere), and a row the rule maps nowhere is a padded row of fills.
 //! Non-finite positions give the fill, unblended, as in the reference.
 //!
-//! `Job::run` sends a job here on the AVX2 and NEON paths when
+//! `Job::run` sends a job here on every vector path when
 //! [`Columns::plan`] takes the map: output rows at most [`max_row_step`]
 //! source rows apart (every upscale, and the milder downscales), which
 //! includes crops (scale 1). A crop of a `u8` source into `u8` rows copies
@@ -28,7 +28,8 @@
 //! like any other map, since there the blend is not always its first tap
 //! (`0 * inf` is NaN, and `-0 + 0` is `+0`). Steeper downscales, where each
 //! output row blends two source rows of its own, stay with the hand-written
-//! kernel, as does AVX-512 (not measured against it). Measured on AMD Zen 3
+//! kernel, as do gray maps whose columns step more than
+//! [`MAX_GRAY_COLUMN_STEP`]. Measured on AMD Zen 3
 //! (`benches/RESULTS.md`, 2026-12-06), 224x224 outputs in the kernel's
 //! time: `u8` upscales gray 0.53-0.94, RGB 0.61-0.94, crops 0.12-0.15, `f32`
 //! upscales gray 0.40-0.62, RGB 0.56-0.83, RGBA 0.62-0.90; downscales as in
@@ -36,6 +37,9 @@
 //! (`kernels::x86::rows`: each block's taps picked from two vectors by
 //! permutes): gray then ran in 0.77-0.93 of the time; colour keeps the
 //! 4-value loads of `Columns::blend`, which the permutes did not beat.
+//! On a Xeon under AVX-512, whose kernel is faster, the route took
+//! 0.29-0.84 of the kernel's time within the same limits (the figures at
+//! `Job::run`).
 //!
 //! An output row is finished as it is blended where nothing stands
 //! between: `u8` rows needing no clamp and `f32` rows without a value
@@ -94,6 +98,10 @@ pub(crate) struct Columns {
 /// routes do better, and would otherwise size a padded row by its reach).
 const SPAN_FACTOR: usize = 4;
 
+/// The largest step in `x` from one output column to the next that this
+/// route takes for gray sources (see [`Columns::plan`]).
+const MAX_GRAY_COLUMN_STEP: f64 = 2.0;
+
 /// The largest step in `y` from one output row to the next that this route
 /// takes, by element type and channel count. Up to a step of 1 output rows
 /// share blended rows; beyond it each output row blends a new source row or
@@ -128,7 +136,7 @@ impl Columns {
         map: &Prepared<'_>,
         width: usize,
     ) -> Option<Columns> {
-        let Prepared::Affine([[_, b, _], [d, e, _]]) = *map else {
+        let Prepared::Affine([[a, b, _], [d, e, _]]) = *map else {
             return None;
         };
         if interpolation != Interpolation::Bilinear || b != 0.0 || d != 0.0 || width == 0 {
@@ -140,6 +148,14 @@ impl Columns {
         let bytes = matches!(Texels::of(source.view.data()), Some(Texels::U8(_)));
         let within = e.abs() <= max_row_step(bytes, source.view.channels());
         if !within {
+            return None;
+        }
+        // Gray rows blend 8 values per vector only where 8 outputs read
+        // within 16 source columns; steeper column steps blend value by
+        // value, which on a Xeon (224x224 gray `u8`, steps 2.4-2.5 both
+        // ways) took 2.1 ns/px against the kernel's 1.1 (AVX-512) and 1.6
+        // (AVX2), where a step of 2 took 0.9.
+        if source.view.channels() == 1 && a.abs() > MAX_GRAY_COLUMN_STEP {
             return None;
         }
         // Row 0's `x`, which every row shares (`kernels::x86::axis`), its
