@@ -204,7 +204,9 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize, const R: us
             acc = match run.taps {
                 1 => column::<S, G, V, 1, false>(simd, acc, rows, [w[0]], e, n),
                 2 => column::<S, G, V, 2, false>(simd, acc, rows, [w[0], w[1]], e, n),
-                3 if R >= 3 => column::<S, G, V, 3, false>(simd, acc, rows, [w[0], w[1], w[2]], e, n),
+                3 if R >= 3 => {
+                    column::<S, G, V, 3, false>(simd, acc, rows, [w[0], w[1], w[2]], e, n)
+                }
                 _ if R >= 4 => column::<S, G, V, 4, false>(simd, acc, rows, *w, e, n),
                 // Longer runs went tap by tap before the first block.
                 _ => acc,

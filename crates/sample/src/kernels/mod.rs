@@ -136,9 +136,7 @@ impl<T: Element, R: Rows> Job<'_, '_, T, R> {
         // (upscales lowest, the route's steepest steps highest); nearest
         // 0.2-0.4 (`benches/RESULTS.md`, 2026-12-07, 15:30 UTC).
         let axis_routes = match path {
-            Path::Isa(isa) if isa != Isa::Scalar && isa.is_available() => {
-                Some(isa)
-            }
+            Path::Isa(isa) if isa != Isa::Scalar && isa.is_available() => Some(isa),
             _ => None,
         };
         // Nearest: looked up (`lookup`).

@@ -12,11 +12,12 @@
 //! are all inside the source run the fast vector code; blocks with taps
 //! outside, or non-finite positions, run the vector edge path, as does the
 //! row's tail (fewer than 8 pixels, stored in part); the few where a read
-//! would pass the buffer's end run the scalar reference pixel by pixel. The vector code repeats the reference's
-//! arithmetic (see `kernels::scalar`) lane by lane and in the same order —
-//! `f64` positions `a*j + rx`, `floor`, `(x - floor x) as f32`, the lerp
-//! as a difference and one FMA, the value affine as a multiply then an
-//! add, and the `u8` store as `geom::Element::from_f32` (clamp, add
+//! would pass the buffer's end run the scalar reference pixel by pixel.
+//! The vector code repeats the reference's arithmetic (see
+//! `kernels::scalar`) lane by lane and in the same order — `f64`
+//! positions `a*j + rx`, `floor`, `(x - floor x) as f32`, the lerp as a
+//! difference and one FMA, the value affine as a multiply then an add,
+//! and the `u8` store as `geom::Element::from_f32` (clamp, add
 //! 1.5 * 2^23) — so it gives the reference's bits; `tests/paths.rs` checks
 //! that on every case.
 //!
