@@ -293,12 +293,7 @@ unsafe fn sample_row<T: Element, const C: usize>(
     }
     while j0 + LANES <= end {
         let pos = positions(row, j0);
-        let block = match interpolation {
-            Interpolation::Bilinear => None,
-            Interpolation::Nearest => nearest::<C>(texels, geometry, pos),
-        };
-        let block = block.or_else(|| edge::<C>(texels, geometry, interpolation, pos));
-        match block {
+        match other_block::<C>(texels, geometry, interpolation, pos) {
             Some(v) => store::<C>(values, v, j0, true, out),
             None => {
                 let mut xs = [0.0f64; LANES];
@@ -334,6 +329,24 @@ unsafe fn sample_row<T: Element, const C: usize>(
     }
 }
 
+/// A block the bilinear chunks and nearest byte loops left: the nearest
+/// block where its taps are inside, else the edge path; `None` where a
+/// wide read would pass the buffer's end.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn other_block<const C: usize>(
+    texels: Texels<'_>,
+    geometry: Geometry,
+    interpolation: Interpolation,
+    pos: [__m256d; 4],
+) -> Option<[__m256; C]> {
+    let block = match interpolation {
+        Interpolation::Bilinear => None,
+        Interpolation::Nearest => nearest::<C>(texels, geometry, pos),
+    };
+    block.or_else(|| edge::<C>(texels, geometry, interpolation, pos))
+}
+
 /// The row's last `n` (< 8) pixels, from `j0`, at the positions `xs`,
 /// `ys` (8 lanes, those from `n` on repeating a real position), as one
 /// vector block stored in part; `false` where a wide read would pass the
@@ -365,11 +378,7 @@ fn tail_block<T: Element, const C: usize>(
             _mm256_loadu_pd(ys.as_ptr().add(4)),
         ]
     };
-    let block = match interpolation {
-        Interpolation::Bilinear => None,
-        Interpolation::Nearest => nearest::<C>(texels, geometry, pos),
-    };
-    let Some(v) = block.or_else(|| edge::<C>(texels, geometry, interpolation, pos)) else {
+    let Some(v) = other_block::<C>(texels, geometry, interpolation, pos) else {
         return false;
     };
     let (from, to) = (j0 * C, (j0 + n) * C);
