@@ -167,14 +167,7 @@ fn column_part<S: Simd, T: Sample, const G: usize, const R: usize>(
 ) {
     let mut acc = [[simd.splat_f32s(0.0); 1]; G];
     for run in runs {
-        let (rows, w) = (&run.rows, &run.weights);
-        acc = match run.taps {
-            1 => column::<S, G, 1, 1, true>(simd, acc, rows, [w[0]], e, n),
-            2 => column::<S, G, 1, 2, true>(simd, acc, rows, [w[0], w[1]], e, n),
-            3 if R >= 3 => column::<S, G, 1, 3, true>(simd, acc, rows, [w[0], w[1], w[2]], e, n),
-            _ if R >= 4 => column::<S, G, 1, 4, true>(simd, acc, rows, *w, e, n),
-            _ => acc,
-        };
+        acc = add_run::<S, G, 1, R, true>(simd, acc, run, e, n);
     }
     for (out, [acc]) in outs.iter_mut().zip(acc) {
         store_part(simd, acc, &mut out[e..n]);
@@ -196,21 +189,7 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize, const R: us
     while e + width <= n {
         let mut acc = [[simd.splat_f32s(0.0); V]; G];
         for run in runs {
-            let (rows, w) = (&run.rows, &run.weights);
-            // One jump per run on its length, then straight-line code. The
-            // sums go in and out by value: borrowed into the arms, with
-            // runs of 3 and 4 among them, the compiler kept them in memory
-            // and the group ran 2-3x slower (on AVX2 too, with runs of 3).
-            acc = match run.taps {
-                1 => column::<S, G, V, 1, false>(simd, acc, rows, [w[0]], e, n),
-                2 => column::<S, G, V, 2, false>(simd, acc, rows, [w[0], w[1]], e, n),
-                3 if R >= 3 => {
-                    column::<S, G, V, 3, false>(simd, acc, rows, [w[0], w[1], w[2]], e, n)
-                }
-                _ if R >= 4 => column::<S, G, V, 4, false>(simd, acc, rows, *w, e, n),
-                // Longer runs went tap by tap before the first block.
-                _ => acc,
-            };
+            acc = add_run::<S, G, V, R, false>(simd, acc, run, e, n);
         }
         for (out, acc) in outs.iter_mut().zip(&acc) {
             store(acc, &mut out[e..e + width]);
@@ -218,6 +197,30 @@ fn column_blocks<S: Simd, T: Sample, const G: usize, const V: usize, const R: us
         e += width;
     }
     e
+}
+
+/// `run` added to the sums of elements `e ..` ([`column`]; with `PART`,
+/// `e .. end` in one vector loaded in part). One jump on the run's length,
+/// then straight-line code. The sums go in and out by value: borrowed into
+/// the arms, with runs of 3 and 4 among them, the compiler kept them in
+/// memory and the group ran 2-3x slower (on AVX2 too, with runs of 3).
+#[inline(always)]
+fn add_run<S: Simd, const G: usize, const V: usize, const R: usize, const PART: bool>(
+    simd: S,
+    acc: [[S::f32s; V]; G],
+    run: &ColumnRun<'_>,
+    e: usize,
+    end: usize,
+) -> [[S::f32s; V]; G] {
+    let (rows, w) = (&run.rows, &run.weights);
+    match run.taps {
+        1 => column::<S, G, V, 1, PART>(simd, acc, rows, [w[0]], e, end),
+        2 => column::<S, G, V, 2, PART>(simd, acc, rows, [w[0], w[1]], e, end),
+        3 if R >= 3 => column::<S, G, V, 3, PART>(simd, acc, rows, [w[0], w[1], w[2]], e, end),
+        _ if R >= 4 => column::<S, G, V, 4, PART>(simd, acc, rows, *w, e, end),
+        // Longer runs went tap by tap before the first block.
+        _ => acc,
+    }
 }
 
 /// Adds one run of `N` taps to `V` vectors of the `G` outputs' sums from
