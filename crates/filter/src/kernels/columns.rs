@@ -36,8 +36,6 @@
 
 use geom::Isa;
 
-use crate::element::Sample;
-
 /// The proof that the bytes kernel can run: AVX2 and FMA, and the AVX2
 /// path chosen.
 #[derive(Clone, Copy)]
@@ -73,8 +71,18 @@ impl Bytes {
     /// every row and output has (`rows` holds at least
     /// `weights.len() + outs.len() - 1` rows; with fewer, nothing is
     /// written).
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(crate) fn vertical(self, rows: &[&[u8]], weights: &[f32], outs: &mut [&mut [f32]]) {
+        // Off x86 no `Bytes` exists (`Bytes::new`), so this never runs.
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (rows, weights, outs);
+        #[cfg(target_arch = "x86_64")]
+        self.vertical_x86(rows, weights, outs);
+    }
+
+    /// [`Bytes::vertical`] on x86: groups of outputs, each finished in
+    /// vector code ([`x86::group`]).
+    #[cfg(target_arch = "x86_64")]
+    fn vertical_x86(self, rows: &[&[u8]], weights: &[f32], outs: &mut [&mut [f32]]) {
         if rows.len() + 1 < weights.len() + outs.len() || weights.is_empty() {
             return;
         }
@@ -96,30 +104,24 @@ impl Bytes {
             } else {
                 outs.len().min(2)
             };
-            #[cfg(target_arch = "x86_64")]
             // SAFETY: `Bytes::new` checked AVX2 and FMA; `rows` holds
             // `weights.len() + size - 1` rows (checked above), every row
             // and output `n` elements or more.
-            let e = unsafe {
+            unsafe {
                 match size {
                     6 => outs
                         .first_chunk_mut::<6>()
-                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                        .map_or((), |g| x86::group(rows, weights, g, n)),
                     4 => outs
                         .first_chunk_mut::<4>()
-                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                        .map_or((), |g| x86::group(rows, weights, g, n)),
                     2 => outs
                         .first_chunk_mut::<2>()
-                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                        .map_or((), |g| x86::group(rows, weights, g, n)),
                     _ => outs
                         .first_chunk_mut::<1>()
-                        .map_or(0, |g| x86::group(rows, weights, g, n)),
+                        .map_or((), |g| x86::group(rows, weights, g, n)),
                 }
-            };
-            #[cfg(not(target_arch = "x86_64"))]
-            let e = 0;
-            for (k, out) in outs[..size].iter_mut().enumerate() {
-                tail(&rows[k..k + weights.len()], weights, out, e, n);
             }
             i += size;
         }
@@ -130,7 +132,6 @@ impl Bytes {
     /// tap from 0 in order (exactly [`super::weighted_sum`] of the terms
     /// `(&padded[t · channels..], weights[t])`), for the elements `out`
     /// and the padded row both have.
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(crate) fn horizontal(
         self,
         padded: &[f32],
@@ -143,27 +144,12 @@ impl Bytes {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Bytes::new` checked AVX2 and FMA; every tap reads
         // `padded[e + t · channels]` with `e < n`, inside `padded`.
-        let from = unsafe { x86::horizontal(padded, weights, channels, out, n) };
+        unsafe {
+            x86::horizontal(padded, weights, channels, out, n)
+        };
+        // Off x86 no `Bytes` exists (`Bytes::new`), so this never runs.
         #[cfg(not(target_arch = "x86_64"))]
-        let from = 0;
-        for (e, o) in out.iter_mut().enumerate().take(n).skip(from) {
-            let sum = weights
-                .iter()
-                .enumerate()
-                .fold(0.0f32, |s, (t, &w)| w.mul_add(padded[e + t * channels], s));
-            *o = u8::store(sum);
-        }
-    }
-}
-
-/// Elements `from .. n` of one output, as the scalar reference sums them.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-fn tail(rows: &[&[u8]], weights: &[f32], out: &mut [f32], from: usize, n: usize) {
-    for e in from..n {
-        out[e] = rows
-            .iter()
-            .zip(weights)
-            .fold(0.0f32, |s, (row, &w)| w.mul_add(f32::from(row[e]), s));
+        let _ = (n, out);
     }
 }
 
@@ -172,11 +158,10 @@ mod x86 {
     use core::arch::x86_64::*;
 
     /// `G` outputs, output `o` from `rows[o..o + taps]`, in blocks of 16
-    /// elements, then 8, then the last ones up to `n` ([`block`]); returns
-    /// `n`. No element is left to scalar code: compiled outside this
-    /// function, a tap there would cost a call to `fmaf`, which made a
-    /// 224-pixel RGB row's last 32 horizontal sums take longer than the
-    /// 640 before them.
+    /// elements, then 8, then the last ones up to `n` ([`block`]). No
+    /// element is left to scalar code: compiled outside this function, a
+    /// tap there would cost a call to `fmaf`, which made a 224-pixel RGB
+    /// row's last 32 horizontal sums take longer than the 640 before them.
     ///
     /// # Safety
     ///
@@ -188,7 +173,7 @@ mod x86 {
         weights: &[f32],
         outs: &mut [&mut [f32]; G],
         n: usize,
-    ) -> usize {
+    ) {
         let rows = &rows[..weights.len() + G - 1];
         let mut e = 0;
         while e + 16 <= n {
@@ -205,7 +190,6 @@ mod x86 {
             // SAFETY: as this function's, with `e + (n - e) <= n`.
             unsafe { block::<G, 1, true>(rows, weights, outs, e, n - e) };
         }
-        n
     }
 
     /// Elements `e .. e + 8 V` of the `G` outputs, or with `PART` the
@@ -281,7 +265,7 @@ mod x86 {
     }
 
     /// [`super::Bytes::horizontal`] in blocks of 64 outputs, then 8, then
-    /// the last ones (loads under a mask) up to `n`; returns `n`.
+    /// the last ones (loads under a mask) up to `n`.
     ///
     /// # Safety
     ///
@@ -294,7 +278,7 @@ mod x86 {
         channels: usize,
         out: &mut [u8],
         n: usize,
-    ) -> usize {
+    ) {
         const BLOCK: usize = 8 * V;
         const V: usize = 8;
         let base = padded.as_ptr();
@@ -348,7 +332,6 @@ mod x86 {
             out[e..e + len].copy_from_slice(&bytes[..len]);
             e += len;
         }
-        n
     }
 
     /// The store rule before the packs: `min(255, v)` keeps a NaN (`minps`

@@ -371,34 +371,18 @@ fn put_halves<const C: usize>(
 #[inline]
 unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Planned) -> [__m512; 2] {
     // Constant tables (a control built per call measured slower).
-    let controls = widening_controls(if gathers_pairs::<C>(g) {
-        const {
-            &[
-                widening_control(0),
-                widening_control(C as i8),
-                widening_control(8),
-                widening_control(8 + C as i8),
-            ]
-        }
-    } else {
-        const {
-            &[
-                widening_control(0),
-                widening_control(C as i8),
-                widening_control(0),
-                widening_control(C as i8),
-            ]
-        }
+    let controls = widening_controls(const {
+        &[
+            widening_control(0),
+            widening_control(C as i8),
+            widening_control(0),
+            widening_control(C as i8),
+        ]
     });
-    let offsets = if gathers_pairs::<C>(g) {
-        pair_offsets(g, plan)
-    } else {
-        _mm512_setzero_si512()
-    };
     let mut halves = [_mm512_setzero_ps(); 2];
     for (h, half) in halves.iter_mut().enumerate() {
         // SAFETY: the caller's guarantee.
-        let (top, bottom) = unsafe { half_bytes::<C>(data, g, plan, offsets, h) };
+        let (top, bottom) = unsafe { half_bytes(data, g, plan, h) };
         *half = blend_half(top, bottom, &controls, plan.fx, plan.fy, h);
     }
     halves
@@ -441,61 +425,20 @@ fn blend_half(
     lerp512(t, b, wy)
 }
 
-/// Whether a colour block gathers its taps' 8-byte pairs. Measured
-/// (scratch harness, 1024x768, rotate 17° zoom 1.1, five alternations,
-/// ns/px): RGBA 2.28-2.36 -> 2.21-2.34; RGB 2.08-2.21 -> 2.27-2.51, so RGB
-/// keeps the inserts.
-#[inline(always)]
-fn gathers_pairs<const C: usize>(g: Geometry) -> bool {
-    C == 4 && g.gathers
-}
-
-/// The offsets of the 8-byte pairs [`half_bytes`] gathers: pixel `k`'s
-/// top row at lane `2k`, its bottom row at `2k + 1`.
-#[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
-#[inline]
-fn pair_offsets(g: Geometry, plan: &Planned) -> __m512i {
-    let pairs = _mm512_permutexvar_epi32(
-        _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
-        _mm512_castsi256_si512(bytemuck::cast::<[i32; LANES], __m256i>(plan.base)),
-    );
-    let s = g.stride;
-    _mm512_add_epi32(
-        pairs,
-        _mm512_setr_epi32(0, s, 0, s, 0, s, 0, s, 0, s, 0, s, 0, s, 0, s),
-    )
-}
-
 /// The source bytes of half `h` (pixels `4h..4h + 4`, one per 128-bit
 /// lane) of a planned colour block: the top and bottom rows' 16-byte reads
-/// from each left tap, or (see [`gathers_pairs`]) one vector of gathered
-/// 8-byte pairs (the top pair in bytes 0..8 of each lane, the bottom pair
-/// in 8..16), returned twice.
+/// from each left tap. Loads inserted into the vector, not gathers: on
+/// the Xeon (Emerald Rapids) gathering each pixel's two 8-byte pairs made
+/// RGBA 11 % slower (1024x768, rotate 17° zoom 1.1: 2.12 against 1.87
+/// ns/px), and RGB's 3-byte pixels never gathered.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/BW/DQ/VL; `plan` is a wide plan of
-/// `data` and `offsets` its [`pair_offsets`].
+/// `data`.
 #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
 #[inline]
-unsafe fn half_bytes<const C: usize>(
-    data: &[u8],
-    g: Geometry,
-    plan: &Planned,
-    offsets: __m512i,
-    h: usize,
-) -> (__m512i, __m512i) {
+unsafe fn half_bytes(data: &[u8], g: Geometry, plan: &Planned, h: usize) -> (__m512i, __m512i) {
     let p = data.as_ptr();
-    if gathers_pairs::<C>(g) {
-        let index = if h == 0 {
-            _mm512_castsi512_si256(offsets)
-        } else {
-            _mm512_extracti64x4_epi64::<1>(offsets)
-        };
-        // SAFETY: every 8-byte read lies within the 16-byte reads at
-        // `base[k]` and `base[k] + stride` that the wide plan showed fit.
-        let pairs = unsafe { _mm512_i32gather_epi64::<1>(index, p.cast()) };
-        return (pairs, pairs);
-    }
     let k = 4 * h;
     let s = g.stride as usize;
     // SAFETY: every tap is inside the source, so each `base[k]` is a pixel
