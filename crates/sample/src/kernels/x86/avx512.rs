@@ -23,11 +23,13 @@ use core::arch::x86_64::*;
 mod edge;
 mod gray;
 mod nearest;
+mod vbmi;
 
 pub(super) use edge::edge_block_u8_avx512;
 pub(super) use gray::gray_blocks_avx512;
 use gray::gray_pairs;
 pub(super) use nearest::nearest_bytes_avx512;
+pub(super) use vbmi::colour_span_vbmi;
 
 /// [`plan_avx512`] for consecutive blocks from pixel `j0`, one per slot
 /// (one call for all, so the planning stays inlined); `border`: `u8`
@@ -371,14 +373,16 @@ fn put_halves<const C: usize>(
 #[inline]
 unsafe fn blend_u8_avx512<const C: usize>(data: &[u8], g: Geometry, plan: &Planned) -> [__m512; 2] {
     // Constant tables (a control built per call measured slower).
-    let controls = widening_controls(const {
-        &[
-            widening_control(0),
-            widening_control(C as i8),
-            widening_control(0),
-            widening_control(C as i8),
-        ]
-    });
+    let controls = widening_controls(
+        const {
+            &[
+                widening_control(0),
+                widening_control(C as i8),
+                widening_control(0),
+                widening_control(C as i8),
+            ]
+        },
+    );
     let mut halves = [_mm512_setzero_ps(); 2];
     for (h, half) in halves.iter_mut().enumerate() {
         // SAFETY: the caller's guarantee.

@@ -9,7 +9,8 @@
 
 use super::Call;
 use super::avx512::{
-    colour_blocks_avx512, gray_blocks_avx512, plan_blocks_avx512, span_blocks_avx512,
+    colour_blocks_avx512, colour_span_vbmi, gray_blocks_avx512, plan_blocks_avx512,
+    span_blocks_avx512,
 };
 use super::blend::{colour_run, gray_run};
 use super::edge::{edge_or_scalar, outside_blocks, outside_fill};
@@ -110,14 +111,32 @@ pub(super) unsafe fn bilinear_blocks<T: Element, const C: usize>(
             let inside = span.blocks_from(j0).min((end - j0) / LANES);
             if inside > 0 {
                 match texels {
-                    // SAFETY: `avx512` is set only where the CPU has
-                    // AVX-512 F/BW/CD/DQ/VL; the span, found for `data`
-                    // with wide reads, holds these blocks.
-                    Texels::U8(data) if geometry.avx512 => unsafe {
-                        span_blocks_avx512::<C>(
-                            data, geometry, row, products, j0, inside, lead, values, out,
-                        )
-                    },
+                    Texels::U8(data) if geometry.avx512 => {
+                        if C == 3
+                            && geometry.vbmi
+                            && let RawRow::U8(bytes) = out
+                        {
+                            // SAFETY: `vbmi` is set only where the CPU has
+                            // AVX-512 F/BW/CD/DQ/VL and VBMI; the span,
+                            // found for `data` with wide reads, holds these
+                            // blocks.
+                            unsafe {
+                                colour_span_vbmi::<C>(
+                                    data, geometry, row, products, j0, inside, lead, values, bytes,
+                                )
+                            }
+                        } else {
+                            // SAFETY: `avx512` is set only where the CPU
+                            // has AVX-512 F/BW/CD/DQ/VL; the span, found
+                            // for `data` with wide reads, holds these
+                            // blocks.
+                            unsafe {
+                                span_blocks_avx512::<C>(
+                                    data, geometry, row, products, j0, inside, lead, values, out,
+                                )
+                            }
+                        }
+                    }
                     _ => span_blocks::<C>(
                         texels, geometry, row, products, j0, inside, lead, values, out,
                     ),

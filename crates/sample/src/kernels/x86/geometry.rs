@@ -1,8 +1,8 @@
 //! What the blocks know about the source, worked out once per call: the
 //! sides and the largest nearest tap index on each axis, the stride and
 //! buffer length as `i32` (so tap offsets are 32-bit lanes), the padding
-//! rule and its fill value, whether blocks are planned with AVX-512 and
-//! whether scattered words are gathered.
+//! rule and its fill value, whether blocks are planned with AVX-512 (and
+//! VBMI) and whether scattered words are gathered.
 //!
 //! Nothing here changes a value; it decides which reads are in bounds. The
 //! in-image tests it supports are the reference's: bilinear taps
@@ -39,6 +39,10 @@ pub(crate) struct Geometry {
     /// Read scattered 4-byte words with hardware gathers rather than one
     /// load per lane ([`geom::gathers`]): the same words either way.
     pub(super) gathers: bool,
+    /// The CPU has AVX-512 VBMI (set only on the AVX-512 + VBMI path):
+    /// gray blocks may pick their taps from windows of source rows with
+    /// byte permutes (`avx512::gray_span_vbmi`).
+    pub(super) vbmi: bool,
 }
 
 impl Geometry {
@@ -59,6 +63,7 @@ impl Geometry {
             fill: source.fill,
             avx512: false,
             gathers: false,
+            vbmi: false,
         })
     }
 
@@ -66,6 +71,12 @@ impl Geometry {
     /// seen pulp detect `V4`, so the CPU has AVX-512 F/BW/CD/DQ/VL).
     pub(crate) fn with_avx512(self, avx512: bool) -> Geometry {
         Geometry { avx512, ..self }
+    }
+
+    /// The same, with VBMI kernels if `vbmi` (the caller has seen the CPU
+    /// report AVX-512 VBMI).
+    pub(crate) fn with_vbmi(self, vbmi: bool) -> Geometry {
+        Geometry { vbmi, ..self }
     }
 
     /// The same, gathering scattered words if `gathers`.

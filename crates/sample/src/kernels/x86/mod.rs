@@ -73,14 +73,16 @@ use store::store;
 #[derive(Clone, Copy)]
 pub(crate) struct Flavour {
     avx512: bool,
+    /// AVX-512 VBMI too (the [`Isa::Avx512Vbmi`] path).
+    vbmi: bool,
     /// Read scattered taps with hardware gathers ([`geom::gathers`]).
     gathers: bool,
 }
 
 impl Flavour {
     /// The flavour of `isa` if it is an x86 path this CPU runs (pulp's `V3`
-    /// for AVX2, `V4`, which includes `V3`, for AVX-512). Both AVX-512 paths
-    /// take the same flavour: the kernel uses no VBMI.
+    /// for AVX2, `V4`, which includes `V3`, for AVX-512). The AVX-512 +
+    /// VBMI path adds VBMI (`Isa::is_available` checked the CPU has it).
     pub(crate) fn of(isa: Isa) -> Option<Flavour> {
         let avx512 = match isa {
             Isa::Avx2 => false,
@@ -94,6 +96,7 @@ impl Flavour {
         };
         detected.then_some(Flavour {
             avx512,
+            vbmi: isa == Isa::Avx512Vbmi && isa.is_available(),
             gathers: gathers_setting(),
         })
     }
@@ -138,6 +141,7 @@ impl<'s> Kernel<'s> {
             texels,
             geometry: Geometry::new(source)?
                 .with_avx512(flavour.avx512)
+                .with_vbmi(flavour.vbmi)
                 .with_gathers(flavour.gathers),
             out,
         })

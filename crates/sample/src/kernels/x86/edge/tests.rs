@@ -18,6 +18,7 @@ fn geometry(w: i32, h: i32) -> Geometry {
         fill: 0.0,
         avx512: false,
         gathers: false,
+        vbmi: false,
     }
 }
 

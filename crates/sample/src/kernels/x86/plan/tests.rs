@@ -20,6 +20,7 @@ fn geometry<const C: usize>(w: i32, h: i32, pad: i32) -> Geometry {
         fill: 0.0,
         avx512: false,
         gathers: false,
+        vbmi: false,
     }
 }
 
