@@ -92,29 +92,63 @@ pub(super) unsafe fn span_blocks_avx512<const C: usize>(
     out: &mut RawRow<'_>,
 ) {
     let affine = affine_lanes(values);
+    let take = |j: usize, planned: &[Planned]| {
+        if C == 1 {
+            // SAFETY: the caller's guarantee: the span's blocks are wide
+            // plans, whose gray reads are 4 bytes.
+            unsafe { gray_pairs(data, g, values, planned.iter(), j, out) };
+            return;
+        }
+        for (b, plan) in planned.iter().enumerate() {
+            // SAFETY: the caller's guarantee: the span's blocks are wide
+            // plans.
+            let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
+            put_halves::<C>(halves, affine, j + b * LANES, out);
+        }
+    };
+    // SAFETY: the caller's guarantee.
+    unsafe { span_plans::<C>(data, g, row, products, j0, blocks, lead, take) };
+}
+
+/// The blocks of an affine row's span from pixel `j0`, planned a batch at
+/// a time without the tests (`plan_avx512::<C, false>`, see
+/// `plan::span_batches`) and prefetched `lead` elements on
+/// (`super::chunks::prefetch`); `take` gets each batch's first pixel and
+/// plans. The loop of [`span_blocks_avx512`] and
+/// `vbmi::colour_span_vbmi`: always inlined, it runs with each one's
+/// instruction sets.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/DQ/VL; `row`'s span, found with wide
+/// reads for `data`, holds the `blocks` blocks from `j0`; `products` are
+/// the row's.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn span_plans<const C: usize>(
+    data: &[u8],
+    g: Geometry,
+    row: &Row<'_>,
+    products: &[ColumnProducts],
+    j0: usize,
+    blocks: usize,
+    lead: Option<isize>,
+    mut take: impl FnMut(usize, &[Planned]),
+) {
     span_batches(
         products,
         j0,
         blocks,
-        Planned::unset(),
+        // SAFETY: the caller's guarantee includes AVX2.
+        unsafe { Planned::unset() },
         // SAFETY: the caller's guarantee.
         |j, products| unsafe { plan_avx512::<C, false>(g, row, Some(products), j, true, false) },
         |j, planned| {
             if let Some(lead) = lead {
-                prefetch(data, g, lead, planned.iter());
+                // SAFETY: the caller's guarantee includes AVX2; a prefetch
+                // never faults.
+                unsafe { prefetch(data, g, lead, planned.iter()) };
             }
-            if C == 1 {
-                // SAFETY: the caller's guarantee: the span's blocks are
-                // wide plans, whose gray reads are 4 bytes.
-                unsafe { gray_pairs(data, g, values, planned.iter(), j, out) };
-                return;
-            }
-            for (b, plan) in planned.iter().enumerate() {
-                // SAFETY: the caller's guarantee: the span's blocks are wide
-                // plans.
-                let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
-                put_halves::<C>(halves, affine, j + b * LANES, out);
-            }
+            take(j, planned);
         },
     );
 }

@@ -20,10 +20,9 @@
 //! Same reads, same planning (`plan_avx512`), same blend: the same bits
 //! as the other paths.
 
-use super::super::chunks::prefetch;
 use super::super::geometry::{Geometry, LANES};
-use super::super::plan::{ColumnProducts, Planned, span_batches};
-use super::{affine_lanes, blend_u8_avx512, plan_avx512};
+use super::super::plan::{ColumnProducts, Planned};
+use super::{affine_lanes, blend_u8_avx512, span_plans};
 use crate::coords::Row;
 use crate::options::ChannelAffine;
 use core::arch::x86_64::*;
@@ -71,28 +70,19 @@ pub(in super::super) unsafe fn colour_span_vbmi<const C: usize>(
     };
     let narrow = table(const { &store_control::<C>() });
     let affine = affine_lanes(values);
-    span_batches(
-        products,
-        j0,
-        blocks,
-        Planned::unset(),
-        // SAFETY: the caller's guarantee.
-        |j, products| unsafe { plan_avx512::<C, false>(g, row, Some(products), j, true, false) },
-        |j, planned| {
-            if let Some(lead) = lead {
-                prefetch(data, g, lead, planned.iter());
+    let take = |j: usize, planned: &[Planned]| {
+        for (b, plan) in planned.iter().enumerate() {
+            // SAFETY: the caller's guarantee: the span's blocks are wide
+            // plans.
+            let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
+            let at = (j + b * LANES) * C;
+            if let Some(dst) = out.get_mut(at..at + LANES * C) {
+                store::<C>(halves, affine, narrow, dst);
             }
-            for (b, plan) in planned.iter().enumerate() {
-                // SAFETY: the caller's guarantee: the span's blocks are wide
-                // plans.
-                let halves = unsafe { blend_u8_avx512::<C>(data, g, plan) };
-                let at = (j + b * LANES) * C;
-                if let Some(dst) = out.get_mut(at..at + LANES * C) {
-                    store::<C>(halves, affine, narrow, dst);
-                }
-            }
-        },
-    );
+        }
+    };
+    // SAFETY: the caller's guarantee.
+    unsafe { span_plans::<C>(data, g, row, products, j0, blocks, lead, take) };
 }
 
 /// Stores a block's halves (pixels 0..4, then 4..8, one per 128-bit lane)
