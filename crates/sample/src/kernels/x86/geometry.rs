@@ -40,8 +40,8 @@ pub(crate) struct Geometry {
     /// load per lane ([`geom::gathers`]): the same words either way.
     pub(super) gathers: bool,
     /// The CPU has AVX-512 VBMI (set only on the AVX-512 + VBMI path):
-    /// gray blocks may pick their taps from windows of source rows with
-    /// byte permutes (`avx512::gray_span_vbmi`).
+    /// RGB span blocks store through a byte permute
+    /// (`avx512::colour_span_vbmi`).
     pub(super) vbmi: bool,
 }
 

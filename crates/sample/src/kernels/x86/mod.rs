@@ -26,8 +26,9 @@
 //! (positions, taps, weights, the inside test), `blend` (reads and lerps
 //! of planned blocks), `nearest`,
 //! `edge` (padding per lane), `store` (value affine, rounding, interleaving),
-//! `avx512` (the 512-bit planning and colour blend, and in `avx512::edge`
-//! the colour edge blocks), `axis` (planning for axis-aligned maps, whose
+//! `avx512` (the 512-bit planning and colour blend, in `avx512::edge`
+//! the colour edge blocks, in `avx512::vbmi` the RGB store with VBMI),
+//! `axis` (planning for axis-aligned maps, whose
 //! blocks' column halves are the same on every row), with `geometry` and
 //! `lanes` holding what they share; `tests` holds the kernel's proptests.
 //! `rows` and `windows` are apart from the kernel: the separable route's
