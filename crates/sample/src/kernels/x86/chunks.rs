@@ -17,8 +17,8 @@ use super::edge::{edge_or_scalar, outside_blocks, outside_fill};
 use super::geometry::{Geometry, LANES};
 use super::lanes::last_holding;
 use super::plan::{
-    ColumnProducts, Planned, Span, block_positions, inside_span, plan, plan_border, plan_flat,
-    positions, span_batches,
+    ColumnProducts, Planned, Span, block_positions, plan, plan_border, plan_flat, positions,
+    span_batches,
 };
 use super::store::store;
 use crate::coords::Row;
@@ -28,7 +28,7 @@ use crate::options::{ChannelAffine, Interpolation};
 use core::arch::x86_64::*;
 use geom::{Element, Padding};
 
-/// The narrowest output row that looks for its span (`plan::inside_span`).
+/// The narrowest output row that looks for its span (`plan::SpanLimits`).
 /// On narrower rows, finding the span and setting up its path cost more
 /// than the tests its blocks skip. Measured on the Xeon (Emerald Rapids),
 /// square `u8` warps rotated 17° and zoomed 1.1, best of 40 batches, ns/px
@@ -37,8 +37,11 @@ use geom::{Element, Padding};
 /// 2.85-2.87 / 2.59-2.60, RGB 3.70-3.71 / 3.58-3.62; 64 wide gray
 /// 2.36-2.58 / 2.28, RGB 3.10-3.11 / 3.30-3.31; 96 wide gray 1.86 / 1.94,
 /// RGB 2.59 / 2.99. AVX2 (forced): 32 wide gray 3.70-3.73 / 3.45, RGB 4.83
-/// / 4.38-4.43; 64 wide gray 2.57-2.69 / 2.92, RGB 3.57 / 3.63.
-const SPAN_MIN_WIDTH: usize = 64;
+/// / 4.38-4.43; 64 wide gray 2.57-2.69 / 2.92, RGB 3.57 / 3.63. Since the
+/// rows share their `SpanLimits`, gray 64 wide also gains from its span
+/// (2.20-2.21 / 2.28-2.31; RGB 2.97-2.98 / 3.31-3.35) and 48 wide still
+/// does not (gray 2.71-2.72 / 2.56-2.59).
+pub(super) const SPAN_MIN_WIDTH: usize = 64;
 
 /// Bilinear blocks of `row` from pixel `j0` up to `end` (whole blocks),
 /// into `out`; `ends_stored`: the row's wholly outside ends were stored
@@ -66,7 +69,7 @@ pub(super) unsafe fn bilinear_blocks<T: Element, const C: usize>(
         columns,
         products,
         lead,
-        width,
+        span_limits,
         ..
     } = *call;
     // Plan a chunk of blocks, then read them: see `plan`.
@@ -76,10 +79,7 @@ pub(super) unsafe fn bilinear_blocks<T: Element, const C: usize>(
     let border = wide && geometry.padding == Padding::Border;
     // Where the row's blocks can skip the planning's tests (rows of
     // `SPAN_MIN_WIDTH` pixels or more).
-    let span = match products {
-        Some(_) if width >= SPAN_MIN_WIDTH => inside_span::<C>(geometry, row, width, wide),
-        _ => None,
-    };
+    let span = span_limits.and_then(|limits| limits.span(row));
     // Blocks inside the span are planned a batch at a time and blended
     // without the chunk's array of `Option`s (`span_blocks`,
     // `avx512::span_blocks_avx512`). Under AVX-512, `f32` blocks and

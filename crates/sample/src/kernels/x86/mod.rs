@@ -57,13 +57,13 @@ use crate::coords::{Prepared, Row};
 use crate::options::{ChannelAffine, Interpolation};
 use avx512::nearest_bytes_avx512;
 use axis::{Columns, MAX_BLOCKS};
-use chunks::{PREFETCH_ROWS, bilinear_blocks};
+use chunks::{PREFETCH_ROWS, SPAN_MIN_WIDTH, bilinear_blocks};
 use core::arch::x86_64::*;
 use edge::{edge, filled_ends, scalar_pixels};
 use geom::{Element, Isa};
 use geometry::{Geometry, LANES};
 use nearest::{nearest, nearest_bytes};
-use plan::{ColumnProducts, column_products, positions};
+use plan::{ColumnProducts, SpanLimits, column_products, positions};
 use store::store;
 
 /// Which flavour of the kernel runs: 256-bit throughout (AVX2 and FMA), or
@@ -198,6 +198,17 @@ impl<'s> Kernel<'s> {
             }
             _ => None,
         };
+        // Their rows of `SPAN_MIN_WIDTH` pixels or more look for the span
+        // of blocks that skip the planning's tests.
+        let span_limits = match *map {
+            Prepared::Affine([[a, _, _], [d, _, _]])
+                if products.is_some() && width >= SPAN_MIN_WIDTH =>
+            {
+                let wide = matches!(texels, Texels::U8(_));
+                SpanLimits::new::<C>(geometry, width, wide, a, d)
+            }
+            _ => None,
+        };
         // Colour sources of affine maps that are not axis-aligned prefetch
         // what the blocks will read `PREFETCH_ROWS` output rows on (see
         // `prefetch`).
@@ -218,6 +229,7 @@ impl<'s> Kernel<'s> {
             values,
             columns: columns.as_ref(),
             products: products.as_deref(),
+            span_limits,
             lead,
             width,
         };
@@ -246,6 +258,8 @@ struct Call<'a, T: Element> {
     columns: Option<&'a Columns>,
     /// Other affine maps' products `a*j`, `d*j` per block.
     products: Option<&'a [ColumnProducts]>,
+    /// What their rows share in finding their spans.
+    span_limits: Option<SpanLimits>,
     /// How far on colour blocks prefetch their reads (`chunks::prefetch`).
     lead: Option<isize>,
     /// Output pixels per row.

@@ -453,81 +453,129 @@ impl Span {
     }
 }
 
-/// The [`Span`] of an affine row of `width` pixels, if it has one.
-///
-/// The row's positions `x_j = a*j + rx` (and `y_j`) are monotonic in `j`:
-/// `a*j` is, and rounding to nearest never reverses an order, nor does
-/// adding `rx` and rounding again. Each of the tests `0 <= x`, `x < w - 1`,
-/// `0 <= y` and `y < h - 1` therefore holds on a prefix or a suffix of the
-/// row, and all four on an interval. Its ends are estimated in real
-/// arithmetic, then moved inward until the row's own test (the reference's
-/// arithmetic) passes at both: the test then passes at every pixel between.
-/// Reads are covered by bounding the span's rows: below the last whose
-/// reads all fit, wherever the tap lies along it.
-pub(super) fn inside_span<const C: usize>(
-    g: Geometry,
-    row: &Row<'_>,
-    width: usize,
-    wide: bool,
-) -> Option<Span> {
-    let Row::Affine { a, rx, d, ry } = *row else {
-        return None;
-    };
-    if !(a.is_finite() && rx.is_finite() && d.is_finite() && ry.is_finite()) || width == 0 {
-        return None;
-    }
-    let (extra, reach) = read_extent::<C>(g, wide);
-    let (w, h, stride) = (i64::from(g.w), i64::from(g.h), i64::from(g.stride));
-    // The last source row whose taps' reads all end within the buffer
-    // (`floor(x)` at most `w - 2`); the reads of the last row or two may
-    // not, where the buffer ends with the image.
-    let room = i64::from(g.len) - i64::from(extra) - i64::from(reach) - (w - 2) * C as i64;
-    if w < 2 || h < 2 || room < 0 || stride <= 0 {
-        return None;
-    }
-    let y_end = ((room / stride).min(h - 2) + 1) as f64;
-    let x_end = (w - 1) as f64;
-    let inside = |j: usize| {
-        let j = j as f64;
-        let (x, y) = (a * j + rx, d * j + ry);
-        0.0 <= x && x < x_end && 0.0 <= y && y < y_end
-    };
-    // The real `j` with `0 <= p*j + r < end`, approximately.
-    let bounds = |p: f64, r: f64, end: f64| {
-        if p > 0.0 {
-            (-r / p, (end - r) / p)
-        } else if p < 0.0 {
-            ((end - r) / p, -r / p)
-        } else if 0.0 <= r && r < end {
-            (f64::NEG_INFINITY, f64::INFINITY)
-        } else {
-            (f64::INFINITY, f64::NEG_INFINITY)
-        }
-    };
-    let ((xl, xh), (yl, yh)) = (bounds(a, rx, x_end), bounds(d, ry, y_end));
-    let lo = xl.max(yl).max(0.0).ceil();
-    let hi = xh.min(yh).min((width - 1) as f64).floor();
-    // NaN ends (which compare as neither) give no span either.
-    if lo.partial_cmp(&hi).is_none_or(|order| order.is_gt()) {
-        return None;
-    }
-    let (mut first, mut last) = (lo as usize, hi as usize);
-    // The estimate is off by a rounding at most; a few steps fix it, and a
-    // row where they do not simply goes without a span.
-    let mut steps = 0;
-    while !inside(first) {
-        (first, steps) = (first + 1, steps + 1);
-        if first > last || steps > 4 {
+/// What the rows of one affine map share in finding their [`Span`]s,
+/// worked out once per call: the bounds of the planning's tests on `x`
+/// and `y`, the last pixel, and the reciprocals of the map's column steps
+/// `a` and `d` (a row's own `a`, `d` are the map's), so that each row
+/// estimates its span's ends with multiplies. Per row, the divides and the
+/// bounds took about 40 ns, 12 % of a 224x224 gray warp.
+#[derive(Clone, Copy)]
+pub(super) struct SpanLimits {
+    x_end: f64,
+    y_end: f64,
+    last: f64,
+    steps: [f64; 2],
+    reciprocals: [f64; 2],
+}
+
+impl SpanLimits {
+    /// The limits for rows of `width` pixels of an affine map whose column
+    /// steps are `a` (in `x`) and `d` (in `y`), whose blocks read `C`
+    /// channels from the source of `g` (`wide` reads for `u8`); `None`
+    /// where no row can have a span.
+    pub(super) fn new<const C: usize>(
+        g: Geometry,
+        width: usize,
+        wide: bool,
+        a: f64,
+        d: f64,
+    ) -> Option<SpanLimits> {
+        let (extra, reach) = read_extent::<C>(g, wide);
+        let (w, h, stride) = (i64::from(g.w), i64::from(g.h), i64::from(g.stride));
+        // The last source row whose taps' reads all end within the buffer
+        // (`floor(x)` at most `w - 2`); the reads of the last row or two may
+        // not, where the buffer ends with the image.
+        let room = i64::from(g.len) - i64::from(extra) - i64::from(reach) - (w - 2) * C as i64;
+        if w < 2 || h < 2 || room < 0 || stride <= 0 || width == 0 {
             return None;
         }
-    }
-    while !inside(last) {
-        (last, steps) = (last - 1, steps + 1);
-        if first > last || steps > 8 {
+        if !(a.is_finite() && d.is_finite()) {
             return None;
         }
+        Some(SpanLimits {
+            x_end: (w - 1) as f64,
+            y_end: ((room / stride).min(h - 2) + 1) as f64,
+            last: (width - 1) as f64,
+            steps: [a, d],
+            reciprocals: [1.0 / a, 1.0 / d],
+        })
     }
-    Some(Span { first, last })
+
+    /// The [`Span`] of an affine row, if it has one.
+    ///
+    /// The row's positions `x_j = a*j + rx` (and `y_j`) are monotonic in `j`:
+    /// `a*j` is, and rounding to nearest never reverses an order, nor does
+    /// adding `rx` and rounding again. Each of the tests `0 <= x`, `x < w - 1`,
+    /// `0 <= y` and `y < h - 1` therefore holds on a prefix or a suffix of the
+    /// row, and all four on an interval. Its ends are estimated in real
+    /// arithmetic, then moved inward until the row's own test (the reference's
+    /// arithmetic) passes at both: the test then passes at every pixel between.
+    /// Reads are covered by bounding the span's rows: below the last whose
+    /// reads all fit, wherever the tap lies along it. Always inlined, so
+    /// that it runs with the caller's instruction sets (`floor` and `ceil`
+    /// one instruction each, not library calls).
+    #[inline(always)]
+    pub(super) fn span(&self, row: &Row<'_>) -> Option<Span> {
+        let Row::Affine { a, rx, d, ry } = *row else {
+            return None;
+        };
+        if !(a.is_finite() && rx.is_finite() && d.is_finite() && ry.is_finite()) {
+            return None;
+        }
+        let (x_end, y_end) = (self.x_end, self.y_end);
+        let inside = |j: usize| {
+            let j = j as f64;
+            let (x, y) = (a * j + rx, d * j + ry);
+            0.0 <= x && x < x_end && 0.0 <= y && y < y_end
+        };
+        // The real `j` with `0 <= p*j + r < end`, approximately: only the
+        // steps below rely on the answer, so a reciprocal serves where it is
+        // finite and the row's step is the map's.
+        let bounds = |p: f64, r: f64, end: f64, step: f64, reciprocal: f64| {
+            let over = |v: f64| {
+                if p == step && reciprocal.is_finite() {
+                    v * reciprocal
+                } else {
+                    v / p
+                }
+            };
+            if p > 0.0 {
+                (over(-r), over(end - r))
+            } else if p < 0.0 {
+                (over(end - r), over(-r))
+            } else if 0.0 <= r && r < end {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            } else {
+                (f64::INFINITY, f64::NEG_INFINITY)
+            }
+        };
+        let [sa, sd] = self.steps;
+        let [qa, qd] = self.reciprocals;
+        let ((xl, xh), (yl, yh)) = (bounds(a, rx, x_end, sa, qa), bounds(d, ry, y_end, sd, qd));
+        let lo = xl.max(yl).max(0.0).ceil();
+        let hi = xh.min(yh).min(self.last).floor();
+        // NaN ends (which compare as neither) give no span either.
+        if lo.partial_cmp(&hi).is_none_or(|order| order.is_gt()) {
+            return None;
+        }
+        let (mut first, mut last) = (lo as usize, hi as usize);
+        // The estimate is off by a rounding or two at most; a few steps fix
+        // it, and a row where they do not simply goes without a span.
+        let mut steps = 0;
+        while !inside(first) {
+            (first, steps) = (first + 1, steps + 1);
+            if first > last || steps > 4 {
+                return None;
+            }
+        }
+        while !inside(last) {
+            (last, steps) = (last - 1, steps + 1);
+            if first > last || steps > 8 {
+                return None;
+            }
+        }
+        Some(Span { first, last })
+    }
 }
 
 /// How far past a block's tap offset its reads reach: `(extra, width)`,

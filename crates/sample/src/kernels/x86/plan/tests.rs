@@ -46,19 +46,24 @@ fn span_holds<const C: usize>(
             base + i64::from(extra) + i64::from(reach) <= i64::from(g.len)
         }
     };
-    match inside_span::<C>(g, &row, width, wide) {
-        Some(span) => {
-            prop_assert!(span.first <= span.last && span.last < width);
-            for j in span.first..=span.last {
-                prop_assert!(passes(j), "pixel {} of {:?}", j, (span.first, span.last));
+    // Limits made with the row's own steps estimate with their
+    // reciprocals; with other steps, with divides.
+    for steps in [(a, d), (a + 1.0, d - 1.0)] {
+        let limits = SpanLimits::new::<C>(g, width, wide, steps.0, steps.1);
+        match limits.and_then(|limits| limits.span(&row)) {
+            Some(span) => {
+                prop_assert!(span.first <= span.last && span.last < width);
+                for j in span.first..=span.last {
+                    prop_assert!(passes(j), "pixel {} of {:?}", j, (span.first, span.last));
+                }
             }
-        }
-        // A run of passing pixels is not missed where every tap's
-        // reads fit (elsewhere the span bounds them conservatively).
-        None => {
-            let roomy = (h - 2) * g.stride + (w - 2) * C as i32 + extra + reach <= g.len;
-            let run = (0..width).filter(|&j| passes(j)).count();
-            prop_assert!(run < 3 || !roomy, "{} passing pixels, no span", run);
+            // A run of passing pixels is not missed where every tap's
+            // reads fit (elsewhere the span bounds them conservatively).
+            None => {
+                let roomy = (h - 2) * g.stride + (w - 2) * C as i32 + extra + reach <= g.len;
+                let run = (0..width).filter(|&j| passes(j)).count();
+                prop_assert!(run < 3 || !roomy, "{} passing pixels, no span", run);
+            }
         }
     }
     Ok(())
@@ -171,6 +176,7 @@ fn non_finite_rows_have_no_span() {
             d: 0.5,
             ry: 3.0,
         };
-        assert!(inside_span::<3>(g, &row, 16, true).is_none());
+        let limits = SpanLimits::new::<3>(g, 16, true, a, 0.5);
+        assert!(limits.and_then(|l| l.span(&row)).is_none());
     }
 }
