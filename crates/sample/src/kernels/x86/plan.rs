@@ -457,8 +457,9 @@ impl Span {
 /// worked out once per call: the bounds of the planning's tests on `x`
 /// and `y`, the last pixel, and the reciprocals of the map's column steps
 /// `a` and `d` (a row's own `a`, `d` are the map's), so that each row
-/// estimates its span's ends with multiplies. Per row, the divides and the
-/// bounds took about 40 ns, 12 % of a 224x224 gray warp.
+/// estimates its span's ends with multiplies. Worked out per row, with an
+/// integer divide and two `f64` divides, they made 64x64 warps 3-5 %
+/// slower (`benches/RESULTS.md`, 2026-12-07, 21:30 UTC).
 #[derive(Clone, Copy)]
 pub(super) struct SpanLimits {
     x_end: f64,
