@@ -53,7 +53,7 @@ pub(crate) mod windows;
 use super::scalar::Source;
 use super::sink::{RawRow, RawRows};
 use super::typed::Texels;
-use crate::coords::{Prepared, Row};
+use crate::coords::Prepared;
 use crate::options::{ChannelAffine, Interpolation};
 use avx512::nearest_bytes_avx512;
 use axis::{Columns, MAX_BLOCKS};
@@ -233,15 +233,11 @@ impl<'s> Kernel<'s> {
             lead,
             width,
         };
-        for i in 0..height {
-            let row = map.row(i);
-            let mut raw = out.row(i);
-            // SAFETY: a `Kernel` is made only from a `Flavour`, which exists
-            // only where pulp detected AVX2 and FMA, and `geometry.avx512`
-            // is set only for a flavour whose AVX-512 F/BW/CD/DQ/VL pulp
-            // detected (`Kernel::new`).
-            unsafe { sample_row::<T, C>(&call, &row, &mut raw) }
-        }
+        // SAFETY: a `Kernel` is made only from a `Flavour`, which exists
+        // only where pulp detected AVX2 and FMA, and `geometry.avx512`
+        // is set only for a flavour whose AVX-512 F/BW/CD/DQ/VL pulp
+        // detected (`Kernel::new`).
+        unsafe { sample_rows::<T, C>(&call, map, &mut out, height) }
     }
 }
 
@@ -266,16 +262,22 @@ struct Call<'a, T: Element> {
     width: usize,
 }
 
-/// Samples output row `row` (`call.width` pixels) into `out`.
+/// Samples output rows `0..height` (`call.width` pixels each) of `map`
+/// into `rows`. The row loop is here, inside the target features, not in
+/// [`Kernel::run`]: a call per row redid the rows' common set-up (the
+/// call's constants broadcast and spilled) for every row. On the Xeon
+/// (Emerald Rapids), rotate 17° zoom 1.1, `u8` gray, ns/px: 32x32
+/// 3.34 -> 2.90, 1024x768 1.15 -> 1.11; RGB 32x32 4.51 -> 4.30.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA, and AVX-512 F/BW/CD/DQ/VL if
 /// `call.geometry.avx512` is set (as [`Kernel::run`] ensures).
 #[target_feature(enable = "avx2,fma")]
-unsafe fn sample_row<T: Element, const C: usize>(
+unsafe fn sample_rows<T: Element, const C: usize>(
     call: &Call<'_, T>,
-    row: &Row<'_>,
-    out: &mut RawRow<'_>,
+    map: &Prepared<'_>,
+    rows: &mut RawRows<'_>,
+    height: usize,
 ) {
     let Call {
         source,
@@ -287,63 +289,68 @@ unsafe fn sample_row<T: Element, const C: usize>(
         width,
         ..
     } = *call;
-    // Under a fill, an affine row's ends wholly outside the source are
-    // stored first (`filled_ends`), and the blocks run between them.
-    let whole = width / LANES * LANES;
-    let ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
-    let (mut j0, end) = ends.unwrap_or((0, whole));
-    if interpolation == Interpolation::Bilinear {
-        // SAFETY: `bilinear_blocks` asks for what this function's contract
-        // gives: AVX2 and FMA, and AVX-512 where `geometry.avx512` is set.
-        j0 = unsafe { bilinear_blocks::<T, C>(call, row, ends.is_some(), j0, end, out) };
-    }
-    // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
-    if interpolation == Interpolation::Nearest
-        && values.is_none()
-        && let (Texels::U8(data), RawRow::U8(bytes)) = (texels, &mut *out)
-    {
-        if geometry.avx512 {
-            // SAFETY: `avx512` is set only where the CPU has AVX-512
-            // F/BW/CD/DQ/VL.
-            j0 =
-                unsafe { nearest_bytes_avx512::<C>(data, geometry, row, products, j0, end, bytes) };
+    for i in 0..height {
+        let row = &map.row(i);
+        let out = &mut rows.row(i);
+        // Under a fill, an affine row's ends wholly outside the source are
+        // stored first (`filled_ends`), and the blocks run between them.
+        let whole = width / LANES * LANES;
+        let ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
+        let (mut j0, end) = ends.unwrap_or((0, whole));
+        if interpolation == Interpolation::Bilinear {
+            // SAFETY: `bilinear_blocks` asks for what this function's contract
+            // gives: AVX2 and FMA, and AVX-512 where `geometry.avx512` is set.
+            j0 = unsafe { bilinear_blocks::<T, C>(call, row, ends.is_some(), j0, end, out) };
         }
-        j0 = nearest_bytes::<C>(data, geometry, row, products, j0, end, bytes);
-    }
-    while j0 + LANES <= end {
-        let pos = positions(row, j0);
-        match other_block::<C>(texels, geometry, interpolation, pos) {
-            Some(v) => store::<C>(values, v, j0, true, out),
-            None => {
-                let mut xs = [0.0f64; LANES];
-                let mut ys = [0.0f64; LANES];
-                // SAFETY: each array holds 8 f64, written as two unaligned
-                // 4-lane stores.
-                unsafe {
-                    _mm256_storeu_pd(xs.as_mut_ptr(), pos[0]);
-                    _mm256_storeu_pd(xs.as_mut_ptr().add(4), pos[1]);
-                    _mm256_storeu_pd(ys.as_mut_ptr(), pos[2]);
-                    _mm256_storeu_pd(ys.as_mut_ptr().add(4), pos[3]);
-                }
-                scalar_pixels::<T, C>(source, interpolation, values, j0, &xs, &ys, out);
+        // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
+        if interpolation == Interpolation::Nearest
+            && values.is_none()
+            && let (Texels::U8(data), RawRow::U8(bytes)) = (texels, &mut *out)
+        {
+            if geometry.avx512 {
+                // SAFETY: `avx512` is set only where the CPU has AVX-512
+                // F/BW/CD/DQ/VL.
+                j0 = unsafe {
+                    nearest_bytes_avx512::<C>(data, geometry, row, products, j0, end, bytes)
+                };
             }
+            j0 = nearest_bytes::<C>(data, geometry, row, products, j0, end, bytes);
         }
-        j0 += LANES;
-    }
-    if ends.is_some() {
-        j0 = whole;
-    }
-    if j0 < width {
-        let n = width - j0;
-        let mut xs = [0.0f64; LANES];
-        let mut ys = [0.0f64; LANES];
-        // Lanes past the row's end repeat its last pixel's position: their
-        // values are computed and dropped.
-        for (k, (x, y)) in xs.iter_mut().zip(&mut ys).enumerate() {
-            (*x, *y) = row.at(j0 + k.min(n - 1));
+        while j0 + LANES <= end {
+            let pos = positions(row, j0);
+            match other_block::<C>(texels, geometry, interpolation, pos) {
+                Some(v) => store::<C>(values, v, j0, true, out),
+                None => {
+                    let mut xs = [0.0f64; LANES];
+                    let mut ys = [0.0f64; LANES];
+                    // SAFETY: each array holds 8 f64, written as two unaligned
+                    // 4-lane stores.
+                    unsafe {
+                        _mm256_storeu_pd(xs.as_mut_ptr(), pos[0]);
+                        _mm256_storeu_pd(xs.as_mut_ptr().add(4), pos[1]);
+                        _mm256_storeu_pd(ys.as_mut_ptr(), pos[2]);
+                        _mm256_storeu_pd(ys.as_mut_ptr().add(4), pos[3]);
+                    }
+                    scalar_pixels::<T, C>(source, interpolation, values, j0, &xs, &ys, out);
+                }
+            }
+            j0 += LANES;
         }
-        if !tail_block::<T, C>(call, &xs, &ys, j0, n, out) {
-            scalar_pixels::<T, C>(source, interpolation, values, j0, &xs[..n], &ys[..n], out);
+        if ends.is_some() {
+            j0 = whole;
+        }
+        if j0 < width {
+            let n = width - j0;
+            let mut xs = [0.0f64; LANES];
+            let mut ys = [0.0f64; LANES];
+            // Lanes past the row's end repeat its last pixel's position: their
+            // values are computed and dropped.
+            for (k, (x, y)) in xs.iter_mut().zip(&mut ys).enumerate() {
+                (*x, *y) = row.at(j0 + k.min(n - 1));
+            }
+            if !tail_block::<T, C>(call, &xs, &ys, j0, n, out) {
+                scalar_pixels::<T, C>(source, interpolation, values, j0, &xs[..n], &ys[..n], out);
+            }
         }
     }
 }
