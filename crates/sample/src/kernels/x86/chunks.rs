@@ -43,9 +43,15 @@ use geom::{Element, Padding};
 /// does not (gray 2.71-2.72 / 2.56-2.59).
 pub(super) const SPAN_MIN_WIDTH: usize = 64;
 
+/// Blocks planned at a time, then read (see `plan`).
+pub(super) const CHUNK: usize = 32;
+
 /// Bilinear blocks of `row` from pixel `j0` up to `end` (whole blocks),
 /// into `out`; `ends_stored`: the row's wholly outside ends were stored
-/// already (`edge::filled_ends`), so no block between them is. Returns
+/// already (`edge::filled_ends`), so no block between them is; `plans`:
+/// room for a chunk's plans, each slot written before it is read, kept
+/// by the caller across rows (emptying 32 slots per row made a 32x32
+/// gray warp 7 % slower on the Xeon: 2.70 against 2.90 ns/px). Returns
 /// the pixel it stopped at (`end`).
 ///
 /// # Safety
@@ -59,6 +65,7 @@ pub(super) unsafe fn bilinear_blocks<T: Element, const C: usize>(
     ends_stored: bool,
     mut j0: usize,
     end: usize,
+    plans: &mut [Option<Planned>; CHUNK],
     out: &mut RawRow<'_>,
 ) -> usize {
     let Call {
@@ -72,9 +79,6 @@ pub(super) unsafe fn bilinear_blocks<T: Element, const C: usize>(
         span_limits,
         ..
     } = *call;
-    // Plan a chunk of blocks, then read them: see `plan`.
-    const CHUNK: usize = 32;
-    let mut plans = [None; CHUNK];
     let wide = matches!(texels, Texels::U8(_));
     let border = wide && geometry.padding == Padding::Border;
     // Where the row's blocks can skip the planning's tests (rows of

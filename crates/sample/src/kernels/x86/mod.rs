@@ -57,7 +57,7 @@ use crate::coords::Prepared;
 use crate::options::{ChannelAffine, Interpolation};
 use avx512::nearest_bytes_avx512;
 use axis::{Columns, MAX_BLOCKS};
-use chunks::{PREFETCH_ROWS, SPAN_MIN_WIDTH, bilinear_blocks};
+use chunks::{CHUNK, PREFETCH_ROWS, SPAN_MIN_WIDTH, bilinear_blocks};
 use core::arch::x86_64::*;
 use edge::{edge, filled_ends, scalar_pixels};
 use geom::{Element, Isa};
@@ -289,6 +289,7 @@ unsafe fn sample_rows<T: Element, const C: usize>(
         width,
         ..
     } = *call;
+    let mut plans = [None; CHUNK];
     for i in 0..height {
         let row = &map.row(i);
         let out = &mut rows.row(i);
@@ -300,7 +301,9 @@ unsafe fn sample_rows<T: Element, const C: usize>(
         if interpolation == Interpolation::Bilinear {
             // SAFETY: `bilinear_blocks` asks for what this function's contract
             // gives: AVX2 and FMA, and AVX-512 where `geometry.avx512` is set.
-            j0 = unsafe { bilinear_blocks::<T, C>(call, row, ends.is_some(), j0, end, out) };
+            j0 = unsafe {
+                bilinear_blocks::<T, C>(call, row, ends.is_some(), j0, end, &mut plans, out)
+            };
         }
         // Nearest `u8` to `u8` blocks are source bytes moved: no `f32`.
         if interpolation == Interpolation::Nearest
