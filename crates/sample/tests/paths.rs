@@ -330,6 +330,61 @@ fn last_row_crossings() -> impl Strategy<Value = Case<u8>> {
     })
 }
 
+/// `f32` sources of mostly negative zeros under maps whose positions are
+/// often whole: a whole position's fraction is the reference's `x -
+/// floor(x)` = +0, and the blend of a -0 tap keeps the reference's sign
+/// only where a path's fraction is +0 too (a floor or fraction rounded
+/// downward gives -0 there). Steps of 0, ±0.5, ±1 and 2 and whole or half
+/// shifts; outputs up to 139 wide, so affine rows look for their span.
+fn signed_zero_cases() -> impl Strategy<Value = Case<f32>> {
+    shapes(2..40, 2..24, 1..139, 1..6).prop_flat_map(|(w, h, c, extra, ow, oh)| {
+        let (stride, len) = layout(w, h, c, extra);
+        let value = prop_oneof![
+            3 => Just(-0.0f32),
+            1 => Just(0.0f32),
+            1 => (-2i8..3).prop_map(f32::from),
+        ];
+        let step = || {
+            prop_oneof![
+                Just(1.0f64),
+                Just(-1.0),
+                Just(0.5),
+                Just(-0.5),
+                Just(2.0),
+                Just(0.0),
+                Just(-0.0),
+            ]
+        };
+        let shift = || {
+            prop_oneof![
+                (-8i32..48).prop_map(f64::from),
+                (-16i32..96).prop_map(|halves| f64::from(halves) / 2.0),
+                Just(-0.0f64),
+            ]
+        };
+        (
+            proptest::collection::vec(value, len),
+            (step(), step(), shift(), step(), step(), shift()),
+            paddings(),
+        )
+            .prop_map(move |(data, (a, b, c0, d, e, f), padding)| Case {
+                data,
+                w,
+                h,
+                c,
+                stride,
+                ow,
+                oh,
+                map: Map::Affine(Affine::new(a, b, c0, d, e, f)),
+                options: WarpOptions {
+                    interpolation: Interpolation::Bilinear,
+                    padding,
+                    values: None,
+                },
+            })
+    })
+}
+
 /// Sources under a fill (`Constant`, `Zeros`) seen through fine steps
 /// (0.02 to 0.3 source pixels per output pixel, any angle): long runs of
 /// blocks wholly outside the source, which the x86 paths store as one
@@ -450,6 +505,11 @@ proptest! {
 
     #[test]
     fn u8_last_row_crossings_equal_scalar(case in last_row_crossings()) {
+        check(&case)?;
+    }
+
+    #[test]
+    fn f32_signed_zeros_equal_scalar(case in signed_zero_cases()) {
         check(&case)?;
     }
 
