@@ -17,6 +17,7 @@ use super::lanes::finite;
 use super::lanes::in_range;
 use crate::coords::Row;
 use core::arch::x86_64::*;
+use core::mem::MaybeUninit;
 
 /// Positions of pixels `j0..j0 + 8`: `[x 0..4, x 4..8, y 0..4, y 4..8]`,
 /// computed exactly as `Row::at` does.
@@ -185,9 +186,9 @@ const SPAN_BATCH: usize = 16;
 
 /// The `blocks` blocks of a span from pixel `j0`, a batch of
 /// [`SPAN_BATCH`] at a time: `plan` plans each (given its first pixel and
-/// the row's [`ColumnProducts`] for it; unchecked planning always plans)
-/// into an array that starts as `unset`, then `take` gets the batch's
-/// first pixel and plans. Both span paths (`span_blocks`,
+/// the row's [`ColumnProducts`] for it; unchecked planning always plans,
+/// and a block it did not would be `unset`) into an array, then `take`
+/// gets the batch's first pixel and plans. Both span paths (`span_blocks`,
 /// `avx512::span_blocks_avx512`) share this loop; inlined into each, it
 /// runs with their instruction sets.
 #[inline(always)]
@@ -199,7 +200,9 @@ pub(super) fn span_batches(
     mut plan: impl FnMut(usize, &ColumnProducts) -> Option<Planned>,
     mut take: impl FnMut(usize, &[Planned]),
 ) {
-    let mut plans = [unset; SPAN_BATCH];
+    // Left uninitialised: filling the 16 slots (1.5 KB) on every call,
+    // once per row, cost 64x64 warps 3-5 % on the Xeon (Emerald Rapids).
+    let mut plans = [const { MaybeUninit::<Planned>::uninit() }; SPAN_BATCH];
     let first = j0 / LANES;
     let Some(products) = products.get(first..first + blocks) else {
         return;
@@ -207,11 +210,15 @@ pub(super) fn span_batches(
     for (c, batch) in products.chunks(SPAN_BATCH).enumerate() {
         let j = j0 + c * SPAN_BATCH * LANES;
         for (b, (slot, products)) in plans.iter_mut().zip(batch).enumerate() {
-            if let Some(planned) = plan(j + b * LANES, products) {
-                *slot = planned;
-            }
+            slot.write(plan(j + b * LANES, products).unwrap_or(unset));
         }
-        take(j, &plans[..batch.len()]);
+        // SAFETY: `batch` holds at most `SPAN_BATCH` blocks, so the loop
+        // above wrote each of the first `batch.len()` slots, which are the
+        // ones this slice covers; `MaybeUninit<Planned>` has `Planned`'s
+        // layout.
+        let planned =
+            unsafe { core::slice::from_raw_parts(plans.as_ptr().cast::<Planned>(), batch.len()) };
+        take(j, planned);
     }
 }
 
