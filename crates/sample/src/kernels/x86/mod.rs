@@ -290,12 +290,12 @@ unsafe fn sample_rows<T: Element, const C: usize>(
         ..
     } = *call;
     let mut plans = [None; CHUNK];
+    let whole = width / LANES * LANES;
     for i in 0..height {
         let row = &map.row(i);
         let out = &mut rows.row(i);
         // Under a fill, an affine row's ends wholly outside the source are
         // stored first (`filled_ends`), and the blocks run between them.
-        let whole = width / LANES * LANES;
         let ends = filled_ends::<C>(geometry, interpolation, values, row, width, out);
         let (mut j0, end) = ends.unwrap_or((0, whole));
         if interpolation == Interpolation::Bilinear {
