@@ -57,7 +57,7 @@ impl std::error::Error for Interrupted {}
 /// on sequential files) and a gray JPEG stays one channel. Other formats go
 /// through the `image` crate, which keeps their channels (gray, RGBA) and
 /// reads more formats than the loader (TIFF); its default decoding limits
-/// apply (512 MiB per allocation).
+/// apply (512 MiB per allocation, the decoded image included).
 pub fn read_image(path: &Path, orientation: bool) -> Result<Image<u8>> {
     let bytes = std::fs::read(path)?;
     if let Ok(header) = load::decode::probe(&bytes)
@@ -68,6 +68,12 @@ pub fn read_image(path: &Path, orientation: bool) -> Result<Image<u8>> {
     let mut decoder = ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()?
         .into_decoder()?;
+    // `into_decoder` skips the limits `ImageReader::decode` applies: without
+    // them a 74-byte PNG claiming 100000x100000 pixels asked for 30 GB and
+    // aborted the process, and with it the rest of a `run`.
+    let mut limits = image::Limits::default();
+    decoder.set_limits(limits.clone())?;
+    limits.reserve(decoder.total_bytes())?;
     let turn = if orientation {
         decoder.orientation()?
     } else {

@@ -29,7 +29,8 @@ pub struct RunArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output folder; a folder INPUT's subfolders are kept under it. It may
-    /// not be an input folder (outputs never mix with inputs).
+    /// not be an input folder (outputs never mix with inputs), nor an
+    /// existing folder inside one holding anything but this run's outputs.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Augmented copies of each image. Copy c of the i-th image found
@@ -167,6 +168,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         );
     }
     check_outputs(&walk.sources, args.copies)?;
+    check_out_inside_inputs(&args.inputs, &out, &walk.sources, args.copies)?;
 
     files::handle_ctrl_c()?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -544,6 +546,50 @@ fn collect(
 /// target), and no two inputs may share an output. Output names are
 /// `<stem>-<digits>...`, so two inputs share one copy's output exactly when
 /// they share copy 0's; every copy is checked against the inputs.
+/// An existing `--out` inside an input folder is not read (so a rerun does
+/// not augment its own outputs), which leaves its files unprotected: refuse
+/// it when it holds any file this run would not write itself, as a folder
+/// of the user's data would (`--out photos/2020` for `photos`), where a
+/// rerun's folder holds only this run's outputs.
+fn check_out_inside_inputs(
+    inputs: &[PathBuf],
+    out: &Path,
+    sources: &[Source],
+    copies: u32,
+) -> Result<()> {
+    if !out.is_dir() {
+        return Ok(());
+    }
+    let Some(input) = inputs.iter().find(|input| {
+        input.is_dir() && files::resolved(input).is_ok_and(|root| out.starts_with(root))
+    }) else {
+        return Ok(());
+    };
+    let ours: std::collections::HashSet<PathBuf> = sources
+        .iter()
+        .flat_map(|s| (0..copies).flat_map(|copy| s.outputs(copy)))
+        .collect();
+    let foreign = walkdir::WalkDir::new(out)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        // Hidden files (a viewer's `.DS_Store`) are not data.
+        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.into_path())
+        .find(|p| !files::resolved(p).is_ok_and(|p| ours.contains(&p)));
+    if let Some(file) = foreign {
+        bail!(
+            "--out {} is inside the input folder {} and holds {}, which this run would not \
+             write: its files are not read as inputs, so it looks like part of your data; \
+             choose another --out (or empty this one)",
+            out.display(),
+            input.display(),
+            file.display()
+        );
+    }
+    Ok(())
+}
+
 fn check_outputs(sources: &[Source], copies: u32) -> Result<()> {
     let inputs: HashMap<PathBuf, &Path> = sources
         .iter()

@@ -439,6 +439,96 @@ fn an_output_folder_inside_the_input_folder_is_not_read_back() -> TestResult {
 }
 
 #[test]
+fn an_output_folder_inside_the_input_holding_other_files_is_refused() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("photos");
+    write_photo(&input.join("b.png"), 40, 30, 0)?;
+    // A folder of the user's data, one file named as an output of b.png.
+    write_photo(&input.join("2020/b-0.png"), 30, 20, 1)?;
+    write_photo(&input.join("2020/keep.png"), 30, 20, 2)?;
+    let before = tree(&input)?;
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(input.join("2020"))
+        .arg(&input)
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "refused: {stderr}");
+    assert!(stderr.contains("keep.png"), "names the file: {stderr}");
+    assert_eq!(
+        tree(&input)?,
+        before,
+        "nothing written, nothing overwritten"
+    );
+    Ok(())
+}
+
+/// A PNG of `width` x `height` RGB pixels by its header, with an empty
+/// image stream: what a decoder reads before it allocates.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+            }
+        }
+        !crc
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (
+            b"IHDR",
+            [
+                &width.to_be_bytes()[..],
+                &height.to_be_bytes(),
+                &[8, 2, 0, 0, 0],
+            ]
+            .concat(),
+        ),
+        (
+            b"IDAT",
+            vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        ),
+        (b"IEND", Vec::new()),
+    ] {
+        png.extend((data.len() as u32).to_be_bytes());
+        let body = [&kind[..], &data].concat();
+        png.extend(&body);
+        png.extend(crc32(&body).to_be_bytes());
+    }
+    png
+}
+
+#[test]
+fn a_file_claiming_a_huge_size_fails_alone() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    write_photo(&input.join("a.png"), 40, 30, 0)?;
+    std::fs::write(input.join("huge.png"), png_claiming(100_000, 100_000))?;
+    let out = dir.path().join("out");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "one file failed: {stderr}");
+    assert!(stderr.contains("huge.png"), "named: {stderr}");
+    assert_eq!(names(&tree(&out)?), ["a-0.png"], "the rest written");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["apply", "--preset", "fastai"])
+        .arg(input.join("huge.png"))
+        .arg(dir.path().join("one.png"))
+        .output()?;
+    let stderr = text(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "nothing done: {stderr}");
+    assert!(stderr.contains("huge.png"), "named: {stderr}");
+    Ok(())
+}
+
+#[test]
 fn skip_existing_keeps_what_is_there() -> TestResult {
     let dir = tempfile::tempdir()?;
     let input = dir.path().join("in");
