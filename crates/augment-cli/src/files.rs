@@ -140,6 +140,9 @@ pub struct Encoding {
 impl Encoding {
     /// Encodes `img` into `w`. PNG uses fast compression (the run is about
     /// throughput; files stay lossless). JPEG has no alpha, so RGBA loses it.
+    /// PNM files (`.ppm`, `.pgm`, `.pnm`, ...) are binary P5 (gray) or P6
+    /// (colour, alpha dropped), which every reader takes; the `image`
+    /// crate's default, PAM (`P7`), few read (Pillow does not).
     pub fn encode<W: Write + Seek>(&self, img: Image<u8>, w: &mut W) -> Result<()> {
         let dynamic = DynamicImage::try_from(img)?;
         match self.format {
@@ -158,6 +161,17 @@ impl Encoding {
                     dynamic
                 };
                 dynamic.write_with_encoder(encoder)?;
+            }
+            ImageFormat::Pnm => {
+                use image::codecs::pnm::{PnmEncoder, PnmSubtype, SampleEncoding};
+                let (subtype, dynamic) = match dynamic.color().channel_count() {
+                    1 => (PnmSubtype::Graymap(SampleEncoding::Binary), dynamic),
+                    _ => (
+                        PnmSubtype::Pixmap(SampleEncoding::Binary),
+                        DynamicImage::ImageRgb8(dynamic.to_rgb8()),
+                    ),
+                };
+                dynamic.write_with_encoder(PnmEncoder::new(w).with_subtype(subtype))?;
             }
             other => dynamic.write_to(w, other)?,
         }

@@ -620,6 +620,21 @@ fn format_flag_sets_the_container_and_the_name() -> TestResult {
     let bytes = std::fs::read(out.join("a-0.jpg"))?;
     assert_eq!(image::guess_format(&bytes)?, image::ImageFormat::Jpeg);
 
+    // PNM as the binary P6 (colour) every reader takes, not PAM's P7.
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--format", "ppm", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let bytes = std::fs::read(out.join("a-0.ppm"))?;
+    assert_eq!(&bytes[..2], b"P6");
+    let img = image::load_from_memory(&bytes)?;
+    assert_eq!(
+        (img.width(), img.height(), img.color()),
+        (224, 224, image::ColorType::Rgb8)
+    );
+
     let result = Command::new(env!("CARGO_BIN_EXE_augment"))
         .args(["run", "--preset", "fastai", "--format", "xyz", "--out"])
         .arg(&out)
