@@ -69,7 +69,13 @@ fn file_error<E: std::fmt::Display>(
     format: PipelineFormat,
     err: serde_path_to_error::Error<E>,
 ) -> Error {
-    let mut key = err.path().to_string();
+    let message = err.inner().to_string().trim_end().to_string();
+    path_error(format, err.path(), message)
+}
+
+/// The error at `path` (a key such as `steps[1].p`) saying `message`.
+fn path_error(format: PipelineFormat, path: &serde_path_to_error::Path, message: String) -> Error {
+    let mut key = path.to_string();
     if key.is_empty() {
         // A top-level key named "" (JSON allows it): say where, as for any
         // top-level problem.
@@ -78,7 +84,7 @@ fn file_error<E: std::fmt::Display>(
     Error::PipelineFile {
         format: format.name(),
         key,
-        message: err.into_inner().to_string().trim_end().to_string(),
+        message,
     }
 }
 
@@ -109,6 +115,8 @@ impl Pipeline {
     /// # Ok::<(), augment::Error>(())
     /// ```
     pub fn parse(text: &str, format: PipelineFormat) -> Result<Pipeline> {
+        // A byte-order mark, as Windows editors save UTF-8.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match format {
             PipelineFormat::Toml => {
                 let de = toml::Deserializer::parse(text).map_err(|e| Error::PipelineFile {
@@ -116,7 +124,13 @@ impl Pipeline {
                     key: ".".into(),
                     message: e.to_string().trim_end().to_string(),
                 })?;
-                serde_path_to_error::deserialize(de).map_err(|e| file_error(format, e))
+                // The message alone, without toml's excerpt of the file: for
+                // a value a step's checks refuse (`p = 7` in the third
+                // `[[steps]]`), the excerpt showed the first `[[steps]]`
+                // line as a "parse error"; the key says where.
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    path_error(format, e.path(), e.inner().message().trim_end().to_string())
+                })
             }
             PipelineFormat::Json => {
                 let mut de = serde_json::Deserializer::from_str(text);

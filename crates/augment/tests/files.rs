@@ -165,6 +165,24 @@ fn file_errors_name_the_key_and_the_problem() -> TestResult {
     assert!(err.contains("steps[0]") && err.contains("width"), "{err}");
     let trailing = r#"{"steps": []} {"steps": []}"#;
     assert!(Pipeline::from_json(trailing).is_err());
+    // A value the checks refuse in a later step: the key says where, and
+    // no excerpt of another step's line calls it a parse error.
+    let third = "[[steps]]\ntransform = { type = \"flip_horizontal\" }\n[[steps]]\ntransform = { type = \"flip_vertical\" }\n[[steps]]\ntransform = { type = \"rotate\", degrees = 5 }\np = 7\n";
+    let err = Pipeline::from_toml(third)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("steps[2]") && err.contains("p = 7") && !err.contains("parse error"),
+        "{err}"
+    );
+    // A byte-order mark (Windows editors) is not part of the text.
+    let marked =
+        "\u{feff}{\"seed\": 3, \"steps\": [{\"transform\": {\"type\": \"flip_vertical\"}}]}";
+    assert_eq!(
+        Pipeline::from_json(marked)?,
+        Pipeline::from_json(&marked[3..])?
+    );
     Ok(())
 }
 
