@@ -207,25 +207,35 @@ pub fn load_bench(args: &LoadBenchArgs) -> Result<Outcome> {
     }
     let started = Instant::now();
     let mut images = 0u64;
-    for epoch in 0..args.epochs {
+    let mut failed = None;
+    'epochs: for epoch in 0..args.epochs {
         loader.set_epoch(epoch)?;
         for batch in loader.iter() {
-            let batch = batch?;
-            images += batch.len() as u64;
-            bar.inc(batch.len() as u64);
+            match batch {
+                Ok(batch) => {
+                    images += batch.len() as u64;
+                    bar.inc(batch.len() as u64);
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break 'epochs;
+                }
+            }
         }
+    }
+    if let Some(e) = failed {
+        // Say why (which files failed) before the error, which only counts
+        // them when no sample loads.
+        bar.finish_and_clear();
+        print_skipped(&loader.report().skipped);
+        return Err(e.into());
     }
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let stats = loader.stats();
     let [read, decode, augment, copy] = stats.per_image();
     let skipped = loader.report().skipped;
-    for s in skipped.iter().take(5) {
-        eprintln!("augment: skipped {}", s.error);
-    }
-    if skipped.len() > 5 {
-        eprintln!("augment: ... and {} more skipped", skipped.len() - 5);
-    }
+    print_skipped(&skipped);
     let report = Report {
         images_per_s: images as f64 / seconds.max(1e-9),
         images,
@@ -311,5 +321,15 @@ fn print_table(r: &Report, args: &LoadBenchArgs) {
     }
     if r.build == "debug" {
         println!("note: a debug build; run `cargo run --release -p augment-cli -- load-bench`");
+    }
+}
+
+/// The first five skipped samples and why, on stderr, then how many more.
+fn print_skipped(skipped: &[load::Skipped]) {
+    for s in skipped.iter().take(5) {
+        eprintln!("augment: skipped {}", s.error);
+    }
+    if skipped.len() > 5 {
+        eprintln!("augment: ... and {} more skipped", skipped.len() - 5);
     }
 }

@@ -183,6 +183,17 @@ fn skipped_files_exit_1_and_bad_input_exits_2() -> TestResult {
         "{stderr}"
     );
 
+    // Nothing loads: exit 2, and each file's failure is still said.
+    let list = dir.path().join("gone.csv");
+    std::fs::write(&list, "gone/a.jpg,0\ngone/b.jpg,1\n")?;
+    let out = augment(&["load-bench", &list.to_string_lossy(), "--size", "16"])?;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("gone/a.jpg") && stderr.contains("gone/b.jpg"),
+        "{stderr}"
+    );
+
     let missing = dir.path().join("nowhere");
     let out = augment(&["load-bench", &missing.to_string_lossy()])?;
     assert_eq!(out.status.code(), Some(2));
