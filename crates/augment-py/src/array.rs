@@ -113,7 +113,18 @@ fn source<'py, T: Element + numpy::Element>(
     let pixels = if a.is_c_contiguous() {
         Pixels::Borrowed(readonly)
     } else {
-        Pixels::Owned(readonly.as_array().iter().copied().collect())
+        // A strided view of any size (a broadcast array, a memmap) is
+        // copied: reserved fallibly, so a copy that cannot fit raises
+        // MemoryError where an infallible one aborted the interpreter.
+        let len = shape.iter().product::<usize>();
+        let mut owned = Vec::new();
+        owned.try_reserve_exact(len).map_err(|_| {
+            pyo3::exceptions::PyMemoryError::new_err(format!(
+                "{what}: no memory for a contiguous copy of the strided array ({len} elements)"
+            ))
+        })?;
+        owned.extend(readonly.as_array().iter().copied());
+        Pixels::Owned(owned)
     };
     Ok(Source {
         pixels,

@@ -52,6 +52,7 @@ pub fn warp<'py>(
     let bytes = bytes.readonly();
     let bytes = bytes.as_slice()?;
     let fill = if kind == "u" && itemsize == 1 {
+        check_u8_fill(pipeline, what)?;
         None
     } else {
         let value = numpy
@@ -146,4 +147,17 @@ fn warp_planes(
         }
     }
     Ok(out)
+}
+
+/// A `uint8` mask's fill must be a byte value: the warp would saturate any
+/// other (`mask_fill(-1)` became 0, the background), where masks of other
+/// dtypes refuse a fill they cannot hold.
+pub fn check_u8_fill(pipeline: &augment::Pipeline, what: &str) -> PyResult<()> {
+    let fill = pipeline.mask_fill();
+    if (0.0..=255.0).contains(&fill) && fill.fract() == 0.0 {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "{what}: the mask fill {fill} is not a value of dtype uint8 (set mask_fill to one)"
+    )))
 }

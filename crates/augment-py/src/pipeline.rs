@@ -458,7 +458,10 @@ impl Pipeline {
             })
         };
         let (mask, other_mask) = match mask {
-            Some(m) if with_image(m) => (Some(array::image_u8(m, "mask")?), None),
+            Some(m) if with_image(m) => {
+                masks::check_u8_fill(&self.inner, "mask")?;
+                (Some(array::image_u8(m, "mask")?), None)
+            }
             other => (None, other),
         };
         let points = match keypoints {
@@ -597,6 +600,18 @@ impl Pipeline {
     ) -> PyResult<Bound<'py, PyAny>> {
         let first_index = self::index("first_index", first_index)?;
         let normalisation = given_normalisation(mean, std)?;
+        // N x H x W is a batch of gray images, but one 3- or 4-wide is
+        // almost surely a single H x W x C image passed on its own, which
+        // would go through as H gray images of W x C pixels.
+        if let Ok(a) = images.cast::<PyUntypedArray>()
+            && let [h, w, c @ (3 | 4)] = *a.shape()
+        {
+            return Err(PyValueError::new_err(format!(
+                "images: an array of shape ({h}, {w}, {c}) looks like one H x W x C image; a batch \
+                 is a list of images or an N x H x W x C array (for one image, pass [image] or \
+                 image[None]; gray images {c} pixels wide, as N x H x W x 1)"
+            )));
+        }
         // An empty N x H x W (x C) array still says what its images are,
         // so its batch has their output shape; an empty list does not.
         let empty = images

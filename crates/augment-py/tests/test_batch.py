@@ -141,6 +141,9 @@ def test_batch_errors(pipeline, photo):
         pipeline.apply_batch([photo, photo.astype(np.int32)])
     with pytest.raises(TypeError, match="sequence"):
         pipeline.apply_batch(3)
+    # One H x W x C image alone is not H gray images.
+    with pytest.raises(ValueError, match="looks like one H x W x C image"):
+        pipeline.apply_batch(photo)
     with pytest.raises(ValueError, match="batch image 1"):
         pipeline.apply_batch([photo, np.ascontiguousarray(photo[..., :1])])
     with pytest.raises(ValueError, match="channel values"):

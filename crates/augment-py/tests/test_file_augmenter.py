@@ -65,8 +65,11 @@ def test_bytes_and_paths_agree(jpegs):
     path = samples(jpegs)[3]
     data = path.read_bytes()
     want = aug.tensor(path, 2)
-    for given in (str(path), data, bytearray(data), memoryview(data)):
+    for given in (str(path), data, bytearray(data), memoryview(data), np.frombuffer(data, np.uint8)):
         assert np.array_equal(aug.tensor(given, 2), want), type(given)
+    # Bytes are bytes: an int64 array of byte values is not the file.
+    with pytest.raises(TypeError, match="8-byte items"):
+        aug.tensor(np.frombuffer(data, np.uint8).astype(np.int64), 2)
 
 
 def test_errors_name_the_file(tmp_path, jpegs):

@@ -276,6 +276,12 @@ def test_masks_of_every_dtype_move_whole(photo, dtype):
     assert out.dtype == np.int32 and set(np.unique(out)) == {7, 9}
     with pytest.raises(ValueError, match="fill 300 is not a value of dtype int8"):
         augment.Pipeline.builder().mask_fill(300).build()(image=photo, mask=mask.astype(np.int8))
+    # uint8 masks too, whichever way they go (with the image, or as byte planes).
+    for fill in (-1, 300, 0.5):
+        refusing = augment.Pipeline.builder().zoom(scale=0.5).mask_fill(fill).build()
+        for m in (mask.astype(np.uint8), np.stack([mask.astype(np.uint8)] * 2, -1)):
+            with pytest.raises(ValueError, match="is not a value of dtype uint8"):
+                refusing(image=photo, mask=m)
     # One-hot masks of many channels go too; bytes per pixel are bounded.
     onehot = np.eye(80, dtype=np.uint8)[np.zeros((h, w), np.int64)]
     assert p(image=photo, mask=onehot)["mask"].shape == (45, 60, 80)

@@ -181,7 +181,10 @@ class Pipeline:
         one this pipeline returned before that nothing references any more
         (refilling it spares a large batch its fresh pages). An empty
         ``0 x H x W x C`` array gives the ``(0, C, h, w)`` its images would;
-        an empty list, which says nothing of them, ``(0, 0, 0, 0)``.
+        an empty list, which says nothing of them, ``(0, 0, 0, 0)``. A
+        3-D array is N gray images, except one 3 or 4 wide: that is taken
+        for a single H x W x C image passed alone, a ValueError (pass
+        ``[image]``).
 
         >>> import numpy as np, augment
         >>> p = augment.Pipeline.fastai(32, 32, seed=0)
