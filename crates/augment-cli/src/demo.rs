@@ -3,7 +3,7 @@
 
 use crate::files;
 use anyhow::{Context, Result};
-use augment::{Image, Pipeline};
+use augment::{Image, Pipeline, ResizeMethod};
 use std::path::Path;
 use std::time::Instant;
 
@@ -25,14 +25,19 @@ fn demo_pipeline(seed: u64) -> augment::Result<Pipeline> {
         .zoom(1.0..=1.4, 0.75)
         .brightness(-0.2..=0.2, 0.75)
         .contrast(-0.2..=0.2, 0.75)
-        .resize(TILE.0, TILE.1)
+        .resize_with(TILE.0, TILE.1, ResizeMethod::Crop)
         .seed(seed)
         .build()
 }
 
+/// The photo as RGB: yours read as `run` reads it (format from the bytes,
+/// upright by its EXIF orientation), or the bundled one. Tiles cover the
+/// tile size and cut the overflow, so no photo is stretched.
 fn load_rgb(input: Option<&Path>) -> Result<Image<u8>> {
     let decoded = match input {
-        Some(path) => image::open(path).with_context(|| format!("reading {}", path.display()))?,
+        Some(path) => image::DynamicImage::try_from(
+            files::read_image(path, true).with_context(|| format!("reading {}", path.display()))?,
+        )?,
         None => image::load_from_memory(DEMO_PHOTO).context("decoding the bundled photo")?,
     };
     Ok(Image::try_from(image::DynamicImage::ImageRgb8(
@@ -45,7 +50,7 @@ pub fn demo(out: &Path, seed: u64, input: Option<&Path>) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let pipeline = demo_pipeline(seed)?;
     let original = Pipeline::builder()
-        .resize(TILE.0, TILE.1)
+        .resize_with(TILE.0, TILE.1, ResizeMethod::Crop)
         .build()?
         .apply(photo.view(), 0)?;
 

@@ -55,7 +55,9 @@ enum Command {
         /// Seed for the random parameters.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Use this image instead of the bundled photo.
+        /// Use this image instead of the bundled photo (read as `run` reads
+        /// it, upright by its EXIF orientation; tiles cover 288x192 and cut
+        /// the overflow).
         #[arg(long)]
         input: Option<PathBuf>,
     },

@@ -288,6 +288,25 @@ fn photos_are_turned_upright_by_their_exif_orientation_unless_told_not_to() -> T
     ])?;
     assert!(result.status.success(), "{}", text(&result.stderr));
     assert_eq!(image::open(out.join("photo-0.png"))?.to_rgb8(), upright);
+
+    // So does `demo --input`, whatever the file's name, and its tiles
+    // cover 288x192 without stretching: the upright 20x40 photo's red top
+    // right quadrant is the right of the tile's top third.
+    let noext = dir.path().join("photo-without-extension");
+    std::fs::copy(&input, &noext)?;
+    let demo = dir.path().join("demo");
+    let result = augment([
+        "demo".as_ref(),
+        "--input".as_ref(),
+        noext.as_os_str(),
+        "--out".as_ref(),
+        demo.as_os_str(),
+    ])?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    let sheet = image::open(demo.join("contact-sheet.png"))?.to_rgb8();
+    let gutter = 6;
+    let tile = |x: u32, y: u32| red(&sheet, gutter + x, gutter + y);
+    assert!(tile(270, 10) && !tile(10, 10) && !tile(270, 180));
     Ok(())
 }
 
