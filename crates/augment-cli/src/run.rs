@@ -172,6 +172,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
 
     files::handle_ctrl_c()?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    // A folder that takes no file fails every image the same way: say so
+    // once, before any work (exit 2), not once per image.
+    tempfile::Builder::new()
+        .prefix(".augment-")
+        .suffix(".part")
+        .tempfile_in(&out)
+        .with_context(|| format!("--out {} cannot be written", out.display()))?;
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
