@@ -163,7 +163,15 @@ pub fn load_bench(args: &LoadBenchArgs) -> Result<Outcome> {
         dataset.truncate(limit);
     }
     let index_seconds = indexing.elapsed().as_secs_f64();
-    let (samples, classes) = (dataset.len(), dataset.classes().len());
+    let samples = dataset.len();
+    // Integer labels (list files, shards) have no names: count the values.
+    let classes = match dataset.classes().len() {
+        0 => (0..samples)
+            .filter_map(|i| dataset.label(i))
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        named => named,
+    };
     let source = match dataset.kind() {
         SourceKind::Folder => "folder",
         SourceKind::List => "list",

@@ -59,8 +59,9 @@ fn every_source_kind_reports_json() -> TestResult {
     dataset(dir.path())?;
     for (data, source, classes) in [
         ("folder", "folder", 2),
-        ("list.csv", "list", 0),
-        ("shard-{0..0}.tar", "shards", 0),
+        // Integer labels: the distinct values.
+        ("list.csv", "list", 2),
+        ("shard-{0..0}.tar", "shards", 2),
     ] {
         let path = dir.path().join(data);
         let path = path.to_string_lossy();
