@@ -100,12 +100,13 @@ pub enum Error {
         /// What was wrong.
         what: String,
     },
-    /// A line of a list file is malformed.
-    #[error("{}, line {line}: {what}", path.display())]
+    /// A line of a list file is malformed, or (line 0) the file as a whole
+    /// is not a list.
+    #[error("{}{}: {what}", path.display(), match line { 0 => String::new(), n => format!(", line {n}") })]
     List {
         /// The list file.
         path: PathBuf,
-        /// The line, from 1.
+        /// The line, from 1; 0 for the whole file.
         line: usize,
         /// What was wrong.
         what: String,

@@ -313,6 +313,25 @@ fn list_file_errors_name_the_line() -> TestResult {
         Dataset::list_file(dir.path().join("missing.csv")),
         Err(Error::Io { .. })
     ));
+    // Files given by mistake are named for what they are.
+    let gz = dir.path().join("shard.tar.gz");
+    std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])?;
+    let jpeg = dir.path().join("photo.jpg");
+    let mut bytes = Vec::new();
+    image::RgbImage::new(8, 8).write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Jpeg,
+    )?;
+    std::fs::write(&jpeg, bytes)?;
+    for (path, words) in [(gz, "gzip"), (jpeg, "an image, not a list")] {
+        let e = Dataset::open(&path).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains(words) && !e.contains("line")),
+            "{}: {e:?}",
+            path.display()
+        );
+    }
     Ok(())
 }
 

@@ -23,6 +23,22 @@ pub(super) fn index(path: &Path) -> Result<Dataset> {
         });
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Files users give by mistake, named for what they are rather than
+    // "not UTF-8 text" at line 1.
+    let mistaken = if bytes.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip-compressed, not a list file (compressed tar shards are not read: give the .tar)")
+    } else if crate::decode::probe(&bytes).is_ok() {
+        Some("an image, not a list file (give the folder or a list of images)")
+    } else {
+        None
+    };
+    if let Some(what) = mistaken {
+        return Err(Error::List {
+            path: path.to_path_buf(),
+            line: 0,
+            what: what.into(),
+        });
+    }
     let text = std::str::from_utf8(&bytes).map_err(|e| Error::List {
         path: path.to_path_buf(),
         line: bytes[..e.valid_up_to()]
