@@ -55,7 +55,7 @@ pub enum Error {
         needed: usize,
     },
     /// Two images that must agree in size or channels do not.
-    #[error("image shapes differ: {left} vs {right}")]
+    #[error("image shapes (width x height x channels) differ: {left} vs {right}")]
     ShapeMismatch {
         /// The first shape, as `WxHxC`.
         left: String,
