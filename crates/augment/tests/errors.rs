@@ -23,6 +23,19 @@ fn bad_pipelines() -> Vec<(PipelineBuilder, &'static str, &'static str, &'static
         (b().translate(0.0, 20.0, 1.0), "translate", "y", "20"),
         (b().scale(1.0, -2.0, 1.0), "scale", "y", "-2"),
         (b().shear(85.0, 0.0, 1.0), "shear", "x_degrees", "85"),
+        // A singular shear (the angles add up to 90°).
+        (
+            b().shear(45.0, 45.0, 1.0),
+            "shear",
+            "x_degrees, y_degrees",
+            "45",
+        ),
+        (
+            b().shear(-30.0, -60.0, 1.0),
+            "shear",
+            "x_degrees, y_degrees",
+            "-60",
+        ),
         (
             b().perspective(0.6, 1.0),
             "perspective",

@@ -4,7 +4,7 @@
 //! where it has one, so a chain of them stays a single affine map.
 
 use super::{check_position, window_at};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::param::Param;
 use crate::plan::Frame;
 use geom::Affine;
@@ -116,7 +116,20 @@ pub(super) fn scale<R: Rng + ?Sized>(
 pub(super) fn check_shear(name: &'static str, x_degrees: &Param, y_degrees: &Param) -> Result<()> {
     let expected = "an angle within ±80 degrees";
     x_degrees.check(name, "x_degrees", -80.0, 80.0, expected)?;
-    y_degrees.check(name, "y_degrees", -80.0, 80.0, expected)
+    y_degrees.check(name, "y_degrees", -80.0, 80.0, expected)?;
+    // The shear's determinant is 1 - tan(x) tan(y): zero where the angles
+    // add up to ±90°, which would fail every image at its first apply.
+    if let (Param::Fixed(x), Param::Fixed(y)) = (x_degrees, y_degrees)
+        && (1.0 - x.to_radians().tan() * y.to_radians().tan()).abs() < 1e-9
+    {
+        return Err(Error::InvalidParameter {
+            transform: name,
+            parameter: "x_degrees, y_degrees",
+            value: format!("{x}, {y}"),
+            expected: "angles that do not add up to ±90 degrees (the shear would flatten the image)",
+        });
+    }
+    Ok(())
 }
 
 pub(super) fn shear<R: Rng + ?Sized>(
