@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -265,9 +266,13 @@ class PipelineBuilder:
     def elastic(self, magnitude: Param, smoothness: float, p: float = 1.0) -> PipelineBuilder:
         """Elastic distortion: offsets up to ``magnitude`` pixels, ``smoothness`` pixels apart."""
     def brightness(self, delta: Param, p: float = 1.0) -> PipelineBuilder:
-        """Shift brightness by ``delta`` (fraction of full intensity)."""
+        """Shift brightness by ``delta`` (fraction of full intensity).
+
+        uint8 results saturate at 0 and 255; float32 results are not
+        clamped, so they may leave 0..1 (clip them if your model needs it).
+        """
     def contrast(self, factor: Param, p: float = 1.0) -> PipelineBuilder:
-        """Multiply contrast by ``1 + factor``."""
+        """Multiply contrast by ``1 + factor`` (uint8 saturates; float32 is not clamped)."""
     def mid_grey_contrast(self, scale: Param, p: float = 1.0) -> PipelineBuilder:
         """Scale contrast about mid-grey by ``scale``."""
     def cutout(self, holes: Param, width: Param, height: Param, p: float = 1.0) -> PipelineBuilder:
@@ -382,7 +387,9 @@ class Loader:
     and, where it shrinks an image, at the smallest scale of 1/8 to 7/8
     that keeps the output's resolution (``scaled_decoding``: the decoder's
     reduced inverse DCT stands in for the antialiasing of a full decode, a
-    mean difference of about 1 level of 255). Turn both off for the pixels of decoding every image whole.
+    mean difference of about 1 level of 255 on photos at ImageNet sizes;
+    images only a few dozen pixels across, or squeezed to a very different
+    aspect ratio, can differ by several levels). Turn both off for the pixels of decoding every image whole.
     From the second epoch on, a JPEG decoded again jumps to its region's
     rows instead of reading the codes before them: the loader keeps where
     each MCU row starts (same pixels; about 300 bytes per ImageNet photo,
@@ -486,7 +493,7 @@ def read_image(path: PathLike, orientation: bool = True) -> npt.NDArray[np.uint8
     if the file cannot be read, ``ValueError`` if it does not decode.
     """
 
-def image_folder(root: PathLike) -> Tuple[List[str], List[int], List[str]]:
+def image_folder(root: PathLike) -> Tuple[List[Path], List[int], List[str]]:
     """``(paths, labels, classes)`` of an ImageFolder tree, in torchvision's order."""
 
 def _check_normalisation(mean: Statistic, std: Statistic, channels: int) -> None:

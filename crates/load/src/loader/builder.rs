@@ -141,9 +141,11 @@ impl LoaderBuilder {
     /// ([`augment::Plan::with_source`]). The scaled decode stands in for
     /// the pyramid levels the full decode would be averaged into, so
     /// outputs differ from full decoding by the difference of the two
-    /// low-pass filters: on photos, a mean of about 1 level of 255 (see
-    /// `tests/scaled.rs` for the bound kept). Off, every image is decoded
-    /// at full size.
+    /// low-pass filters: on photos at ImageNet sizes, a mean of about 1
+    /// level of 255 (see `tests/scaled.rs` for the bound kept); on images
+    /// only a few dozen pixels across, or squeezed to a very different
+    /// aspect ratio, several levels. Off, every image is decoded at full
+    /// size.
     #[must_use]
     pub fn scaled_decoding(mut self, on: bool) -> Self {
         self.scaled_decoding = on;
