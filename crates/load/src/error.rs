@@ -134,6 +134,13 @@ pub enum Error {
         /// What was wrong.
         what: String,
     },
+    /// The output's normalisation statistics are refused (their own
+    /// message says why).
+    #[error("loader output normalisation: {what}")]
+    Normalisation {
+        /// What is wrong with them.
+        what: String,
+    },
     /// A loader setting is out of range.
     #[error("loader setting {setting} = {value} is invalid: expected {expected}")]
     Setting {

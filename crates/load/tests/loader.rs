@@ -619,6 +619,18 @@ fn settings_are_checked() -> TestResult {
     // No fixed output size.
     let free = Pipeline::builder().flip_horizontal(0.5).build()?;
     assert!(bad(Loader::builder(fx.folder()?, free)));
+    // Statistics in 0..=255 units: the loader says so once, not nested.
+    let mmcv = Normalisation::new(&[123.7, 116.3, 103.5], &[58.4, 57.1, 57.4])?;
+    match builder(fx.folder()?)?.output(Output::Tensor(mmcv)).build() {
+        Err(e @ Error::Normalisation { .. }) => {
+            let e = e.to_string();
+            assert!(
+                e.contains("255") && e.matches("invalid").count() == 1,
+                "{e}"
+            );
+        }
+        other => return Err(format!("expected a normalisation error, got {other:?}").into()),
+    }
     // A header limit below the images: each refused (skip), so nothing loads.
     let mut tiny = builder(fx.folder()?)?.max_pixels(10).threads(1).build()?;
     let outcome: Vec<_> = tiny.iter().collect();

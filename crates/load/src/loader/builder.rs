@@ -232,11 +232,10 @@ impl LoaderBuilder {
             per_image_buffers: self.per_image_buffers,
         };
         if let Output::Tensor(n) = &config.output {
-            n.channel_affine(3, 255.0).map_err(|e| Error::Setting {
-                setting: "output normalisation",
-                value: e.to_string(),
-                expected: "statistics for 1 or 3 channels, in 0..=1 units",
-            })?;
+            n.channel_affine(3, 255.0)
+                .map_err(|e| Error::Normalisation {
+                    what: e.to_string(),
+                })?;
         }
         let bad = (0..self.dataset.len())
             .map(|_| AtomicBool::new(false))
