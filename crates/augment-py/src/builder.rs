@@ -121,11 +121,7 @@ impl PipelineBuilder {
     /// Appends a step given as in pipeline files: `{"type": "rotate", "degrees": [-10, 10]}`.
     #[pyo3(signature = (transform, p = 1.0))]
     fn step(&self, transform: &Bound<'_, PyAny>, p: f64) -> PyResult<Self> {
-        let text: String = transform
-            .py()
-            .import("json")?
-            .call_method1("dumps", (transform,))?
-            .extract()?;
+        let text = json_text(transform, "transform")?;
         let transform = serde_json::from_str(&text)
             .map_err(|e| PyValueError::new_err(format!("transform: {e}")))?;
         Ok(self.with(|b| b.step(transform, p)))
@@ -375,4 +371,32 @@ impl PipelineBuilder {
     fn __repr__(&self) -> String {
         format!("augment.PipelineBuilder({:?})", self.inner)
     }
+}
+
+/// `obj` as JSON text, NumPy scalars (`np.int64(5)`, `np.float32(0.5)`)
+/// as the Python numbers they hold; anything else JSON cannot hold is a
+/// ValueError naming `what`.
+pub fn json_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let py = obj.py();
+    // A mapping other than a dict (`MappingProxyType`, a config object's
+    // view) as the dict JSON writes.
+    let mapping = py.import("collections.abc")?.getattr("Mapping")?;
+    let dict = py.get_type::<pyo3::types::PyDict>();
+    let converted;
+    let obj = if !obj.is_instance(&dict)? && obj.is_instance(&mapping)? {
+        converted = dict.call1((obj,))?;
+        &converted
+    } else {
+        obj
+    };
+    let options = pyo3::types::PyDict::new(py);
+    options.set_item(
+        "default",
+        py.import("operator")?
+            .call_method1("methodcaller", ("item",))?,
+    )?;
+    py.import("json")?
+        .call_method("dumps", (obj,), Some(&options))
+        .map_err(|e| PyValueError::new_err(format!("{what}: not JSON-like data: {e}")))?
+        .extract()
 }

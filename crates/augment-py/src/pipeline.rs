@@ -354,17 +354,15 @@ impl Pipeline {
     /// A pipeline from a dict in the pipeline-file form.
     #[classmethod]
     fn from_dict(cls: &Bound<'_, PyType>, d: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if !d.is_instance_of::<PyDict>() {
+        let py = d.py();
+        let mapping = py.import("collections.abc")?.getattr("Mapping")?;
+        if !d.is_instance(&mapping)? {
             return Err(PyTypeError::new_err(format!(
-                "from_dict: expected a dict, got a {}",
+                "from_dict: expected a dict (or another mapping), got a {}",
                 d.get_type().name()?
             )));
         }
-        let json = d.py().import("json")?;
-        let text: String = json
-            .call_method1("dumps", (d,))
-            .map_err(|e| PyValueError::new_err(format!("from_dict: not JSON-like data: {e}")))?
-            .extract()?;
+        let text = crate::builder::json_text(d, "from_dict")?;
         Self::from_json(cls, &text)
     }
 

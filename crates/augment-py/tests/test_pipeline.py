@@ -135,6 +135,17 @@ def test_presets(photo):
 def test_dict_json_toml_and_files_round_trip(tmp_path):
     p = train()
     assert augment.Pipeline.from_dict(p.to_dict()) == p
+    # Any mapping, and NumPy numbers in it, as configs read from YAML or
+    # computed with NumPy hold them.
+    from types import MappingProxyType
+
+    assert augment.Pipeline.from_dict(MappingProxyType(p.to_dict())) == p
+    with_numpy = {"seed": np.uint64(3), "steps": [{"transform": {"type": "rotate", "degrees": [np.float32(-10), np.int64(10)]}, "p": np.float64(0.5)}]}
+    plain = {"seed": 3, "steps": [{"transform": {"type": "rotate", "degrees": [-10, 10]}, "p": 0.5}]}
+    assert augment.Pipeline.from_dict(with_numpy) == augment.Pipeline.from_dict(plain)
+    rotate5 = augment.Pipeline.builder().rotate(degrees=5).build()
+    assert augment.Pipeline.builder().step({"type": "rotate", "degrees": np.int64(5)}).build() == rotate5
+    assert augment.Pipeline.builder().step(MappingProxyType({"type": "rotate", "degrees": 5})).build() == rotate5
     assert augment.Pipeline.from_json(p.to_json()) == p
     assert augment.Pipeline.from_toml(p.to_toml()) == p
     assert json.loads(p.to_json()) == p.to_dict()
