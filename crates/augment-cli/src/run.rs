@@ -28,7 +28,8 @@ pub struct RunArgs {
     /// `*.points.json` are targets of the image they are named after.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output folder; a folder INPUT's subfolders are kept under it. It may
+    /// Output folder; a folder INPUT's subfolders are kept under it (under
+    /// the folder's own name when several folders are given). It may
     /// not be an input folder (outputs never mix with inputs), nor an
     /// existing folder inside one holding anything but this run's outputs.
     #[arg(long, value_name = "DIR")]
@@ -488,6 +489,11 @@ fn collect(
             },
         })
     };
+    // Several folders (`train/*` expanded by the shell: one per class) each
+    // keep their own name under --out, as one folder keeps its subfolders;
+    // flattened, the classes were lost and any shared file name stopped the
+    // run.
+    let folders = inputs.iter().filter(|i| i.is_dir()).count();
     for input in inputs {
         let meta =
             std::fs::metadata(input).with_context(|| format!("input {}", input.display()))?;
@@ -543,16 +549,16 @@ fn collect(
                 .and_then(Path::parent)
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
+            let rel_dir = match root.file_name() {
+                Some(name) if folders > 1 => Path::new(name).join(rel_dir),
+                _ => rel_dir,
+            };
             walk.sources.push(found(entry.into_path(), rel_dir)?);
         }
     }
     Ok(walk)
 }
 
-/// Before anything is written: no output may be an input file (image or
-/// target), and no two inputs may share an output. Output names are
-/// `<stem>-<digits>...`, so two inputs share one copy's output exactly when
-/// they share copy 0's; every copy is checked against the inputs.
 /// An existing `--out` inside an input folder is not read (so a rerun does
 /// not augment its own outputs), which leaves its files unprotected: refuse
 /// it when it holds any file this run would not write itself, as a folder
@@ -597,6 +603,10 @@ fn check_out_inside_inputs(
     Ok(())
 }
 
+/// Before anything is written: no output may be an input file (image or
+/// target), and no two inputs may share an output. Output names are
+/// `<stem>-<digits>...`, so two inputs share one copy's output exactly when
+/// they share copy 0's; every copy is checked against the inputs.
 fn check_outputs(sources: &[Source], copies: u32) -> Result<()> {
     let inputs: HashMap<PathBuf, &Path> = sources
         .iter()

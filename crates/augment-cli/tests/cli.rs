@@ -435,6 +435,42 @@ fn run_refuses_outputs_that_would_land_on_inputs() -> TestResult {
 }
 
 #[test]
+fn several_folders_keep_their_names() -> TestResult {
+    // `train/*` as the shell expands it: one folder per class, the same
+    // file names in each.
+    let dir = tempfile::tempdir()?;
+    let train = dir.path().join("train");
+    write_photo(&train.join("cat/1.png"), 40, 30, 0)?;
+    write_photo(&train.join("dog/1.png"), 40, 30, 1)?;
+    write_photo(&train.join("dog/puppies/2.png"), 40, 30, 2)?;
+    let out = dir.path().join("out");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(&out)
+        .arg(train.join("cat"))
+        .arg(train.join("dog"))
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_eq!(
+        names(&tree(&out)?),
+        ["cat/1-0.png", "dog/1-0.png", "dog/puppies/2-0.png"]
+    );
+    // One folder: its subfolders directly under --out, as before.
+    let single = dir.path().join("single");
+    let result = Command::new(env!("CARGO_BIN_EXE_augment"))
+        .args(["run", "--preset", "fastai", "--out"])
+        .arg(&single)
+        .arg(&train)
+        .output()?;
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert_eq!(
+        names(&tree(&single)?),
+        ["cat/1-0.png", "dog/1-0.png", "dog/puppies/2-0.png"]
+    );
+    Ok(())
+}
+
+#[test]
 fn an_output_folder_inside_the_input_folder_is_not_read_back() -> TestResult {
     let dir = tempfile::tempdir()?;
     let input = dir.path().join("in");
