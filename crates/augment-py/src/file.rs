@@ -3,6 +3,7 @@
 //! (the plan drawn from the header, only its region decoded, at the
 //! largest scale it allows). What `augment.torch.ImageFolder` reads with.
 
+use crate::array::Count;
 use crate::error;
 use crate::pipeline::{Pipeline, given_normalisation, index};
 use load::source::{DEFAULT_MAX_FILE_BYTES, read_file};
@@ -126,20 +127,21 @@ impl FileAugmenter {
 impl FileAugmenter {
     #[new]
     #[pyo3(signature = (pipeline, *, orientation = true, region_decoding = true,
-                        scaled_decoding = true, max_file_bytes = DEFAULT_MAX_FILE_BYTES))]
+                        scaled_decoding = true,
+                        max_file_bytes = Count(DEFAULT_MAX_FILE_BYTES as usize)))]
     fn new(
         pipeline: &Bound<'_, Pipeline>,
         orientation: bool,
         region_decoding: bool,
         scaled_decoding: bool,
-        max_file_bytes: u64,
+        max_file_bytes: Count,
     ) -> FileAugmenter {
         FileAugmenter {
             pipeline: pipeline.get().clone(),
             orientation,
             region_decoding,
             scaled_decoding,
-            max_file_bytes,
+            max_file_bytes: max_file_bytes.0 as u64,
             kept: Mutex::default(),
         }
     }

@@ -90,6 +90,8 @@ def test_errors_name_the_file(tmp_path, jpegs):
         aug.tensor(samples(jpegs)[0], 0, mean=0.5)
     with pytest.raises(OSError, match="limit"):
         augment.FileAugmenter(pipeline(), max_file_bytes=100).tensor(samples(jpegs)[0])
+    with pytest.raises(ValueError, match="non-negative"):
+        augment.FileAugmenter(pipeline(), max_file_bytes=-1)
 
 
 def test_pickles_and_threads_share_it(jpegs):
